@@ -1,0 +1,67 @@
+using System.Buffers.Binary;
+
+namespace ParallelExec.State;
+
+/// <summary>A 32-byte hash (Keccak-256 digests, state roots, code hashes).</summary>
+public readonly struct Hash256 : IEquatable<Hash256>
+{
+    public const int Size = 32;
+
+    // Big-endian pieces.
+    private readonly ulong _a, _b, _c, _d;
+
+    public Hash256(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length != Size) throw new ArgumentException($"a hash is {Size} bytes, got {bytes.Length}", nameof(bytes));
+        _a = BinaryPrimitives.ReadUInt64BigEndian(bytes);
+        _b = BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]);
+        _c = BinaryPrimitives.ReadUInt64BigEndian(bytes[16..]);
+        _d = BinaryPrimitives.ReadUInt64BigEndian(bytes[24..]);
+    }
+
+    public void WriteTo(Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt64BigEndian(destination, _a);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], _b);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[16..], _c);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[24..], _d);
+    }
+
+    public byte[] ToArray()
+    {
+        var bytes = new byte[Size];
+        WriteTo(bytes);
+        return bytes;
+    }
+
+    /// <summary>The hash read as a big-endian 256-bit word (how code hashes live in the flat state).</summary>
+    public UInt256 ToUInt256() => new(_d, _c, _b, _a);
+
+    public static Hash256 FromUInt256(in UInt256 word)
+    {
+        Span<byte> bytes = stackalloc byte[Size];
+        word.WriteBigEndian(bytes);
+        return new Hash256(bytes);
+    }
+
+    public static Hash256 Parse(string text)
+    {
+        var span = text.AsSpan().Trim();
+        if (span.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) span = span[2..];
+        if (span.Length != Size * 2) throw new FormatException($"'{text}' is not a 32-byte hex hash");
+        return new Hash256(Convert.FromHexString(span));
+    }
+
+    public bool Equals(Hash256 other) => _a == other._a && _b == other._b && _c == other._c && _d == other._d;
+    public override bool Equals(object? obj) => obj is Hash256 other && Equals(other);
+    public override int GetHashCode() => HashCode.Combine(_a, _b, _c, _d);
+    public static bool operator ==(Hash256 x, Hash256 y) => x.Equals(y);
+    public static bool operator !=(Hash256 x, Hash256 y) => !x.Equals(y);
+
+    public override string ToString()
+    {
+        Span<byte> bytes = stackalloc byte[Size];
+        WriteTo(bytes);
+        return "0x" + Convert.ToHexStringLower(bytes);
+    }
+}

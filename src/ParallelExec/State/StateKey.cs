@@ -1,0 +1,49 @@
+namespace ParallelExec.State;
+
+/// <summary>
+/// One location of the world state: an account field (nonce, balance, code hash) or a contract
+/// storage slot (address + 32-byte slot). Every location holds a 256-bit word.
+/// Ordered by address, then kind, then slot.
+/// </summary>
+public readonly struct StateKey : IEquatable<StateKey>, IComparable<StateKey>
+{
+    public readonly Address Address;
+    public readonly StateKeyKind Kind;
+    /// <summary>Storage slot; zero for account fields.</summary>
+    public readonly UInt256 Slot;
+
+    private StateKey(Address address, StateKeyKind kind, UInt256 slot)
+    {
+        Address = address; Kind = kind; Slot = slot;
+    }
+
+    public static StateKey Nonce(Address address) => new(address, StateKeyKind.Nonce, default);
+    public static StateKey Balance(Address address) => new(address, StateKeyKind.Balance, default);
+    public static StateKey CodeHash(Address address) => new(address, StateKeyKind.CodeHash, default);
+    public static StateKey Storage(Address address, UInt256 slot) => new(address, StateKeyKind.Storage, slot);
+
+    public static StateKey Create(Address address, StateKeyKind kind, UInt256 slot) =>
+        kind == StateKeyKind.Storage ? new(address, kind, slot)
+        : slot.IsZero ? new(address, kind, default)
+        : throw new ArgumentException("only storage keys carry a slot", nameof(slot));
+
+    public bool IsAccountField => Kind != StateKeyKind.Storage;
+
+    public bool Equals(StateKey other) => Kind == other.Kind && Address.Equals(other.Address) && Slot.Equals(other.Slot);
+    public override bool Equals(object? obj) => obj is StateKey other && Equals(other);
+    public override int GetHashCode() => HashCode.Combine(Address, (byte)Kind, Slot);
+    public static bool operator ==(StateKey a, StateKey b) => a.Equals(b);
+    public static bool operator !=(StateKey a, StateKey b) => !a.Equals(b);
+
+    public int CompareTo(StateKey other)
+    {
+        int c = Address.CompareTo(other.Address);
+        if (c != 0) return c;
+        c = Kind.CompareTo(other.Kind);
+        return c != 0 ? c : Slot.CompareTo(other.Slot);
+    }
+
+    public override string ToString() => Kind == StateKeyKind.Storage
+        ? $"{Address}/storage/{Slot.ToHexString()}"
+        : $"{Address}/{Kind.ToString().ToLowerInvariant()}";
+}
