@@ -1,0 +1,343 @@
+using ParallelExec.State;
+
+namespace ParallelExec.Trie;
+
+/// <summary>
+/// Ethereum's hexary Merkle Patricia Trie over raw keys (the key's nibbles are the path). In memory,
+/// mutable, not thread-safe for writers. Node references (hash, or RLP when shorter than 32 bytes)
+/// are cached; a change clears only the caches on its path, so <see cref="ComputeRoot"/> after a few
+/// updates re-hashes only those paths. An empty value deletes the key, as in Ethereum.
+/// </summary>
+public sealed partial class MerklePatriciaTrie
+{
+    /// <summary>Root of the empty trie: keccak256(rlp("")) = 0x56e8…b421.</summary>
+    public static readonly Hash256 EmptyRoot = Hash256.Parse("0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
+
+    private TrieNode? _root;
+    private int _count;
+    private long _hashCount;
+    private Hash256 _rootHash = EmptyRoot;
+    private bool _rootHashValid = true;
+
+    /// <summary>Number of keys held.</summary>
+    public int Count => _count;
+
+    public bool IsEmpty => _root is null;
+
+    /// <summary>Keccak-256 computations made for node hashes so far.</summary>
+    public long HashCount => Interlocked.Read(ref _hashCount);
+
+    internal TrieNode? Root => _root;
+
+    /// <summary>Inserts or updates <paramref name="key"/>; an empty <paramref name="value"/> deletes it.</summary>
+    public void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Set(key, null, value);
+
+    /// <summary>
+    /// Like <see cref="Set(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>, but a newly stored key keeps
+    /// <paramref name="ownedKey"/> (which the caller must never change) instead of a copy.
+    /// </summary>
+    internal void Set(byte[] ownedKey, ReadOnlySpan<byte> value) => Set(ownedKey, ownedKey, value);
+
+    private void Set(ReadOnlySpan<byte> key, byte[]? ownedKey, ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty)
+        {
+            Delete(key);
+            return;
+        }
+        bool changed = false;
+        _root = Insert(_root, key, ownedKey, 0, value, ref changed);
+        if (changed) _rootHashValid = false;
+    }
+
+    /// <summary>Removes <paramref name="key"/>; returns false when it was not present.</summary>
+    public bool Delete(ReadOnlySpan<byte> key)
+    {
+        bool changed = false;
+        _root = Remove(_root, key, 0, ref changed);
+        if (changed) _rootHashValid = false;
+        return changed;
+    }
+
+    public bool TryGet(scoped ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
+    {
+        int keyNibbles = key.Length * 2;
+        int depth = 0;
+        var node = _root;
+        while (node is not null)
+        {
+            switch (node)
+            {
+                case LeafNode leaf:
+                    if (leaf.Key.AsSpan().SequenceEqual(key))
+                    {
+                        value = leaf.Value;
+                        return true;
+                    }
+                    value = default;
+                    return false;
+                case ExtensionNode ext:
+                    if (keyNibbles - depth < ext.Length || Nibbles.CommonPrefix(ext.KeySource, key, depth, ext.Length) != ext.Length)
+                    {
+                        value = default;
+                        return false;
+                    }
+                    depth += ext.Length;
+                    node = ext.Child;
+                    break;
+                case BranchNode branch:
+                    if (depth == keyNibbles)
+                    {
+                        value = branch.Value;
+                        return branch.Value is not null;
+                    }
+                    node = branch.Children[Nibbles.At(key, depth)];
+                    depth++;
+                    break;
+            }
+        }
+        value = default;
+        return false;
+    }
+
+    /// <summary>The value stored under <paramref name="key"/> (a copy), or null.</summary>
+    public byte[]? Get(ReadOnlySpan<byte> key) => TryGet(key, out var value) ? value.ToArray() : null;
+
+    /// <summary>
+    /// The root hash. Only nodes changed since the last call are re-hashed. With
+    /// <paramref name="degreeOfParallelism"/> above 1 the subtrees below the top two branch levels
+    /// are hashed on that many threads; the result is the same.
+    /// </summary>
+    public Hash256 ComputeRoot(int degreeOfParallelism = 1)
+    {
+        if (_rootHashValid) return _rootHash;
+        long hashes = 0;
+        _rootHash = TrieHasher.ComputeRoot(_root, degreeOfParallelism, ref hashes);
+        Interlocked.Add(ref _hashCount, hashes);
+        _rootHashValid = true;
+        return _rootHash;
+    }
+
+    /// <summary>The RLP length of every node whose reference is a hash (the inputs Keccak sees), for benchmarks.</summary>
+    public List<int> HashedNodeLengths()
+    {
+        var lengths = new List<int>();
+        if (_root is not null) TrieHasher.CollectHashedLengths(_root, 0, lengths, isRoot: true);
+        return lengths;
+    }
+
+    private TrieNode Insert(TrieNode? node, ReadOnlySpan<byte> key, byte[]? ownedKey, int depth, ReadOnlySpan<byte> value, ref bool changed)
+    {
+        int keyNibbles = key.Length * 2;
+        switch (node)
+        {
+            case null:
+                changed = true;
+                _count++;
+                return new LeafNode(ownedKey ?? key.ToArray(), value.ToArray());
+
+            case LeafNode leaf:
+            {
+                var leafKey = leaf.Key;
+                int leafNibbles = leafKey.Length * 2;
+                int limit = Math.Min(leafNibbles, keyNibbles) - depth;
+                int common = Nibbles.CommonPrefix(leafKey, key, depth, limit);
+                if (common == limit && leafNibbles == keyNibbles)
+                {
+                    var replaced = Replace(leaf.Value, value);
+                    if (replaced is null) return leaf;
+                    leaf.Value = replaced;
+                    leaf.MarkDirty();
+                    changed = true;
+                    return leaf;
+                }
+                changed = true;
+                _count++;
+                int split = depth + common;
+                var branch = new BranchNode();
+                PlaceLeaf(branch, split, leaf);
+                PlaceLeaf(branch, split, new LeafNode(ownedKey ?? key.ToArray(), value.ToArray()));
+                return common == 0 ? branch : new ExtensionNode(leafKey, common, branch);
+            }
+
+            case ExtensionNode ext:
+            {
+                int limit = Math.Min(ext.Length, keyNibbles - depth);
+                int common = Nibbles.CommonPrefix(ext.KeySource, key, depth, limit);
+                if (common == ext.Length)
+                {
+                    ext.Child = Insert(ext.Child, key, ownedKey, depth + ext.Length, value, ref changed);
+                    if (changed) ext.MarkDirty();
+                    return ext;
+                }
+                changed = true;
+                _count++;
+                int split = depth + common;
+                var keySource = ext.KeySource;
+                var branch = new BranchNode();
+                int rest = ext.Length - common - 1;
+                if (rest == 0)
+                {
+                    // The child branch keeps its place in the tree shape; its cached reference stays valid.
+                    branch.Children[Nibbles.At(keySource, split)] = ext.Child;
+                }
+                else
+                {
+                    ext.Length = rest;
+                    ext.MarkDirty();
+                    branch.Children[Nibbles.At(keySource, split)] = ext;
+                }
+                PlaceLeaf(branch, split, new LeafNode(ownedKey ?? key.ToArray(), value.ToArray()));
+                return common == 0 ? branch : new ExtensionNode(keySource, common, branch);
+            }
+
+            case BranchNode branch:
+            {
+                if (depth == keyNibbles)
+                {
+                    if (branch.Value is null)
+                    {
+                        branch.Value = value.ToArray();
+                        branch.ValueKey = ownedKey ?? key.ToArray();
+                        _count++;
+                    }
+                    else
+                    {
+                        var replaced = Replace(branch.Value, value);
+                        if (replaced is null) return branch;
+                        branch.Value = replaced;
+                    }
+                    branch.MarkDirty();
+                    changed = true;
+                    return branch;
+                }
+                int nibble = Nibbles.At(key, depth);
+                branch.Children[nibble] = Insert(branch.Children[nibble], key, ownedKey, depth + 1, value, ref changed);
+                if (changed) branch.MarkDirty();
+                return branch;
+            }
+
+            default:
+                throw new InvalidOperationException("unknown node type");
+        }
+    }
+
+    /// <summary>
+    /// The array to hold <paramref name="value"/> in place of <paramref name="old"/> (reused when the
+    /// lengths match); null when the value is unchanged.
+    /// </summary>
+    private static byte[]? Replace(byte[] old, ReadOnlySpan<byte> value)
+    {
+        if (old.AsSpan().SequenceEqual(value)) return null;
+        if (old.Length != value.Length) return value.ToArray();
+        value.CopyTo(old);
+        return old;
+    }
+
+    /// <summary>Puts a leaf below a new branch at <paramref name="depth"/>: as its value when the key ends there.</summary>
+    private static void PlaceLeaf(BranchNode branch, int depth, LeafNode leaf)
+    {
+        if (leaf.Key.Length * 2 == depth)
+        {
+            branch.Value = leaf.Value;
+            branch.ValueKey = leaf.Key;
+            return;
+        }
+        leaf.MarkDirty();
+        branch.Children[Nibbles.At(leaf.Key, depth)] = leaf;
+    }
+
+    private TrieNode? Remove(TrieNode? node, ReadOnlySpan<byte> key, int depth, ref bool changed)
+    {
+        int keyNibbles = key.Length * 2;
+        switch (node)
+        {
+            case null:
+                return null;
+
+            case LeafNode leaf:
+                if (!leaf.Key.AsSpan().SequenceEqual(key)) return leaf;
+                changed = true;
+                _count--;
+                return null;
+
+            case ExtensionNode ext:
+            {
+                if (keyNibbles - depth < ext.Length || Nibbles.CommonPrefix(ext.KeySource, key, depth, ext.Length) != ext.Length) return ext;
+                var child = Remove(ext.Child, key, depth + ext.Length, ref changed);
+                if (!changed) return ext;
+                switch (child)
+                {
+                    case LeafNode collapsedLeaf:
+                        // The leaf's key already holds the extension's nibbles: it just starts higher.
+                        collapsedLeaf.MarkDirty();
+                        return collapsedLeaf;
+                    case ExtensionNode collapsedExtension:
+                        collapsedExtension.Length += ext.Length;
+                        collapsedExtension.MarkDirty();
+                        return collapsedExtension;
+                    default:
+                        ext.Child = child!;
+                        ext.MarkDirty();
+                        return ext;
+                }
+            }
+
+            case BranchNode branch:
+            {
+                if (depth == keyNibbles)
+                {
+                    if (branch.Value is null) return branch;
+                    branch.Value = null;
+                    branch.ValueKey = null;
+                    changed = true;
+                    _count--;
+                }
+                else
+                {
+                    int nibble = Nibbles.At(key, depth);
+                    var old = branch.Children[nibble];
+                    if (old is null) return branch;
+                    var updated = Remove(old, key, depth + 1, ref changed);
+                    if (!changed) return branch;
+                    branch.Children[nibble] = updated;
+                }
+                branch.MarkDirty();
+                return Collapse(branch);
+            }
+
+            default:
+                throw new InvalidOperationException("unknown node type");
+        }
+    }
+
+    /// <summary>Replaces a branch left with a single entry by the equivalent leaf or extension.</summary>
+    private static TrieNode Collapse(BranchNode branch)
+    {
+        int only = -1;
+        for (int i = 0; i < 16; i++)
+        {
+            if (branch.Children[i] is null) continue;
+            if (only >= 0 || branch.Value is not null) return branch; // two or more entries remain
+            only = i;
+        }
+        if (only < 0)
+        {
+            // Only the value is left: it becomes a leaf with an empty path.
+            return new LeafNode(branch.ValueKey!, branch.Value!);
+        }
+        var child = branch.Children[only]!;
+        switch (child)
+        {
+            case LeafNode leaf:
+                leaf.MarkDirty();
+                return leaf;
+            case ExtensionNode ext:
+                ext.Length += 1;
+                ext.MarkDirty();
+                return ext;
+            default:
+                return new ExtensionNode(child.AnyKey(), 1, child);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using ParallelExec.Crypto;
+using ParallelExec.State;
+
+namespace ParallelExec.Trie;
+
+/// <summary>
+/// A Merkle Patricia Trie whose path for a key is keccak256(key), as Ethereum's account and storage
+/// tries. Values are stored as given.
+/// </summary>
+public sealed class SecureMerklePatriciaTrie
+{
+    private readonly MerklePatriciaTrie _trie = new();
+    private long _keyHashes;
+
+    public int Count => _trie.Count;
+
+    /// <summary>Keccak-256 computations so far: key hashes and node hashes.</summary>
+    public long HashCount => Interlocked.Read(ref _keyHashes) + _trie.HashCount;
+
+    public void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty)
+        {
+            Delete(key);
+            return;
+        }
+        _trie.Set(HashKey(key), value);
+    }
+
+    public bool Delete(ReadOnlySpan<byte> key)
+    {
+        Span<byte> path = stackalloc byte[32];
+        HashKey(key, path);
+        return _trie.Delete(path);
+    }
+
+    public bool TryGet(scoped ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
+    {
+        Span<byte> path = stackalloc byte[32];
+        HashKey(key, path);
+        return _trie.TryGet(path, out value);
+    }
+
+    public byte[]? Get(ReadOnlySpan<byte> key) => TryGet(key, out var value) ? value.ToArray() : null;
+
+    public Hash256 ComputeRoot(int degreeOfParallelism = 1) => _trie.ComputeRoot(degreeOfParallelism);
+
+    private byte[] HashKey(ReadOnlySpan<byte> key)
+    {
+        var path = new byte[32];
+        HashKey(key, path);
+        return path;
+    }
+
+    private void HashKey(ReadOnlySpan<byte> key, Span<byte> path)
+    {
+        Keccak256.Compute(key, path);
+        Interlocked.Increment(ref _keyHashes);
+    }
+}
