@@ -28,6 +28,9 @@ public readonly struct Address : IEquatable<Address>, IComparable<Address>
     /// <summary>A deterministic address for account number <paramref name="n"/> (workloads and tests).</summary>
     public static Address FromNumber(ulong n, byte tag = 0) => new(((ulong)tag << 56) | (0xAAUL << 48), n >> 32, (uint)n);
 
+    /// <summary>The address as a 256-bit word (right-aligned, as the EVM holds addresses in storage).</summary>
+    public UInt256 ToUInt256() => new(((_mid & 0xFFFF_FFFFUL) << 32) | _lo, (_hi << 32) | (_mid >> 32), _hi >> 32, 0);
+
     public void WriteTo(Span<byte> destination)
     {
         BinaryPrimitives.WriteUInt64BigEndian(destination, _hi);

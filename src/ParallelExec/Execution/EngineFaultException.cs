@@ -1,0 +1,7 @@
+namespace ParallelExec.Execution;
+
+/// <summary>
+/// A fault inside the engine or its state storage (not a transaction's failure). It is raised to the
+/// caller of the executor; no partial block result is ever returned.
+/// </summary>
+public sealed class EngineFaultException(string message, Exception? inner = null) : Exception(message, inner);

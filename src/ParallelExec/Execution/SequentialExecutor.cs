@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using ParallelExec.Metrics;
+using ParallelExec.State;
+
+namespace ParallelExec.Execution;
+
+/// <summary>
+/// The reference semantics: transactions one by one, in block order, each over the state the
+/// previous ones left. Not thread-safe: one block at a time per instance.
+/// </summary>
+public sealed class SequentialExecutor : IBlockExecutor
+{
+    private readonly BlockOverlay _overlay = new();
+    private readonly TxOutput _output = new();
+    private readonly TransactionContext _context = new();
+
+    public string Name => "sequential";
+    public int Workers => 1;
+
+    public BlockResult Execute(Block block, IStateReader state, ExecutionOptions? options = null)
+    {
+        options ??= ExecutionOptions.Default;
+        var started = Stopwatch.GetTimestamp();
+        var txs = block.Transactions;
+        int n = txs.Count;
+        _overlay.Reset(state, n * 4);
+        var receipts = new Receipt[n];
+        var dependencies = options.RecordDependencies ? new List<(int, int)>() : null;
+        for (int i = 0; i < n; i++)
+        {
+            var tx = txs[i];
+            TransactionRunner.Run(tx, _context, _overlay, block.Header, i, _output);
+            BlockCommit.Commit(tx, i, _output, _overlay, _context, block.Header, dependencies);
+            receipts[i] = _output.ToReceipt(i);
+        }
+        var stats = new BlockExecutionStats
+        {
+            Executor = Name, Workers = 1, Transactions = n, Executions = n,
+            CommitterExecutions = n, Elapsed = Stopwatch.GetElapsedTime(started),
+        };
+        ExecutionMetrics.Record(stats);
+        return new BlockResult(receipts, _overlay.CollectChanges(), _overlay.CollectTouchedKeys(), dependencies, stats);
+    }
+}

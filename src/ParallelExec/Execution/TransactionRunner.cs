@@ -1,0 +1,54 @@
+namespace ParallelExec.Execution;
+
+/// <summary>
+/// Runs one transaction into a <see cref="TxOutput"/>: its logic, and on failure the discard of its
+/// writes and its failure path. Transaction faults become failed receipts; engine faults propagate.
+/// </summary>
+internal static class TransactionRunner
+{
+    public static void Run(ITransaction tx, TransactionContext context, IStateView view, BlockHeader header, int index, TxOutput output)
+    {
+        output.Reset();
+        context.Start(view, header, index, tx.GasLimit, output);
+        ExecutionOutcome outcome;
+        try
+        {
+            outcome = tx.Execute(context);
+        }
+        catch (TransactionFailedException e)
+        {
+            outcome = ExecutionOutcome.Fail(e.Reason, e.Detail);
+        }
+        catch (EngineFaultException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            outcome = ExecutionOutcome.Fail(FailureReason.Threw, $"{e.GetType().Name}: {e.Message}");
+        }
+        output.Outcome = outcome;
+        if (!outcome.IsSuccess) RunFailurePath(tx, context, output, outcome);
+    }
+
+    /// <summary>Discards the attempt's writes and applies the transaction's failure effects (fee, nonce).</summary>
+    public static void RunFailurePath(ITransaction tx, TransactionContext context, TxOutput output, ExecutionOutcome failure)
+    {
+        output.DiscardWrites();
+        output.Outcome = failure;
+        context.ResetAccessBudget();
+        try
+        {
+            tx.OnFailure(context, failure);
+        }
+        catch (EngineFaultException)
+        {
+            throw;
+        }
+        catch (Exception)
+        {
+            // A failure path that itself fails leaves no effects at all.
+            output.DiscardWrites();
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Runtime.CompilerServices;
+using ParallelExec.State;
+
+namespace ParallelExec.Execution;
+
+/// <summary>
+/// What one incarnation of a transaction read and wrote, in the order it first touched each key,
+/// plus its outcome. Reused across incarnations and blocks (arrays grow, never shrink), so the
+/// executor's inner loop does not allocate.
+/// </summary>
+internal sealed class TxOutput
+{
+    private const int LinearSearchLimit = 12;
+
+    internal struct ReadEntry
+    {
+        public StateKey Key;
+        public UInt256 Value;
+        /// <summary>Index of the transaction whose write was read, or -1 for the block's starting state.</summary>
+        public int Source;
+    }
+
+    internal struct WriteEntry
+    {
+        public StateKey Key;
+        public UInt256 Value;
+        /// <summary>True for a commutative credit (<see cref="ITransactionContext.Add"/>) not yet resolved.</summary>
+        public bool IsDelta;
+    }
+
+    private ReadEntry[] _reads = new ReadEntry[8];
+    private WriteEntry[] _writes = new WriteEntry[8];
+    private Dictionary<StateKey, int>? _readIndex;
+    private Dictionary<StateKey, int>? _writeIndex;
+
+    public int ReadCount { get; private set; }
+    public int WriteCount { get; private set; }
+    public ExecutionOutcome Outcome;
+    public ulong GasUsed;
+    /// <summary>Set when speculation hit a value that cannot be resolved (credits overflowing); the result must be recomputed.</summary>
+    public bool Unresolvable;
+
+    public ReadOnlySpan<ReadEntry> Reads => _reads.AsSpan(0, ReadCount);
+    public ReadOnlySpan<WriteEntry> Writes => _writes.AsSpan(0, WriteCount);
+
+    public void Reset()
+    {
+        ReadCount = 0;
+        WriteCount = 0;
+        _readIndex?.Clear();
+        _writeIndex?.Clear();
+        Outcome = ExecutionOutcome.Success;
+        GasUsed = 0;
+        Unresolvable = false;
+    }
+
+    /// <summary>Drops the writes of a failed attempt; its reads stay (the failure depended on them).</summary>
+    public void DiscardWrites()
+    {
+        WriteCount = 0;
+        _writeIndex?.Clear();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int FindRead(in StateKey key)
+    {
+        if (_readIndex is { Count: > 0 }) return _readIndex.TryGetValue(key, out int i) ? i : -1;
+        var reads = _reads;
+        for (int i = 0; i < ReadCount; i++) if (reads[i].Key.Equals(key)) return i;
+        return -1;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int FindWrite(in StateKey key)
+    {
+        if (_writeIndex is { Count: > 0 }) return _writeIndex.TryGetValue(key, out int i) ? i : -1;
+        var writes = _writes;
+        for (int i = 0; i < WriteCount; i++) if (writes[i].Key.Equals(key)) return i;
+        return -1;
+    }
+
+    public ref readonly ReadEntry ReadAt(int index) => ref _reads[index];
+
+    public ref WriteEntry WriteAt(int index) => ref _writes[index];
+
+    public void AddRead(in StateKey key, in UInt256 value, int source)
+    {
+        if (ReadCount == _reads.Length) Array.Resize(ref _reads, _reads.Length * 2);
+        _reads[ReadCount] = new ReadEntry { Key = key, Value = value, Source = source };
+        if (ReadCount >= LinearSearchLimit) Index(ref _readIndex, _reads, ReadCount);
+        ReadCount++;
+    }
+
+    public void AddWrite(in StateKey key, in UInt256 value, bool isDelta)
+    {
+        if (WriteCount == _writes.Length) Array.Resize(ref _writes, _writes.Length * 2);
+        _writes[WriteCount] = new WriteEntry { Key = key, Value = value, IsDelta = isDelta };
+        if (WriteCount >= LinearSearchLimit) Index(ref _writeIndex, _writes, WriteCount);
+        WriteCount++;
+    }
+
+    // Past a handful of keys, switch from a linear scan to a dictionary (built once, then kept up to date).
+    private static void Index(ref Dictionary<StateKey, int>? index, ReadEntry[] entries, int newIndex)
+    {
+        index ??= new Dictionary<StateKey, int>();
+        if (index.Count == 0) for (int i = 0; i < newIndex; i++) index[entries[i].Key] = i;
+        index[entries[newIndex].Key] = newIndex;
+    }
+
+    private static void Index(ref Dictionary<StateKey, int>? index, WriteEntry[] entries, int newIndex)
+    {
+        index ??= new Dictionary<StateKey, int>();
+        if (index.Count == 0) for (int i = 0; i < newIndex; i++) index[entries[i].Key] = i;
+        index[entries[newIndex].Key] = newIndex;
+    }
+
+    public Receipt ToReceipt(int index) =>
+        new(index, Outcome.IsSuccess, GasUsed, Outcome.Reason, Outcome.Detail);
+}

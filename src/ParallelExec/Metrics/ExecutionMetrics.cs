@@ -1,0 +1,36 @@
+using System.Diagnostics.Metrics;
+using ParallelExec.Execution;
+
+namespace ParallelExec.Metrics;
+
+/// <summary>
+/// Engine counters on the "ParallelExec" meter (System.Diagnostics.Metrics), tagged by executor:
+/// listen with dotnet-counters, OpenTelemetry or a MeterListener.
+/// </summary>
+public static class ExecutionMetrics
+{
+    public const string MeterName = "ParallelExec";
+
+    private static readonly Meter Meter = new(MeterName, "1.0");
+    private static readonly Counter<long> Blocks = Meter.CreateCounter<long>("parallelexec.blocks", description: "Blocks executed");
+    private static readonly Counter<long> Transactions = Meter.CreateCounter<long>("parallelexec.transactions", description: "Transactions executed");
+    private static readonly Counter<long> Executions = Meter.CreateCounter<long>("parallelexec.executions", description: "Transaction incarnations run");
+    private static readonly Counter<long> Reexecutions = Meter.CreateCounter<long>("parallelexec.reexecutions", description: "Incarnations beyond the first");
+    private static readonly Counter<long> ValidationFailures = Meter.CreateCounter<long>("parallelexec.validation_failures", description: "Speculative results whose reads changed");
+    private static readonly Counter<long> DependencyWaits = Meter.CreateCounter<long>("parallelexec.dependency_waits", description: "Transactions held back by a declared dependency");
+    private static readonly Counter<long> Fallbacks = Meter.CreateCounter<long>("parallelexec.sequential_fallbacks", description: "Switches to sequential execution on contention");
+    private static readonly Histogram<double> BlockMillis = Meter.CreateHistogram<double>("parallelexec.block.duration", unit: "ms", description: "Block execution time");
+
+    public static void Record(BlockExecutionStats stats)
+    {
+        var tag = new KeyValuePair<string, object?>("executor", stats.Executor);
+        Blocks.Add(1, tag);
+        Transactions.Add(stats.Transactions, tag);
+        Executions.Add(stats.Executions, tag);
+        Reexecutions.Add(stats.Reexecutions, tag);
+        ValidationFailures.Add(stats.ValidationFailures, tag);
+        DependencyWaits.Add(stats.DependencyWaits, tag);
+        Fallbacks.Add(stats.SequentialFallbacks, tag);
+        BlockMillis.Record(stats.Elapsed.TotalMilliseconds, tag);
+    }
+}

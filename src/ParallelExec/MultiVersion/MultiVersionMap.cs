@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using ParallelExec.Execution;
+using ParallelExec.State;
+
+namespace ParallelExec.MultiVersion;
+
+/// <summary>
+/// Multi-version memory (Block-STM): for each location, the values written by each transaction of
+/// the block. Speculative executions read the version of the highest writer below them, falling
+/// back to the block's starting state. Version lists are pooled across blocks.
+/// </summary>
+internal sealed class MultiVersionMap : IStateView
+{
+    private ConcurrentDictionary<StateKey, VersionList> _versions;
+    private VersionList[] _pool = [];
+    private int _rented;
+    private IStateReader _baseState = null!;
+    private readonly int _concurrency;
+
+    public MultiVersionMap(int concurrency)
+    {
+        _concurrency = Math.Max(1, concurrency);
+        _versions = new ConcurrentDictionary<StateKey, VersionList>(_concurrency, 1024);
+    }
+
+    public void Reset(IStateReader baseState, int expectedKeys)
+    {
+        _baseState = baseState;
+        if (_versions.Count > 0 || expectedKeys > 4 * 1024)
+            _versions = new ConcurrentDictionary<StateKey, VersionList>(_concurrency, Math.Max(1024, expectedKeys));
+        int used = Math.Min(_rented, _pool.Length);
+        for (int i = 0; i < used; i++) _pool[i].Clear();
+        _rented = 0;
+        if (_pool.Length < expectedKeys)
+        {
+            int old = _pool.Length;
+            Array.Resize(ref _pool, expectedKeys);
+            for (int i = old; i < expectedKeys; i++) _pool[i] = new VersionList();
+        }
+    }
+
+    public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source)
+    {
+        if (_versions.TryGetValue(key, out var list))
+        {
+            switch (list.Read(txIndex, out value, out source))
+            {
+                case ReadResult.Absolute:
+                    return true;
+                case ReadResult.OnStart:
+                    var credits = value;
+                    if (!_baseState.TryGet(key, out var start)) start = default;
+                    return UInt256.TryAdd(start, credits, out value);
+                case ReadResult.Overflow:
+                    return false;
+            }
+        }
+        source = -1;
+        if (!_baseState.TryGet(key, out value)) value = default;
+        return true;
+    }
+
+    /// <summary>Makes the writes of transaction <paramref name="txIndex"/> visible to later transactions.</summary>
+    public void Publish(int txIndex, TxOutput output)
+    {
+        foreach (ref readonly var write in output.Writes)
+            _versions.GetOrAdd(write.Key, static (_, map) => map.Rent(), this).Set(txIndex, write.Value, write.IsDelta);
+    }
+
+    /// <summary>Withdraws the writes of an incarnation that is about to be replaced.</summary>
+    public void Unpublish(int txIndex, TxOutput output)
+    {
+        foreach (ref readonly var write in output.Writes)
+            if (_versions.TryGetValue(write.Key, out var list)) list.Remove(txIndex);
+    }
+
+    private VersionList Rent()
+    {
+        int i = Interlocked.Increment(ref _rented) - 1;
+        return i < _pool.Length ? _pool[i] : new VersionList();
+    }
+}

@@ -1,0 +1,122 @@
+using ParallelExec.State;
+
+namespace ParallelExec.MultiVersion;
+
+/// <summary>
+/// The versions of one state location within a block: the value (or credit) each transaction wrote,
+/// sorted by transaction index. A reader at position i sees the highest writer below i.
+/// </summary>
+internal sealed class VersionList
+{
+    private int[] _writers = new int[4];
+    private UInt256[] _values = new UInt256[4];
+    private bool[] _isDelta = new bool[4];
+    private int _count;
+
+    public void Clear()
+    {
+        lock (this) _count = 0;
+    }
+
+    public void Set(int writer, in UInt256 value, bool isDelta)
+    {
+        lock (this)
+        {
+            int pos = Find(writer, out bool found);
+            if (!found)
+            {
+                if (_count == _writers.Length) Grow();
+                int tail = _count - pos;
+                if (tail > 0)
+                {
+                    Array.Copy(_writers, pos, _writers, pos + 1, tail);
+                    Array.Copy(_values, pos, _values, pos + 1, tail);
+                    Array.Copy(_isDelta, pos, _isDelta, pos + 1, tail);
+                }
+                _count++;
+                _writers[pos] = writer;
+            }
+            _values[pos] = value;
+            _isDelta[pos] = isDelta;
+        }
+    }
+
+    public void Remove(int writer)
+    {
+        lock (this)
+        {
+            int pos = Find(writer, out bool found);
+            if (!found) return;
+            int tail = _count - pos - 1;
+            if (tail > 0)
+            {
+                Array.Copy(_writers, pos + 1, _writers, pos, tail);
+                Array.Copy(_values, pos + 1, _values, pos, tail);
+                Array.Copy(_isDelta, pos + 1, _isDelta, pos, tail);
+            }
+            _count--;
+        }
+    }
+
+    /// <summary>
+    /// Resolves the value seen by transaction <paramref name="reader"/>. Returns
+    /// <see cref="ReadResult.Absolute"/> with the value, <see cref="ReadResult.OnStart"/> with the sum
+    /// of credits to add to the starting state, <see cref="ReadResult.None"/>, or
+    /// <see cref="ReadResult.Overflow"/> when the credits alone pass 2^256.
+    /// <paramref name="writer"/> is the highest writer below the reader (-1 when none).
+    /// </summary>
+    public ReadResult Read(int reader, out UInt256 value, out int writer)
+    {
+        lock (this)
+        {
+            int pos = Find(reader, out _) - 1;
+            value = default;
+            writer = pos >= 0 ? _writers[pos] : -1;
+            if (pos < 0) return ReadResult.None;
+            UInt256 credits = default;
+            for (; pos >= 0; pos--)
+            {
+                if (!_isDelta[pos])
+                {
+                    if (!UInt256.TryAdd(_values[pos], credits, out value)) return ReadResult.Overflow;
+                    return ReadResult.Absolute;
+                }
+                if (!UInt256.TryAdd(credits, _values[pos], out credits)) return ReadResult.Overflow;
+            }
+            value = credits;
+            return ReadResult.OnStart;
+        }
+    }
+
+    // Index of the entry for `writer`, or where it would be inserted. Most writes arrive near the end.
+    private int Find(int writer, out bool found)
+    {
+        int lo = 0, hi = _count - 1;
+        if (hi >= 0 && _writers[hi] < writer) { found = false; return _count; }
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            int w = _writers[mid];
+            if (w == writer) { found = true; return mid; }
+            if (w < writer) lo = mid + 1; else hi = mid - 1;
+        }
+        found = false;
+        return lo;
+    }
+
+    private void Grow()
+    {
+        int size = _writers.Length * 2;
+        Array.Resize(ref _writers, size);
+        Array.Resize(ref _values, size);
+        Array.Resize(ref _isDelta, size);
+    }
+}
+
+internal enum ReadResult : byte
+{
+    None,
+    Absolute,
+    OnStart,
+    Overflow,
+}

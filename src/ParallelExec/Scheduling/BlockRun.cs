@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using ParallelExec.Execution;
+using ParallelExec.MultiVersion;
+using ParallelExec.State;
+
+namespace ParallelExec.Scheduling;
+
+/// <summary>
+/// One block on N workers. Each worker loops over two jobs:
+/// <list type="number">
+/// <item>Commit (whoever holds the commit lock): walk the block in order from the commit index;
+/// validate each speculative output against the committed prefix (every read must still see the
+/// same value) and apply it; a transaction whose reads changed, or that nobody ran yet, is executed
+/// right there over the committed prefix, which is final, so each transaction runs at most twice.</item>
+/// <item>Speculate: take the next transaction in block order and run it over multi-version memory
+/// (the starting state plus every write published so far by earlier transactions), then publish
+/// its writes for later transactions. A transaction whose declared predecessor has not run yet is
+/// left for the committer (dependency order), and under contention speculation pauses.</item>
+/// </list>
+/// The state of the run is reused across blocks (pooled outputs, version lists, overlay).
+/// </summary>
+internal sealed class BlockRun
+{
+    private const int Lookahead = 1024;
+
+    private readonly int _workers;
+    private readonly MultiVersionMap _versions;
+    private readonly BlockOverlay _overlay = new();
+    private readonly ContentionMonitor _contention = new();
+    private readonly TransactionContext[] _contexts;
+    private readonly Dictionary<StateKey, int> _hintWriters = new();
+    private TxOutput[] _outputs = [];
+    private int[] _status = [];
+    private int[] _predecessor = [];
+
+    private Block _block = null!;
+    private IReadOnlyList<ITransaction> _txs = null!;
+    private Receipt[] _receipts = [];
+    private List<(int, int)>? _dependencies;
+    private int _count;
+    private bool _speculate;
+    private bool _useHints;
+
+    // Shared cursors. _nextSpeculative: next transaction to run speculatively. _commitIndex: all below are final.
+    private int _nextSpeculative;
+    private volatile int _commitIndex;
+    private int _commitLock;
+    private volatile bool _aborted;
+
+    // Counters (committer-only fields are plain; worker counters are interlocked).
+    private long _executions, _dependencyWaits;
+    private long _reexecutions, _validationFailures, _committerExecutions;
+
+    public BlockRun(int workers)
+    {
+        _workers = workers;
+        _versions = new MultiVersionMap(workers);
+        _contexts = new TransactionContext[workers];
+        for (int i = 0; i < workers; i++) _contexts[i] = new TransactionContext();
+    }
+
+    public void Prepare(Block block, IStateReader state, ExecutionOptions options)
+    {
+        _block = block;
+        _txs = block.Transactions;
+        int n = _count = _txs.Count;
+        if (_outputs.Length < n)
+        {
+            int old = _outputs.Length;
+            Array.Resize(ref _outputs, n);
+            for (int i = old; i < n; i++) _outputs[i] = new TxOutput();
+            _status = new int[n];
+            _predecessor = new int[n];
+        }
+        else
+        {
+            Array.Clear(_status, 0, n);
+        }
+        _receipts = new Receipt[n];
+        _dependencies = options.RecordDependencies ? new List<(int, int)>() : null;
+        _overlay.Reset(state, n * 4);
+        _speculate = _workers > 1 && n > 1;
+        if (_speculate) _versions.Reset(state, n * 4);
+        _useHints = _speculate && HintGraph.Build(_txs, _predecessor, _hintWriters);
+        _contention.Reset();
+        _nextSpeculative = 0;
+        _commitIndex = 0;
+        _commitLock = 0;
+        _aborted = false;
+        _executions = _dependencyWaits = _reexecutions = _validationFailures = _committerExecutions = 0;
+    }
+
+    public BlockResult Finish(string executorName, long startedTimestamp)
+    {
+        var stats = new BlockExecutionStats
+        {
+            Executor = executorName,
+            Workers = _workers,
+            Transactions = _count,
+            Executions = _executions,
+            Reexecutions = _reexecutions,
+            ValidationFailures = _validationFailures,
+            DependencyWaits = _dependencyWaits,
+            SequentialFallbacks = _contention.Fallbacks,
+            CommitterExecutions = _committerExecutions,
+            Elapsed = Stopwatch.GetElapsedTime(startedTimestamp),
+        };
+        var result = new BlockResult(_receipts, _overlay.CollectChanges(), _overlay.CollectTouchedKeys(), _dependencies, stats);
+        _block = null!;
+        _txs = null!;
+        return result;
+    }
+
+    public void Work(int worker)
+    {
+        try
+        {
+            var context = _contexts[worker];
+            var spin = new SpinWait();
+            while (_commitIndex < _count && !_aborted)
+            {
+                if (TryCommit(context) || TrySpeculate(context))
+                {
+                    spin.Reset();
+                    continue;
+                }
+                spin.SpinOnce(sleep1Threshold: 40);
+            }
+        }
+        catch
+        {
+            _aborted = true; // stop the other workers; the fault is rethrown to the caller
+            throw;
+        }
+    }
+
+    private bool TrySpeculate(TransactionContext context)
+    {
+        if (!_speculate || _contention.Sequential) return false;
+        while (true)
+        {
+            int i = Volatile.Read(ref _nextSpeculative);
+            int commit = _commitIndex;
+            if (i < commit)
+            {
+                Interlocked.CompareExchange(ref _nextSpeculative, commit, i); // skip what is already final
+                continue;
+            }
+            if (i >= _count || i >= commit + Lookahead) return false;
+            if (Interlocked.CompareExchange(ref _nextSpeculative, i + 1, i) != i) continue;
+
+            if (_useHints)
+            {
+                int pred = _predecessor[i];
+                if (pred >= 0 && Volatile.Read(ref _status[pred]) < TxStatus.Executed)
+                {
+                    Interlocked.Increment(ref _dependencyWaits);
+                    return true; // left Pending: the committer will run it in order
+                }
+            }
+            if (Interlocked.CompareExchange(ref _status[i], TxStatus.Executing, TxStatus.Pending) != TxStatus.Pending)
+                return true;
+
+            var output = _outputs[i];
+            TransactionRunner.Run(_txs[i], context, _versions, _block.Header, i, output);
+            _versions.Publish(i, output);
+            Interlocked.Increment(ref _executions);
+            Volatile.Write(ref _status[i], TxStatus.Executed);
+            return true;
+        }
+    }
+
+    private bool TryCommit(TransactionContext context)
+    {
+        if (Interlocked.CompareExchange(ref _commitLock, 1, 0) != 0) return false;
+        bool progressed = false;
+        try
+        {
+            while (!_aborted)
+            {
+                int i = _commitIndex;
+                if (i >= _count) break;
+                int status = Volatile.Read(ref _status[i]);
+                bool failed = false;
+                if (status == TxStatus.Executing) break; // a worker is finishing it
+                var output = _outputs[i];
+                if (status == TxStatus.Pending)
+                {
+                    if (Interlocked.CompareExchange(ref _status[i], TxStatus.Executing, TxStatus.Pending) != TxStatus.Pending)
+                        break;
+                    ExecuteFinal(i, context, output);
+                    Volatile.Write(ref _status[i], TxStatus.Executed);
+                    _executions++;
+                    _committerExecutions++;
+                }
+                else if (!_overlay.Validate(output))
+                {
+                    failed = true;
+                    _validationFailures++;
+                    if (_speculate) _versions.Unpublish(i, output);
+                    ExecuteFinal(i, context, output);
+                    _executions++;
+                    _reexecutions++;
+                    _committerExecutions++;
+                }
+                BlockCommit.Commit(_txs[i], i, output, _overlay, context, _block.Header, _dependencies);
+                _receipts[i] = output.ToReceipt(i);
+                Volatile.Write(ref _status[i], TxStatus.Committed);
+                _commitIndex = i + 1;
+                progressed = true;
+                if (_speculate && _contention.Record(failed))
+                    InterlockedMax(ref _nextSpeculative, i + 1);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _commitLock, 0);
+        }
+        return progressed;
+    }
+
+    // Runs transaction i over the committed prefix: its result is final, no validation needed.
+    private void ExecuteFinal(int i, TransactionContext context, TxOutput output)
+    {
+        TransactionRunner.Run(_txs[i], context, _overlay, _block.Header, i, output);
+        if (_speculate) _versions.Publish(i, output);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current = Volatile.Read(ref target);
+        while (current < value)
+        {
+            int seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current) return;
+            current = seen;
+        }
+    }
+}

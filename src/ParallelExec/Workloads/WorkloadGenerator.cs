@@ -1,0 +1,120 @@
+using ParallelExec.Execution;
+using ParallelExec.State;
+using ParallelExec.Transactions;
+
+namespace ParallelExec.Workloads;
+
+/// <summary>
+/// Generates reproducible chains of the built-in transaction kinds over a fresh state: funded
+/// accounts, a token, pools and a collection. Nonces follow each sender's count so every generated
+/// transaction is valid (balances are large enough that none fails by accident).
+/// </summary>
+public static class WorkloadGenerator
+{
+    public static readonly Address Beneficiary = Address.FromNumber(0, tag: 0xBE);
+    public static readonly Address Token = Address.FromNumber(1, tag: 0x70);
+    public static readonly Address Collection = Address.FromNumber(2, tag: 0x70);
+    public static readonly UInt256 InitialBalance = UInt256.Parse("1000000000000000000000000"); // 10^24
+    public static readonly UInt256 InitialTokens = UInt256.Parse("1000000000000000000"); // 10^18
+    public const ulong InitialReserve = 1_000_000_000_000_000; // 10^15 per side
+
+    public static Address Account(int n) => Address.FromNumber((ulong)n, tag: 0x01);
+    public static Address Pool(int n) => Address.FromNumber((ulong)n, tag: 0x50);
+    public static Address PoolToken(int pool, int side) => Address.FromNumber((ulong)(pool * 2 + side), tag: 0x71);
+
+    public static Workload Generate(WorkloadOptions options)
+    {
+        options.Validate();
+        var random = new Random(unchecked((int)options.Seed ^ (int)(options.Seed >> 32)));
+        var genesis = CreateGenesis(options);
+        var nonces = new ulong[options.Accounts];
+        var blocks = new Block[options.Blocks];
+        for (int b = 0; b < options.Blocks; b++)
+        {
+            var header = new BlockHeader(b + 1, Beneficiary);
+            var txs = new ITransaction[options.TransactionsPerBlock];
+            for (int t = 0; t < txs.Length; t++)
+                txs[t] = NextTransaction(options, random, nonces, header.Beneficiary);
+            blocks[b] = new Block(header, txs);
+        }
+        return new Workload(options, genesis, blocks);
+    }
+
+    private static InMemoryState CreateGenesis(WorkloadOptions options)
+    {
+        bool tokens = options.Kind is WorkloadKind.Token or WorkloadKind.Mixed;
+        bool pools = options.Kind is WorkloadKind.Amm or WorkloadKind.Mixed;
+        var state = new InMemoryState(options.Accounts * (2 + (tokens ? 1 : 0) + (pools ? 2 : 0)) + 16);
+        for (int a = 0; a < options.Accounts; a++)
+        {
+            var account = Account(a);
+            state.Set(StateKey.Nonce(account), UInt256.Zero);
+            state.Set(StateKey.Balance(account), InitialBalance);
+            if (tokens) state.Set(TokenTransfer.BalanceSlot(Token, account), InitialTokens);
+            if (pools)
+                for (int side = 0; side < 2; side++)
+                    for (int p = 0; p < options.Pools; p++)
+                        state.Set(TokenTransfer.BalanceSlot(PoolToken(p, side), account), InitialTokens);
+        }
+        state.Set(StateKey.Balance(Beneficiary), UInt256.Zero);
+        if (pools)
+        {
+            for (int p = 0; p < options.Pools; p++)
+            {
+                state.Set(PoolSwap.Reserve0(Pool(p)), InitialReserve);
+                state.Set(PoolSwap.Reserve1(Pool(p)), InitialReserve);
+            }
+        }
+        return state;
+    }
+
+    private static ITransaction NextTransaction(WorkloadOptions o, Random random, ulong[] nonces, Address beneficiary)
+    {
+        int from = random.Next(o.Accounts);
+        var sender = Account(from);
+        ulong nonce = nonces[from]++;
+        ulong price = o.Fees ? 1UL : 0UL;
+        var kind = o.Kind;
+        if (kind == WorkloadKind.Mixed)
+        {
+            int roll = random.Next(100);
+            kind = roll < 50 ? WorkloadKind.P2p : roll < 75 ? WorkloadKind.Token : roll < 90 ? WorkloadKind.Amm : WorkloadKind.Hot;
+        }
+        SenderTransaction tx = kind switch
+        {
+            WorkloadKind.P2p => new ValueTransfer(sender, nonce, price, Account(random.Next(o.Accounts)), (ulong)random.Next(1, 1_000_000), o.Work),
+            WorkloadKind.Token => new TokenTransfer(sender, nonce, price, Token, Account(random.Next(o.Accounts)), (ulong)random.Next(1, 1_000_000), o.Work),
+            WorkloadKind.Amm => Swap(o, random, sender, nonce, price),
+            _ => new CounterMint(sender, nonce, price, Collection, o.Work),
+        };
+        return WithHints(tx, o.Hints, random, beneficiary);
+    }
+
+    private static PoolSwap Swap(WorkloadOptions o, Random random, Address sender, ulong nonce, ulong price)
+    {
+        int pool = random.Next(o.Pools);
+        bool zeroForOne = random.Next(2) == 0;
+        var tokenIn = PoolToken(pool, zeroForOne ? 0 : 1);
+        var tokenOut = PoolToken(pool, zeroForOne ? 1 : 0);
+        return new PoolSwap(sender, nonce, price, Pool(pool), tokenIn, tokenOut, zeroForOne, (ulong)random.Next(1_000, 1_000_000), o.Work);
+    }
+
+    private static ITransaction WithHints(SenderTransaction tx, HintMode mode, Random random, Address beneficiary)
+    {
+        if (mode == HintMode.None) return tx;
+        var exact = tx.BuildHints(beneficiary);
+        AccessHints? hints = exact;
+        if (mode == HintMode.Unreliable)
+        {
+            int roll = random.Next(4);
+            hints = roll switch
+            {
+                0 => null,
+                1 => new AccessHints([StateKey.Balance(Account(random.Next(1000)))], [StateKey.Nonce(Account(random.Next(1000)))]),
+                2 => new AccessHints(exact.Reads[..1], []), // incomplete
+                _ => exact,
+            };
+        }
+        return tx.WithHints(hints);
+    }
+}

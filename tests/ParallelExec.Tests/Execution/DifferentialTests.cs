@@ -1,0 +1,168 @@
+using ParallelExec.Execution;
+using ParallelExec.Scheduling;
+using ParallelExec.State;
+using ParallelExec.Transactions;
+using ParallelExec.Workloads;
+using Xunit.Abstractions;
+
+namespace ParallelExec.Tests.Execution;
+
+/// <summary>
+/// The parallel executor must return exactly what the sequential one returns — receipts, final
+/// changes and touched keys — for any worker count (more workers than cores included), any
+/// schedule, and any hints. Every case is seeded; a failure names its seed.
+/// Rerun one seed with PARALLELEXEC_SEED=N.
+/// </summary>
+public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly int[] WorkerCounts = [1, 2, 4, 16];
+    private static readonly int[] KeySpaces = [1, 2, 3, 8, 32, 256, 4096];
+
+    private readonly SequentialExecutor _sequential = new();
+    private readonly ParallelExecutor[] _parallel = WorkerCounts.Select(w => new ParallelExecutor(w)).ToArray();
+
+    public void Dispose()
+    {
+        foreach (var p in _parallel) p.Dispose();
+    }
+
+    private static IEnumerable<int> Seeds(int count, int offset)
+    {
+        var fixedSeed = Environment.GetEnvironmentVariable("PARALLELEXEC_SEED");
+        return fixedSeed is not null ? [int.Parse(fixedSeed)] : Enumerable.Range(offset, count);
+    }
+
+    [Fact]
+    public void Random_scripted_blocks_match_sequential_for_every_worker_count()
+    {
+        int cases = 0;
+        foreach (int seed in Seeds(400, 1_000))
+        {
+            var random = new Random(seed);
+            int keySpace = KeySpaces[random.Next(KeySpaces.Length)];
+            int txCount = random.Next(1, 260);
+            var block = ScriptedTransaction.RandomBlock(random, txCount, keySpace, withHints: random.Next(2) == 0);
+            var state = RandomStartState(random, keySpace);
+            AssertAllMatch(block, state, $"seed {seed} (keys {keySpace}, txs {txCount})");
+            cases++;
+        }
+        output.WriteLine($"{cases} scripted blocks x {WorkerCounts.Length} worker counts matched");
+    }
+
+    [Fact]
+    public void Chains_of_blocks_match_when_state_carries_over()
+    {
+        foreach (int seed in Seeds(40, 5_000))
+        {
+            var random = new Random(seed);
+            int keySpace = KeySpaces[random.Next(KeySpaces.Length)];
+            var sequentialState = RandomStartState(random, keySpace);
+            var parallelStates = WorkerCounts.Select(_ => sequentialState.Clone()).ToArray();
+            for (int b = 1; b <= 5; b++)
+            {
+                var block = ScriptedTransaction.RandomBlock(random, random.Next(1, 200), keySpace, withHints: b % 2 == 0, number: b);
+                var expected = _sequential.Execute(block, sequentialState);
+                for (int w = 0; w < WorkerCounts.Length; w++)
+                {
+                    var actual = _parallel[w].Execute(block, parallelStates[w]);
+                    AssertSame(expected, actual, $"seed {seed} block {b} workers {WorkerCounts[w]}");
+                    parallelStates[w].Apply(actual.Changes);
+                }
+                sequentialState.Apply(expected.Changes);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(WorkloadKind.P2p, 2, HintMode.None)]
+    [InlineData(WorkloadKind.P2p, 10, HintMode.Exact)]
+    [InlineData(WorkloadKind.P2p, 1000, HintMode.Unreliable)]
+    [InlineData(WorkloadKind.Token, 10, HintMode.None)]
+    [InlineData(WorkloadKind.Token, 500, HintMode.Exact)]
+    [InlineData(WorkloadKind.Amm, 100, HintMode.None)]
+    [InlineData(WorkloadKind.Amm, 100, HintMode.Unreliable)]
+    [InlineData(WorkloadKind.Hot, 100, HintMode.None)]
+    [InlineData(WorkloadKind.Hot, 100, HintMode.Exact)]
+    [InlineData(WorkloadKind.Mixed, 50, HintMode.Unreliable)]
+    [InlineData(WorkloadKind.Mixed, 5000, HintMode.None)]
+    public void Builtin_workloads_match_sequential(WorkloadKind kind, int accounts, HintMode hints)
+    {
+        foreach (int seed in Seeds(3, 42))
+        {
+            var workload = WorkloadGenerator.Generate(new WorkloadOptions
+            {
+                Kind = kind, Accounts = accounts, TransactionsPerBlock = 600, Blocks = 2, Seed = (ulong)seed, Hints = hints,
+            });
+            var sequentialState = workload.Genesis.Clone();
+            var parallelStates = WorkerCounts.Select(_ => workload.Genesis.Clone()).ToArray();
+            foreach (var block in workload.Blocks)
+            {
+                var expected = _sequential.Execute(block, sequentialState);
+                Assert.All(expected.Receipts, r => Assert.True(r.Success, $"seed {seed}: generated transaction failed: {r}"));
+                for (int w = 0; w < WorkerCounts.Length; w++)
+                {
+                    var actual = _parallel[w].Execute(block, parallelStates[w]);
+                    AssertSame(expected, actual, $"{kind} seed {seed} block {block.Header.Number} workers {WorkerCounts[w]}");
+                    parallelStates[w].Apply(actual.Changes);
+                }
+                sequentialState.Apply(expected.Changes);
+            }
+        }
+    }
+
+    [Fact]
+    public void Failing_builtin_transactions_keep_fee_and_nonce_semantics()
+    {
+        // Bad nonces, unpayable values and a poor sender mixed into a block with shared keys.
+        var random = new Random(77);
+        var state = new InMemoryState();
+        var beneficiary = Address.FromNumber(9, tag: 0xBE);
+        var accounts = Enumerable.Range(0, 6).Select(i => Address.FromNumber((ulong)i, tag: 1)).ToArray();
+        foreach (var a in accounts) state.Set(StateKey.Balance(a), 100_000);
+        var nonces = new ulong[accounts.Length];
+        var txs = new List<ITransaction>();
+        for (int t = 0; t < 300; t++)
+        {
+            int from = random.Next(accounts.Length);
+            ulong nonce = random.Next(10) == 0 ? nonces[from] + 5 : nonces[from]++;
+            ulong value = (ulong)random.Next(0, 80_000);
+            txs.Add(new ValueTransfer(accounts[from], nonce, 1, accounts[random.Next(accounts.Length)], value));
+        }
+        var block = new Block(new BlockHeader(1, beneficiary), txs);
+        var expected = AssertAllMatch(block, state, "fee/nonce semantics");
+        Assert.Contains(expected.Receipts, r => r.Failure == FailureReason.BadNonce);
+        Assert.Contains(expected.Receipts, r => r.Failure == FailureReason.InsufficientBalance);
+        Assert.Contains(expected.Receipts, r => r.Success);
+    }
+
+    private BlockResult AssertAllMatch(Block block, InMemoryState state, string label)
+    {
+        var expected = _sequential.Execute(block, state);
+        for (int w = 0; w < WorkerCounts.Length; w++)
+        {
+            var actual = _parallel[w].Execute(block, state);
+            AssertSame(expected, actual, $"{label}, workers {WorkerCounts[w]}");
+        }
+        return expected;
+    }
+
+    private static void AssertSame(BlockResult expected, BlockResult actual, string label)
+    {
+        var difference = expected.DescribeFirstDifference(actual);
+        Assert.True(difference is null, $"{label}: parallel differs from sequential: {difference}");
+        Assert.Equal(expected.ComputeDigest(), actual.ComputeDigest());
+    }
+
+    private static InMemoryState RandomStartState(Random random, int keySpace)
+    {
+        var state = new InMemoryState();
+        var contract = Address.FromNumber(7, tag: 0xC0);
+        for (int k = 0; k < keySpace; k += 2)
+        {
+            var value = random.Next(20) == 0 ? UInt256.MaxValue - new UInt256((ulong)random.Next(5)) : new UInt256((ulong)random.Next(1000));
+            var key = k % 5 == 4 ? StateKey.Balance(Address.FromNumber((ulong)k, tag: 0xA0)) : StateKey.Storage(contract, (ulong)k);
+            state.Set(key, value);
+        }
+        return state;
+    }
+}
