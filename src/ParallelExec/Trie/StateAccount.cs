@@ -1,0 +1,60 @@
+using System.Runtime.CompilerServices;
+using ParallelExec.Crypto;
+using ParallelExec.Rlp;
+using ParallelExec.State;
+
+namespace ParallelExec.Trie;
+
+/// <summary>
+/// One account of a <see cref="StateTrie"/>: its fields, its storage trie and its place in the
+/// account trie (the path keccak256(address), computed once).
+/// </summary>
+internal sealed class StateAccount(Address address)
+{
+    /// <summary>Largest RLP of [nonce, balance, storageRoot, codeHash]: 2 + 9 + 33 + 33 + 33.</summary>
+    public const int MaxEncodedLength = 110;
+
+    public readonly Address Address = address;
+    public byte[]? Path;
+    public ulong Nonce;
+    public UInt256 Balance;
+    /// <summary>Code hash as a word; zero means no code (keccak256 of empty).</summary>
+    public UInt256 CodeHash;
+    /// <summary>True once any account field (nonce, balance, code hash) is present, even with value zero.</summary>
+    public bool HasFields;
+    public MerklePatriciaTrie? Storage;
+    public bool StorageDirty;
+    /// <summary>Queued for the next root computation.</summary>
+    public bool Dirty;
+    /// <summary>Has a leaf in the account trie.</summary>
+    public bool InTrie;
+
+    /// <summary>An account exists when it has a field or a non-zero storage slot.</summary>
+    public bool Exists => HasFields || Storage is { IsEmpty: false };
+
+    public void ComputePath(ref long hashes)
+    {
+        if (Path is not null) return;
+        Span<byte> address = stackalloc byte[Address.Size];
+        Address.WriteTo(address);
+        var path = new byte[32];
+        Keccak256.Compute(address, path);
+        hashes++;
+        Path = path;
+    }
+
+    /// <summary>Writes RLP([nonce, balance, storageRoot, codeHash]); the storage root must be current.</summary>
+    [SkipLocalsInit]
+    public int Encode(Span<byte> destination)
+    {
+        var storageRoot = Storage is null ? MerklePatriciaTrie.EmptyRoot : Storage.ComputeRoot();
+        var codeHash = CodeHash.IsZero ? Keccak256.OfEmpty : Hash256.FromUInt256(CodeHash);
+        int payload = RlpWriter.LengthOf(Nonce) + RlpWriter.LengthOf(Balance) + 2 * (Hash256.Size + 1);
+        int o = RlpWriter.WriteListHeader(destination, payload);
+        o += RlpWriter.Write(destination[o..], Nonce);
+        o += RlpWriter.Write(destination[o..], Balance);
+        o += RlpWriter.Write(destination[o..], storageRoot);
+        o += RlpWriter.Write(destination[o..], codeHash);
+        return o;
+    }
+}

@@ -1,0 +1,225 @@
+using System.Runtime.CompilerServices;
+using ParallelExec.Crypto;
+using ParallelExec.Rlp;
+using ParallelExec.State;
+
+namespace ParallelExec.Trie;
+
+/// <summary>
+/// The Ethereum world-state commitment over the flat state: an account trie (secure, keyed by
+/// keccak256(address), values RLP([nonce, balance, storageRoot, codeHash])) and one storage trie per
+/// contract (secure, keyed by keccak256(slot), values RLP(value without leading zeros); a zero value
+/// deletes the slot). An account exists when any of its fields is present (even as zero) or it has a
+/// non-zero slot. <see cref="Apply"/> records a block's changes; <see cref="ComputeRoot"/> re-hashes
+/// only the touched storage tries and account paths. Not thread-safe: one writer at a time.
+/// </summary>
+public sealed class StateTrie
+{
+    private readonly MerklePatriciaTrie _accounts = new();
+    private readonly Dictionary<Address, StateAccount> _byAddress = new();
+    private readonly List<StateAccount> _dirty = new();
+    private long _otherHashes; // key hashes (addresses, slots) and storage-trie node hashes
+    private Hash256 _root = MerklePatriciaTrie.EmptyRoot;
+
+    public StateTrie()
+    {
+    }
+
+    /// <summary>Keccak-256 computations so far: address and slot hashes plus every trie node hash.</summary>
+    public long HashCount => Interlocked.Read(ref _otherHashes) + _accounts.HashCount;
+
+    /// <summary>Accounts in the account trie as of the last <see cref="ComputeRoot"/>.</summary>
+    public int AccountCount => _accounts.Count;
+
+    /// <summary>Builds the tries for a whole state and hashes them.</summary>
+    public static StateTrie FromState(IEnumerable<KeyValuePair<StateKey, UInt256>> entries, int degreeOfParallelism = 1)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var trie = new StateTrie();
+        var slots = new Dictionary<StateAccount, List<(UInt256 Slot, UInt256 Value)>>();
+        foreach (var (key, value) in entries)
+        {
+            var account = trie.GetOrAdd(key.Address);
+            if (key.Kind == StateKeyKind.Storage)
+            {
+                if (value.IsZero) continue;
+                if (!slots.TryGetValue(account, out var list)) slots[account] = list = new();
+                list.Add((key.Slot, value));
+            }
+            else
+            {
+                SetField(account, key, value);
+            }
+        }
+
+        var accounts = trie._dirty;
+        long hashes = 0;
+        if (degreeOfParallelism > 1)
+        {
+            var options = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism };
+            Parallel.For(0, accounts.Count, options, () => 0L, (i, _, local) =>
+            {
+                accounts[i].ComputePath(ref local);
+                return local;
+            }, local => Interlocked.Add(ref hashes, local));
+            var withStorage = slots.ToArray();
+            Parallel.For(0, withStorage.Length, options, () => 0L, (i, _, local) =>
+            {
+                var (account, list) = withStorage[i];
+                foreach (var (slot, value) in list) SetSlot(account, slot, value, ref local);
+                return local;
+            }, local => Interlocked.Add(ref hashes, local));
+        }
+        else
+        {
+            foreach (var account in accounts) account.ComputePath(ref hashes);
+            foreach (var (account, list) in slots)
+            {
+                foreach (var (slot, value) in list) SetSlot(account, slot, value, ref hashes);
+            }
+        }
+        trie._otherHashes += hashes;
+        trie.ComputeRoot(degreeOfParallelism);
+        return trie;
+    }
+
+    /// <summary>
+    /// Records a block's final changes. Only the accounts touched are marked; their storage tries
+    /// and account-trie paths are updated and re-hashed by the next <see cref="ComputeRoot"/>.
+    /// </summary>
+    public void Apply(ReadOnlySpan<StateChange> changes)
+    {
+        foreach (var change in changes)
+        {
+            if (change.Key.Kind == StateKeyKind.Nonce && !change.Value.FitsInUInt64)
+            {
+                throw new ArgumentException($"nonce of {change.Key.Address} does not fit in 64 bits: {change.Value.ToHexString()}", nameof(changes));
+            }
+        }
+        long hashes = 0;
+        foreach (var change in changes)
+        {
+            var key = change.Key;
+            var account = GetOrAdd(key.Address);
+            account.ComputePath(ref hashes);
+            if (key.Kind == StateKeyKind.Storage) SetSlot(account, key.Slot, change.Value, ref hashes);
+            else SetField(account, key, change.Value);
+        }
+        _otherHashes += hashes;
+    }
+
+    /// <summary>
+    /// The state root. Touched storage tries are re-hashed (on several threads when
+    /// <paramref name="degreeOfParallelism"/> &gt; 1), their roots flow into the touched account
+    /// leaves, then the account trie's dirty paths are re-hashed.
+    /// </summary>
+    [SkipLocalsInit]
+    public Hash256 ComputeRoot(int degreeOfParallelism = 1)
+    {
+        if (_dirty.Count == 0) return _root;
+        HashStorageTries(degreeOfParallelism);
+
+        long hashes = 0;
+        Span<byte> encoded = stackalloc byte[StateAccount.MaxEncodedLength];
+        foreach (var account in _dirty)
+        {
+            account.Dirty = false;
+            account.ComputePath(ref hashes);
+            if (account.Exists)
+            {
+                int length = account.Encode(encoded);
+                _accounts.Set(account.Path!, encoded[..length]);
+                account.InTrie = true;
+            }
+            else if (account.InTrie)
+            {
+                _accounts.Delete(account.Path);
+                account.InTrie = false;
+            }
+        }
+        _dirty.Clear();
+        _otherHashes += hashes;
+        _root = _accounts.ComputeRoot(degreeOfParallelism);
+        return _root;
+    }
+
+    private void HashStorageTries(int degreeOfParallelism)
+    {
+        var touched = new List<MerklePatriciaTrie>();
+        foreach (var account in _dirty)
+        {
+            if (!account.StorageDirty) continue;
+            account.StorageDirty = false;
+            if (account.Storage is not null) touched.Add(account.Storage);
+        }
+        if (touched.Count == 0) return;
+        long before = 0;
+        foreach (var storage in touched) before += storage.HashCount;
+        if (degreeOfParallelism > 1 && touched.Count >= degreeOfParallelism)
+        {
+            Parallel.For(0, touched.Count, new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism },
+                i => touched[i].ComputeRoot());
+        }
+        else
+        {
+            // Few tries: let each one use the threads for its own subtrees.
+            foreach (var storage in touched) storage.ComputeRoot(degreeOfParallelism);
+        }
+        long after = 0;
+        foreach (var storage in touched) after += storage.HashCount;
+        _otherHashes += after - before;
+    }
+
+    private StateAccount GetOrAdd(Address address)
+    {
+        if (!_byAddress.TryGetValue(address, out var account))
+        {
+            account = new StateAccount(address);
+            _byAddress.Add(address, account);
+        }
+        if (!account.Dirty)
+        {
+            account.Dirty = true;
+            _dirty.Add(account);
+        }
+        return account;
+    }
+
+    private static void SetField(StateAccount account, in StateKey key, in UInt256 value)
+    {
+        account.HasFields = true;
+        switch (key.Kind)
+        {
+            case StateKeyKind.Nonce:
+                if (!value.FitsInUInt64) throw new ArgumentException($"nonce of {key.Address} does not fit in 64 bits: {value.ToHexString()}");
+                account.Nonce = value.U0;
+                break;
+            case StateKeyKind.Balance:
+                account.Balance = value;
+                break;
+            case StateKeyKind.CodeHash:
+                account.CodeHash = value;
+                break;
+        }
+    }
+
+    [SkipLocalsInit]
+    private static void SetSlot(StateAccount account, in UInt256 slot, in UInt256 value, ref long hashes)
+    {
+        Span<byte> slotBytes = stackalloc byte[32];
+        Span<byte> path = stackalloc byte[32];
+        slot.WriteBigEndian(slotBytes);
+        Keccak256.Compute(slotBytes, path);
+        hashes++;
+        if (value.IsZero)
+        {
+            if (account.Storage is not null && account.Storage.Delete(path)) account.StorageDirty = true;
+            return;
+        }
+        Span<byte> encoded = stackalloc byte[33];
+        int length = RlpWriter.Write(encoded, value);
+        account.Storage ??= new MerklePatriciaTrie();
+        account.Storage.Set(path, encoded[..length]);
+        account.StorageDirty = true;
+    }
+}
