@@ -1,0 +1,14 @@
+namespace ParallelExec.Cli.Benchmarking;
+
+/// <summary>One measured configuration: a workload on one executor with a worker count.</summary>
+public sealed record BenchRow(
+    string Workload,
+    string Executor,
+    int Workers,
+    long Txs,
+    int Blocks,
+    double Tps,
+    double Speedup,
+    long Reexecutions,
+    long Fallbacks,
+    string StateRoot);
