@@ -1,0 +1,28 @@
+using ParallelExec.Execution;
+using ParallelExec.State;
+
+namespace ParallelExec.Blocks;
+
+/// <summary>
+/// One block of a chain file: the executable block plus what a recording run observed: the
+/// post-state root (zero when unrecorded) and the dependency graph (writer → reader edges; null when
+/// unrecorded). The recorded graph is information, never trusted for correctness.
+/// </summary>
+public sealed class ChainBlock(Block block, Hash256 expectedRoot = default, IReadOnlyList<(int From, int To)>? dependencies = null)
+{
+    public Block Block { get; } = block ?? throw new ArgumentNullException(nameof(block));
+    public BlockHeader Header => Block.Header;
+    public long Number => Block.Header.Number;
+    public IReadOnlyList<ITransaction> Transactions => Block.Transactions;
+
+    /// <summary>The state root after this block; all zeros when not recorded.</summary>
+    public Hash256 ExpectedRoot { get; } = expectedRoot;
+
+    public bool HasExpectedRoot => !ExpectedRoot.Equals(default);
+
+    /// <summary>Recorded dependency edges (writer → reader), or null when not recorded.</summary>
+    public IReadOnlyList<(int From, int To)>? Dependencies { get; } = dependencies;
+
+    /// <summary>The same block with a recorded root and dependency graph.</summary>
+    public ChainBlock WithRecord(Hash256 root, IReadOnlyList<(int From, int To)>? dependencies) => new(Block, root, dependencies);
+}

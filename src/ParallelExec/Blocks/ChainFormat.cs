@@ -1,0 +1,26 @@
+namespace ParallelExec.Blocks;
+
+/// <summary>Constants of the .pxb chain file format (see docs/block-format.md).</summary>
+public static class ChainFormat
+{
+    /// <summary>The first four bytes of every chain file: "PXB" and 0x1A.</summary>
+    public static ReadOnlySpan<byte> Magic => "PXB\x1A"u8;
+
+    /// <summary>The format version this library writes and the only one it reads.</summary>
+    public const ushort Version = 1;
+
+    /// <summary>Bytes of the fixed file header: magic, version, flags, starting-state kind, reserved.</summary>
+    public const int FileHeaderSize = 12;
+
+    /// <summary>Tag byte of a block record.</summary>
+    public const byte BlockTag = 0x42; // 'B'
+
+    /// <summary>Tag byte of the end record (a file without one was cut short).</summary>
+    public const byte EndTag = 0x45; // 'E'
+
+    /// <summary>Bytes of a serialized state key without its slot: address and kind.</summary>
+    public const int KeyPrefixSize = 21;
+
+    /// <summary>Smallest possible encoded transaction: a type byte and a zero length.</summary>
+    public const int MinTransactionSize = 2;
+}

@@ -1,0 +1,247 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using ParallelExec.State;
+
+namespace ParallelExec.Blocks;
+
+/// <summary>
+/// Reads a .pxb chain file block by block (only one block is held at a time, so files larger than
+/// memory stream through). The constructor reads and checks the file header and starting state; each
+/// <see cref="ReadNext"/> reads one record, checks its length bound and CRC-32 before decoding, and
+/// checks block order. Every problem with the input is a <see cref="ChainFormatException"/>.
+/// </summary>
+public sealed class ChainReader : IDisposable
+{
+    private readonly Stream _stream;
+    private readonly bool _leaveOpen;
+    private readonly TransactionCodecRegistry _registry;
+    private readonly ChainReaderOptions _options;
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+    private long _offset;
+    private long? _lastNumber;
+    private bool _ended;
+
+    public ChainReader(Stream stream, TransactionCodecRegistry? registry = null, ChainReaderOptions? options = null, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        _stream = stream;
+        _leaveOpen = leaveOpen;
+        _registry = registry ?? TransactionCodecRegistry.Default;
+        _options = options ?? ChainReaderOptions.Default;
+        try
+        {
+            Start = ReadHeader();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens a chain file; the file header and starting state are read and checked here.</summary>
+    public static ChainReader Open(string path, TransactionCodecRegistry? registry = null, ChainReaderOptions? options = null)
+    {
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return new ChainReader(stream, registry, options);
+    }
+
+    public ChainStart Start { get; }
+
+    public ushort Version { get; private set; }
+
+    /// <summary>Byte offset of the next record.</summary>
+    public long Offset => _offset;
+
+    public long BlocksRead { get; private set; }
+
+    /// <summary>The next block, or null after the end record.</summary>
+    public ChainBlock? ReadNext()
+    {
+        if (_ended) return null;
+        long recordOffset = _offset;
+        long? expected = _lastNumber + 1;
+        Span<byte> head = stackalloc byte[5];
+        int got = ReadUpTo(head[..1]);
+        if (got == 0) throw new ChainFormatException($"truncated: the file ends after {BlocksRead} blocks without an end record", recordOffset, expected);
+        byte tag = head[0];
+        if (tag == ChainFormat.EndTag)
+        {
+            ReadEnd(recordOffset, expected);
+            return null;
+        }
+        if (tag != ChainFormat.BlockTag)
+            throw new ChainFormatException($"unknown record tag 0x{tag:X2}", recordOffset, expected);
+        ReadExactly(head[1..5], recordOffset, expected, "block length");
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(head[1..5]);
+        if (length > (uint)_options.MaxBlockBytes)
+            throw new ChainFormatException($"block length {length} bytes exceeds the bound {_options.MaxBlockBytes}", recordOffset, expected);
+        if (_stream.CanSeek && length + 4L > _stream.Length - _offset)
+            throw new ChainFormatException($"truncated: block length {length} bytes but only {_stream.Length - _offset} bytes left", recordOffset, expected);
+        int total = (int)length + 4;
+        if (_buffer.Length < total)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = ArrayPool<byte>.Shared.Rent(total);
+        }
+        var span = _buffer.AsSpan(0, total);
+        long payloadOffset = _offset;
+        ReadExactly(span, recordOffset, expected, "block");
+        var payload = span[..(int)length];
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(span[(int)length..]);
+        uint computed = Crc32.Finish(Crc32.Update(Crc32.Update(Crc32.Start, head[1..5]), payload));
+        if (stored != computed)
+        {
+            long shown = expected ?? (length >= 8 ? BinaryPrimitives.ReadInt64LittleEndian(payload) : 0);
+            throw new ChainFormatException($"checksum mismatch (stored 0x{stored:X8}, computed 0x{computed:X8}): the block is corrupt", recordOffset, shown);
+        }
+        var block = ChainBlockCodec.Decode(payload, payloadOffset, expected, _registry);
+        _lastNumber = block.Number;
+        BlocksRead++;
+        return block;
+    }
+
+    /// <summary>The remaining blocks, one at a time.</summary>
+    public IEnumerable<ChainBlock> ReadBlocks()
+    {
+        while (ReadNext() is { } block) yield return block;
+    }
+
+    public void Dispose()
+    {
+        if (!_leaveOpen) _stream.Dispose();
+        var buffer = Interlocked.Exchange(ref _buffer, []);
+        if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+    }
+
+    private void ReadEnd(long recordOffset, long? expected)
+    {
+        Span<byte> rest = stackalloc byte[12];
+        ReadExactly(rest, recordOffset, expected, "end record");
+        Span<byte> whole = stackalloc byte[9];
+        whole[0] = ChainFormat.EndTag;
+        rest[..8].CopyTo(whole[1..]);
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(rest[8..]);
+        if (stored != Crc32.Compute(whole)) throw new ChainFormatException("end record checksum mismatch", recordOffset, expected);
+        long count = BinaryPrimitives.ReadInt64LittleEndian(rest);
+        if (count != BlocksRead) throw new ChainFormatException($"end record counts {count} blocks but the file holds {BlocksRead}", recordOffset, expected);
+        Span<byte> probe = stackalloc byte[1];
+        if (ReadUpTo(probe) != 0) throw new ChainFormatException("unexpected bytes after the end record", _offset - 1, null);
+        _ended = true;
+    }
+
+    private ChainStart ReadHeader()
+    {
+        Span<byte> header = stackalloc byte[ChainFormat.FileHeaderSize];
+        int got = ReadUpTo(header);
+        if (got < 4 || !header[..4].SequenceEqual(ChainFormat.Magic))
+            throw new ChainFormatException("not a chain file (bad magic)", 0, null);
+        if (got < header.Length) throw new ChainFormatException("truncated file header", got, null);
+        Version = BinaryPrimitives.ReadUInt16LittleEndian(header[4..]);
+        if (Version != ChainFormat.Version)
+            throw new ChainFormatException($"unsupported format version {Version} (this reader knows {ChainFormat.Version})", 4, null);
+        ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(header[6..]);
+        if (flags != 0) throw new ChainFormatException($"unknown file flags 0x{flags:X4}", 6, null);
+        byte kind = header[8];
+        if (header[9] != 0 || header[10] != 0 || header[11] != 0) throw new ChainFormatException("reserved header bytes are not zero", 9, null);
+        uint crc = Crc32.Update(Crc32.Start, header);
+        ChainStart start;
+        if (kind == (byte)ChainStartKind.ParentRoot)
+        {
+            Span<byte> root = stackalloc byte[Hash256.Size];
+            ReadExactly(root, _offset, null, "parent root");
+            crc = Crc32.Update(crc, root);
+            start = ChainStart.FromParentRoot(new Hash256(root));
+        }
+        else if (kind == (byte)ChainStartKind.Genesis)
+        {
+            start = ChainStart.FromGenesis(ReadGenesis(ref crc));
+        }
+        else
+        {
+            throw new ChainFormatException($"unknown starting-state kind {kind}", 8, null);
+        }
+        Span<byte> stored = stackalloc byte[4];
+        long at = _offset;
+        ReadExactly(stored, at, null, "starting-state checksum");
+        uint value = BinaryPrimitives.ReadUInt32LittleEndian(stored);
+        if (value != Crc32.Finish(crc))
+            throw new ChainFormatException($"starting-state checksum mismatch (stored 0x{value:X8}, computed 0x{Crc32.Finish(crc):X8})", at, null);
+        return start;
+    }
+
+    private InMemoryState ReadGenesis(ref uint crc)
+    {
+        Span<byte> field = stackalloc byte[33];
+        long countOffset = _offset;
+        ReadExactly(field[..8], countOffset, null, "genesis entry count");
+        crc = Crc32.Update(crc, field[..8]);
+        long count = BinaryPrimitives.ReadInt64LittleEndian(field);
+        const int minEntry = ChainFormat.KeyPrefixSize + 1;
+        if (count < 0 || count > _options.MaxGenesisEntries
+            || (_stream.CanSeek && count > (_stream.Length - _offset) / minEntry))
+            throw new ChainFormatException($"genesis entry count {count} is out of bounds for the file", countOffset, null);
+        var state = new InMemoryState((int)Math.Min(count, 1 << 20));
+        for (long i = 0; i < count; i++)
+        {
+            long entryOffset = _offset;
+            ReadExactly(field[..ChainFormat.KeyPrefixSize], entryOffset, null, "genesis entry");
+            crc = Crc32.Update(crc, field[..ChainFormat.KeyPrefixSize]);
+            var address = new Address(field[..Address.Size]);
+            byte kind = field[Address.Size];
+            StateKey key = kind switch
+            {
+                (byte)StateKeyKind.Nonce => StateKey.Nonce(address),
+                (byte)StateKeyKind.Balance => StateKey.Balance(address),
+                (byte)StateKeyKind.CodeHash => StateKey.CodeHash(address),
+                (byte)StateKeyKind.Storage => StateKey.Storage(address, ReadWord(field, ref crc, entryOffset)),
+                _ => throw new ChainFormatException($"genesis entry {i}: unknown state key kind {kind}", entryOffset, null),
+            };
+            var value = ReadWord(field, ref crc, entryOffset);
+            if (state.TryGet(key, out _)) throw new ChainFormatException($"genesis entry {i}: duplicate key {key}", entryOffset, null);
+            state.Set(key, value);
+        }
+        return state;
+    }
+
+    private UInt256 ReadWord(Span<byte> field, ref uint crc, long entryOffset)
+    {
+        ReadExactly(field[..1], entryOffset, null, "genesis word");
+        int length = field[0];
+        if (length > 32) throw new ChainFormatException($"genesis word length {length} exceeds 32", _offset - 1, null);
+        crc = Crc32.Update(crc, field[..1]);
+        var bytes = field[1..(1 + length)];
+        ReadExactly(bytes, entryOffset, null, "genesis word");
+        crc = Crc32.Update(crc, bytes);
+        if (length > 0 && bytes[0] == 0) throw new ChainFormatException("genesis word has a leading zero byte", entryOffset, null);
+        return UInt256.FromBigEndian(bytes);
+    }
+
+    private int ReadUpTo(Span<byte> destination)
+    {
+        int total = 0;
+        while (total < destination.Length)
+        {
+            int n;
+            try
+            {
+                n = _stream.Read(destination[total..]);
+            }
+            catch (IOException e)
+            {
+                throw new ChainFormatException($"read failed: {e.Message}", _offset + total, _lastNumber + 1, e);
+            }
+            if (n == 0) break;
+            total += n;
+        }
+        _offset += total;
+        return total;
+    }
+
+    private void ReadExactly(Span<byte> destination, long recordOffset, long? blockNumber, string what)
+    {
+        int got = ReadUpTo(destination);
+        if (got < destination.Length)
+            throw new ChainFormatException($"truncated: {what} needs {destination.Length} bytes, the file has {got} left", recordOffset, blockNumber);
+    }
+}

@@ -1,0 +1,13 @@
+namespace ParallelExec.Blocks;
+
+/// <summary>Bounds a reader enforces before allocating anything a file's length fields ask for.</summary>
+public sealed record ChainReaderOptions
+{
+    public static readonly ChainReaderOptions Default = new();
+
+    /// <summary>Largest block record accepted (bytes of its payload). Default 256 MiB.</summary>
+    public int MaxBlockBytes { get; init; } = 256 << 20;
+
+    /// <summary>Largest embedded genesis accepted (entries). Default 2^30.</summary>
+    public long MaxGenesisEntries { get; init; } = 1L << 30;
+}

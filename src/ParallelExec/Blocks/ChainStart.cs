@@ -1,0 +1,27 @@
+using ParallelExec.State;
+
+namespace ParallelExec.Blocks;
+
+/// <summary>The starting state of a chain file: an embedded genesis or a reference to a parent state root.</summary>
+public sealed class ChainStart
+{
+    private ChainStart(ChainStartKind kind, InMemoryState? genesis, Hash256 parentRoot)
+    {
+        Kind = kind;
+        Genesis = genesis;
+        ParentRoot = parentRoot;
+    }
+
+    public ChainStartKind Kind { get; }
+
+    /// <summary>The embedded starting state when <see cref="Kind"/> is Genesis; null otherwise.</summary>
+    public InMemoryState? Genesis { get; }
+
+    /// <summary>The parent state root when <see cref="Kind"/> is ParentRoot; zero otherwise.</summary>
+    public Hash256 ParentRoot { get; }
+
+    public static ChainStart FromGenesis(InMemoryState genesis) =>
+        new(ChainStartKind.Genesis, genesis ?? throw new ArgumentNullException(nameof(genesis)), default);
+
+    public static ChainStart FromParentRoot(Hash256 root) => new(ChainStartKind.ParentRoot, null, root);
+}

@@ -1,0 +1,19 @@
+using ParallelExec.Transactions;
+
+namespace ParallelExec.Blocks;
+
+/// <summary>Type 2: <see cref="TokenTransfer"/> (token, to, amount).</summary>
+public sealed class TokenTransferCodec : SenderTransactionCodec<TokenTransfer>
+{
+    public override byte TypeId => 2;
+
+    protected override void EncodeBody(TokenTransfer tx, ChainBufferWriter writer)
+    {
+        writer.WriteAddress(tx.Token);
+        writer.WriteAddress(tx.To);
+        writer.WriteUInt256(tx.Amount);
+    }
+
+    protected override TokenTransfer DecodeBody(ref ChainSpanReader reader, in Envelope e) =>
+        new(e.Sender, e.Nonce, e.GasPrice, reader.ReadAddress(), reader.ReadAddress(), reader.ReadUInt256(), e.Work);
+}
