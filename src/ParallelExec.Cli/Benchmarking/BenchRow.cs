@@ -11,4 +11,5 @@ public sealed record BenchRow(
     double Speedup,
     long Reexecutions,
     long Fallbacks,
+    long InOrder,
     string StateRoot);

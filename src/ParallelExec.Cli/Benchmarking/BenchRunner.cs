@@ -8,8 +8,10 @@ namespace ParallelExec.Cli.Benchmarking;
 
 /// <summary>
 /// Runs every workload on the sequential executor and the parallel executor at each worker count,
-/// over a fresh copy of the generated genesis each run. Times only the executors' Execute calls,
-/// reports the median of the runs, and checks every block's result against sequential's.
+/// each run over a fresh copy of the generated genesis. Every executor is warmed up first (JIT
+/// tiers, pools), then the timed runs are interleaved round-robin so that drift on the machine
+/// affects all executors alike; the median is reported. Only the Execute calls are timed. Every
+/// block's result is checked against sequential's.
 /// </summary>
 public sealed class BenchRunner(BenchSettings settings)
 {
@@ -20,42 +22,46 @@ public sealed class BenchRunner(BenchSettings settings)
     {
         foreach (var kind in settings.Workloads)
         {
-            progress?.Invoke($"generating {kind}");
+            string name = kind.ToString().ToLowerInvariant();
+            progress?.Invoke($"{name}: generating");
             var workload = WorkloadGenerator.Generate(new WorkloadOptions
             {
                 Kind = kind, Accounts = settings.Accounts, TransactionsPerBlock = settings.Transactions,
                 Blocks = settings.Blocks, Seed = settings.Seed, Work = settings.Work, Fees = settings.Fees, Hints = settings.Hints,
             });
-            string name = kind.ToString().ToLowerInvariant();
-
-            progress?.Invoke($"{name}: sequential");
-            var sequentialRun = Measure(new SequentialExecutor(), workload, reference: null);
-            var reference = sequentialRun.Digests;
-            double baseline = sequentialRun.MedianTps;
-            yield return sequentialRun.ToRow(name, "sequential", 1, 1.0);
-
-            foreach (int workers in settings.Workers)
+            var executors = new List<IBlockExecutor> { new SequentialExecutor() };
+            foreach (int w in settings.Workers) executors.Add(new ParallelExecutor(w));
+            try
             {
-                progress?.Invoke($"{name}: parallel x{workers}");
-                using var executor = new ParallelExecutor(workers);
-                var run = Measure(executor, workload, reference);
-                yield return run.ToRow(name, "parallel", workers, run.MedianTps / baseline);
+                var measurements = executors.Select(_ => new Measurement(workload.Blocks.Length, workload.TransactionCount)).ToArray();
+                progress?.Invoke($"{name}: warming up");
+                for (int e = 0; e < executors.Count; e++)
+                    RunOnce(executors[e], workload, e == 0 ? null : measurements[0].Digests, measurements[e], timed: false);
+                for (int r = 0; r < settings.Runs; r++)
+                {
+                    for (int e = 0; e < executors.Count; e++)
+                    {
+                        progress?.Invoke($"{name}: run {r + 1}/{settings.Runs}, {Describe(executors[e])}");
+                        RunOnce(executors[e], workload, e == 0 ? null : measurements[0].Digests, measurements[e], timed: true);
+                    }
+                }
+                double baseline = measurements[0].MedianTps;
+                for (int e = 0; e < executors.Count; e++)
+                    yield return measurements[e].ToRow(name, executors[e].Name, executors[e].Workers, measurements[e].MedianTps / baseline);
+            }
+            finally
+            {
+                foreach (var executor in executors) (executor as IDisposable)?.Dispose();
             }
         }
     }
 
-    private Measurement Measure(IBlockExecutor executor, Workload workload, Hash256[]? reference)
-    {
-        var measurement = new Measurement(workload.Blocks.Length, workload.TransactionCount);
-        RunOnce(executor, workload, reference, measurement, timed: false); // warm-up: JIT and pools
-        for (int r = 0; r < Math.Max(1, settings.Runs); r++) RunOnce(executor, workload, reference, measurement, timed: true);
-        return measurement;
-    }
+    private static string Describe(IBlockExecutor executor) => $"{executor.Name} x{executor.Workers}";
 
     private static void RunOnce(IBlockExecutor executor, Workload workload, Hash256[]? reference, Measurement m, bool timed)
     {
         var state = workload.Genesis.Clone();
-        long ticks = 0, reexecutions = 0, fallbacks = 0;
+        long ticks = 0, reexecutions = 0, fallbacks = 0, inOrder = 0;
         for (int b = 0; b < workload.Blocks.Length; b++)
         {
             var block = workload.Blocks[b];
@@ -64,18 +70,23 @@ public sealed class BenchRunner(BenchSettings settings)
             ticks += Stopwatch.GetTimestamp() - start;
             reexecutions += result.Stats.Reexecutions;
             fallbacks += result.Stats.SequentialFallbacks;
+            inOrder += result.Stats.CommitterExecutions;
             var digest = result.ComputeDigest();
             if (reference is null) m.Digests[b] = digest;
             else if (reference[b] != digest)
                 throw new MismatchException(
-                    $"{executor.Name} x{executor.Workers} differs from sequential at block {block.Header.Number}: {digest} vs {reference[b]}");
+                    $"{Describe(executor)} differs from sequential at block {block.Header.Number}: {digest} vs {reference[b]}");
             state.Apply(result.Changes);
         }
-        if (!timed) return;
+        if (!timed)
+        {
+            m.FinalState = StateCommitment.Root(state);
+            return;
+        }
         m.Seconds.Add((double)ticks / Stopwatch.Frequency);
         m.Reexecutions.Add(reexecutions);
         m.Fallbacks.Add(fallbacks);
-        m.FinalState = StateCommitment.Root(state);
+        m.InOrder.Add(inOrder);
     }
 
     private sealed class Measurement(int blocks, long transactions)
@@ -84,13 +95,14 @@ public sealed class BenchRunner(BenchSettings settings)
         public readonly List<double> Seconds = [];
         public readonly List<double> Reexecutions = [];
         public readonly List<double> Fallbacks = [];
+        public readonly List<double> InOrder = [];
         public string FinalState = "";
 
         public double MedianTps => transactions / Median(Seconds);
 
         public BenchRow ToRow(string workload, string executor, int workers, double speedup) =>
             new(workload, executor, workers, transactions, blocks, MedianTps, speedup,
-                (long)Median(Reexecutions), (long)Median(Fallbacks), FinalState);
+                (long)Median(Reexecutions), (long)Median(Fallbacks), (long)Median(InOrder), FinalState);
     }
 
     internal static double Median(List<double> values)

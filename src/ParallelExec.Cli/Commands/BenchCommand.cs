@@ -102,7 +102,7 @@ public static class BenchCommand
                 {
                     workload = r.Workload, executor = r.Executor, workers = r.Workers, txs = r.Txs, blocks = r.Blocks,
                     tps = Math.Round(r.Tps), speedup = Math.Round(r.Speedup, 3), reexecutions = r.Reexecutions,
-                    fallbacks = r.Fallbacks, stateRoot = r.StateRoot,
+                    fallbacks = r.Fallbacks, inOrder = r.InOrder, stateRoot = r.StateRoot,
                 }),
             };
             Console.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
@@ -110,17 +110,17 @@ public static class BenchCommand
         }
 
         var table = new Table().Title("sequential vs parallel (median of runs)")
-            .AddColumns("workload", "executor", "workers", "tx/s", "speed-up", "re-executions", "fallbacks");
+            .AddColumns("workload", "executor", "workers", "tx/s", "speed-up", "re-executions", "fallbacks", "in order");
         foreach (var r in rows)
         {
             table.AddRow(r.Workload, r.Executor, r.Workers.ToString(), r.Tps.ToString("N0"),
-                $"{r.Speedup:F2}x", r.Reexecutions.ToString("N0"), r.Fallbacks.ToString("N0"));
+                $"{r.Speedup:F2}x", r.Reexecutions.ToString("N0"), r.Fallbacks.ToString("N0"), r.InOrder.ToString("N0"));
         }
         AnsiConsole.Write(table);
         Console.WriteLine($"machine: {machine}");
         Console.WriteLine($"{settings.Blocks} blocks x {settings.Transactions} txs, {settings.Accounts} accounts, work {settings.Work}, " +
                           $"fees {(settings.Fees ? "on" : "off")}, hints {settings.Hints.ToString().ToLowerInvariant()}, {settings.Runs} runs; " +
-                          $"speed-up limit with N workers is min(N, {machine.Cores} cores); every parallel result matched sequential");
+                          $"speed-up limit with N workers is min(N, {machine.Cores} cores); \"in order\": transactions the committer ran itself; every parallel result matched sequential");
         return 0;
     }
 

@@ -31,6 +31,11 @@ public readonly struct Address : IEquatable<Address>, IComparable<Address>
     /// <summary>The address as a 256-bit word (right-aligned, as the EVM holds addresses in storage).</summary>
     public UInt256 ToUInt256() => new(((_mid & 0xFFFF_FFFFUL) << 32) | _lo, (_hi << 32) | (_mid >> 32), _hi >> 32, 0);
 
+    // Raw pieces for hashing composite keys in one pass.
+    internal ulong High => _hi;
+    internal ulong Middle => _mid;
+    internal uint Low => _lo;
+
     public void WriteTo(Span<byte> destination)
     {
         BinaryPrimitives.WriteUInt64BigEndian(destination, _hi);

@@ -31,7 +31,9 @@ public readonly struct StateKey : IEquatable<StateKey>, IComparable<StateKey>
 
     public bool Equals(StateKey other) => Kind == other.Kind && Address.Equals(other.Address) && Slot.Equals(other.Slot);
     public override bool Equals(object? obj) => obj is StateKey other && Equals(other);
-    public override int GetHashCode() => HashCode.Combine(Address, (byte)Kind, Slot);
+    // One seeded pass over all pieces (per-process random seed: crafted keys cannot flood a dictionary).
+    public override int GetHashCode() =>
+        HashCode.Combine(Address.High, Address.Middle, Address.Low | ((ulong)Kind << 32), Slot.U0, Slot.U1, Slot.U2, Slot.U3);
     public static bool operator ==(StateKey a, StateKey b) => a.Equals(b);
     public static bool operator !=(StateKey a, StateKey b) => !a.Equals(b);
 
