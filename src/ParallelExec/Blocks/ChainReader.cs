@@ -55,6 +55,9 @@ public sealed class ChainReader : IDisposable
 
     public long BlocksRead { get; private set; }
 
+    /// <summary>Length of the underlying stream when it is seekable (for progress), else 0.</summary>
+    public long StreamLength => _stream.CanSeek ? _stream.Length : 0;
+
     /// <summary>The next block, or null after the end record.</summary>
     public ChainBlock? ReadNext()
     {

@@ -1,0 +1,16 @@
+namespace ParallelExec.Blocks;
+
+/// <summary>The dependency analysis of a whole chain file.</summary>
+public sealed record ChainAnalysis(IReadOnlyList<BlockAnalysis> Blocks, IReadOnlyList<KeyHeat> HottestKeys)
+{
+    public long Transactions => Blocks.Sum(b => (long)b.Graph.Transactions);
+    public long Edges => Blocks.Sum(b => (long)b.Graph.Edges);
+    public long DependentTransactions => Blocks.Sum(b => (long)b.Graph.DependentTransactions);
+
+    /// <summary>Blocks run one after another, so the chain's critical path is the sum of the blocks'.</summary>
+    public long CriticalPath => Blocks.Sum(b => (long)b.Graph.CriticalPath);
+
+    public double DependentShare => Transactions == 0 ? 0 : (double)DependentTransactions / Transactions;
+
+    public double SpeedupLimit(int cores) => CriticalPath == 0 ? cores : Math.Min(cores, (double)Transactions / CriticalPath);
+}

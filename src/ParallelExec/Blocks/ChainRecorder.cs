@@ -1,0 +1,52 @@
+using ParallelExec.State;
+
+namespace ParallelExec.Blocks;
+
+/// <summary>
+/// Records a chain file: executes it (parallel executor, dependencies recorded), then rewrites every
+/// block header with its post-state root and its observed dependency graph (distinct writer → reader
+/// edges, sorted). The new file is written next to the old one and renamed over it atomically, so a
+/// failure leaves the original untouched.
+/// </summary>
+public static class ChainRecorder
+{
+    public static ReplayReport Record(string path, int workers, TransactionCodecRegistry? registry = null, Action<double>? progress = null,
+        string? outputPath = null)
+    {
+        registry ??= TransactionCodecRegistry.Default;
+        outputPath ??= path;
+        var full = Path.GetFullPath(outputPath);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            ReplayReport report;
+            using (var reader = ChainReader.Open(path, registry))
+            using (var writer = ChainWriter.Create(temp, reader.Start, registry))
+            {
+                var options = new ReplayOptions { Workers = workers, RecordDependencies = true };
+                report = ChainReplayer.Replay(reader, options,
+                    replay => writer.WriteBlock(replay.Block.WithRecord(replay.Root, Normalize(replay.Result.Dependencies))), progress);
+                writer.Complete();
+            }
+            File.Move(temp, full, overwrite: true);
+            return report;
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>Distinct edges, sorted by reader then writer.</summary>
+    public static IReadOnlyList<(int From, int To)> Normalize(IReadOnlyList<(int From, int To)>? edges)
+    {
+        if (edges is null || edges.Count == 0) return [];
+        var set = new HashSet<(int, int)>(edges);
+        var list = set.ToList();
+        list.Sort((a, b) => a.Item2 != b.Item2 ? a.Item2.CompareTo(b.Item2) : a.Item1.CompareTo(b.Item1));
+        return list;
+    }
+
+    /// <summary>Zero: the value of an unrecorded root.</summary>
+    public static Hash256 Unrecorded => default;
+}

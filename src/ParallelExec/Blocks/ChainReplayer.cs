@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using ParallelExec.Execution;
+using ParallelExec.Scheduling;
+using ParallelExec.State;
+using ParallelExec.Trie;
+
+namespace ParallelExec.Blocks;
+
+/// <summary>
+/// Executes a chain file from its embedded genesis, block by block, in memory: execute, apply the
+/// changes to the state and the state trie, compute the root, and (with <see cref="ReplayOptions.Verify"/>)
+/// compare it with the recorded root, stopping at the first mismatch. Recorded dependency graphs are
+/// not used: execution never trusts the file.
+/// </summary>
+public static class ChainReplayer
+{
+    /// <summary>Replays a chain file. <paramref name="onBlock"/> sees every block after its root is computed.</summary>
+    public static ReplayReport Replay(string path, ReplayOptions options, TransactionCodecRegistry? registry = null,
+        Action<BlockReplay>? onBlock = null, Action<double>? progress = null)
+    {
+        using var reader = ChainReader.Open(path, registry);
+        return Replay(reader, options, onBlock, progress);
+    }
+
+    /// <summary>Replays the blocks of an open reader (from its current position).</summary>
+    public static ReplayReport Replay(ChainReader reader, ReplayOptions options, Action<BlockReplay>? onBlock = null, Action<double>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(options);
+        if (reader.Start.Kind != ChainStartKind.Genesis)
+            throw new NotSupportedException($"the chain starts from parent state root {reader.Start.ParentRoot}; replaying it needs that state from a database, which is not supported yet");
+        var total = Stopwatch.StartNew();
+        var state = reader.Start.Genesis!.Clone();
+        var started = Stopwatch.GetTimestamp();
+        var trie = StateTrie.FromState(state.Entries, options.RootParallelism);
+        var genesisRoot = trie.ComputeRoot(options.RootParallelism);
+        var genesisTime = Stopwatch.GetElapsedTime(started);
+
+        using var parallel = options.Sequential ? null : new ParallelExecutor(options.Workers);
+        IBlockExecutor executor = parallel is null ? new SequentialExecutor() : parallel;
+        var execOptions = new ExecutionOptions { RecordDependencies = options.RecordDependencies };
+        long length = reader.StreamLength;
+        long blocks = 0, txs = 0, reexec = 0, validation = 0, fallbacks = 0, verified = 0, unrecorded = 0;
+        TimeSpan execute = default, apply = default, rootTime = default;
+        Hash256 root = genesisRoot;
+        RootMismatch? mismatch = null;
+        while (reader.ReadNext() is { } block)
+        {
+            started = Stopwatch.GetTimestamp();
+            var result = executor.Execute(block.Block, state, execOptions);
+            var t1 = Stopwatch.GetTimestamp();
+            state.Apply(result.Changes);
+            trie.Apply(result.Changes);
+            var t2 = Stopwatch.GetTimestamp();
+            root = trie.ComputeRoot(options.RootParallelism);
+            var t3 = Stopwatch.GetTimestamp();
+            var replay = new BlockReplay(block, result, root, Stopwatch.GetElapsedTime(started, t1),
+                Stopwatch.GetElapsedTime(t1, t2), Stopwatch.GetElapsedTime(t2, t3));
+            execute += replay.Execute;
+            apply += replay.Apply;
+            rootTime += replay.RootTime;
+            blocks++;
+            txs += block.Transactions.Count;
+            reexec += result.Stats.Reexecutions;
+            validation += result.Stats.ValidationFailures;
+            fallbacks += result.Stats.SequentialFallbacks;
+            if (!block.HasExpectedRoot) unrecorded++;
+            else if (block.ExpectedRoot.Equals(root)) verified++;
+            else if (options.Verify) mismatch = new RootMismatch(block.Number, block.ExpectedRoot, root);
+            onBlock?.Invoke(replay);
+            if (progress is not null && length > 0) progress(Math.Min(1.0, (double)reader.Offset / length));
+            if (mismatch is not null) break;
+        }
+        return new ReplayReport
+        {
+            Executor = executor.Name, Workers = executor.Workers, Blocks = blocks, Transactions = txs,
+            Reexecutions = reexec, ValidationFailures = validation, SequentialFallbacks = fallbacks,
+            VerifiedBlocks = verified, UnrecordedBlocks = unrecorded,
+            Execute = execute, Apply = apply, Root = rootTime, Genesis = genesisTime, Total = total.Elapsed,
+            GenesisRoot = genesisRoot, FinalRoot = root, Mismatch = mismatch,
+        };
+    }
+}

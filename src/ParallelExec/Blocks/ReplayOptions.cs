@@ -1,0 +1,20 @@
+namespace ParallelExec.Blocks;
+
+/// <summary>How <see cref="ChainReplayer"/> executes a chain file.</summary>
+public sealed record ReplayOptions
+{
+    /// <summary>Workers of the parallel executor (ignored when <see cref="Sequential"/>).</summary>
+    public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>Use the sequential reference executor.</summary>
+    public bool Sequential { get; init; }
+
+    /// <summary>Compare each block's state root with the recorded one; stop at the first mismatch.</summary>
+    public bool Verify { get; init; }
+
+    /// <summary>Record the observed dependency graph of each block.</summary>
+    public bool RecordDependencies { get; init; }
+
+    /// <summary>Threads for hashing the state trie.</summary>
+    public int RootParallelism { get; init; } = Math.Max(1, Environment.ProcessorCount);
+}
