@@ -183,7 +183,8 @@ public sealed class ChainReader : IDisposable
         const int minEntry = ChainFormat.KeyPrefixSize + 1;
         if (count < 0 || count > _options.MaxGenesisEntries
             || (_stream.CanSeek && count > (_stream.Length - _offset) / minEntry))
-            throw new ChainFormatException($"genesis entry count {count} is out of bounds for the file", countOffset, null);
+            throw new ChainFormatException(
+                $"genesis entry count {count} is out of bounds (at most {_options.MaxGenesisEntries}, and {minEntry} bytes each must fit in the file: truncated?)", countOffset, null);
         var state = new InMemoryState((int)Math.Min(count, 1 << 20));
         for (long i = 0; i < count; i++)
         {
