@@ -1,0 +1,163 @@
+using ParallelExec.Execution;
+using ParallelExec.Scheduling;
+
+namespace ParallelExec.Tests.Scheduling;
+
+public sealed class ContentionMonitorTests
+{
+    private const int Window = 32;
+
+    /// <summary>Records <paramref name="count"/> commits; returns how many of them reported a resume.</summary>
+    private static int Record(ContentionMonitor monitor, int count, bool failed)
+    {
+        int resumes = 0;
+        for (int i = 0; i < count; i++) if (monitor.Record(failed)) resumes++;
+        return resumes;
+    }
+
+    /// <summary>
+    /// Counts commits until the monitor reports that its sequential stretch has ended (that commit
+    /// included), checks that workers stay paused until the committer resumes them, and resumes.
+    /// </summary>
+    private static int StretchLength(ContentionMonitor monitor)
+    {
+        Assert.True(monitor.Sequential);
+        int n = 0;
+        while (true)
+        {
+            n++;
+            if (monitor.Record(validationFailed: true)) break;
+            Assert.True(monitor.Sequential);
+            Assert.True(n < 100_000);
+        }
+        Assert.True(monitor.Sequential); // still paused: the committer publishes first, then resumes
+        monitor.Resume();
+        Assert.False(monitor.Sequential);
+        return n;
+    }
+
+    [Fact]
+    public void Fewer_than_half_of_a_window_failing_keeps_speculating()
+    {
+        var monitor = new ContentionMonitor();
+        for (int w = 0; w < 5; w++)
+        {
+            Assert.Equal(0, Record(monitor, Window / 2 - 1, failed: true));
+            Assert.Equal(0, Record(monitor, Window / 2 + 1, failed: false));
+        }
+        Assert.False(monitor.Sequential);
+        Assert.Equal(0, monitor.Fallbacks);
+    }
+
+    [Fact]
+    public void Half_of_a_window_failing_starts_a_sequential_stretch_that_ends()
+    {
+        var monitor = new ContentionMonitor();
+        Assert.Equal(0, Record(monitor, Window / 2, failed: false));
+        Assert.Equal(0, Record(monitor, Window / 2 - 1, failed: true));
+        Assert.False(monitor.Sequential);
+        Assert.False(monitor.Record(validationFailed: true)); // the 16th failure closes the window
+        Assert.True(monitor.Sequential);
+        Assert.Equal(1, monitor.Fallbacks);
+        Assert.Equal(64, StretchLength(monitor));
+        Assert.Equal(1, monitor.Fallbacks);
+    }
+
+    [Fact]
+    public void The_stretch_doubles_while_contention_persists_and_shrinks_after()
+    {
+        var monitor = new ContentionMonitor();
+        var lengths = new List<int>();
+        for (int i = 0; i < 4; i++)
+        {
+            Record(monitor, Window, failed: true);
+            lengths.Add(StretchLength(monitor));
+        }
+        Assert.Equal([64, 128, 256, 512], lengths);
+        Assert.Equal(4, monitor.Fallbacks);
+
+        // Two calm windows halve the next stretch twice (1024 -> 512 -> 256).
+        Record(monitor, 2 * Window, failed: false);
+        Assert.False(monitor.Sequential);
+        Record(monitor, Window, failed: true);
+        Assert.Equal(256, StretchLength(monitor));
+
+        monitor.Reset();
+        Assert.False(monitor.Sequential);
+        Assert.Equal(0, monitor.Fallbacks);
+        Record(monitor, Window, failed: true);
+        Assert.Equal(64, StretchLength(monitor));
+    }
+
+    [Fact]
+    public void The_stretch_is_capped()
+    {
+        var monitor = new ContentionMonitor();
+        int last = 0;
+        for (int i = 0; i < 10; i++)
+        {
+            Record(monitor, Window, failed: true);
+            last = StretchLength(monitor);
+        }
+        Assert.Equal(4096, last);
+    }
+}
+
+public sealed class WorkerGroupTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    [InlineData(9)]
+    public void Run_calls_the_body_once_on_every_worker_and_waits(int workers)
+    {
+        using var group = new WorkerGroup(workers);
+        Assert.Equal(workers, group.Count);
+        for (int round = 0; round < 3; round++)
+        {
+            var calls = new int[workers];
+            var threads = new int[workers];
+            group.Run(w =>
+            {
+                Thread.Sleep(w == workers - 1 ? 20 : 0); // the slowest must still be waited for
+                Interlocked.Increment(ref calls[w]);
+                threads[w] = Environment.CurrentManagedThreadId;
+            });
+            Assert.All(calls, c => Assert.Equal(1, c));
+            Assert.Equal(Environment.CurrentManagedThreadId, threads[0]); // the caller is worker 0
+            Assert.Equal(workers, threads.Distinct().Count());
+        }
+    }
+
+    [Fact]
+    public void A_worker_fault_is_rethrown_as_an_engine_fault_and_the_group_stays_usable()
+    {
+        using var group = new WorkerGroup(3);
+        var completed = new int[3];
+        var e = Assert.Throws<EngineFaultException>(() => group.Run(w =>
+        {
+            if (w == 2) throw new InvalidOperationException("worker 2 broke");
+            Interlocked.Increment(ref completed[w]);
+        }));
+        Assert.IsType<InvalidOperationException>(e.InnerException);
+        Assert.Contains("worker 2 broke", e.Message);
+        Assert.Equal([1, 1, 0], completed);
+
+        var original = new EngineFaultException("storage");
+        Assert.Same(original, Assert.Throws<EngineFaultException>(() => group.Run(w => { if (w == 0) throw original; })));
+
+        var again = new int[3];
+        group.Run(w => again[w]++);
+        Assert.Equal([1, 1, 1], again);
+    }
+
+    [Fact]
+    public void Run_after_Dispose_throws()
+    {
+        var group = new WorkerGroup(2);
+        group.Dispose();
+        group.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => group.Run(_ => { }));
+    }
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics.Metrics;
+using ParallelExec.Execution;
+using ParallelExec.Metrics;
+using ParallelExec.Scheduling;
+using ParallelExec.State;
+using ParallelExec.Tests.Execution.UnitTests;
+using ParallelExec.Transactions;
+
+namespace ParallelExec.Tests.Scheduling;
+
+public sealed class ParallelExecutorStatsTests
+{
+    private static readonly Address Collection = Address.FromNumber(5, tag: 0xC0);
+
+    private static Block ContendedMints(int count) => new(Keys.Header,
+        Enumerable.Range(0, count).Select(i => (ITransaction)new CounterMint(Address.FromNumber((ulong)i + 1), 0, 0, Collection)).ToArray());
+
+    private static Block IndependentIncrements(int count) => new(Keys.Header,
+        Enumerable.Range(0, count).Select(i => (ITransaction)LambdaTransaction.Increment(Keys.Slot(10 + (ulong)i))).ToArray());
+
+    [Fact]
+    public void A_fully_contended_block_falls_back_to_in_order_execution_and_matches_sequential()
+    {
+        var block = ContendedMints(300);
+        var state = new InMemoryState();
+        var expected = new SequentialExecutor().Execute(block, state);
+        Assert.All(expected.Receipts, r => Assert.True(r.Success, r.ToString()));
+        Assert.Contains(new StateChange(CounterMint.Counter(Collection), 300), expected.Changes);
+
+        using var parallel = new ParallelExecutor(2);
+        var result = parallel.Execute(block, state);
+        Assert.True(expected.ContentEquals(result), expected.DescribeFirstDifference(result));
+        var stats = result.Stats;
+        Assert.Equal("parallel", stats.Executor);
+        Assert.Equal(2, stats.Workers);
+        Assert.Equal(300, stats.Transactions);
+        Assert.True(stats.SequentialFallbacks > 0 || stats.CommitterExecutions > 0, stats.ToString());
+        Assert.Equal(stats.ValidationFailures, stats.Reexecutions);
+        Assert.True(stats.Executions <= 600, stats.ToString()); // each transaction runs at most twice
+    }
+
+    [Fact(Skip = "bug: BlockRun.Executions loses counts: the committer increments _executions with a plain ++ (src/ParallelExec/Scheduling/BlockRun.cs:196 and 205) while speculating workers use Interlocked.Increment on the same field (line 170), so Stats.Executions is intermittently less than Transactions + Reexecutions (seen: 291 txs, 55 re-executions, Executions = 345; 164 txs, 51 re-executions, Executions = 214)")]
+    public void Executions_count_every_incarnation()
+    {
+        // Each transaction runs once (speculatively or by the committer), plus once more per failed validation.
+        using var parallel = new ParallelExecutor(4);
+        var state = new InMemoryState();
+        var random = new Random(12345);
+        for (int b = 0; b < 300; b++)
+        {
+            int n = random.Next(50, 300);
+            var txs = new ITransaction[n];
+            for (int i = 0; i < n; i++)
+                txs[i] = random.Next(3) == 0
+                    ? new CounterMint(Address.FromNumber((ulong)i + 1), 0, 0, Collection)
+                    : LambdaTransaction.Increment(Keys.Slot((ulong)random.Next(4, 40)));
+            var stats = parallel.Execute(new Block(Keys.Header, txs), state).Stats;
+            Assert.True(stats.Executions == n + stats.Reexecutions, $"block {b}: {stats}");
+        }
+    }
+
+    [Fact]
+    public void An_independent_block_on_one_worker_has_no_validation_failures()
+    {
+        var block = IndependentIncrements(64);
+        var state = new InMemoryState();
+        using var parallel = new ParallelExecutor(1);
+        var result = parallel.Execute(block, state);
+        var expected = new SequentialExecutor().Execute(block, state);
+        Assert.True(expected.ContentEquals(result), expected.DescribeFirstDifference(result));
+        var stats = result.Stats;
+        Assert.Equal(1, stats.Workers);
+        Assert.Equal(0, stats.ValidationFailures);
+        Assert.Equal(0, stats.Reexecutions);
+        Assert.Equal(0, stats.SequentialFallbacks);
+        Assert.Equal(64, stats.Executions);
+        Assert.Equal(64, result.Changes.Length);
+    }
+
+    [Fact]
+    public void An_independent_block_on_four_workers_matches_sequential_and_runs_each_transaction_at_most_twice()
+    {
+        var block = IndependentIncrements(200);
+        var state = new InMemoryState();
+        using var parallel = new ParallelExecutor(4);
+        var expected = new SequentialExecutor().Execute(block, state);
+        for (int round = 0; round < 3; round++)
+        {
+            var result = parallel.Execute(block, state);
+            Assert.True(expected.ContentEquals(result), expected.DescribeFirstDifference(result));
+            Assert.Equal(0, result.Stats.ValidationFailures); // no transaction reads another's key
+            Assert.Equal(0, result.Stats.Reexecutions);
+            Assert.True(result.Stats.Executions <= 200, result.Stats.ToString());
+        }
+    }
+
+    [Fact]
+    public void Recorded_dependencies_match_sequential()
+    {
+        var block = ContendedMints(20);
+        var options = new ExecutionOptions { RecordDependencies = true };
+        var expected = new SequentialExecutor().Execute(block, new InMemoryState(), options);
+        Assert.NotNull(expected.Dependencies);
+        for (int i = 1; i < 20; i++) Assert.Contains((i - 1, i), expected.Dependencies);
+        using var parallel = new ParallelExecutor(2);
+        var result = parallel.Execute(block, new InMemoryState(), options);
+        Assert.Equal(expected.Dependencies, result.Dependencies);
+        Assert.Null(parallel.Execute(block, new InMemoryState()).Dependencies);
+    }
+
+    [Fact]
+    public void The_transactions_counter_grows_by_the_block_size()
+    {
+        int thread = Environment.CurrentManagedThreadId;
+        var totals = new Dictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ExecutionMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            // Other tests execute blocks concurrently: count only this test's thread (Record runs on the caller's thread).
+            if (Environment.CurrentManagedThreadId != thread) return;
+            string executor = "";
+            foreach (var tag in tags) if (tag.Key == "executor") executor = tag.Value as string ?? "";
+            string name = instrument.Name + "/" + executor;
+            lock (totals) totals[name] = totals.GetValueOrDefault(name) + value;
+        });
+        listener.Start();
+
+        using var parallel = new ParallelExecutor(2);
+        parallel.Execute(IndependentIncrements(37), new InMemoryState());
+        new SequentialExecutor().Execute(IndependentIncrements(11), new InMemoryState());
+        parallel.Execute(ContendedMints(5), new InMemoryState());
+
+        Assert.Equal(42, totals.GetValueOrDefault("parallelexec.transactions/parallel"));
+        Assert.Equal(11, totals.GetValueOrDefault("parallelexec.transactions/sequential"));
+        Assert.Equal(2, totals.GetValueOrDefault("parallelexec.blocks/parallel"));
+        Assert.Equal(1, totals.GetValueOrDefault("parallelexec.blocks/sequential"));
+        Assert.Equal(11, totals.GetValueOrDefault("parallelexec.executions/sequential"));
+        Assert.True(totals.GetValueOrDefault("parallelexec.executions/parallel") >= 42);
+    }
+
+    [Fact]
+    public void Worker_count_is_validated()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ParallelExecutor(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ParallelExecutor(257));
+    }
+}
