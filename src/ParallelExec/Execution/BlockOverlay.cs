@@ -46,7 +46,7 @@ internal sealed class BlockOverlay : IStateView
             source = _entries[i].LastWriter;
             return true;
         }
-        if (!_baseState.TryGet(key, out value)) value = default;
+        value = StartStateReads.Read(_baseState, key);
         source = -1;
         return true;
     }
@@ -67,8 +67,7 @@ internal sealed class BlockOverlay : IStateView
             else if (read.Source >= 0)
             {
                 // It read a speculative write that no committed transaction kept: compare with the start.
-                if (!_baseState.TryGet(read.Key, out var start)) start = default;
-                if (!start.Equals(read.Value)) return false;
+                if (!StartStateReads.Read(_baseState, read.Key).Equals(read.Value)) return false;
             }
         }
         return true;
@@ -104,11 +103,7 @@ internal sealed class BlockOverlay : IStateView
             if (!exists)
             {
                 UInt256 value = write.Value;
-                if (write.IsDelta)
-                {
-                    if (!_baseState.TryGet(write.Key, out var start)) start = default;
-                    value = start + write.Value;
-                }
+                if (write.IsDelta) value = StartStateReads.Read(_baseState, write.Key) + write.Value;
                 slot = Append(write.Key, value, txIndex);
                 continue;
             }

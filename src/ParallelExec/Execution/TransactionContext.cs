@@ -96,7 +96,7 @@ internal sealed class TransactionContext : ITransactionContext
         {
             resolved = _view.TryRead(key, TransactionIndex, out value, out source);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not EngineFaultException)
         {
             throw new EngineFaultException($"state read of {key} for transaction {TransactionIndex} failed: {e.Message}", e);
         }

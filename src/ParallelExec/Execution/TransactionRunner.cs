@@ -17,7 +17,8 @@ internal static class TransactionRunner
         }
         catch (TransactionFailedException e)
         {
-            outcome = ExecutionOutcome.Fail(e.Reason, e.Detail);
+            // Transaction code may throw it with any reason, even None: it is still a failure.
+            outcome = ExecutionOutcome.Fail(e.Reason == FailureReason.None ? FailureReason.Reverted : e.Reason, e.Detail);
         }
         catch (EngineFaultException)
         {

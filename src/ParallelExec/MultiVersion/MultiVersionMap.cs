@@ -49,14 +49,13 @@ internal sealed class MultiVersionMap : IStateView
                     return true;
                 case ReadResult.OnStart:
                     var credits = value;
-                    if (!_baseState.TryGet(key, out var start)) start = default;
-                    return UInt256.TryAdd(start, credits, out value);
+                    return UInt256.TryAdd(StartStateReads.Read(_baseState, key), credits, out value);
                 case ReadResult.Overflow:
                     return false;
             }
         }
         source = -1;
-        if (!_baseState.TryGet(key, out value)) value = default;
+        value = StartStateReads.Read(_baseState, key);
         return true;
     }
 

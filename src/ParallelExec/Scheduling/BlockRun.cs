@@ -29,6 +29,8 @@ internal sealed class BlockRun
     private readonly ContentionMonitor _contention = new();
     private readonly TransactionContext[] _contexts;
     private readonly Dictionary<StateKey, int> _hintWriters = new();
+    // Transactions the committer ran during a sequential stretch without publishing their writes.
+    private readonly List<int> _unpublished = new();
     private TxOutput[] _outputs = [];
     private int[] _status = [];
     private int[] _predecessor = [];
@@ -47,7 +49,7 @@ internal sealed class BlockRun
     private int _commitLock;
     private volatile bool _aborted;
 
-    // Counters (committer-only fields are plain; worker counters are interlocked).
+    // Counters: shared ones are interlocked; the rest are written by the committer only.
     private long _executions, _dependencyWaits;
     private long _reexecutions, _validationFailures, _committerExecutions;
 
@@ -83,6 +85,7 @@ internal sealed class BlockRun
         if (_speculate) _versions.Reset(state, n * 4);
         _useHints = _speculate && HintGraph.Build(_txs, _predecessor, _hintWriters);
         _contention.Reset();
+        _unpublished.Clear();
         _nextSpeculative = 0;
         _commitIndex = 0;
         _commitLock = 0;
@@ -190,7 +193,7 @@ internal sealed class BlockRun
                         break;
                     ExecuteFinal(i, context, output);
                     Volatile.Write(ref _status[i], TxStatus.Executed);
-                    _executions++;
+                    Interlocked.Increment(ref _executions);
                     _committerExecutions++;
                 }
                 else if (!_overlay.Validate(output))
@@ -199,7 +202,7 @@ internal sealed class BlockRun
                     _validationFailures++;
                     if (_speculate) _versions.Unpublish(i, output);
                     ExecuteFinal(i, context, output);
-                    _executions++;
+                    Interlocked.Increment(ref _executions);
                     _reexecutions++;
                     _committerExecutions++;
                 }
@@ -208,8 +211,7 @@ internal sealed class BlockRun
                 Volatile.Write(ref _status[i], TxStatus.Committed);
                 _commitIndex = i + 1;
                 progressed = true;
-                if (_speculate && _contention.Record(failed))
-                    InterlockedMax(ref _nextSpeculative, i + 1);
+                if (_speculate && _contention.Record(failed)) ResumeSpeculation(i + 1);
             }
         }
         finally
@@ -220,10 +222,22 @@ internal sealed class BlockRun
     }
 
     // Runs transaction i over the committed prefix: its result is final, no validation needed.
+    // Later speculation must see its writes; while speculation is paused, publishing waits until
+    // it resumes (the last stretch of a contended block usually runs to its end: never published).
     private void ExecuteFinal(int i, TransactionContext context, TxOutput output)
     {
         TransactionRunner.Run(_txs[i], context, _overlay, _block.Header, i, output);
-        if (_speculate) _versions.Publish(i, output);
+        if (!_speculate) return;
+        if (_contention.Sequential) _unpublished.Add(i);
+        else _versions.Publish(i, output);
+    }
+
+    private void ResumeSpeculation(int next)
+    {
+        foreach (int i in _unpublished) _versions.Publish(i, _outputs[i]);
+        _unpublished.Clear();
+        InterlockedMax(ref _nextSpeculative, next);
+        _contention.Resume();
     }
 
     private static void InterlockedMax(ref int target, int value)

@@ -19,6 +19,9 @@ internal sealed class ContentionMonitor
     public bool Sequential => _sequential;
     public long Fallbacks { get; private set; }
 
+    /// <summary>Lets workers speculate again after a sequential stretch.</summary>
+    public void Resume() => _sequential = false;
+
     public void Reset()
     {
         _seen = _failed = _remaining = 0;
@@ -27,15 +30,13 @@ internal sealed class ContentionMonitor
         Fallbacks = 0;
     }
 
-    /// <summary>Records one commit. Returns true when speculation resumes after a sequential stretch.</summary>
+    /// <summary>
+    /// Records one commit. Returns true when a sequential stretch has ended: the caller brings
+    /// multi-version memory up to date and then calls <see cref="Resume"/>.
+    /// </summary>
     public bool Record(bool validationFailed)
     {
-        if (_sequential)
-        {
-            if (--_remaining > 0) return false;
-            _sequential = false;
-            return true;
-        }
+        if (_sequential) return --_remaining <= 0;
         _seen++;
         if (validationFailed) _failed++;
         if (_seen < Window) return false;

@@ -64,7 +64,7 @@ public sealed class ExecutorFailureTests : IDisposable
         Assert.Equal([new StateChange(Fee, 3)], result.Changes);
     }
 
-    [Fact(Skip = "bug: TransactionRunner.Run (src/ParallelExec/Execution/TransactionRunner.cs:20) passes e.Reason to ExecutionOutcome.Fail, which throws ArgumentException for FailureReason.None, so a transaction throwing new TransactionFailedException(FailureReason.None) aborts the whole block instead of failing")]
+    [Fact]
     public void A_TransactionFailedException_without_a_reason_still_only_fails_the_transaction()
     {
         var odd = new LambdaTransaction(_ => throw new TransactionFailedException(FailureReason.None));
@@ -159,7 +159,7 @@ public sealed class ExecutorFailureTests : IDisposable
         foreach (var p in _parallel) Assert.Throws<EngineFaultException>(() => p.Execute(block, reader));
     }
 
-    [Fact(Skip = "bug: BlockOverlay.TryCommit (src/ParallelExec/Execution/BlockOverlay.cs:87 via TryRead line 49; also lines 70 and 109) reads the base state without wrapping failures in EngineFaultException, so a storage exception while committing a credit-only transaction escapes SequentialExecutor as the raw exception (here IOException) while ParallelExecutor raises EngineFaultException")]
+    [Fact]
     public void A_storage_failure_while_committing_a_credit_is_an_engine_fault_in_every_executor()
     {
         var reader = new FaultingStateReader(new InMemoryState(), K, () => new IOException("disk gone"));
