@@ -118,11 +118,15 @@ public sealed partial class MerklePatriciaTrie
         return _rootHash;
     }
 
-    /// <summary>The RLP length of every node whose reference is a hash (the inputs Keccak sees), for benchmarks.</summary>
-    public List<int> HashedNodeLengths()
+    /// <summary>
+    /// The RLP lengths of the nodes Keccak sees (those referenced by hash, and the root): all of them,
+    /// or only those the next <see cref="ComputeRoot"/> will re-hash (a dirty child is counted as a
+    /// 33-byte hash reference). For benchmarks that compare against bare Keccak on the same inputs.
+    /// </summary>
+    public List<int> HashedNodeLengths(bool dirtyOnly = false)
     {
         var lengths = new List<int>();
-        if (_root is not null) TrieHasher.CollectHashedLengths(_root, 0, lengths, isRoot: true);
+        if (_root is not null) TrieHasher.CollectHashedLengths(_root, 0, lengths, isRoot: true, dirtyOnly);
         return lengths;
     }
 

@@ -145,7 +145,7 @@ internal static class TrieHasher
         if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
     }
 
-    private static int BranchLength(BranchNode branch)
+    private static int BranchPayloadLength(BranchNode branch)
     {
         int payload = branch.Value is null ? 1 : RlpWriter.LengthOf(branch.Value);
         foreach (var child in branch.Children) payload += child is null ? 1 : child.Reference.EncodedLength;
@@ -155,7 +155,7 @@ internal static class TrieHasher
     [SkipLocalsInit]
     private static void EncodeBranch(BranchNode branch, ref long hashes)
     {
-        int payload = BranchLength(branch);
+        int payload = BranchPayloadLength(branch);
         int total = RlpWriter.LengthOfList(payload);
         byte[]? rented = null;
         Span<byte> buffer = total <= StackBufferSize ? stackalloc byte[StackBufferSize] : (rented = ArrayPool<byte>.Shared.Rent(total));
@@ -204,11 +204,15 @@ internal static class TrieHasher
         }
     }
 
-    /// <summary>Collects the RLP lengths of nodes referenced by hash (and of the root), computing references as needed.</summary>
-    public static void CollectHashedLengths(TrieNode node, int depth, List<int> lengths, bool isRoot)
+    /// <summary>Collects the RLP lengths of nodes referenced by hash (and of the root); see <see cref="MerklePatriciaTrie.HashedNodeLengths"/>.</summary>
+    public static void CollectHashedLengths(TrieNode node, int depth, List<int> lengths, bool isRoot, bool dirtyOnly)
     {
-        long ignored = 0;
-        Compute(node, depth, ref ignored);
+        if (dirtyOnly && !node.IsDirty) return;
+        if (!dirtyOnly)
+        {
+            long ignored = 0;
+            Compute(node, depth, ref ignored);
+        }
         int length;
         switch (node)
         {
@@ -216,19 +220,29 @@ internal static class TrieHasher
                 length = LeafLength(leaf, depth);
                 break;
             case ExtensionNode ext:
-                CollectHashedLengths(ext.Child, depth + ext.Length, lengths, isRoot: false);
-                length = RlpWriter.LengthOfList(PathItemLength(ext.Length) + ext.Child.Reference.EncodedLength);
+                CollectHashedLengths(ext.Child, depth + ext.Length, lengths, isRoot: false, dirtyOnly);
+                length = RlpWriter.LengthOfList(PathItemLength(ext.Length) + ReferenceLengthForCount(ext.Child));
                 break;
             case BranchNode branch:
+                int payload = branch.Value is null ? 1 : RlpWriter.LengthOf(branch.Value);
                 foreach (var child in branch.Children)
                 {
-                    if (child is not null) CollectHashedLengths(child, depth + 1, lengths, isRoot: false);
+                    if (child is null)
+                    {
+                        payload++;
+                        continue;
+                    }
+                    CollectHashedLengths(child, depth + 1, lengths, isRoot: false, dirtyOnly);
+                    payload += ReferenceLengthForCount(child);
                 }
-                length = RlpWriter.LengthOfList(BranchLength(branch));
+                length = RlpWriter.LengthOfList(payload);
                 break;
             default:
                 return;
         }
         if (isRoot || length >= NodeReference.HashLength) lengths.Add(length);
     }
+
+    private static int ReferenceLengthForCount(TrieNode child) =>
+        child.IsDirty ? NodeReference.HashLength + 1 : child.Reference.EncodedLength;
 }
