@@ -59,11 +59,18 @@ internal sealed class MultiVersionMap : IStateView
         return true;
     }
 
-    /// <summary>Makes the writes of transaction <paramref name="txIndex"/> visible to later transactions.</summary>
+    /// <summary>
+    /// Makes the writes of transaction <paramref name="txIndex"/> visible to later transactions.
+    /// Credits to an unread hot key are not published (see <see cref="VersionList.IsUnreadCreditSink"/>).
+    /// </summary>
     public void Publish(int txIndex, TxOutput output)
     {
         foreach (ref readonly var write in output.Writes)
-            _versions.GetOrAdd(write.Key, static (_, map) => map.Rent(), this).Set(txIndex, write.Value, write.IsDelta);
+        {
+            var list = _versions.GetOrAdd(write.Key, static (_, map) => map.Rent(), this);
+            if (write.IsDelta && list.IsUnreadCreditSink) continue;
+            list.Set(txIndex, write.Value, write.IsDelta);
+        }
     }
 
     /// <summary>Withdraws the writes of an incarnation that is about to be replaced.</summary>

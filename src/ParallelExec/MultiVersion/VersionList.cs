@@ -12,11 +12,23 @@ internal sealed class VersionList
     private UInt256[] _values = new UInt256[4];
     private bool[] _isDelta = new bool[4];
     private int _count;
+    private int _reads;
+
+    /// <summary>Versions after which credits to a key nobody has read stop being published.</summary>
+    public const int UnreadCreditLimit = 32;
 
     public void Clear()
     {
-        lock (this) _count = 0;
+        lock (this) _count = _reads = 0;
     }
+
+    /// <summary>
+    /// True for a hot key that many transactions credit and no speculative execution has read
+    /// (a fee beneficiary). Publishing further credits would only make workers contend on this
+    /// list; a later reader that misses them fails validation and is re-executed in order.
+    /// Read without the lock: a heuristic, never needed for correctness.
+    /// </summary>
+    public bool IsUnreadCreditSink => _count >= UnreadCreditLimit && Volatile.Read(ref _reads) == 0;
 
     public void Set(int writer, in UInt256 value, bool isDelta)
     {
@@ -69,6 +81,7 @@ internal sealed class VersionList
     {
         lock (this)
         {
+            _reads++;
             int pos = Find(reader, out _) - 1;
             value = default;
             writer = pos >= 0 ? _writers[pos] : -1;

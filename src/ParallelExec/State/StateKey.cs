@@ -11,10 +11,14 @@ public readonly struct StateKey : IEquatable<StateKey>, IComparable<StateKey>
     public readonly StateKeyKind Kind;
     /// <summary>Storage slot; zero for account fields.</summary>
     public readonly UInt256 Slot;
+    // Computed once: a key is hashed at every hop (speculative read, publish, validation, commit,
+    // starting-state read). Zero means "not computed" (default(StateKey)).
+    private readonly int _hash;
 
     private StateKey(Address address, StateKeyKind kind, UInt256 slot)
     {
         Address = address; Kind = kind; Slot = slot;
+        _hash = ComputeHash(address, kind, slot);
     }
 
     public static StateKey Nonce(Address address) => new(address, StateKeyKind.Nonce, default);
@@ -29,11 +33,18 @@ public readonly struct StateKey : IEquatable<StateKey>, IComparable<StateKey>
 
     public bool IsAccountField => Kind != StateKeyKind.Storage;
 
-    public bool Equals(StateKey other) => Kind == other.Kind && Address.Equals(other.Address) && Slot.Equals(other.Slot);
+    public bool Equals(StateKey other) =>
+        (_hash == 0 || other._hash == 0 || _hash == other._hash)
+        && Kind == other.Kind && Address.Equals(other.Address) && Slot.Equals(other.Slot);
     public override bool Equals(object? obj) => obj is StateKey other && Equals(other);
+    public override int GetHashCode() => _hash != 0 ? _hash : ComputeHash(Address, Kind, Slot);
+
     // One seeded pass over all pieces (per-process random seed: crafted keys cannot flood a dictionary).
-    public override int GetHashCode() =>
-        HashCode.Combine(Address.High, Address.Middle, Address.Low | ((ulong)Kind << 32), Slot.U0, Slot.U1, Slot.U2, Slot.U3);
+    private static int ComputeHash(Address address, StateKeyKind kind, in UInt256 slot)
+    {
+        int hash = HashCode.Combine(address.High, address.Middle, address.Low | ((ulong)kind << 32), slot.U0, slot.U1, slot.U2, slot.U3);
+        return hash == 0 ? 1 : hash;
+    }
     public static bool operator ==(StateKey a, StateKey b) => a.Equals(b);
     public static bool operator !=(StateKey a, StateKey b) => !a.Equals(b);
 
