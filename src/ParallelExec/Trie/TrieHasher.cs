@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using ParallelExec.Crypto;
 using ParallelExec.Rlp;
 using ParallelExec.State;
@@ -86,6 +87,7 @@ internal static class TrieHasher
                 break;
             case BranchNode branch:
                 var children = branch.Children;
+                PrefetchChildren(children);
                 for (int i = 0; i < children.Length; i++)
                 {
                     var child = children[i];
@@ -93,6 +95,30 @@ internal static class TrieHasher
                 }
                 EncodeBranch(branch, ref hashes);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Starts loading all children (and the key and value arrays of leaf children) before any is
+    /// visited: nodes of a large trie are scattered in memory, and the misses then overlap.
+    /// </summary>
+    private static unsafe void PrefetchChildren(TrieNode?[] children)
+    {
+        if (!Sse.IsSupported) return;
+        for (int i = 0; i < children.Length; i++)
+        {
+            var child = children[i];
+            if (child is not null) Sse.Prefetch0((void*)Unsafe.As<TrieNode, nint>(ref child));
+        }
+        for (int i = 0; i < children.Length; i++)
+        {
+            if (children[i] is LeafNode { IsDirty: true } leaf)
+            {
+                var key = leaf.Key;
+                var value = leaf.Value;
+                Sse.Prefetch0((void*)Unsafe.As<byte[], nint>(ref key));
+                Sse.Prefetch0((void*)Unsafe.As<byte[], nint>(ref value));
+            }
         }
     }
 
