@@ -9,8 +9,8 @@ namespace ParallelExec.Blocks;
 /// <summary>
 /// Executes a chain file from its embedded genesis, block by block, in memory: execute, apply the
 /// changes to the state and the state trie, compute the root, and (with <see cref="ReplayOptions.Verify"/>)
-/// compare it with the recorded root, stopping at the first mismatch. Recorded dependency graphs are
-/// not used: execution never trusts the file.
+/// compare it with the recorded root, stopping at the first mismatch. A recorded dependency graph is
+/// used as scheduling hints only (a wrong or hostile graph costs speed, never exactness).
 /// </summary>
 public static class ChainReplayer
 {
@@ -47,7 +47,8 @@ public static class ChainReplayer
         while (reader.ReadNext() is { } block)
         {
             started = Stopwatch.GetTimestamp();
-            var result = executor.Execute(block.Block, state, execOptions);
+            var result = executor.Execute(block.Block, state,
+                options.UseRecordedDependencies && block.Dependencies is { } recorded ? execOptions with { DependencyHints = recorded } : execOptions);
             var t1 = Stopwatch.GetTimestamp();
             state.Apply(result.Changes);
             trie.Apply(result.Changes);

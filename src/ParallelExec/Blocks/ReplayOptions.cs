@@ -15,6 +15,9 @@ public sealed record ReplayOptions
     /// <summary>Record the observed dependency graph of each block.</summary>
     public bool RecordDependencies { get; init; }
 
+    /// <summary>Use each block's recorded dependency graph as scheduling hints (never trusted: results stay exact).</summary>
+    public bool UseRecordedDependencies { get; init; } = true;
+
     /// <summary>Threads for hashing the state trie.</summary>
     public int RootParallelism { get; init; } = Math.Max(1, Environment.ProcessorCount);
 }

@@ -7,4 +7,12 @@ public sealed record ExecutionOptions
 
     /// <summary>Record the observed dependency graph (writer → reader edges) in the result.</summary>
     public bool RecordDependencies { get; init; }
+
+    /// <summary>
+    /// A dependency graph for the block (writer → reader edges), e.g. recorded by a block producer
+    /// (Polygon's TxDependency, EIP-7928 access lists): used like declared hints to hold back
+    /// dependent transactions. Never trusted: edges out of range are ignored and a graph with more
+    /// than <see cref="ExecutionLimits.MaxHintKeys"/> edges per transaction is ignored whole.
+    /// </summary>
+    public IReadOnlyList<(int From, int To)>? DependencyHints { get; init; }
 }

@@ -84,6 +84,7 @@ internal sealed class BlockRun
         _speculate = _workers > 1 && n > 1;
         if (_speculate) _versions.Reset(state, n * 4);
         _useHints = _speculate && HintGraph.Build(_txs, _predecessor, _hintWriters);
+        if (_speculate && options.DependencyHints is { } edges) _useHints |= HintGraph.MergeEdges(edges, _predecessor, n);
         _contention.Reset();
         _unpublished.Clear();
         _nextSpeculative = 0;

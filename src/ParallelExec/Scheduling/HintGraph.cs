@@ -32,4 +32,16 @@ internal static class HintGraph
         }
         return any;
     }
+
+    /// <summary>
+    /// Merges a block-level dependency graph into <paramref name="predecessor"/> (already filled by
+    /// <see cref="Build"/>). Returns false, changing nothing, when the graph is absurdly large.
+    /// </summary>
+    public static bool MergeEdges(IReadOnlyList<(int From, int To)> edges, int[] predecessor, int count)
+    {
+        if (edges.Count == 0 || edges.Count > (long)count * ExecutionLimits.MaxHintKeys) return false;
+        foreach (var (from, to) in edges)
+            if (from >= 0 && from < to && to < count && from > predecessor[to]) predecessor[to] = from;
+        return true;
+    }
 }

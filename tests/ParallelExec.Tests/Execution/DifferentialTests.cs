@@ -163,6 +163,35 @@ public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Fact]
+    public void Recorded_dependency_graphs_steer_but_never_change_the_result()
+    {
+        foreach (int seed in Seeds(60, 12_000))
+        {
+            var random = new Random(seed);
+            int keySpace = KeySpaces[random.Next(KeySpaces.Length)];
+            int n = random.Next(2, 200);
+            var block = ScriptedTransaction.RandomBlock(random, n, keySpace, withHints: false);
+            var state = RandomStartState(random, keySpace);
+            var expected = _sequential.Execute(block, state, new ExecutionOptions { RecordDependencies = true });
+            var graphs = new (string Name, IReadOnlyList<(int, int)> Edges)[]
+            {
+                ("recorded", expected.Dependencies!),
+                ("random", Enumerable.Range(0, n).Select(_ => (random.Next(-5, n + 5), random.Next(-5, n + 5))).ToList()),
+                ("chain", Enumerable.Range(1, n - 1).Select(i => (i - 1, i)).ToList()),
+                ("reversed", Enumerable.Range(1, n - 1).Select(i => (i, i - 1)).ToList()),
+            };
+            foreach (var (name, edges) in graphs)
+            {
+                for (int w = 0; w < WorkerCounts.Length; w++)
+                {
+                    var actual = _parallel[w].Execute(block, state, new ExecutionOptions { DependencyHints = edges });
+                    AssertSame(expected, actual, $"seed {seed} {name} graph, workers {WorkerCounts[w]}");
+                }
+            }
+        }
+    }
+
     private BlockResult AssertAllMatch(Block block, InMemoryState state, string label)
     {
         var expected = _sequential.Execute(block, state);
