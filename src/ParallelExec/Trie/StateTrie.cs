@@ -13,7 +13,7 @@ namespace ParallelExec.Trie;
 /// non-zero slot. <see cref="Apply"/> records a block's changes; <see cref="ComputeRoot"/> re-hashes
 /// only the touched storage tries and account paths. Not thread-safe: one writer at a time.
 /// </summary>
-public sealed class StateTrie
+public sealed partial class StateTrie
 {
     private readonly MerklePatriciaTrie _accounts = new();
     private readonly Dictionary<Address, StateAccount> _byAddress = new();
