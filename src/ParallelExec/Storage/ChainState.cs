@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using ParallelExec.Execution;
+using ParallelExec.State;
+using ParallelExec.Trie;
+
+namespace ParallelExec.Storage;
+
+/// <summary>
+/// Drives a chain on a <see cref="IStateStore"/>: executes each block over the store's committed
+/// state, applies the changes to the in-memory <see cref="StateTrie"/>, computes the root and commits
+/// the block (changes, new trie nodes, record, undo journal) atomically. On open the trie is rebuilt
+/// from the flat state (hashed on several threads) and its root must equal the stored root, so a store
+/// whose state and root disagree is never extended. One writer: not thread-safe.
+/// </summary>
+public sealed class ChainState
+{
+    private readonly IStateStore _store;
+    private readonly ChainStateOptions _options;
+    private StateTrie _trie;
+    private bool _trieStale;
+
+    private ChainState(IStateStore store, StateTrie trie, ChainStateOptions options, TimeSpan openTime)
+    {
+        _store = store;
+        _trie = trie;
+        _options = options;
+        OpenTime = openTime;
+    }
+
+    public IStateStore Store => _store;
+
+    /// <summary>The last committed block.</summary>
+    public StoredBlock Head => _store.Head;
+
+    /// <summary>Time spent building the trie when the state was created or opened.</summary>
+    public TimeSpan OpenTime { get; }
+
+    /// <summary>Writes <paramref name="genesis"/> into an empty store as the state before block <paramref name="genesisNumber"/> + 1.</summary>
+    public static ChainState Create(IStateStore store, IEnumerable<KeyValuePair<StateKey, UInt256>> genesis, long genesisNumber = 0, ChainStateOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(genesis);
+        options ??= ChainStateOptions.Default;
+        if (store.IsInitialized) throw new InvalidOperationException($"the state store already holds a chain (at block {store.Head.Number})");
+        var started = Stopwatch.GetTimestamp();
+        var entries = genesis as IReadOnlyCollection<KeyValuePair<StateKey, UInt256>> ?? genesis.ToList();
+        var trie = StateTrie.FromState(entries, options.RootParallelism);
+        var root = trie.ComputeRoot(options.RootParallelism);
+        store.Initialize(entries, new StoredBlock(genesisNumber, root, default), options.PersistTrieNodes ? trie.ExportAllNodes() : null);
+        return new ChainState(store, trie, options, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>
+    /// Opens an initialised store: rebuilds the trie from its flat state and checks the root against
+    /// the head's. A mismatch is <see cref="StateStoreError.Corrupt"/>.
+    /// </summary>
+    public static ChainState Open(IStateStore store, ChainStateOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        options ??= ChainStateOptions.Default;
+        if (!store.IsInitialized) throw new StateStoreException(StateStoreError.Missing, "the state database holds no chain yet (no genesis state)");
+        var started = Stopwatch.GetTimestamp();
+        var trie = Rebuild(store, options);
+        return new ChainState(store, trie, options, Stopwatch.GetElapsedTime(started));
+    }
+
+    private static StateTrie Rebuild(IStateStore store, ChainStateOptions options)
+    {
+        var trie = StateTrie.FromState(store.Entries(), options.RootParallelism);
+        var root = trie.ComputeRoot(options.RootParallelism);
+        var head = store.Head;
+        if (!root.Equals(head.StateRoot))
+            throw new StateStoreException(StateStoreError.Corrupt,
+                $"state database is corrupt: the flat state hashes to root {root} but {head} is recorded");
+        return trie;
+    }
+
+    /// <summary>
+    /// Executes <paramref name="block"/> (its number must follow the head's) over the committed state,
+    /// computes the new root and commits it, unless <paramref name="accept"/> rejects the root: then
+    /// nothing is written and the result says <see cref="CommittedBlock.Committed"/> = false.
+    /// </summary>
+    public CommittedBlock Execute(Block block, in Hash256 blockHash, IBlockExecutor executor, ExecutionOptions? executionOptions = null,
+        Func<Hash256, bool>? accept = null)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(executor);
+        long expected = _store.Head.Number + 1;
+        if (block.Header.Number != expected)
+            throw new InvalidOperationException($"block {block.Header.Number} does not follow the committed head (the next block is {expected})");
+        if (_trieStale)
+        {
+            _trie = Rebuild(_store, _options);
+            _trieStale = false;
+        }
+
+        var t0 = Stopwatch.GetTimestamp();
+        var result = executor.Execute(block, _store, executionOptions);
+        var t1 = Stopwatch.GetTimestamp();
+        // From here until the commit the trie is ahead of the store: any failure leaves it stale.
+        _trieStale = true;
+        _trie.Apply(result.Changes);
+        var t2 = Stopwatch.GetTimestamp();
+        List<TrieNodeRecord>? nodes = _options.PersistTrieNodes ? new List<TrieNodeRecord>(result.Changes.Length * 4) : null;
+        var root = nodes is null ? _trie.ComputeRoot(_options.RootParallelism) : _trie.ComputeRoot(_options.RootParallelism, nodes);
+        var t3 = Stopwatch.GetTimestamp();
+        var stored = new StoredBlock(block.Header.Number, root, blockHash);
+        if (accept is not null && !accept(root))
+        {
+            return new CommittedBlock(stored, result, false, 0, Stopwatch.GetElapsedTime(t0, t1), Stopwatch.GetElapsedTime(t1, t2),
+                Stopwatch.GetElapsedTime(t2, t3), TimeSpan.Zero);
+        }
+        _store.Commit(stored, result.Changes, nodes);
+        _trieStale = false;
+        var t4 = Stopwatch.GetTimestamp();
+        return new CommittedBlock(stored, result, true, nodes?.Count ?? 0, Stopwatch.GetElapsedTime(t0, t1), Stopwatch.GetElapsedTime(t1, t2),
+            Stopwatch.GetElapsedTime(t2, t3), Stopwatch.GetElapsedTime(t3, t4));
+    }
+
+    /// <summary>
+    /// Reverts the last <paramref name="blocks"/> blocks in the store, rebuilds the trie and checks that
+    /// its root is the new head's recorded root.
+    /// </summary>
+    public StoredBlock Revert(int blocks)
+    {
+        var head = _store.Revert(blocks);
+        _trieStale = true;
+        _trie = Rebuild(_store, _options);
+        _trieStale = false;
+        return head;
+    }
+}

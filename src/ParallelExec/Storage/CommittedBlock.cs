@@ -1,0 +1,15 @@
+using ParallelExec.Execution;
+
+namespace ParallelExec.Storage;
+
+/// <summary>
+/// A block a <see cref="ChainState"/> executed: its record (number, state root, hash), the execution
+/// result, whether it was committed (false when the caller's check rejected the root), the number of
+/// trie nodes written, and the time of each stage.
+/// </summary>
+public sealed record CommittedBlock(
+    StoredBlock Block, BlockResult Result, bool Committed, int TrieNodes,
+    TimeSpan Execute, TimeSpan Apply, TimeSpan Root, TimeSpan Commit)
+{
+    public TimeSpan Total => Execute + Apply + Root + Commit;
+}

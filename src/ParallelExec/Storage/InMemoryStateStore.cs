@@ -1,0 +1,112 @@
+using ParallelExec.State;
+using ParallelExec.Trie;
+
+namespace ParallelExec.Storage;
+
+/// <summary>
+/// <see cref="IStateStore"/> in memory, with the same semantics as a persistent store (journal,
+/// retention, reverts, block records): for tests, benchmarks and embedding. Nothing survives the process.
+/// </summary>
+public sealed class InMemoryStateStore : IStateStore
+{
+    private readonly Dictionary<StateKey, UInt256> _state = new();
+    private readonly Dictionary<Hash256, byte[]> _nodes = new();
+    private readonly Dictionary<long, StoredBlock> _blocks = new();
+    private readonly Dictionary<long, JournalEntry[]> _journal = new();
+    private readonly bool _keepTrieNodes;
+    private StoredBlock _genesis, _head;
+    private long _oldestJournal;
+    private bool _initialized, _disposed;
+
+    /// <param name="journalRetention">Blocks that keep an undo journal (0: no reverts).</param>
+    /// <param name="keepTrieNodes">Keep the trie nodes given to commits (off: they are dropped).</param>
+    public InMemoryStateStore(int journalRetention = 128, bool keepTrieNodes = true)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(journalRetention);
+        JournalRetention = journalRetention;
+        _keepTrieNodes = keepTrieNodes;
+    }
+
+    public bool IsInitialized => _initialized;
+    public StoredBlock Genesis => _genesis;
+    public StoredBlock Head => _head;
+    public int JournalRetention { get; }
+    public int RevertibleBlocks => _initialized ? (int)Math.Max(0, _head.Number - Math.Max(_oldestJournal, _genesis.Number + 1) + 1) : 0;
+    public int TrieNodeCount => _nodes.Count;
+
+    public bool TryGet(in StateKey key, out UInt256 value) => _state.TryGetValue(key, out value);
+
+    public bool TryGetBlock(long number, out StoredBlock block) => _blocks.TryGetValue(number, out block);
+
+    public bool TryGetTrieNode(in Hash256 hash, out byte[] rlp) => _nodes.TryGetValue(hash, out rlp!);
+
+    public IEnumerable<KeyValuePair<StateKey, UInt256>> Entries() => _state;
+
+    public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_initialized) throw new InvalidOperationException("the state store is already initialised");
+        foreach (var (key, value) in state) _state[key] = value;
+        if (trieNodes is not null && _keepTrieNodes)
+        {
+            foreach (var node in trieNodes) _nodes[node.Hash] = node.Rlp;
+        }
+        _genesis = _head = genesis;
+        _blocks[genesis.Number] = genesis;
+        _oldestJournal = genesis.Number + 1;
+        _initialized = true;
+    }
+
+    public void Commit(in StoredBlock block, ReadOnlySpan<StateChange> changes, IReadOnlyCollection<TrieNodeRecord>? trieNodes = null)
+    {
+        StateStoreChecks.CheckCommit(this, _initialized, _disposed, block);
+        var journal = JournalRetention > 0 ? new JournalEntry[changes.Length] : null;
+        for (int i = 0; i < changes.Length; i++)
+        {
+            var change = changes[i];
+            if (journal is not null)
+            {
+                bool existed = _state.TryGetValue(change.Key, out var previous);
+                journal[i] = new JournalEntry(change.Key, existed, previous);
+            }
+            _state[change.Key] = change.Value;
+        }
+        if (trieNodes is not null && _keepTrieNodes)
+        {
+            foreach (var node in trieNodes) _nodes[node.Hash] = node.Rlp;
+        }
+        if (journal is not null) _journal[block.Number] = journal;
+        _blocks[block.Number] = block;
+        _head = block;
+        // Prune the journal that fell out of the retention window.
+        long keepFrom = block.Number - JournalRetention + 1;
+        while (_oldestJournal < keepFrom)
+        {
+            _journal.Remove(_oldestJournal);
+            _oldestJournal++;
+        }
+    }
+
+    public StoredBlock Revert(int blocks)
+    {
+        StateStoreChecks.CheckRevert(this, _initialized, _disposed, blocks, "memory");
+        for (int n = 0; n < blocks; n++)
+        {
+            long number = _head.Number - n;
+            var journal = _journal[number];
+            for (int i = journal.Length - 1; i >= 0; i--)
+            {
+                var entry = journal[i];
+                if (entry.Existed) _state[entry.Key] = entry.Previous;
+                else _state.Remove(entry.Key);
+            }
+            _journal.Remove(number);
+            _blocks.Remove(number);
+        }
+        _head = _blocks[_head.Number - blocks];
+        return _head;
+    }
+
+    public void Dispose() => _disposed = true;
+}

@@ -1,0 +1,24 @@
+namespace ParallelExec.Storage;
+
+/// <summary>Argument and state checks every <see cref="IStateStore"/> makes the same way.</summary>
+public static class StateStoreChecks
+{
+    public static void CheckCommit(IStateStore store, bool initialized, bool disposed, in StoredBlock block)
+    {
+        ObjectDisposedException.ThrowIf(disposed, store);
+        if (!initialized) throw new InvalidOperationException("the state store has no genesis state yet (Initialize it first)");
+        if (block.Number != store.Head.Number + 1)
+            throw new InvalidOperationException($"cannot commit block {block.Number}: the store is at block {store.Head.Number}, the next block is {store.Head.Number + 1}");
+    }
+
+    public static void CheckRevert(IStateStore store, bool initialized, bool disposed, int blocks, string where)
+    {
+        ObjectDisposedException.ThrowIf(disposed, store);
+        if (!initialized) throw new InvalidOperationException("the state store has no genesis state yet");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blocks);
+        int available = store.RevertibleBlocks;
+        if (blocks > available)
+            throw new StateStoreException(StateStoreError.Mismatch,
+                $"state database {where}: cannot revert {blocks} blocks from block {store.Head.Number}: only {available} blocks have an undo journal (retention {store.JournalRetention})");
+    }
+}

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using ParallelExec.Blocks;
+using ParallelExec.Execution;
+using ParallelExec.Scheduling;
+using ParallelExec.State;
+using ParallelExec.Trie;
+
+namespace ParallelExec.Storage;
+
+/// <summary>
+/// Replays a chain file into a state store, committing every block. An empty store gets the file's
+/// genesis; a store that already holds blocks resumes after its head, once the file is shown to be
+/// the same chain (same genesis root, same hash for every block the store still records). With
+/// <see cref="ReplayOptions.Verify"/> a block whose root differs from the recorded one is not
+/// committed and the replay stops there.
+/// </summary>
+public static class StoredChainReplayer
+{
+    public static StoredReplayReport Replay(string path, IStateStore store, ReplayOptions options, ChainStateOptions? stateOptions = null,
+        TransactionCodecRegistry? registry = null, Action<CommittedBlock>? onBlock = null, Action<double>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        registry ??= TransactionCodecRegistry.Default;
+        stateOptions ??= new ChainStateOptions { RootParallelism = options.RootParallelism };
+        var total = Stopwatch.StartNew();
+        using var reader = ChainReader.Open(path, registry);
+        if (reader.Start.Kind != ChainStartKind.Genesis)
+            throw new NotSupportedException($"the chain starts from parent state root {reader.Start.ParentRoot}; only chains with an embedded genesis can be replayed into a database");
+        var genesis = reader.Start.Genesis!;
+
+        ChainState chain;
+        ChainBlock? pending = null;
+        bool created = !store.IsInitialized;
+        if (created)
+        {
+            pending = reader.ReadNext();
+            long genesisNumber = pending is null ? 0 : pending.Number - 1;
+            chain = ChainState.Create(store, genesis.Entries, genesisNumber, stateOptions);
+        }
+        else
+        {
+            chain = ChainState.Open(store, stateOptions);
+            var fileRoot = StateTrie.FromState(genesis.Entries, stateOptions.RootParallelism).ComputeRoot(stateOptions.RootParallelism);
+            if (!fileRoot.Equals(store.Genesis.StateRoot))
+                throw new StateStoreException(StateStoreError.Mismatch,
+                    $"the database holds another chain: its genesis root is {store.Genesis.StateRoot}, the chain file's is {fileRoot}");
+        }
+        var openTime = total.Elapsed;
+        var startHead = chain.Head;
+
+        using var parallel = options.Sequential ? null : new ParallelExecutor(options.Workers);
+        IBlockExecutor executor = parallel is null ? new SequentialExecutor() : parallel;
+        var execOptions = new ExecutionOptions { RecordDependencies = options.RecordDependencies };
+        long length = reader.StreamLength;
+        long blocks = 0, skipped = 0, txs = 0, nodes = 0, reexec = 0, verified = 0, unrecorded = 0;
+        long lastInFile = store.Genesis.Number;
+        TimeSpan execute = default, apply = default, root = default, commit = default;
+        RootMismatch? mismatch = null;
+        while ((pending ?? reader.ReadNext()) is { } block)
+        {
+            pending = null;
+            lastInFile = block.Number;
+            if (block.Number <= chain.Head.Number)
+            {
+                if (store.TryGetBlock(block.Number, out var recorded) && !recorded.BlockHash.Equals(BlockHash.Compute(block, registry)))
+                    throw new StateStoreException(StateStoreError.Mismatch,
+                        $"the database holds another chain: block {block.Number} of the chain file differs from block {block.Number} in the database");
+                skipped++;
+                continue;
+            }
+            var hash = BlockHash.Compute(block, registry);
+            Func<Hash256, bool>? accept = options.Verify && block.HasExpectedRoot ? r => r.Equals(block.ExpectedRoot) : null;
+            var result = chain.Execute(block.Block, hash, executor,
+                options.UseRecordedDependencies && block.Dependencies is { } deps ? execOptions with { DependencyHints = deps } : execOptions, accept);
+            execute += result.Execute;
+            apply += result.Apply;
+            root += result.Root;
+            commit += result.Commit;
+            reexec += result.Result.Stats.Reexecutions;
+            if (!block.HasExpectedRoot) unrecorded++;
+            else if (block.ExpectedRoot.Equals(result.Block.StateRoot)) verified++;
+            if (!result.Committed)
+            {
+                mismatch = new RootMismatch(block.Number, block.ExpectedRoot, result.Block.StateRoot);
+                break;
+            }
+            blocks++;
+            txs += block.Transactions.Count;
+            nodes += result.TrieNodes;
+            onBlock?.Invoke(result);
+            if (progress is not null && length > 0) progress(Math.Min(1.0, (double)reader.Offset / length));
+        }
+        if (mismatch is null && lastInFile < chain.Head.Number)
+            throw new StateStoreException(StateStoreError.Mismatch,
+                $"the database is at block {chain.Head.Number}, past the end of the chain file (block {lastInFile})");
+        return new StoredReplayReport
+        {
+            Executor = executor.Name, Workers = executor.Workers, Created = created, StartHead = startHead, Head = chain.Head,
+            SkippedBlocks = skipped, Blocks = blocks, Transactions = txs, TrieNodes = nodes, Reexecutions = reexec,
+            VerifiedBlocks = verified, UnrecordedBlocks = unrecorded, Open = openTime,
+            Execute = execute, Apply = apply, Root = root, Commit = commit, Total = total.Elapsed,
+            GenesisRoot = store.Genesis.StateRoot, Mismatch = mismatch,
+        };
+    }
+}

@@ -1,0 +1,42 @@
+using ParallelExec.Blocks;
+using ParallelExec.State;
+
+namespace ParallelExec.Storage;
+
+/// <summary>Totals of a replay into a state store (<see cref="StoredChainReplayer"/>).</summary>
+public sealed record StoredReplayReport
+{
+    public required string Executor { get; init; }
+    public required int Workers { get; init; }
+    /// <summary>True when this run wrote the genesis state (the store was empty).</summary>
+    public bool Created { get; init; }
+    /// <summary>The head when the run started (the genesis record for a new store).</summary>
+    public StoredBlock StartHead { get; init; }
+    /// <summary>The head when the run ended.</summary>
+    public StoredBlock Head { get; init; }
+    /// <summary>Blocks of the file already in the store (checked by hash, not executed).</summary>
+    public long SkippedBlocks { get; init; }
+    /// <summary>Blocks executed and committed by this run.</summary>
+    public long Blocks { get; init; }
+    public long Transactions { get; init; }
+    public long TrieNodes { get; init; }
+    public long Reexecutions { get; init; }
+    public long VerifiedBlocks { get; init; }
+    public long UnrecordedBlocks { get; init; }
+    /// <summary>Building the trie: from the genesis (new store) or from the flat state (resume), plus the genesis check.</summary>
+    public TimeSpan Open { get; init; }
+    public TimeSpan Execute { get; init; }
+    public TimeSpan Apply { get; init; }
+    public TimeSpan Root { get; init; }
+    public TimeSpan Commit { get; init; }
+    public TimeSpan Total { get; init; }
+    public Hash256 GenesisRoot { get; init; }
+    public Hash256 FinalRoot => Head.StateRoot;
+    /// <summary>The first block whose root differed from the recorded one (not committed; replay stopped), or null.</summary>
+    public RootMismatch? Mismatch { get; init; }
+
+    public bool Success => Mismatch is null;
+
+    /// <summary>Transactions per second of execute + apply + root + commit.</summary>
+    public double TotalTps => (Execute + Apply + Root + Commit).TotalSeconds is > 0 and var s ? Transactions / s : 0;
+}
