@@ -1,0 +1,110 @@
+using System.Buffers.Binary;
+using ParallelExec.State;
+
+namespace ParallelExec.Storage.RocksDb;
+
+/// <summary>
+/// The on-disk layout, format version 1. Column families: <c>state</c> (StateKeyEncoding → 32-byte
+/// big-endian value), <c>nodes</c> (keccak256(rlp) → rlp), <c>blocks</c> (block number → record),
+/// <c>journal</c> (block number → undo journal), <c>meta</c> (format, genesis, head, init marker).
+/// Block numbers are 8-byte big-endian with the sign bit flipped, so they sort numerically.
+/// </summary>
+internal static class RocksDbLayout
+{
+    public const uint FormatVersion = 1;
+    public static ReadOnlySpan<byte> Magic => "PXST"u8;
+
+    public const string StateFamily = "state";
+    public const string NodesFamily = "nodes";
+    public const string BlocksFamily = "blocks";
+    public const string JournalFamily = "journal";
+    public const string MetaFamily = "meta";
+    public static readonly string[] Families = [StateFamily, NodesFamily, BlocksFamily, JournalFamily, MetaFamily];
+
+    public static readonly byte[] FormatKey = "format"u8.ToArray();
+    public static readonly byte[] GenesisKey = "genesis"u8.ToArray();
+    public static readonly byte[] HeadKey = "head"u8.ToArray();
+    public static readonly byte[] InitKey = "init"u8.ToArray();
+
+    public const int BlockRecordLength = 8 + 32 + 32;
+    public const int ValueLength = 32;
+
+    public static byte[] FormatRecord()
+    {
+        var record = new byte[8];
+        Magic.CopyTo(record);
+        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), FormatVersion);
+        return record;
+    }
+
+    public static byte[] NumberKey(long number)
+    {
+        var key = new byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(key, (ulong)number ^ 0x8000_0000_0000_0000UL);
+        return key;
+    }
+
+    public static long ReadNumberKey(ReadOnlySpan<byte> key) =>
+        (long)(BinaryPrimitives.ReadUInt64BigEndian(key) ^ 0x8000_0000_0000_0000UL);
+
+    public static byte[] EncodeBlock(in StoredBlock block)
+    {
+        var bytes = new byte[BlockRecordLength];
+        BinaryPrimitives.WriteInt64BigEndian(bytes, block.Number);
+        block.StateRoot.WriteTo(bytes.AsSpan(8, 32));
+        block.BlockHash.WriteTo(bytes.AsSpan(40, 32));
+        return bytes;
+    }
+
+    public static bool TryDecodeBlock(ReadOnlySpan<byte> bytes, out StoredBlock block)
+    {
+        block = default;
+        if (bytes.Length != BlockRecordLength) return false;
+        block = new StoredBlock(BinaryPrimitives.ReadInt64BigEndian(bytes), new Hash256(bytes.Slice(8, 32)), new Hash256(bytes.Slice(40, 32)));
+        return true;
+    }
+
+    /// <summary>Largest journal line: key length, key, flag, value.</summary>
+    public const int MaxJournalEntryLength = 1 + StateKeyEncoding.MaxLength + 1 + ValueLength;
+
+    /// <summary>Journal: entry count (4 bytes LE), then per entry: key length, key, flag (1 = existed), value when it existed.</summary>
+    public static int WriteJournalEntry(Span<byte> destination, ReadOnlySpan<byte> key, bool existed, ReadOnlySpan<byte> previous)
+    {
+        destination[0] = (byte)key.Length;
+        key.CopyTo(destination[1..]);
+        int o = 1 + key.Length;
+        destination[o++] = existed ? (byte)1 : (byte)0;
+        if (!existed) return o;
+        previous.CopyTo(destination[o..]);
+        return o + ValueLength;
+    }
+
+    /// <summary>Decodes a journal; null when it is malformed.</summary>
+    public static List<(byte[] Key, byte[]? Previous)>? ReadJournal(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < 4) return null;
+        int count = BinaryPrimitives.ReadInt32LittleEndian(bytes);
+        if (count < 0 || count > bytes.Length) return null;
+        var entries = new List<(byte[], byte[]?)>(count);
+        int o = 4;
+        for (int i = 0; i < count; i++)
+        {
+            if (o >= bytes.Length) return null;
+            int keyLength = bytes[o++];
+            if (o + keyLength + 1 > bytes.Length || !StateKeyEncoding.TryRead(bytes.Slice(o, keyLength), out _)) return null;
+            var key = bytes.Slice(o, keyLength).ToArray();
+            o += keyLength;
+            byte flag = bytes[o++];
+            if (flag > 1) return null;
+            byte[]? previous = null;
+            if (flag == 1)
+            {
+                if (o + ValueLength > bytes.Length) return null;
+                previous = bytes.Slice(o, ValueLength).ToArray();
+                o += ValueLength;
+            }
+            entries.Add((key, previous));
+        }
+        return o == bytes.Length ? entries : null;
+    }
+}

@@ -1,0 +1,394 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using ParallelExec.State;
+using ParallelExec.Trie;
+using RocksDbSharp;
+using static ParallelExec.Storage.RocksDb.RocksDbLayout;
+
+namespace ParallelExec.Storage.RocksDb;
+
+/// <summary>
+/// <see cref="IStateStore"/> on RocksDB (layout in <see cref="RocksDbLayout"/>). Reads during execution
+/// go to the flat-state column family through a shared LRU block cache with bloom filters. A commit is
+/// one <see cref="WriteBatch"/> across the column families (flat state, trie nodes, block record,
+/// undo journal, head, journal pruning), so a crash leaves the previous block or the new one.
+/// Opening a database that is missing, locked, of another format version or damaged throws
+/// <see cref="StateStoreException"/> with a one-line message; a real chain is never replaced by an empty one.
+/// </summary>
+public sealed class RocksDbStateStore : IStateStore
+{
+    private const int InitBatchSize = 100_000;
+
+    // Option objects have finalizers but no Dispose: created once per store and kept alive with it.
+    private readonly DbOptions _dbOptions;
+    private readonly ColumnFamilyOptions _pointOptions, _plainOptions;
+    private readonly BlockBasedTableOptions _pointTable, _plainTable;
+    private readonly Cache _cache;
+    private readonly ReadOptions _read, _scan;
+    private readonly WriteOptions _write;
+
+    private readonly RocksDbSharp.RocksDb _db;
+    private readonly ColumnFamilyHandle _state, _nodes, _blocks, _journal, _meta;
+    private readonly string _path;
+    private StoredBlock _genesis, _head;
+    private long _oldestJournal;
+    private bool _initialized, _disposed;
+
+    private RocksDbStateStore(string path, RocksDbStoreOptions options)
+    {
+        _path = path;
+        JournalRetention = options.JournalRetention;
+        _cache = Cache.CreateLru((ulong)options.BlockCacheBytes);
+        var bloom = BloomFilterPolicy.Create(options.BloomBitsPerKey, false);
+        _pointTable = new BlockBasedTableOptions().SetBlockCache(_cache).SetFilterPolicy(bloom).SetWholeKeyFiltering(true)
+            .SetCacheIndexAndFilterBlocks(true).SetPinL0FilterAndIndexBlocksInCache(true).SetFormatVersion(5);
+        _plainTable = new BlockBasedTableOptions().SetBlockCache(_cache).SetFormatVersion(5);
+        _pointOptions = new ColumnFamilyOptions().SetBlockBasedTableFactory(_pointTable).SetWriteBufferSize((ulong)options.WriteBufferBytes)
+            .SetCompression(Compression.Lz4);
+        _plainOptions = new ColumnFamilyOptions().SetBlockBasedTableFactory(_plainTable).SetWriteBufferSize((ulong)Math.Min(options.WriteBufferBytes, 16L << 20))
+            .SetCompression(Compression.Lz4);
+        _dbOptions = new DbOptions().IncreaseParallelism(Math.Max(2, Environment.ProcessorCount)).SetKeepLogFileNum(2)
+            .SetMaxOpenFiles(512);
+        _read = new ReadOptions();
+        _scan = new ReadOptions().SetFillCache(false);
+        _write = new WriteOptions().SetSync(options.SyncCommits);
+
+        bool exists = File.Exists(System.IO.Path.Combine(path, "CURRENT"));
+        if (!exists)
+        {
+            if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+                throw Fail(StateStoreError.NotAStateDatabase, "the directory is not empty but holds no database");
+            if (!options.CreateIfMissing) throw Fail(StateStoreError.Missing, "no database there (it is created only when asked to)");
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            string[]? names;
+            try
+            {
+                if (!RocksDbSharp.RocksDb.TryListColumnFamilies(_dbOptions, path, out names)) names = null;
+            }
+            catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
+            {
+                throw Translate(e);
+            }
+            if (names is null) throw Fail(StateStoreError.Corrupt, "its column families cannot be listed");
+            var missing = Families.Where(f => !names.Contains(f)).ToArray();
+            if (missing.Length > 0)
+                throw Fail(StateStoreError.NotAStateDatabase, $"a RocksDB database without the column families {string.Join(", ", missing)}");
+        }
+        _dbOptions.SetCreateIfMissing(!exists).SetCreateMissingColumnFamilies(!exists);
+        var families = new ColumnFamilies(_plainOptions)
+        {
+            { StateFamily, _pointOptions },
+            { NodesFamily, _pointOptions },
+            { BlocksFamily, _plainOptions },
+            { JournalFamily, _plainOptions },
+            { MetaFamily, _plainOptions },
+        };
+        try
+        {
+            _db = RocksDbSharp.RocksDb.Open(_dbOptions, path, families);
+        }
+        catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
+        {
+            throw Translate(e);
+        }
+        try
+        {
+            _state = _db.GetColumnFamily(StateFamily);
+            _nodes = _db.GetColumnFamily(NodesFamily);
+            _blocks = _db.GetColumnFamily(BlocksFamily);
+            _journal = _db.GetColumnFamily(JournalFamily);
+            _meta = _db.GetColumnFamily(MetaFamily);
+            if (!exists) _db.Put(FormatKey, FormatRecord(), _meta, _write);
+            LoadMetadata();
+        }
+        catch (Exception e)
+        {
+            _db.Dispose();
+            if (e is StateStoreException) throw;
+            if (e is RocksDbException or RocksDbSharpException) throw Translate(e);
+            throw;
+        }
+    }
+
+    /// <summary>Opens (or, with <see cref="RocksDbStoreOptions.CreateIfMissing"/>, creates) the database in <paramref name="path"/>.</summary>
+    public static RocksDbStateStore Open(string path, RocksDbStoreOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= RocksDbStoreOptions.Default;
+        ArgumentOutOfRangeException.ThrowIfNegative(options.JournalRetention);
+        return new RocksDbStateStore(System.IO.Path.GetFullPath(path), options);
+    }
+
+    public string Path => _path;
+    public bool IsInitialized => _initialized;
+    public StoredBlock Genesis => _genesis;
+    public StoredBlock Head => _head;
+    public int JournalRetention { get; }
+    public int RevertibleBlocks => _initialized ? (int)Math.Max(0, _head.Number - Math.Max(_oldestJournal, _genesis.Number + 1) + 1) : 0;
+
+    private void LoadMetadata()
+    {
+        var format = _db.Get(FormatKey, _meta, _read);
+        if (format is null) throw Fail(StateStoreError.NotAStateDatabase, "no format-version record");
+        if (format.Length != 8 || !format.AsSpan(0, 4).SequenceEqual(Magic)) throw Fail(StateStoreError.NotAStateDatabase, "the format record is not a ParallelExec one");
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(format.AsSpan(4));
+        if (version != FormatVersion)
+            throw Fail(StateStoreError.WrongVersion, $"format version {version}, this build reads version {FormatVersion}");
+
+        var head = _db.Get(HeadKey, _meta, _read);
+        if (head is null)
+        {
+            if (_db.Get(InitKey, _meta, _read) is not null)
+                throw Fail(StateStoreError.Corrupt, "its initialisation was interrupted (delete the directory and create it again)");
+            using var it = _db.NewIterator(_state, _scan);
+            if (it.SeekToFirst().Valid()) throw Fail(StateStoreError.Corrupt, "state records but no head record");
+            return; // created, never initialised
+        }
+        if (!TryDecodeBlock(head, out _head)) throw Fail(StateStoreError.Corrupt, "the head record is malformed");
+        var genesis = _db.Get(GenesisKey, _meta, _read);
+        if (genesis is null || !TryDecodeBlock(genesis, out _genesis)) throw Fail(StateStoreError.Corrupt, "the genesis record is missing or malformed");
+        if (_head.Number < _genesis.Number) throw Fail(StateStoreError.Corrupt, $"the head (block {_head.Number}) is before the genesis (block {_genesis.Number})");
+        if (!TryReadBlock(_head.Number, out var headRecord) || headRecord != _head)
+            throw Fail(StateStoreError.Corrupt, $"the head block {_head.Number} has no matching block record");
+        using (var it = _db.NewIterator(_journal, _scan))
+        {
+            _oldestJournal = it.SeekToFirst().Valid() ? ReadNumberKey(it.GetKeySpan()) : _head.Number + 1;
+        }
+        _initialized = true;
+    }
+
+    private StateStoreException Fail(StateStoreError error, string what, Exception? inner = null) =>
+        new(error, $"state database {_path}: {what}", inner);
+
+    private StateStoreException Translate(Exception e)
+    {
+        var message = e.Message;
+        if (message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+            return Fail(StateStoreError.Locked, "in use by another process (its LOCK is held)", e);
+        if (message.Contains("corrupt", StringComparison.OrdinalIgnoreCase) || message.Contains("checksum", StringComparison.OrdinalIgnoreCase))
+            return Fail(StateStoreError.Corrupt, $"corrupt: {message}", e);
+        return Fail(StateStoreError.IoError, message, e);
+    }
+
+    public bool TryGet(in StateKey key, out UInt256 value)
+    {
+        Span<byte> keyBytes = stackalloc byte[StateKeyEncoding.MaxLength];
+        Span<byte> buffer = stackalloc byte[ValueLength];
+        int length = StateKeyEncoding.Write(key, keyBytes);
+        bool found;
+        try
+        {
+            found = _db.GetFixedSizeValue(keyBytes[..length], buffer, _state, _read);
+        }
+        catch (Exception e)
+        {
+            throw e is RocksDbException ? Translate(e) : Fail(StateStoreError.Corrupt, $"the value of {key} is malformed: {e.Message}", e);
+        }
+        value = found ? UInt256.FromBigEndian(buffer) : default;
+        return found;
+    }
+
+    public bool TryGetBlock(long number, out StoredBlock block) => TryReadBlock(number, out block);
+
+    private bool TryReadBlock(long number, out StoredBlock block)
+    {
+        var bytes = _db.Get(NumberKey(number), _blocks, _read);
+        block = default;
+        if (bytes is null) return false;
+        if (!TryDecodeBlock(bytes, out block)) throw Fail(StateStoreError.Corrupt, $"the record of block {number} is malformed");
+        return true;
+    }
+
+    public bool TryGetTrieNode(in Hash256 hash, out byte[] rlp)
+    {
+        Span<byte> key = stackalloc byte[32];
+        hash.WriteTo(key);
+        rlp = _db.Get(key, _nodes, _read)!;
+        return rlp is not null;
+    }
+
+    public IEnumerable<KeyValuePair<StateKey, UInt256>> Entries()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var it = _db.NewIterator(_state, _scan);
+        for (it.SeekToFirst(); it.Valid(); it.Next())
+        {
+            var keyBytes = it.GetKeySpan();
+            var valueBytes = it.GetValueSpan();
+            if (!StateKeyEncoding.TryRead(keyBytes, out var key) || valueBytes.Length != ValueLength)
+                throw Fail(StateStoreError.Corrupt, $"a malformed flat-state record (key {Convert.ToHexString(keyBytes)})");
+            yield return new(key, UInt256.FromBigEndian(valueBytes));
+        }
+    }
+
+    public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_initialized) throw new InvalidOperationException($"state database {_path} is already initialised (at block {_head.Number})");
+        _db.Put(InitKey, new byte[] { 1 }, _meta, _write);
+        var batch = new WriteBatch();
+        try
+        {
+            Span<byte> key = stackalloc byte[StateKeyEncoding.MaxLength];
+            Span<byte> value = stackalloc byte[ValueLength];
+            foreach (var (k, v) in state)
+            {
+                int length = StateKeyEncoding.Write(k, key);
+                v.WriteBigEndian(value);
+                batch.Put(key[..length], value, _state);
+                if (batch.Count() >= InitBatchSize) batch = Flush(batch);
+            }
+            if (trieNodes is not null)
+            {
+                Span<byte> hash = stackalloc byte[32];
+                foreach (var node in trieNodes)
+                {
+                    node.Hash.WriteTo(hash);
+                    batch.Put(hash, node.Rlp, _nodes);
+                    if (batch.Count() >= InitBatchSize) batch = Flush(batch);
+                }
+            }
+            var record = EncodeBlock(genesis);
+            batch.Put(NumberKey(genesis.Number), record, _blocks);
+            batch.Put(GenesisKey, record, _meta);
+            batch.Put(HeadKey, record, _meta);
+            batch.Delete(InitKey, _meta);
+            Write(batch);
+        }
+        finally
+        {
+            batch.Dispose();
+        }
+        _genesis = _head = genesis;
+        _oldestJournal = genesis.Number + 1;
+        _initialized = true;
+    }
+
+    private WriteBatch Flush(WriteBatch batch)
+    {
+        Write(batch);
+        batch.Dispose();
+        return new WriteBatch();
+    }
+
+    private void Write(WriteBatch batch)
+    {
+        try
+        {
+            _db.Write(batch, _write);
+        }
+        catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
+        {
+            throw Translate(e);
+        }
+    }
+
+    public void Commit(in StoredBlock block, ReadOnlySpan<StateChange> changes, IReadOnlyCollection<TrieNodeRecord>? trieNodes = null)
+    {
+        StateStoreChecks.CheckCommit(this, _initialized, _disposed, block);
+        bool journaled = JournalRetention > 0;
+        byte[]? journal = journaled ? ArrayPool<byte>.Shared.Rent(4 + changes.Length * MaxJournalEntryLength) : null;
+        using var batch = new WriteBatch();
+        try
+        {
+            Span<byte> key = stackalloc byte[StateKeyEncoding.MaxLength];
+            Span<byte> value = stackalloc byte[ValueLength];
+            Span<byte> previous = stackalloc byte[ValueLength];
+            int o = 4;
+            foreach (var change in changes)
+            {
+                int length = StateKeyEncoding.Write(change.Key, key);
+                if (journal is not null)
+                {
+                    bool existed = _db.GetFixedSizeValue(key[..length], previous, _state, _read);
+                    o += WriteJournalEntry(journal.AsSpan(o), key[..length], existed, previous);
+                }
+                change.Value.WriteBigEndian(value);
+                batch.Put(key[..length], value, _state);
+            }
+            if (trieNodes is not null)
+            {
+                Span<byte> hash = stackalloc byte[32];
+                foreach (var node in trieNodes)
+                {
+                    node.Hash.WriteTo(hash);
+                    batch.Put(hash, node.Rlp, _nodes);
+                }
+            }
+            var blockKey = NumberKey(block.Number);
+            if (journal is not null)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(journal, changes.Length);
+                batch.Put(blockKey, journal.AsSpan(0, o), _journal);
+            }
+            long keepFrom = block.Number - JournalRetention + 1;
+            long oldest = _oldestJournal;
+            if (oldest < keepFrom)
+            {
+                if (keepFrom - oldest <= 8)
+                {
+                    for (long n = oldest; n < keepFrom; n++) batch.Delete(NumberKey(n), _journal);
+                }
+                else
+                {
+                    var from = NumberKey(oldest);
+                    var to = NumberKey(keepFrom);
+                    batch.DeleteRange(from, (ulong)from.Length, to, (ulong)to.Length, _journal);
+                }
+            }
+            var record = EncodeBlock(block);
+            batch.Put(blockKey, record, _blocks);
+            batch.Put(HeadKey, record, _meta);
+            Write(batch);
+            _head = block;
+            if (oldest < keepFrom) _oldestJournal = keepFrom;
+        }
+        catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
+        {
+            throw Translate(e);
+        }
+        finally
+        {
+            if (journal is not null) ArrayPool<byte>.Shared.Return(journal);
+        }
+    }
+
+    public StoredBlock Revert(int blocks)
+    {
+        StateStoreChecks.CheckRevert(this, _initialized, _disposed, blocks, _path);
+        using var batch = new WriteBatch();
+        for (int n = 0; n < blocks; n++)
+        {
+            long number = _head.Number - n;
+            var key = NumberKey(number);
+            var bytes = _db.Get(key, _journal, _read);
+            var journal = bytes is null ? null : ReadJournal(bytes);
+            if (journal is null) throw Fail(StateStoreError.Corrupt, $"the undo journal of block {number} is missing or malformed");
+            for (int i = journal.Count - 1; i >= 0; i--)
+            {
+                var (stateKey, previous) = journal[i];
+                if (previous is null) batch.Delete(stateKey, _state);
+                else batch.Put(stateKey, previous, _state);
+            }
+            batch.Delete(key, _journal);
+            batch.Delete(key, _blocks);
+        }
+        long target = _head.Number - blocks;
+        if (!TryReadBlock(target, out var head)) throw Fail(StateStoreError.Corrupt, $"the record of block {target} is missing");
+        batch.Put(HeadKey, EncodeBlock(head), _meta);
+        Write(batch);
+        _head = head;
+        return head;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _db.Dispose();
+    }
+}

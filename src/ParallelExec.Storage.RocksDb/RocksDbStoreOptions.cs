@@ -1,0 +1,28 @@
+namespace ParallelExec.Storage.RocksDb;
+
+/// <summary>How a <see cref="RocksDbStateStore"/> is opened and tuned.</summary>
+public sealed record RocksDbStoreOptions
+{
+    /// <summary>Create the database when the directory holds none (otherwise a missing database is an error).</summary>
+    public bool CreateIfMissing { get; init; }
+
+    /// <summary>Blocks that keep an undo journal (0: no reverts). Older journals are pruned by each commit.</summary>
+    public int JournalRetention { get; init; } = 128;
+
+    /// <summary>Block cache shared by the column families, in bytes.</summary>
+    public long BlockCacheBytes { get; init; } = 256L << 20;
+
+    /// <summary>Bloom filter bits per key on the flat-state and trie-node tables.</summary>
+    public int BloomBitsPerKey { get; init; } = 10;
+
+    /// <summary>
+    /// fsync the write-ahead log on every commit (survives power loss). Off, a commit survives a
+    /// process crash (the log is in the OS cache) but the last commits may be lost on power loss.
+    /// </summary>
+    public bool SyncCommits { get; init; } = true;
+
+    /// <summary>Memtable size per column family, in bytes.</summary>
+    public long WriteBufferBytes { get; init; } = 64L << 20;
+
+    public static RocksDbStoreOptions Default { get; } = new();
+}
