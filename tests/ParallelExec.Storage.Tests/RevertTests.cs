@@ -1,0 +1,105 @@
+using ParallelExec.Workloads;
+using static ParallelExec.Storage.Tests.StorageTestSupport;
+
+namespace ParallelExec.Storage.Tests;
+
+public class RevertTests
+{
+    private const int Blocks = 14;
+    private const int Retention = 6;
+
+    public static TheoryData<bool> Stores => new() { true, false };
+
+    private static IStateStore NewStore(bool rocks, TempDir dir) =>
+        rocks ? OpenRocks(dir.Sub("db"), retention: Retention) : new InMemoryStateStore(Retention);
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public void Reverting_1_to_K_blocks_gives_the_earlier_roots_and_replaying_them_again_gives_the_same_roots(bool rocks)
+    {
+        var workload = Workload(blocks: Blocks, kind: WorkloadKind.Mixed, seed: 21);
+        var expected = ReferenceRoots(workload);
+        using var dir = new TempDir();
+        using var store = NewStore(rocks, dir);
+        var chain = Create(store, workload);
+        Run(chain, workload, 0, Blocks);
+        Assert.Equal(Retention, store.RevertibleBlocks);
+        for (int k = 1; k <= Retention; k++)
+        {
+            var head = chain.Revert(k);
+            Assert.Equal(Blocks - k, head.Number);
+            Assert.Equal(expected[Blocks - k], head.StateRoot);
+            Assert.Equal(expected[Blocks - k], store.Head.StateRoot);
+            Assert.False(store.TryGetBlock(Blocks - k + 1, out _));
+            var roots = Run(chain, workload, Blocks - k, Blocks);
+            Assert.Equal(expected[(Blocks - k + 1)..], roots);
+            Assert.Equal(Retention, store.RevertibleBlocks);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public void Reverting_in_steps_walks_back_through_the_roots(bool rocks)
+    {
+        var workload = Workload(blocks: Blocks, seed: 4);
+        var expected = ReferenceRoots(workload);
+        using var dir = new TempDir();
+        using var store = NewStore(rocks, dir);
+        var chain = Create(store, workload);
+        Run(chain, workload, 0, Blocks);
+        for (int n = Blocks - 1; n >= Blocks - Retention; n--)
+        {
+            Assert.Equal(expected[n], chain.Revert(1).StateRoot);
+        }
+        Assert.Equal(0, store.RevertibleBlocks);
+        var error = Assert.Throws<StateStoreException>(() => chain.Revert(1));
+        Assert.Equal(StateStoreError.Mismatch, error.Error);
+        Assert.Equal(expected[Blocks - Retention], store.Head.StateRoot);
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public void A_revert_beyond_the_journal_is_refused_and_changes_nothing(bool rocks)
+    {
+        var workload = Workload(blocks: Blocks, seed: 9);
+        var expected = ReferenceRoots(workload);
+        using var dir = new TempDir();
+        using var store = NewStore(rocks, dir);
+        var chain = Create(store, workload);
+        Run(chain, workload, 0, Blocks);
+        var error = Assert.Throws<StateStoreException>(() => chain.Revert(Retention + 1));
+        Assert.Equal(StateStoreError.Mismatch, error.Error);
+        Assert.Contains("undo journal", error.Message);
+        Assert.Equal(expected[Blocks], store.Head.StateRoot);
+        Assert.Equal(expected[Blocks - Retention], chain.Revert(Retention).StateRoot);
+    }
+
+    [Fact]
+    public void A_revert_survives_reopening_and_the_pruned_journal_stays_pruned()
+    {
+        var workload = Workload(blocks: Blocks, seed: 30);
+        var expected = ReferenceRoots(workload);
+        using var dir = new TempDir();
+        var path = dir.Sub("db");
+        using (var store = OpenRocks(path, retention: Retention))
+        {
+            var chain = Create(store, workload);
+            Run(chain, workload, 0, Blocks);
+            chain.Revert(2);
+        }
+        using (var store = OpenRocks(path, retention: Retention, create: false))
+        {
+            Assert.Equal(expected[Blocks - 2], store.Head.StateRoot);
+            Assert.Equal(Retention - 2, store.RevertibleBlocks);
+            var chain = ChainState.Open(store);
+            Assert.Equal(expected[Blocks - 4], chain.Revert(2).StateRoot);
+        }
+        // A smaller retention prunes the older journals with the next commit.
+        using (var store = OpenRocks(path, retention: 1, create: false))
+        {
+            var chain = ChainState.Open(store);
+            Run(chain, workload, Blocks - 4, Blocks - 3);
+            Assert.Equal(1, store.RevertibleBlocks);
+        }
+    }
+}
