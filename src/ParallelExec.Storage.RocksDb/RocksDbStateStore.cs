@@ -122,7 +122,7 @@ public sealed class RocksDbStateStore : IStateStore
         return new RocksDbStateStore(System.IO.Path.GetFullPath(path), options);
     }
 
-    public string Path => _path;
+    public string Location => _path;
     public bool IsInitialized => _initialized;
     public StoredBlock Genesis => _genesis;
     public StoredBlock Head => _head;
@@ -359,7 +359,7 @@ public sealed class RocksDbStateStore : IStateStore
 
     public StoredBlock Revert(int blocks)
     {
-        StateStoreChecks.CheckRevert(this, _initialized, _disposed, blocks, _path);
+        StateStoreChecks.CheckRevert(this, _initialized, _disposed, blocks);
         using var batch = new WriteBatch();
         for (int n = 0; n < blocks; n++)
         {

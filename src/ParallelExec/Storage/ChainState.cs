@@ -58,7 +58,7 @@ public sealed class ChainState
     {
         ArgumentNullException.ThrowIfNull(store);
         options ??= ChainStateOptions.Default;
-        if (!store.IsInitialized) throw new StateStoreException(StateStoreError.Missing, "the state database holds no chain yet (no genesis state)");
+        if (!store.IsInitialized) throw new StateStoreException(StateStoreError.Missing, $"state database {store.Location}: holds no chain yet (no genesis state)");
         var started = Stopwatch.GetTimestamp();
         var trie = Rebuild(store, options);
         return new ChainState(store, trie, options, Stopwatch.GetElapsedTime(started));
@@ -71,7 +71,7 @@ public sealed class ChainState
         var head = store.Head;
         if (!root.Equals(head.StateRoot))
             throw new StateStoreException(StateStoreError.Corrupt,
-                $"state database is corrupt: the flat state hashes to root {root} but {head} is recorded");
+                $"state database {store.Location}: corrupt: the flat state hashes to root {root} but {head} is recorded");
         return trie;
     }
 

@@ -13,6 +13,9 @@ namespace ParallelExec.Storage;
 /// </summary>
 public interface IStateStore : IStateReader, IDisposable
 {
+    /// <summary>Where the store lives (a directory, or "memory"), for messages.</summary>
+    string Location { get; }
+
     /// <summary>False for a new, empty store: <see cref="Initialize"/> it with a genesis state.</summary>
     bool IsInitialized { get; }
 

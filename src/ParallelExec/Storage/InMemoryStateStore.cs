@@ -27,6 +27,7 @@ public sealed class InMemoryStateStore : IStateStore
         _keepTrieNodes = keepTrieNodes;
     }
 
+    public string Location => "memory";
     public bool IsInitialized => _initialized;
     public StoredBlock Genesis => _genesis;
     public StoredBlock Head => _head;
@@ -90,7 +91,7 @@ public sealed class InMemoryStateStore : IStateStore
 
     public StoredBlock Revert(int blocks)
     {
-        StateStoreChecks.CheckRevert(this, _initialized, _disposed, blocks, "memory");
+        StateStoreChecks.CheckRevert(this, _initialized, _disposed, blocks);
         for (int n = 0; n < blocks; n++)
         {
             long number = _head.Number - n;

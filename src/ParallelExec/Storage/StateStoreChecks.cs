@@ -11,7 +11,7 @@ public static class StateStoreChecks
             throw new InvalidOperationException($"cannot commit block {block.Number}: the store is at block {store.Head.Number}, the next block is {store.Head.Number + 1}");
     }
 
-    public static void CheckRevert(IStateStore store, bool initialized, bool disposed, int blocks, string where)
+    public static void CheckRevert(IStateStore store, bool initialized, bool disposed, int blocks)
     {
         ObjectDisposedException.ThrowIf(disposed, store);
         if (!initialized) throw new InvalidOperationException("the state store has no genesis state yet");
@@ -19,6 +19,6 @@ public static class StateStoreChecks
         int available = store.RevertibleBlocks;
         if (blocks > available)
             throw new StateStoreException(StateStoreError.Mismatch,
-                $"state database {where}: cannot revert {blocks} blocks from block {store.Head.Number}: only {available} blocks have an undo journal (retention {store.JournalRetention})");
+                $"state database {store.Location}: cannot revert {blocks} blocks from block {store.Head.Number}: only {available} blocks have an undo journal (retention {store.JournalRetention})");
     }
 }

@@ -1,0 +1,169 @@
+using System.Buffers.Binary;
+using ParallelExec.State;
+using ParallelExec.Storage.RocksDb;
+using RocksDbSharp;
+using static ParallelExec.Storage.Tests.StorageTestSupport;
+
+namespace ParallelExec.Storage.Tests;
+
+public class OpenErrorTests
+{
+    private static string CreateChain(TempDir dir, int blocks = 3)
+    {
+        var path = dir.Sub("db");
+        var workload = Workload(blocks: blocks);
+        using var store = OpenRocks(path);
+        Run(Create(store, workload), workload, 0, blocks);
+        return path;
+    }
+
+    /// <summary>Raw access to one column family of a closed database.</summary>
+    private static void Raw(string path, Action<RocksDbSharp.RocksDb, Func<string, ColumnFamilyHandle>> action)
+    {
+        var families = new ColumnFamilies();
+        foreach (var name in new[] { "state", "nodes", "blocks", "journal", "meta" }) families.Add(name, new ColumnFamilyOptions());
+        using var db = RocksDbSharp.RocksDb.Open(new DbOptions(), path, families);
+        action(db, db.GetColumnFamily);
+    }
+
+    private static StateStoreException OpenFails(string path, StateStoreError error, bool create = false)
+    {
+        var e = Assert.Throws<StateStoreException>(() =>
+        {
+            using var store = OpenRocks(path, create: create);
+            ChainState.Open(store);
+        });
+        Assert.Equal(error, e.Error);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Contains(path, e.Message);
+        return e;
+    }
+
+    [Fact]
+    public void A_missing_database_is_an_error_unless_creation_is_asked_for()
+    {
+        using var dir = new TempDir();
+        var path = dir.Sub("none");
+        var e = OpenFails(path, StateStoreError.Missing);
+        Assert.Contains("no database", e.Message);
+        Assert.False(Directory.Exists(path));
+        using var store = OpenRocks(path, create: true);
+        Assert.False(store.IsInitialized);
+    }
+
+    [Fact]
+    public void A_database_held_by_another_store_is_locked()
+    {
+        using var dir = new TempDir();
+        var path = CreateChain(dir);
+        using var first = OpenRocks(path, create: false);
+        var e = OpenFails(path, StateStoreError.Locked);
+        Assert.Contains("in use", e.Message);
+        Assert.Equal(3, first.Head.Number);
+    }
+
+    [Fact]
+    public void Another_format_version_is_refused()
+    {
+        using var dir = new TempDir();
+        var path = CreateChain(dir);
+        Raw(path, (db, cf) =>
+        {
+            var record = new byte[8];
+            "PXST"u8.CopyTo(record);
+            BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), 99);
+            db.Put("format"u8.ToArray(), record, cf("meta"));
+        });
+        var e = OpenFails(path, StateStoreError.WrongVersion);
+        Assert.Contains("format version 99", e.Message);
+    }
+
+    [Fact]
+    public void A_folder_that_is_not_a_state_database_is_refused_and_left_alone()
+    {
+        using var dir = new TempDir();
+        var path = dir.Sub("other");
+        Directory.CreateDirectory(path);
+        File.WriteAllText(Path.Combine(path, "notes.txt"), "hello");
+        OpenFails(path, StateStoreError.NotAStateDatabase, create: true);
+        Assert.Equal(["notes.txt"], Directory.GetFiles(path).Select(Path.GetFileName));
+
+        var plain = dir.Sub("plain");
+        using (RocksDbSharp.RocksDb.Open(new DbOptions().SetCreateIfMissing(true), plain, new ColumnFamilies()))
+        {
+        }
+        OpenFails(plain, StateStoreError.NotAStateDatabase, create: true);
+    }
+
+    [Fact]
+    public void A_flat_state_that_does_not_hash_to_the_stored_root_is_corrupt()
+    {
+        using var dir = new TempDir();
+        var path = CreateChain(dir);
+        Raw(path, (db, cf) =>
+        {
+            using var it = db.NewIterator(cf("state"));
+            it.SeekToFirst();
+            var key = it.Key();
+            var value = it.Value();
+            value[31] ^= 1;
+            db.Put(key, value, cf("state"));
+        });
+        var e = OpenFails(path, StateStoreError.Corrupt);
+        Assert.Contains("hashes to root", e.Message);
+    }
+
+    [Fact]
+    public void A_malformed_record_is_corrupt()
+    {
+        using var dir = new TempDir();
+        var path = CreateChain(dir);
+        Raw(path, (db, cf) => db.Put(new byte[] { 1, 2, 3 }, new byte[] { 4 }, cf("state")));
+        OpenFails(path, StateStoreError.Corrupt);
+    }
+
+    [Fact]
+    public void A_damaged_manifest_is_corrupt()
+    {
+        using var dir = new TempDir();
+        var path = CreateChain(dir);
+        var current = Path.Combine(path, "CURRENT");
+        File.WriteAllText(current, "MANIFEST-999999\n");
+        var e = Assert.Throws<StateStoreException>(() => OpenRocks(path, create: false).Dispose());
+        Assert.Contains(path, e.Message);
+        Assert.True(e.Error is StateStoreError.Corrupt or StateStoreError.IoError, e.Message);
+    }
+
+    [Fact]
+    public void An_interrupted_initialisation_is_corrupt_not_an_empty_chain()
+    {
+        using var dir = new TempDir();
+        var path = dir.Sub("db");
+        using (OpenRocks(path))
+        {
+        }
+        Raw(path, (db, cf) =>
+        {
+            db.Put("init"u8.ToArray(), new byte[] { 1 }, cf("meta"));
+            db.Put(StateKeyEncoding.ToArray(StateKey.Balance(Address.FromNumber(1))), new byte[32], cf("state"));
+        });
+        var e = OpenFails(path, StateStoreError.Corrupt, create: true);
+        Assert.Contains("interrupted", e.Message);
+    }
+
+    [Fact]
+    public void A_store_for_another_chain_is_not_resumed()
+    {
+        using var dir = new TempDir();
+        var path = CreateChain(dir);
+        var other = Workload(blocks: 2, seed: 99, accounts: 81);
+        var chainFile = dir.Sub("other.pxb");
+        ParallelExec.Blocks.ChainWriter.Write(chainFile, ParallelExec.Blocks.ChainStart.FromGenesis(other.Genesis),
+            other.Blocks.Select(b => new ParallelExec.Blocks.ChainBlock(b)));
+        using var store = OpenRocks(path, create: false);
+        var e = Assert.Throws<StateStoreException>(() => StoredChainReplayer.Replay(chainFile, store, new ParallelExec.Blocks.ReplayOptions { Workers = 2 }));
+        Assert.Equal(StateStoreError.Mismatch, e.Error);
+        Assert.Contains("another chain", e.Message);
+        Assert.Equal(3, store.Head.Number);
+    }
+}
