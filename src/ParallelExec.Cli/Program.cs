@@ -7,4 +7,5 @@ root.Subcommands.Add(GenCommand.Create());
 root.Subcommands.Add(RecordCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
+root.Subcommands.Add(RevertCommand.Create());
 return root.Parse(args).Invoke();

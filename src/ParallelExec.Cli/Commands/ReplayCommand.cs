@@ -16,9 +16,12 @@ public static class ReplayCommand
         var sequential = new Option<bool>("--sequential") { Description = "Use the sequential reference executor" };
         var verify = new Option<bool>("--verify") { Description = "Compare each block's state root with the recorded one; stop at the first mismatch (exit 2)" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
-        var command = new Command("replay", "Execute every block of a chain from its genesis (in memory), apply it and compute the state root");
+        var db = new Option<DirectoryInfo?>("--db") { Description = "Commit every block to this RocksDB state database (created when missing; a rerun resumes after its last committed block)" };
+        var journal = new Option<int>("--journal") { Description = "With --db: blocks that keep an undo journal (revertible)", DefaultValueFactory = _ => 128 };
+        var noNodes = new Option<bool>("--no-trie-nodes") { Description = "With --db: do not write trie nodes (flat state, records and journal only)" };
+        var command = new Command("replay", "Execute every block of a chain from its genesis (in memory, or committed to a database with --db), apply it and compute the state root");
         command.Arguments.Add(file);
-        foreach (var option in new Option[] { workers, sequential, verify, json }) command.Options.Add(option);
+        foreach (var option in new Option[] { workers, sequential, verify, json, db, journal, noNodes }) command.Options.Add(option);
         command.SetAction(parse => ChainCli.Guard("replay", () =>
         {
             var path = parse.GetValue(file)!.FullName;
@@ -26,6 +29,8 @@ public static class ReplayCommand
             if (n is < 1 or > 256) throw new ArgumentException($"--workers must be between 1 and 256, got {n}");
             bool asJson = parse.GetValue(json);
             var options = new ReplayOptions { Workers = n, Sequential = parse.GetValue(sequential), Verify = parse.GetValue(verify) };
+            if (parse.GetValue(db) is { } dbDir)
+                return StoredReplay.Run(path, dbDir.FullName, options, parse.GetValue(journal), !parse.GetValue(noNodes), asJson);
             var report = ChainCli.WithProgress("replaying", asJson, p => ChainReplayer.Replay(path, options, progress: p));
             if (asJson) PrintJson(path, options, report);
             else PrintText(options, report);

@@ -19,6 +19,6 @@ public static class StateStoreChecks
         int available = store.RevertibleBlocks;
         if (blocks > available)
             throw new StateStoreException(StateStoreError.Mismatch,
-                $"state database {store.Location}: cannot revert {blocks} blocks from block {store.Head.Number}: only {available} blocks have an undo journal (retention {store.JournalRetention})");
+                $"state database {store.Location}: cannot revert {blocks} blocks from block {store.Head.Number}: only {available} blocks have an undo journal" + (store.JournalRetention < int.MaxValue ? $" (retention {store.JournalRetention})" : ""));
     }
 }
