@@ -102,7 +102,7 @@ public sealed class RocksDbStateStore : IStateStore
             _journal = _db.GetColumnFamily(JournalFamily);
             _meta = _db.GetColumnFamily(MetaFamily);
             if (!exists) _db.Put(FormatKey, FormatRecord(), _meta, _write);
-            LoadMetadata();
+            LoadMetadata(options.CreateIfMissing);
         }
         catch (Exception e)
         {
@@ -129,7 +129,7 @@ public sealed class RocksDbStateStore : IStateStore
     public int JournalRetention { get; }
     public int RevertibleBlocks => _initialized ? (int)Math.Max(0, _head.Number - Math.Max(_oldestJournal, _genesis.Number + 1) + 1) : 0;
 
-    private void LoadMetadata()
+    private void LoadMetadata(bool createIfMissing)
     {
         var format = _db.Get(FormatKey, _meta, _read);
         if (format is null) throw Fail(StateStoreError.NotAStateDatabase, "no format-version record");
@@ -142,7 +142,12 @@ public sealed class RocksDbStateStore : IStateStore
         if (head is null)
         {
             if (_db.Get(InitKey, _meta, _read) is not null)
-                throw Fail(StateStoreError.Corrupt, "its initialisation was interrupted (delete the directory and create it again)");
+            {
+                // No head was ever written, so no chain was ever committed: a creating open may start over.
+                if (!createIfMissing)
+                    throw Fail(StateStoreError.Corrupt, "its initialisation was interrupted (open it with creation allowed to start over)");
+                ClearInterruptedInitialisation();
+            }
             using var it = _db.NewIterator(_state, _scan);
             if (it.SeekToFirst().Valid()) throw Fail(StateStoreError.Corrupt, "state records but no head record");
             return; // created, never initialised
@@ -158,6 +163,16 @@ public sealed class RocksDbStateStore : IStateStore
             _oldestJournal = it.SeekToFirst().Valid() ? ReadNumberKey(it.GetKeySpan()) : _head.Number + 1;
         }
         _initialized = true;
+    }
+
+    private void ClearInterruptedInitialisation()
+    {
+        var end = Enumerable.Repeat((byte)0xFF, 64).ToArray();
+        using var batch = new WriteBatch();
+        batch.DeleteRange([], 0, end, (ulong)end.Length, _state);
+        batch.DeleteRange([], 0, end, (ulong)end.Length, _nodes);
+        batch.Delete(InitKey, _meta);
+        Write(batch);
     }
 
     private StateStoreException Fail(StateStoreError error, string what, Exception? inner = null) =>

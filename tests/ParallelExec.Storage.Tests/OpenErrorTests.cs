@@ -135,7 +135,7 @@ public class OpenErrorTests
     }
 
     [Fact]
-    public void An_interrupted_initialisation_is_corrupt_not_an_empty_chain()
+    public void An_interrupted_initialisation_is_corrupt_unless_creation_is_asked_for()
     {
         using var dir = new TempDir();
         var path = dir.Sub("db");
@@ -147,8 +147,12 @@ public class OpenErrorTests
             db.Put("init"u8.ToArray(), new byte[] { 1 }, cf("meta"));
             db.Put(StateKeyEncoding.ToArray(StateKey.Balance(Address.FromNumber(1))), new byte[32], cf("state"));
         });
-        var e = OpenFails(path, StateStoreError.Corrupt, create: true);
+        var e = OpenFails(path, StateStoreError.Corrupt, create: false);
         Assert.Contains("interrupted", e.Message);
+        // No chain was ever committed there, so a creating open starts the initialisation over.
+        using var store = OpenRocks(path, create: true);
+        Assert.False(store.IsInitialized);
+        Assert.Empty(store.Entries());
     }
 
     [Fact]
