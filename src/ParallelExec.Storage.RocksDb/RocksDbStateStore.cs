@@ -302,7 +302,8 @@ public sealed class RocksDbStateStore : IStateStore
         }
     }
 
-    public void Commit(in StoredBlock block, ReadOnlySpan<StateChange> changes, IReadOnlyCollection<TrieNodeRecord>? trieNodes = null)
+    public void Commit(in StoredBlock block, ReadOnlySpan<StateChange> changes, IReadOnlyCollection<TrieNodeRecord>? trieNodes = null,
+        IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? previousValues = null)
     {
         StateStoreChecks.CheckCommit(this, _initialized, _disposed, block);
         bool journaled = JournalRetention > 0;
@@ -319,7 +320,16 @@ public sealed class RocksDbStateStore : IStateStore
                 int length = StateKeyEncoding.Write(change.Key, key);
                 if (journal is not null)
                 {
-                    bool existed = _db.GetFixedSizeValue(key[..length], previous, _state, _read);
+                    bool existed;
+                    if (previousValues is not null && previousValues.TryGetValue(change.Key, out var known))
+                    {
+                        existed = known.Existed;
+                        known.Value.WriteBigEndian(previous);
+                    }
+                    else
+                    {
+                        existed = _db.GetFixedSizeValue(key[..length], previous, _state, _read);
+                    }
                     o += WriteJournalEntry(journal.AsSpan(o), key[..length], existed, previous);
                 }
                 change.Value.WriteBigEndian(value);

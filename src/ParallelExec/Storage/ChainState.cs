@@ -95,7 +95,9 @@ public sealed class ChainState
         }
 
         var t0 = Stopwatch.GetTimestamp();
-        var result = executor.Execute(block, _store, executionOptions);
+        // Reads go through a recorder so the undo journal need not read the changed keys again.
+        var reader = new RecordingStateReader(_store, block.Transactions.Count * 4);
+        var result = executor.Execute(block, reader, executionOptions);
         var t1 = Stopwatch.GetTimestamp();
         // From here until the commit the trie is ahead of the store: any failure leaves it stale.
         _trieStale = true;
@@ -110,7 +112,7 @@ public sealed class ChainState
             return new CommittedBlock(stored, result, false, 0, Stopwatch.GetElapsedTime(t0, t1), Stopwatch.GetElapsedTime(t1, t2),
                 Stopwatch.GetElapsedTime(t2, t3), TimeSpan.Zero);
         }
-        _store.Commit(stored, result.Changes, nodes);
+        _store.Commit(stored, result.Changes, nodes, reader.Seen);
         _trieStale = false;
         var t4 = Stopwatch.GetTimestamp();
         return new CommittedBlock(stored, result, true, nodes?.Count ?? 0, Stopwatch.GetElapsedTime(t0, t1), Stopwatch.GetElapsedTime(t1, t2),

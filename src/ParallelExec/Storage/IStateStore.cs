@@ -50,9 +50,12 @@ public interface IStateStore : IStateReader, IDisposable
     /// Commits one block atomically: its changes to the flat state, its new trie nodes, its record (the
     /// new head) and its undo journal (the previous value or absence of every changed key); the journal
     /// of the block that falls out of <see cref="JournalRetention"/> is pruned in the same write.
-    /// <paramref name="block"/>'s number must follow the head's.
+    /// <paramref name="block"/>'s number must follow the head's. <paramref name="previousValues"/>, when
+    /// given, holds values read from this store since the last commit (see <see cref="RecordingStateReader"/>):
+    /// the journal takes a changed key's previous value from there instead of reading the store.
     /// </summary>
-    void Commit(in StoredBlock block, ReadOnlySpan<StateChange> changes, IReadOnlyCollection<TrieNodeRecord>? trieNodes = null);
+    void Commit(in StoredBlock block, ReadOnlySpan<StateChange> changes, IReadOnlyCollection<TrieNodeRecord>? trieNodes = null,
+        IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? previousValues = null);
 
     /// <summary>
     /// Undoes the last <paramref name="blocks"/> blocks atomically (flat state from the journal, block

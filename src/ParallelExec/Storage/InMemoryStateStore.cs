@@ -59,8 +59,10 @@ public sealed class InMemoryStateStore : IStateStore
         _initialized = true;
     }
 
-    public void Commit(in StoredBlock block, ReadOnlySpan<StateChange> changes, IReadOnlyCollection<TrieNodeRecord>? trieNodes = null)
+    public void Commit(in StoredBlock block, ReadOnlySpan<StateChange> changes, IReadOnlyCollection<TrieNodeRecord>? trieNodes = null,
+        IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? previousValues = null)
     {
+        // The dictionary is the store: previous values are read from it directly (cheaper than the hint).
         StateStoreChecks.CheckCommit(this, _initialized, _disposed, block);
         var journal = JournalRetention > 0 ? new JournalEntry[changes.Length] : null;
         for (int i = 0; i < changes.Length; i++)
