@@ -1,20 +1,27 @@
 namespace ParallelExec.Execution;
 
 /// <summary>
-/// Commits a final transaction output into the block overlay, the one place where a credit that
+/// Commits a transaction output into the block overlay, the one place where a credit that
 /// overflows turns into the transaction's failure. Shared by both executors.
 /// </summary>
 internal static class BlockCommit
 {
-    public static void Commit(ITransaction tx, int index, TxOutput output, BlockOverlay overlay,
-        TransactionContext context, BlockHeader header, List<(int From, int To)>? dependencies)
+    /// <summary>
+    /// Commits <paramref name="output"/>. With <paramref name="validate"/> it first checks the
+    /// output's reads and returns false, changing nothing, when they are stale.
+    /// </summary>
+    public static bool Commit(ITransaction tx, int index, TxOutput output, BlockOverlay overlay,
+        TransactionContext context, BlockHeader header, List<(int From, int To)>? dependencies, bool validate = false)
     {
-        if (overlay.TryCommit(output, index, dependencies)) return;
+        var result = overlay.TryCommit(output, index, dependencies, validate);
+        if (result == CommitResult.Committed) return true;
+        if (result == CommitResult.Invalid) return false;
         context.Start(overlay, header, index, tx.GasLimit, output);
         TransactionRunner.RunFailurePath(tx, context, output,
             ExecutionOutcome.Fail(FailureReason.Overflow, "a credit would pass 2^256"));
-        if (overlay.TryCommit(output, index, dependencies)) return;
+        if (overlay.TryCommit(output, index, dependencies, validate: false) == CommitResult.Committed) return true;
         output.DiscardWrites();
-        overlay.TryCommit(output, index, dependencies);
+        overlay.TryCommit(output, index, dependencies, validate: false);
+        return true;
     }
 }

@@ -7,7 +7,8 @@ namespace ParallelExec.Execution;
 /// The committed prefix of a block over its starting state: every key a committed transaction
 /// read or wrote, in the order the block first touched it, with its current value and last writer.
 /// Both executors commit transaction outputs into it with the same <see cref="TryCommit"/>, which
-/// is why their results are identical by construction. Single-threaded: only the committer uses it.
+/// is why their results are identical by construction; for the parallel executor the same pass also
+/// validates a speculative output. Single-threaded: only the committer uses it.
 /// </summary>
 internal sealed class BlockOverlay : IStateView
 {
@@ -18,7 +19,16 @@ internal sealed class BlockOverlay : IStateView
         public int LastWriter; // -1: only read, value is the starting state's
     }
 
+    private struct Undo
+    {
+        public int Slot;
+        public UInt256 Value;
+        public int LastWriter;
+    }
+
     private readonly Dictionary<StateKey, int> _index;
+    private Undo[] _undo = new Undo[16];
+    private int _undoCount;
     private Entry[] _entries;
     private int _count;
     private IStateReader _baseState = null!;
@@ -52,48 +62,36 @@ internal sealed class BlockOverlay : IStateView
     }
 
     /// <summary>
-    /// True when every read of <paramref name="output"/> still sees the value it saw, i.e. the
-    /// speculative execution is exactly what sequential execution would have done here.
+    /// Commits the output of transaction <paramref name="txIndex"/> in one pass, one dictionary
+    /// operation per key. With <paramref name="validate"/> (a speculative output), every read must
+    /// still see the value it saw — then the execution is exactly what sequential execution would
+    /// have done here — or nothing changes and the result is <see cref="CommitResult.Invalid"/>.
+    /// A credit that would pass 2^256 also leaves nothing changed (<see cref="CommitResult.CreditOverflow"/>):
+    /// the transaction must take its failure path. <paramref name="dependencies"/>, when given,
+    /// receives the writer each read depended on.
     /// </summary>
-    public bool Validate(TxOutput output)
+    public CommitResult TryCommit(TxOutput output, int txIndex, List<(int From, int To)>? dependencies, bool validate)
     {
-        if (output.Unresolvable) return false;
-        foreach (ref readonly var read in output.Reads)
-        {
-            if (_index.TryGetValue(read.Key, out int i))
-            {
-                if (!_entries[i].Value.Equals(read.Value)) return false;
-            }
-            else if (read.Source >= 0)
-            {
-                // It read a speculative write that no committed transaction kept: compare with the start.
-                if (!StartStateReads.Read(_baseState, read.Key).Equals(read.Value)) return false;
-            }
-        }
-        return true;
-    }
-
-    /// <summary>
-    /// Applies a valid output of transaction <paramref name="txIndex"/>. Returns false, changing
-    /// nothing, when one of its credits would overflow: the transaction must then take its failure path.
-    /// <paramref name="dependencies"/>, when given, receives the writer each read depended on.
-    /// </summary>
-    public bool TryCommit(TxOutput output, int txIndex, List<(int From, int To)>? dependencies)
-    {
-        foreach (ref readonly var write in output.Writes)
-        {
-            if (!write.IsDelta) continue;
-            TryRead(write.Key, txIndex, out var current, out _);
-            if (!UInt256.TryAdd(current, write.Value, out _)) return false;
-        }
+        if (validate && output.Unresolvable) return CommitResult.Invalid;
+        int mark = _count;
+        int edges = dependencies?.Count ?? 0;
+        _undoCount = 0;
         foreach (ref readonly var read in output.Reads)
         {
             ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, read.Key, out bool exists);
             if (exists)
             {
-                int writer = _entries[slot].LastWriter;
-                if (dependencies is not null && writer >= 0) dependencies.Add((writer, txIndex));
+                ref readonly var entry = ref _entries[slot];
+                if (validate && !entry.Value.Equals(read.Value)) return Rollback(mark, edges, dependencies, CommitResult.Invalid);
+                if (dependencies is not null && entry.LastWriter >= 0) dependencies.Add((entry.LastWriter, txIndex));
                 continue;
+            }
+            // Nobody in the block touched it yet: the value is the starting state's. A read served
+            // by a speculative write that no committed transaction kept must be checked against it.
+            if (validate && read.Source >= 0 && !StartStateReads.Read(_baseState, read.Key).Equals(read.Value))
+            {
+                _index.Remove(read.Key);
+                return Rollback(mark, edges, dependencies, CommitResult.Invalid);
             }
             slot = Append(read.Key, read.Value, -1);
         }
@@ -103,15 +101,45 @@ internal sealed class BlockOverlay : IStateView
             if (!exists)
             {
                 UInt256 value = write.Value;
-                if (write.IsDelta) value = StartStateReads.Read(_baseState, write.Key) + write.Value;
+                if (write.IsDelta && !UInt256.TryAdd(StartStateReads.Read(_baseState, write.Key), write.Value, out value))
+                {
+                    _index.Remove(write.Key);
+                    return Rollback(mark, edges, dependencies, CommitResult.CreditOverflow);
+                }
                 slot = Append(write.Key, value, txIndex);
                 continue;
             }
             ref var entry = ref _entries[slot];
-            entry.Value = write.IsDelta ? entry.Value + write.Value : write.Value;
+            UInt256 next = write.Value;
+            if (write.IsDelta && !UInt256.TryAdd(entry.Value, write.Value, out next))
+                return Rollback(mark, edges, dependencies, CommitResult.CreditOverflow);
+            if (slot < mark) SaveUndo(slot, entry);
+            entry.Value = next;
             entry.LastWriter = txIndex;
         }
-        return true;
+        return CommitResult.Committed;
+    }
+
+    // Puts back entries this commit changed and forgets the keys it added (always the last ones).
+    private CommitResult Rollback(int mark, int edges, List<(int From, int To)>? dependencies, CommitResult result)
+    {
+        for (int u = _undoCount - 1; u >= 0; u--)
+        {
+            ref readonly var undo = ref _undo[u];
+            ref var entry = ref _entries[undo.Slot];
+            entry.Value = undo.Value;
+            entry.LastWriter = undo.LastWriter;
+        }
+        for (int i = mark; i < _count; i++) _index.Remove(_entries[i].Key);
+        _count = mark;
+        if (dependencies is not null && dependencies.Count > edges) dependencies.RemoveRange(edges, dependencies.Count - edges);
+        return result;
+    }
+
+    private void SaveUndo(int slot, in Entry entry)
+    {
+        if (_undoCount == _undo.Length) Array.Resize(ref _undo, _undo.Length * 2);
+        _undo[_undoCount++] = new Undo { Slot = slot, Value = entry.Value, LastWriter = entry.LastWriter };
     }
 
     private int Append(in StateKey key, in UInt256 value, int writer)
@@ -143,4 +171,14 @@ internal sealed class BlockOverlay : IStateView
         for (int i = 0; i < _count; i++) keys[i] = _entries[i].Key;
         return keys;
     }
+}
+
+/// <summary>What <see cref="BlockOverlay.TryCommit"/> did.</summary>
+internal enum CommitResult : byte
+{
+    Committed,
+    /// <summary>A read no longer sees the value it saw: nothing changed, execute again.</summary>
+    Invalid,
+    /// <summary>A credit would pass 2^256: nothing changed, the transaction fails.</summary>
+    CreditOverflow,
 }

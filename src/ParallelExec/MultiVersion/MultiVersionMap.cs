@@ -65,12 +65,14 @@ internal sealed class MultiVersionMap : IStateView
     /// </summary>
     public void Publish(int txIndex, TxOutput output)
     {
-        foreach (ref readonly var write in output.Writes)
-        {
-            var list = _versions.GetOrAdd(write.Key, static (_, map) => map.Rent(), this);
-            if (write.IsDelta && list.IsUnreadCreditSink) continue;
-            list.Set(txIndex, write.Value, write.IsDelta);
-        }
+        foreach (ref readonly var write in output.Writes) Publish(txIndex, write.Key, write.Value, write.IsDelta);
+    }
+
+    public void Publish(int txIndex, in StateKey key, in UInt256 value, bool isDelta)
+    {
+        var list = _versions.GetOrAdd(key, static (_, map) => map.Rent(), this);
+        if (isDelta && list.IsUnreadCreditSink) return;
+        list.Set(txIndex, value, isDelta);
     }
 
     /// <summary>Withdraws the writes of an incarnation that is about to be replaced.</summary>

@@ -29,8 +29,10 @@ internal sealed class BlockRun
     private readonly ContentionMonitor _contention = new();
     private readonly TransactionContext[] _contexts;
     private readonly Dictionary<StateKey, int> _hintWriters = new();
-    // Transactions the committer ran during a sequential stretch without publishing their writes.
-    private readonly List<int> _unpublished = new();
+    // Writes of transactions the committer ran during a sequential stretch, not yet published.
+    private readonly List<(int Tx, StateKey Key, UInt256 Value, bool IsDelta)> _unpublished = new();
+    // The committer executes into its own output (cache-hot), not the transaction's speculative one.
+    private readonly TxOutput _committerOutput = new();
     private TxOutput[] _outputs = [];
     private int[] _status = [];
     private int[] _predecessor = [];
@@ -185,30 +187,31 @@ internal sealed class BlockRun
                 int i = _commitIndex;
                 if (i >= _count) break;
                 int status = Volatile.Read(ref _status[i]);
-                bool failed = false;
                 if (status == TxStatus.Executing) break; // a worker is finishing it
+                var tx = _txs[i];
                 var output = _outputs[i];
+                bool failed = false;
                 if (status == TxStatus.Pending)
                 {
                     if (Interlocked.CompareExchange(ref _status[i], TxStatus.Executing, TxStatus.Pending) != TxStatus.Pending)
                         break;
-                    ExecuteFinal(i, context, output);
-                    Volatile.Write(ref _status[i], TxStatus.Executed);
-                    Interlocked.Increment(ref _executions);
-                    _committerExecutions++;
+                    output = ExecuteFinal(i, context);
                 }
-                else if (!_overlay.Validate(output))
+                else if (!BlockCommit.Commit(tx, i, output, _overlay, context, _block.Header, _dependencies, validate: true))
                 {
+                    // Its reads changed: withdraw its speculative writes and run it over the final prefix.
                     failed = true;
                     _validationFailures++;
-                    if (_speculate) _versions.Unpublish(i, output);
-                    ExecuteFinal(i, context, output);
-                    Interlocked.Increment(ref _executions);
                     _reexecutions++;
-                    _committerExecutions++;
+                    if (_speculate) _versions.Unpublish(i, output);
+                    output = ExecuteFinal(i, context);
                 }
-                BlockCommit.Commit(_txs[i], i, output, _overlay, context, _block.Header, _dependencies);
-                _receipts[i] = output.ToReceipt(i);
+                else
+                {
+                    output = null; // committed as validated
+                }
+                if (output is not null) BlockCommit.Commit(tx, i, output, _overlay, context, _block.Header, _dependencies);
+                _receipts[i] = (output ?? _outputs[i]).ToReceipt(i);
                 Volatile.Write(ref _status[i], TxStatus.Committed);
                 _commitIndex = i + 1;
                 progressed = true;
@@ -225,17 +228,25 @@ internal sealed class BlockRun
     // Runs transaction i over the committed prefix: its result is final, no validation needed.
     // Later speculation must see its writes; while speculation is paused, publishing waits until
     // it resumes (the last stretch of a contended block usually runs to its end: never published).
-    private void ExecuteFinal(int i, TransactionContext context, TxOutput output)
+    private TxOutput ExecuteFinal(int i, TransactionContext context)
     {
+        var output = _committerOutput;
         TransactionRunner.Run(_txs[i], context, _overlay, _block.Header, i, output);
-        if (!_speculate) return;
-        if (_contention.Sequential) _unpublished.Add(i);
-        else _versions.Publish(i, output);
+        Interlocked.Increment(ref _executions);
+        _committerExecutions++;
+        if (!_speculate) return output;
+        if (!_contention.Sequential)
+        {
+            _versions.Publish(i, output);
+            return output;
+        }
+        foreach (ref readonly var write in output.Writes) _unpublished.Add((i, write.Key, write.Value, write.IsDelta));
+        return output;
     }
 
     private void ResumeSpeculation(int next)
     {
-        foreach (int i in _unpublished) _versions.Publish(i, _outputs[i]);
+        foreach (var (tx, key, value, isDelta) in _unpublished) _versions.Publish(tx, key, value, isDelta);
         _unpublished.Clear();
         InterlockedMax(ref _nextSpeculative, next);
         _contention.Resume();
