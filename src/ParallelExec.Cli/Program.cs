@@ -3,6 +3,7 @@ using ParallelExec.Cli.Commands;
 
 var root = new RootCommand("ParallelExec: deterministic parallel execution of blockchain transactions");
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(GenesisCommand.Create());
 root.Subcommands.Add(GenCommand.Create());
 root.Subcommands.Add(RecordCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
