@@ -29,6 +29,7 @@ internal sealed class BlockOverlay : IStateView
     private readonly Dictionary<StateKey, int> _index;
     private Undo[] _undo = new Undo[16];
     private int _undoCount;
+    private List<int>? _writtenSlots;
     private Entry[] _entries;
     private int _count;
     private IStateReader _baseState = null!;
@@ -44,6 +45,7 @@ internal sealed class BlockOverlay : IStateView
         _baseState = baseState;
         _index.Clear();
         _index.EnsureCapacity(expectedKeys);
+        _writtenSlots = null;
         if (_entries.Length < expectedKeys) _entries = new Entry[expectedKeys];
         _count = 0;
     }
@@ -75,6 +77,7 @@ internal sealed class BlockOverlay : IStateView
         if (validate && output.Unresolvable) return CommitResult.Invalid;
         int mark = _count;
         int edges = dependencies?.Count ?? 0;
+        int recorded = _writtenSlots?.Count ?? 0;
         _undoCount = 0;
         foreach (ref readonly var read in output.Reads)
         {
@@ -82,7 +85,7 @@ internal sealed class BlockOverlay : IStateView
             if (exists)
             {
                 ref readonly var entry = ref _entries[slot];
-                if (validate && !entry.Value.Equals(read.Value)) return Rollback(mark, edges, dependencies, CommitResult.Invalid);
+                if (validate && !entry.Value.Equals(read.Value)) return Rollback(mark, edges, recorded, dependencies, CommitResult.Invalid);
                 if (dependencies is not null && entry.LastWriter >= 0) dependencies.Add((entry.LastWriter, txIndex));
                 continue;
             }
@@ -91,7 +94,7 @@ internal sealed class BlockOverlay : IStateView
             if (validate && read.Source >= 0 && !StartStateReads.Read(_baseState, read.Key).Equals(read.Value))
             {
                 _index.Remove(read.Key);
-                return Rollback(mark, edges, dependencies, CommitResult.Invalid);
+                return Rollback(mark, edges, recorded, dependencies, CommitResult.Invalid);
             }
             slot = Append(read.Key, read.Value, -1);
         }
@@ -104,25 +107,28 @@ internal sealed class BlockOverlay : IStateView
                 if (write.IsDelta && !UInt256.TryAdd(StartStateReads.Read(_baseState, write.Key), write.Value, out value))
                 {
                     _index.Remove(write.Key);
-                    return Rollback(mark, edges, dependencies, CommitResult.CreditOverflow);
+                    return Rollback(mark, edges, recorded, dependencies, CommitResult.CreditOverflow);
                 }
                 slot = Append(write.Key, value, txIndex);
+                _writtenSlots?.Add(slot);
                 continue;
             }
             ref var entry = ref _entries[slot];
             UInt256 next = write.Value;
             if (write.IsDelta && !UInt256.TryAdd(entry.Value, write.Value, out next))
-                return Rollback(mark, edges, dependencies, CommitResult.CreditOverflow);
+                return Rollback(mark, edges, recorded, dependencies, CommitResult.CreditOverflow);
             if (slot < mark) SaveUndo(slot, entry);
             entry.Value = next;
             entry.LastWriter = txIndex;
+            _writtenSlots?.Add(slot);
         }
         return CommitResult.Committed;
     }
 
     // Puts back entries this commit changed and forgets the keys it added (always the last ones).
-    private CommitResult Rollback(int mark, int edges, List<(int From, int To)>? dependencies, CommitResult result)
+    private CommitResult Rollback(int mark, int edges, int recorded, List<(int From, int To)>? dependencies, CommitResult result)
     {
+        if (_writtenSlots is not null && _writtenSlots.Count > recorded) _writtenSlots.RemoveRange(recorded, _writtenSlots.Count - recorded);
         for (int u = _undoCount - 1; u >= 0; u--)
         {
             ref readonly var undo = ref _undo[u];
@@ -140,6 +146,19 @@ internal sealed class BlockOverlay : IStateView
     {
         if (_undoCount == _undo.Length) Array.Resize(ref _undo, _undo.Length * 2);
         _undo[_undoCount++] = new Undo { Slot = slot, Value = entry.Value, LastWriter = entry.LastWriter };
+    }
+
+    /// <summary>
+    /// From now on, remembers which entries commits write (null: stop). The parallel committer uses
+    /// it during a sequential stretch, to publish those keys' values when speculation resumes.
+    /// </summary>
+    public void RecordWrittenEntries(List<int>? slots) => _writtenSlots = slots;
+
+    /// <summary>The key, value and last writer of a recorded entry.</summary>
+    public (StateKey Key, UInt256 Value, int LastWriter) EntryAt(int slot)
+    {
+        ref readonly var e = ref _entries[slot];
+        return (e.Key, e.Value, e.LastWriter);
     }
 
     private int Append(in StateKey key, in UInt256 value, int writer)

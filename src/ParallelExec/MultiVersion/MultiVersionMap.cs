@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ParallelExec.Execution;
 using ParallelExec.State;
 
@@ -11,25 +10,21 @@ namespace ParallelExec.MultiVersion;
 /// </summary>
 internal sealed class MultiVersionMap : IStateView
 {
-    private ConcurrentDictionary<StateKey, VersionList> _versions;
+    private readonly VersionTable _versions = new();
+    private readonly Func<VersionList> _rent;
     private VersionList[] _pool = [];
     private int _rented;
     private IStateReader _baseState = null!;
-    private readonly int _concurrency;
 
-    public MultiVersionMap(int concurrency)
+    public MultiVersionMap()
     {
-        _concurrency = Math.Max(1, concurrency);
-        _versions = new ConcurrentDictionary<StateKey, VersionList>(_concurrency, 1024);
+        _rent = Rent;
     }
 
     public void Reset(IStateReader baseState, int expectedKeys)
     {
         _baseState = baseState;
-        if (_versions.Count > 0 || expectedKeys > 4 * 1024)
-            _versions = new ConcurrentDictionary<StateKey, VersionList>(_concurrency, Math.Max(1024, expectedKeys));
-        int used = Math.Min(_rented, _pool.Length);
-        for (int i = 0; i < used; i++) _pool[i].Clear();
+        _versions.Reset(expectedKeys);
         _rented = 0;
         if (_pool.Length < expectedKeys)
         {
@@ -41,7 +36,7 @@ internal sealed class MultiVersionMap : IStateView
 
     public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source)
     {
-        if (_versions.TryGetValue(key, out var list))
+        if (_versions.TryGet(key, out var list))
         {
             switch (list.Read(txIndex, out value, out source))
             {
@@ -70,7 +65,7 @@ internal sealed class MultiVersionMap : IStateView
 
     public void Publish(int txIndex, in StateKey key, in UInt256 value, bool isDelta)
     {
-        var list = _versions.GetOrAdd(key, static (_, map) => map.Rent(), this);
+        var list = _versions.GetOrAdd(key, _rent);
         if (isDelta && list.IsUnreadCreditSink) return;
         list.Set(txIndex, value, isDelta);
     }
@@ -79,7 +74,7 @@ internal sealed class MultiVersionMap : IStateView
     public void Unpublish(int txIndex, TxOutput output)
     {
         foreach (ref readonly var write in output.Writes)
-            if (_versions.TryGetValue(write.Key, out var list)) list.Remove(txIndex);
+            if (_versions.TryGet(write.Key, out var list)) list.Remove(txIndex);
     }
 
     private VersionList Rent()

@@ -5,21 +5,37 @@ namespace ParallelExec.MultiVersion;
 /// <summary>
 /// The versions of one state location within a block: the value (or credit) each transaction wrote,
 /// sorted by transaction index. A reader at position i sees the highest writer below i.
+/// Most locations get one version per block, so arrays are only allocated (and kept, pooled)
+/// for locations written more than once; a list is one small object otherwise.
 /// </summary>
 internal sealed class VersionList
 {
-    private int[] _writers = new int[4];
-    private UInt256[] _values = new UInt256[4];
-    private bool[] _isDelta = new bool[4];
+    private const int InitialCapacity = 4;
+
+    // Either inline (no version, or one in the fields below) or in the arrays, sorted by writer.
+    // The arrays are allocated the first time a location gets two versions and kept (pooled lists).
+    private bool _inArrays;
+    private int _writer0;
+    private UInt256 _value0;
+    private bool _isDelta0;
+    private int[]? _writers;
+    private UInt256[]? _values;
+    private bool[]? _isDelta;
     private int _count;
     private int _reads;
 
     /// <summary>Versions after which credits to a key nobody has read stop being published.</summary>
     public const int UnreadCreditLimit = 32;
 
-    public void Clear()
+    /// <summary>The location this list holds versions of (set when taken from the pool).</summary>
+    public StateKey Key { get; private set; }
+
+    /// <summary>Takes the list for <paramref name="key"/>, with no versions.</summary>
+    public void Assign(in StateKey key)
     {
-        lock (this) _count = _reads = 0;
+        Key = key;
+        _count = _reads = 0;
+        _inArrays = false;
     }
 
     /// <summary>
@@ -34,37 +50,61 @@ internal sealed class VersionList
     {
         lock (this)
         {
+            if (!_inArrays)
+            {
+                if (_count == 0 || _writer0 == writer)
+                {
+                    _writer0 = writer; _value0 = value; _isDelta0 = isDelta;
+                    _count = 1;
+                    return;
+                }
+                MoveToArrays();
+            }
             int pos = Find(writer, out bool found);
             if (!found)
             {
-                if (_count == _writers.Length) Grow();
+                if (_count == _writers!.Length) Grow();
                 int tail = _count - pos;
                 if (tail > 0)
                 {
                     Array.Copy(_writers, pos, _writers, pos + 1, tail);
-                    Array.Copy(_values, pos, _values, pos + 1, tail);
-                    Array.Copy(_isDelta, pos, _isDelta, pos + 1, tail);
+                    Array.Copy(_values!, pos, _values!, pos + 1, tail);
+                    Array.Copy(_isDelta!, pos, _isDelta!, pos + 1, tail);
                 }
                 _count++;
                 _writers[pos] = writer;
             }
-            _values[pos] = value;
-            _isDelta[pos] = isDelta;
+            _values![pos] = value;
+            _isDelta![pos] = isDelta;
         }
+    }
+
+    private void MoveToArrays()
+    {
+        _writers ??= new int[InitialCapacity];
+        _values ??= new UInt256[InitialCapacity];
+        _isDelta ??= new bool[InitialCapacity];
+        _writers[0] = _writer0; _values[0] = _value0; _isDelta[0] = _isDelta0;
+        _inArrays = true;
     }
 
     public void Remove(int writer)
     {
         lock (this)
         {
+            if (!_inArrays)
+            {
+                if (_count == 1 && _writer0 == writer) _count = 0;
+                return;
+            }
             int pos = Find(writer, out bool found);
             if (!found) return;
             int tail = _count - pos - 1;
             if (tail > 0)
             {
-                Array.Copy(_writers, pos + 1, _writers, pos, tail);
-                Array.Copy(_values, pos + 1, _values, pos, tail);
-                Array.Copy(_isDelta, pos + 1, _isDelta, pos, tail);
+                Array.Copy(_writers!, pos + 1, _writers!, pos, tail);
+                Array.Copy(_values!, pos + 1, _values!, pos, tail);
+                Array.Copy(_isDelta!, pos + 1, _isDelta!, pos, tail);
             }
             _count--;
         }
@@ -82,34 +122,43 @@ internal sealed class VersionList
         lock (this)
         {
             _reads++;
-            int pos = Find(reader, out _) - 1;
             value = default;
-            writer = pos >= 0 ? _writers[pos] : -1;
+            writer = -1;
+            if (_count == 0) return ReadResult.None;
+            if (!_inArrays)
+            {
+                if (_writer0 >= reader) return ReadResult.None;
+                writer = _writer0;
+                value = _value0;
+                return _isDelta0 ? ReadResult.OnStart : ReadResult.Absolute;
+            }
+            int pos = Find(reader, out _) - 1;
             if (pos < 0) return ReadResult.None;
+            writer = _writers![pos];
             UInt256 credits = default;
             for (; pos >= 0; pos--)
             {
-                if (!_isDelta[pos])
+                if (!_isDelta![pos])
                 {
-                    if (!UInt256.TryAdd(_values[pos], credits, out value)) return ReadResult.Overflow;
+                    if (!UInt256.TryAdd(_values![pos], credits, out value)) return ReadResult.Overflow;
                     return ReadResult.Absolute;
                 }
-                if (!UInt256.TryAdd(credits, _values[pos], out credits)) return ReadResult.Overflow;
+                if (!UInt256.TryAdd(credits, _values![pos], out credits)) return ReadResult.Overflow;
             }
             value = credits;
             return ReadResult.OnStart;
         }
     }
 
-    // Index of the entry for `writer`, or where it would be inserted. Most writes arrive near the end.
+    // Index of the entry for `writer` in the arrays, or where it would be inserted. Most writes arrive near the end.
     private int Find(int writer, out bool found)
     {
         int lo = 0, hi = _count - 1;
-        if (hi >= 0 && _writers[hi] < writer) { found = false; return _count; }
+        if (hi >= 0 && _writers![hi] < writer) { found = false; return _count; }
         while (lo <= hi)
         {
             int mid = (lo + hi) >>> 1;
-            int w = _writers[mid];
+            int w = _writers![mid];
             if (w == writer) { found = true; return mid; }
             if (w < writer) lo = mid + 1; else hi = mid - 1;
         }
@@ -119,7 +168,7 @@ internal sealed class VersionList
 
     private void Grow()
     {
-        int size = _writers.Length * 2;
+        int size = _writers!.Length * 2;
         Array.Resize(ref _writers, size);
         Array.Resize(ref _values, size);
         Array.Resize(ref _isDelta, size);

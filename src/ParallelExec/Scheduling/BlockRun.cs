@@ -29,8 +29,9 @@ internal sealed class BlockRun
     private readonly ContentionMonitor _contention = new();
     private readonly TransactionContext[] _contexts;
     private readonly Dictionary<StateKey, int> _hintWriters = new();
-    // Writes of transactions the committer ran during a sequential stretch, not yet published.
-    private readonly List<(int Tx, StateKey Key, UInt256 Value, bool IsDelta)> _unpublished = new();
+    // Overlay entries written during a sequential stretch: published (with their committed values)
+    // only if speculation resumes.
+    private readonly List<int> _stretchWrites = new();
     // The committer executes into its own output (cache-hot), not the transaction's speculative one.
     private readonly TxOutput _committerOutput = new();
     private TxOutput[] _outputs = [];
@@ -45,10 +46,11 @@ internal sealed class BlockRun
     private bool _speculate;
     private bool _useHints;
 
-    // Shared cursors. _nextSpeculative: next transaction to run speculatively. _commitIndex: all below are final.
-    private int _nextSpeculative;
-    private volatile int _commitIndex;
-    private int _commitLock;
+    // Shared cursors, each on its own cache line. _nextSpeculative: next transaction to run
+    // speculatively. _commitIndex: all below are final (written by the committer, read by all).
+    private PaddedInt _nextSpeculative;
+    private PaddedInt _commitIndex;
+    private PaddedInt _commitLock;
     private volatile bool _aborted;
 
     // Counters: shared ones are interlocked; the rest are written by the committer only.
@@ -58,7 +60,7 @@ internal sealed class BlockRun
     public BlockRun(int workers)
     {
         _workers = workers;
-        _versions = new MultiVersionMap(workers);
+        _versions = new MultiVersionMap();
         _contexts = new TransactionContext[workers];
         for (int i = 0; i < workers; i++) _contexts[i] = new TransactionContext();
     }
@@ -87,11 +89,11 @@ internal sealed class BlockRun
         if (_speculate) _versions.Reset(state, n * 4);
         _useHints = _speculate && HintGraph.Build(_txs, _predecessor, _hintWriters);
         if (_speculate && options.DependencyHints is { } edges) _useHints |= HintGraph.MergeEdges(edges, _predecessor, n);
-        _contention.Reset();
-        _unpublished.Clear();
-        _nextSpeculative = 0;
-        _commitIndex = 0;
-        _commitLock = 0;
+        _contention.StartBlock();
+        _stretchWrites.Clear();
+        _nextSpeculative.Value = 0;
+        _commitIndex.Value = 0;
+        _commitLock.Value = 0;
         _aborted = false;
         _executions = _dependencyWaits = _reexecutions = _validationFailures = _committerExecutions = 0;
     }
@@ -123,7 +125,7 @@ internal sealed class BlockRun
         {
             var context = _contexts[worker];
             var spin = new SpinWait();
-            while (_commitIndex < _count && !_aborted)
+            while (Volatile.Read(ref _commitIndex.Value) < _count && !_aborted)
             {
                 if (TryCommit(context) || TrySpeculate(context))
                 {
@@ -145,15 +147,15 @@ internal sealed class BlockRun
         if (!_speculate || _contention.Sequential) return false;
         while (true)
         {
-            int i = Volatile.Read(ref _nextSpeculative);
-            int commit = _commitIndex;
+            int i = Volatile.Read(ref _nextSpeculative.Value);
+            int commit = Volatile.Read(ref _commitIndex.Value);
             if (i < commit)
             {
-                Interlocked.CompareExchange(ref _nextSpeculative, commit, i); // skip what is already final
+                Interlocked.CompareExchange(ref _nextSpeculative.Value, commit, i); // skip what is already final
                 continue;
             }
             if (i >= _count || i >= commit + Lookahead) return false;
-            if (Interlocked.CompareExchange(ref _nextSpeculative, i + 1, i) != i) continue;
+            if (Interlocked.CompareExchange(ref _nextSpeculative.Value, i + 1, i) != i) continue;
 
             if (_useHints)
             {
@@ -178,19 +180,20 @@ internal sealed class BlockRun
 
     private bool TryCommit(TransactionContext context)
     {
-        if (Interlocked.CompareExchange(ref _commitLock, 1, 0) != 0) return false;
+        // Test before test-and-set: a failing CAS would still take the line from the committer.
+        if (Volatile.Read(ref _commitLock.Value) != 0 || Interlocked.CompareExchange(ref _commitLock.Value, 1, 0) != 0) return false;
         bool progressed = false;
         try
         {
             while (!_aborted)
             {
-                int i = _commitIndex;
+                int i = _commitIndex.Value;
                 if (i >= _count) break;
                 int status = Volatile.Read(ref _status[i]);
                 if (status == TxStatus.Executing) break; // a worker is finishing it
                 var tx = _txs[i];
                 var output = _outputs[i];
-                bool failed = false;
+                bool failed = false, speculated = status == TxStatus.Executed;
                 if (status == TxStatus.Pending)
                 {
                     if (Interlocked.CompareExchange(ref _status[i], TxStatus.Executing, TxStatus.Pending) != TxStatus.Pending)
@@ -213,42 +216,53 @@ internal sealed class BlockRun
                 if (output is not null) BlockCommit.Commit(tx, i, output, _overlay, context, _block.Header, _dependencies);
                 _receipts[i] = (output ?? _outputs[i]).ToReceipt(i);
                 Volatile.Write(ref _status[i], TxStatus.Committed);
-                _commitIndex = i + 1;
+                Volatile.Write(ref _commitIndex.Value, i + 1);
                 progressed = true;
-                if (_speculate && _contention.Record(failed)) ResumeSpeculation(i + 1);
+                if (_speculate)
+                {
+                    bool wasSequential = _contention.Sequential;
+                    if (_contention.Record(failed, speculated)) ResumeSpeculation(i + 1);
+                    else if (!wasSequential) PauseSpeculationIfContended();
+                }
             }
         }
         finally
         {
-            Volatile.Write(ref _commitLock, 0);
+            Volatile.Write(ref _commitLock.Value, 0);
         }
         return progressed;
     }
 
     // Runs transaction i over the committed prefix: its result is final, no validation needed.
-    // Later speculation must see its writes; while speculation is paused, publishing waits until
-    // it resumes (the last stretch of a contended block usually runs to its end: never published).
+    // Later speculation must see its writes; while speculation is paused they are not published:
+    // the overlay remembers what was written and the values go out if speculation resumes (the
+    // last stretch of a contended block usually runs to its end: never published).
     private TxOutput ExecuteFinal(int i, TransactionContext context)
     {
         var output = _committerOutput;
         TransactionRunner.Run(_txs[i], context, _overlay, _block.Header, i, output);
         Interlocked.Increment(ref _executions);
         _committerExecutions++;
-        if (!_speculate) return output;
-        if (!_contention.Sequential)
-        {
-            _versions.Publish(i, output);
-            return output;
-        }
-        foreach (ref readonly var write in output.Writes) _unpublished.Add((i, write.Key, write.Value, write.IsDelta));
+        if (_speculate && !_contention.Sequential) _versions.Publish(i, output);
         return output;
     }
 
+    private void PauseSpeculationIfContended()
+    {
+        if (_contention.Sequential) _overlay.RecordWrittenEntries(_stretchWrites);
+    }
+
+    // Publishes the committed values of what the stretch wrote (final: every reader is beyond it).
     private void ResumeSpeculation(int next)
     {
-        foreach (var (tx, key, value, isDelta) in _unpublished) _versions.Publish(tx, key, value, isDelta);
-        _unpublished.Clear();
-        InterlockedMax(ref _nextSpeculative, next);
+        _overlay.RecordWrittenEntries(null);
+        foreach (int slot in _stretchWrites)
+        {
+            var (key, value, writer) = _overlay.EntryAt(slot);
+            _versions.Publish(writer, key, value, isDelta: false);
+        }
+        _stretchWrites.Clear();
+        InterlockedMax(ref _nextSpeculative.Value, next);
         _contention.Resume();
     }
 

@@ -30,7 +30,7 @@ public sealed class MultiVersionMapTests
         var state = new InMemoryState();
         state.Set(K, 10);
         state.Set(L, 20);
-        var map = new MultiVersionMap(2);
+        var map = new MultiVersionMap();
         map.Reset(state, 8);
         return (map, state);
     }
@@ -72,13 +72,13 @@ public sealed class MultiVersionMapTests
     {
         var state = new InMemoryState();
         state.Set(K, UInt256.MaxValue);
-        var map = new MultiVersionMap(1);
+        var map = new MultiVersionMap();
         map.Reset(state, 4);
         map.Publish(0, Writes((K, 1, true)));
         Assert.False(map.TryRead(K, 1, out _, out _));
         Assert.Equal((true, UInt256.MaxValue, -1), Read(map, K, 0));
 
-        var credits = new MultiVersionMap(1);
+        var credits = new MultiVersionMap();
         credits.Reset(new InMemoryState(), 4);
         credits.Publish(0, Writes((K, 1, true)));
         var huge = new TxOutput();

@@ -141,14 +141,38 @@ public sealed class VersionListTests
     }
 
     [Fact]
-    public void Clear_forgets_every_version()
+    public void Assign_forgets_every_version()
     {
         var list = new VersionList();
         list.Set(1, 1, isDelta: false);
         list.Set(2, 2, isDelta: true);
-        list.Clear();
+        list.Assign(StateKey.Balance(Address.FromNumber(3)));
         Assert.Equal((ReadResult.None, UInt256.Zero, -1), Read(list, 10));
         list.Set(4, 4, isDelta: false);
         Assert.Equal((ReadResult.Absolute, new UInt256(4), 4), Read(list, 10));
+    }
+
+    [Fact]
+    public void One_inline_version_then_arrays_keep_the_same_answers()
+    {
+        var list = new VersionList();
+        list.Set(5, 50, isDelta: false);                  // inline
+        list.Set(5, 55, isDelta: false);                  // same writer replaces inline
+        Assert.Equal((ReadResult.Absolute, new UInt256(55), 5), Read(list, 6));
+        Assert.Equal((ReadResult.None, UInt256.Zero, -1), Read(list, 5));
+        list.Set(2, 7, isDelta: true);                    // second version, below the first: to arrays
+        Assert.Equal((ReadResult.OnStart, new UInt256(7), 2), Read(list, 3));
+        Assert.Equal((ReadResult.Absolute, new UInt256(55), 5), Read(list, 9));
+        list.Remove(5);
+        Assert.Equal((ReadResult.OnStart, new UInt256(7), 2), Read(list, 9));
+        list.Remove(2);
+        Assert.Equal((ReadResult.None, UInt256.Zero, -1), Read(list, 9));
+
+        var single = new VersionList();
+        single.Set(4, 1, isDelta: true);
+        single.Remove(3);                                 // not there: nothing changes
+        Assert.Equal((ReadResult.OnStart, UInt256.One, 4), Read(single, 8));
+        single.Remove(4);
+        Assert.Equal((ReadResult.None, UInt256.Zero, -1), Read(single, 8));
     }
 }

@@ -37,69 +37,79 @@ public sealed class ContentionMonitorTests
     }
 
     [Fact]
-    public void Fewer_than_half_of_a_window_failing_keeps_speculating()
+    public void Fewer_than_a_quarter_of_a_window_failing_keeps_speculating()
     {
         var monitor = new ContentionMonitor();
-        for (int w = 0; w < 5; w++)
+        for (int w = 0; w < 10; w++)
         {
-            Assert.Equal(0, Record(monitor, Window / 2 - 1, failed: true));
-            Assert.Equal(0, Record(monitor, Window / 2 + 1, failed: false));
+            Assert.Equal(0, Record(monitor, Window / 4 - 1, failed: true));
+            Assert.Equal(0, Record(monitor, Window - Window / 4 + 1, failed: false));
+            Assert.False(monitor.Sequential);
         }
-        Assert.False(monitor.Sequential);
         Assert.Equal(0, monitor.Fallbacks);
     }
 
     [Fact]
-    public void Half_of_a_window_failing_starts_a_sequential_stretch_that_ends()
+    public void A_quarter_of_a_window_failing_starts_a_sequential_stretch_that_ends()
     {
         var monitor = new ContentionMonitor();
         Assert.Equal(0, Record(monitor, Window / 2, failed: false));
-        Assert.Equal(0, Record(monitor, Window / 2 - 1, failed: true));
+        Assert.Equal(0, Record(monitor, Window / 4 - 1, failed: true));
         Assert.False(monitor.Sequential);
-        Assert.False(monitor.Record(validationFailed: true)); // the 16th failure closes the window
+        Assert.False(monitor.Record(validationFailed: true)); // the 8th failure of the window
         Assert.True(monitor.Sequential);
         Assert.Equal(1, monitor.Fallbacks);
         Assert.Equal(64, StretchLength(monitor));
-        Assert.Equal(1, monitor.Fallbacks);
     }
 
     [Fact]
-    public void The_stretch_doubles_while_contention_persists_and_shrinks_after()
+    public void The_stretch_grows_fourfold_while_contention_persists_and_halves_after_clean_windows()
     {
         var monitor = new ContentionMonitor();
         var lengths = new List<int>();
         for (int i = 0; i < 4; i++)
         {
-            Record(monitor, Window, failed: true);
+            Record(monitor, Window / 4, failed: true);
             lengths.Add(StretchLength(monitor));
         }
-        Assert.Equal([64, 128, 256, 512], lengths);
-        Assert.Equal(4, monitor.Fallbacks);
-
-        // Two calm windows halve the next stretch twice (1024 -> 512 -> 256).
+        Assert.Equal([64, 256, 1024, 4096], lengths);
+        // A window that is neither clean nor contended keeps the stretch.
+        Record(monitor, Window / 4 - 1, failed: true);
+        Record(monitor, Window - Window / 4 + 1, failed: false);
+        // Two clean windows halve the next stretch twice (16384 -> 8192 -> 4096).
         Record(monitor, 2 * Window, failed: false);
-        Assert.False(monitor.Sequential);
-        Record(monitor, Window, failed: true);
-        Assert.Equal(256, StretchLength(monitor));
-
-        monitor.Reset();
-        Assert.False(monitor.Sequential);
-        Assert.Equal(0, monitor.Fallbacks);
-        Record(monitor, Window, failed: true);
-        Assert.Equal(64, StretchLength(monitor));
+        Record(monitor, Window / 4, failed: true);
+        Assert.Equal(4096, StretchLength(monitor));
     }
 
     [Fact]
-    public void The_stretch_is_capped()
+    public void Transactions_run_in_order_by_the_committer_do_not_count()
+    {
+        var monitor = new ContentionMonitor();
+        for (int i = 0; i < 10 * Window; i++)
+        {
+            monitor.Record(validationFailed: false, speculated: false);
+            if (i % 4 == 0) monitor.Record(validationFailed: true); // every speculative result stale
+        }
+        Assert.True(monitor.Fallbacks > 0);
+    }
+
+    [Fact]
+    public void The_stretch_is_capped_and_carries_over_to_the_next_block()
     {
         var monitor = new ContentionMonitor();
         int last = 0;
-        for (int i = 0; i < 10; i++)
+        for (int i = 0; i < 12; i++)
         {
-            Record(monitor, Window, failed: true);
+            Record(monitor, Window / 4, failed: true);
             last = StretchLength(monitor);
         }
-        Assert.Equal(4096, last);
+        Assert.Equal(16_384, last);
+        monitor.StartBlock();
+        Assert.False(monitor.Sequential); // every block starts by speculating
+        Assert.Equal(0, monitor.Fallbacks);
+        Record(monitor, Window / 4, failed: true);
+        Assert.Equal(16_384, StretchLength(monitor)); // with what earlier blocks taught
     }
 }
 

@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using System.Numerics;
+using ParallelExec.State;
+
+namespace ParallelExec.MultiVersion;
+
+/// <summary>
+/// Key → <see cref="VersionList"/> for one block: open addressing over an array sized to the block,
+/// lock-free lookups, slots claimed with one CAS, no allocation per key (lists come from a pool).
+/// Replaces a ConcurrentDictionary whose per-key node allocation and stripe locks cost as much as
+/// executing a transfer. Keys are never removed during a block.
+/// If the table fills past three quarters, further keys go to an overflow dictionary. Near that
+/// threshold two racing inserts of one key could land in both places; multi-version memory is only
+/// a source of speculative values (validation against the committed prefix decides), so that costs
+/// at most a re-execution, never correctness.
+/// </summary>
+internal sealed class VersionTable
+{
+    private const int Empty = 0, Claimed = 1, Ready = 2;
+
+    // 16 bytes: the key lives in the list, compared only when the hash matches.
+    private struct Slot
+    {
+        public int State;
+        public int Hash;
+        public VersionList? List;
+    }
+
+    private Slot[] _slots = [];
+    private int _mask;
+    private int _limit;
+    private int _count;
+    private readonly ConcurrentDictionary<StateKey, VersionList> _overflow = new();
+    private volatile bool _overflowUsed;
+
+    /// <summary>Keys added in this block so far (table and overflow).</summary>
+    public int Count => Volatile.Read(ref _count) + _overflow.Count;
+
+    public void Reset(int expectedKeys)
+    {
+        int capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(1024, expectedKeys * 2));
+        if (_slots.Length < capacity) _slots = new Slot[capacity];
+        else Array.Clear(_slots);
+        _mask = _slots.Length - 1;
+        _limit = _slots.Length / 4 * 3;
+        _count = 0;
+        if (_overflowUsed) _overflow.Clear();
+        _overflowUsed = false;
+    }
+
+    public bool TryGet(in StateKey key, out VersionList list)
+    {
+        int hash = key.GetHashCode();
+        var slots = _slots;
+        for (int i = hash & _mask, probes = 0; probes <= _mask; i = (i + 1) & _mask, probes++)
+        {
+            ref var slot = ref slots[i];
+            int state = Volatile.Read(ref slot.State);
+            if (state == Empty) break;
+            if (state == Claimed) state = WaitReady(ref slot);
+            if (slot.Hash == hash && slot.List!.Key.Equals(key))
+            {
+                list = slot.List;
+                return true;
+            }
+        }
+        if (_overflowUsed && _overflow.TryGetValue(key, out list!)) return true;
+        list = null!;
+        return false;
+    }
+
+    /// <summary>The list for <paramref name="key"/>, taking one from <paramref name="create"/> (assigned to the key) if it has none.</summary>
+    public VersionList GetOrAdd(in StateKey key, Func<VersionList> create)
+    {
+        int hash = key.GetHashCode();
+        var slots = _slots;
+        for (int i = hash & _mask, probes = 0; probes <= _mask; i = (i + 1) & _mask, probes++)
+        {
+            ref var slot = ref slots[i];
+            int state = Volatile.Read(ref slot.State);
+            if (state == Empty)
+            {
+                if (Volatile.Read(ref _count) >= _limit) break;
+                state = Interlocked.CompareExchange(ref slot.State, Claimed, Empty);
+                if (state == Empty)
+                {
+                    slot.Hash = hash;
+                    var created = create();
+                    created.Assign(key);
+                    slot.List = created;
+                    Volatile.Write(ref slot.State, Ready);
+                    Interlocked.Increment(ref _count);
+                    return slot.List;
+                }
+            }
+            if (state == Claimed) WaitReady(ref slot);
+            if (slot.Hash == hash && slot.List!.Key.Equals(key)) return slot.List;
+        }
+        _overflowUsed = true;
+        return _overflow.GetOrAdd(key, static (k, make) =>
+        {
+            var created = make();
+            created.Assign(k);
+            return created;
+        }, create);
+    }
+
+    private static int WaitReady(ref Slot slot)
+    {
+        var spin = new SpinWait();
+        int state;
+        while ((state = Volatile.Read(ref slot.State)) == Claimed) spin.SpinOnce();
+        return state;
+    }
+}

@@ -1,0 +1,53 @@
+using ParallelExec.MultiVersion;
+using ParallelExec.State;
+
+namespace ParallelExec.Tests.MultiVersion;
+
+public sealed class VersionTableTests
+{
+    private static StateKey Key(int i) => StateKey.Storage(Address.FromNumber(9, tag: 0xC3), (ulong)i);
+
+    [Fact]
+    public void Concurrent_inserts_of_the_same_keys_give_one_list_per_key()
+    {
+        var table = new VersionTable();
+        table.Reset(expectedKeys: 4_000);
+        const int keys = 2_000, threads = 8;
+        var seen = new VersionList[threads][];
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            seen[t] = new VersionList[keys];
+            for (int k = 0; k < keys; k++)
+            {
+                int key = (k * 7 + t * 13) % keys; // every thread, every key, different orders
+                seen[t][key] = table.GetOrAdd(Key(key), () => new VersionList());
+            }
+        });
+        Assert.Equal(keys, table.Count);
+        for (int k = 0; k < keys; k++)
+        {
+            Assert.True(table.TryGet(Key(k), out var list));
+            for (int t = 0; t < threads; t++) Assert.Same(list, seen[t][k]);
+        }
+        Assert.False(table.TryGet(Key(keys + 1), out _));
+    }
+
+    [Fact]
+    public void Keys_past_three_quarters_full_go_to_the_overflow_and_are_found()
+    {
+        var table = new VersionTable();
+        table.Reset(expectedKeys: 100); // 1,024 slots: 768 in the table, the rest overflow
+        var lists = new Dictionary<int, VersionList>();
+        for (int k = 0; k < 3_000; k++) lists[k] = table.GetOrAdd(Key(k), () => new VersionList());
+        Assert.Equal(3_000, table.Count);
+        for (int k = 0; k < 3_000; k++)
+        {
+            Assert.True(table.TryGet(Key(k), out var list), $"key {k}");
+            Assert.Same(lists[k], list);
+            Assert.Same(lists[k], table.GetOrAdd(Key(k), () => new VersionList()));
+        }
+        table.Reset(expectedKeys: 100);
+        Assert.Equal(0, table.Count);
+        Assert.False(table.TryGet(Key(5), out _));
+    }
+}
