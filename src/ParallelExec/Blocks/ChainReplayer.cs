@@ -50,7 +50,6 @@ public static class ChainReplayer
             var result = executor.Execute(block.Block, state,
                 options.UseRecordedDependencies && block.Dependencies is { } recorded ? execOptions with { DependencyHints = recorded } : execOptions);
             var t1 = Stopwatch.GetTimestamp();
-            state.Apply(result.Changes);
             trie.Apply(result.Changes);
             var t2 = Stopwatch.GetTimestamp();
             root = trie.ComputeRoot(options.RootParallelism);
@@ -67,7 +66,12 @@ public static class ChainReplayer
             fallbacks += result.Stats.SequentialFallbacks;
             if (!block.HasExpectedRoot) unrecorded++;
             else if (block.ExpectedRoot.Equals(root)) verified++;
-            else if (options.Verify) mismatch = new RootMismatch(block.Number, block.ExpectedRoot, root);
+            else if (options.Verify)
+                mismatch = new RootMismatch(block.Number, block.ExpectedRoot, root, RootMismatch.Diagnose(block.Block, state, result));
+            // The state moves on only now: a mismatch is diagnosed over the block's starting state.
+            var t4 = Stopwatch.GetTimestamp();
+            state.Apply(result.Changes);
+            apply += Stopwatch.GetElapsedTime(t4);
             onBlock?.Invoke(replay);
             if (progress is not null && length > 0) progress(Math.Min(1.0, (double)reader.Offset / length));
             if (mismatch is not null) break;

@@ -82,7 +82,9 @@ public static class StoredChainReplayer
             else if (block.ExpectedRoot.Equals(result.Block.StateRoot)) verified++;
             if (!result.Committed)
             {
-                mismatch = new RootMismatch(block.Number, block.ExpectedRoot, result.Block.StateRoot);
+                // Nothing was committed: the store still holds the block's starting state.
+                mismatch = new RootMismatch(block.Number, block.ExpectedRoot, result.Block.StateRoot,
+                    RootMismatch.Diagnose(block.Block, chain.Store, result.Result));
                 break;
             }
             blocks++;

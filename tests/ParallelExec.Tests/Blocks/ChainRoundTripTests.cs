@@ -116,12 +116,30 @@ public class ChainRoundTripTests
                 Assert.NotEqual(report.Mismatch.Expected, report.Mismatch.Actual);
                 Assert.Equal(3, seen); // stopped at the mismatch
                 Assert.Equal(2, report.VerifiedBlocks);
+                // Both executors agree on the tampered block: the diagnosis points at the file.
+                Assert.Contains(options.Sequential ? "not produced by this block" : "sequential execution gives the same result",
+                    report.Mismatch.Detail);
             }
         }
         finally
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void A_mismatch_names_the_first_key_where_parallel_and_sequential_differ()
+    {
+        var workload = ChainTestFiles.Workload(WorkloadKind.P2p, blocks: 1, txs: 20, hints: HintMode.None);
+        var block = workload.Blocks[0];
+        var honest = new SequentialExecutor().Execute(block, workload.Genesis);
+        var changes = honest.Changes.ToArray();
+        changes[4] = new StateChange(changes[4].Key, changes[4].Value + 1); // a wrong final value
+        var wrong = new BlockResult(honest.Receipts, changes, honest.TouchedKeys, null,
+            honest.Stats with { Executor = "parallel", Workers = 2 });
+        var detail = RootMismatch.Diagnose(block, workload.Genesis, wrong);
+        Assert.Contains("parallel and sequential execution differ, first at change 4", detail);
+        Assert.Contains(changes[4].Key.ToString(), detail);
     }
 
     [Fact]
