@@ -3,6 +3,7 @@ namespace ParallelExec.Cli.Benchmarking;
 /// <summary>One measured configuration: a workload on one executor with a worker count.</summary>
 public sealed record BenchRow(
     string Workload,
+    int Accounts,
     string Executor,
     int Workers,
     long Txs,

@@ -35,7 +35,7 @@ public sealed class BenchRunner(BenchSettings settings)
             foreach (int w in settings.Workers) executors.Add(new ParallelExecutor(w));
             try
             {
-                var measurements = executors.Select(_ => new Measurement(workload.Blocks.Length, workload.TransactionCount)).ToArray();
+                var measurements = executors.Select(_ => new Measurement(workload.Blocks.Length, workload.TransactionCount, settings.Accounts)).ToArray();
                 progress?.Invoke($"{name}: warming up");
                 for (int e = 0; e < executors.Count; e++)
                 {
@@ -99,7 +99,7 @@ public sealed class BenchRunner(BenchSettings settings)
         m.InOrder.Add(inOrder);
     }
 
-    private sealed class Measurement(int blocks, long transactions)
+    private sealed class Measurement(int blocks, long transactions, int accounts)
     {
         public readonly Hash256[] Digests = new Hash256[blocks];
         public readonly List<double> Seconds = [];
@@ -111,7 +111,7 @@ public sealed class BenchRunner(BenchSettings settings)
         public double MedianTps => transactions / Median(Seconds);
 
         public BenchRow ToRow(string workload, string executor, int workers, double speedup) =>
-            new(workload, executor, workers, transactions, blocks, MedianTps, speedup,
+            new(workload, accounts, executor, workers, transactions, blocks, MedianTps, speedup,
                 (long)Median(Reexecutions), (long)Median(Fallbacks), (long)Median(InOrder), FinalState);
     }
 

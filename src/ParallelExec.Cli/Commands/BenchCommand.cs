@@ -30,19 +30,26 @@ public static class BenchCommand
         hints.AcceptOnlyFromAmong("none", "exact", "unreliable");
         var runs = new Option<int>("--runs") { Description = "Timed runs per configuration (the median is reported)", DefaultValueFactory = _ => 3 };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
+        var sweep = new Option<bool>("--sweep")
+        {
+            Description = "Run the grid: each workload at 2, 10, 100, 1,000 and 10,000 accounts (contention) x workers (default 1,2,4,8); write a Markdown table, JSON and an SVG chart per workload under --out",
+        };
+        var output = new Option<string>("--out") { Description = "Folder for --sweep results", DefaultValueFactory = _ => "bench-results" };
 
         var command = new Command("bench", "Run sequential and parallel executors on generated blocks, check the results match, report throughput");
-        foreach (var option in new Option[] { workload, accounts, txs, blocks, workers, seed, work, noFees, hints, runs, json })
+        foreach (var option in new Option[] { workload, accounts, txs, blocks, workers, seed, work, noFees, hints, runs, json, sweep, output })
             command.Options.Add(option);
 
         command.SetAction(parse =>
         {
             try
             {
+                bool isSweep = parse.GetValue(sweep);
+                bool workersGiven = parse.GetResult(workers) is { Implicit: false };
                 var settings = new BenchSettings
                 {
                     Workloads = ParseWorkloads(parse.GetValue(workload)!),
-                    Workers = ParseWorkers(parse.GetValue(workers)!),
+                    Workers = ParseWorkers(isSweep && !workersGiven ? "1,2,4,8" : parse.GetValue(workers)!),
                     Accounts = Positive(parse.GetValue(accounts), "--accounts", 2),
                     Transactions = Positive(parse.GetValue(txs), "--txs", 1),
                     Blocks = Positive(parse.GetValue(blocks), "--blocks", 1),
@@ -52,7 +59,7 @@ public static class BenchCommand
                     Hints = Enum.Parse<HintMode>(parse.GetValue(hints)!, ignoreCase: true),
                     Runs = Positive(parse.GetValue(runs), "--runs", 1),
                 };
-                return Run(settings, parse.GetValue(json));
+                return isSweep ? Sweep(settings, parse.GetValue(output)!) : Run(settings, parse.GetValue(json));
             }
             catch (ArgumentException e)
             {
@@ -122,6 +129,45 @@ public static class BenchCommand
                           $"fees {(settings.Fees ? "on" : "off")}, hints {settings.Hints.ToString().ToLowerInvariant()}, {settings.Runs} runs; " +
                           $"speed-up limit with N workers is min(N, {machine.Cores} cores); \"in order\": transactions the committer ran itself; every parallel result matched sequential");
         return 0;
+    }
+
+    private static readonly int[] SweepAccounts = [2, 10, 100, 1_000, 10_000];
+
+    private static int Sweep(BenchSettings settings, string directory)
+    {
+        var machine = MachineInfo.Current();
+        var rows = new List<BenchRow>();
+        try
+        {
+            AnsiConsole.Progress().Start(ctx =>
+            {
+                var task = ctx.AddTask("sweep", maxValue: SweepAccounts.Length * settings.Workloads.Count);
+                foreach (var kind in settings.Workloads)
+                {
+                    foreach (int accounts in SweepAccounts)
+                    {
+                        task.Description = $"{kind.ToString().ToLowerInvariant()}, {accounts:N0} accounts";
+                        rows.AddRange(new BenchRunner(settings with { Workloads = [kind], Accounts = accounts }).Run());
+                        task.Increment(1);
+                    }
+                }
+            });
+        }
+        catch (BenchRunner.MismatchException e)
+        {
+            Console.Error.WriteLine($"bench: RESULT MISMATCH: {e.Message}");
+            return 2;
+        }
+        try
+        {
+            foreach (var path in SweepReport.Write(directory, rows, settings, machine)) Console.WriteLine($"wrote {path}");
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"bench: cannot write the sweep results to {directory}: {e.Message}");
+            return 1;
+        }
     }
 
     private static IReadOnlyList<WorkloadKind> ParseWorkloads(string name) => name == "all"
