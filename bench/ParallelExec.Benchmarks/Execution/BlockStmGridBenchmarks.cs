@@ -6,7 +6,7 @@ namespace ParallelExec.Benchmarks.Execution;
 
 /// <summary>
 /// The Block-STM paper's grid on value transfers: accounts (contention: 2 accounts is nearly a
-/// chain, 10,000 nearly independent) x block size x CPU work per transaction (none, or 40
+/// chain, 10,000 nearly independent) x block size x CPU work per transaction (none, or 22
 /// Keccak-f units ≈ 10 µs), sequential as the baseline, parallel at 1, 2, 4 and 8 workers (more
 /// workers than cores is allowed and informative).
 /// </summary>
@@ -18,7 +18,7 @@ public class BlockStmGridBenchmarks : ExecutorBenchmarkBase
     [Params(1_000, 10_000)]
     public int BlockSize { get; set; }
 
-    [Params(0, 40)]
+    [Params(0, 22)]
     public int Work { get; set; }
 
     protected override WorkloadOptions Options() => new()
