@@ -70,11 +70,9 @@ internal sealed class BlockRun
         _block = block;
         _txs = block.Transactions;
         int n = _count = _txs.Count;
-        if (_outputs.Length < n)
+        _speculate = _workers > 1 && n > 1;
+        if (_status.Length < n)
         {
-            int old = _outputs.Length;
-            Array.Resize(ref _outputs, n);
-            for (int i = old; i < n; i++) _outputs[i] = new TxOutput();
             _status = new int[n];
             _predecessor = new int[n];
         }
@@ -82,10 +80,16 @@ internal sealed class BlockRun
         {
             Array.Clear(_status, 0, n);
         }
+        if (_speculate && _outputs.Length < n)
+        {
+            // Speculative outputs live until their commit: one per transaction, pooled across blocks.
+            int old = _outputs.Length;
+            Array.Resize(ref _outputs, n);
+            for (int i = old; i < n; i++) _outputs[i] = new TxOutput();
+        }
         _receipts = new Receipt[n];
         _dependencies = options.RecordDependencies ? new List<(int, int)>() : null;
         _overlay.Reset(state, n * 4);
-        _speculate = _workers > 1 && n > 1;
         if (_speculate) _versions.Reset(state, n * 4);
         _useHints = _speculate && HintGraph.Build(_txs, _predecessor, _hintWriters);
         if (_speculate && options.DependencyHints is { } edges) _useHints |= HintGraph.MergeEdges(edges, _predecessor, n);
@@ -191,30 +195,28 @@ internal sealed class BlockRun
                 if (i >= _count) break;
                 int status = Volatile.Read(ref _status[i]);
                 if (status == TxStatus.Executing) break; // a worker is finishing it
-                var tx = _txs[i];
-                var output = _outputs[i];
-                bool failed = false, speculated = status == TxStatus.Executed;
-                if (status == TxStatus.Pending)
+                bool speculated = status == TxStatus.Executed, failed = false;
+                TxOutput committed;
+                if (!speculated)
                 {
                     if (Interlocked.CompareExchange(ref _status[i], TxStatus.Executing, TxStatus.Pending) != TxStatus.Pending)
                         break;
-                    output = ExecuteFinal(i, context);
+                    committed = ExecuteAndCommitFinal(i, context);
                 }
-                else if (!BlockCommit.Commit(tx, i, output, _overlay, context, _block.Header, _dependencies, validate: true))
+                else if (BlockCommit.Commit(_txs[i], i, _outputs[i], _overlay, context, _block.Header, _dependencies, validate: true))
+                {
+                    committed = _outputs[i];
+                }
+                else
                 {
                     // Its reads changed: withdraw its speculative writes and run it over the final prefix.
                     failed = true;
                     _validationFailures++;
                     _reexecutions++;
-                    if (_speculate) _versions.Unpublish(i, output);
-                    output = ExecuteFinal(i, context);
+                    _versions.Unpublish(i, _outputs[i]);
+                    committed = ExecuteAndCommitFinal(i, context);
                 }
-                else
-                {
-                    output = null; // committed as validated
-                }
-                if (output is not null) BlockCommit.Commit(tx, i, output, _overlay, context, _block.Header, _dependencies);
-                _receipts[i] = (output ?? _outputs[i]).ToReceipt(i);
+                _receipts[i] = committed.ToReceipt(i);
                 Volatile.Write(ref _status[i], TxStatus.Committed);
                 Volatile.Write(ref _commitIndex.Value, i + 1);
                 progressed = true;
@@ -233,16 +235,18 @@ internal sealed class BlockRun
         return progressed;
     }
 
-    // Runs transaction i over the committed prefix: its result is final, no validation needed.
-    // Later speculation must see its writes; while speculation is paused they are not published:
-    // the overlay remembers what was written and the values go out if speculation resumes (the
-    // last stretch of a contended block usually runs to its end: never published).
-    private TxOutput ExecuteFinal(int i, TransactionContext context)
+    // Runs transaction i over the committed prefix and commits it: its result is final, no
+    // validation needed. Later speculation must see its writes; while speculation is paused they
+    // are not published: the overlay remembers what was written and the values go out if
+    // speculation resumes (the last stretch of a contended block usually runs to its end).
+    private TxOutput ExecuteAndCommitFinal(int i, TransactionContext context)
     {
         var output = _committerOutput;
         TransactionRunner.Run(_txs[i], context, _overlay, _block.Header, i, output);
         Interlocked.Increment(ref _executions);
         _committerExecutions++;
+        BlockCommit.Commit(_txs[i], i, output, _overlay, context, _block.Header, _dependencies);
+        // After the commit: a credit that overflowed has turned the output into its failure path.
         if (_speculate && !_contention.Sequential) _versions.Publish(i, output);
         return output;
     }

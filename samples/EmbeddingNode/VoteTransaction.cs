@@ -1,0 +1,29 @@
+using ParallelExec.Execution;
+using ParallelExec.State;
+
+namespace EmbeddingNode;
+
+/// <summary>
+/// A node's own transaction kind: a voter votes once for a proposal. Reads and writes the voter's
+/// "has voted" slot, and credits the proposal's tally with a commutative Add, so votes for the
+/// same proposal do not depend on each other and run in parallel.
+/// </summary>
+public sealed class VoteTransaction(Address ballot, Address voter, int proposal) : ITransaction
+{
+    public static StateKey HasVoted(Address ballot, Address voter) => StateKey.Storage(ballot, voter.ToUInt256());
+    public static StateKey Tally(Address ballot, int proposal) => StateKey.Storage(ballot, new UInt256(0, 0, 0, 1UL + (ulong)proposal));
+
+    public ulong GasLimit => 50_000;
+
+    public AccessHints? Hints { get; } = new([HasVoted(ballot, voter)], [HasVoted(ballot, voter), Tally(ballot, proposal)]);
+
+    public ExecutionOutcome Execute(ITransactionContext context)
+    {
+        context.UseGas(30_000);
+        var voted = HasVoted(ballot, voter);
+        if (!context.Read(voted).IsZero) return ExecutionOutcome.Fail(FailureReason.Reverted, "already voted");
+        context.Write(voted, UInt256.One);
+        context.Add(Tally(ballot, proposal), UInt256.One);
+        return ExecutionOutcome.Success;
+    }
+}
