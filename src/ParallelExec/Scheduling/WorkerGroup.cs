@@ -1,3 +1,5 @@
+using ParallelExec.Execution;
+
 namespace ParallelExec.Scheduling;
 
 /// <summary>
@@ -51,7 +53,8 @@ internal sealed class WorkerGroup : IDisposable
         }
         if (_threads.Length > 0) _done.Wait();
         _body = null;
-        if (_fault is { } fault) throw fault as ParallelExec.Execution.EngineFaultException ?? new ParallelExec.Execution.EngineFaultException($"engine fault in a worker: {fault.Message}", fault);
+        if (_fault is { } fault)
+            throw fault as EngineFaultException ?? new EngineFaultException($"engine fault in a worker: {fault.Message}", fault);
     }
 
     private void Loop(int worker)
