@@ -12,17 +12,23 @@ internal sealed class TxOutput
 {
     private const int LinearSearchLimit = 12;
 
-    internal struct ReadEntry
+    /// <summary>An entry found by its key (lets one generic search serve reads and writes).</summary>
+    internal interface IKeyed
     {
-        public StateKey Key;
+        StateKey Key { get; }
+    }
+
+    internal struct ReadEntry : IKeyed
+    {
+        public StateKey Key { readonly get; set; }
         public UInt256 Value;
         /// <summary>Index of the transaction whose write was read, or -1 for the block's starting state.</summary>
         public int Source;
     }
 
-    internal struct WriteEntry
+    internal struct WriteEntry : IKeyed
     {
-        public StateKey Key;
+        public StateKey Key { readonly get; set; }
         public UInt256 Value;
         /// <summary>True for a commutative credit (<see cref="ITransactionContext.Add"/>) not yet resolved.</summary>
         public bool IsDelta;
@@ -61,21 +67,16 @@ internal sealed class TxOutput
         _writeIndex?.Clear();
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int FindRead(in StateKey key)
-    {
-        if (_readIndex is { Count: > 0 }) return _readIndex.TryGetValue(key, out int i) ? i : -1;
-        var reads = _reads;
-        for (int i = 0; i < ReadCount; i++) if (reads[i].Key.Equals(key)) return i;
-        return -1;
-    }
+    public int FindRead(in StateKey key) => Find(_reads, ReadCount, _readIndex, key);
 
+    public int FindWrite(in StateKey key) => Find(_writes, WriteCount, _writeIndex, key);
+
+    // Generic over the entry struct: the JIT compiles one specialised copy per type, no boxing.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int FindWrite(in StateKey key)
+    private static int Find<T>(T[] entries, int count, Dictionary<StateKey, int>? index, in StateKey key) where T : struct, IKeyed
     {
-        if (_writeIndex is { Count: > 0 }) return _writeIndex.TryGetValue(key, out int i) ? i : -1;
-        var writes = _writes;
-        for (int i = 0; i < WriteCount; i++) if (writes[i].Key.Equals(key)) return i;
+        if (index is { Count: > 0 }) return index.TryGetValue(key, out int found) ? found : -1;
+        for (int i = 0; i < count; i++) if (entries[i].Key.Equals(key)) return i;
         return -1;
     }
 
@@ -100,14 +101,7 @@ internal sealed class TxOutput
     }
 
     // Past a handful of keys, switch from a linear scan to a dictionary (built once, then kept up to date).
-    private static void Index(ref Dictionary<StateKey, int>? index, ReadEntry[] entries, int newIndex)
-    {
-        index ??= new Dictionary<StateKey, int>();
-        if (index.Count == 0) for (int i = 0; i < newIndex; i++) index[entries[i].Key] = i;
-        index[entries[newIndex].Key] = newIndex;
-    }
-
-    private static void Index(ref Dictionary<StateKey, int>? index, WriteEntry[] entries, int newIndex)
+    private static void Index<T>(ref Dictionary<StateKey, int>? index, T[] entries, int newIndex) where T : struct, IKeyed
     {
         index ??= new Dictionary<StateKey, int>();
         if (index.Count == 0) for (int i = 0; i < newIndex; i++) index[entries[i].Key] = i;
