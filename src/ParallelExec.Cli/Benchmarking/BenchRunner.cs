@@ -26,16 +26,12 @@ public sealed class BenchRunner(BenchSettings settings)
         {
             string name = kind.ToString().ToLowerInvariant();
             progress?.Invoke($"{name}: generating");
-            var workload = WorkloadGenerator.Generate(new WorkloadOptions
-            {
-                Kind = kind, Accounts = settings.Accounts, TransactionsPerBlock = settings.Transactions,
-                Blocks = settings.Blocks, Seed = settings.Seed, Work = settings.Work, Fees = settings.Fees, Hints = settings.Hints,
-            });
+            var workload = WorkloadGenerator.Generate(settings.Chain with { Kind = kind });
             var executors = new List<IBlockExecutor> { new SequentialExecutor() };
             foreach (int w in settings.Workers) executors.Add(new ParallelExecutor(w));
             try
             {
-                var measurements = executors.Select(_ => new Measurement(workload.Blocks.Length, workload.TransactionCount, settings.Accounts)).ToArray();
+                var measurements = executors.Select(_ => new Measurement(workload.Blocks.Length, workload.TransactionCount, settings.Chain.Accounts)).ToArray();
                 progress?.Invoke($"{name}: warming up");
                 for (int e = 0; e < executors.Count; e++)
                 {

@@ -2,18 +2,20 @@ using ParallelExec.Workloads;
 
 namespace ParallelExec.Cli.Benchmarking;
 
-/// <summary>One bench invocation: which workloads, what size, which executors.</summary>
+/// <summary>
+/// One bench invocation: the chain to generate (<see cref="Chain"/>; its kind is set per
+/// workload), which workloads, which executors, how many timed runs.
+/// </summary>
 public sealed record BenchSettings
 {
     public required IReadOnlyList<WorkloadKind> Workloads { get; init; }
     public required IReadOnlyList<int> Workers { get; init; }
-    public int Accounts { get; init; } = 10_000;
-    public int Transactions { get; init; } = 10_000;
-    public int Blocks { get; init; } = 3;
-    public ulong Seed { get; init; } = 1;
-    public int Work { get; init; }
-    public bool Fees { get; init; } = true;
-    public HintMode Hints { get; init; } = HintMode.None;
+    public WorkloadOptions Chain { get; init; } = new() { Blocks = 3 };
     /// <summary>Timed repetitions per configuration; the median is reported.</summary>
     public int Runs { get; init; } = 3;
+
+    /// <summary>The settings in one line, as every report states them.</summary>
+    public string Describe() =>
+        $"{Chain.Blocks} blocks x {Chain.TransactionsPerBlock} txs, work {Chain.Work} units/tx, fees {(Chain.Fees ? "on" : "off")}, " +
+        $"hints {Chain.Hints.ToString().ToLowerInvariant()}, median of {Runs} runs";
 }

@@ -15,8 +15,7 @@ public static class SweepReport
     {
         Directory.CreateDirectory(directory);
         var written = new List<string>();
-        string setup = $"{settings.Blocks} blocks x {settings.Transactions} txs, work {settings.Work} units/tx, fees {(settings.Fees ? "on" : "off")}, " +
-                       $"hints {settings.Hints.ToString().ToLowerInvariant()}, median of {settings.Runs} runs";
+        string setup = settings.Describe();
 
         var md = new StringBuilder();
         md.AppendLine("# ParallelExec sweep: sequential vs parallel");
@@ -51,7 +50,7 @@ public static class SweepReport
         File.WriteAllText(jsonPath, JsonSerializer.Serialize(new
         {
             machine = new { cores = machine.Cores, cpu = machine.Cpu, runtime = machine.Runtime, os = machine.Os },
-            settings = new { txsPerBlock = settings.Transactions, blocks = settings.Blocks, work = settings.Work, fees = settings.Fees, runs = settings.Runs },
+            settings = new { txsPerBlock = settings.Chain.TransactionsPerBlock, blocks = settings.Chain.Blocks, work = settings.Chain.Work, fees = settings.Chain.Fees, runs = settings.Runs },
             runs = rows,
         }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
         written.Insert(1, jsonPath);

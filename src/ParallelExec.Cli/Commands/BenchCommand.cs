@@ -50,13 +50,16 @@ public static class BenchCommand
                 {
                     Workloads = ParseWorkloads(parse.GetValue(workload)!),
                     Workers = ParseWorkers(isSweep && !workersGiven ? "1,2,4,8" : parse.GetValue(workers)!),
-                    Accounts = Positive(parse.GetValue(accounts), "--accounts", 2),
-                    Transactions = Positive(parse.GetValue(txs), "--txs", 1),
-                    Blocks = Positive(parse.GetValue(blocks), "--blocks", 1),
-                    Seed = parse.GetValue(seed),
-                    Work = Positive(parse.GetValue(work), "--work", 0),
-                    Fees = !parse.GetValue(noFees),
-                    Hints = Enum.Parse<HintMode>(parse.GetValue(hints)!, ignoreCase: true),
+                    Chain = new WorkloadOptions
+                    {
+                        Accounts = Positive(parse.GetValue(accounts), "--accounts", 2),
+                        TransactionsPerBlock = Positive(parse.GetValue(txs), "--txs", 1),
+                        Blocks = Positive(parse.GetValue(blocks), "--blocks", 1),
+                        Seed = parse.GetValue(seed),
+                        Work = Positive(parse.GetValue(work), "--work", 0),
+                        Fees = !parse.GetValue(noFees),
+                        Hints = Enum.Parse<HintMode>(parse.GetValue(hints)!, ignoreCase: true),
+                    },
                     Runs = Positive(parse.GetValue(runs), "--runs", 1),
                 };
                 return isSweep ? Sweep(settings, parse.GetValue(output)!) : Run(settings, parse.GetValue(json));
@@ -102,8 +105,9 @@ public static class BenchCommand
                 machine = new { cores = machine.Cores, cpu = machine.Cpu, runtime = machine.Runtime, os = machine.Os },
                 settings = new
                 {
-                    accounts = settings.Accounts, txsPerBlock = settings.Transactions, blocks = settings.Blocks, seed = settings.Seed,
-                    work = settings.Work, fees = settings.Fees, hints = settings.Hints.ToString().ToLowerInvariant(), runs = settings.Runs,
+                    accounts = settings.Chain.Accounts, txsPerBlock = settings.Chain.TransactionsPerBlock, blocks = settings.Chain.Blocks,
+                    seed = settings.Chain.Seed, work = settings.Chain.Work, fees = settings.Chain.Fees,
+                    hints = settings.Chain.Hints.ToString().ToLowerInvariant(), runs = settings.Runs,
                 },
                 runs = rows.Select(r => new
                 {
@@ -126,8 +130,7 @@ public static class BenchCommand
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 120); // files and pipes: no wrapping
         AnsiConsole.Write(table);
         Console.WriteLine($"machine: {machine}");
-        Console.WriteLine($"{settings.Blocks} blocks x {settings.Transactions} txs, {settings.Accounts} accounts, work {settings.Work}, " +
-                          $"fees {(settings.Fees ? "on" : "off")}, hints {settings.Hints.ToString().ToLowerInvariant()}, {settings.Runs} runs; " +
+        Console.WriteLine($"{settings.Chain.Accounts} accounts, {settings.Describe()}; " +
                           $"speed-up limit with N workers is min(N, {machine.Cores} cores); \"in order\": transactions the committer ran itself; every parallel result matched sequential");
         return 0;
     }
@@ -148,7 +151,7 @@ public static class BenchCommand
                     foreach (int accounts in SweepAccounts)
                     {
                         task.Description = $"{kind.ToString().ToLowerInvariant()}, {accounts:N0} accounts";
-                        rows.AddRange(new BenchRunner(settings with { Workloads = [kind], Accounts = accounts }).Run());
+                        rows.AddRange(new BenchRunner(settings with { Workloads = [kind], Chain = settings.Chain with { Accounts = accounts } }).Run());
                         task.Increment(1);
                     }
                 }
