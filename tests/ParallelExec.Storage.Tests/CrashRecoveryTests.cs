@@ -1,3 +1,4 @@
+using ParallelExec.Testing;
 using System.Diagnostics;
 using ParallelExec.Blocks;
 using ParallelExec.Workloads;
@@ -17,16 +18,6 @@ public class CrashRecoveryTests(ITestOutputHelper output)
     private const int Blocks = 160;
     private const int Kills = 14;
 
-    private static string? FindCli()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Directory.Packages.props"))) dir = dir.Parent;
-        if (dir is null) return null;
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug";
-        var candidate = Path.Combine(dir.FullName, "src", "ParallelExec.Cli", "bin", configuration, "net10.0", "ParallelExec.Cli.dll");
-        return File.Exists(candidate) ? candidate : null;
-    }
-
     private static Process StartReplay(string cli, string chain, string db)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -42,7 +33,7 @@ public class CrashRecoveryTests(ITestOutputHelper output)
     [Fact]
     public void Killed_replays_always_leave_a_committed_block_and_resuming_reaches_the_same_root()
     {
-        var cli = FindCli();
+        var cli = RepositoryPaths.BuiltCli();
         Assert.True(cli is not null, "the CLI was not built next to the tests (src/ParallelExec.Cli/bin/<configuration>/net10.0)");
         var workload = Workload(blocks: Blocks, txs: 120, seed: 77, accounts: 400);
         var expected = ReferenceRoots(workload);

@@ -1,3 +1,4 @@
+using ParallelExec.Testing;
 using System.Diagnostics;
 using System.Text.Json;
 
@@ -9,16 +10,6 @@ namespace ParallelExec.Tests.Blocks;
 /// </summary>
 public class ChainCliTests
 {
-    private static string? FindCli()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Directory.Packages.props"))) dir = dir.Parent;
-        if (dir is null) return null;
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug";
-        var candidate = Path.Combine(dir.FullName, "src", "ParallelExec.Cli", "bin", configuration, "net10.0", "ParallelExec.Cli.dll");
-        return File.Exists(candidate) ? candidate : null;
-    }
-
     private static (int Code, string Out, string Err) Run(string cli, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -34,7 +25,7 @@ public class ChainCliTests
     [Fact]
     public void Gen_record_replay_verify_and_analyze_through_the_cli()
     {
-        var cli = FindCli();
+        var cli = RepositoryPaths.BuiltCli();
         Assert.True(cli is not null, "the CLI was not built next to the tests (src/ParallelExec.Cli/bin/<configuration>/net10.0)");
         var path = ChainTestFiles.TempFile();
         try

@@ -1,3 +1,4 @@
+using ParallelExec.Testing;
 using ParallelExec.Crypto;
 using ParallelExec.Genesis;
 using ParallelExec.State;
@@ -13,7 +14,7 @@ public class GenesisLoaderTests
     [InlineData("sepolia-genesis-alloc.json", 15, "0x5eb6e371a698b8d68f665192350ffcecbbbf322916f4b51bd79bb6887da3f494")]
     public void Real_allocations_give_the_published_state_root(string file, int accounts, string expectedRoot)
     {
-        var genesis = GenesisLoader.Load(TestPaths.Vector("genesis", file));
+        var genesis = GenesisLoader.Load(RepositoryPaths.Vector("genesis", file));
         Assert.Equal(accounts, genesis.AccountCount);
         Assert.Equal(expectedRoot, StateTrie.FromState(genesis.State.Entries).ComputeRoot().ToString());
         Assert.Equal(expectedRoot, StateTrie.FromState(genesis.State.Entries, degreeOfParallelism: 2).ComputeRoot(2).ToString());

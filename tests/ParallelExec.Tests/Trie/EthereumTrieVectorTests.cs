@@ -1,3 +1,4 @@
+using ParallelExec.Testing;
 using System.Text;
 using System.Text.Json;
 using ParallelExec.Trie;
@@ -10,7 +11,7 @@ public class EthereumTrieVectorTests
     public static TheoryData<string, string> Cases(string file)
     {
         var data = new TheoryData<string, string>();
-        using var doc = JsonDocument.Parse(File.ReadAllText(TestPaths.Vector("ethereum-trie", file)));
+        using var doc = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Vector("ethereum-trie", file)));
         foreach (var test in doc.RootElement.EnumerateObject()) data.Add(file, test.Name);
         return data;
     }
@@ -32,7 +33,7 @@ public class EthereumTrieVectorTests
 
     private static JsonElement Load(string file, string test)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(TestPaths.Vector("ethereum-trie", file)));
+        using var doc = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Vector("ethereum-trie", file)));
         return doc.RootElement.GetProperty(test).Clone();
     }
 
@@ -101,7 +102,7 @@ public class EthereumTrieVectorTests
     [Fact]
     public void Next_and_previous_keys_match_trietestnextprev()
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(TestPaths.Vector("ethereum-trie", "trietestnextprev.json")));
+        using var doc = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Vector("ethereum-trie", "trietestnextprev.json")));
         int checkedProbes = 0;
         foreach (var test in doc.RootElement.EnumerateObject())
         {

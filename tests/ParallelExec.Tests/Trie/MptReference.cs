@@ -1,3 +1,4 @@
+using ParallelExec.Testing;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -14,7 +15,7 @@ internal static class MptReference
     private static readonly object InstallLock = new();
     private static bool _installed;
 
-    public static string Folder => Path.Combine(TestPaths.RepoRoot, "tests", "mpt-reference");
+    public static string Folder => Path.Combine(RepositoryPaths.RepoRoot, "tests", "mpt-reference");
 
     /// <summary>The Node.js executable: PARALLELEXEC_NODE when set, else "node" from PATH.</summary>
     private static string Node => Environment.GetEnvironmentVariable("PARALLELEXEC_NODE") is { Length: > 0 } node ? node : "node";

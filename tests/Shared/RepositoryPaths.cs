@@ -1,7 +1,10 @@
-namespace ParallelExec.Tests.Trie;
+namespace ParallelExec.Testing;
 
-/// <summary>Locates the repository and the shared test vectors next to it.</summary>
-internal static class TestPaths
+/// <summary>
+/// Where the tests find the repository, the shared test vectors beside it (../shared/vectors) and
+/// the built CLI. Linked into every test project.
+/// </summary>
+internal static class RepositoryPaths
 {
     private static readonly Lazy<string> RepoRootLazy = new(() =>
     {
@@ -20,5 +23,16 @@ internal static class TestPaths
         var path = Path.GetFullPath(Path.Combine([RepoRoot, "..", "shared", "vectors", .. parts]));
         if (!File.Exists(path)) throw new FileNotFoundException($"test vector {path} is missing (expected next to the repository in ../shared/vectors)", path);
         return path;
+    }
+
+    /// <summary>
+    /// The CLI built in the same configuration as the running tests
+    /// (src/ParallelExec.Cli/bin/&lt;configuration&gt;/net10.0/ParallelExec.Cli.dll), or null when it is not there.
+    /// </summary>
+    public static string? BuiltCli()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug";
+        var candidate = Path.Combine(RepoRoot, "src", "ParallelExec.Cli", "bin", configuration, "net10.0", "ParallelExec.Cli.dll");
+        return File.Exists(candidate) ? candidate : null;
     }
 }
