@@ -15,7 +15,8 @@ namespace ParallelExec.Scheduling;
 /// <item>Speculate: take the next transaction in block order and run it over multi-version memory
 /// (the starting state plus every write published so far by earlier transactions), then publish
 /// its writes for later transactions. A transaction whose declared predecessor has not run yet is
-/// left for the committer (dependency order), and under contention speculation pauses.</item>
+/// left for the committer (dependency order). Under contention, or when speculating does not pay,
+/// speculation pauses (<see cref="SpeculationMonitor"/>).</item>
 /// </list>
 /// The state of the run is reused across blocks (pooled outputs, version lists, overlay).
 /// </summary>
@@ -26,7 +27,7 @@ internal sealed class BlockRun
     private readonly int _workers;
     private readonly MultiVersionMap _versions;
     private readonly BlockOverlay _overlay = new();
-    private readonly ContentionMonitor _contention = new();
+    private readonly SpeculationMonitor _speculation = new();
     private readonly TransactionContext[] _contexts;
     private readonly Dictionary<StateKey, int> _hintWriters = new();
     // Overlay entries written during a sequential stretch: published (with their committed values)
@@ -52,6 +53,10 @@ internal sealed class BlockRun
     private PaddedInt _commitIndex;
     private PaddedInt _commitLock;
     private volatile bool _aborted;
+    // Reset while speculation is paused: idle workers block on it instead of spinning, so the
+    // committer's core is not shared with a spinner when the machine has other work.
+    private readonly ManualResetEventSlim _speculationAllowed = new(initialState: true);
+    private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(1);
 
     // Counters: shared ones are interlocked; the rest are written by the committer only.
     private long _executions, _dependencyWaits;
@@ -93,12 +98,13 @@ internal sealed class BlockRun
         if (_speculate) _versions.Reset(state, n * 4);
         _useHints = _speculate && HintGraph.Build(_txs, _predecessor, _hintWriters);
         if (_speculate && options.DependencyHints is { } edges) _useHints |= HintGraph.MergeEdges(edges, _predecessor, n);
-        _contention.StartBlock();
+        _speculation.StartBlock();
         _stretchWrites.Clear();
         _nextSpeculative.Value = 0;
         _commitIndex.Value = 0;
         _commitLock.Value = 0;
         _aborted = false;
+        _speculationAllowed.Set();
         _executions = _dependencyWaits = _reexecutions = _validationFailures = _committerExecutions = 0;
     }
 
@@ -113,7 +119,7 @@ internal sealed class BlockRun
             Reexecutions = _reexecutions,
             ValidationFailures = _validationFailures,
             DependencyWaits = _dependencyWaits,
-            SequentialFallbacks = _contention.Fallbacks,
+            SequentialFallbacks = _speculation.Fallbacks,
             CommitterExecutions = _committerExecutions,
             Elapsed = Stopwatch.GetElapsedTime(startedTimestamp),
         };
@@ -136,19 +142,28 @@ internal sealed class BlockRun
                     spin.Reset();
                     continue;
                 }
+                if (_speculation.Sequential)
+                {
+                    // Another worker runs a stretch in order: sleep until it resumes speculation or the
+                    // block ends (the timeout only bounds a wake-up that raced with the pause).
+                    _speculationAllowed.Wait(IdleWait);
+                    spin.Reset();
+                    continue;
+                }
                 spin.SpinOnce(sleep1Threshold: 40);
             }
         }
         catch
         {
             _aborted = true; // stop the other workers; the fault is rethrown to the caller
+            _speculationAllowed.Set();
             throw;
         }
     }
 
     private bool TrySpeculate(TransactionContext context)
     {
-        if (!_speculate || _contention.Sequential) return false;
+        if (!_speculate || _speculation.Sequential) return false;
         while (true)
         {
             int i = Volatile.Read(ref _nextSpeculative.Value);
@@ -222,15 +237,16 @@ internal sealed class BlockRun
                 progressed = true;
                 if (_speculate)
                 {
-                    bool wasSequential = _contention.Sequential;
-                    if (_contention.Record(failed, speculated)) ResumeSpeculation(i + 1);
-                    else if (!wasSequential) PauseSpeculationIfContended();
+                    bool wasSequential = _speculation.Sequential;
+                    if (_speculation.Record(failed, speculated)) ResumeSpeculation(i + 1);
+                    else if (!wasSequential) PauseSpeculationIfNeeded();
                 }
             }
         }
         finally
         {
             Volatile.Write(ref _commitLock.Value, 0);
+            if (_commitIndex.Value >= _count) _speculationAllowed.Set(); // the block is done: wake sleepers
         }
         return progressed;
     }
@@ -247,13 +263,15 @@ internal sealed class BlockRun
         _committerExecutions++;
         BlockCommit.Commit(_txs[i], i, output, _overlay, context, _block.Header, _dependencies);
         // After the commit: a credit that overflowed has turned the output into its failure path.
-        if (_speculate && !_contention.Sequential) _versions.Publish(i, output);
+        if (_speculate && !_speculation.Sequential) _versions.Publish(i, output);
         return output;
     }
 
-    private void PauseSpeculationIfContended()
+    private void PauseSpeculationIfNeeded()
     {
-        if (_contention.Sequential) _overlay.RecordWrittenEntries(_stretchWrites);
+        if (!_speculation.Sequential) return;
+        _speculationAllowed.Reset();
+        _overlay.RecordWrittenEntries(_stretchWrites);
     }
 
     // Publishes the committed values of what the stretch wrote (final: every reader is beyond it).
@@ -267,7 +285,8 @@ internal sealed class BlockRun
         }
         _stretchWrites.Clear();
         InterlockedMax(ref _nextSpeculative.Value, next);
-        _contention.Resume();
+        _speculation.Resume();
+        _speculationAllowed.Set();
     }
 
     private static void InterlockedMax(ref int target, int value)

@@ -49,6 +49,33 @@ public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"{cases} scripted blocks x {WorkerCounts.Length} worker counts matched");
     }
 
+    /// <summary>
+    /// Blocks long enough for the speculation monitor's payoff windows (256 commits): cheap scripted
+    /// transactions make it pause speculation for in-order stretches and probe again, so these
+    /// blocks switch modes several times, at moments that depend on timing.
+    /// </summary>
+    [Fact]
+    public void Long_blocks_switching_between_speculation_and_in_order_stretches_match_sequential()
+    {
+        long stretches = 0;
+        foreach (int seed in Seeds(12, 9_000))
+        {
+            var random = new Random(seed);
+            int keySpace = KeySpaces[random.Next(KeySpaces.Length)];
+            int txCount = random.Next(1_500, 3_000);
+            var block = ScriptedTransaction.RandomBlock(random, txCount, keySpace, withHints: random.Next(2) == 0);
+            var state = RandomStartState(random, keySpace);
+            var expected = _sequential.Execute(block, state);
+            for (int w = 0; w < WorkerCounts.Length; w++)
+            {
+                var actual = _parallel[w].Execute(block, state);
+                AssertSame(expected, actual, $"seed {seed} (keys {keySpace}, txs {txCount}) workers {WorkerCounts[w]}");
+                stretches += actual.Stats.SequentialFallbacks;
+            }
+        }
+        output.WriteLine($"12 long blocks matched on {WorkerCounts.Length} worker counts; {stretches} in-order stretches in all");
+    }
+
     [Fact]
     public void Chains_of_blocks_match_when_state_carries_over()
     {

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+
+namespace ParallelExec.Scheduling;
+
+/// <summary>
+/// Decides, as the committer walks the block, whether workers should speculate or pause while the
+/// committer runs a stretch of transactions in order. Two reasons to pause:
+/// <list type="bullet">
+/// <item><b>Contention.</b> A quarter of a window of 32 speculative results had to be re-executed:
+/// the block is a dependency chain, and speculation only burns cores and memory bandwidth. The
+/// stretch grows fourfold while contention persists and halves after a clean window.</item>
+/// <item><b>No payoff.</b> Transactions so cheap that the parallel path's fixed costs (publishing,
+/// validation, cache lines moving between cores) exceed the work it spreads: a window of 256
+/// commits made while speculating took longer per transaction than in-order execution does. The
+/// in-order cost is learned from the stretches themselves, counting only transactions the
+/// committer executed (results speculated before the pause are merely validated, which is
+/// cheaper and would flatter in-order execution). This stretch grows fourfold while speculation
+/// keeps losing and halves when a window shows it winning.</item>
+/// </list>
+/// What is learned carries over to the next block (a node's blocks look alike), but every block
+/// starts by speculating. Pausing is only ever a question of speed: the result is the same on any
+/// schedule. Used by the committer only; workers read <see cref="Sequential"/>.
+/// </summary>
+internal sealed class SpeculationMonitor(Func<long>? clock = null)
+{
+    private const int ContentionWindow = 32;
+    private const int FallbackFailures = ContentionWindow / 4;
+    private const int CleanFailures = ContentionWindow / 16;
+    private const int MinStretch = 64;
+    private const int MaxStretch = 16_384;
+
+    /// <summary>Commits per payoff window while speculating.</summary>
+    public const int PayoffWindow = 256;
+    /// <summary>Length of the first no-payoff stretch, and of the stretch that first measures the in-order cost.</summary>
+    public const int MinPayoffStretch = 256;
+
+    private readonly Func<long> _clock = clock ?? Stopwatch.GetTimestamp;
+
+    // Contention: speculative results seen and stale in the current window.
+    private int _seen, _failed;
+    private int _contentionStretch = MinStretch;
+
+    // Payoff: commits in the current speculative window (0: the window starts at the next commit).
+    private int _windowCommits;
+    private long _windowStart;
+    private int _payoffStretch = MinPayoffStretch;
+    // Ticks per transaction executed in order by the committer, once a stretch has measured it.
+    private double _inOrderCost;
+    private bool _inOrderMeasured;
+
+    // The current stretch: in-order executions left, and executions counted since the clock started.
+    private int _remaining, _inOrderRun;
+    private long _inOrderStart;
+    private volatile bool _sequential;
+
+    public bool Sequential => _sequential;
+
+    /// <summary>Stretches started in this block, for either reason.</summary>
+    public long Fallbacks { get; private set; }
+
+    /// <summary>Of <see cref="Fallbacks"/>, those started because speculation did not pay (including the first measurement).</summary>
+    public long NoPayoffFallbacks { get; private set; }
+
+    /// <summary>The learned cost of in-order execution, in clock ticks per transaction (null: not measured yet).</summary>
+    public double? InOrderCost => _inOrderMeasured ? _inOrderCost : null;
+
+    /// <summary>Lets workers speculate again after a sequential stretch.</summary>
+    public void Resume() => _sequential = false;
+
+    /// <summary>Starts a block: speculating, with the stretches and cost learned so far.</summary>
+    public void StartBlock()
+    {
+        _seen = _failed = _remaining = _windowCommits = _inOrderRun = 0;
+        _sequential = false;
+        Fallbacks = NoPayoffFallbacks = 0;
+    }
+
+    /// <summary>
+    /// Records one commit: of a speculative result (valid, or <paramref name="validationFailed"/>),
+    /// or of a transaction the committer ran in order (<paramref name="speculated"/> false). Returns
+    /// true when a sequential stretch has ended: the caller brings multi-version memory up to date
+    /// and then calls <see cref="Resume"/>.
+    /// </summary>
+    public bool Record(bool validationFailed, bool speculated = true)
+    {
+        if (_sequential) return RecordInStretch(speculated);
+
+        if (speculated)
+        {
+            _seen++;
+            if (validationFailed) _failed++;
+            if (_failed >= FallbackFailures)
+            {
+                StartStretch(_contentionStretch);
+                _contentionStretch = Math.Min(_contentionStretch * 4, MaxStretch);
+                return false;
+            }
+            if (_seen == ContentionWindow)
+            {
+                if (_failed <= CleanFailures) _contentionStretch = Math.Max(MinStretch, _contentionStretch / 2);
+                _seen = _failed = 0;
+            }
+        }
+
+        if (_windowCommits++ == 0)
+        {
+            _windowStart = _clock();
+            return false;
+        }
+        if (_windowCommits <= PayoffWindow) return false;
+        double speculativeCost = (_clock() - _windowStart) / (double)PayoffWindow;
+        _windowCommits = 0;
+        if (!_inOrderMeasured)
+        {
+            NoPayoffFallbacks++;
+            StartStretch(MinPayoffStretch); // nothing to compare with yet: measure in-order execution once
+        }
+        else if (speculativeCost > _inOrderCost)
+        {
+            NoPayoffFallbacks++;
+            StartStretch(_payoffStretch);
+            _payoffStretch = Math.Min(_payoffStretch * 4, MaxStretch);
+        }
+        else
+        {
+            _payoffStretch = Math.Max(MinPayoffStretch, _payoffStretch / 2);
+        }
+        return false;
+    }
+
+    private bool RecordInStretch(bool speculated)
+    {
+        if (speculated) return false; // finished before the pause: validated, not executed
+        if (_inOrderRun++ == 0) _inOrderStart = _clock();
+        if (--_remaining > 0) return false;
+        if (_inOrderRun > 1)
+        {
+            double cost = (_clock() - _inOrderStart) / (double)(_inOrderRun - 1);
+            _inOrderCost = _inOrderMeasured ? (_inOrderCost + cost) / 2 : cost;
+            _inOrderMeasured = true;
+        }
+        return true;
+    }
+
+    private void StartStretch(int length)
+    {
+        _sequential = true;
+        _remaining = length;
+        _inOrderRun = 0;
+        _seen = _failed = _windowCommits = 0;
+        Fallbacks++;
+    }
+}

@@ -1,0 +1,237 @@
+using ParallelExec.Scheduling;
+
+namespace ParallelExec.Tests.Scheduling;
+
+public sealed class SpeculationMonitorTests
+{
+    private const int Window = 32;
+
+    /// <summary>
+    /// A monitor whose clock never moves, after the stretch that measures in-order execution: every
+    /// payoff window then costs the same as in-order execution, so only contention pauses it.
+    /// </summary>
+    private static SpeculationMonitor ContentionOnly()
+    {
+        var monitor = new SpeculationMonitor(() => 0);
+        Assert.Equal(0, Record(monitor, SpeculationMonitor.PayoffWindow + 1, failed: false));
+        Assert.True(monitor.Sequential); // the first payoff window has nothing to compare with: measure
+        Assert.Equal(SpeculationMonitor.MinPayoffStretch, StretchLength(monitor));
+        Assert.Equal(0, monitor.InOrderCost);
+        monitor.StartBlock();
+        return monitor;
+    }
+
+    /// <summary>Records <paramref name="count"/> commits; returns how many of them reported a resume.</summary>
+    private static int Record(SpeculationMonitor monitor, int count, bool failed)
+    {
+        int resumes = 0;
+        for (int i = 0; i < count; i++) if (monitor.Record(failed)) resumes++;
+        return resumes;
+    }
+
+    /// <summary>
+    /// Counts commits until the monitor reports that its sequential stretch has ended (that commit
+    /// included), checks that workers stay paused until the committer resumes them, and resumes.
+    /// </summary>
+    private static int StretchLength(SpeculationMonitor monitor)
+    {
+        Assert.True(monitor.Sequential);
+        int n = 0;
+        while (true)
+        {
+            n++;
+            if (monitor.Record(validationFailed: false, speculated: false)) break;
+            Assert.True(monitor.Sequential);
+            Assert.True(n < 100_000);
+        }
+        Assert.True(monitor.Sequential); // still paused: the committer publishes first, then resumes
+        monitor.Resume();
+        Assert.False(monitor.Sequential);
+        return n;
+    }
+
+    [Fact]
+    public void Fewer_than_a_quarter_of_a_window_failing_keeps_speculating()
+    {
+        var monitor = ContentionOnly();
+        for (int w = 0; w < 10; w++)
+        {
+            Assert.Equal(0, Record(monitor, Window / 4 - 1, failed: true));
+            Assert.Equal(0, Record(monitor, Window - Window / 4 + 1, failed: false));
+            Assert.False(monitor.Sequential);
+        }
+        Assert.Equal(0, monitor.Fallbacks);
+    }
+
+    [Fact]
+    public void A_quarter_of_a_window_failing_starts_a_sequential_stretch_that_ends()
+    {
+        var monitor = ContentionOnly();
+        Assert.Equal(0, Record(monitor, Window / 2, failed: false));
+        Assert.Equal(0, Record(monitor, Window / 4 - 1, failed: true));
+        Assert.False(monitor.Sequential);
+        Assert.False(monitor.Record(validationFailed: true)); // the 8th failure of the window
+        Assert.True(monitor.Sequential);
+        Assert.Equal(1, monitor.Fallbacks);
+        Assert.Equal(64, StretchLength(monitor));
+    }
+
+    [Fact]
+    public void The_stretch_grows_fourfold_while_contention_persists_and_halves_after_clean_windows()
+    {
+        var monitor = ContentionOnly();
+        var lengths = new List<int>();
+        for (int i = 0; i < 4; i++)
+        {
+            Record(monitor, Window / 4, failed: true);
+            lengths.Add(StretchLength(monitor));
+        }
+        Assert.Equal([64, 256, 1024, 4096], lengths);
+        // A window that is neither clean nor contended keeps the stretch.
+        Record(monitor, Window / 4 - 1, failed: true);
+        Record(monitor, Window - Window / 4 + 1, failed: false);
+        // Two clean windows halve the next stretch twice (16384 -> 8192 -> 4096).
+        Record(monitor, 2 * Window, failed: false);
+        Record(monitor, Window / 4, failed: true);
+        Assert.Equal(4096, StretchLength(monitor));
+    }
+
+    [Fact]
+    public void Transactions_run_in_order_by_the_committer_do_not_count()
+    {
+        var monitor = ContentionOnly();
+        for (int i = 0; i < 10 * Window; i++)
+        {
+            monitor.Record(validationFailed: false, speculated: false);
+            if (i % 4 == 0) monitor.Record(validationFailed: true); // every speculative result stale
+        }
+        Assert.True(monitor.Fallbacks > 0);
+    }
+
+    [Fact]
+    public void The_stretch_is_capped_and_carries_over_to_the_next_block()
+    {
+        var monitor = ContentionOnly();
+        int last = 0;
+        for (int i = 0; i < 12; i++)
+        {
+            Record(monitor, Window / 4, failed: true);
+            last = StretchLength(monitor);
+        }
+        Assert.Equal(16_384, last);
+        monitor.StartBlock();
+        Assert.False(monitor.Sequential); // every block starts by speculating
+        Assert.Equal(0, monitor.Fallbacks);
+        Record(monitor, Window / 4, failed: true);
+        Assert.Equal(16_384, StretchLength(monitor)); // with what earlier blocks taught
+    }
+
+    /// <summary>A clock the test moves: every commit takes a chosen number of ticks.</summary>
+    private sealed class StepClock
+    {
+        public long Now;
+        public long Read() => Now;
+    }
+
+    /// <summary>Records <paramref name="count"/> commits that take <paramref name="ticks"/> each; returns the resumes.</summary>
+    private static int Commits(SpeculationMonitor monitor, StepClock clock, int count, long ticks, bool speculated)
+    {
+        int resumes = 0;
+        for (int i = 0; i < count; i++)
+        {
+            clock.Now += ticks;
+            if (monitor.Record(validationFailed: false, speculated)) resumes++;
+        }
+        return resumes;
+    }
+
+    /// <summary>Runs the current stretch in order at <paramref name="ticks"/> per transaction, resumes, and returns its length.</summary>
+    private static int InOrderStretch(SpeculationMonitor monitor, StepClock clock, long ticks)
+    {
+        Assert.True(monitor.Sequential);
+        int n = 0;
+        while (true)
+        {
+            n++;
+            clock.Now += ticks;
+            if (monitor.Record(validationFailed: false, speculated: false)) break;
+            Assert.True(n < 100_000);
+        }
+        monitor.Resume();
+        return n;
+    }
+
+    [Fact]
+    public void The_first_payoff_window_measures_in_order_execution_once()
+    {
+        var clock = new StepClock();
+        var monitor = new SpeculationMonitor(clock.Read);
+        Assert.Null(monitor.InOrderCost);
+        Assert.Equal(0, Commits(monitor, clock, SpeculationMonitor.PayoffWindow, 5, speculated: true));
+        Assert.False(monitor.Sequential);
+        Commits(monitor, clock, 1, 5, speculated: true);
+        Assert.True(monitor.Sequential);
+        Assert.Equal(1, monitor.NoPayoffFallbacks);
+        Assert.Equal(SpeculationMonitor.MinPayoffStretch, InOrderStretch(monitor, clock, 10));
+        Assert.Equal(10, monitor.InOrderCost);
+        // Speculation at half the in-order cost pays: it keeps going, window after window.
+        Assert.Equal(0, Commits(monitor, clock, 10 * SpeculationMonitor.PayoffWindow, 5, speculated: true));
+        Assert.False(monitor.Sequential);
+        Assert.Equal(1, monitor.Fallbacks);
+    }
+
+    [Fact]
+    public void Speculation_that_loses_pauses_for_stretches_that_grow_and_halve_when_it_wins_again()
+    {
+        var clock = new StepClock();
+        var monitor = new SpeculationMonitor(clock.Read);
+        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
+        InOrderStretch(monitor, clock, 10); // in order: 10 ticks a transaction
+        var lengths = new List<int>();
+        for (int i = 0; i < 8; i++)
+        {
+            Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true); // speculating: 12
+            lengths.Add(InOrderStretch(monitor, clock, 10));
+        }
+        Assert.Equal([256, 1024, 4096, 16_384, 16_384, 16_384, 16_384, 16_384], lengths);
+        Assert.Equal(9, monitor.NoPayoffFallbacks);
+        Assert.Equal(0, monitor.Fallbacks - monitor.NoPayoffFallbacks); // no contention involved
+
+        // Two winning windows halve the next stretch twice.
+        Commits(monitor, clock, 2 * (SpeculationMonitor.PayoffWindow + 1), 5, speculated: true);
+        Assert.False(monitor.Sequential);
+        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
+        Assert.Equal(4096, InOrderStretch(monitor, clock, 10));
+    }
+
+    [Fact]
+    public void Results_speculated_before_the_pause_neither_end_the_stretch_nor_count_as_in_order_cost()
+    {
+        var clock = new StepClock();
+        var monitor = new SpeculationMonitor(clock.Read);
+        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 5, speculated: true);
+        Assert.True(monitor.Sequential);
+        // 1,000 results the workers finished before pausing are validated quickly: 1 tick each.
+        Assert.Equal(0, Commits(monitor, clock, 1000, 1, speculated: true));
+        Assert.True(monitor.Sequential);
+        Assert.Equal(SpeculationMonitor.MinPayoffStretch, InOrderStretch(monitor, clock, 10));
+        Assert.Equal(10, monitor.InOrderCost);
+    }
+
+    [Fact]
+    public void The_in_order_cost_carries_over_to_the_next_block_and_is_averaged_with_new_measurements()
+    {
+        var clock = new StepClock();
+        var monitor = new SpeculationMonitor(clock.Read);
+        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
+        InOrderStretch(monitor, clock, 10);
+        monitor.StartBlock();
+        Assert.False(monitor.Sequential);
+        Assert.Equal(0, monitor.Fallbacks);
+        Assert.Equal(10, monitor.InOrderCost);
+        // The next block's first window loses: a stretch (not a new measurement) whose cost is averaged in.
+        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
+        Assert.Equal(SpeculationMonitor.MinPayoffStretch, InOrderStretch(monitor, clock, 20));
+        Assert.Equal(15, monitor.InOrderCost);
+    }
+}
