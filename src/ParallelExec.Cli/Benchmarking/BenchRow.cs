@@ -1,6 +1,10 @@
 namespace ParallelExec.Cli.Benchmarking;
 
-/// <summary>One measured configuration: a workload on one executor with a worker count.</summary>
+/// <summary>
+/// One measured configuration: a workload on one executor with a worker count.
+/// <see cref="Limit"/>: the speed-up N independent sequential runs reach on this machine (see
+/// <see cref="ScalingLimit"/>), for parallel rows; null for sequential.
+/// </summary>
 public sealed record BenchRow(
     string Workload,
     int Accounts,
@@ -13,4 +17,5 @@ public sealed record BenchRow(
     long Reexecutions,
     long Fallbacks,
     long InOrder,
-    string StateRoot);
+    string StateRoot,
+    double? Limit);

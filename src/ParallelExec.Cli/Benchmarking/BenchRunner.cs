@@ -11,7 +11,8 @@ namespace ParallelExec.Cli.Benchmarking;
 /// each run over a fresh copy of the generated genesis. Every executor is warmed up first for about
 /// a second (JIT tiers, pools), then the timed runs are interleaved round-robin so that drift on the machine
 /// affects all executors alike; the median is reported. Only the Execute calls are timed. Every
-/// block's result is checked against sequential's.
+/// block's result is checked against sequential's. Each round also measures the machine's own
+/// limit for each worker count (<see cref="ScalingLimit"/>).
 /// </summary>
 public sealed class BenchRunner(BenchSettings settings)
 {
@@ -32,6 +33,10 @@ public sealed class BenchRunner(BenchSettings settings)
             try
             {
                 var measurements = executors.Select(_ => new Measurement(workload.Blocks.Length, workload.TransactionCount, settings.Chain.Accounts)).ToArray();
+                var limit = new ScalingLimit(workload, BlockStarts(workload));
+                var limitThreads = settings.Workers.Where(w => w > 1).Select(ScalingLimit.ThreadsFor).Distinct().ToArray();
+                var limitSeconds = limitThreads.ToDictionary(t => t, _ => new List<double>());
+                foreach (int t in limitThreads) limit.Measure(t); // warm-up: the copies' first touch
                 progress?.Invoke($"{name}: warming up");
                 for (int e = 0; e < executors.Count; e++)
                 {
@@ -47,16 +52,42 @@ public sealed class BenchRunner(BenchSettings settings)
                         progress?.Invoke($"{name}: run {r + 1}/{settings.Runs}, {Describe(executors[e])}");
                         RunOnce(executors[e], workload, e == 0 ? null : measurements[0].Digests, measurements[e], timed: true);
                     }
+                    foreach (int t in limitThreads)
+                    {
+                        progress?.Invoke($"{name}: run {r + 1}/{settings.Runs}, limit on {t} threads");
+                        limitSeconds[t].Add(limit.Measure(t));
+                    }
                 }
                 double baseline = measurements[0].MedianTps;
+                double sequentialSeconds = Median(measurements[0].Seconds);
                 for (int e = 0; e < executors.Count; e++)
-                    yield return measurements[e].ToRow(name, executors[e].Name, executors[e].Workers, measurements[e].MedianTps / baseline);
+                {
+                    int workers = executors[e].Workers;
+                    double? ceiling = e == 0 ? null
+                        : workers == 1 ? 1.0
+                        : ScalingLimit.ThreadsFor(workers) * sequentialSeconds / Median(limitSeconds[ScalingLimit.ThreadsFor(workers)]);
+                    yield return measurements[e].ToRow(name, executors[e].Name, workers, measurements[e].MedianTps / baseline, ceiling);
+                }
             }
             finally
             {
                 foreach (var executor in executors) (executor as IDisposable)?.Dispose();
             }
         }
+    }
+
+    // The state before each block, from a sequential pass.
+    private static InMemoryState[] BlockStarts(Workload workload)
+    {
+        var starts = new InMemoryState[workload.Blocks.Length];
+        var state = workload.Genesis.Clone();
+        var executor = new SequentialExecutor();
+        for (int b = 0; b < starts.Length; b++)
+        {
+            starts[b] = state.Clone();
+            state.Apply(executor.Execute(workload.Blocks[b], state).Changes);
+        }
+        return starts;
     }
 
     private static string Describe(IBlockExecutor executor) => $"{executor.Name} x{executor.Workers}";
@@ -106,9 +137,9 @@ public sealed class BenchRunner(BenchSettings settings)
 
         public double MedianTps => transactions / Median(Seconds);
 
-        public BenchRow ToRow(string workload, string executor, int workers, double speedup) =>
+        public BenchRow ToRow(string workload, string executor, int workers, double speedup, double? limit) =>
             new(workload, accounts, executor, workers, transactions, blocks, MedianTps, speedup,
-                (long)Median(Reexecutions), (long)Median(Fallbacks), (long)Median(InOrder), FinalState);
+                (long)Median(Reexecutions), (long)Median(Fallbacks), (long)Median(InOrder), FinalState, limit);
     }
 
     internal static double Median(List<double> values)

@@ -114,6 +114,7 @@ public static class BenchCommand
                     workload = r.Workload, executor = r.Executor, workers = r.Workers, txs = r.Txs, blocks = r.Blocks,
                     tps = Math.Round(r.Tps), speedup = Math.Round(r.Speedup, 3), reexecutions = r.Reexecutions,
                     fallbacks = r.Fallbacks, inOrder = r.InOrder, stateRoot = r.StateRoot,
+                    limit = r.Limit is { } l ? Math.Round(l, 3) : (double?)null,
                 }),
             };
             Console.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
@@ -121,17 +122,18 @@ public static class BenchCommand
         }
 
         var table = new Table().Title("sequential vs parallel (median of runs)")
-            .AddColumns("workload", "executor", "workers", "tx/s", "speed-up", "re-executions", "fallbacks", "in order");
+            .AddColumns("workload", "executor", "workers", "tx/s", "speed-up", "limit", "re-executions", "fallbacks", "in order");
         foreach (var r in rows)
         {
             table.AddRow(r.Workload, r.Executor, r.Workers.ToString(), r.Tps.ToString("N0"),
-                $"{r.Speedup:F2}x", r.Reexecutions.ToString("N0"), r.Fallbacks.ToString("N0"), r.InOrder.ToString("N0"));
+                $"{r.Speedup:F2}x", r.Limit is { } l ? $"{l:F2}x" : "-", r.Reexecutions.ToString("N0"), r.Fallbacks.ToString("N0"), r.InOrder.ToString("N0"));
         }
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 120); // files and pipes: no wrapping
         AnsiConsole.Write(table);
         Console.WriteLine($"machine: {machine}");
         Console.WriteLine($"{settings.Chain.Accounts} accounts, {settings.Describe()}; " +
-                          $"speed-up limit with N workers is min(N, {machine.Cores} cores); \"in order\": transactions the committer ran itself; every parallel result matched sequential");
+                          $"\"limit\": the speed-up of N independent sequential runs at once on this machine, the ceiling for N workers (at most min(N, {machine.Cores} cores)); " +
+                          "\"in order\": transactions the committer ran itself; every parallel result matched sequential");
         return 0;
     }
 
