@@ -56,9 +56,16 @@ public sealed class RocksDbStateStore : IStateStore
         bool exists = File.Exists(System.IO.Path.Combine(path, "CURRENT"));
         if (!exists)
         {
-            if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+            // RocksDB's own files without CURRENT: a creation that is under way in another process
+            // (opening will then find the LOCK held) or that was killed before it finished (nothing
+            // was ever committed there, so creating over it loses nothing).
+            bool creationLeftovers = Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any();
+            if (creationLeftovers && !Directory.EnumerateFileSystemEntries(path).All(IsCreationFile))
                 throw Fail(StateStoreError.NotAStateDatabase, "the directory is not empty but holds no database");
-            if (!options.CreateIfMissing) throw Fail(StateStoreError.Missing, "no database there (it is created only when asked to)");
+            if (!options.CreateIfMissing)
+                throw Fail(StateStoreError.Missing, creationLeftovers
+                    ? "no database there yet (a creation is under way or was interrupted)"
+                    : "no database there (it is created only when asked to)");
             Directory.CreateDirectory(path);
         }
         else
@@ -173,6 +180,15 @@ public sealed class RocksDbStateStore : IStateStore
         batch.DeleteRange([], 0, end, (ulong)end.Length, _nodes);
         batch.Delete(InitKey, _meta);
         Write(batch);
+    }
+
+    // Files RocksDB writes while creating a database, before CURRENT names its first manifest.
+    private static bool IsCreationFile(string entry)
+    {
+        var name = System.IO.Path.GetFileName(entry);
+        return name is "LOCK" or "LOG" or "IDENTITY" || name.StartsWith("LOG.old", StringComparison.Ordinal)
+            || name.StartsWith("MANIFEST-", StringComparison.Ordinal) || name.StartsWith("OPTIONS-", StringComparison.Ordinal)
+            || name.EndsWith(".dbtmp", StringComparison.Ordinal);
     }
 
     private StateStoreException Fail(StateStoreError error, string what, Exception? inner = null) =>

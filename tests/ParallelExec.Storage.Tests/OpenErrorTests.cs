@@ -79,6 +79,28 @@ public class OpenErrorTests
     }
 
     [Fact]
+    public void A_creation_killed_before_CURRENT_existed_is_no_database_yet_and_can_be_created_over()
+    {
+        using var dir = new TempDir();
+        var path = dir.Sub("half");
+        Directory.CreateDirectory(path);
+        // What RocksDB leaves when killed between taking its LOCK and writing CURRENT.
+        foreach (var name in new[] { "LOCK", "LOG", "MANIFEST-000001", "OPTIONS-000005.dbtmp" })
+            File.WriteAllText(Path.Combine(path, name), "");
+        var e = OpenFails(path, StateStoreError.Missing);
+        Assert.Contains("under way or was interrupted", e.Message);
+
+        var workload = Workload(blocks: 2);
+        using (var store = OpenRocks(path, create: true))
+        {
+            Assert.False(store.IsInitialized);
+            Run(Create(store, workload), workload, 0, 2);
+        }
+        using var reopened = OpenRocks(path, create: false);
+        Assert.Equal(ReferenceRoots(workload)[2], reopened.Head.StateRoot);
+    }
+
+    [Fact]
     public void A_folder_that_is_not_a_state_database_is_refused_and_left_alone()
     {
         using var dir = new TempDir();
