@@ -2,7 +2,7 @@ namespace ParallelExec.Cli.Benchmarking;
 
 /// <summary>
 /// One measured configuration: a workload on one executor with a worker count.
-/// <see cref="Limit"/>: the speed-up N independent sequential runs reach on this machine (see
+/// <see cref="Limit"/>: the speed-up no executor with this many workers can beat here (see
 /// <see cref="ScalingLimit"/>), for parallel rows; null for sequential.
 /// </summary>
 public sealed record BenchRow(
@@ -18,4 +18,10 @@ public sealed record BenchRow(
     long Fallbacks,
     long InOrder,
     string StateRoot,
-    double? Limit);
+    BenchLimit? Limit);
+
+/// <summary>
+/// The ceiling on a speed-up: the smaller of the machine's and the blocks' dependency graphs'
+/// (<see cref="Dependencies"/> null: no transaction depends on another).
+/// </summary>
+public sealed record BenchLimit(double Speedup, double Machine, double? Dependencies);

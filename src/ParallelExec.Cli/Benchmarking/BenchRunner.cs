@@ -33,7 +33,7 @@ public sealed class BenchRunner(BenchSettings settings)
             try
             {
                 var measurements = executors.Select(_ => new Measurement(workload.Blocks.Length, workload.TransactionCount, settings.Chain.Accounts)).ToArray();
-                var limit = new ScalingLimit(workload, BlockStarts(workload));
+                var limit = new ScalingLimit(workload);
                 var limitThreads = settings.Workers.Where(w => w > 1).Select(ScalingLimit.ThreadsFor).Distinct().ToArray();
                 var limitSeconds = limitThreads.ToDictionary(t => t, _ => new List<double>());
                 foreach (int t in limitThreads) limit.Measure(t); // warm-up: the copies' first touch
@@ -63,10 +63,11 @@ public sealed class BenchRunner(BenchSettings settings)
                 for (int e = 0; e < executors.Count; e++)
                 {
                     int workers = executors[e].Workers;
-                    double? ceiling = e == 0 ? null
+                    double? machineLimit = e == 0 ? null
                         : workers == 1 ? 1.0
                         : ScalingLimit.ThreadsFor(workers) * sequentialSeconds / Median(limitSeconds[ScalingLimit.ThreadsFor(workers)]);
-                    yield return measurements[e].ToRow(name, executors[e].Name, workers, measurements[e].MedianTps / baseline, ceiling);
+                    yield return measurements[e].ToRow(name, executors[e].Name, workers, measurements[e].MedianTps / baseline,
+                        machineLimit is { } m ? new BenchLimit(Math.Min(m, limit.DependencyLimit ?? m), m, limit.DependencyLimit) : null);
                 }
             }
             finally
@@ -74,20 +75,6 @@ public sealed class BenchRunner(BenchSettings settings)
                 foreach (var executor in executors) (executor as IDisposable)?.Dispose();
             }
         }
-    }
-
-    // The state before each block, from a sequential pass.
-    private static InMemoryState[] BlockStarts(Workload workload)
-    {
-        var starts = new InMemoryState[workload.Blocks.Length];
-        var state = workload.Genesis.Clone();
-        var executor = new SequentialExecutor();
-        for (int b = 0; b < starts.Length; b++)
-        {
-            starts[b] = state.Clone();
-            state.Apply(executor.Execute(workload.Blocks[b], state).Changes);
-        }
-        return starts;
     }
 
     private static string Describe(IBlockExecutor executor) => $"{executor.Name} x{executor.Workers}";
@@ -137,7 +124,7 @@ public sealed class BenchRunner(BenchSettings settings)
 
         public double MedianTps => transactions / Median(Seconds);
 
-        public BenchRow ToRow(string workload, string executor, int workers, double speedup, double? limit) =>
+        public BenchRow ToRow(string workload, string executor, int workers, double speedup, BenchLimit? limit) =>
             new(workload, accounts, executor, workers, transactions, blocks, MedianTps, speedup,
                 (long)Median(Reexecutions), (long)Median(Fallbacks), (long)Median(InOrder), FinalState, limit);
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ParallelExec.Blocks;
 using ParallelExec.Execution;
 using ParallelExec.State;
 using ParallelExec.Workloads;
@@ -6,12 +7,17 @@ using ParallelExec.Workloads;
 namespace ParallelExec.Cli.Benchmarking;
 
 /// <summary>
-/// The speed-up this machine can give a workload at all: N threads each run the sequential
-/// executor over their own copy of every block's starting state, at the same time, with nothing
-/// shared. N times the transactions in the wall time of the slowest, against one sequential run,
-/// is the ceiling for any parallel executor with N workers here: it already pays whatever the
-/// cores lose to each other (shared caches, memory bandwidth, a hypervisor), which min(N, cores)
-/// does not show. Threads beyond the core count cannot add to it, so at most one per core runs.
+/// The speed-up a workload can reach on this machine with N workers, as the smaller of two ceilings:
+/// <list type="bullet">
+/// <item><b>The machine's</b>: N threads each run the sequential executor over their own copy of
+/// every block's starting state, at the same time, nothing shared. N times the transactions in the
+/// wall time of the slowest, against one sequential run. It already pays whatever the cores lose
+/// to each other (shared caches, memory bandwidth, a hypervisor), which min(N, cores) does not
+/// show. Threads beyond the core count cannot add to it, so at most one per core runs.</item>
+/// <item><b>The blocks'</b>: transactions over the critical path of their dependency graphs (the
+/// longest chain of transactions each reading what the previous one wrote), summed over blocks,
+/// which no schedule can beat (see <see cref="DependencyGraphStats"/>).</item>
+/// </list>
 /// </summary>
 internal sealed class ScalingLimit
 {
@@ -20,12 +26,28 @@ internal sealed class ScalingLimit
     // Per thread: its own copies of the block starting states, and its own executor.
     private readonly List<(InMemoryState[] States, SequentialExecutor Executor)> _copies = [];
 
-    /// <param name="blockStarts">The state before each block of <paramref name="workload"/>.</param>
-    public ScalingLimit(Workload workload, InMemoryState[] blockStarts)
+    public ScalingLimit(Workload workload)
     {
         _workload = workload;
-        _blockStarts = blockStarts;
+        // A sequential pass: the state before each block, and each block's dependency graph.
+        _blockStarts = new InMemoryState[workload.Blocks.Length];
+        var state = workload.Genesis.Clone();
+        var executor = new SequentialExecutor();
+        var options = new ExecutionOptions { RecordDependencies = true };
+        long criticalPath = 0;
+        for (int b = 0; b < _blockStarts.Length; b++)
+        {
+            var block = workload.Blocks[b];
+            _blockStarts[b] = state.Clone();
+            var result = executor.Execute(block, state, options);
+            criticalPath += DependencyGraphStats.Compute(block.Transactions.Count, result.Dependencies!).CriticalPath;
+            state.Apply(result.Changes);
+        }
+        DependencyLimit = criticalPath == 0 ? null : (double)workload.TransactionCount / criticalPath;
     }
+
+    /// <summary>Transactions over the summed critical paths of the blocks: the ceiling on any number of cores (null: no blocks).</summary>
+    public double? DependencyLimit { get; }
 
     /// <summary>Threads a limit for <paramref name="workers"/> workers is measured with.</summary>
     public static int ThreadsFor(int workers) => Math.Min(workers, Environment.ProcessorCount);

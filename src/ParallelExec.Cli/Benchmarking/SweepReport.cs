@@ -21,7 +21,7 @@ public static class SweepReport
         md.AppendLine("# ParallelExec sweep: sequential vs parallel");
         md.AppendLine();
         md.AppendLine($"Machine: {machine}. {setup}. Speed-up is against the sequential executor in the same run; " +
-                      $"the limit is the speed-up of N independent sequential runs at once on this machine (at most min(N, {machine.Cores})). Fewer accounts = more contention.");
+                      $"the limit is the smaller of the speed-up of N independent sequential runs at once on this machine (at most min(N, {machine.Cores})) and transactions / critical path of the blocks' dependency graphs. Fewer accounts = more contention.");
         foreach (var group in rows.GroupBy(r => r.Workload))
         {
             md.AppendLine();
@@ -31,7 +31,7 @@ public static class SweepReport
             md.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var r in group)
                 md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {r.Accounts:N0} | {r.Executor} | {r.Workers} | {r.Tps:N0} | {r.Speedup:F2}x | {(r.Limit is { } l ? $"{l:F2}x" : "-")} | {r.Reexecutions:N0} | {r.Fallbacks:N0} | {r.InOrder:N0} |"));
+                    $"| {r.Accounts:N0} | {r.Executor} | {r.Workers} | {r.Tps:N0} | {r.Speedup:F2}x | {(r.Limit is { } l ? $"{l.Speedup:F2}x" : "-")} | {r.Reexecutions:N0} | {r.Fallbacks:N0} | {r.InOrder:N0} |"));
             var series = group.Where(r => r.Executor == "parallel").GroupBy(r => r.Accounts)
                 .Select(g => new SvgChart.Series($"{g.Key:N0} accounts", g.Select(r => (r.Workers, r.Speedup)).ToList()))
                 .ToList();
