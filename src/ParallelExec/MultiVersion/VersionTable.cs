@@ -9,6 +9,9 @@ namespace ParallelExec.MultiVersion;
 /// lock-free lookups, slots claimed with one CAS, no allocation per key (lists come from a pool).
 /// Replaces a ConcurrentDictionary whose per-key node allocation and stripe locks cost as much as
 /// executing a transfer. Keys are never removed during a block.
+/// Slots are tagged with the block's generation: a slot of an earlier block reads as empty, so a
+/// new block starts without clearing the table (a memset of megabytes that would also evict the
+/// cache the block is about to use).
 /// If the table fills past three quarters, further keys go to an overflow dictionary. Near that
 /// threshold two racing inserts of one key could land in both places; multi-version memory is only
 /// a source of speculative values (validation against the committed prefix decides), so that costs
@@ -16,17 +19,20 @@ namespace ParallelExec.MultiVersion;
 /// </summary>
 internal sealed class VersionTable
 {
-    private const int Empty = 0, Claimed = 1, Ready = 2;
+    // A slot's Tag is generation << 2 | state; a tag of another generation means empty.
+    private const int Claimed = 1, Ready = 2, StateMask = 3;
+    private const int MaxGeneration = int.MaxValue >> 2;
 
     // 16 bytes: the key lives in the list, compared only when the hash matches.
     private struct Slot
     {
-        public int State;
+        public int Tag;
         public int Hash;
         public VersionList? List;
     }
 
     private Slot[] _slots = [];
+    private int _generation;
     private int _mask;
     private int _limit;
     private int _count;
@@ -39,8 +45,16 @@ internal sealed class VersionTable
     public void Reset(int expectedKeys)
     {
         int capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(1024, expectedKeys * 2));
-        if (_slots.Length < capacity) _slots = new Slot[capacity];
-        else Array.Clear(_slots);
+        if (_slots.Length < capacity)
+        {
+            _slots = new Slot[capacity];
+            _generation = 1;
+        }
+        else if (++_generation > MaxGeneration)
+        {
+            Array.Clear(_slots); // once in 500 million blocks
+            _generation = 1;
+        }
         _mask = _slots.Length - 1;
         _limit = _slots.Length / 4 * 3;
         _count = 0;
@@ -55,9 +69,9 @@ internal sealed class VersionTable
         for (int i = hash & _mask, probes = 0; probes <= _mask; i = (i + 1) & _mask, probes++)
         {
             ref var slot = ref slots[i];
-            int state = Volatile.Read(ref slot.State);
-            if (state == Empty) break;
-            if (state == Claimed) state = WaitReady(ref slot);
+            int tag = Volatile.Read(ref slot.Tag);
+            if (tag >> 2 != _generation) break; // empty in this block
+            if ((tag & StateMask) == Claimed) WaitReady(ref slot);
             if (slot.Hash == hash && slot.List!.Key.Equals(key))
             {
                 list = slot.List;
@@ -77,23 +91,24 @@ internal sealed class VersionTable
         for (int i = hash & _mask, probes = 0; probes <= _mask; i = (i + 1) & _mask, probes++)
         {
             ref var slot = ref slots[i];
-            int state = Volatile.Read(ref slot.State);
-            if (state == Empty)
+            int tag = Volatile.Read(ref slot.Tag);
+            if (tag >> 2 != _generation)
             {
                 if (Volatile.Read(ref _count) >= _limit) break;
-                state = Interlocked.CompareExchange(ref slot.State, Claimed, Empty);
-                if (state == Empty)
+                int seen = Interlocked.CompareExchange(ref slot.Tag, _generation << 2 | Claimed, tag);
+                if (seen == tag)
                 {
                     slot.Hash = hash;
                     var created = create();
                     created.Assign(key);
                     slot.List = created;
-                    Volatile.Write(ref slot.State, Ready);
+                    Volatile.Write(ref slot.Tag, _generation << 2 | Ready);
                     Interlocked.Increment(ref _count);
                     return slot.List;
                 }
+                tag = seen; // another thread claimed it in this generation
             }
-            if (state == Claimed) WaitReady(ref slot);
+            if ((tag & StateMask) == Claimed) WaitReady(ref slot);
             if (slot.Hash == hash && slot.List!.Key.Equals(key)) return slot.List;
         }
         _overflowUsed = true;
@@ -105,11 +120,9 @@ internal sealed class VersionTable
         }, create);
     }
 
-    private static int WaitReady(ref Slot slot)
+    private static void WaitReady(ref Slot slot)
     {
         var spin = new SpinWait();
-        int state;
-        while ((state = Volatile.Read(ref slot.State)) == Claimed) spin.SpinOnce();
-        return state;
+        while ((Volatile.Read(ref slot.Tag) & StateMask) == Claimed) spin.SpinOnce();
     }
 }

@@ -50,4 +50,25 @@ public sealed class VersionTableTests
         Assert.Equal(0, table.Count);
         Assert.False(table.TryGet(Key(5), out _));
     }
+
+    [Fact]
+    public void A_new_block_sees_none_of_the_previous_blocks_keys_without_clearing_the_table()
+    {
+        var table = new VersionTable();
+        VersionList? previous = null;
+        for (int block = 0; block < 50; block++)
+        {
+            table.Reset(expectedKeys: 300); // same capacity every block: slots are reused, not cleared
+            Assert.Equal(0, table.Count);
+            for (int k = 0; k < 300; k++) Assert.False(table.TryGet(Key(block * 1_000 + k), out _));
+            Assert.False(table.TryGet(Key(7), out _), $"block {block}: key 7 of an earlier block is still there");
+            // Half the keys are new to this block, half were used by the block before (key 7 every time).
+            for (int k = 0; k < 300; k++) table.GetOrAdd(Key(k % 2 == 0 ? block * 1_000 + k : k), () => new VersionList());
+            var list = table.GetOrAdd(Key(7), () => new VersionList());
+            Assert.NotSame(previous, list); // a fresh list for the key in every block
+            previous = list;
+            Assert.Equal(300, table.Count);
+            for (int k = 0; k < 300; k++) Assert.True(table.TryGet(Key(k % 2 == 0 ? block * 1_000 + k : k), out _), $"block {block} key {k}");
+        }
+    }
 }
