@@ -11,7 +11,7 @@ public static class KeccakF1600
 {
     public const int Lanes = 25;
 
-    private static ReadOnlySpan<ulong> RoundConstants =>
+    internal static ReadOnlySpan<ulong> RoundConstants =>
     [
         0x0000000000000001UL,
         0x0000000000008082UL,
