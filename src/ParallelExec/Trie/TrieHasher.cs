@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using ParallelExec.Crypto;
@@ -8,15 +7,16 @@ using ParallelExec.State;
 namespace ParallelExec.Trie;
 
 /// <summary>
-/// Computes node references bottom-up: each dirty node is RLP-encoded into a stack buffer and hashed
-/// straight into its cached reference (no allocation); clean subtrees are skipped. The parallel form
-/// hashes the dirty subtrees below the top branch levels on several threads, then finishes the top
-/// single-threaded, so its result is identical to the serial one.
+/// Computes node references bottom-up; clean subtrees are skipped. A post-order walk encodes each
+/// dirty node while it is in cache, straight into a <see cref="TrieHashQueue"/>'s buffer, leaving a
+/// 32-byte hole where a child's hash is still pending; the queue hashes the nodes height by height
+/// with <see cref="Keccak256Batch"/> (several Keccak states per instruction) and fills each digest
+/// into the node's cached reference and its parent's hole. The parallel form walks the dirty
+/// subtrees below the top branch levels on several threads, each with its own queue, then finishes
+/// the top single-threaded, so its result is identical to the serial one.
 /// </summary>
 internal static class TrieHasher
 {
-    private const int StackBufferSize = 1024;
-
     /// <summary>Branch levels above the subtrees handed to worker threads (2 → up to 256 subtrees).</summary>
     private const int ParallelBranchLevels = 2;
 
@@ -37,18 +37,24 @@ internal static class TrieHasher
         CollectDirtySubtrees(root, 0, ParallelBranchLevels, work);
         if (work.Count < 2) return;
         long total = 0;
+        // Each worker queues all the subtrees it takes, so its batches span subtrees.
         Parallel.For(
             0,
             work.Count,
             new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism },
-            () => 0L,
-            (i, _, local) =>
+            TrieHashQueue.Rent,
+            (i, _, queue) =>
             {
                 var (node, depth) = work[i];
-                Compute(node, depth, ref local);
-                return local;
+                Visit(node, depth, queue);
+                return queue;
             },
-            local => Interlocked.Add(ref total, local));
+            queue =>
+            {
+                queue.Flush();
+                Interlocked.Add(ref total, queue.TakeHashes());
+                TrieHashQueue.Return(queue);
+            });
         hashes += total;
     }
 
@@ -76,30 +82,129 @@ internal static class TrieHasher
     public static void Compute(TrieNode node, int depth, ref long hashes)
     {
         if (!node.IsDirty) return;
+        var queue = TrieHashQueue.Rent();
+        Compute(node, depth, queue);
+        hashes += queue.TakeHashes();
+        TrieHashQueue.Return(queue);
+    }
+
+    /// <summary>As above, through a given queue (tests pass one that flushes often).</summary>
+    internal static void Compute(TrieNode node, int depth, TrieHashQueue queue)
+    {
+        Visit(node, depth, queue);
+        queue.Flush();
+    }
+
+    /// <summary>
+    /// Encodes the dirty <paramref name="node"/> after its dirty descendants (post-order). Returns its
+    /// handle in <paramref name="queue"/> when its hash is pending, or -1 when its reference is
+    /// already final (RLP under 32 bytes, inlined in the parent, or <paramref name="node"/> clean).
+    /// </summary>
+    [SkipLocalsInit]
+    private static int Visit(TrieNode node, int depth, TrieHashQueue queue)
+    {
+        if (!node.IsDirty) return -1;
         switch (node)
         {
             case LeafNode leaf:
-                EncodeLeaf(leaf, depth, ref hashes);
-                break;
+            {
+                int pathNibbles = leaf.Key.Length * 2 - depth;
+                int payload = PathItemLength(pathNibbles) + RlpWriter.LengthOf(leaf.Value);
+                var destination = Destination(leaf, RlpWriter.LengthOfList(payload), queue, out int offset);
+                int o = RlpWriter.WriteListHeader(destination, payload);
+                o += WritePathItem(destination[o..], leaf.Key, depth, pathNibbles, isLeaf: true);
+                RlpWriter.WriteString(destination[o..], leaf.Value);
+                return Done(leaf, destination.Length, offset, height: 0, queue);
+            }
             case ExtensionNode ext:
-                Compute(ext.Child, depth + ext.Length, ref hashes);
-                EncodeExtension(ext, depth, ref hashes);
-                break;
-            case BranchNode branch:
+            {
+                var child = ext.Child;
+                int childHandle = Visit(child, depth + ext.Length, queue);
+                // A child whose hash is pending takes 33 bytes, as it will once hashed.
+                int payload = PathItemLength(ext.Length) + (child.IsDirty ? NodeReference.HashLength + 1 : child.Reference.EncodedLength);
+                var destination = Destination(ext, RlpWriter.LengthOfList(payload), queue, out int offset);
+                int o = RlpWriter.WriteListHeader(destination, payload);
+                o += WritePathItem(destination[o..], ext.KeySource, depth, ext.Length, isLeaf: false);
+                int height = 0;
+                WriteChild(destination, o, offset, child, childHandle, queue, ref height);
+                return Done(ext, destination.Length, offset, height, queue);
+            }
+            default:
+            {
+                var branch = (BranchNode)node;
                 var children = branch.Children;
                 PrefetchChildren(children);
+                Span<int> handles = stackalloc int[16];
+                int payload = branch.Value is null ? 1 : RlpWriter.LengthOf(branch.Value);
                 for (int i = 0; i < children.Length; i++)
                 {
                     var child = children[i];
-                    if (child is not null && child.IsDirty) Compute(child, depth + 1, ref hashes);
+                    handles[i] = child is null ? -1 : Visit(child, depth + 1, queue);
                 }
-                EncodeBranch(branch, ref hashes);
-                break;
+                for (int i = 0; i < children.Length; i++)
+                {
+                    var child = children[i];
+                    payload += child is null ? 1 : child.IsDirty ? NodeReference.HashLength + 1 : child.Reference.EncodedLength;
+                }
+                var destination = Destination(branch, RlpWriter.LengthOfList(payload), queue, out int offset);
+                int o = RlpWriter.WriteListHeader(destination, payload);
+                int height = 0;
+                for (int i = 0; i < children.Length; i++)
+                {
+                    var child = children[i];
+                    if (child is null) destination[o++] = RlpWriter.EmptyString;
+                    else o += WriteChild(destination, o, offset, child, handles[i], queue, ref height);
+                }
+                if (branch.Value is null) destination[o] = RlpWriter.EmptyString;
+                else RlpWriter.WriteString(destination[o..], branch.Value);
+                return Done(branch, destination.Length, offset, height, queue);
+            }
         }
     }
 
     /// <summary>
-    /// Starts loading all children (and the key and value arrays of leaf children) before any is
+    /// Where a node's RLP goes: its own reference when shorter than 32 bytes (such a node has no
+    /// pending child, each of which would take 33 bytes), else the queue's buffer. Reserving space may
+    /// flush the queue, which makes pending children final; their length stays 33 bytes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Span<byte> Destination(TrieNode node, int length, TrieHashQueue queue, out int offset)
+    {
+        if (length < NodeReference.HashLength)
+        {
+            offset = -1;
+            return ReferenceSpan(node)[..length];
+        }
+        return queue.Reserve(length, out offset);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Done(TrieNode node, int length, int offset, int height, TrieHashQueue queue)
+    {
+        if (offset < 0)
+        {
+            node.Reference.Length = (byte)length;
+            return -1;
+        }
+        return queue.Add(node, offset, length, height);
+    }
+
+    /// <summary>
+    /// Writes a child's reference at <paramref name="o"/>: its final reference, or for a child still
+    /// pending in the queue the 0xa0 prefix and a hole the queue fills with the child's hash.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int WriteChild(Span<byte> destination, int o, int offset, TrieNode child, int handle, TrieHashQueue queue, ref int height)
+    {
+        if (!child.IsDirty) return WriteReference(destination[o..], child);
+        destination[o] = 0x80 + NodeReference.HashLength;
+        queue.SetHole(handle, offset + o + 1);
+        height = Math.Max(height, queue.HeightOf(handle) + 1);
+        return NodeReference.HashLength + 1;
+    }
+
+    /// <summary>
+    /// Starts loading all children (and what the walk reads next from dirty ones) before any is
     /// visited: nodes of a large trie are scattered in memory, and the misses then overlap.
     /// </summary>
     private static unsafe void PrefetchChildren(TrieNode?[] children)
@@ -110,14 +215,26 @@ internal static class TrieHasher
             var child = children[i];
             if (child is not null) Sse.Prefetch0((void*)Unsafe.As<TrieNode, nint>(ref child));
         }
+        // One level further for the dirty children, which the walk visits next: their misses overlap
+        // with each other instead of following one another down the walk.
         for (int i = 0; i < children.Length; i++)
         {
-            if (children[i] is LeafNode { IsDirty: true } leaf)
+            switch (children[i])
             {
-                var key = leaf.Key;
-                var value = leaf.Value;
-                Sse.Prefetch0((void*)Unsafe.As<byte[], nint>(ref key));
-                Sse.Prefetch0((void*)Unsafe.As<byte[], nint>(ref value));
+                case LeafNode { IsDirty: true } leaf:
+                    var key = leaf.Key;
+                    var value = leaf.Value;
+                    Sse.Prefetch0((void*)Unsafe.As<byte[], nint>(ref key));
+                    Sse.Prefetch0((void*)Unsafe.As<byte[], nint>(ref value));
+                    break;
+                case BranchNode { IsDirty: true } branch:
+                    var grandchildren = branch.Children;
+                    Sse.Prefetch0((void*)Unsafe.As<TrieNode?[], nint>(ref grandchildren));
+                    break;
+                case ExtensionNode { IsDirty: true } ext:
+                    var next = ext.Child;
+                    Sse.Prefetch0((void*)Unsafe.As<TrieNode, nint>(ref next));
+                    break;
             }
         }
     }
@@ -142,63 +259,6 @@ internal static class TrieHasher
     private static int LeafLength(LeafNode leaf, int depth) =>
         RlpWriter.LengthOfList(PathItemLength(leaf.Key.Length * 2 - depth) + RlpWriter.LengthOf(leaf.Value));
 
-    [SkipLocalsInit]
-    private static void EncodeLeaf(LeafNode leaf, int depth, ref long hashes)
-    {
-        int pathNibbles = leaf.Key.Length * 2 - depth;
-        int payload = PathItemLength(pathNibbles) + RlpWriter.LengthOf(leaf.Value);
-        int total = RlpWriter.LengthOfList(payload);
-        byte[]? rented = null;
-        Span<byte> buffer = total <= StackBufferSize ? stackalloc byte[StackBufferSize] : (rented = ArrayPool<byte>.Shared.Rent(total));
-        int o = RlpWriter.WriteListHeader(buffer, payload);
-        o += WritePathItem(buffer[o..], leaf.Key, depth, pathNibbles, isLeaf: true);
-        o += RlpWriter.WriteString(buffer[o..], leaf.Value);
-        Finish(leaf, buffer[..o], ref hashes);
-        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
-    }
-
-    [SkipLocalsInit]
-    private static void EncodeExtension(ExtensionNode ext, int depth, ref long hashes)
-    {
-        int payload = PathItemLength(ext.Length) + ext.Child.Reference.EncodedLength;
-        int total = RlpWriter.LengthOfList(payload);
-        byte[]? rented = null;
-        Span<byte> buffer = total <= StackBufferSize ? stackalloc byte[StackBufferSize] : (rented = ArrayPool<byte>.Shared.Rent(total));
-        int o = RlpWriter.WriteListHeader(buffer, payload);
-        o += WritePathItem(buffer[o..], ext.KeySource, depth, ext.Length, isLeaf: false);
-        o += WriteReference(buffer[o..], ext.Child);
-        Finish(ext, buffer[..o], ref hashes);
-        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
-    }
-
-    private static int BranchPayloadLength(BranchNode branch)
-    {
-        int payload = branch.Value is null ? 1 : RlpWriter.LengthOf(branch.Value);
-        foreach (var child in branch.Children) payload += child is null ? 1 : child.Reference.EncodedLength;
-        return payload;
-    }
-
-    [SkipLocalsInit]
-    private static void EncodeBranch(BranchNode branch, ref long hashes)
-    {
-        int payload = BranchPayloadLength(branch);
-        int total = RlpWriter.LengthOfList(payload);
-        byte[]? rented = null;
-        Span<byte> buffer = total <= StackBufferSize ? stackalloc byte[StackBufferSize] : (rented = ArrayPool<byte>.Shared.Rent(total));
-        int o = RlpWriter.WriteListHeader(buffer, payload);
-        var children = branch.Children;
-        for (int i = 0; i < children.Length; i++)
-        {
-            var child = children[i];
-            if (child is null) buffer[o++] = RlpWriter.EmptyString;
-            else o += WriteReference(buffer[o..], child);
-        }
-        if (branch.Value is null) buffer[o++] = RlpWriter.EmptyString;
-        else o += RlpWriter.WriteString(buffer[o..], branch.Value);
-        Finish(branch, buffer[..o], ref hashes);
-        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int WriteReference(Span<byte> destination, TrieNode child)
     {
@@ -211,23 +271,6 @@ internal static class TrieHasher
         }
         reference.CopyTo(destination); // a node shorter than 32 bytes is embedded as is
         return reference.Length;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Finish(TrieNode node, ReadOnlySpan<byte> rlp, ref long hashes)
-    {
-        var target = ReferenceSpan(node);
-        if (rlp.Length >= NodeReference.HashLength)
-        {
-            Keccak256.Compute(rlp, target);
-            hashes++;
-            node.Reference.Length = NodeReference.HashLength;
-        }
-        else
-        {
-            rlp.CopyTo(target);
-            node.Reference.Length = (byte)rlp.Length;
-        }
     }
 
     /// <summary>Collects the RLP lengths of nodes referenced by hash (and of the root); see <see cref="MerklePatriciaTrie.HashedNodeLengths"/>.</summary>
