@@ -38,6 +38,25 @@ internal static class BenchmarkAccounts
         return digest[0];
     }
 
+    /// <summary>Digest space for <see cref="BatchFloor"/>.</summary>
+    public static byte[] BatchDigests() => new byte[TrieHashQueue.MaxBatch * Keccak256Batch.DigestLength];
+
+    private static readonly int[] ZeroOffsets = new int[TrieHashQueue.MaxBatch];
+
+    /// <summary>
+    /// The same inputs through the batch hasher, in batches as large as the trie's: the floor for a
+    /// trie that hashes with <see cref="Keccak256Batch"/> (every lane always busy, no encoding).
+    /// </summary>
+    public static byte BatchFloor(int[] lengths, byte[] buffer, byte[] digests)
+    {
+        for (int start = 0; start < lengths.Length; start += TrieHashQueue.MaxBatch)
+        {
+            int count = Math.Min(TrieHashQueue.MaxBatch, lengths.Length - start);
+            Keccak256Batch.Compute(buffer, ZeroOffsets.AsSpan(0, count), lengths.AsSpan(start, count), digests);
+        }
+        return digests[0];
+    }
+
     /// <summary>The node lengths a state root of these accounts hashes, plus one 20-byte address hash each.</summary>
     public static List<int> NodeLengths(MerklePatriciaTrie accountTrie, int addressHashes, bool dirtyOnly)
     {

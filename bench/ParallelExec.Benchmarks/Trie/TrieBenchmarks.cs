@@ -8,8 +8,8 @@ namespace ParallelExec.Benchmarks.Trie;
 
 /// <summary>
 /// State roots from scratch (build and hash every node) for 10k, 100k and 1M accounts, on 1 and 2
-/// threads, next to the floor: bare Keccak over inputs of the same lengths as the hashed nodes and
-/// addresses.
+/// threads, next to two floors: bare Keccak over inputs of the same lengths as the hashed nodes and
+/// addresses, one at a time (scalar) and through the batch hasher the trie uses.
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
@@ -19,6 +19,8 @@ public class TrieBenchmarks
     private List<int> _floorLengths = [];
     private readonly byte[] _buffer = new byte[1024];
     private readonly byte[] _digest = new byte[32];
+    private readonly byte[] _digests = BenchmarkAccounts.BatchDigests();
+    private int[] _floorLengthArray = [];
 
     [Params(10_000, 100_000, 1_000_000)]
     public int Accounts { get; set; }
@@ -28,11 +30,15 @@ public class TrieBenchmarks
     {
         _state = BenchmarkAccounts.State(Accounts);
         _floorLengths = BenchmarkAccounts.NodeLengths(BenchmarkAccounts.AccountTrie(Accounts), Accounts, dirtyOnly: false);
+        _floorLengthArray = [.. _floorLengths];
         new Random(1).NextBytes(_buffer);
     }
 
     [Benchmark(Baseline = true)]
     public byte KeccakFloor() => BenchmarkAccounts.Floor(_floorLengths, _buffer, _digest);
+
+    [Benchmark]
+    public byte KeccakBatchFloor() => BenchmarkAccounts.BatchFloor(_floorLengthArray, _buffer, _digests);
 
     [Benchmark]
     public Hash256 FromScratch1Thread() => StateTrie.FromState(_state, degreeOfParallelism: 1).ComputeRoot();
@@ -43,7 +49,8 @@ public class TrieBenchmarks
 
 /// <summary>
 /// Incremental roots: 1k or 20k random accounts of 1M get new balances, then the root is recomputed
-/// (only touched paths are re-hashed); the floor hashes the same node-sized inputs with bare Keccak.
+/// (only touched paths are re-hashed); the floors hash the same node-sized inputs with bare Keccak,
+/// scalar and batched.
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 10)]
@@ -56,6 +63,8 @@ public class TrieIncrementalBenchmarks
     private List<int> _floorLengths = [];
     private readonly byte[] _buffer = new byte[1024];
     private readonly byte[] _digest = new byte[32];
+    private readonly byte[] _digests = BenchmarkAccounts.BatchDigests();
+    private int[] _floorLengthArray = [];
 
     [Params(1_000, 20_000)]
     public int Touched { get; set; }
@@ -79,6 +88,7 @@ public class TrieIncrementalBenchmarks
             accountTrie.Set(path, BenchmarkAccounts.EncodeAccount(rlp, 1, new UInt256((ulong)random.NextInt64())));
         }
         _floorLengths = BenchmarkAccounts.NodeLengths(accountTrie, 0, dirtyOnly: true);
+        _floorLengthArray = [.. _floorLengths];
         new Random(1).NextBytes(_buffer);
     }
 
@@ -87,6 +97,9 @@ public class TrieIncrementalBenchmarks
 
     [Benchmark(Baseline = true)]
     public byte KeccakFloor() => BenchmarkAccounts.Floor(_floorLengths, _buffer, _digest);
+
+    [Benchmark]
+    public byte KeccakBatchFloor() => BenchmarkAccounts.BatchFloor(_floorLengthArray, _buffer, _digests);
 
     [Benchmark]
     public Hash256 ApplyAndComputeRoot()
