@@ -43,6 +43,45 @@ internal sealed class StateAccount(Address address)
         Path = path;
     }
 
+    /// <summary>
+    /// <see cref="ComputePath"/> for many accounts, the addresses hashed together by
+    /// <see cref="Keccak256Batch"/> (a whole state's worth of paths when a trie is built from scratch).
+    /// </summary>
+    [SkipLocalsInit]
+    public static void ComputePaths(ReadOnlySpan<StateAccount> accounts, ref long hashes)
+    {
+        const int Batch = 64;
+        Span<byte> addresses = stackalloc byte[Batch * Address.Size];
+        Span<int> offsets = stackalloc int[Batch];
+        Span<int> lengths = stackalloc int[Batch];
+        Span<int> which = stackalloc int[Batch];
+        Span<byte> digests = stackalloc byte[Batch * Keccak256Batch.DigestLength];
+        int count = 0;
+        for (int i = 0; i < accounts.Length; i++)
+        {
+            if (accounts[i].Path is not null) continue;
+            accounts[i].Address.WriteTo(addresses.Slice(count * Address.Size, Address.Size));
+            offsets[count] = count * Address.Size;
+            lengths[count] = Address.Size;
+            which[count++] = i;
+            if (count == Batch)
+            {
+                HashPaths(accounts, addresses, offsets, lengths, which, digests);
+                hashes += count;
+                count = 0;
+            }
+        }
+        HashPaths(accounts, addresses, offsets[..count], lengths[..count], which[..count], digests);
+        hashes += count;
+    }
+
+    private static void HashPaths(ReadOnlySpan<StateAccount> accounts, ReadOnlySpan<byte> addresses, ReadOnlySpan<int> offsets,
+        ReadOnlySpan<int> lengths, ReadOnlySpan<int> which, Span<byte> digests)
+    {
+        Keccak256Batch.Compute(addresses, offsets, lengths, digests);
+        for (int k = 0; k < which.Length; k++) accounts[which[k]].Path = digests.Slice(k * Keccak256Batch.DigestLength, 32).ToArray();
+    }
+
     /// <summary>Writes RLP([nonce, balance, storageRoot, codeHash]); the storage root must be current.</summary>
     [SkipLocalsInit]
     public int Encode(Span<byte> destination)

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ParallelExec.Crypto;
 using ParallelExec.Rlp;
 using ParallelExec.State;
@@ -20,6 +22,9 @@ public sealed partial class StateTrie
     private readonly List<StateAccount> _dirty = new();
     private long _otherHashes; // key hashes (addresses, slots) and storage-trie node hashes
     private Hash256 _root = MerklePatriciaTrie.EmptyRoot;
+
+    /// <summary>Accounts per parallel task when paths are computed for a whole state.</summary>
+    private const int PathRange = 4096;
 
     public StateTrie()
     {
@@ -57,9 +62,9 @@ public sealed partial class StateTrie
         if (degreeOfParallelism > 1)
         {
             var options = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism };
-            Parallel.For(0, accounts.Count, options, () => 0L, (i, _, local) =>
+            Parallel.ForEach(Partitioner.Create(0, accounts.Count, PathRange), options, () => 0L, (range, _, local) =>
             {
-                accounts[i].ComputePath(ref local);
+                StateAccount.ComputePaths(CollectionsMarshal.AsSpan(accounts)[range.Item1..range.Item2], ref local);
                 return local;
             }, local => Interlocked.Add(ref hashes, local));
             var withStorage = slots.ToArray();
@@ -72,7 +77,7 @@ public sealed partial class StateTrie
         }
         else
         {
-            foreach (var account in accounts) account.ComputePath(ref hashes);
+            StateAccount.ComputePaths(CollectionsMarshal.AsSpan(accounts), ref hashes);
             foreach (var (account, list) in slots)
             {
                 foreach (var (slot, value) in list) SetSlot(account, slot, value, ref hashes);
