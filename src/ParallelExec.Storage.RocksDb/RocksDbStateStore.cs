@@ -279,7 +279,7 @@ public sealed class RocksDbStateStore : IStateStore
                 foreach (var node in trieNodes)
                 {
                     node.Hash.WriteTo(hash);
-                    batch.Put(hash, node.Rlp, _nodes);
+                    batch.Put(hash, node.Rlp.Span, _nodes);
                     if (batch.Count() >= InitBatchSize) batch = Flush(batch);
                 }
             }
@@ -357,7 +357,7 @@ public sealed class RocksDbStateStore : IStateStore
                 foreach (var node in trieNodes)
                 {
                     node.Hash.WriteTo(hash);
-                    batch.Put(hash, node.Rlp, _nodes);
+                    batch.Put(hash, node.Rlp.Span, _nodes);
                 }
             }
             var blockKey = NumberKey(block.Number);

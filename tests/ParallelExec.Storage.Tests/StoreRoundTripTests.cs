@@ -84,11 +84,11 @@ public class StoreRoundTripTests
         int count = 0;
         foreach (var node in trie.ExportAllNodes())
         {
-            Assert.Equal(node.Hash, Keccak256.Compute(node.Rlp));
+            Assert.Equal(node.Hash, Keccak256.Compute(node.Rlp.Span));
             Assert.True(memory.TryGetTrieNode(node.Hash, out var stored), $"node {node.Hash} missing from the in-memory store");
-            Assert.Equal(node.Rlp, stored);
+            Assert.Equal(node.Rlp.ToArray(), stored);
             Assert.True(rocks.TryGetTrieNode(node.Hash, out var storedB), $"node {node.Hash} missing from RocksDB");
-            Assert.Equal(node.Rlp, storedB);
+            Assert.Equal(node.Rlp.ToArray(), storedB);
             count++;
         }
         Assert.True(count > 10);

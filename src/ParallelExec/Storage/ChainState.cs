@@ -16,6 +16,7 @@ public sealed class ChainState
 {
     private readonly IStateStore _store;
     private readonly ChainStateOptions _options;
+    private readonly TrieNodeSet? _nodes; // the nodes of the block being committed, reused block after block
     private StateTrie _trie;
     private bool _trieStale;
 
@@ -24,6 +25,7 @@ public sealed class ChainState
         _store = store;
         _trie = trie;
         _options = options;
+        _nodes = options.PersistTrieNodes ? new TrieNodeSet(1 << 16) : null;
         OpenTime = openTime;
     }
 
@@ -103,7 +105,8 @@ public sealed class ChainState
         _trieStale = true;
         _trie.Apply(result.Changes);
         var t2 = Stopwatch.GetTimestamp();
-        List<TrieNodeRecord>? nodes = _options.PersistTrieNodes ? new List<TrieNodeRecord>(result.Changes.Length * 4) : null;
+        var nodes = _nodes;
+        nodes?.Clear();
         var root = nodes is null ? _trie.ComputeRoot(_options.RootParallelism) : _trie.ComputeRoot(_options.RootParallelism, nodes);
         var t3 = Stopwatch.GetTimestamp();
         var stored = new StoredBlock(block.Header.Number, root, blockHash);

@@ -51,7 +51,7 @@ public sealed class InMemoryStateStore : IStateStore
         foreach (var (key, value) in state) _state[key] = value;
         if (trieNodes is not null && _keepTrieNodes)
         {
-            foreach (var node in trieNodes) _nodes[node.Hash] = node.Rlp;
+            foreach (var node in trieNodes) _nodes[node.Hash] = node.Rlp.ToArray();
         }
         _genesis = _head = genesis;
         _blocks[genesis.Number] = genesis;
@@ -77,7 +77,7 @@ public sealed class InMemoryStateStore : IStateStore
         }
         if (trieNodes is not null && _keepTrieNodes)
         {
-            foreach (var node in trieNodes) _nodes[node.Hash] = node.Rlp;
+            foreach (var node in trieNodes) _nodes[node.Hash] = node.Rlp.ToArray();
         }
         if (journal is not null) _journal[block.Number] = journal;
         _blocks[block.Number] = block;

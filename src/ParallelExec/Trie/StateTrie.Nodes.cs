@@ -7,48 +7,41 @@ namespace ParallelExec.Trie;
 /// <summary>
 /// Node export for a node database: the nodes a root computation (re)hashed, and all nodes of the
 /// tries. Encoding reads the references <see cref="TrieHasher"/> cached on the nodes, so it re-hashes
-/// nothing (only a root whose RLP is shorter than 32 bytes is hashed here).
+/// nothing (only a root whose RLP is shorter than 32 bytes is hashed here). Nodes are encoded straight
+/// into a <see cref="TrieNodeSet"/>'s chunks: no array per node.
 /// </summary>
 public sealed partial class StateTrie
 {
     /// <summary>
     /// Like <see cref="ComputeRoot(int)"/>, and appends to <paramref name="newNodes"/> every storage-trie
-    /// and account-trie node this computation hashed (nodes on the paths of the touched accounts and
-    /// slots; a node that did not change may be listed again, which a content-addressed store ignores).
+    /// and account-trie node this computation hashed: the nodes the block changed, including those an
+    /// insertion pushed one level down (their RLP, and so their hash, changes although no touched key
+    /// runs through them).
     /// </summary>
-    public Hash256 ComputeRoot(int degreeOfParallelism, ICollection<TrieNodeRecord> newNodes)
+    public Hash256 ComputeRoot(int degreeOfParallelism, TrieNodeSet newNodes)
     {
         ArgumentNullException.ThrowIfNull(newNodes);
         if (_dirty.Count == 0) return ComputeRoot(degreeOfParallelism);
 
-        // Storage tries were changed by Apply: their dirty nodes are known now, before hashing.
-        var dirtyStorage = new List<(TrieNode Node, int Depth, bool IsRoot)>();
-        var paths = new List<byte[]>(_dirty.Count);
-        long hashes = 0;
+        // Dirty nodes (no reference cached) are exactly those the hashing will compute; they are
+        // collected before hashing clears the mark and encoded after it.
+        var dirty = new List<(TrieNode Node, int Depth, bool IsRoot)>();
         foreach (var account in _dirty)
         {
-            account.ComputePath(ref hashes);
-            paths.Add(account.Path!);
-            if (account.StorageDirty && account.Storage?.Root is { } storageRoot) CollectDirty(storageRoot, 0, isRoot: true, dirtyStorage);
+            if (account.StorageDirty && account.Storage?.Root is { } storageRoot) CollectDirty(storageRoot, 0, isRoot: true, dirty);
         }
-        _otherHashes += hashes;
-
-        // The account trie is changed inside ComputeRoot; afterwards its changed nodes are those on
-        // the touched accounts' paths.
-        var root = ComputeRoot(degreeOfParallelism);
-
-        foreach (var (node, depth, isRoot) in dirtyStorage) Emit(node, depth, isRoot, newNodes);
-        if (_accounts.Root is { } accountRoot)
-        {
-            paths.Sort((a, b) => a.AsSpan().SequenceCompareTo(b));
-            EmitPaths(accountRoot, 0, isRoot: true, paths, 0, paths.Count, newNodes);
-        }
-        return root;
+        HashStorageTries(degreeOfParallelism);
+        UpdateAccountTrie();
+        if (_accounts.Root is { } accountRoot) CollectDirty(accountRoot, 0, isRoot: true, dirty);
+        _root = _accounts.ComputeRoot(degreeOfParallelism);
+        foreach (var (node, depth, isRoot) in dirty) Emit(node, depth, isRoot, newNodes);
+        return _root;
     }
 
     /// <summary>
     /// Every node of every storage trie and of the account trie, streamed (after
-    /// <see cref="ComputeRoot(int)"/>; throws when changes are pending). Do not change the trie while enumerating.
+    /// <see cref="ComputeRoot(int)"/>; throws when changes are pending). A record's bytes are valid
+    /// until the enumeration moves on. Do not change the trie while enumerating.
     /// </summary>
     public IEnumerable<TrieNodeRecord> ExportAllNodes()
     {
@@ -58,7 +51,7 @@ public sealed partial class StateTrie
 
     private IEnumerable<TrieNodeRecord> ExportAll()
     {
-        var buffer = new List<TrieNodeRecord>();
+        var buffer = new TrieNodeSet(16);
         var stack = new Stack<(TrieNode Node, int Depth, bool IsRoot)>();
         foreach (var account in _byAddress.Values)
         {
@@ -69,8 +62,8 @@ public sealed partial class StateTrie
         while (stack.Count > 0) foreach (var record in Drain(stack, buffer)) yield return record;
     }
 
-    /// <summary>Pops one node, emits it (into <paramref name="buffer"/>) and pushes its children.</summary>
-    private static List<TrieNodeRecord> Drain(Stack<(TrieNode Node, int Depth, bool IsRoot)> stack, List<TrieNodeRecord> buffer)
+    /// <summary>Pops one node, emits it (into <paramref name="buffer"/>, cleared first) and pushes its children.</summary>
+    private static TrieNodeSet Drain(Stack<(TrieNode Node, int Depth, bool IsRoot)> stack, TrieNodeSet buffer)
     {
         buffer.Clear();
         var (node, depth, isRoot) = stack.Pop();
@@ -108,90 +101,73 @@ public sealed partial class StateTrie
         }
     }
 
-    /// <summary>Emits the nodes on the paths <paramref name="paths"/>[lo, hi) (sorted) below <paramref name="node"/>.</summary>
-    private static void EmitPaths(TrieNode node, int depth, bool isRoot, List<byte[]> paths, int lo, int hi, ICollection<TrieNodeRecord> sink)
-    {
-        Emit(node, depth, isRoot, sink);
-        switch (node)
-        {
-            case ExtensionNode ext:
-            {
-                // Keep only the paths that run through the extension (a deleted account's path may not).
-                int a = lo;
-                while (a < hi && Nibbles.CommonPrefix(ext.KeySource, paths[a], depth, ext.Length) != ext.Length) a++;
-                if (a == hi) return;
-                int b = a;
-                while (b < hi && Nibbles.CommonPrefix(ext.KeySource, paths[b], depth, ext.Length) == ext.Length) b++;
-                EmitPaths(ext.Child, depth + ext.Length, isRoot: false, paths, a, b, sink);
-                break;
-            }
-            case BranchNode branch:
-            {
-                int i = lo;
-                while (i < hi)
-                {
-                    int nibble = Nibbles.At(paths[i], depth);
-                    int j = i + 1;
-                    while (j < hi && Nibbles.At(paths[j], depth) == nibble) j++;
-                    if (branch.Children[nibble] is { } child) EmitPaths(child, depth + 1, isRoot: false, paths, i, j, sink);
-                    i = j;
-                }
-                break;
-            }
-        }
-    }
-
-    private static void Emit(TrieNode node, int depth, bool isRoot, ICollection<TrieNodeRecord> sink)
+    private static void Emit(TrieNode node, int depth, bool isRoot, TrieNodeSet sink)
     {
         if (!node.Reference.IsComputed) throw new InvalidOperationException("trie node exported before its hash was computed");
         if (!node.Reference.IsHash && !isRoot) return; // embedded in its parent
-        var rlp = Encode(node, depth);
+        int length = EncodedLength(node, depth);
+        var rlp = sink.Reserve(length);
+        Encode(node, depth, rlp);
         var hash = node.Reference.IsHash ? new Hash256(node.Reference.Bytes) : Keccak256.Compute(rlp);
-        sink.Add(new TrieNodeRecord(hash, rlp));
+        sink.Append(hash, length);
     }
 
-    /// <summary>The RLP of a node whose children's references are current.</summary>
-    internal static byte[] Encode(TrieNode node, int depth)
+    /// <summary>The length of a node's RLP (its children's references must be current).</summary>
+    internal static int EncodedLength(TrieNode node, int depth) => node switch
+    {
+        LeafNode leaf => RlpWriter.LengthOfList(LeafPayload(leaf, depth)),
+        ExtensionNode ext => RlpWriter.LengthOfList(ExtensionPayload(ext)),
+        BranchNode branch => RlpWriter.LengthOfList(BranchPayload(branch)),
+        _ => throw new InvalidOperationException("unknown node type"),
+    };
+
+    /// <summary>Writes the RLP of a node whose children's references are current; <paramref name="rlp"/> is exactly <see cref="EncodedLength"/> long.</summary>
+    internal static void Encode(TrieNode node, int depth, Span<byte> rlp)
     {
         switch (node)
         {
             case LeafNode leaf:
             {
                 int pathNibbles = leaf.Key.Length * 2 - depth;
-                int payload = PathItemLength(pathNibbles) + RlpWriter.LengthOf(leaf.Value);
-                var rlp = new byte[RlpWriter.LengthOfList(payload)];
-                int o = RlpWriter.WriteListHeader(rlp, payload);
-                o += WritePathItem(rlp.AsSpan(o), leaf.Key, depth, pathNibbles, isLeaf: true);
-                RlpWriter.WriteString(rlp.AsSpan(o), leaf.Value);
-                return rlp;
+                int o = RlpWriter.WriteListHeader(rlp, LeafPayload(leaf, depth));
+                o += WritePathItem(rlp[o..], leaf.Key, depth, pathNibbles, isLeaf: true);
+                RlpWriter.WriteString(rlp[o..], leaf.Value);
+                return;
             }
             case ExtensionNode ext:
             {
-                int payload = PathItemLength(ext.Length) + ext.Child.Reference.EncodedLength;
-                var rlp = new byte[RlpWriter.LengthOfList(payload)];
-                int o = RlpWriter.WriteListHeader(rlp, payload);
-                o += WritePathItem(rlp.AsSpan(o), ext.KeySource, depth, ext.Length, isLeaf: false);
-                WriteReference(rlp.AsSpan(o), ext.Child);
-                return rlp;
+                int o = RlpWriter.WriteListHeader(rlp, ExtensionPayload(ext));
+                o += WritePathItem(rlp[o..], ext.KeySource, depth, ext.Length, isLeaf: false);
+                WriteReference(rlp[o..], ext.Child);
+                return;
             }
             case BranchNode branch:
             {
-                int payload = branch.Value is null ? 1 : RlpWriter.LengthOf(branch.Value);
-                foreach (var child in branch.Children) payload += child is null ? 1 : child.Reference.EncodedLength;
-                var rlp = new byte[RlpWriter.LengthOfList(payload)];
-                int o = RlpWriter.WriteListHeader(rlp, payload);
+                int o = RlpWriter.WriteListHeader(rlp, BranchPayload(branch));
                 foreach (var child in branch.Children)
                 {
                     if (child is null) rlp[o++] = 0x80;
-                    else o += WriteReference(rlp.AsSpan(o), child);
+                    else o += WriteReference(rlp[o..], child);
                 }
                 if (branch.Value is null) rlp[o] = 0x80;
-                else RlpWriter.WriteString(rlp.AsSpan(o), branch.Value);
-                return rlp;
+                else RlpWriter.WriteString(rlp[o..], branch.Value);
+                return;
             }
             default:
                 throw new InvalidOperationException("unknown node type");
         }
+    }
+
+    private static int LeafPayload(LeafNode leaf, int depth) =>
+        PathItemLength(leaf.Key.Length * 2 - depth) + RlpWriter.LengthOf(leaf.Value);
+
+    private static int ExtensionPayload(ExtensionNode ext) => PathItemLength(ext.Length) + ext.Child.Reference.EncodedLength;
+
+    private static int BranchPayload(BranchNode branch)
+    {
+        int payload = branch.Value is null ? 1 : RlpWriter.LengthOf(branch.Value);
+        foreach (var child in branch.Children) payload += child is null ? 1 : child.Reference.EncodedLength;
+        return payload;
     }
 
     private static int PathItemLength(int nibbleCount)

@@ -118,12 +118,19 @@ public sealed partial class StateTrie
     /// <paramref name="degreeOfParallelism"/> &gt; 1), their roots flow into the touched account
     /// leaves, then the account trie's dirty paths are re-hashed.
     /// </summary>
-    [SkipLocalsInit]
     public Hash256 ComputeRoot(int degreeOfParallelism = 1)
     {
         if (_dirty.Count == 0) return _root;
         HashStorageTries(degreeOfParallelism);
+        UpdateAccountTrie();
+        _root = _accounts.ComputeRoot(degreeOfParallelism);
+        return _root;
+    }
 
+    /// <summary>Writes the touched accounts (with their new storage roots) into the account trie, unhashed.</summary>
+    [SkipLocalsInit]
+    private void UpdateAccountTrie()
+    {
         long hashes = 0;
         Span<byte> encoded = stackalloc byte[StateAccount.MaxEncodedLength];
         foreach (var account in _dirty)
@@ -144,8 +151,6 @@ public sealed partial class StateTrie
         }
         _dirty.Clear();
         _otherHashes += hashes;
-        _root = _accounts.ComputeRoot(degreeOfParallelism);
-        return _root;
     }
 
     private void HashStorageTries(int degreeOfParallelism)
