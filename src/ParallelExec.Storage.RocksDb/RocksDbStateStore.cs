@@ -264,24 +264,31 @@ public sealed class RocksDbStateStore : IStateStore
         var batch = new WriteBatch();
         try
         {
-            Span<byte> key = stackalloc byte[StateKeyEncoding.MaxLength];
-            Span<byte> value = stackalloc byte[ValueLength];
+            // Chunks of InitBatchSize, each put in key order (see Commit).
+            var changes = new StateChange[InitBatchSize];
+            int count = 0;
             foreach (var (k, v) in state)
             {
-                int length = StateKeyEncoding.Write(k, key);
-                v.WriteBigEndian(value);
-                batch.Put(key[..length], value, _state);
-                if (batch.Count() >= InitBatchSize) batch = Flush(batch);
+                changes[count++] = new StateChange(k, v);
+                if (count < InitBatchSize) continue;
+                PutSorted(batch, changes);
+                batch = Flush(batch);
+                count = 0;
             }
+            PutSorted(batch, changes.AsSpan(0, count));
             if (trieNodes is not null)
             {
-                Span<byte> hash = stackalloc byte[32];
+                var nodes = new TrieNodeSet(InitBatchSize);
                 foreach (var node in trieNodes)
                 {
-                    node.Hash.WriteTo(hash);
-                    batch.Put(hash, node.Rlp.Span, _nodes);
-                    if (batch.Count() >= InitBatchSize) batch = Flush(batch);
+                    nodes.Add(node.Hash, node.Rlp.Span);
+                    if (nodes.Count + count < InitBatchSize) continue;
+                    PutSorted(batch, nodes);
+                    batch = Flush(batch);
+                    nodes.Clear();
+                    count = 0;
                 }
+                PutSorted(batch, nodes);
             }
             var record = EncodeBlock(genesis);
             batch.Put(NumberKey(genesis.Number), record, _blocks);
@@ -327,15 +334,14 @@ public sealed class RocksDbStateStore : IStateStore
         using var batch = new WriteBatch();
         try
         {
-            Span<byte> key = stackalloc byte[StateKeyEncoding.MaxLength];
-            Span<byte> value = stackalloc byte[ValueLength];
-            Span<byte> previous = stackalloc byte[ValueLength];
             int o = 4;
-            foreach (var change in changes)
+            if (journal is not null)
             {
-                int length = StateKeyEncoding.Write(change.Key, key);
-                if (journal is not null)
+                Span<byte> key = stackalloc byte[StateKeyEncoding.MaxLength];
+                Span<byte> previous = stackalloc byte[ValueLength];
+                foreach (var change in changes)
                 {
+                    int length = StateKeyEncoding.Write(change.Key, key);
                     bool existed;
                     if (previousValues is not null && previousValues.TryGetValue(change.Key, out var known))
                     {
@@ -348,18 +354,9 @@ public sealed class RocksDbStateStore : IStateStore
                     }
                     o += WriteJournalEntry(journal.AsSpan(o), key[..length], existed, previous);
                 }
-                change.Value.WriteBigEndian(value);
-                batch.Put(key[..length], value, _state);
             }
-            if (trieNodes is not null)
-            {
-                Span<byte> hash = stackalloc byte[32];
-                foreach (var node in trieNodes)
-                {
-                    node.Hash.WriteTo(hash);
-                    batch.Put(hash, node.Rlp.Span, _nodes);
-                }
-            }
+            PutSorted(batch, changes);
+            if (trieNodes is not null) PutSorted(batch, trieNodes);
             var blockKey = NumberKey(block.Number);
             if (journal is not null)
             {
@@ -395,6 +392,71 @@ public sealed class RocksDbStateStore : IStateStore
         finally
         {
             if (journal is not null) ArrayPool<byte>.Shared.Return(journal);
+        }
+    }
+
+    /// <summary>
+    /// Puts flat-state values in ascending key order. The memtable is a skip list: keys inserted in
+    /// ascending order go in several times faster (each insert starts from the previous one's position).
+    /// </summary>
+    private void PutSorted(WriteBatch batch, ReadOnlySpan<StateChange> changes)
+    {
+        var prefixes = ArrayPool<ulong>.Shared.Rent(changes.Length);
+        var order = ArrayPool<int>.Shared.Rent(changes.Length);
+        try
+        {
+            Span<byte> key = stackalloc byte[StateKeyEncoding.MaxLength];
+            Span<byte> value = stackalloc byte[ValueLength];
+            for (int i = 0; i < changes.Length; i++)
+            {
+                StateKeyEncoding.Write(changes[i].Key, key);
+                prefixes[i] = BinaryPrimitives.ReadUInt64BigEndian(key);
+                order[i] = i;
+            }
+            prefixes.AsSpan(0, changes.Length).Sort(order.AsSpan(0, changes.Length));
+            for (int i = 0; i < changes.Length; i++)
+            {
+                var change = changes[order[i]];
+                int length = StateKeyEncoding.Write(change.Key, key);
+                change.Value.WriteBigEndian(value);
+                batch.Put(key[..length], value, _state);
+            }
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(prefixes);
+            ArrayPool<int>.Shared.Return(order);
+        }
+    }
+
+    /// <summary>Puts trie nodes in ascending hash order (see the other overload).</summary>
+    private void PutSorted(WriteBatch batch, IReadOnlyCollection<TrieNodeRecord> trieNodes)
+    {
+        var nodes = trieNodes as IReadOnlyList<TrieNodeRecord> ?? trieNodes.ToArray();
+        int count = nodes.Count;
+        var prefixes = ArrayPool<ulong>.Shared.Rent(count);
+        var order = ArrayPool<int>.Shared.Rent(count);
+        try
+        {
+            Span<byte> hash = stackalloc byte[32];
+            for (int i = 0; i < count; i++)
+            {
+                nodes[i].Hash.WriteTo(hash);
+                prefixes[i] = BinaryPrimitives.ReadUInt64BigEndian(hash);
+                order[i] = i;
+            }
+            prefixes.AsSpan(0, count).Sort(order.AsSpan(0, count));
+            for (int i = 0; i < count; i++)
+            {
+                var node = nodes[order[i]];
+                node.Hash.WriteTo(hash);
+                batch.Put(hash, node.Rlp.Span, _nodes);
+            }
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(prefixes);
+            ArrayPool<int>.Shared.Return(order);
         }
     }
 
