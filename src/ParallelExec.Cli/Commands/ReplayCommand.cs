@@ -19,16 +19,20 @@ public static class ReplayCommand
         var db = new Option<DirectoryInfo?>("--db") { Description = "Commit every block to this RocksDB state database (created when missing; a rerun resumes after its last committed block)" };
         var journal = new Option<int>("--journal") { Description = "With --db: blocks that keep an undo journal (revertible)", DefaultValueFactory = _ => 128 };
         var noNodes = new Option<bool>("--no-trie-nodes") { Description = "With --db: do not write trie nodes (flat state, records and journal only)" };
+        var noPipeline = new Option<bool>("--no-pipeline") { Description = "With --db: run one block at a time instead of executing block N+1 while block N's root is computed and committed" };
         var command = new Command("replay", "Execute every block of a chain from its genesis (in memory, or committed to a database with --db), apply it and compute the state root");
         command.Arguments.Add(file);
-        foreach (var option in new Option[] { workers, sequential, verify, json, db, journal, noNodes }) command.Options.Add(option);
+        foreach (var option in new Option[] { workers, sequential, verify, json, db, journal, noNodes, noPipeline }) command.Options.Add(option);
         command.SetAction(parse => ChainCli.Guard("replay", () =>
         {
             var path = parse.GetValue(file)!.FullName;
             int n = parse.GetValue(workers);
             if (n is < 1 or > 256) throw new ArgumentException($"--workers must be between 1 and 256, got {n}");
             bool asJson = parse.GetValue(json);
-            var options = new ReplayOptions { Workers = n, Sequential = parse.GetValue(sequential), Verify = parse.GetValue(verify) };
+            var options = new ReplayOptions
+            {
+                Workers = n, Sequential = parse.GetValue(sequential), Verify = parse.GetValue(verify), Pipeline = !parse.GetValue(noPipeline),
+            };
             if (parse.GetValue(db) is { } dbDir)
                 return StoredReplay.Run(path, dbDir.FullName, options, parse.GetValue(journal), !parse.GetValue(noNodes), asJson);
             var report = ChainCli.WithProgress("replaying", asJson, p => ChainReplayer.Replay(path, options, progress: p));

@@ -18,6 +18,12 @@ public sealed record ReplayOptions
     /// <summary>Use each block's recorded dependency graph as scheduling hints (never trusted: results stay exact).</summary>
     public bool UseRecordedDependencies { get; init; } = true;
 
+    /// <summary>
+    /// Execute block N+1 while block N's state root is computed (and, into a state store, while N is
+    /// committed): same results, one block in flight. False: one block at a time.
+    /// </summary>
+    public bool Pipeline { get; init; } = true;
+
     /// <summary>Threads for hashing the state trie.</summary>
     public int RootParallelism { get; init; } = Math.Max(1, Environment.ProcessorCount);
 }

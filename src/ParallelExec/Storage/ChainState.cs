@@ -81,25 +81,55 @@ public sealed class ChainState
     /// Executes <paramref name="block"/> (its number must follow the head's) over the committed state,
     /// computes the new root and commits it, unless <paramref name="accept"/> rejects the root: then
     /// nothing is written and the result says <see cref="CommittedBlock.Committed"/> = false.
+    /// (<see cref="ChainPipeline"/> runs the same two halves with one block in flight.)
     /// </summary>
     public CommittedBlock Execute(Block block, in Hash256 blockHash, IBlockExecutor executor, ExecutionOptions? executionOptions = null,
         Func<Hash256, bool>? accept = null)
     {
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(executor);
-        long expected = _store.Head.Number + 1;
-        if (block.Header.Number != expected)
-            throw new InvalidOperationException($"block {block.Header.Number} does not follow the committed head (the next block is {expected})");
+        CheckFollows(block, _store.Head.Number);
+        return RootAndCommit(ExecuteOver(_store, block, executor, executionOptions), blockHash, accept);
+    }
+
+    internal static void CheckFollows(Block block, long previous)
+    {
+        if (block.Header.Number != previous + 1)
+            throw new InvalidOperationException($"block {block.Header.Number} does not follow the committed head (the next block is {previous + 1})");
+    }
+
+    /// <summary>
+    /// Executes a block over <paramref name="state"/>: the store's committed state, or that state
+    /// overlaid with the changes of a block still being committed (<see cref="OverlayStateReader"/>).
+    /// Reads go through a recorder, so the undo journal takes each changed key's previous value from
+    /// what the block saw (the state after the block before it) instead of reading the store again.
+    /// Touches neither the trie nor the store's writes: may run while <see cref="RootAndCommit"/> runs.
+    /// </summary>
+    internal static ExecutedBlock ExecuteOver(IStateReader state, Block block, IBlockExecutor executor, ExecutionOptions? executionOptions)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var reader = new RecordingStateReader(state, block.Transactions.Count * 4);
+        var result = executor.Execute(block, reader, executionOptions);
+        return new ExecutedBlock(block, result, reader.Seen, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>
+    /// Applies an executed block to the trie, computes the root and commits the block, unless
+    /// <paramref name="accept"/> rejects the root. The block must follow the store's head and must have
+    /// been executed over the state as of that head. The only method that touches the trie: one
+    /// caller at a time.
+    /// </summary>
+    internal CommittedBlock RootAndCommit(ExecutedBlock executed, in Hash256 blockHash, Func<Hash256, bool>? accept)
+    {
+        var block = executed.Block;
+        var result = executed.Result;
+        CheckFollows(block, _store.Head.Number);
         if (_trieStale)
         {
             _trie = Rebuild(_store, _options);
             _trieStale = false;
         }
 
-        var t0 = Stopwatch.GetTimestamp();
-        // Reads go through a recorder so the undo journal need not read the changed keys again.
-        var reader = new RecordingStateReader(_store, block.Transactions.Count * 4);
-        var result = executor.Execute(block, reader, executionOptions);
         var t1 = Stopwatch.GetTimestamp();
         // From here until the commit the trie is ahead of the store: any failure leaves it stale.
         _trieStale = true;
@@ -112,13 +142,13 @@ public sealed class ChainState
         var stored = new StoredBlock(block.Header.Number, root, blockHash);
         if (accept is not null && !accept(root))
         {
-            return new CommittedBlock(stored, result, false, 0, Stopwatch.GetElapsedTime(t0, t1), Stopwatch.GetElapsedTime(t1, t2),
+            return new CommittedBlock(stored, result, false, 0, executed.ExecuteTime, Stopwatch.GetElapsedTime(t1, t2),
                 Stopwatch.GetElapsedTime(t2, t3), TimeSpan.Zero);
         }
-        _store.Commit(stored, result.Changes, nodes, reader.Seen);
+        _store.Commit(stored, result.Changes, nodes, executed.PreviousValues);
         _trieStale = false;
         var t4 = Stopwatch.GetTimestamp();
-        return new CommittedBlock(stored, result, true, nodes?.Count ?? 0, Stopwatch.GetElapsedTime(t0, t1), Stopwatch.GetElapsedTime(t1, t2),
+        return new CommittedBlock(stored, result, true, nodes?.Count ?? 0, executed.ExecuteTime, Stopwatch.GetElapsedTime(t1, t2),
             Stopwatch.GetElapsedTime(t2, t3), Stopwatch.GetElapsedTime(t3, t4));
     }
 

@@ -6,10 +6,12 @@ namespace ParallelExec.Storage;
 /// <summary>
 /// A persistent world state: the flat state (every location's value) as of the last committed block,
 /// the trie nodes, one record per block (number, state root, block hash) and an undo journal for the
-/// most recent blocks. Reads (<see cref="IStateReader.TryGet"/>) are safe from many threads at once;
-/// <see cref="Initialize"/>, <see cref="Commit"/> and <see cref="Revert"/> are single-writer and must
-/// not overlap reads of a block being executed. A commit is atomic: after a crash the store is at the
-/// previous block or at the new one, never in between.
+/// most recent blocks. Reads (<see cref="IStateReader.TryGet"/>) are safe from many threads at once, also
+/// while a <see cref="Commit"/> runs (a key the commit does not change reads the same throughout; the
+/// pipeline, <see cref="ChainPipeline"/>, never reads the keys it changes from the store meanwhile).
+/// <see cref="Initialize"/>, <see cref="Commit"/> and <see cref="Revert"/> are single-writer; initialise
+/// and revert must not overlap reads. A commit is atomic: after a crash the store is at the previous
+/// block or at the new one, never in between.
 /// </summary>
 public interface IStateStore : IStateReader, IDisposable
 {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ParallelExec.State;
 using ParallelExec.Trie;
 
@@ -6,10 +7,11 @@ namespace ParallelExec.Storage;
 /// <summary>
 /// <see cref="IStateStore"/> in memory, with the same semantics as a persistent store (journal,
 /// retention, reverts, block records): for tests, benchmarks and embedding. Nothing survives the process.
+/// The flat state is a concurrent dictionary, so reads may run while a commit writes (as with RocksDB).
 /// </summary>
 public sealed class InMemoryStateStore : IStateStore
 {
-    private readonly Dictionary<StateKey, UInt256> _state = new();
+    private readonly ConcurrentDictionary<StateKey, UInt256> _state = new();
     private readonly Dictionary<Hash256, byte[]> _nodes = new();
     private readonly Dictionary<long, StoredBlock> _blocks = new();
     private readonly Dictionary<long, JournalEntry[]> _journal = new();
@@ -102,7 +104,7 @@ public sealed class InMemoryStateStore : IStateStore
             {
                 var entry = journal[i];
                 if (entry.Existed) _state[entry.Key] = entry.Previous;
-                else _state.Remove(entry.Key);
+                else _state.TryRemove(entry.Key, out _);
             }
             _journal.Remove(number);
             _blocks.Remove(number);

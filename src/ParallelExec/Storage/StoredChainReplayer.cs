@@ -12,7 +12,9 @@ namespace ParallelExec.Storage;
 /// genesis; a store that already holds blocks resumes after its head, once the file is shown to be
 /// the same chain (same genesis root, same hash for every block the store still records). With
 /// <see cref="ReplayOptions.Verify"/> a block whose root differs from the recorded one is not
-/// committed and the replay stops there.
+/// committed and the replay stops there. With <see cref="ReplayOptions.Pipeline"/> (the default) blocks
+/// run through a <see cref="ChainPipeline"/>: block N+1 executes while block N's root is computed and
+/// N is committed; the outcome is the same.
 /// </summary>
 public static class StoredChainReplayer
 {
@@ -56,23 +58,33 @@ public static class StoredChainReplayer
         long blocks = 0, skipped = 0, txs = 0, nodes = 0, reexec = 0, verified = 0, unrecorded = 0;
         long lastInFile = store.Genesis.Number;
         TimeSpan execute = default, apply = default, root = default, commit = default;
-        RootMismatch? mismatch = null;
-        while ((pending ?? reader.ReadNext()) is { } block)
+        var handedOver = new Dictionary<long, ChainBlock>(); // given to the pipeline, not committed yet
+
+        // Read on the pipeline's calling thread, while the block before is being hashed and committed.
+        IEnumerable<PipelineBlock> Blocks()
         {
-            pending = null;
-            lastInFile = block.Number;
-            if (block.Number <= chain.Head.Number)
+            while ((pending ?? reader.ReadNext()) is { } block)
             {
-                if (store.TryGetBlock(block.Number, out var recorded) && !recorded.BlockHash.Equals(BlockHash.Compute(block, registry)))
-                    throw new StateStoreException(StateStoreError.Mismatch,
-                        $"the database holds another chain: block {block.Number} of the chain file differs from block {block.Number} in the database");
-                skipped++;
-                continue;
+                pending = null;
+                lastInFile = block.Number;
+                if (block.Number <= startHead.Number)
+                {
+                    if (store.TryGetBlock(block.Number, out var recorded) && !recorded.BlockHash.Equals(BlockHash.Compute(block, registry)))
+                        throw new StateStoreException(StateStoreError.Mismatch,
+                            $"the database holds another chain: block {block.Number} of the chain file differs from block {block.Number} in the database");
+                    skipped++;
+                    continue;
+                }
+                var expected = block.ExpectedRoot;
+                Func<Hash256, bool>? accept = options.Verify && block.HasExpectedRoot ? r => r.Equals(expected) : null;
+                handedOver[block.Number] = block;
+                yield return new PipelineBlock(block.Block, BlockHash.Compute(block, registry),
+                    options.UseRecordedDependencies && block.Dependencies is { } deps ? execOptions with { DependencyHints = deps } : execOptions, accept);
             }
-            var hash = BlockHash.Compute(block, registry);
-            Func<Hash256, bool>? accept = options.Verify && block.HasExpectedRoot ? r => r.Equals(block.ExpectedRoot) : null;
-            var result = chain.Execute(block.Block, hash, executor,
-                options.UseRecordedDependencies && block.Dependencies is { } deps ? execOptions with { DependencyHints = deps } : execOptions, accept);
+        }
+
+        void Count(CommittedBlock result, ChainBlock block)
+        {
             execute += result.Execute;
             apply += result.Apply;
             root += result.Root;
@@ -80,18 +92,29 @@ public static class StoredChainReplayer
             reexec += result.Result.Stats.Reexecutions;
             if (!block.HasExpectedRoot) unrecorded++;
             else if (block.ExpectedRoot.Equals(result.Block.StateRoot)) verified++;
-            if (!result.Committed)
-            {
-                // Nothing was committed: the store still holds the block's starting state.
-                mismatch = new RootMismatch(block.Number, block.ExpectedRoot, result.Block.StateRoot,
-                    RootMismatch.Diagnose(block.Block, chain.Store, result.Result));
-                break;
-            }
+        }
+
+        var pipeline = new ChainPipeline(chain, executor, options.Pipeline);
+        var blocksStarted = Stopwatch.GetTimestamp();
+        var rejected = pipeline.Run(Blocks(), result =>
+        {
+            handedOver.Remove(result.Block.Number, out var block);
+            Count(result, block!);
             blocks++;
-            txs += block.Transactions.Count;
+            txs += block!.Transactions.Count;
             nodes += result.TrieNodes;
             onBlock?.Invoke(result);
             if (progress is not null && length > 0) progress(Math.Min(1.0, (double)reader.Offset / length));
+        });
+        var blocksElapsed = Stopwatch.GetElapsedTime(blocksStarted);
+        RootMismatch? mismatch = null;
+        if (rejected is not null)
+        {
+            // Nothing in flight any more, and the store still holds the block's starting state.
+            var block = handedOver[rejected.Block.Number];
+            Count(rejected, block);
+            mismatch = new RootMismatch(block.Number, block.ExpectedRoot, rejected.Block.StateRoot,
+                RootMismatch.Diagnose(block.Block, chain.Store, rejected.Result));
         }
         if (mismatch is null && lastInFile < chain.Head.Number)
             throw new StateStoreException(StateStoreError.Mismatch,
@@ -102,6 +125,7 @@ public static class StoredChainReplayer
             SkippedBlocks = skipped, Blocks = blocks, Transactions = txs, TrieNodes = nodes, Reexecutions = reexec,
             VerifiedBlocks = verified, UnrecordedBlocks = unrecorded, Open = openTime,
             Execute = execute, Apply = apply, Root = root, Commit = commit, Total = total.Elapsed,
+            Pipelined = pipeline.Overlap, Waiting = pipeline.Waiting, BlocksElapsed = blocksElapsed,
             GenesisRoot = store.Genesis.StateRoot, Mismatch = mismatch,
         };
     }

@@ -1,0 +1,97 @@
+using ParallelExec.Execution;
+using ParallelExec.State;
+using ParallelExec.Trie;
+
+namespace ParallelExec.Storage.Tests;
+
+/// <summary>
+/// An executor that runs an inner one, calls <see cref="Starting"/> before and <see cref="Finished"/>
+/// after each block, and throws for a chosen block.
+/// </summary>
+internal sealed class FaultyExecutor(IBlockExecutor inner, long failAt = -1) : IBlockExecutor
+{
+    public Action<long>? Starting { get; init; }
+    public Action<long>? Finished { get; init; }
+
+    public string Name => inner.Name;
+    public int Workers => inner.Workers;
+
+    public BlockResult Execute(Block block, IStateReader state, ExecutionOptions? options = null)
+    {
+        Starting?.Invoke(block.Header.Number);
+        if (block.Header.Number == failAt) throw new InjectedFaultException($"injected executor fault in block {failAt}");
+        var result = inner.Execute(block, state, options);
+        Finished?.Invoke(block.Header.Number);
+        return result;
+    }
+}
+
+/// <summary>
+/// Lets a store's commit of block N wait until block N+1 has been executed: the most overlap a
+/// pipeline can have, forced instead of left to timing (the wait is a deadlock guard, not a threshold).
+/// </summary>
+internal sealed class OverlapGate
+{
+    private readonly object _lock = new();
+    private long _executed = long.MinValue;
+
+    public void Executed(long number)
+    {
+        lock (_lock)
+        {
+            _executed = Math.Max(_executed, number);
+            Monitor.PulseAll(_lock);
+        }
+    }
+
+    /// <summary>Waits until block <paramref name="number"/> has been executed; false when the guard ran out.</summary>
+    public bool WaitExecuted(long number, TimeSpan guard)
+    {
+        var deadline = DateTime.UtcNow + guard;
+        lock (_lock)
+        {
+            while (_executed < number)
+            {
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero || !Monitor.Wait(_lock, left)) return _executed >= number;
+            }
+            return true;
+        }
+    }
+}
+
+/// <summary>
+/// A store that forwards to an inner one; <see cref="BeforeCommit"/> runs before each commit (it may
+/// wait on a gate or throw, in which case nothing reaches the inner store).
+/// </summary>
+internal sealed class FaultyStore(IStateStore inner) : IStateStore
+{
+    public Action<StoredBlock>? BeforeCommit { get; set; }
+
+    public string Location => inner.Location;
+    public bool IsInitialized => inner.IsInitialized;
+    public StoredBlock Genesis => inner.Genesis;
+    public StoredBlock Head => inner.Head;
+    public int JournalRetention => inner.JournalRetention;
+    public int RevertibleBlocks => inner.RevertibleBlocks;
+    public bool TryGet(in StateKey key, out UInt256 value) => inner.TryGet(key, out value);
+    public bool TryGetBlock(long number, out StoredBlock block) => inner.TryGetBlock(number, out block);
+    public bool TryGetTrieNode(in Hash256 hash, out byte[] rlp) => inner.TryGetTrieNode(hash, out rlp);
+    public IEnumerable<KeyValuePair<StateKey, UInt256>> Entries() => inner.Entries();
+
+    public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null) =>
+        inner.Initialize(state, genesis, trieNodes);
+
+    public void Commit(in StoredBlock block, ReadOnlySpan<StateChange> changes, IReadOnlyCollection<TrieNodeRecord>? trieNodes = null,
+        IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? previousValues = null)
+    {
+        BeforeCommit?.Invoke(block);
+        inner.Commit(block, changes, trieNodes, previousValues);
+    }
+
+    public StoredBlock Revert(int blocks) => inner.Revert(blocks);
+
+    public void Dispose() => inner.Dispose();
+}
+
+internal sealed class InjectedFaultException(string message) : Exception(message);
