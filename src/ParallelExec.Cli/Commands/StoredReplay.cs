@@ -45,7 +45,7 @@ internal static class StoredReplay
                 open = Math.Round(r.Open.TotalMilliseconds, 3), execute = Math.Round(r.Execute.TotalMilliseconds, 3),
                 apply = Math.Round(r.Apply.TotalMilliseconds, 3), root = Math.Round(r.Root.TotalMilliseconds, 3),
                 commit = Math.Round(r.Commit.TotalMilliseconds, 3), waiting = Math.Round(r.Waiting.TotalMilliseconds, 3),
-                blocks = Math.Round(r.BlocksElapsed.TotalMilliseconds, 3), total = Math.Round(r.Total.TotalMilliseconds, 3),
+                blocks = Math.Round(r.BlocksElapsed.TotalMilliseconds, 3), blocksCpu = Math.Round(r.BlocksCpu.TotalMilliseconds, 3), total = Math.Round(r.Total.TotalMilliseconds, 3),
             },
         }, ChainCli.Json));
 
@@ -55,7 +55,7 @@ internal static class StoredReplay
             ? $"created {db} with the chain's genesis (block {r.StartHead.Number}, root {r.GenesisRoot})"
             : $"resumed {db} after block {r.StartHead.Number} ({r.SkippedBlocks} blocks of the file already committed)");
         Console.WriteLine($"committed {r.Blocks} blocks, {r.Transactions} txs, {r.TrieNodes} trie nodes ({r.Executor}, {r.Workers} workers, {(r.Pipelined ? "pipelined" : "one block at a time")})");
-        Console.WriteLine($"blocks {ChainCli.Ms(r.BlocksElapsed)}: {r.Tps:N0} tx/s (open {ChainCli.Ms(r.Open)} before)");
+        Console.WriteLine($"blocks {ChainCli.Ms(r.BlocksElapsed)} ({ChainCli.Ms(r.BlocksCpu)} CPU): {r.Tps:N0} tx/s (open {ChainCli.Ms(r.Open)} before)");
         Console.WriteLine($"stages summed: execute {ChainCli.Ms(r.Execute)}, apply {ChainCli.Ms(r.Apply)}, root {ChainCli.Ms(r.Root)}, commit {ChainCli.Ms(r.Commit)}: {r.TotalTps:N0} tx/s"
             + (r.Pipelined ? $"; waited for root and commit {ChainCli.Ms(r.Waiting)}" : ""));
         Console.WriteLine($"head block {r.Head.Number}, state root {r.FinalRoot}");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ParallelExec.Execution;
 using ParallelExec.Scheduling;
 using ParallelExec.State;
+using ParallelExec.Storage;
 using ParallelExec.Trie;
 
 namespace ParallelExec.Blocks;
@@ -10,7 +11,10 @@ namespace ParallelExec.Blocks;
 /// Executes a chain file from its embedded genesis, block by block, in memory: execute, apply the
 /// changes to the state and the state trie, compute the root, and (with <see cref="ReplayOptions.Verify"/>)
 /// compare it with the recorded root, stopping at the first mismatch. A recorded dependency graph is
-/// used as scheduling hints only (a wrong or hostile graph costs speed, never exactness).
+/// used as scheduling hints only (a wrong or hostile graph costs speed, never exactness). With
+/// <see cref="ReplayOptions.Pipeline"/> (the default) block N+1 executes while block N is hashed on
+/// another thread, over the state overlaid with N's changes (<see cref="OverlayStateReader"/>): the
+/// results are the same, and nothing after a mismatching block is reported.
 /// </summary>
 public static class ChainReplayer
 {
@@ -44,18 +48,25 @@ public static class ChainReplayer
         TimeSpan execute = default, apply = default, rootTime = default;
         Hash256 root = genesisRoot;
         RootMismatch? mismatch = null;
-        while (reader.ReadNext() is { } block)
+
+        // Applies an executed block to the trie and hashes it: the only code that touches the trie.
+        (Hash256 Root, TimeSpan Apply, TimeSpan Hashing) Hash(BlockResult result)
         {
-            started = Stopwatch.GetTimestamp();
-            var result = executor.Execute(block.Block, state,
-                options.UseRecordedDependencies && block.Dependencies is { } recorded ? execOptions with { DependencyHints = recorded } : execOptions);
             var t1 = Stopwatch.GetTimestamp();
             trie.Apply(result.Changes);
             var t2 = Stopwatch.GetTimestamp();
-            root = trie.ComputeRoot(options.RootParallelism);
-            var t3 = Stopwatch.GetTimestamp();
-            var replay = new BlockReplay(block, result, root, Stopwatch.GetElapsedTime(started, t1),
-                Stopwatch.GetElapsedTime(t1, t2), Stopwatch.GetElapsedTime(t2, t3));
+            var hashed = trie.ComputeRoot(options.RootParallelism);
+            return (hashed, Stopwatch.GetElapsedTime(t1, t2), Stopwatch.GetElapsedTime(t2));
+        }
+
+        // Takes a hashed block's root, verifies it and moves the state on; false stops the replay.
+        bool Complete(Pending done)
+        {
+            var (blockRoot, applyTime, hashTime) = done.Hashing.GetAwaiter().GetResult();
+            var block = done.Block;
+            var result = done.Result;
+            root = blockRoot;
+            var replay = new BlockReplay(block, result, root, done.Execute, applyTime, hashTime);
             execute += replay.Execute;
             apply += replay.Apply;
             rootTime += replay.RootTime;
@@ -74,8 +85,52 @@ public static class ChainReplayer
             apply += Stopwatch.GetElapsedTime(t4);
             onBlock?.Invoke(replay);
             if (progress is not null && length > 0) progress(Math.Min(1.0, (double)reader.Offset / length));
-            if (mismatch is not null) break;
+            return mismatch is null;
         }
+
+        // Pipelined, block N+1 executes over the state overlaid with block N's changes while N is
+        // hashed on another thread; the state itself changes only between executions.
+        Pending? pending = null;
+        var blocksStarted = Stopwatch.GetTimestamp();
+        var cpuStarted = Environment.CpuUsage.TotalTime;
+        while (true)
+        {
+            ChainBlock? block;
+            BlockResult result;
+            TimeSpan executeTime;
+            try
+            {
+                block = reader.ReadNext();
+                if (block is null) break;
+                IStateReader view = pending?.View ?? (IStateReader)state;
+                started = Stopwatch.GetTimestamp();
+                result = executor.Execute(block.Block, view,
+                    options.UseRecordedDependencies && block.Dependencies is { } recorded ? execOptions with { DependencyHints = recorded } : execOptions);
+                executeTime = Stopwatch.GetElapsedTime(started);
+            }
+            catch
+            {
+                // As sequentially, the block before is finished first; a mismatch there ends the replay normally.
+                if (pending is not null && !Complete(pending)) break;
+                throw;
+            }
+            if (pending is not null)
+            {
+                bool go = Complete(pending);
+                pending = null;
+                if (!go) break; // the block just executed is discarded
+            }
+            if (!options.Pipeline)
+            {
+                if (!Complete(new Pending(block, result, executeTime, Task.FromResult(Hash(result)), null))) break;
+                continue;
+            }
+            var hashing = Task.Factory.StartNew(() => Hash(result), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            pending = new Pending(block, result, executeTime, hashing, new OverlayStateReader(state, result.Changes));
+        }
+        if (pending is not null) Complete(pending);
+        var blocksElapsed = Stopwatch.GetElapsedTime(blocksStarted);
+        var blocksCpu = Environment.CpuUsage.TotalTime - cpuStarted;
         return new ReplayReport
         {
             Executor = executor.Name, Workers = executor.Workers, Blocks = blocks, Transactions = txs,
@@ -83,6 +138,11 @@ public static class ChainReplayer
             VerifiedBlocks = verified, UnrecordedBlocks = unrecorded,
             Execute = execute, Apply = apply, Root = rootTime, Genesis = genesisTime, Total = total.Elapsed,
             GenesisRoot = genesisRoot, FinalRoot = root, Mismatch = mismatch,
+            Pipelined = options.Pipeline, BlocksElapsed = blocksElapsed, BlocksCpu = blocksCpu,
         };
     }
+
+    /// <summary>An executed block being hashed, and the state after it as the next block reads it.</summary>
+    private sealed record Pending(ChainBlock Block, BlockResult Result, TimeSpan Execute,
+        Task<(Hash256 Root, TimeSpan Apply, TimeSpan Hashing)> Hashing, OverlayStateReader? View);
 }

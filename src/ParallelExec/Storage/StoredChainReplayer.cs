@@ -96,6 +96,7 @@ public static class StoredChainReplayer
 
         var pipeline = new ChainPipeline(chain, executor, options.Pipeline);
         var blocksStarted = Stopwatch.GetTimestamp();
+        var cpuStarted = Environment.CpuUsage.TotalTime;
         var rejected = pipeline.Run(Blocks(), result =>
         {
             handedOver.Remove(result.Block.Number, out var block);
@@ -107,6 +108,7 @@ public static class StoredChainReplayer
             if (progress is not null && length > 0) progress(Math.Min(1.0, (double)reader.Offset / length));
         });
         var blocksElapsed = Stopwatch.GetElapsedTime(blocksStarted);
+        var blocksCpu = Environment.CpuUsage.TotalTime - cpuStarted;
         RootMismatch? mismatch = null;
         if (rejected is not null)
         {
@@ -125,7 +127,7 @@ public static class StoredChainReplayer
             SkippedBlocks = skipped, Blocks = blocks, Transactions = txs, TrieNodes = nodes, Reexecutions = reexec,
             VerifiedBlocks = verified, UnrecordedBlocks = unrecorded, Open = openTime,
             Execute = execute, Apply = apply, Root = root, Commit = commit, Total = total.Elapsed,
-            Pipelined = pipeline.Overlap, Waiting = pipeline.Waiting, BlocksElapsed = blocksElapsed,
+            Pipelined = pipeline.Overlap, Waiting = pipeline.Waiting, BlocksElapsed = blocksElapsed, BlocksCpu = blocksCpu,
             GenesisRoot = store.Genesis.StateRoot, Mismatch = mismatch,
         };
     }

@@ -37,6 +37,8 @@ public sealed record StoredReplayReport
     public TimeSpan Waiting { get; init; }
     /// <summary>Wall time of the blocks: reading, executing, hashing and committing them (not opening).</summary>
     public TimeSpan BlocksElapsed { get; init; }
+    /// <summary>CPU time the process used meanwhile (all threads, RocksDB's included): on a shared machine a steadier measure than wall time.</summary>
+    public TimeSpan BlocksCpu { get; init; }
     public Hash256 GenesisRoot { get; init; }
     public Hash256 FinalRoot => Head.StateRoot;
     /// <summary>The first block whose root differed from the recorded one (not committed; replay stopped), or null.</summary>
