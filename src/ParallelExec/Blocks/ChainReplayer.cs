@@ -50,12 +50,14 @@ public static class ChainReplayer
         RootMismatch? mismatch = null;
 
         // Applies an executed block to the trie and hashes it: the only code that touches the trie.
+        // Pipelined, hashing leaves the executor its cores.
+        int hashThreads = options.Pipeline ? ChainPipeline.StageParallelism(executor.Workers, options.RootParallelism) : options.RootParallelism;
         (Hash256 Root, TimeSpan Apply, TimeSpan Hashing) Hash(BlockResult result)
         {
             var t1 = Stopwatch.GetTimestamp();
             trie.Apply(result.Changes);
             var t2 = Stopwatch.GetTimestamp();
-            var hashed = trie.ComputeRoot(options.RootParallelism);
+            var hashed = trie.ComputeRoot(hashThreads);
             return (hashed, Stopwatch.GetElapsedTime(t1, t2), Stopwatch.GetElapsedTime(t2));
         }
 

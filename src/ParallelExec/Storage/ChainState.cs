@@ -34,6 +34,9 @@ public sealed class ChainState
     /// <summary>The last committed block.</summary>
     public StoredBlock Head => _store.Head;
 
+    /// <summary>Threads for hashing the trie (<see cref="ChainStateOptions.RootParallelism"/>).</summary>
+    public int RootParallelism => _options.RootParallelism;
+
     /// <summary>Time spent building the trie when the state was created or opened.</summary>
     public TimeSpan OpenTime { get; }
 
@@ -117,10 +120,12 @@ public sealed class ChainState
     /// Applies an executed block to the trie, computes the root and commits the block, unless
     /// <paramref name="accept"/> rejects the root. The block must follow the store's head and must have
     /// been executed over the state as of that head. The only method that touches the trie: one
-    /// caller at a time.
+    /// caller at a time. <paramref name="rootParallelism"/> overrides the hashing threads (the pipeline
+    /// leaves the executor its cores).
     /// </summary>
-    internal CommittedBlock RootAndCommit(ExecutedBlock executed, in Hash256 blockHash, Func<Hash256, bool>? accept)
+    internal CommittedBlock RootAndCommit(ExecutedBlock executed, in Hash256 blockHash, Func<Hash256, bool>? accept, int? rootParallelism = null)
     {
+        int dop = rootParallelism ?? _options.RootParallelism;
         var block = executed.Block;
         var result = executed.Result;
         CheckFollows(block, _store.Head.Number);
@@ -137,7 +142,7 @@ public sealed class ChainState
         var t2 = Stopwatch.GetTimestamp();
         var nodes = _nodes;
         nodes?.Clear();
-        var root = nodes is null ? _trie.ComputeRoot(_options.RootParallelism) : _trie.ComputeRoot(_options.RootParallelism, nodes);
+        var root = nodes is null ? _trie.ComputeRoot(dop) : _trie.ComputeRoot(dop, nodes);
         var t3 = Stopwatch.GetTimestamp();
         var stored = new StoredBlock(block.Header.Number, root, blockHash);
         if (accept is not null && !accept(root))
