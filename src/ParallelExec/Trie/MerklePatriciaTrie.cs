@@ -46,9 +46,64 @@ public sealed partial class MerklePatriciaTrie
             return;
         }
         bool changed = false;
-        _root = Insert(_root, key, ownedKey, 0, value, ref changed);
+        int added = 0;
+        _root = Insert(_root, key, ownedKey, 0, value, ref changed, ref added);
+        _count += added;
         if (changed) _rootHashValid = false;
     }
+
+    /// <summary>
+    /// Sets many keys at once; key i keeps <paramref name="ownedKeys"/>[i] (never changed by the
+    /// caller) and gets the value <c>values[offsets[i] .. offsets[i] + lengths[i]]</c> (not empty).
+    /// When the root is a branch, the keys under each of its sixteen children form independent
+    /// subtries, filled on up to <paramref name="degreeOfParallelism"/> threads; the trie is the
+    /// same as after setting the keys one by one in any order (each key at most once).
+    /// </summary>
+    internal void SetMany(byte[][] ownedKeys, byte[] values, int[] offsets, int[] lengths, int count, int degreeOfParallelism)
+    {
+        if (degreeOfParallelism <= 1 || count < ParallelSetMinimum || _root is not BranchNode root)
+        {
+            for (int i = 0; i < count; i++) Set(ownedKeys[i], ownedKeys[i], values.AsSpan(offsets[i], lengths[i]));
+            return;
+        }
+        // Bucket the keys by their first nibble (a stable counting sort, no per-key allocation).
+        var start = new int[17];
+        for (int i = 0; i < count; i++)
+        {
+            if (ownedKeys[i].Length == 0) throw new ArgumentException("SetMany takes keys of at least one byte", nameof(ownedKeys));
+            start[(ownedKeys[i][0] >> 4) + 1]++;
+        }
+        for (int b = 0; b < 16; b++) start[b + 1] += start[b];
+        var order = new int[count];
+        var next = (int[])start.Clone();
+        for (int i = 0; i < count; i++) order[next[ownedKeys[i][0] >> 4]++] = i;
+
+        int added = 0, anyChanged = 0;
+        Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism }, b =>
+        {
+            if (start[b] == start[b + 1]) return;
+            bool changed = false;
+            int subtreeAdded = 0;
+            var child = root.Children[b];
+            for (int k = start[b]; k < start[b + 1]; k++)
+            {
+                int i = order[k];
+                child = Insert(child, ownedKeys[i], ownedKeys[i], 1, values.AsSpan(offsets[i], lengths[i]), ref changed, ref subtreeAdded);
+            }
+            root.Children[b] = child;
+            Interlocked.Add(ref added, subtreeAdded);
+            if (changed) Volatile.Write(ref anyChanged, 1);
+        });
+        _count += added;
+        if (anyChanged != 0)
+        {
+            root.MarkDirty();
+            _rootHashValid = false;
+        }
+    }
+
+    /// <summary>Fewer keys than this are set on one thread: spreading them costs more than it saves.</summary>
+    private const int ParallelSetMinimum = 2048;
 
     /// <summary>Removes <paramref name="key"/>; returns false when it was not present.</summary>
     public bool Delete(ReadOnlySpan<byte> key)
@@ -130,14 +185,14 @@ public sealed partial class MerklePatriciaTrie
         return lengths;
     }
 
-    private TrieNode Insert(TrieNode? node, ReadOnlySpan<byte> key, byte[]? ownedKey, int depth, ReadOnlySpan<byte> value, ref bool changed)
+    private static TrieNode Insert(TrieNode? node, ReadOnlySpan<byte> key, byte[]? ownedKey, int depth, ReadOnlySpan<byte> value, ref bool changed, ref int added)
     {
         int keyNibbles = key.Length * 2;
         switch (node)
         {
             case null:
                 changed = true;
-                _count++;
+                added++;
                 return new LeafNode(ownedKey ?? key.ToArray(), value.ToArray());
 
             case LeafNode leaf:
@@ -156,7 +211,7 @@ public sealed partial class MerklePatriciaTrie
                     return leaf;
                 }
                 changed = true;
-                _count++;
+                added++;
                 int split = depth + common;
                 var branch = new BranchNode();
                 PlaceLeaf(branch, split, leaf);
@@ -170,12 +225,12 @@ public sealed partial class MerklePatriciaTrie
                 int common = Nibbles.CommonPrefix(ext.KeySource, key, depth, limit);
                 if (common == ext.Length)
                 {
-                    ext.Child = Insert(ext.Child, key, ownedKey, depth + ext.Length, value, ref changed);
+                    ext.Child = Insert(ext.Child, key, ownedKey, depth + ext.Length, value, ref changed, ref added);
                     if (changed) ext.MarkDirty();
                     return ext;
                 }
                 changed = true;
-                _count++;
+                added++;
                 int split = depth + common;
                 var keySource = ext.KeySource;
                 var branch = new BranchNode();
@@ -203,7 +258,7 @@ public sealed partial class MerklePatriciaTrie
                     {
                         branch.Value = value.ToArray();
                         branch.ValueKey = ownedKey ?? key.ToArray();
-                        _count++;
+                        added++;
                     }
                     else
                     {
@@ -216,7 +271,7 @@ public sealed partial class MerklePatriciaTrie
                     return branch;
                 }
                 int nibble = Nibbles.At(key, depth);
-                branch.Children[nibble] = Insert(branch.Children[nibble], key, ownedKey, depth + 1, value, ref changed);
+                branch.Children[nibble] = Insert(branch.Children[nibble], key, ownedKey, depth + 1, value, ref changed, ref added);
                 if (changed) branch.MarkDirty();
                 return branch;
             }

@@ -122,25 +122,31 @@ public sealed partial class StateTrie
     {
         if (_dirty.Count == 0) return _root;
         HashStorageTries(degreeOfParallelism);
-        UpdateAccountTrie();
+        UpdateAccountTrie(degreeOfParallelism);
         _root = _accounts.ComputeRoot(degreeOfParallelism);
         return _root;
     }
 
     /// <summary>Writes the touched accounts (with their new storage roots) into the account trie, unhashed.</summary>
     [SkipLocalsInit]
-    private void UpdateAccountTrie()
+    private void UpdateAccountTrie(int degreeOfParallelism)
     {
+        // Deletions first, one by one (they may collapse the root); then the changed accounts' leaves,
+        // whose subtries under the root's sixteen children are filled on several threads.
         long hashes = 0;
-        Span<byte> encoded = stackalloc byte[StateAccount.MaxEncodedLength];
+        int sets = 0;
+        EnsureSetScratch(_dirty.Count);
         foreach (var account in _dirty)
         {
             account.Dirty = false;
             account.ComputePath(ref hashes);
             if (account.Exists)
             {
-                int length = account.Encode(encoded);
-                _accounts.Set(account.Path!, encoded[..length]);
+                int offset = sets * StateAccount.MaxEncodedLength;
+                _setKeys[sets] = account.Path!;
+                _setOffsets[sets] = offset;
+                _setLengths[sets] = account.Encode(_setValues.AsSpan(offset, StateAccount.MaxEncodedLength));
+                sets++;
                 account.InTrie = true;
             }
             else if (account.InTrie)
@@ -149,8 +155,25 @@ public sealed partial class StateTrie
                 account.InTrie = false;
             }
         }
+        _accounts.SetMany(_setKeys, _setValues, _setOffsets, _setLengths, sets, degreeOfParallelism);
+        Array.Clear(_setKeys, 0, sets); // do not keep paths of accounts that may be dropped
         _dirty.Clear();
         _otherHashes += hashes;
+    }
+
+    // Scratch for the leaves ComputeRoot sets: kept across blocks, grown to the largest block.
+    private byte[][] _setKeys = [];
+    private byte[] _setValues = [];
+    private int[] _setOffsets = [];
+    private int[] _setLengths = [];
+
+    private void EnsureSetScratch(int count)
+    {
+        if (_setKeys.Length >= count) return;
+        _setKeys = new byte[count][];
+        _setValues = new byte[count * StateAccount.MaxEncodedLength];
+        _setOffsets = new int[count];
+        _setLengths = new int[count];
     }
 
     private void HashStorageTries(int degreeOfParallelism)
