@@ -35,17 +35,7 @@ public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Random_scripted_blocks_match_sequential_for_every_worker_count()
     {
-        int cases = 0;
-        foreach (int seed in Seeds(400, 1_000))
-        {
-            var random = new Random(seed);
-            int keySpace = KeySpaces[random.Next(KeySpaces.Length)];
-            int txCount = random.Next(1, 260);
-            var block = ScriptedTransaction.RandomBlock(random, txCount, keySpace, withHints: random.Next(2) == 0);
-            var state = RandomStartState(random, keySpace);
-            AssertAllMatch(block, state, $"seed {seed} (keys {keySpace}, txs {txCount})");
-            cases++;
-        }
+        int cases = MatchRandomScriptedBlocks(Seeds(400, 1_000), minTxs: 1, maxTxs: 260);
         output.WriteLine($"{cases} scripted blocks x {WorkerCounts.Length} worker counts matched");
     }
 
@@ -57,23 +47,25 @@ public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Long_blocks_switching_between_speculation_and_in_order_stretches_match_sequential()
     {
-        long stretches = 0;
-        foreach (int seed in Seeds(12, 9_000))
+        int cases = MatchRandomScriptedBlocks(Seeds(12, 9_000), minTxs: 1_500, maxTxs: 3_000);
+        output.WriteLine($"{cases} long blocks matched on {WorkerCounts.Length} worker counts; {_parallelStretches} in-order stretches in all");
+    }
+
+    // One random scripted block per seed (key space, size, hints and start state drawn from the seed).
+    private int MatchRandomScriptedBlocks(IEnumerable<int> seeds, int minTxs, int maxTxs)
+    {
+        int cases = 0;
+        foreach (int seed in seeds)
         {
             var random = new Random(seed);
             int keySpace = KeySpaces[random.Next(KeySpaces.Length)];
-            int txCount = random.Next(1_500, 3_000);
+            int txCount = random.Next(minTxs, maxTxs);
             var block = ScriptedTransaction.RandomBlock(random, txCount, keySpace, withHints: random.Next(2) == 0);
             var state = RandomStartState(random, keySpace);
-            var expected = _sequential.Execute(block, state);
-            for (int w = 0; w < WorkerCounts.Length; w++)
-            {
-                var actual = _parallel[w].Execute(block, state);
-                AssertSame(expected, actual, $"seed {seed} (keys {keySpace}, txs {txCount}) workers {WorkerCounts[w]}");
-                stretches += actual.Stats.SequentialFallbacks;
-            }
+            AssertAllMatch(block, state, $"seed {seed} (keys {keySpace}, txs {txCount})");
+            cases++;
         }
-        output.WriteLine($"12 long blocks matched on {WorkerCounts.Length} worker counts; {stretches} in-order stretches in all");
+        return cases;
     }
 
     [Fact]
@@ -219,6 +211,9 @@ public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    // In-order stretches the parallel runs of AssertAllMatch took (reported, not asserted: timing decides).
+    private long _parallelStretches;
+
     private BlockResult AssertAllMatch(Block block, InMemoryState state, string label)
     {
         var expected = _sequential.Execute(block, state);
@@ -226,6 +221,7 @@ public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
         {
             var actual = _parallel[w].Execute(block, state);
             AssertSame(expected, actual, $"{label}, workers {WorkerCounts[w]}");
+            _parallelStretches += actual.Stats.SequentialFallbacks;
         }
         return expected;
     }
