@@ -15,4 +15,7 @@ public sealed record ExecutionOptions
     /// than <see cref="ExecutionLimits.MaxHintKeys"/> edges per transaction is ignored whole.
     /// </summary>
     public IReadOnlyList<(int From, int To)>? DependencyHints { get; init; }
+
+    /// <summary>How the parallel executor may speculate on this block (the sequential executor ignores it).</summary>
+    public SpeculationMode Speculation { get; init; }
 }

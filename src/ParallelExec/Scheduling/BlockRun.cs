@@ -18,6 +18,8 @@ namespace ParallelExec.Scheduling;
 /// left for the committer (dependency order). Under contention, or when speculating does not pay,
 /// speculation pauses (<see cref="SpeculationMonitor"/>).</item>
 /// </list>
+/// A block that follows blocks lost to speculation runs wholly in order: the first worker to take
+/// the commit lock runs it, the others return at once, and multi-version memory is not touched.
 /// The state of the run is reused across blocks (pooled outputs, version lists, overlay).
 /// </summary>
 internal sealed class BlockRun
@@ -75,7 +77,9 @@ internal sealed class BlockRun
         _block = block;
         _txs = block.Transactions;
         int n = _count = _txs.Count;
-        _speculate = _workers > 1 && n > 1;
+        // False when earlier blocks lost to speculation: this one runs in order on one worker.
+        bool speculateThisBlock = _speculation.StartBlock(options.Speculation);
+        _speculate = _workers > 1 && n > 1 && speculateThisBlock;
         if (_status.Length < n)
         {
             _status = new int[n];
@@ -98,7 +102,6 @@ internal sealed class BlockRun
         if (_speculate) _versions.Reset(state, n * 4);
         _useHints = _speculate && HintGraph.Build(_txs, _predecessor, _hintWriters);
         if (_speculate && options.DependencyHints is { } edges) _useHints |= HintGraph.MergeEdges(edges, _predecessor, n);
-        _speculation.StartBlock();
         _stretchWrites.Clear();
         _nextSpeculative.Value = 0;
         _commitIndex.Value = 0;
@@ -110,6 +113,7 @@ internal sealed class BlockRun
 
     public BlockResult Finish(string executorName, long startedTimestamp)
     {
+        if (_speculate) _speculation.EndBlock(_count);
         var stats = new BlockExecutionStats
         {
             Executor = executorName,
@@ -142,6 +146,8 @@ internal sealed class BlockRun
                     spin.Reset();
                     continue;
                 }
+                // Not speculating: whoever holds the commit lock runs the whole block, nothing is left for this worker.
+                if (!_speculate) return;
                 if (_speculation.Sequential)
                 {
                     // Another worker runs a stretch in order: sleep until it resumes speculation or the

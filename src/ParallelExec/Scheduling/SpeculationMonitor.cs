@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ParallelExec.Execution;
 
 namespace ParallelExec.Scheduling;
 
@@ -17,8 +18,13 @@ namespace ParallelExec.Scheduling;
 /// cheaper and would flatter in-order execution). This stretch grows fourfold while speculation
 /// keeps losing and halves when a window shows it winning.</item>
 /// </list>
-/// What is learned carries over to the next block (a node's blocks look alike), but every block
-/// starts by speculating. Pausing is only ever a question of speed: the result is the same on any
+/// What is learned carries over to the next block (a node's blocks look alike). A block that
+/// speculated and still ran most of its transactions in order was lost to speculation: its start
+/// and the switch cost more than running it in order from the first transaction (15–30 % on a hot
+/// counter with 2 workers, see docs/performance.md). So the next blocks run wholly in order, with
+/// no multi-version memory at all, and every so often one block probes by speculating again; the
+/// gap between probes doubles while they keep losing (up to <see cref="MaxProbeGap"/>) and closes
+/// as soon as one wins. Pausing is only ever a question of speed: the result is the same on any
 /// schedule. Used by the committer only; workers read <see cref="Sequential"/>.
 /// </summary>
 internal sealed class SpeculationMonitor(Func<long>? clock = null)
@@ -33,6 +39,8 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
     public const int PayoffWindow = 256;
     /// <summary>Length of the first no-payoff stretch, and of the stretch that first measures the in-order cost.</summary>
     public const int MinPayoffStretch = 256;
+    /// <summary>At most this many blocks run wholly in order between two probing blocks.</summary>
+    public const int MaxProbeGap = 16;
 
     private readonly Func<long> _clock = clock ?? Stopwatch.GetTimestamp;
 
@@ -53,6 +61,11 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
     private long _inOrderStart;
     private volatile bool _sequential;
 
+    // Blocks: whether the current one runs wholly in order, how many more will before the next
+    // probe, and the gap that the last losing probe set.
+    private bool _inOrderBlock;
+    private int _inOrderBlocksLeft, _probeGap;
+
     public bool Sequential => _sequential;
 
     /// <summary>Stretches started in this block, for either reason.</summary>
@@ -67,12 +80,41 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
     /// <summary>Lets workers speculate again after a sequential stretch.</summary>
     public void Resume() => _sequential = false;
 
-    /// <summary>Starts a block: speculating, with the stretches and cost learned so far.</summary>
-    public void StartBlock()
+    /// <summary>
+    /// Starts a block with the stretches and cost learned so far. Returns true when the block
+    /// speculates, false when it runs wholly in order: earlier blocks lost to speculation, or
+    /// <paramref name="mode"/> says so. Such a block counts as one fallback and teaches nothing.
+    /// </summary>
+    public bool StartBlock(SpeculationMode mode = SpeculationMode.Adaptive)
     {
         _seen = _failed = _remaining = _windowCommits = _inOrderRun = 0;
         _sequential = false;
         Fallbacks = NoPayoffFallbacks = 0;
+        // SpeculateFirst makes the block a probe whatever the count says: EndBlock learns from it.
+        bool learnedInOrder = mode == SpeculationMode.Adaptive && _inOrderBlocksLeft > 0;
+        if (learnedInOrder) _inOrderBlocksLeft--;
+        _inOrderBlock = learnedInOrder || mode == SpeculationMode.InOrder;
+        if (!_inOrderBlock) return true;
+        Fallbacks = 1;
+        return false;
+    }
+
+    /// <summary>
+    /// Ends a block of <paramref name="transactions"/>: a speculating block that ended in a stretch
+    /// covering at least half of it lost, and the next blocks run in order until the next probe.
+    /// </summary>
+    public void EndBlock(int transactions)
+    {
+        if (_inOrderBlock) return; // it learned nothing about speculation
+        if (_sequential && _inOrderRun * 2L >= transactions && transactions > 0)
+        {
+            _probeGap = Math.Clamp(_probeGap * 2, 1, MaxProbeGap);
+            _inOrderBlocksLeft = _probeGap;
+        }
+        else
+        {
+            _probeGap = _inOrderBlocksLeft = 0;
+        }
     }
 
     /// <summary>

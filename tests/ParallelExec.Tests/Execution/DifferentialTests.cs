@@ -62,7 +62,10 @@ public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
             int txCount = random.Next(minTxs, maxTxs);
             var block = ScriptedTransaction.RandomBlock(random, txCount, keySpace, withHints: random.Next(2) == 0);
             var state = RandomStartState(random, keySpace);
-            AssertAllMatch(block, state, $"seed {seed} (keys {keySpace}, txs {txCount})");
+            // Half the blocks let the executor choose (after a contended block it may run the next
+            // ones wholly in order); the others force a speculative start, or ask for in order.
+            var mode = seed % 8 == 3 ? SpeculationMode.InOrder : seed % 2 == 0 ? SpeculationMode.Adaptive : SpeculationMode.SpeculateFirst;
+            AssertAllMatch(block, state, $"seed {seed} (keys {keySpace}, txs {txCount}, {mode})", new ExecutionOptions { Speculation = mode });
             cases++;
         }
         return cases;
@@ -214,12 +217,12 @@ public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
     // In-order stretches the parallel runs of AssertAllMatch took (reported, not asserted: timing decides).
     private long _parallelStretches;
 
-    private BlockResult AssertAllMatch(Block block, InMemoryState state, string label)
+    private BlockResult AssertAllMatch(Block block, InMemoryState state, string label, ExecutionOptions? options = null)
     {
         var expected = _sequential.Execute(block, state);
         for (int w = 0; w < WorkerCounts.Length; w++)
         {
-            var actual = _parallel[w].Execute(block, state);
+            var actual = _parallel[w].Execute(block, state, options);
             AssertSame(expected, actual, $"{label}, workers {WorkerCounts[w]}");
             _parallelStretches += actual.Stats.SequentialFallbacks;
         }

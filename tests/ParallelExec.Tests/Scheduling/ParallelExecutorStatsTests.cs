@@ -40,6 +40,40 @@ public sealed class ParallelExecutorStatsTests
     }
 
     [Fact]
+    public void A_block_asked_to_run_in_order_runs_each_transaction_once_on_the_committer()
+    {
+        var block = ContendedMints(300);
+        var state = new InMemoryState();
+        var expected = new SequentialExecutor().Execute(block, state);
+        using var parallel = new ParallelExecutor(4);
+        var result = parallel.Execute(block, state, new ExecutionOptions { Speculation = SpeculationMode.InOrder });
+        Assert.True(expected.ContentEquals(result), expected.DescribeFirstDifference(result));
+        var stats = result.Stats;
+        Assert.Equal(300, stats.Executions);
+        Assert.Equal(300, stats.CommitterExecutions);
+        Assert.Equal(0, stats.Reexecutions);
+        Assert.Equal(1, stats.SequentialFallbacks);
+    }
+
+    [Fact]
+    public void Contended_and_independent_blocks_in_turn_match_sequential_whichever_way_the_executor_runs_them()
+    {
+        // Contended blocks teach the executor to run the next blocks in order; independent ones
+        // (when probed) to speculate again. Which blocks take which path depends on timing: the
+        // results may not.
+        using var parallel = new ParallelExecutor(2);
+        var state = new InMemoryState();
+        for (int b = 0; b < 60; b++)
+        {
+            var block = (b / 10) % 2 == 0 ? ContendedMints(200) : IndependentIncrements(200);
+            var expected = new SequentialExecutor().Execute(block, state);
+            var result = parallel.Execute(block, state);
+            Assert.True(expected.ContentEquals(result), $"block {b}: {expected.DescribeFirstDifference(result)}");
+            state.Apply(expected.Changes);
+        }
+    }
+
+    [Fact]
     public void Executions_count_every_incarnation()
     {
         // Each transaction runs once (speculatively or by the committer), plus once more per failed validation.

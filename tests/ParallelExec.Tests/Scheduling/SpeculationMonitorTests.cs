@@ -1,3 +1,4 @@
+using ParallelExec.Execution;
 using ParallelExec.Scheduling;
 
 namespace ParallelExec.Tests.Scheduling;
@@ -233,5 +234,96 @@ public sealed class SpeculationMonitorTests
         Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
         Assert.Equal(SpeculationMonitor.MinPayoffStretch, InOrderStretch(monitor, clock, 20));
         Assert.Equal(15, monitor.InOrderCost);
+    }
+
+    /// <summary>
+    /// A speculating block of <paramref name="transactions"/> that contention pauses after its
+    /// first window and that ends inside the stretch: lost to speculation.
+    /// </summary>
+    private static void LosingBlock(SpeculationMonitor monitor, int transactions)
+    {
+        Assert.True(monitor.StartBlock());
+        Record(monitor, Window / 4, failed: true);
+        Assert.True(monitor.Sequential);
+        for (int i = Window / 4; i < transactions; i++)
+            Assert.False(monitor.Record(validationFailed: false, speculated: false));
+        monitor.EndBlock(transactions);
+    }
+
+    /// <summary>A speculating block whose every result is valid: speculation wins.</summary>
+    private static void WinningBlock(SpeculationMonitor monitor, int transactions)
+    {
+        Assert.True(monitor.StartBlock());
+        Assert.Equal(0, Record(monitor, transactions, failed: false));
+        Assert.False(monitor.Sequential);
+        monitor.EndBlock(transactions);
+    }
+
+    /// <summary>Starts <paramref name="count"/> blocks that the monitor runs wholly in order.</summary>
+    private static void InOrderBlocks(SpeculationMonitor monitor, int count)
+    {
+        for (int b = 0; b < count; b++)
+        {
+            Assert.False(monitor.StartBlock(), $"in-order block {b + 1} of {count}");
+            Assert.Equal(1, monitor.Fallbacks);
+            monitor.EndBlock(48);
+        }
+    }
+
+    [Fact]
+    public void Blocks_lost_to_speculation_are_followed_by_in_order_blocks_with_probes_doubling_apart()
+    {
+        var monitor = ContentionOnly(); // the first contention stretch (64) outlasts a block of 48
+        LosingBlock(monitor, 48);
+        foreach (int gap in new[] { 1, 2, 4, 8, 16, SpeculationMonitor.MaxProbeGap, SpeculationMonitor.MaxProbeGap })
+        {
+            InOrderBlocks(monitor, gap);
+            LosingBlock(monitor, 48); // the probe loses again: the gap doubles, up to the cap
+        }
+        InOrderBlocks(monitor, SpeculationMonitor.MaxProbeGap);
+    }
+
+    [Fact]
+    public void A_probe_that_wins_ends_the_in_order_blocks()
+    {
+        var monitor = ContentionOnly();
+        LosingBlock(monitor, 48);
+        InOrderBlocks(monitor, 1);
+        LosingBlock(monitor, 48);
+        InOrderBlocks(monitor, 2);
+        WinningBlock(monitor, 100);
+        WinningBlock(monitor, 100); // speculating again, block after block
+        LosingBlock(monitor, 48);
+        InOrderBlocks(monitor, 1); // and a new loss starts the gap from one block again
+        Assert.True(monitor.StartBlock());
+    }
+
+    [Fact]
+    public void A_block_that_resumes_speculating_before_its_end_is_not_lost()
+    {
+        var monitor = ContentionOnly();
+        Assert.True(monitor.StartBlock());
+        Record(monitor, Window / 4, failed: true);
+        Assert.Equal(64, StretchLength(monitor)); // the stretch ends inside the block
+        Record(monitor, 100, failed: false);
+        monitor.EndBlock(Window / 4 + 64 + 100);
+        Assert.True(monitor.StartBlock());
+    }
+
+    [Fact]
+    public void The_mode_option_forces_a_probe_or_an_in_order_block_without_moving_the_schedule()
+    {
+        var monitor = ContentionOnly();
+        Assert.False(monitor.StartBlock(SpeculationMode.InOrder)); // asked for, not learned
+        Assert.Equal(1, monitor.Fallbacks);
+        monitor.EndBlock(48);
+        Assert.True(monitor.StartBlock()); // nothing was lost: speculating
+        monitor.EndBlock(48);
+
+        LosingBlock(monitor, 48);
+        Assert.True(monitor.StartBlock(SpeculationMode.SpeculateFirst)); // a forced probe that wins
+        Assert.Equal(0, Record(monitor, 100, failed: false));
+        monitor.EndBlock(100);
+        Assert.True(monitor.StartBlock()); // the in-order block it replaced is not owed
     }
 }
