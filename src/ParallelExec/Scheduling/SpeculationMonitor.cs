@@ -41,6 +41,8 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
     public const int MinPayoffStretch = 256;
     /// <summary>At most this many blocks run wholly in order between two probing blocks.</summary>
     public const int MaxProbeGap = 16;
+    /// <summary>Blocks lost to speculation in a row before blocks start running wholly in order.</summary>
+    public const int LostBlocksBeforeInOrder = 2;
 
     private readonly Func<long> _clock = clock ?? Stopwatch.GetTimestamp;
 
@@ -64,7 +66,7 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
     // Blocks: whether the current one runs wholly in order, how many more will before the next
     // probe, and the gap that the last losing probe set.
     private bool _inOrderBlock;
-    private int _inOrderBlocksLeft, _probeGap;
+    private int _inOrderBlocksLeft, _probeGap, _lostInARow;
 
     public bool Sequential => _sequential;
 
@@ -101,20 +103,22 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
 
     /// <summary>
     /// Ends a block of <paramref name="transactions"/>: a speculating block that ended in a stretch
-    /// covering at least half of it lost, and the next blocks run in order until the next probe.
+    /// covering at least half of it lost; after two such blocks in a row, the next blocks run in
+    /// order until the next probe.
     /// </summary>
     public void EndBlock(int transactions)
     {
         if (_inOrderBlock) return; // it learned nothing about speculation
-        if (_sequential && _inOrderRun * 2L >= transactions && transactions > 0)
+        if (!(_sequential && _inOrderRun * 2L >= transactions && transactions > 0))
         {
-            _probeGap = Math.Clamp(_probeGap * 2, 1, MaxProbeGap);
-            _inOrderBlocksLeft = _probeGap;
+            _lostInARow = _probeGap = _inOrderBlocksLeft = 0;
+            return;
         }
-        else
-        {
-            _probeGap = _inOrderBlocksLeft = 0;
-        }
+        // One lost block can be noise (a worker descheduled during a payoff window); two in a row
+        // are the workload. A probe that loses doubles the gap.
+        if (++_lostInARow < LostBlocksBeforeInOrder && _probeGap == 0) return;
+        _probeGap = Math.Clamp(_probeGap * 2, 1, MaxProbeGap);
+        _inOrderBlocksLeft = _probeGap;
     }
 
     /// <summary>

@@ -275,6 +275,10 @@ public sealed class SpeculationMonitorTests
     {
         var monitor = ContentionOnly(); // the first contention stretch (64) outlasts a block of 48
         LosingBlock(monitor, 48);
+        Assert.True(monitor.StartBlock()); // one lost block may be noise: still speculating
+        monitor.EndBlock(48); // (a block whose speculation was not paused: not lost, nothing learned)
+        LosingBlock(monitor, 48);
+        LosingBlock(monitor, 48); // two in a row: the workload
         foreach (int gap in new[] { 1, 2, 4, 8, 16, SpeculationMonitor.MaxProbeGap, SpeculationMonitor.MaxProbeGap })
         {
             InOrderBlocks(monitor, gap);
@@ -288,13 +292,15 @@ public sealed class SpeculationMonitorTests
     {
         var monitor = ContentionOnly();
         LosingBlock(monitor, 48);
+        LosingBlock(monitor, 48);
         InOrderBlocks(monitor, 1);
         LosingBlock(monitor, 48);
         InOrderBlocks(monitor, 2);
         WinningBlock(monitor, 100);
         WinningBlock(monitor, 100); // speculating again, block after block
         LosingBlock(monitor, 48);
-        InOrderBlocks(monitor, 1); // and a new loss starts the gap from one block again
+        LosingBlock(monitor, 48);
+        InOrderBlocks(monitor, 1); // and new losses start the gap from one block again
         Assert.True(monitor.StartBlock());
     }
 
@@ -320,6 +326,7 @@ public sealed class SpeculationMonitorTests
         Assert.True(monitor.StartBlock()); // nothing was lost: speculating
         monitor.EndBlock(48);
 
+        LosingBlock(monitor, 48);
         LosingBlock(monitor, 48);
         Assert.True(monitor.StartBlock(SpeculationMode.SpeculateFirst)); // a forced probe that wins
         Assert.Equal(0, Record(monitor, 100, failed: false));
