@@ -11,8 +11,9 @@ namespace ParallelExec.Scheduling;
 /// the block is a dependency chain, and speculation only burns cores and memory bandwidth. The
 /// stretch grows fourfold while contention persists and halves after a clean window.</item>
 /// <item><b>No payoff.</b> Transactions so cheap that the parallel path's fixed costs (publishing,
-/// validation, cache lines moving between cores) exceed the work it spreads: a window of 256
-/// commits made while speculating took longer per transaction than in-order execution does. The
+/// validation, cache lines moving between cores) exceed the work it spreads: two windows of 256
+/// commits in a row made while speculating took longer per transaction than in-order execution
+/// does (one can be noise). The
 /// in-order cost is learned from the stretches themselves, counting only transactions the
 /// committer executed (results speculated before the pause are merely validated, which is
 /// cheaper and would flatter in-order execution). This stretch grows fourfold while speculation
@@ -39,6 +40,8 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
     public const int PayoffWindow = 256;
     /// <summary>Length of the first no-payoff stretch, and of the stretch that first measures the in-order cost.</summary>
     public const int MinPayoffStretch = 256;
+    /// <summary>Payoff windows that must lose in a row before a no-payoff stretch starts.</summary>
+    public const int LosingWindowsBeforeStretch = 2;
     /// <summary>At most this many blocks run wholly in order between two probing blocks.</summary>
     public const int MaxProbeGap = 16;
     /// <summary>Blocks lost to speculation in a row before blocks start running wholly in order.</summary>
@@ -54,6 +57,7 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
     private int _windowCommits;
     private long _windowStart;
     private int _payoffStretch = MinPayoffStretch;
+    private int _losingWindows; // losing payoff windows in a row
     // Ticks per transaction executed in order by the committer, once a stretch has measured it.
     private double _inOrderCost;
     private bool _inOrderMeasured;
@@ -89,7 +93,7 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
     /// </summary>
     public bool StartBlock(SpeculationMode mode = SpeculationMode.Adaptive)
     {
-        _seen = _failed = _remaining = _windowCommits = _inOrderRun = 0;
+        _seen = _failed = _remaining = _windowCommits = _inOrderRun = _losingWindows = 0;
         _sequential = false;
         Fallbacks = NoPayoffFallbacks = 0;
         // SpeculateFirst makes the block a probe whatever the count says: EndBlock learns from it.
@@ -163,12 +167,16 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
         }
         else if (speculativeCost > _inOrderCost)
         {
+            // One slow window can be noise (a worker descheduled for a millisecond on a busy
+            // machine); a stretch starts only when the next window loses too.
+            if (++_losingWindows < LosingWindowsBeforeStretch) return false;
             NoPayoffFallbacks++;
             StartStretch(_payoffStretch);
             _payoffStretch = Math.Min(_payoffStretch * 4, MaxStretch);
         }
         else
         {
+            _losingWindows = 0;
             _payoffStretch = Math.Max(MinPayoffStretch, _payoffStretch / 2);
         }
         return false;
@@ -193,7 +201,7 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
         _sequential = true;
         _remaining = length;
         _inOrderRun = 0;
-        _seen = _failed = _windowCommits = 0;
+        _seen = _failed = _windowCommits = _losingWindows = 0;
         Fallbacks++;
     }
 }

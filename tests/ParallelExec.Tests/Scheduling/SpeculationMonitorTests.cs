@@ -191,7 +191,10 @@ public sealed class SpeculationMonitorTests
         var lengths = new List<int>();
         for (int i = 0; i < 8; i++)
         {
-            Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true); // speculating: 12
+            // Speculating at 12: one losing window is not enough, the second starts the stretch.
+            Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
+            Assert.False(monitor.Sequential);
+            Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
             lengths.Add(InOrderStretch(monitor, clock, 10));
         }
         Assert.Equal([256, 1024, 4096, 16_384, 16_384, 16_384, 16_384, 16_384], lengths);
@@ -201,8 +204,24 @@ public sealed class SpeculationMonitorTests
         // Two winning windows halve the next stretch twice.
         Commits(monitor, clock, 2 * (SpeculationMonitor.PayoffWindow + 1), 5, speculated: true);
         Assert.False(monitor.Sequential);
-        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
+        Commits(monitor, clock, 2 * (SpeculationMonitor.PayoffWindow + 1), 12, speculated: true);
         Assert.Equal(4096, InOrderStretch(monitor, clock, 10));
+    }
+
+    [Fact]
+    public void One_slow_window_between_winning_ones_starts_no_stretch()
+    {
+        var clock = new StepClock();
+        var monitor = new SpeculationMonitor(clock.Read);
+        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
+        InOrderStretch(monitor, clock, 10);
+        for (int i = 0; i < 20; i++)
+        {
+            Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 5, speculated: true);
+            Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 40, speculated: true); // noise
+            Assert.False(monitor.Sequential);
+        }
+        Assert.Equal(1, monitor.Fallbacks); // only the first, measuring stretch
     }
 
     [Fact]
@@ -230,8 +249,8 @@ public sealed class SpeculationMonitorTests
         Assert.False(monitor.Sequential);
         Assert.Equal(0, monitor.Fallbacks);
         Assert.Equal(10, monitor.InOrderCost);
-        // The next block's first window loses: a stretch (not a new measurement) whose cost is averaged in.
-        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
+        // The next block's first two windows lose: a stretch (not a new measurement) whose cost is averaged in.
+        Commits(monitor, clock, 2 * (SpeculationMonitor.PayoffWindow + 1), 12, speculated: true);
         Assert.Equal(SpeculationMonitor.MinPayoffStretch, InOrderStretch(monitor, clock, 20));
         Assert.Equal(15, monitor.InOrderCost);
     }
