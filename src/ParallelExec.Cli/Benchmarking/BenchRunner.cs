@@ -23,6 +23,7 @@ public sealed class BenchRunner(BenchSettings settings)
 
     public IEnumerable<BenchRow> Run(Action<string>? progress = null)
     {
+        var options = new ExecutionOptions { Speculation = settings.Speculation };
         foreach (var kind in settings.Workloads)
         {
             string name = kind.ToString().ToLowerInvariant();
@@ -42,7 +43,7 @@ public sealed class BenchRunner(BenchSettings settings)
                 {
                     // Until the JIT has tiered up the hot paths: at least one pass and about a second.
                     long warmStart = Stopwatch.GetTimestamp();
-                    do RunOnce(executors[e], workload, e == 0 ? null : measurements[0].Digests, measurements[e], timed: false);
+                    do RunOnce(executors[e], workload, e == 0 ? null : measurements[0].Digests, measurements[e], timed: false, options);
                     while (Stopwatch.GetElapsedTime(warmStart) < WarmUpTime);
                 }
                 for (int r = 0; r < settings.Runs; r++)
@@ -50,7 +51,7 @@ public sealed class BenchRunner(BenchSettings settings)
                     for (int e = 0; e < executors.Count; e++)
                     {
                         progress?.Invoke($"{name}: run {r + 1}/{settings.Runs}, {Describe(executors[e])}");
-                        RunOnce(executors[e], workload, e == 0 ? null : measurements[0].Digests, measurements[e], timed: true);
+                        RunOnce(executors[e], workload, e == 0 ? null : measurements[0].Digests, measurements[e], timed: true, options);
                     }
                     foreach (int t in limitThreads)
                     {
@@ -79,7 +80,7 @@ public sealed class BenchRunner(BenchSettings settings)
 
     private static string Describe(IBlockExecutor executor) => $"{executor.Name} x{executor.Workers}";
 
-    private static void RunOnce(IBlockExecutor executor, Workload workload, Hash256[]? reference, Measurement m, bool timed)
+    private static void RunOnce(IBlockExecutor executor, Workload workload, Hash256[]? reference, Measurement m, bool timed, ExecutionOptions options)
     {
         var state = workload.Genesis.Clone();
         long ticks = 0, reexecutions = 0, fallbacks = 0, inOrder = 0;
@@ -90,7 +91,7 @@ public sealed class BenchRunner(BenchSettings settings)
             // timed block only pays for the garbage its executor makes.
             if (timed) GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
             long start = Stopwatch.GetTimestamp();
-            var result = executor.Execute(block, state);
+            var result = executor.Execute(block, state, options);
             ticks += Stopwatch.GetTimestamp() - start;
             reexecutions += result.Stats.Reexecutions;
             fallbacks += result.Stats.SequentialFallbacks;

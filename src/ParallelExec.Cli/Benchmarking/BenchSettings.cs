@@ -1,3 +1,4 @@
+using ParallelExec.Execution;
 using ParallelExec.Workloads;
 
 namespace ParallelExec.Cli.Benchmarking;
@@ -13,9 +14,20 @@ public sealed record BenchSettings
     public WorkloadOptions Chain { get; init; } = new() { Blocks = 3 };
     /// <summary>Timed repetitions per configuration; the median is reported.</summary>
     public int Runs { get; init; } = 3;
+    /// <summary>How the parallel executors may speculate (adaptive unless a run measures one path alone).</summary>
+    public SpeculationMode Speculation { get; init; }
 
     /// <summary>The settings in one line, as every report states them.</summary>
     public string Describe() =>
         $"{Chain.Blocks} blocks x {Chain.TransactionsPerBlock} txs, work {Chain.Work} units/tx, fees {(Chain.Fees ? "on" : "off")}, " +
-        $"hints {Chain.Hints.ToString().ToLowerInvariant()}, median of {Runs} runs";
+        $"hints {Chain.Hints.ToString().ToLowerInvariant()}, " +
+        (Speculation == SpeculationMode.Adaptive ? "" : $"speculation {SpeculationName(Speculation)}, ") +
+        $"median of {Runs} runs";
+
+    public static string SpeculationName(SpeculationMode mode) => mode switch
+    {
+        SpeculationMode.SpeculateFirst => "first",
+        SpeculationMode.InOrder => "in-order",
+        _ => "adaptive",
+    };
 }

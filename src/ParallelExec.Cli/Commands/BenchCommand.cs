@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using ParallelExec.Cli.Benchmarking;
+using ParallelExec.Execution;
 using ParallelExec.Workloads;
 using Spectre.Console;
 
@@ -28,6 +29,12 @@ public static class BenchCommand
         var noFees = new Option<bool>("--no-fees") { Description = "Gas price 0: no fee credited to the beneficiary" };
         var hints = new Option<string>("--hints") { Description = "Declared access hints: none, exact or unreliable", DefaultValueFactory = _ => "none" };
         hints.AcceptOnlyFromAmong("none", "exact", "unreliable");
+        var speculation = new Option<string>("--speculation")
+        {
+            Description = "How parallel executors may speculate: adaptive (they decide per block), first (every block starts speculating) or in-order (every block runs in order on one worker)",
+            DefaultValueFactory = _ => "adaptive",
+        };
+        speculation.AcceptOnlyFromAmong("adaptive", "first", "in-order");
         var runs = new Option<int>("--runs") { Description = "Timed runs per configuration (the median is reported)", DefaultValueFactory = _ => 3 };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
         var sweep = new Option<bool>("--sweep")
@@ -37,7 +44,7 @@ public static class BenchCommand
         var output = new Option<string>("--out") { Description = "Folder for --sweep results", DefaultValueFactory = _ => "bench-results" };
 
         var command = new Command("bench", "Run sequential and parallel executors on generated blocks, check the results match, report throughput");
-        foreach (var option in new Option[] { workload, accounts, txs, blocks, workers, seed, work, noFees, hints, runs, json, sweep, output })
+        foreach (var option in new Option[] { workload, accounts, txs, blocks, workers, seed, work, noFees, hints, speculation, runs, json, sweep, output })
             command.Options.Add(option);
 
         command.SetAction(parse =>
@@ -61,6 +68,12 @@ public static class BenchCommand
                         Hints = Enum.Parse<HintMode>(parse.GetValue(hints)!, ignoreCase: true),
                     },
                     Runs = Positive(parse.GetValue(runs), "--runs", 1),
+                    Speculation = parse.GetValue(speculation) switch
+                    {
+                        "first" => SpeculationMode.SpeculateFirst,
+                        "in-order" => SpeculationMode.InOrder,
+                        _ => SpeculationMode.Adaptive,
+                    },
                 };
                 return isSweep ? Sweep(settings, parse.GetValue(output)!) : Run(settings, parse.GetValue(json));
             }
@@ -107,7 +120,8 @@ public static class BenchCommand
                 {
                     accounts = settings.Chain.Accounts, txsPerBlock = settings.Chain.TransactionsPerBlock, blocks = settings.Chain.Blocks,
                     seed = settings.Chain.Seed, work = settings.Chain.Work, fees = settings.Chain.Fees,
-                    hints = settings.Chain.Hints.ToString().ToLowerInvariant(), runs = settings.Runs,
+                    hints = settings.Chain.Hints.ToString().ToLowerInvariant(), speculation = BenchSettings.SpeculationName(settings.Speculation),
+                    runs = settings.Runs,
                 },
                 runs = rows.Select(r => new
                 {
