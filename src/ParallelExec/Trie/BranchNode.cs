@@ -1,15 +1,59 @@
+using System.Runtime.CompilerServices;
+
 namespace ParallelExec.Trie;
 
 /// <summary>
 /// A branch: sixteen children by next nibble, and the value of the key that ends exactly here
-/// (plain tries only; keys of a secure trie all have the same length).
+/// (plain tries only; keys of a secure trie all have the same length). The children are held inline,
+/// not in an array of their own: one cache miss less for every branch a walk passes.
+/// <para>
+/// A hashed branch keeps its RLP, and a mask of the children replaced or changed since. Re-encoding
+/// it then copies the unchanged children's references from that RLP instead of reading them from
+/// the children, which lie scattered over the heap: a block touching 20,000 of 1,000,000 accounts
+/// dirties ~17,000 branches of up to 16 children, and reading every child cost more than hashing.
+/// </para>
 /// </summary>
 internal sealed class BranchNode : TrieNode
 {
-    public readonly TrieNode?[] Children = new TrieNode?[16];
+    private ChildArray _children;
     public byte[]? Value;
     /// <summary>The key whose value is <see cref="Value"/> (its nibble count equals the branch depth).</summary>
     public byte[]? ValueKey;
+
+    /// <summary>This branch's RLP when it was last hashed (null before); see <see cref="StaleChildren"/>.</summary>
+    private byte[]? _rlp;
+    /// <summary>Bit i: child i was replaced or changed since <see cref="_rlp"/> was kept.</summary>
+    private ushort _stale;
+
+    /// <summary>The children by nibble (read-only: a child is replaced through <see cref="SetChild"/>).</summary>
+    public ReadOnlySpan<TrieNode?> Children => _children;
+
+    /// <summary>The RLP kept when this branch was last hashed: current while the branch is clean.</summary>
+    public byte[]? Rlp => _rlp;
+
+    /// <summary>
+    /// Bit i set: child i's reference must be read from the child; clear: the kept <see cref="Rlp"/>
+    /// still holds it. All bits are set while no RLP is kept.
+    /// </summary>
+    public int StaleChildren => _rlp is null ? 0xFFFF : _stale;
+
+    /// <summary>
+    /// Replaces (or marks as changed) child <paramref name="nibble"/>. Every change below a branch
+    /// passes here on its way up, so the stale mask misses none.
+    /// </summary>
+    public void SetChild(int nibble, TrieNode? child)
+    {
+        _children[nibble] = child;
+        _stale |= (ushort)(1 << nibble);
+    }
+
+    /// <summary>Keeps the RLP just hashed (the array is reused when the length is unchanged); no child is stale after.</summary>
+    public void KeepRlp(ReadOnlySpan<byte> rlp)
+    {
+        if (_rlp is null || _rlp.Length != rlp.Length) _rlp = new byte[rlp.Length];
+        rlp.CopyTo(_rlp);
+        _stale = 0;
+    }
 
     public int ChildCount
     {
@@ -26,5 +70,11 @@ internal sealed class BranchNode : TrieNode
         if (ValueKey is not null) return ValueKey;
         foreach (var child in Children) if (child is not null) return child.AnyKey();
         throw new InvalidOperationException("a branch without children or value");
+    }
+
+    [InlineArray(16)]
+    private struct ChildArray
+    {
+        private TrieNode? _element0;
     }
 }

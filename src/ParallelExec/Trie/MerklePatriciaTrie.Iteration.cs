@@ -140,7 +140,7 @@ public sealed partial class MerklePatriciaTrie
                     break;
                 case BranchNode branch:
                     if (branch.ValueKey is not null) return branch.ValueKey;
-                    node = branch.Children.First(c => c is not null)!;
+                    node = FirstChild(branch);
                     break;
                 default:
                     throw new InvalidOperationException("unknown node type");
@@ -160,11 +160,24 @@ public sealed partial class MerklePatriciaTrie
                     node = ext.Child;
                     break;
                 case BranchNode branch:
-                    node = branch.Children.Last(c => c is not null)!;
+                    node = LastChild(branch);
                     break;
                 default:
                     throw new InvalidOperationException("unknown node type");
             }
         }
+    }
+
+    private static TrieNode FirstChild(BranchNode branch)
+    {
+        foreach (var child in branch.Children) if (child is not null) return child;
+        throw new InvalidOperationException("a branch without children");
+    }
+
+    private static TrieNode LastChild(BranchNode branch)
+    {
+        var children = branch.Children;
+        for (int i = children.Length - 1; i >= 0; i--) if (children[i] is { } child) return child;
+        throw new InvalidOperationException("a branch without children");
     }
 }

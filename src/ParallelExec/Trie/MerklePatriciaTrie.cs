@@ -78,7 +78,10 @@ public sealed partial class MerklePatriciaTrie
         var next = (int[])start.Clone();
         for (int i = 0; i < count; i++) order[next[ownedKeys[i][0] >> 4]++] = i;
 
-        int added = 0, anyChanged = 0;
+        // Each task fills one subtrie; the root itself is only changed afterwards, on this thread.
+        var subtries = new TrieNode?[16];
+        var changedSubtries = new bool[16];
+        int added = 0;
         Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism }, b =>
         {
             if (start[b] == start[b + 1]) return;
@@ -90,12 +93,19 @@ public sealed partial class MerklePatriciaTrie
                 int i = order[k];
                 child = Insert(child, ownedKeys[i], ownedKeys[i], 1, values.AsSpan(offsets[i], lengths[i]), ref changed, ref subtreeAdded);
             }
-            root.Children[b] = child;
+            subtries[b] = child;
+            changedSubtries[b] = changed;
             Interlocked.Add(ref added, subtreeAdded);
-            if (changed) Volatile.Write(ref anyChanged, 1);
         });
         _count += added;
-        if (anyChanged != 0)
+        bool anyChanged = false;
+        for (int b = 0; b < 16; b++)
+        {
+            if (!changedSubtries[b]) continue;
+            root.SetChild(b, subtries[b]);
+            anyChanged = true;
+        }
+        if (anyChanged)
         {
             root.MarkDirty();
             _rootHashValid = false;
@@ -238,13 +248,13 @@ public sealed partial class MerklePatriciaTrie
                 if (rest == 0)
                 {
                     // The child branch keeps its place in the tree shape; its cached reference stays valid.
-                    branch.Children[Nibbles.At(keySource, split)] = ext.Child;
+                    branch.SetChild(Nibbles.At(keySource, split), ext.Child);
                 }
                 else
                 {
                     ext.Length = rest;
                     ext.MarkDirty();
-                    branch.Children[Nibbles.At(keySource, split)] = ext;
+                    branch.SetChild(Nibbles.At(keySource, split), ext);
                 }
                 PlaceLeaf(branch, split, new LeafNode(ownedKey ?? key.ToArray(), value.ToArray()));
                 return common == 0 ? branch : new ExtensionNode(keySource, common, branch);
@@ -271,8 +281,12 @@ public sealed partial class MerklePatriciaTrie
                     return branch;
                 }
                 int nibble = Nibbles.At(key, depth);
-                branch.Children[nibble] = Insert(branch.Children[nibble], key, ownedKey, depth + 1, value, ref changed, ref added);
-                if (changed) branch.MarkDirty();
+                var child = Insert(branch.Children[nibble], key, ownedKey, depth + 1, value, ref changed, ref added);
+                if (changed)
+                {
+                    branch.SetChild(nibble, child);
+                    branch.MarkDirty();
+                }
                 return branch;
             }
 
@@ -303,7 +317,7 @@ public sealed partial class MerklePatriciaTrie
             return;
         }
         leaf.MarkDirty();
-        branch.Children[Nibbles.At(leaf.Key, depth)] = leaf;
+        branch.SetChild(Nibbles.At(leaf.Key, depth), leaf);
     }
 
     private TrieNode? Remove(TrieNode? node, ReadOnlySpan<byte> key, int depth, ref bool changed)
@@ -359,7 +373,7 @@ public sealed partial class MerklePatriciaTrie
                     if (old is null) return branch;
                     var updated = Remove(old, key, depth + 1, ref changed);
                     if (!changed) return branch;
-                    branch.Children[nibble] = updated;
+                    branch.SetChild(nibble, updated);
                 }
                 branch.MarkDirty();
                 return Collapse(branch);

@@ -93,9 +93,12 @@ public sealed partial class StateTrie
                 CollectDirty(ext.Child, depth + ext.Length, isRoot: false, dirty);
                 break;
             case BranchNode branch:
-                foreach (var child in branch.Children)
+                // Only a stale child can be dirty: the others are not even read.
+                var children = branch.Children;
+                int stale = branch.StaleChildren;
+                for (int i = 0; i < 16; i++)
                 {
-                    if (child is not null) CollectDirty(child, depth + 1, isRoot: false, dirty);
+                    if ((stale & (1 << i)) != 0 && children[i] is { } child) CollectDirty(child, depth + 1, isRoot: false, dirty);
                 }
                 break;
         }
@@ -105,6 +108,13 @@ public sealed partial class StateTrie
     {
         if (!node.Reference.IsComputed) throw new InvalidOperationException("trie node exported before its hash was computed");
         if (!node.Reference.IsHash && !isRoot) return; // embedded in its parent
+        if (node is BranchNode { Rlp: { } kept })
+        {
+            // A hashed branch keeps its RLP: nothing to encode, no child to read.
+            kept.CopyTo(sink.Reserve(kept.Length));
+            sink.Append(node.Reference.IsHash ? new Hash256(node.Reference.Bytes) : Keccak256.Compute(kept), kept.Length);
+            return;
+        }
         int length = EncodedLength(node, depth);
         var rlp = sink.Reserve(length);
         Encode(node, depth, rlp);

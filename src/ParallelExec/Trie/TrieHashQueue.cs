@@ -138,6 +138,8 @@ internal sealed class TrieHashQueue
                     digest.CopyTo(entry.Node.Reference.Bytes);
                     entry.Node.Reference.Length = NodeReference.HashLength;
                     if (entry.Hole >= 0) digest.CopyTo(_buffer.AsSpan(entry.Hole));
+                    // Its holes are filled (children are of lower height): the RLP is final.
+                    if (entry.Node is BranchNode branch) branch.KeepRlp(_buffer.AsSpan(entry.Offset, entry.Length));
                 }
             }
             _byHeight[height].Clear();

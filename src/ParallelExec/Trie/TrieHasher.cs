@@ -130,36 +130,75 @@ internal static class TrieHasher
                 return Done(ext, destination.Length, offset, height, queue);
             }
             default:
-            {
-                var branch = (BranchNode)node;
-                var children = branch.Children;
-                PrefetchChildren(children);
-                Span<int> handles = stackalloc int[16];
-                int payload = branch.Value is null ? 1 : RlpWriter.LengthOf(branch.Value);
-                for (int i = 0; i < children.Length; i++)
-                {
-                    var child = children[i];
-                    handles[i] = child is null ? -1 : Visit(child, depth + 1, queue);
-                }
-                for (int i = 0; i < children.Length; i++)
-                {
-                    var child = children[i];
-                    payload += child is null ? 1 : child.IsDirty ? NodeReference.HashLength + 1 : child.Reference.EncodedLength;
-                }
-                var destination = Destination(branch, RlpWriter.LengthOfList(payload), queue, out int offset);
-                int o = RlpWriter.WriteListHeader(destination, payload);
-                int height = 0;
-                for (int i = 0; i < children.Length; i++)
-                {
-                    var child = children[i];
-                    if (child is null) destination[o++] = RlpWriter.EmptyString;
-                    else o += WriteChild(destination, o, offset, child, handles[i], queue, ref height);
-                }
-                if (branch.Value is null) destination[o] = RlpWriter.EmptyString;
-                else RlpWriter.WriteString(destination[o..], branch.Value);
-                return Done(branch, destination.Length, offset, height, queue);
-            }
+                return VisitBranch((BranchNode)node, depth, queue);
         }
+    }
+
+    /// <summary>
+    /// A branch is re-encoded from its kept RLP: only the stale children are visited and written; the
+    /// references of the others are copied from the old RLP in runs, without reading those children.
+    /// </summary>
+    [SkipLocalsInit]
+    private static int VisitBranch(BranchNode branch, int depth, TrieHashQueue queue)
+    {
+        var children = branch.Children;
+        int stale = branch.StaleChildren;
+        var old = branch.Rlp;
+        Span<int> oldItems = stackalloc int[17];
+        if (old is not null) ChildItemOffsets(old, oldItems);
+        PrefetchChildren(children, stale);
+        Span<int> handles = stackalloc int[16];
+        for (int i = 0; i < 16; i++)
+        {
+            handles[i] = -1;
+            if ((stale & (1 << i)) != 0 && children[i] is { } child) handles[i] = Visit(child, depth + 1, queue);
+        }
+        int payload = branch.Value is null ? 1 : RlpWriter.LengthOf(branch.Value);
+        for (int i = 0; i < 16; i++)
+        {
+            if ((stale & (1 << i)) == 0) payload += oldItems[i + 1] - oldItems[i];
+            else payload += children[i] is not { } child ? 1 : child.IsDirty ? NodeReference.HashLength + 1 : child.Reference.EncodedLength;
+        }
+        var destination = Destination(branch, RlpWriter.LengthOfList(payload), queue, out int offset);
+        int o = RlpWriter.WriteListHeader(destination, payload);
+        int height = 0;
+        for (int i = 0; i < 16; i++)
+        {
+            if ((stale & (1 << i)) == 0)
+            {
+                // A run of unchanged children: one copy from the old RLP.
+                int end = i + 1;
+                while (end < 16 && (stale & (1 << end)) == 0) end++;
+                var run = old.AsSpan(oldItems[i], oldItems[end] - oldItems[i]);
+                run.CopyTo(destination[o..]);
+                o += run.Length;
+                i = end - 1;
+            }
+            else if (children[i] is not { } child) destination[o++] = RlpWriter.EmptyString;
+            else o += WriteChild(destination, o, offset, child, handles[i], queue, ref height);
+        }
+        if (branch.Value is null) destination[o] = RlpWriter.EmptyString;
+        else RlpWriter.WriteString(destination[o..], branch.Value);
+        int handle = Done(branch, destination.Length, offset, height, queue);
+        if (offset < 0) branch.KeepRlp(destination); // inlined in its parent: final already
+        return handle;
+    }
+
+    /// <summary>
+    /// Where each of the sixteen child items of a branch's RLP starts (and, at index 16, where the
+    /// value item starts). A child item is the empty string, a 32-byte hash or an embedded node (a
+    /// list under 32 bytes), so its first byte gives its length.
+    /// </summary>
+    private static void ChildItemOffsets(ReadOnlySpan<byte> rlp, Span<int> offsets)
+    {
+        int o = rlp[0] <= 0xf7 ? 1 : 1 + (rlp[0] - 0xf7); // the list header
+        for (int i = 0; i < 16; i++)
+        {
+            offsets[i] = o;
+            byte b = rlp[o];
+            o += b >= 0xc0 ? 1 + (b - 0xc0) : 1 + (b - RlpWriter.EmptyString);
+        }
+        offsets[16] = o;
     }
 
     /// <summary>
@@ -204,21 +243,22 @@ internal static class TrieHasher
     }
 
     /// <summary>
-    /// Starts loading all children (and what the walk reads next from dirty ones) before any is
+    /// Starts loading the stale children (and what the walk reads next from dirty ones) before any is
     /// visited: nodes of a large trie are scattered in memory, and the misses then overlap.
     /// </summary>
-    private static unsafe void PrefetchChildren(TrieNode?[] children)
+    private static unsafe void PrefetchChildren(ReadOnlySpan<TrieNode?> children, int stale)
     {
         if (!Sse.IsSupported) return;
         for (int i = 0; i < children.Length; i++)
         {
             var child = children[i];
-            if (child is not null) Sse.Prefetch0((void*)Unsafe.As<TrieNode, nint>(ref child));
+            if ((stale & (1 << i)) != 0 && child is not null) Sse.Prefetch0((void*)Unsafe.As<TrieNode, nint>(ref child));
         }
         // One level further for the dirty children, which the walk visits next: their misses overlap
         // with each other instead of following one another down the walk.
         for (int i = 0; i < children.Length; i++)
         {
+            if ((stale & (1 << i)) == 0) continue;
             switch (children[i])
             {
                 case LeafNode { IsDirty: true } leaf:
@@ -228,8 +268,11 @@ internal static class TrieHasher
                     Sse.Prefetch0((void*)Unsafe.As<byte[], nint>(ref value));
                     break;
                 case BranchNode { IsDirty: true } branch:
-                    var grandchildren = branch.Children;
-                    Sse.Prefetch0((void*)Unsafe.As<TrieNode?[], nint>(ref grandchildren));
+                    // Its children are inline and span the next cache lines; then its kept RLP.
+                    byte* address = (byte*)Unsafe.As<BranchNode, nint>(ref branch);
+                    Sse.Prefetch0(address + 64);
+                    Sse.Prefetch0(address + 128);
+                    if (branch.Rlp is { } rlp) Sse.Prefetch0((void*)Unsafe.As<byte[], nint>(ref rlp));
                     break;
                 case ExtensionNode { IsDirty: true } ext:
                     var next = ext.Child;
