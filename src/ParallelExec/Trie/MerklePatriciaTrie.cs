@@ -63,7 +63,14 @@ public sealed partial class MerklePatriciaTrie
     {
         if (degreeOfParallelism <= 1 || count < ParallelSetMinimum || _root is not BranchNode root)
         {
-            for (int i = 0; i < count; i++) Set(ownedKeys[i], ownedKeys[i], values.AsSpan(offsets[i], lengths[i]));
+            var prefetcher = new TriePathPrefetcher();
+            for (int i = 0; i < Math.Min(count, TriePathPrefetcher.Lanes); i++) prefetcher.Start(_root, ownedKeys[i], 0);
+            for (int i = 0; i < count; i++)
+            {
+                prefetcher.Step();
+                Set(ownedKeys[i], ownedKeys[i], values.AsSpan(offsets[i], lengths[i]));
+                if (i + TriePathPrefetcher.Lanes < count) prefetcher.Start(_root, ownedKeys[i + TriePathPrefetcher.Lanes], 0);
+            }
             return;
         }
         // Bucket the keys by their first nibble (a stable counting sort, no per-key allocation).
@@ -88,10 +95,15 @@ public sealed partial class MerklePatriciaTrie
             bool changed = false;
             int subtreeAdded = 0;
             var child = root.Children[b];
-            for (int k = start[b]; k < start[b + 1]; k++)
+            var prefetcher = new TriePathPrefetcher();
+            int end = start[b + 1];
+            for (int k = start[b]; k < Math.Min(end, start[b] + TriePathPrefetcher.Lanes); k++) prefetcher.Start(child, ownedKeys[order[k]], 1);
+            for (int k = start[b]; k < end; k++)
             {
+                prefetcher.Step();
                 int i = order[k];
                 child = Insert(child, ownedKeys[i], ownedKeys[i], 1, values.AsSpan(offsets[i], lengths[i]), ref changed, ref subtreeAdded);
+                if (k + TriePathPrefetcher.Lanes < end) prefetcher.Start(child, ownedKeys[order[k + TriePathPrefetcher.Lanes]], 1);
             }
             subtries[b] = child;
             changedSubtries[b] = changed;
