@@ -53,7 +53,7 @@ public sealed partial class StateTrie
     {
         var buffer = new TrieNodeSet(16);
         var stack = new Stack<(TrieNode Node, int Depth, bool IsRoot)>();
-        foreach (var account in _byAddress.Values)
+        foreach (var account in _byAddress.Accounts())
         {
             if (account.Storage?.Root is { } storageRoot) stack.Push((storageRoot, 0, true));
             while (stack.Count > 0) foreach (var record in Drain(stack, buffer)) yield return record;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using ParallelExec.Crypto;
 using ParallelExec.Rlp;
 using ParallelExec.State;
@@ -18,7 +19,7 @@ namespace ParallelExec.Trie;
 public sealed partial class StateTrie
 {
     private readonly MerklePatriciaTrie _accounts = new();
-    private readonly Dictionary<Address, StateAccount> _byAddress = new();
+    private readonly AccountTable _byAddress = new();
     private readonly List<StateAccount> _dirty = new();
     private long _otherHashes; // key hashes (addresses, slots) and storage-trie node hashes
     private Hash256 _root = MerklePatriciaTrie.EmptyRoot;
@@ -102,8 +103,12 @@ public sealed partial class StateTrie
             }
         }
         long hashes = 0;
-        foreach (var change in changes)
+        for (int i = 0; i < changes.Length; i++)
         {
+            // Prefetch ahead: a later change's slot, and a nearer one's account (its slot is in by now).
+            if (i + SlotLookahead < changes.Length) _byAddress.PrefetchSlot(changes[i + SlotLookahead].Key.Address);
+            if (i + AccountLookahead < changes.Length) _byAddress.PrefetchAccount(changes[i + AccountLookahead].Key.Address);
+            ref readonly var change = ref changes[i];
             var key = change.Key;
             var account = GetOrAdd(key.Address);
             account.ComputePath(ref hashes);
@@ -112,6 +117,9 @@ public sealed partial class StateTrie
         }
         _otherHashes += hashes;
     }
+
+    /// <summary>How many changes ahead <see cref="Apply"/> prefetches an account's slot, and the account.</summary>
+    private const int SlotLookahead = 16, AccountLookahead = 8;
 
     /// <summary>
     /// The state root. Touched storage tries are re-hashed (on several threads when
@@ -136,8 +144,13 @@ public sealed partial class StateTrie
         long hashes = 0;
         int sets = 0;
         EnsureSetScratch(_dirty.Count);
-        foreach (var account in _dirty)
+        var dirty = CollectionsMarshal.AsSpan(_dirty);
+        for (int i = 0; i < dirty.Length; i++)
         {
+            // The accounts, then (once an account is in) the path array the leaf will keep.
+            if (i + AccountLookahead < dirty.Length) Prefetch(dirty[i + AccountLookahead]);
+            if (i + AccountLookahead / 2 < dirty.Length) Prefetch(dirty[i + AccountLookahead / 2].Path);
+            var account = dirty[i];
             account.Dirty = false;
             account.ComputePath(ref hashes);
             if (account.Exists)
@@ -159,6 +172,12 @@ public sealed partial class StateTrie
         Array.Clear(_setKeys, 0, sets); // do not keep paths of accounts that may be dropped
         _dirty.Clear();
         _otherHashes += hashes;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Prefetch(object? item)
+    {
+        if (item is not null && Sse.IsSupported) Sse.Prefetch0((void*)Unsafe.As<object, nint>(ref item));
     }
 
     // Scratch for the leaves ComputeRoot sets: kept across blocks, grown to the largest block.
@@ -205,10 +224,11 @@ public sealed partial class StateTrie
 
     private StateAccount GetOrAdd(Address address)
     {
-        if (!_byAddress.TryGetValue(address, out var account))
+        var account = _byAddress.Find(address);
+        if (account is null)
         {
             account = new StateAccount(address);
-            _byAddress.Add(address, account);
+            _byAddress.Add(account);
         }
         if (!account.Dirty)
         {
