@@ -57,11 +57,14 @@ public sealed partial class MerklePatriciaTrie
     /// caller) and gets the value <c>values[offsets[i] .. offsets[i] + lengths[i]]</c> (not empty).
     /// When the root is a branch, the keys under each of its sixteen children form independent
     /// subtries, filled on up to <paramref name="degreeOfParallelism"/> threads; the trie is the
-    /// same as after setting the keys one by one in any order (each key at most once).
+    /// same as after setting the keys one by one in any order (each key at most once). With
+    /// <paramref name="hashSubtries"/>, each subtrie is hashed right after its keys are set, while
+    /// the nodes just walked are still in cache (the next <see cref="ComputeRoot"/> then hashes
+    /// only the root); otherwise its dirty nodes stay for <see cref="ComputeRoot"/>.
     /// </summary>
-    internal void SetMany(byte[][] ownedKeys, byte[] values, int[] offsets, int[] lengths, int count, int degreeOfParallelism)
+    internal void SetMany(byte[][] ownedKeys, byte[] values, int[] offsets, int[] lengths, int count, int degreeOfParallelism, bool hashSubtries = false)
     {
-        if (degreeOfParallelism <= 1 || count < ParallelSetMinimum || _root is not BranchNode root)
+        if (count < BucketedSetMinimum || _root is not BranchNode root)
         {
             var prefetcher = new TriePathPrefetcher();
             for (int i = 0; i < Math.Min(count, TriePathPrefetcher.Lanes); i++) prefetcher.Start(_root, ownedKeys[i], 0);
@@ -85,11 +88,12 @@ public sealed partial class MerklePatriciaTrie
         var next = (int[])start.Clone();
         for (int i = 0; i < count; i++) order[next[ownedKeys[i][0] >> 4]++] = i;
 
-        // Each task fills one subtrie; the root itself is only changed afterwards, on this thread.
+        // Each bucket fills (and hashes) one subtrie; the root itself is only changed afterwards, on this thread.
         var subtries = new TrieNode?[16];
         var changedSubtries = new bool[16];
         int added = 0;
-        Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism }, b =>
+        long hashes = 0;
+        void FillSubtrie(int b)
         {
             if (start[b] == start[b + 1]) return;
             bool changed = false;
@@ -105,11 +109,26 @@ public sealed partial class MerklePatriciaTrie
                 child = Insert(child, ownedKeys[i], ownedKeys[i], 1, values.AsSpan(offsets[i], lengths[i]), ref changed, ref subtreeAdded);
                 if (k + TriePathPrefetcher.Lanes < end) prefetcher.Start(child, ownedKeys[order[k + TriePathPrefetcher.Lanes]], 1);
             }
+            if (hashSubtries)
+            {
+                long subtreeHashes = 0;
+                TrieHasher.Compute(child!, 1, ref subtreeHashes); // not null: a key was set below
+                Interlocked.Add(ref hashes, subtreeHashes);
+            }
             subtries[b] = child;
             changedSubtries[b] = changed;
             Interlocked.Add(ref added, subtreeAdded);
-        });
+        }
+        if (degreeOfParallelism > 1 && count >= ParallelSetMinimum)
+        {
+            Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism }, FillSubtrie);
+        }
+        else
+        {
+            for (int b = 0; b < 16; b++) FillSubtrie(b);
+        }
         _count += added;
+        Interlocked.Add(ref _hashCount, hashes);
         bool anyChanged = false;
         for (int b = 0; b < 16; b++)
         {
@@ -123,6 +142,9 @@ public sealed partial class MerklePatriciaTrie
             _rootHashValid = false;
         }
     }
+
+    /// <summary>Fewer keys than this are set one by one from the root: bucketing them costs more than it saves.</summary>
+    private const int BucketedSetMinimum = 256;
 
     /// <summary>Fewer keys than this are set on one thread: spreading them costs more than it saves.</summary>
     private const int ParallelSetMinimum = 2048;

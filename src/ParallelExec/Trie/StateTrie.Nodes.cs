@@ -31,7 +31,7 @@ public sealed partial class StateTrie
             if (account.StorageDirty && account.Storage?.Root is { } storageRoot) CollectDirty(storageRoot, 0, isRoot: true, dirty);
         }
         HashStorageTries(degreeOfParallelism);
-        UpdateAccountTrie(degreeOfParallelism);
+        UpdateAccountTrie(degreeOfParallelism, hashSubtries: false); // its dirty nodes are collected first
         if (_accounts.Root is { } accountRoot) CollectDirty(accountRoot, 0, isRoot: true, dirty);
         _root = _accounts.ComputeRoot(degreeOfParallelism);
         foreach (var (node, depth, isRoot) in dirty) Emit(node, depth, isRoot, newNodes);

@@ -130,14 +130,14 @@ public sealed partial class StateTrie
     {
         if (_dirty.Count == 0) return _root;
         HashStorageTries(degreeOfParallelism);
-        UpdateAccountTrie(degreeOfParallelism);
+        UpdateAccountTrie(degreeOfParallelism, hashSubtries: true);
         _root = _accounts.ComputeRoot(degreeOfParallelism);
         return _root;
     }
 
     /// <summary>Writes the touched accounts (with their new storage roots) into the account trie, unhashed.</summary>
     [SkipLocalsInit]
-    private void UpdateAccountTrie(int degreeOfParallelism)
+    private void UpdateAccountTrie(int degreeOfParallelism, bool hashSubtries)
     {
         // Deletions first, one by one (they may collapse the root); then the changed accounts' leaves,
         // whose subtries under the root's sixteen children are filled on several threads.
@@ -168,7 +168,7 @@ public sealed partial class StateTrie
                 account.InTrie = false;
             }
         }
-        _accounts.SetMany(_setKeys, _setValues, _setOffsets, _setLengths, sets, degreeOfParallelism);
+        _accounts.SetMany(_setKeys, _setValues, _setOffsets, _setLengths, sets, degreeOfParallelism, hashSubtries);
         Array.Clear(_setKeys, 0, sets); // do not keep paths of accounts that may be dropped
         _dirty.Clear();
         _otherHashes += hashes;
