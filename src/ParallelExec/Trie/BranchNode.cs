@@ -20,7 +20,7 @@ internal sealed class BranchNode : TrieNode
     /// <summary>The key whose value is <see cref="Value"/> (its nibble count equals the branch depth).</summary>
     public byte[]? ValueKey;
 
-    /// <summary>This branch's RLP when it was last hashed (null before); see <see cref="StaleChildren"/>.</summary>
+    /// <summary>This branch's RLP when it was last hashed (null before, or when too short to keep it).</summary>
     private byte[]? _rlp;
     /// <summary>Bit i: child i was replaced or changed since <see cref="_rlp"/> was kept.</summary>
     private ushort _stale;

@@ -11,9 +11,10 @@ namespace ParallelExec.Trie;
 /// dirty node while it is in cache, straight into a <see cref="TrieHashQueue"/>'s buffer, leaving a
 /// 32-byte hole where a child's hash is still pending; the queue hashes the nodes height by height
 /// with <see cref="Keccak256Batch"/> (several Keccak states per instruction) and fills each digest
-/// into the node's cached reference and its parent's hole. The parallel form walks the dirty
-/// subtrees below the top branch levels on several threads, each with its own queue, then finishes
-/// the top single-threaded, so its result is identical to the serial one.
+/// into the node's cached reference and its parent's hole. A branch that kept its RLP is re-encoded
+/// from it: only its stale children are read (see <see cref="BranchNode"/>). The parallel form walks
+/// the dirty subtrees below the top branch levels on several threads, each with its own queue, then
+/// finishes the top single-threaded, so its result is identical to the serial one.
 /// </summary>
 internal static class TrieHasher
 {
