@@ -6,7 +6,22 @@ public static class Program
 {
     // dotnet run -c Release --project bench/ParallelExec.Benchmarks -- --filter '*Keccak*'
     // dotnet run -c Release --project bench/ParallelExec.Benchmarks -- --filter '*' --job short   (whole suite, < 15 min on 2 cores)
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(WithShortIterations(args));
+    // dotnet run -c Release --project bench/ParallelExec.Benchmarks -- trie-update | trie-scratch 1 2   (stopwatch harness, see TrieUpdateHarness)
+    public static void Main(string[] args)
+    {
+        switch (args.FirstOrDefault())
+        {
+            case "trie-update":
+                Trie.TrieUpdateHarness.Update(args.Length > 1 ? int.Parse(args[1]) : 14);
+                break;
+            case "trie-scratch":
+                Trie.TrieUpdateHarness.Scratch(args.Length > 1 ? args.Skip(1).Select(int.Parse).ToArray() : [1, 2, 1, 2]);
+                break;
+            default:
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(WithShortIterations(args));
+                break;
+        }
+    }
 
     // The short job keeps BenchmarkDotNet's 3 warm-up + 3 measured iterations but makes each
     // iteration 200 ms instead of 500 ms, so the whole suite (about 190 benchmarks) fits in

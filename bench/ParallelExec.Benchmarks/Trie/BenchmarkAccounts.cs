@@ -68,6 +68,14 @@ internal static class BenchmarkAccounts
     /// <summary>The same account trie as <see cref="StateTrie"/> builds, as a bare trie (to read its node sizes).</summary>
     public static MerklePatriciaTrie AccountTrie(int count)
     {
+        var trie = UnhashedAccountTrie(count);
+        trie.ComputeRoot();
+        return trie;
+    }
+
+    /// <summary><see cref="AccountTrie"/> with its leaves set and nothing hashed yet.</summary>
+    public static MerklePatriciaTrie UnhashedAccountTrie(int count)
+    {
         var trie = new MerklePatriciaTrie();
         Span<byte> address = stackalloc byte[Address.Size];
         Span<byte> path = stackalloc byte[32];
@@ -78,7 +86,6 @@ internal static class BenchmarkAccounts
             Keccak256.Compute(address, path);
             trie.Set(path, EncodeAccount(rlp, (ulong)i % 7, new UInt256((ulong)i * 1_000_000_007UL + 1)));
         }
-        trie.ComputeRoot();
         return trie;
     }
 
