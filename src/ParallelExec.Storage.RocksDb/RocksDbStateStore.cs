@@ -63,9 +63,13 @@ public sealed class RocksDbStateStore : IStateStore
             if (creationLeftovers && !Directory.EnumerateFileSystemEntries(path).All(IsCreationFile))
                 throw Fail(StateStoreError.NotAStateDatabase, "the directory is not empty but holds no database");
             if (!options.CreateIfMissing)
+            {
+                if (creationLeftovers && CreationHoldsLock())
+                    throw Fail(StateStoreError.Locked, "in use by another process (it is being created there: its LOCK is held)");
                 throw Fail(StateStoreError.Missing, creationLeftovers
                     ? "no database there yet (a creation is under way or was interrupted)"
                     : "no database there (it is created only when asked to)");
+            }
             Directory.CreateDirectory(path);
         }
         else
@@ -182,6 +186,27 @@ public sealed class RocksDbStateStore : IStateStore
         Write(batch);
     }
 
+    /// <summary>
+    /// Whether the creation whose files are in the folder (no CURRENT yet) still holds the LOCK, i.e. is
+    /// under way in another opener. RocksDB takes the LOCK before it looks for CURRENT, so an open that
+    /// may not create fails on the LOCK while it is held, and on the missing CURRENT otherwise (like any
+    /// refused open, it starts a new info LOG there). The database is not created either way.
+    /// </summary>
+    private bool CreationHoldsLock()
+    {
+        try
+        {
+            using var probe = RocksDbSharp.RocksDb.Open(_dbOptions.SetCreateIfMissing(false), _path);
+            return false; // the creation finished meanwhile
+        }
+        catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
+        {
+            return IsLockError(e);
+        }
+    }
+
+    private static bool IsLockError(Exception e) => e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase);
+
     // Files RocksDB writes while creating a database, before CURRENT names its first manifest.
     private static bool IsCreationFile(string entry)
     {
@@ -197,7 +222,7 @@ public sealed class RocksDbStateStore : IStateStore
     private StateStoreException Translate(Exception e)
     {
         var message = e.Message;
-        if (message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+        if (IsLockError(e))
             return Fail(StateStoreError.Locked, "in use by another process (its LOCK is held)", e);
         if (message.Contains("corrupt", StringComparison.OrdinalIgnoreCase) || message.Contains("checksum", StringComparison.OrdinalIgnoreCase))
             return Fail(StateStoreError.Corrupt, $"corrupt: {message}", e);

@@ -101,6 +101,30 @@ public class OpenErrorTests
     }
 
     [Fact]
+    public void A_database_another_opener_is_still_creating_is_in_use()
+    {
+        using var dir = new TempDir();
+        var path = dir.Sub("creating");
+        // The creation window: RocksDB holds the LOCK and has written LOCK, LOG, IDENTITY, a MANIFEST and
+        // OPTIONS, but no CURRENT yet. Reproduced by a raw database whose CURRENT and WAL are removed while
+        // it stays open: RocksDB refuses its LOCK to a second opener in this process as it does to another.
+        using (RocksDbSharp.RocksDb.Open(new DbOptions().SetCreateIfMissing(true), path))
+        {
+            foreach (var file in Directory.GetFiles(path))
+            {
+                var name = Path.GetFileName(file);
+                if (name == "CURRENT" || name.EndsWith(".log", StringComparison.Ordinal)) File.Delete(file);
+            }
+            foreach (bool create in new[] { false, true })
+            {
+                var e = OpenFails(path, StateStoreError.Locked, create);
+                Assert.Contains("in use by another process", e.Message);
+                Assert.False(File.Exists(Path.Combine(path, "CURRENT")), "a refused open created the database");
+            }
+        }
+    }
+
+    [Fact]
     public void A_folder_that_is_not_a_state_database_is_refused_and_left_alone()
     {
         using var dir = new TempDir();
