@@ -40,6 +40,38 @@ public class StoreRoundTripTests
     }
 
     [Fact]
+    public void An_in_memory_store_keeps_every_value_as_it_grows_reverts_and_refills()
+    {
+        // From 3 keys to hundreds (the value table grows many times), then reverts that remove keys
+        // (their slots are reused by the next commits): the flat state always equals a plain dictionary's.
+        var genesis = Enumerable.Range(1, 3).ToDictionary(n => StateKey.Balance(Address.FromNumber((ulong)n)), n => new UInt256((ulong)n));
+        using var store = new InMemoryStateStore(journalRetention: 8);
+        store.Initialize(genesis, new StoredBlock(0, default, default));
+        var states = new List<Dictionary<StateKey, UInt256>> { new(genesis) };
+        void Commit(int block, int newKeys)
+        {
+            var state = new Dictionary<StateKey, UInt256>(states[^1]);
+            var changes = new List<StateChange>();
+            foreach (var key in state.Keys.Where((_, i) => i % 3 == block % 3).ToList()) changes.Add(new(key, new UInt256((ulong)(block * 1000 + 1))));
+            for (int i = 0; i < newKeys; i++) changes.Add(new(StateKey.Nonce(Address.FromNumber((ulong)(block * 100 + i))), new UInt256((ulong)i)));
+            foreach (var c in changes) state[c.Key] = c.Value;
+            store.Commit(new StoredBlock(block, default, default), changes.ToArray());
+            states.Add(state);
+        }
+        void Matches(string when) =>
+            Assert.True(states[^1].OrderBy(e => e.Key).SequenceEqual(store.Entries().OrderBy(e => e.Key)), when);
+
+        for (int block = 1; block <= 6; block++) Commit(block, newKeys: 40 * block);
+        Matches("after growing");
+        store.Revert(3);
+        states.RemoveRange(states.Count - 3, 3);
+        Matches("after reverting");
+        for (int block = 4; block <= 8; block++) Commit(block, newKeys: 25);
+        Matches("after refilling");
+        foreach (var (key, value) in states[^1]) Assert.True(store.TryGet(key, out var read) && read == value, $"{key}");
+    }
+
+    [Fact]
     public void Commit_reopen_and_continue_reaches_the_same_roots()
     {
         var workload = Workload(blocks: 16);
