@@ -177,6 +177,27 @@ public class PipelineTests
 
     [Theory]
     [MemberData(nameof(Stores))]
+    public void A_store_without_a_journal_gets_the_same_states_pipelined(bool rocks)
+    {
+        // No journal: execution records no previous values, and the store has nothing to revert.
+        const int blocks = 8;
+        var workload = Workload(blocks: blocks, txs: 60, seed: 17, kind: WorkloadKind.Mixed, accounts: 12);
+        var expected = ReferenceRoots(workload);
+        var states = ReferenceStates(workload);
+        using var dir = new TempDir();
+        using IStateStore inner = rocks ? OpenRocks(dir.Sub("db"), retention: 0) : new InMemoryStateStore(journalRetention: 0);
+        var store = Overlapped(inner, blocks, out var gate);
+        var chain = Create(store, workload);
+        using var parallel = new ParallelExecutor(2);
+        var roots = new List<Hash256>();
+        Assert.Null(new ChainPipeline(chain, new FaultyExecutor(parallel) { Finished = gate.Executed }).Run(Blocks(workload, 0, blocks), c => roots.Add(c.Block.StateRoot)));
+        Assert.Equal(expected[1..], roots);
+        Assert.Equal(states[blocks], Sorted(store.Entries()));
+        Assert.Equal(0, store.RevertibleBlocks);
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
     public void A_rejected_root_mid_chain_leaves_the_store_at_the_block_before_it(bool rocks)
     {
         const int blocks = 10, reject = 6;

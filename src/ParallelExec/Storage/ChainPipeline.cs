@@ -105,7 +105,7 @@ public sealed class ChainPipeline
                 // Only the stage writes the head, so while a block is in flight the next number comes from it.
                 ChainState.CheckFollows(block.Block, pending?.Number ?? _chain.Head.Number);
                 IStateReader state = pending is null ? _chain.Store : pending.State;
-                executed = ChainState.ExecuteOver(state, block.Block, _executor, block.Options);
+                executed = _chain.ExecuteOver(state, block.Block, _executor, block.Options);
             }
             catch
             {

@@ -104,13 +104,19 @@ public sealed class ChainState
     /// <summary>
     /// Executes a block over <paramref name="state"/>: the store's committed state, or that state
     /// overlaid with the changes of a block still being committed (<see cref="OverlayStateReader"/>).
-    /// Reads go through a recorder, so the undo journal takes each changed key's previous value from
-    /// what the block saw (the state after the block before it) instead of reading the store again.
+    /// When the store keeps an undo journal, reads go through a recorder, so the journal takes each
+    /// changed key's previous value from what the block saw (the state after the block before it)
+    /// instead of reading the store again; without a journal nothing would use them.
     /// Touches neither the trie nor the store's writes: may run while <see cref="RootAndCommit"/> runs.
     /// </summary>
-    internal static ExecutedBlock ExecuteOver(IStateReader state, Block block, IBlockExecutor executor, ExecutionOptions? executionOptions)
+    internal ExecutedBlock ExecuteOver(IStateReader state, Block block, IBlockExecutor executor, ExecutionOptions? executionOptions)
     {
         var started = Stopwatch.GetTimestamp();
+        if (_store.JournalRetention == 0)
+        {
+            var unrecorded = executor.Execute(block, state, executionOptions);
+            return new ExecutedBlock(block, unrecorded, null, Stopwatch.GetElapsedTime(started));
+        }
         var reader = new RecordingStateReader(state, block.Transactions.Count * 4);
         var result = executor.Execute(block, reader, executionOptions);
         return new ExecutedBlock(block, result, reader.Seen, Stopwatch.GetElapsedTime(started));

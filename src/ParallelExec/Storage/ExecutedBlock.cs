@@ -5,7 +5,8 @@ namespace ParallelExec.Storage;
 
 /// <summary>
 /// A block executed but not yet applied to the trie or committed: its result, the value (or absence)
-/// of every key it read as it saw them (for the undo journal), and how long the execution took.
+/// of every key it read as it saw them (for the undo journal; null when the store keeps none), and how
+/// long the execution took.
 /// </summary>
 internal sealed record ExecutedBlock(
-    Block Block, BlockResult Result, IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)> PreviousValues, TimeSpan ExecuteTime);
+    Block Block, BlockResult Result, IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? PreviousValues, TimeSpan ExecuteTime);
