@@ -3,7 +3,6 @@ using ParallelExec.Execution;
 using ParallelExec.Scheduling;
 using ParallelExec.State;
 using ParallelExec.Storage;
-using ParallelExec.Trie;
 
 namespace ParallelExec.Blocks;
 
@@ -11,10 +10,11 @@ namespace ParallelExec.Blocks;
 /// Executes a chain file from its embedded genesis, block by block, in memory: execute, apply the
 /// changes to the state and the state trie, compute the root, and (with <see cref="ReplayOptions.Verify"/>)
 /// compare it with the recorded root, stopping at the first mismatch. A recorded dependency graph is
-/// used as scheduling hints only (a wrong or hostile graph costs speed, never exactness). With
+/// used as scheduling hints only (a wrong or hostile graph costs speed, never exactness). The blocks
+/// run through the same <see cref="ChainPipeline"/> as a replay into a database, over an
+/// <see cref="InMemoryStateStore"/> that keeps no journal and no trie nodes: with
 /// <see cref="ReplayOptions.Pipeline"/> (the default) block N+1 executes while block N is hashed on
-/// another thread, over the state overlaid with N's changes (<see cref="OverlayStateReader"/>): the
-/// results are the same, and nothing after a mismatching block is reported.
+/// another thread; the results are the same, and nothing after a mismatching block is reported.
 /// </summary>
 public static class ChainReplayer
 {
@@ -26,7 +26,10 @@ public static class ChainReplayer
         return Replay(reader, options, onBlock, progress);
     }
 
-    /// <summary>Replays the blocks of an open reader (from its current position).</summary>
+    /// <summary>
+    /// Replays the blocks of an open reader (from its current position). <paramref name="onBlock"/> sees
+    /// every block after its root is computed, in order, the mismatching one included.
+    /// </summary>
     public static ReplayReport Replay(ChainReader reader, ReplayOptions options, Action<BlockReplay>? onBlock = null, Action<double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
@@ -34,11 +37,11 @@ public static class ChainReplayer
         if (reader.Start.Kind != ChainStartKind.Genesis)
             throw new NotSupportedException($"the chain starts from parent state root {reader.Start.ParentRoot}; replaying it needs that state from a database, which is not supported yet");
         var total = Stopwatch.StartNew();
-        var state = reader.Start.Genesis!.Clone();
-        var started = Stopwatch.GetTimestamp();
-        var trie = StateTrie.FromState(state.Entries, options.RootParallelism);
-        var genesisRoot = trie.ComputeRoot(options.RootParallelism);
-        var genesisTime = Stopwatch.GetElapsedTime(started);
+        // The store numbers its genesis state as the block before the first one.
+        var first = reader.ReadNext();
+        using var store = new InMemoryStateStore(journalRetention: 0, keepTrieNodes: false);
+        var stateOptions = new ChainStateOptions { RootParallelism = options.RootParallelism, PersistTrieNodes = false };
+        var chain = ChainState.Create(store, reader.Start.Genesis!.Entries, first is null ? 0 : first.Number - 1, stateOptions);
 
         using var parallel = options.Sequential ? null : new ParallelExecutor(options.Workers);
         IBlockExecutor executor = parallel is null ? new SequentialExecutor() : parallel;
@@ -46,92 +49,57 @@ public static class ChainReplayer
         long length = reader.StreamLength;
         long blocks = 0, txs = 0, reexec = 0, validation = 0, fallbacks = 0, verified = 0, unrecorded = 0;
         TimeSpan execute = default, apply = default, rootTime = default;
-        Hash256 root = genesisRoot;
-        RootMismatch? mismatch = null;
+        Hash256 root = store.Genesis.StateRoot;
+        var handedOver = new Dictionary<long, ChainBlock>(); // given to the pipeline, not reported yet
 
-        // Applies an executed block to the trie and hashes it: the only code that touches the trie.
-        // Hashing keeps all its threads even pipelined: in memory a block executes in a fraction of the
-        // time its root takes, so the executor's cores are mostly free (unlike ChainPipeline's stage;
-        // see docs/performance.md).
-        (Hash256 Root, TimeSpan Apply, TimeSpan Hashing) Hash(BlockResult result)
+        // Read on the pipeline's calling thread, while the block before is being hashed.
+        IEnumerable<PipelineBlock> Blocks()
         {
-            var t1 = Stopwatch.GetTimestamp();
-            trie.Apply(result.Changes);
-            var t2 = Stopwatch.GetTimestamp();
-            var hashed = trie.ComputeRoot(options.RootParallelism);
-            return (hashed, Stopwatch.GetElapsedTime(t1, t2), Stopwatch.GetElapsedTime(t2));
+            for (var block = first; block is not null; block = reader.ReadNext())
+            {
+                handedOver[block.Number] = block;
+                // In memory no block record outlives the replay, so no block hash is computed.
+                yield return PipelineBlock.FromChain(block, default, options, execOptions);
+            }
         }
 
-        // Takes a hashed block's root, verifies it and moves the state on; false stops the replay.
-        bool Complete(Pending done)
+        // Counts a block whose root was computed (committed, or rejected at a mismatch) and reports it.
+        void Report(CommittedBlock done)
         {
-            var (blockRoot, applyTime, hashTime) = done.Hashing.GetAwaiter().GetResult();
-            var block = done.Block;
+            handedOver.Remove(done.Block.Number, out var block);
             var result = done.Result;
-            root = blockRoot;
-            var replay = new BlockReplay(block, result, root, done.Execute, applyTime, hashTime);
+            root = done.Block.StateRoot;
+            // Applying covers the trie and the state (the store's commit).
+            var replay = new BlockReplay(block!, result, root, done.Execute, done.Apply + done.Commit, done.Root);
             execute += replay.Execute;
             apply += replay.Apply;
             rootTime += replay.RootTime;
             blocks++;
-            txs += block.Transactions.Count;
+            txs += block!.Transactions.Count;
             reexec += result.Stats.Reexecutions;
             validation += result.Stats.ValidationFailures;
             fallbacks += result.Stats.SequentialFallbacks;
             if (!block.HasExpectedRoot) unrecorded++;
             else if (block.ExpectedRoot.Equals(root)) verified++;
-            else if (options.Verify)
-                mismatch = new RootMismatch(block.Number, block.ExpectedRoot, root, RootMismatch.Diagnose(block.Block, state, result));
-            // The state moves on only now: a mismatch is diagnosed over the block's starting state.
-            var t4 = Stopwatch.GetTimestamp();
-            state.Apply(result.Changes);
-            apply += Stopwatch.GetElapsedTime(t4);
             onBlock?.Invoke(replay);
             if (progress is not null && length > 0) progress(Math.Min(1.0, (double)reader.Offset / length));
-            return mismatch is null;
         }
 
-        // Pipelined, block N+1 executes over the state overlaid with block N's changes while N is
-        // hashed on another thread; the state itself changes only between executions.
-        Pending? pending = null;
+        // In memory a block executes in a fraction of the time its root takes, so hashing keeps all its
+        // threads even pipelined (unlike the stage over RocksDB; see docs/performance.md).
+        var pipeline = new ChainPipeline(chain, executor, options.Pipeline, options.RootParallelism);
         var blocksStarted = Stopwatch.GetTimestamp();
         var cpuStarted = Environment.CpuUsage.TotalTime;
-        while (true)
+        var rejected = pipeline.Run(Blocks(), Report);
+        RootMismatch? mismatch = null;
+        if (rejected is not null)
         {
-            ChainBlock? block;
-            BlockResult result;
-            TimeSpan executeTime;
-            try
-            {
-                block = reader.ReadNext();
-                if (block is null) break;
-                IStateReader view = pending?.View ?? (IStateReader)state;
-                started = Stopwatch.GetTimestamp();
-                result = executor.Execute(block.Block, view,
-                    options.UseRecordedDependencies && block.Dependencies is { } recorded ? execOptions with { DependencyHints = recorded } : execOptions);
-                executeTime = Stopwatch.GetElapsedTime(started);
-            }
-            catch
-            {
-                // As sequentially, the block before is finished first; a mismatch there ends the replay normally.
-                if (pending is not null && !Complete(pending)) break;
-                throw;
-            }
-            if (pending is not null)
-            {
-                bool go = Complete(pending);
-                pending = null;
-                if (!go) break; // the block just executed is discarded
-            }
-            if (!options.Pipeline)
-            {
-                if (!Complete(new Pending(block, result, executeTime, Task.FromResult(Hash(result)), null))) break;
-                continue;
-            }
-            var hashing = Task.Factory.StartNew(() => Hash(result), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            pending = new Pending(block, result, executeTime, hashing, new OverlayStateReader(state, result.Changes));
+            // Nothing is in flight any more and the store still holds the block's starting state.
+            var block = handedOver[rejected.Block.Number];
+            mismatch = new RootMismatch(block.Number, block.ExpectedRoot, rejected.Block.StateRoot,
+                RootMismatch.Diagnose(block.Block, store, rejected.Result));
+            Report(rejected);
         }
-        if (pending is not null) Complete(pending);
         var blocksElapsed = Stopwatch.GetElapsedTime(blocksStarted);
         var blocksCpu = Environment.CpuUsage.TotalTime - cpuStarted;
         return new ReplayReport
@@ -139,13 +107,9 @@ public static class ChainReplayer
             Executor = executor.Name, Workers = executor.Workers, Blocks = blocks, Transactions = txs,
             Reexecutions = reexec, ValidationFailures = validation, SequentialFallbacks = fallbacks,
             VerifiedBlocks = verified, UnrecordedBlocks = unrecorded,
-            Execute = execute, Apply = apply, Root = rootTime, Genesis = genesisTime, Total = total.Elapsed,
-            GenesisRoot = genesisRoot, FinalRoot = root, Mismatch = mismatch,
-            Pipelined = options.Pipeline, BlocksElapsed = blocksElapsed, BlocksCpu = blocksCpu,
+            Execute = execute, Apply = apply, Root = rootTime, Genesis = chain.OpenTime, Total = total.Elapsed,
+            GenesisRoot = store.Genesis.StateRoot, FinalRoot = root, Mismatch = mismatch,
+            Pipelined = pipeline.Overlap, BlocksElapsed = blocksElapsed, BlocksCpu = blocksCpu,
         };
     }
-
-    /// <summary>An executed block being hashed, and the state after it as the next block reads it.</summary>
-    private sealed record Pending(ChainBlock Block, BlockResult Result, TimeSpan Execute,
-        Task<(Hash256 Root, TimeSpan Apply, TimeSpan Hashing)> Hashing, OverlayStateReader? View);
 }

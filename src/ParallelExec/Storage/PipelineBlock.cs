@@ -1,3 +1,4 @@
+using ParallelExec.Blocks;
 using ParallelExec.Execution;
 using ParallelExec.State;
 
@@ -8,4 +9,19 @@ namespace ParallelExec.Storage;
 /// options, and an optional check of its root (false: the block is not committed and the run stops;
 /// overlapped, the check runs on the pipeline's background thread).
 /// </summary>
-public sealed record PipelineBlock(Block Block, Hash256 Hash, ExecutionOptions? Options = null, Func<Hash256, bool>? Accept = null);
+public sealed record PipelineBlock(Block Block, Hash256 Hash, ExecutionOptions? Options = null, Func<Hash256, bool>? Accept = null)
+{
+    /// <summary>
+    /// A block of a chain file as a replay runs it: its recorded dependency graph as hints (when the
+    /// options use them) and, with <see cref="ReplayOptions.Verify"/>, a check against its recorded root.
+    /// </summary>
+    internal static PipelineBlock FromChain(ChainBlock block, in Hash256 hash, ReplayOptions options, ExecutionOptions executionOptions)
+    {
+        var expected = block.ExpectedRoot;
+        Func<Hash256, bool>? accept = options.Verify && block.HasExpectedRoot ? root => root.Equals(expected) : null;
+        var execution = options.UseRecordedDependencies && block.Dependencies is { } recorded
+            ? executionOptions with { DependencyHints = recorded }
+            : executionOptions;
+        return new PipelineBlock(block.Block, hash, execution, accept);
+    }
+}

@@ -75,11 +75,8 @@ public static class StoredChainReplayer
                     skipped++;
                     continue;
                 }
-                var expected = block.ExpectedRoot;
-                Func<Hash256, bool>? accept = options.Verify && block.HasExpectedRoot ? r => r.Equals(expected) : null;
                 handedOver[block.Number] = block;
-                yield return new PipelineBlock(block.Block, BlockHash.Compute(block, registry),
-                    options.UseRecordedDependencies && block.Dependencies is { } deps ? execOptions with { DependencyHints = deps } : execOptions, accept);
+                yield return PipelineBlock.FromChain(block, BlockHash.Compute(block, registry), options, execOptions);
             }
         }
 
