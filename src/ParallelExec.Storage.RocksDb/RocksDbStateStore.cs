@@ -423,22 +423,24 @@ public sealed class RocksDbStateStore : IStateStore
     /// <summary>
     /// Puts flat-state values in ascending key order. The memtable is a skip list: keys inserted in
     /// ascending order go in several times faster (each insert starts from the previous one's position).
+    /// The whole key is compared: a prefix is not enough, since addresses may share their first bytes
+    /// (generated ones share 8).
     /// </summary>
     private void PutSorted(WriteBatch batch, ReadOnlySpan<StateChange> changes)
     {
-        var prefixes = ArrayPool<ulong>.Shared.Rent(changes.Length);
+        var keys = ArrayPool<StateKey>.Shared.Rent(changes.Length);
         var order = ArrayPool<int>.Shared.Rent(changes.Length);
         try
         {
-            Span<byte> key = stackalloc byte[StateKeyEncoding.MaxLength];
-            Span<byte> value = stackalloc byte[ValueLength];
             for (int i = 0; i < changes.Length; i++)
             {
-                StateKeyEncoding.Write(changes[i].Key, key);
-                prefixes[i] = BinaryPrimitives.ReadUInt64BigEndian(key);
+                keys[i] = changes[i].Key;
                 order[i] = i;
             }
-            prefixes.AsSpan(0, changes.Length).Sort(order.AsSpan(0, changes.Length));
+            // StateKey's order is the byte order of its encoding (StateKeyEncoding).
+            keys.AsSpan(0, changes.Length).Sort(order.AsSpan(0, changes.Length));
+            Span<byte> key = stackalloc byte[StateKeyEncoding.MaxLength];
+            Span<byte> value = stackalloc byte[ValueLength];
             for (int i = 0; i < changes.Length; i++)
             {
                 var change = changes[order[i]];
@@ -449,7 +451,7 @@ public sealed class RocksDbStateStore : IStateStore
         }
         finally
         {
-            ArrayPool<ulong>.Shared.Return(prefixes);
+            ArrayPool<StateKey>.Shared.Return(keys);
             ArrayPool<int>.Shared.Return(order);
         }
     }
