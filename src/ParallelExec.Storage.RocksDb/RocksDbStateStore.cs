@@ -54,6 +54,7 @@ public sealed class RocksDbStateStore : IStateStore
         _write = new WriteOptions().SetSync(options.SyncCommits);
 
         bool exists = File.Exists(System.IO.Path.Combine(path, "CURRENT"));
+        bool addFamilies = false;
         if (!exists)
         {
             // RocksDB's own files without CURRENT: a creation that is under way in another process
@@ -85,10 +86,16 @@ public sealed class RocksDbStateStore : IStateStore
             }
             if (names is null) throw Fail(StateStoreError.Corrupt, "its column families cannot be listed");
             var missing = Families.Where(f => !names.Contains(f)).ToArray();
-            if (missing.Length > 0)
+            // Some of this layout's families and no others: a creation killed while RocksDB added them
+            // (one at a time). A creating open adds the rest; LoadMetadata checks nothing was written.
+            // (With none of them it may be anyone's empty database, and is left alone.)
+            addFamilies = missing.Length > 0 && missing.Length < Families.Length && names.All(n => n == "default" || Families.Contains(n));
+            if (addFamilies && !options.CreateIfMissing)
+                throw Fail(StateStoreError.Missing, "no database there yet (its creation was interrupted; a creating open starts over)");
+            if (missing.Length > 0 && !addFamilies)
                 throw Fail(StateStoreError.NotAStateDatabase, $"a RocksDB database without the column families {string.Join(", ", missing)}");
         }
-        _dbOptions.SetCreateIfMissing(!exists).SetCreateMissingColumnFamilies(!exists);
+        _dbOptions.SetCreateIfMissing(!exists).SetCreateMissingColumnFamilies(!exists || addFamilies);
         var families = new ColumnFamilies(_plainOptions)
         {
             { StateFamily, _pointOptions },
@@ -112,7 +119,7 @@ public sealed class RocksDbStateStore : IStateStore
             _blocks = _db.GetColumnFamily(BlocksFamily);
             _journal = _db.GetColumnFamily(JournalFamily);
             _meta = _db.GetColumnFamily(MetaFamily);
-            if (!exists) _db.Put(FormatKey, FormatRecord(), _meta, _write);
+            if (!exists) WriteFormat();
             LoadMetadata(options.CreateIfMissing);
         }
         catch (Exception e)
@@ -143,7 +150,14 @@ public sealed class RocksDbStateStore : IStateStore
     private void LoadMetadata(bool createIfMissing)
     {
         var format = _db.Get(FormatKey, _meta, _read);
-        if (format is null) throw Fail(StateStoreError.NotAStateDatabase, "no format-version record");
+        if (format is null)
+        {
+            // A creation killed after RocksDB wrote CURRENT and before the format record: nothing else
+            // was ever written there, so a creating open finishes it.
+            if (!IsEmpty()) throw Fail(StateStoreError.NotAStateDatabase, "no format-version record");
+            if (!createIfMissing) throw Fail(StateStoreError.Missing, "no database there yet (its creation was interrupted; a creating open starts over)");
+            format = WriteFormat();
+        }
         if (format.Length != 8 || !format.AsSpan(0, 4).SequenceEqual(Magic)) throw Fail(StateStoreError.NotAStateDatabase, "the format record is not a ParallelExec one");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(format.AsSpan(4));
         if (version != FormatVersion)
@@ -174,6 +188,23 @@ public sealed class RocksDbStateStore : IStateStore
             _oldestJournal = it.SeekToFirst().Valid() ? ReadNumberKey(it.GetKeySpan()) : _head.Number + 1;
         }
         _initialized = true;
+    }
+
+    private byte[] WriteFormat()
+    {
+        var record = FormatRecord();
+        _db.Put(FormatKey, record, _meta, _write);
+        return record;
+    }
+
+    private bool IsEmpty()
+    {
+        foreach (var family in new[] { _state, _nodes, _blocks, _journal, _meta })
+        {
+            using var it = _db.NewIterator(family, _scan);
+            if (it.SeekToFirst().Valid()) return false;
+        }
+        return true;
     }
 
     private void ClearInterruptedInitialisation()

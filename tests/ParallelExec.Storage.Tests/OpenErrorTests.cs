@@ -124,6 +124,43 @@ public class OpenErrorTests
         }
     }
 
+    [Theory]
+    [InlineData(5)]
+    [InlineData(2)]
+    public void A_creation_killed_after_CURRENT_is_no_database_yet_and_can_be_created_over(int families)
+    {
+        // What RocksDB leaves when killed after writing CURRENT: some or all of the column families
+        // (it adds them one at a time), and no format record yet. (With only the default family it
+        // could be anyone's empty database: that stays refused, see A_folder_that_is_not_a_state_database_is_refused_and_left_alone.)
+        using var dir = new TempDir();
+        var path = dir.Sub("half");
+        var created = new ColumnFamilies();
+        foreach (var name in new[] { "state", "nodes", "blocks", "journal", "meta" }.Take(families)) created.Add(name, new ColumnFamilyOptions());
+        using (RocksDbSharp.RocksDb.Open(new DbOptions().SetCreateIfMissing(true).SetCreateMissingColumnFamilies(true), path, created))
+        {
+        }
+        var e = OpenFails(path, StateStoreError.Missing);
+        Assert.Contains("creation was interrupted", e.Message);
+
+        var workload = Workload(blocks: 2);
+        using (var store = OpenRocks(path, create: true))
+        {
+            Assert.False(store.IsInitialized);
+            Run(Create(store, workload), workload, 0, 2);
+        }
+        using var reopened = OpenRocks(path, create: false);
+        Assert.Equal(ReferenceRoots(workload)[2], reopened.Head.StateRoot);
+    }
+
+    [Fact]
+    public void A_database_with_the_families_and_records_but_no_format_record_is_refused()
+    {
+        using var dir = new TempDir();
+        var path = CreateChain(dir);
+        Raw(path, (db, cf) => db.Remove("format"u8.ToArray(), cf("meta")));
+        OpenFails(path, StateStoreError.NotAStateDatabase, create: true);
+    }
+
     [Fact]
     public void A_folder_that_is_not_a_state_database_is_refused_and_left_alone()
     {
