@@ -39,6 +39,19 @@ public class OpenErrorTests
         return e;
     }
 
+    /// <summary>A creating open takes the folder of an interrupted creation as an empty store, and a chain lives there.</summary>
+    private static void CreatesOver(string path)
+    {
+        var workload = Workload(blocks: 2);
+        using (var store = OpenRocks(path, create: true))
+        {
+            Assert.False(store.IsInitialized);
+            Run(Create(store, workload), workload, 0, 2);
+        }
+        using var reopened = OpenRocks(path, create: false);
+        Assert.Equal(ReferenceRoots(workload)[2], reopened.Head.StateRoot);
+    }
+
     [Fact]
     public void A_missing_database_is_an_error_unless_creation_is_asked_for()
     {
@@ -89,15 +102,7 @@ public class OpenErrorTests
             File.WriteAllText(Path.Combine(path, name), "");
         var e = OpenFails(path, StateStoreError.Missing);
         Assert.Contains("under way or was interrupted", e.Message);
-
-        var workload = Workload(blocks: 2);
-        using (var store = OpenRocks(path, create: true))
-        {
-            Assert.False(store.IsInitialized);
-            Run(Create(store, workload), workload, 0, 2);
-        }
-        using var reopened = OpenRocks(path, create: false);
-        Assert.Equal(ReferenceRoots(workload)[2], reopened.Head.StateRoot);
+        CreatesOver(path);
     }
 
     [Fact]
@@ -141,15 +146,7 @@ public class OpenErrorTests
         }
         var e = OpenFails(path, StateStoreError.Missing);
         Assert.Contains("creation was interrupted", e.Message);
-
-        var workload = Workload(blocks: 2);
-        using (var store = OpenRocks(path, create: true))
-        {
-            Assert.False(store.IsInitialized);
-            Run(Create(store, workload), workload, 0, 2);
-        }
-        using var reopened = OpenRocks(path, create: false);
-        Assert.Equal(ReferenceRoots(workload)[2], reopened.Head.StateRoot);
+        CreatesOver(path);
     }
 
     [Fact]
