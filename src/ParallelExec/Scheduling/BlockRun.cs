@@ -113,7 +113,7 @@ internal sealed class BlockRun
 
     public BlockResult Finish(string executorName, long startedTimestamp)
     {
-        if (_speculate) _speculation.EndBlock(_count);
+        if (_speculate) _speculation.EndBlock(_count, Stopwatch.GetTimestamp() - startedTimestamp);
         var stats = new BlockExecutionStats
         {
             Executor = executorName,

@@ -106,14 +106,19 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
     }
 
     /// <summary>
-    /// Ends a block of <paramref name="transactions"/>: a speculating block that ended in a stretch
-    /// covering at least half of it lost; after two such blocks in a row, the next blocks run in
-    /// order until the next probe.
+    /// Ends a block of <paramref name="transactions"/> that took <paramref name="elapsedTicks"/>: a
+    /// speculating block lost if it ended in a stretch covering at least half of it, or took longer
+    /// than the learned in-order cost for as many transactions; after two such blocks in a row, the
+    /// next blocks run in order until the next probe.
     /// </summary>
-    public void EndBlock(int transactions)
+    public void EndBlock(int transactions, long elapsedTicks = 0)
     {
-        if (_inOrderBlock) return; // it learned nothing about speculation
-        if (!(_sequential && _inOrderRun * 2L >= transactions && transactions > 0))
+        if (_inOrderBlock || transactions == 0) return; // it learned nothing about speculation
+        bool endedInLongStretch = _sequential && _inOrderRun * 2L >= transactions;
+        // Speculation that never lost a payoff window by much can still lose the block: its start,
+        // windows that lose and win in turn, the switches. The block's own time says so.
+        bool slowerThanInOrder = _inOrderMeasured && elapsedTicks > _inOrderCost * transactions;
+        if (!endedInLongStretch && !slowerThanInOrder)
         {
             _lostInARow = _probeGap = _inOrderBlocksLeft = 0;
             return;

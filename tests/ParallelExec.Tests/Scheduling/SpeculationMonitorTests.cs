@@ -352,4 +352,26 @@ public sealed class SpeculationMonitorTests
         monitor.EndBlock(100);
         Assert.True(monitor.StartBlock()); // the in-order block it replaced is not owed
     }
+
+    [Fact]
+    public void A_block_slower_than_in_order_execution_is_lost_even_without_a_long_stretch()
+    {
+        var clock = new StepClock();
+        var monitor = new SpeculationMonitor(clock.Read);
+        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
+        InOrderStretch(monitor, clock, 10); // in order: 10 ticks a transaction
+        for (int b = 0; b < 3; b++)
+        {
+            Assert.True(monitor.StartBlock());
+            monitor.EndBlock(1000, elapsedTicks: 9_000); // faster than in order: won
+        }
+        Assert.True(monitor.StartBlock());
+        monitor.EndBlock(1000, elapsedTicks: 10_001); // slower: lost (once may be noise)
+        Assert.True(monitor.StartBlock());
+        monitor.EndBlock(1000, elapsedTicks: 10_001);
+        InOrderBlocks(monitor, 1);
+        Assert.True(monitor.StartBlock()); // the probe
+        monitor.EndBlock(1000, elapsedTicks: 9_000);
+        Assert.True(monitor.StartBlock()); // won: speculating again
+    }
 }
