@@ -8,7 +8,9 @@ namespace ParallelExec.Storage;
 /// Each key maps to a slot of one value array; updating a key writes its slot in place, so a commit
 /// allocates only for new keys. (A dictionary of values replaced a node on every update: with millions
 /// of keys, collections then cost more than the commits themselves.) A read of a key the writer is not
-/// changing is never affected by the write; a read of one it is changing may see either value.
+/// changing is never affected by the write; a read of one it is changing may see a torn value (32 bytes
+/// are not written atomically), which is why the pipeline never reads such a key here: the block
+/// executing meanwhile reads the committing block's changes from its overlay first.
 /// </summary>
 internal sealed class FlatStateTable
 {
