@@ -12,21 +12,22 @@ namespace ParallelExec.Scheduling;
 /// stretch grows fourfold while contention persists and halves after a clean window.</item>
 /// <item><b>No payoff.</b> Transactions so cheap that the parallel path's fixed costs (publishing,
 /// validation, cache lines moving between cores) exceed the work it spreads: two windows of 256
-/// commits in a row made while speculating took longer per transaction than in-order execution
-/// does (one can be noise). The
-/// in-order cost is learned from the stretches themselves, counting only transactions the
-/// committer executed (results speculated before the pause are merely validated, which is
-/// cheaper and would flatter in-order execution). This stretch grows fourfold while speculation
-/// keeps losing and halves when a window shows it winning.</item>
+/// commits in a row (one can be noise) made while speculating took longer per transaction than
+/// in-order execution does. The in-order cost is learned from the stretches themselves, counting
+/// only transactions the committer executed (results speculated before the pause are merely
+/// validated, which is cheaper and would flatter in-order execution). This stretch grows fourfold
+/// while speculation keeps losing and halves when a window shows it winning.</item>
 /// </list>
-/// What is learned carries over to the next block (a node's blocks look alike). A block that
-/// speculated and still ran most of its transactions in order was lost to speculation: its start
-/// and the switch cost more than running it in order from the first transaction (15–30 % on a hot
-/// counter with 2 workers, see docs/performance.md). So the next blocks run wholly in order, with
-/// no multi-version memory at all, and every so often one block probes by speculating again; the
-/// gap between probes doubles while they keep losing (up to <see cref="MaxProbeGap"/>) and closes
-/// as soon as one wins. Pausing is only ever a question of speed: the result is the same on any
-/// schedule. Used by the committer only; workers read <see cref="Sequential"/>.
+/// What is learned carries over to the next block (a node's blocks look alike). A speculating
+/// block is lost when it ends inside a stretch covering half of it, or takes longer than the
+/// learned in-order cost for as many transactions: its start and switches cost more than running
+/// it in order from the first transaction (15–30 % on a hot counter with 2 workers, see
+/// docs/performance.md). After two lost blocks in a row (one can be noise) the next blocks run
+/// wholly in order, with no multi-version memory at all, and every so often one block probes by
+/// speculating again; the gap between probes doubles while they keep losing (up to
+/// <see cref="MaxProbeGap"/>) and closes as soon as one does not. Pausing is only ever a question
+/// of speed: the result is the same on any schedule. Used by the committer only; workers read
+/// <see cref="Sequential"/>.
 /// </summary>
 internal sealed class SpeculationMonitor(Func<long>? clock = null)
 {
