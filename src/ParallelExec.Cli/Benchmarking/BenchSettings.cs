@@ -24,10 +24,18 @@ public sealed record BenchSettings
         (Speculation == SpeculationMode.Adaptive ? "" : $"speculation {SpeculationName(Speculation)}, ") +
         $"median of {Runs} runs";
 
-    public static string SpeculationName(SpeculationMode mode) => mode switch
+    /// <summary>The settings for a JSON report (a sweep varies the accounts per row, so it leaves them out).</summary>
+    public object ToJson(bool withAccounts) => new
     {
-        SpeculationMode.SpeculateFirst => "first",
-        SpeculationMode.InOrder => "in-order",
-        _ => "adaptive",
+        accounts = withAccounts ? Chain.Accounts : (int?)null,
+        txsPerBlock = Chain.TransactionsPerBlock, blocks = Chain.Blocks, seed = Chain.Seed, work = Chain.Work, fees = Chain.Fees,
+        hints = Chain.Hints.ToString().ToLowerInvariant(), speculation = SpeculationName(Speculation), runs = Runs,
     };
+
+    /// <summary>The <c>--speculation</c> values, in <see cref="SpeculationMode"/> order.</summary>
+    public static readonly string[] SpeculationNames = ["adaptive", "first", "in-order"];
+
+    public static string SpeculationName(SpeculationMode mode) => SpeculationNames[(int)mode];
+
+    public static SpeculationMode ParseSpeculation(string name) => (SpeculationMode)Array.IndexOf(SpeculationNames, name);
 }

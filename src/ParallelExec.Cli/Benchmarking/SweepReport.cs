@@ -50,7 +50,7 @@ public static class SweepReport
         File.WriteAllText(jsonPath, JsonSerializer.Serialize(new
         {
             machine = new { cores = machine.Cores, cpu = machine.Cpu, runtime = machine.Runtime, os = machine.Os },
-            settings = new { txsPerBlock = settings.Chain.TransactionsPerBlock, blocks = settings.Chain.Blocks, work = settings.Chain.Work, fees = settings.Chain.Fees, runs = settings.Runs },
+            settings = settings.ToJson(withAccounts: false),
             runs = rows,
         }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
         written.Insert(1, jsonPath);

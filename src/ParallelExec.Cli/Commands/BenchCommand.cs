@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using ParallelExec.Cli.Benchmarking;
-using ParallelExec.Execution;
 using ParallelExec.Workloads;
 using Spectre.Console;
 
@@ -34,7 +33,7 @@ public static class BenchCommand
             Description = "How parallel executors may speculate: adaptive (they decide per block), first (every block starts speculating) or in-order (every block runs in order on one worker)",
             DefaultValueFactory = _ => "adaptive",
         };
-        speculation.AcceptOnlyFromAmong("adaptive", "first", "in-order");
+        speculation.AcceptOnlyFromAmong(BenchSettings.SpeculationNames);
         var runs = new Option<int>("--runs") { Description = "Timed runs per configuration (the median is reported)", DefaultValueFactory = _ => 3 };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
         var sweep = new Option<bool>("--sweep")
@@ -68,12 +67,7 @@ public static class BenchCommand
                         Hints = Enum.Parse<HintMode>(parse.GetValue(hints)!, ignoreCase: true),
                     },
                     Runs = Positive(parse.GetValue(runs), "--runs", 1),
-                    Speculation = parse.GetValue(speculation) switch
-                    {
-                        "first" => SpeculationMode.SpeculateFirst,
-                        "in-order" => SpeculationMode.InOrder,
-                        _ => SpeculationMode.Adaptive,
-                    },
+                    Speculation = BenchSettings.ParseSpeculation(parse.GetValue(speculation)!),
                 };
                 return isSweep ? Sweep(settings, parse.GetValue(output)!) : Run(settings, parse.GetValue(json));
             }
@@ -116,13 +110,7 @@ public static class BenchCommand
             var document = new
             {
                 machine = new { cores = machine.Cores, cpu = machine.Cpu, runtime = machine.Runtime, os = machine.Os },
-                settings = new
-                {
-                    accounts = settings.Chain.Accounts, txsPerBlock = settings.Chain.TransactionsPerBlock, blocks = settings.Chain.Blocks,
-                    seed = settings.Chain.Seed, work = settings.Chain.Work, fees = settings.Chain.Fees,
-                    hints = settings.Chain.Hints.ToString().ToLowerInvariant(), speculation = BenchSettings.SpeculationName(settings.Speculation),
-                    runs = settings.Runs,
-                },
+                settings = settings.ToJson(withAccounts: true),
                 runs = rows.Select(r => new
                 {
                     workload = r.Workload, executor = r.Executor, workers = r.Workers, txs = r.Txs, blocks = r.Blocks,
