@@ -50,32 +50,27 @@ public static class ChainReplayer
         long blocks = 0, txs = 0, reexec = 0, validation = 0, fallbacks = 0, verified = 0, unrecorded = 0;
         TimeSpan execute = default, apply = default, rootTime = default;
         Hash256 root = store.Genesis.StateRoot;
-        var handedOver = new Dictionary<long, ChainBlock>(); // given to the pipeline, not reported yet
 
         // Read on the pipeline's calling thread, while the block before is being hashed.
-        IEnumerable<PipelineBlock> Blocks()
+        IEnumerable<(ChainBlock, PipelineBlock)> Blocks()
         {
+            // In memory no block record outlives the replay, so no block hash is computed.
             for (var block = first; block is not null; block = reader.ReadNext())
-            {
-                handedOver[block.Number] = block;
-                // In memory no block record outlives the replay, so no block hash is computed.
-                yield return PipelineBlock.FromChain(block, default, options, execOptions);
-            }
+                yield return (block, PipelineBlock.FromChain(block, default, options, execOptions));
         }
 
         // Counts a block whose root was computed (committed, or rejected at a mismatch) and reports it.
-        void Report(CommittedBlock done)
+        void Report(CommittedBlock done, ChainBlock block)
         {
-            handedOver.Remove(done.Block.Number, out var block);
             var result = done.Result;
             root = done.Block.StateRoot;
             // Applying covers the trie and the state (the store's commit).
-            var replay = new BlockReplay(block!, result, root, done.Execute, done.Apply + done.Commit, done.Root);
+            var replay = new BlockReplay(block, result, root, done.Execute, done.Apply + done.Commit, done.Root);
             execute += replay.Execute;
             apply += replay.Apply;
             rootTime += replay.RootTime;
             blocks++;
-            txs += block!.Transactions.Count;
+            txs += block.Transactions.Count;
             reexec += result.Stats.Reexecutions;
             validation += result.Stats.ValidationFailures;
             fallbacks += result.Stats.SequentialFallbacks;
@@ -88,20 +83,9 @@ public static class ChainReplayer
         // In memory a block executes in a fraction of the time its root takes, so hashing keeps all its
         // threads even pipelined (unlike the stage over RocksDB; see docs/performance.md).
         var pipeline = new ChainPipeline(chain, executor, options.Pipeline, options.RootParallelism);
-        var blocksStarted = Stopwatch.GetTimestamp();
-        var cpuStarted = Environment.CpuUsage.TotalTime;
-        var rejected = pipeline.Run(Blocks(), Report);
-        RootMismatch? mismatch = null;
-        if (rejected is not null)
-        {
-            // Nothing is in flight any more and the store still holds the block's starting state.
-            var block = handedOver[rejected.Block.Number];
-            mismatch = new RootMismatch(block.Number, block.ExpectedRoot, rejected.Block.StateRoot,
-                RootMismatch.Diagnose(block.Block, store, rejected.Result));
-            Report(rejected);
-        }
-        var blocksElapsed = Stopwatch.GetElapsedTime(blocksStarted);
-        var blocksCpu = Environment.CpuUsage.TotalTime - cpuStarted;
+        var outcome = ChainFileRun.Run(pipeline, Blocks(), Report);
+        var mismatch = outcome.Mismatch(store);
+        if (outcome.Rejected is { } rejected) Report(rejected, outcome.RejectedBlock!);
         return new ReplayReport
         {
             Executor = executor.Name, Workers = executor.Workers, Blocks = blocks, Transactions = txs,
@@ -109,7 +93,7 @@ public static class ChainReplayer
             VerifiedBlocks = verified, UnrecordedBlocks = unrecorded,
             Execute = execute, Apply = apply, Root = rootTime, Genesis = chain.OpenTime, Total = total.Elapsed,
             GenesisRoot = store.Genesis.StateRoot, FinalRoot = root, Mismatch = mismatch,
-            Pipelined = pipeline.Overlap, BlocksElapsed = blocksElapsed, BlocksCpu = blocksCpu,
+            Pipelined = pipeline.Overlap, BlocksElapsed = outcome.Elapsed, BlocksCpu = outcome.Cpu,
         };
     }
 }

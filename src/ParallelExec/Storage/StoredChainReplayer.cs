@@ -58,10 +58,8 @@ public static class StoredChainReplayer
         long blocks = 0, skipped = 0, txs = 0, nodes = 0, reexec = 0, verified = 0, unrecorded = 0;
         long lastInFile = store.Genesis.Number;
         TimeSpan execute = default, apply = default, root = default, commit = default;
-        var handedOver = new Dictionary<long, ChainBlock>(); // given to the pipeline, not committed yet
-
         // Read on the pipeline's calling thread, while the block before is being hashed and committed.
-        IEnumerable<PipelineBlock> Blocks()
+        IEnumerable<(ChainBlock, PipelineBlock)> Blocks()
         {
             while ((pending ?? reader.ReadNext()) is { } block)
             {
@@ -75,8 +73,7 @@ public static class StoredChainReplayer
                     skipped++;
                     continue;
                 }
-                handedOver[block.Number] = block;
-                yield return PipelineBlock.FromChain(block, BlockHash.Compute(block, registry), options, execOptions);
+                yield return (block, PipelineBlock.FromChain(block, BlockHash.Compute(block, registry), options, execOptions));
             }
         }
 
@@ -92,29 +89,17 @@ public static class StoredChainReplayer
         }
 
         var pipeline = new ChainPipeline(chain, executor, options.Pipeline);
-        var blocksStarted = Stopwatch.GetTimestamp();
-        var cpuStarted = Environment.CpuUsage.TotalTime;
-        var rejected = pipeline.Run(Blocks(), result =>
+        var outcome = ChainFileRun.Run(pipeline, Blocks(), (result, block) =>
         {
-            handedOver.Remove(result.Block.Number, out var block);
-            Count(result, block!);
+            Count(result, block);
             blocks++;
-            txs += block!.Transactions.Count;
+            txs += block.Transactions.Count;
             nodes += result.TrieNodes;
             onBlock?.Invoke(result);
             if (progress is not null && length > 0) progress(Math.Min(1.0, (double)reader.Offset / length));
         });
-        var blocksElapsed = Stopwatch.GetElapsedTime(blocksStarted);
-        var blocksCpu = Environment.CpuUsage.TotalTime - cpuStarted;
-        RootMismatch? mismatch = null;
-        if (rejected is not null)
-        {
-            // Nothing in flight any more, and the store still holds the block's starting state.
-            var block = handedOver[rejected.Block.Number];
-            Count(rejected, block);
-            mismatch = new RootMismatch(block.Number, block.ExpectedRoot, rejected.Block.StateRoot,
-                RootMismatch.Diagnose(block.Block, chain.Store, rejected.Result));
-        }
+        if (outcome.Rejected is { } rejected) Count(rejected, outcome.RejectedBlock!);
+        var mismatch = outcome.Mismatch(chain.Store);
         if (mismatch is null && lastInFile < chain.Head.Number)
             throw new StateStoreException(StateStoreError.Mismatch,
                 $"the database is at block {chain.Head.Number}, past the end of the chain file (block {lastInFile})");
@@ -124,7 +109,7 @@ public static class StoredChainReplayer
             SkippedBlocks = skipped, Blocks = blocks, Transactions = txs, TrieNodes = nodes, Reexecutions = reexec,
             VerifiedBlocks = verified, UnrecordedBlocks = unrecorded, Open = openTime,
             Execute = execute, Apply = apply, Root = root, Commit = commit, Total = total.Elapsed,
-            Pipelined = pipeline.Overlap, Waiting = pipeline.Waiting, BlocksElapsed = blocksElapsed, BlocksCpu = blocksCpu,
+            Pipelined = pipeline.Overlap, Waiting = pipeline.Waiting, BlocksElapsed = outcome.Elapsed, BlocksCpu = outcome.Cpu,
             GenesisRoot = store.Genesis.StateRoot, Mismatch = mismatch,
         };
     }

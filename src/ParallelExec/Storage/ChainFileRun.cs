@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using ParallelExec.Blocks;
+using ParallelExec.State;
+
+namespace ParallelExec.Storage;
+
+/// <summary>
+/// The blocks of a chain file through a <see cref="ChainPipeline"/>, as both replays run them (in
+/// memory and into a database): each file block is kept until its result comes back (the pipeline
+/// hands back only what it committed), the run is timed (wall and process CPU), and a block whose
+/// root was rejected comes back with its file block, so the caller can diagnose it.
+/// </summary>
+internal static class ChainFileRun
+{
+    /// <summary>How a run ended: <see cref="Rejected"/> is null when every block was committed.</summary>
+    public readonly record struct Outcome(CommittedBlock? Rejected, ChainBlock? RejectedBlock, TimeSpan Elapsed, TimeSpan Cpu)
+    {
+        /// <summary>The mismatch of the rejected block, diagnosed over its starting state (still the store's: nothing after it ran).</summary>
+        public RootMismatch? Mismatch(IStateReader startingState) => Rejected is { } rejected && RejectedBlock is { } block
+            ? new RootMismatch(block.Number, block.ExpectedRoot, rejected.Block.StateRoot, RootMismatch.Diagnose(block.Block, startingState, rejected.Result))
+            : null;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="blocks"/> (each file block with the pipeline block made of it; read lazily,
+    /// on the calling thread); <paramref name="committed"/> sees every committed block, in order.
+    /// </summary>
+    public static Outcome Run(ChainPipeline pipeline, IEnumerable<(ChainBlock File, PipelineBlock Block)> blocks,
+        Action<CommittedBlock, ChainBlock> committed)
+    {
+        var handedOver = new Dictionary<long, ChainBlock>(); // given to the pipeline, not reported yet
+
+        IEnumerable<PipelineBlock> Unzip()
+        {
+            foreach (var (file, block) in blocks)
+            {
+                handedOver[file.Number] = file;
+                yield return block;
+            }
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var cpuStarted = Environment.CpuUsage.TotalTime;
+        var rejected = pipeline.Run(Unzip(), done =>
+        {
+            handedOver.Remove(done.Block.Number, out var file);
+            committed(done, file!);
+        });
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var cpu = Environment.CpuUsage.TotalTime - cpuStarted;
+        return new Outcome(rejected, rejected is null ? null : handedOver[rejected.Block.Number], elapsed, cpu);
+    }
+}
