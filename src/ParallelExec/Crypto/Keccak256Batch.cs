@@ -23,9 +23,6 @@ public static class Keccak256Batch
         : KeccakF1600x4.IsSupported ? KeccakBatchPath.Vector256
         : KeccakBatchPath.Scalar;
 
-    /// <summary>The implementation <see cref="Compute(ReadOnlySpan{byte}, ReadOnlySpan{int}, ReadOnlySpan{int}, Span{byte})"/> uses on this machine.</summary>
-    internal static KeccakBatchPath BestPath => Best;
-
     internal static bool IsSupported(KeccakBatchPath path) => path switch
     {
         KeccakBatchPath.Auto or KeccakBatchPath.Scalar => true,

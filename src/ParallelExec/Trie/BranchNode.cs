@@ -70,16 +70,6 @@ internal sealed class BranchNode : TrieNode
         rlp.CopyTo(_rlp);
     }
 
-    public int ChildCount
-    {
-        get
-        {
-            int count = 0;
-            foreach (var child in Children) if (child is not null) count++;
-            return count;
-        }
-    }
-
     public override byte[] AnyKey()
     {
         if (ValueKey is not null) return ValueKey;
