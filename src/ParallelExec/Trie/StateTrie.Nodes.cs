@@ -108,16 +108,12 @@ public sealed partial class StateTrie
     {
         if (!node.Reference.IsComputed) throw new InvalidOperationException("trie node exported before its hash was computed");
         if (!node.Reference.IsHash && !isRoot) return; // embedded in its parent
-        if (node is BranchNode { Rlp: { } kept })
-        {
-            // A hashed branch keeps its RLP: nothing to encode, no child to read.
-            kept.CopyTo(sink.Reserve(kept.Length));
-            sink.Append(node.Reference.IsHash ? new Hash256(node.Reference.Bytes) : Keccak256.Compute(kept), kept.Length);
-            return;
-        }
-        int length = EncodedLength(node, depth);
+        // A hashed branch that kept its RLP is copied from it: nothing to encode, no child to read.
+        var kept = (node as BranchNode)?.Rlp;
+        int length = kept?.Length ?? EncodedLength(node, depth);
         var rlp = sink.Reserve(length);
-        Encode(node, depth, rlp);
+        if (kept is not null) kept.CopyTo(rlp);
+        else Encode(node, depth, rlp);
         var hash = node.Reference.IsHash ? new Hash256(node.Reference.Bytes) : Keccak256.Compute(rlp);
         sink.Append(hash, length);
     }
@@ -125,7 +121,7 @@ public sealed partial class StateTrie
     /// <summary>The length of a node's RLP (its children's references must be current).</summary>
     internal static int EncodedLength(TrieNode node, int depth) => node switch
     {
-        LeafNode leaf => RlpWriter.LengthOfList(LeafPayload(leaf, depth)),
+        LeafNode leaf => RlpWriter.LengthOfList(TrieHasher.LeafPayload(leaf, depth)),
         ExtensionNode ext => RlpWriter.LengthOfList(ExtensionPayload(ext)),
         BranchNode branch => RlpWriter.LengthOfList(BranchPayload(branch)),
         _ => throw new InvalidOperationException("unknown node type"),
@@ -139,16 +135,16 @@ public sealed partial class StateTrie
             case LeafNode leaf:
             {
                 int pathNibbles = leaf.Key.Length * 2 - depth;
-                int o = RlpWriter.WriteListHeader(rlp, LeafPayload(leaf, depth));
-                o += WritePathItem(rlp[o..], leaf.Key, depth, pathNibbles, isLeaf: true);
+                int o = RlpWriter.WriteListHeader(rlp, TrieHasher.LeafPayload(leaf, depth));
+                o += TrieHasher.WritePathItem(rlp[o..], leaf.Key, depth, pathNibbles, isLeaf: true);
                 RlpWriter.WriteString(rlp[o..], leaf.Value);
                 return;
             }
             case ExtensionNode ext:
             {
                 int o = RlpWriter.WriteListHeader(rlp, ExtensionPayload(ext));
-                o += WritePathItem(rlp[o..], ext.KeySource, depth, ext.Length, isLeaf: false);
-                WriteReference(rlp[o..], ext.Child);
+                o += TrieHasher.WritePathItem(rlp[o..], ext.KeySource, depth, ext.Length, isLeaf: false);
+                TrieHasher.WriteReference(rlp[o..], ext.Child);
                 return;
             }
             case BranchNode branch:
@@ -157,7 +153,7 @@ public sealed partial class StateTrie
                 foreach (var child in branch.Children)
                 {
                     if (child is null) rlp[o++] = 0x80;
-                    else o += WriteReference(rlp[o..], child);
+                    else o += TrieHasher.WriteReference(rlp[o..], child);
                 }
                 if (branch.Value is null) rlp[o] = 0x80;
                 else RlpWriter.WriteString(rlp[o..], branch.Value);
@@ -168,42 +164,12 @@ public sealed partial class StateTrie
         }
     }
 
-    private static int LeafPayload(LeafNode leaf, int depth) =>
-        PathItemLength(leaf.Key.Length * 2 - depth) + RlpWriter.LengthOf(leaf.Value);
-
-    private static int ExtensionPayload(ExtensionNode ext) => PathItemLength(ext.Length) + ext.Child.Reference.EncodedLength;
+    private static int ExtensionPayload(ExtensionNode ext) => TrieHasher.PathItemLength(ext.Length) + ext.Child.Reference.EncodedLength;
 
     private static int BranchPayload(BranchNode branch)
     {
         int payload = branch.Value is null ? 1 : RlpWriter.LengthOf(branch.Value);
         foreach (var child in branch.Children) payload += child is null ? 1 : child.Reference.EncodedLength;
         return payload;
-    }
-
-    private static int PathItemLength(int nibbleCount)
-    {
-        int hp = Nibbles.HexPrefixLength(nibbleCount);
-        return hp == 1 ? 1 : RlpWriter.HeaderLength(hp) + hp;
-    }
-
-    private static int WritePathItem(Span<byte> destination, ReadOnlySpan<byte> key, int start, int nibbleCount, bool isLeaf)
-    {
-        int hp = Nibbles.HexPrefixLength(nibbleCount);
-        int offset = hp == 1 ? 0 : RlpWriter.WriteStringHeader(destination, hp);
-        return offset + Nibbles.WriteHexPrefix(destination[offset..], key, start, nibbleCount, isLeaf);
-    }
-
-    private static int WriteReference(Span<byte> destination, TrieNode child)
-    {
-        ReadOnlySpan<byte> reference = child.Reference.Bytes;
-        reference = reference[..child.Reference.Length];
-        if (child.Reference.IsHash)
-        {
-            destination[0] = 0x80 + NodeReference.HashLength;
-            reference.CopyTo(destination[1..]);
-            return NodeReference.HashLength + 1;
-        }
-        reference.CopyTo(destination);
-        return reference.Length;
     }
 }

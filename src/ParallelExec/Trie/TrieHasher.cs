@@ -109,11 +109,10 @@ internal static class TrieHasher
         {
             case LeafNode leaf:
             {
-                int pathNibbles = leaf.Key.Length * 2 - depth;
-                int payload = PathItemLength(pathNibbles) + RlpWriter.LengthOf(leaf.Value);
+                int payload = LeafPayload(leaf, depth);
                 var destination = Destination(leaf, RlpWriter.LengthOfList(payload), queue, out int offset);
                 int o = RlpWriter.WriteListHeader(destination, payload);
-                o += WritePathItem(destination[o..], leaf.Key, depth, pathNibbles, isLeaf: true);
+                o += WritePathItem(destination[o..], leaf.Key, depth, leaf.Key.Length * 2 - depth, isLeaf: true);
                 RlpWriter.WriteString(destination[o..], leaf.Value);
                 return Done(leaf, destination.Length, offset, height: 0, queue);
             }
@@ -287,24 +286,27 @@ internal static class TrieHasher
     private static Span<byte> ReferenceSpan(TrieNode node) => node.Reference.Bytes;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int PathItemLength(int nibbleCount)
+    internal static int PathItemLength(int nibbleCount)
     {
         int hp = Nibbles.HexPrefixLength(nibbleCount);
         return hp == 1 ? 1 : RlpWriter.HeaderLength(hp) + hp; // the flag byte is always below 0x80
     }
 
-    private static int WritePathItem(Span<byte> destination, ReadOnlySpan<byte> key, int start, int nibbleCount, bool isLeaf)
+    internal static int WritePathItem(Span<byte> destination, ReadOnlySpan<byte> key, int start, int nibbleCount, bool isLeaf)
     {
         int hp = Nibbles.HexPrefixLength(nibbleCount);
         int offset = hp == 1 ? 0 : RlpWriter.WriteStringHeader(destination, hp);
         return offset + Nibbles.WriteHexPrefix(destination[offset..], key, start, nibbleCount, isLeaf);
     }
 
-    private static int LeafLength(LeafNode leaf, int depth) =>
-        RlpWriter.LengthOfList(PathItemLength(leaf.Key.Length * 2 - depth) + RlpWriter.LengthOf(leaf.Value));
-
+    /// <summary>The payload of a leaf's RLP list below nibble <paramref name="depth"/>: its path item and its value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int WriteReference(Span<byte> destination, TrieNode child)
+    internal static int LeafPayload(LeafNode leaf, int depth) =>
+        PathItemLength(leaf.Key.Length * 2 - depth) + RlpWriter.LengthOf(leaf.Value);
+
+    /// <summary>Writes a clean child's reference as its parent embeds it: 0xa0 and the hash, or the short node itself.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int WriteReference(Span<byte> destination, TrieNode child)
     {
         ReadOnlySpan<byte> reference = ReferenceSpan(child)[..child.Reference.Length];
         if (child.Reference.IsHash)
@@ -330,7 +332,7 @@ internal static class TrieHasher
         switch (node)
         {
             case LeafNode leaf:
-                length = LeafLength(leaf, depth);
+                length = RlpWriter.LengthOfList(LeafPayload(leaf, depth));
                 break;
             case ExtensionNode ext:
                 CollectHashedLengths(ext.Child, depth + ext.Length, lengths, isRoot: false, dirtyOnly);
