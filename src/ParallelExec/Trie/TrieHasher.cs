@@ -120,8 +120,7 @@ internal static class TrieHasher
             {
                 var child = ext.Child;
                 int childHandle = Visit(child, depth + ext.Length, queue);
-                // A child whose hash is pending takes 33 bytes, as it will once hashed.
-                int payload = PathItemLength(ext.Length) + (child.IsDirty ? NodeReference.HashLength + 1 : child.Reference.EncodedLength);
+                int payload = PathItemLength(ext.Length) + ReferenceLength(child);
                 var destination = Destination(ext, RlpWriter.LengthOfList(payload), queue, out int offset);
                 int o = RlpWriter.WriteListHeader(destination, payload);
                 o += WritePathItem(destination[o..], ext.KeySource, depth, ext.Length, isLeaf: false);
@@ -157,7 +156,7 @@ internal static class TrieHasher
         for (int i = 0; i < 16; i++)
         {
             if ((stale & (1 << i)) == 0) payload += oldItems[i + 1] - oldItems[i];
-            else payload += children[i] is not { } child ? 1 : child.IsDirty ? NodeReference.HashLength + 1 : child.Reference.EncodedLength;
+            else payload += children[i] is { } child ? ReferenceLength(child) : 1;
         }
         var destination = Destination(branch, RlpWriter.LengthOfList(payload), queue, out int offset);
         int o = RlpWriter.WriteListHeader(destination, payload);
@@ -336,7 +335,7 @@ internal static class TrieHasher
                 break;
             case ExtensionNode ext:
                 CollectHashedLengths(ext.Child, depth + ext.Length, lengths, isRoot: false, dirtyOnly);
-                length = RlpWriter.LengthOfList(PathItemLength(ext.Length) + ReferenceLengthForCount(ext.Child));
+                length = RlpWriter.LengthOfList(PathItemLength(ext.Length) + ReferenceLength(ext.Child));
                 break;
             case BranchNode branch:
                 int payload = branch.Value is null ? 1 : RlpWriter.LengthOf(branch.Value);
@@ -348,7 +347,7 @@ internal static class TrieHasher
                         continue;
                     }
                     CollectHashedLengths(child, depth + 1, lengths, isRoot: false, dirtyOnly);
-                    payload += ReferenceLengthForCount(child);
+                    payload += ReferenceLength(child);
                 }
                 length = RlpWriter.LengthOfList(payload);
                 break;
@@ -358,6 +357,11 @@ internal static class TrieHasher
         if (isRoot || length >= NodeReference.HashLength) lengths.Add(length);
     }
 
-    private static int ReferenceLengthForCount(TrieNode child) =>
+    /// <summary>
+    /// The bytes <paramref name="child"/>'s reference takes in its parent's RLP: a child whose hash is
+    /// pending (dirty) takes 33, as it will once hashed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ReferenceLength(TrieNode child) =>
         child.IsDirty ? NodeReference.HashLength + 1 : child.Reference.EncodedLength;
 }
