@@ -65,15 +65,13 @@ internal sealed class AccountTable
     /// (read from the slot <see cref="PrefetchSlot"/> loaded a few changes earlier).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public unsafe void PrefetchAccount(in Address address)
+    public void PrefetchAccount(in Address address)
     {
-        if (!Sse.IsSupported) return;
+        if (!Prefetch.IsSupported) return;
         ulong tag = Tag(address);
         var slots = _slots;
         ref var slot = ref slots[(int)(tag >> 32) & (slots.Length - 1)];
-        if (slot.Tag != tag) return;
-        var account = slot.Account;
-        Sse.Prefetch0((void*)Unsafe.As<StateAccount, nint>(ref account));
+        if (slot.Tag == tag) Prefetch.Object(slot.Account);
     }
 
     /// <summary>Every account, in no particular order.</summary>

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics.X86;
 using ParallelExec.Crypto;
 using ParallelExec.Rlp;
 using ParallelExec.State;
@@ -148,8 +147,8 @@ public sealed partial class StateTrie
         for (int i = 0; i < dirty.Length; i++)
         {
             // The accounts, then (once an account is in) the path array the leaf will keep.
-            if (i + AccountLookahead < dirty.Length) Prefetch(dirty[i + AccountLookahead]);
-            if (i + AccountLookahead / 2 < dirty.Length) Prefetch(dirty[i + AccountLookahead / 2].Path);
+            if (i + AccountLookahead < dirty.Length) Prefetch.Object(dirty[i + AccountLookahead]);
+            if (i + AccountLookahead / 2 < dirty.Length) Prefetch.Object(dirty[i + AccountLookahead / 2].Path);
             var account = dirty[i];
             account.Dirty = false;
             account.ComputePath(ref hashes);
@@ -172,12 +171,6 @@ public sealed partial class StateTrie
         Array.Clear(_setKeys, 0, sets); // do not keep paths of accounts that may be dropped
         _dirty.Clear();
         _otherHashes += hashes;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Prefetch(object? item)
-    {
-        if (item is not null && Sse.IsSupported) Sse.Prefetch0((void*)Unsafe.As<object, nint>(ref item));
     }
 
     // Scratch for the leaves ComputeRoot sets: kept across blocks, grown to the largest block.

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 using ParallelExec.Crypto;
 using ParallelExec.Rlp;
 using ParallelExec.State;
@@ -245,13 +244,12 @@ internal static class TrieHasher
     /// Starts loading the stale children (and what the walk reads next from dirty ones) before any is
     /// visited: nodes of a large trie are scattered in memory, and the misses then overlap.
     /// </summary>
-    private static unsafe void PrefetchChildren(ReadOnlySpan<TrieNode?> children, int stale)
+    private static void PrefetchChildren(ReadOnlySpan<TrieNode?> children, int stale)
     {
-        if (!Sse.IsSupported) return;
+        if (!Prefetch.IsSupported) return;
         for (int i = 0; i < children.Length; i++)
         {
-            var child = children[i];
-            if ((stale & (1 << i)) != 0 && child is not null) Sse.Prefetch0((void*)Unsafe.As<TrieNode, nint>(ref child));
+            if ((stale & (1 << i)) != 0) Prefetch.Object(children[i]);
         }
         // One level further for the dirty children, which the walk visits next: their misses overlap
         // with each other instead of following one another down the walk.
@@ -261,21 +259,16 @@ internal static class TrieHasher
             switch (children[i])
             {
                 case LeafNode { IsDirty: true } leaf:
-                    var key = leaf.Key;
-                    var value = leaf.Value;
-                    Sse.Prefetch0((void*)Unsafe.As<byte[], nint>(ref key));
-                    Sse.Prefetch0((void*)Unsafe.As<byte[], nint>(ref value));
+                    Prefetch.Object(leaf.Key);
+                    Prefetch.Object(leaf.Value);
                     break;
                 case BranchNode { IsDirty: true } branch:
                     // Its children are inline and span the next cache lines; then its kept RLP.
-                    byte* address = (byte*)Unsafe.As<BranchNode, nint>(ref branch);
-                    Sse.Prefetch0(address + 64);
-                    Sse.Prefetch0(address + 128);
-                    if (branch.Rlp is { } rlp) Sse.Prefetch0((void*)Unsafe.As<byte[], nint>(ref rlp));
+                    Prefetch.BranchTail(branch);
+                    Prefetch.Object(branch.Rlp);
                     break;
                 case ExtensionNode { IsDirty: true } ext:
-                    var next = ext.Child;
-                    Sse.Prefetch0((void*)Unsafe.As<TrieNode, nint>(ref next));
+                    Prefetch.Object(ext.Child);
                     break;
             }
         }

@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
-
 namespace ParallelExec.Trie;
 
 /// <summary>
@@ -34,7 +31,7 @@ internal sealed class TriePathPrefetcher
     {
         _lanes[_next] = new Lane { Node = node, Key = key, Depth = depth };
         _next = (_next + 1) % Lanes;
-        Prefetch(node);
+        Prefetch.Node(node);
     }
 
     /// <summary>Moves every path one node down (each node was prefetched a step earlier).</summary>
@@ -59,30 +56,13 @@ internal sealed class TriePathPrefetcher
                     break;
                 case LeafNode leaf:
                     // The insert compares the leaf's key and value.
-                    PrefetchArray(leaf.Key);
-                    PrefetchArray(leaf.Value);
+                    Prefetch.Object(leaf.Key);
+                    Prefetch.Object(leaf.Value);
                     break;
             }
             lane.Node = next;
             lane.Depth = depth;
-            Prefetch(next);
+            Prefetch.Node(next);
         }
-    }
-
-    /// <summary>A node's first three cache lines: a branch's inline children run that far.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Prefetch(TrieNode? node)
-    {
-        if (node is null || !Sse.IsSupported) return;
-        byte* address = (byte*)Unsafe.As<TrieNode, nint>(ref node);
-        Sse.Prefetch0(address);
-        Sse.Prefetch0(address + 64);
-        Sse.Prefetch0(address + 128);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void PrefetchArray(byte[] array)
-    {
-        if (Sse.IsSupported) Sse.Prefetch0((void*)Unsafe.As<byte[], nint>(ref array));
     }
 }
