@@ -7,6 +7,7 @@ public static class Program
     // dotnet run -c Release --project bench/ParallelExec.Benchmarks -- --filter '*Keccak*'
     // dotnet run -c Release --project bench/ParallelExec.Benchmarks -- --filter '*' --job short   (whole suite, < 15 min on 2 cores)
     // dotnet run -c Release --project bench/ParallelExec.Benchmarks -- trie-update | trie-scratch 1 2   (stopwatch harness, see TrieUpdateHarness)
+    // dotnet run -c Release --project bench/ParallelExec.Benchmarks -- store-reads DIR   (flat-state point reads of a database, see StoreReadHarness)
     public static void Main(string[] args)
     {
         switch (args.FirstOrDefault())
@@ -16,6 +17,9 @@ public static class Program
                 break;
             case "trie-scratch":
                 Trie.TrieUpdateHarness.Scratch(args.Length > 1 ? args.Skip(1).Select(int.Parse).ToArray() : [1, 2, 1, 2]);
+                break;
+            case "store-reads" when args.Length > 1:
+                Storage.StoreReadHarness.Run(args[1], args.Length > 2 ? int.Parse(args[2]) : 8);
                 break;
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(WithShortIterations(args));

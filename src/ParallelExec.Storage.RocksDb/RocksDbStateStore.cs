@@ -15,7 +15,7 @@ namespace ParallelExec.Storage.RocksDb;
 /// Opening a database that is missing, locked, of another format version or damaged throws
 /// <see cref="StateStoreException"/> with a one-line message; a real chain is never replaced by an empty one.
 /// </summary>
-public sealed class RocksDbStateStore : IStateStore
+public sealed partial class RocksDbStateStore : IStateStore
 {
     private const int InitBatchSize = 100_000;
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using ParallelExec.State;
 
 namespace ParallelExec.Storage;
@@ -27,4 +28,41 @@ public sealed class OverlayStateReader : IStateReader
 
     public bool TryGet(in StateKey key, out UInt256 value) =>
         _changes.TryGetValue(key, out value) || _committed.TryGet(key, out value);
+
+    /// <summary>Keys the pending block changed are answered here; the others in one batch from the committed state.</summary>
+    public void TryGetMany(ReadOnlySpan<StateKey> keys, Span<UInt256> values, Span<bool> found)
+    {
+        if (values.Length < keys.Length || found.Length < keys.Length) throw new ArgumentException("values and found must be as long as keys");
+        var rest = ArrayPool<StateKey>.Shared.Rent(keys.Length);
+        var positions = ArrayPool<int>.Shared.Rent(keys.Length);
+        var restValues = ArrayPool<UInt256>.Shared.Rent(keys.Length);
+        var restFound = ArrayPool<bool>.Shared.Rent(keys.Length);
+        try
+        {
+            int n = 0;
+            for (int i = 0; i < keys.Length; i++)
+            {
+                if (_changes.TryGetValue(keys[i], out values[i]))
+                {
+                    found[i] = true;
+                    continue;
+                }
+                rest[n] = keys[i];
+                positions[n++] = i;
+            }
+            _committed.TryGetMany(rest.AsSpan(0, n), restValues.AsSpan(0, n), restFound.AsSpan(0, n));
+            for (int j = 0; j < n; j++)
+            {
+                values[positions[j]] = restValues[j];
+                found[positions[j]] = restFound[j];
+            }
+        }
+        finally
+        {
+            ArrayPool<StateKey>.Shared.Return(rest);
+            ArrayPool<int>.Shared.Return(positions);
+            ArrayPool<UInt256>.Shared.Return(restValues);
+            ArrayPool<bool>.Shared.Return(restFound);
+        }
+    }
 }
