@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using ParallelExec.Execution;
 using ParallelExec.State;
 using ParallelExec.Trie;
@@ -16,7 +17,10 @@ public sealed class ChainState
 {
     private readonly IStateStore _store;
     private readonly ChainStateOptions _options;
+    private const int PrefetchRangeMinimum = 1024; // keys below which one more prefetching thread is not worth starting
+
     private readonly TrieNodeSet? _nodes; // the nodes of the block being committed, reused block after block
+    private readonly DeclaredKeys _declaredKeys = new(); // used by ExecuteOver only
     private StateTrie _trie;
     private bool _trieStale;
 
@@ -106,20 +110,44 @@ public sealed class ChainState
     /// overlaid with the changes of a block still being committed (<see cref="OverlayStateReader"/>).
     /// When the store keeps an undo journal, reads go through a recorder, so the journal takes each
     /// changed key's previous value from what the block saw (the state after the block before it)
-    /// instead of reading the store again; without a journal nothing would use them.
-    /// Touches neither the trie nor the store's writes: may run while <see cref="RootAndCommit"/> runs.
+    /// instead of reading the store again; without a journal nothing would use them. When the store
+    /// batches reads (<see cref="IStateStore.BatchedReads"/>), the keys the block's transactions declare
+    /// are read first, in one batch per executor worker, into that recorder.
+    /// Touches neither the trie nor the store's writes: may run while <see cref="RootAndCommit"/> runs
+    /// (but not beside another ExecuteOver).
     /// </summary>
     internal ExecutedBlock ExecuteOver(IStateReader state, Block block, IBlockExecutor executor, ExecutionOptions? executionOptions)
     {
         var started = Stopwatch.GetTimestamp();
-        if (_store.JournalRetention == 0)
+        var declared = _store.BatchedReads ? _declaredKeys.Collect(block) : null;
+        bool prefetch = declared is { Count: > 0 };
+        bool journaled = _store.JournalRetention > 0;
+        if (!journaled && !prefetch)
         {
             var unrecorded = executor.Execute(block, state, executionOptions);
             return new ExecutedBlock(block, unrecorded, null, Stopwatch.GetElapsedTime(started));
         }
         var reader = new RecordingStateReader(state, block.Transactions.Count * 4);
+        if (prefetch) Prefetch(reader, declared!, executor.Workers);
         var result = executor.Execute(block, reader, executionOptions);
-        return new ExecutedBlock(block, result, reader.Seen, Stopwatch.GetElapsedTime(started));
+        return new ExecutedBlock(block, result, journaled ? reader.Seen : null, Stopwatch.GetElapsedTime(started));
+    }
+
+    // Contiguous key ranges (the keys are sorted), one per worker the executor would use: the batched
+    // reads take the cores the block's own reads would have taken.
+    private static void Prefetch(RecordingStateReader reader, List<StateKey> keys, int workers)
+    {
+        int parts = Math.Clamp(Math.Min(workers, keys.Count / PrefetchRangeMinimum), 1, Environment.ProcessorCount);
+        if (parts == 1)
+        {
+            reader.Prefetch(CollectionsMarshal.AsSpan(keys));
+            return;
+        }
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        {
+            int from = (int)((long)keys.Count * part / parts), to = (int)((long)keys.Count * (part + 1) / parts);
+            reader.Prefetch(CollectionsMarshal.AsSpan(keys)[from..to]);
+        });
     }
 
     /// <summary>

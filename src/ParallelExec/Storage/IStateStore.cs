@@ -21,6 +21,13 @@ public interface IStateStore : IStateReader, IDisposable
     /// <summary>False for a new, empty store: <see cref="Initialize"/> it with a genesis state.</summary>
     bool IsInitialized { get; }
 
+    /// <summary>
+    /// True when <see cref="IStateReader.TryGetMany"/> costs clearly less per key than one
+    /// <see cref="IStateReader.TryGet"/> per key (RocksDB's MultiGet): then a block's declared keys are
+    /// read in one batch before it executes (<see cref="ChainState"/>).
+    /// </summary>
+    bool BatchedReads => false;
+
     /// <summary>The starting state's record (number of the block before the first, genesis root, zero hash).</summary>
     StoredBlock Genesis { get; }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using ParallelExec.State;
 
@@ -26,5 +27,26 @@ public sealed class RecordingStateReader(IStateReader inner, int capacity = 0) :
         bool found = inner.TryGet(key, out value);
         _seen.TryAdd(key, (found, value));
         return found;
+    }
+
+    /// <summary>
+    /// Reads <paramref name="keys"/> (distinct, not read yet) from the store in one batch and remembers
+    /// them, so the block's reads of them are answered from memory. Safe alongside <see cref="TryGet"/>:
+    /// both record the same pre-block value.
+    /// </summary>
+    public void Prefetch(ReadOnlySpan<StateKey> keys)
+    {
+        var values = ArrayPool<UInt256>.Shared.Rent(keys.Length);
+        var found = ArrayPool<bool>.Shared.Rent(keys.Length);
+        try
+        {
+            inner.TryGetMany(keys, values.AsSpan(0, keys.Length), found.AsSpan(0, keys.Length));
+            for (int i = 0; i < keys.Length; i++) _seen.TryAdd(keys[i], (found[i], values[i]));
+        }
+        finally
+        {
+            ArrayPool<UInt256>.Shared.Return(values);
+            ArrayPool<bool>.Shared.Return(found);
+        }
     }
 }

@@ -1,0 +1,112 @@
+using ParallelExec.Execution;
+using ParallelExec.Scheduling;
+using ParallelExec.State;
+using ParallelExec.Workloads;
+using static ParallelExec.Storage.Tests.StorageTestSupport;
+
+namespace ParallelExec.Storage.Tests;
+
+/// <summary>
+/// Batched reads (RocksDB MultiGet) answer exactly what one read per key answers, and prefetching a
+/// block's declared keys — exact, missing or wrong — changes nothing a block commits.
+/// </summary>
+public class BatchedReadTests
+{
+    [Fact]
+    public void MultiGet_answers_as_single_reads_for_present_absent_and_repeated_keys()
+    {
+        var workload = Workload(blocks: 4, kind: WorkloadKind.Mixed, seed: 5);
+        using var dir = new TempDir();
+        using (var rocks = OpenRocks(dir.Sub("db")))
+        {
+            var chain = Create(rocks, workload);
+            Run(chain, workload, 0, 2); // the reopen below flushes these to a table file
+        }
+        using var store = OpenRocks(dir.Sub("db"), create: false);
+        var chainAgain = ChainState.Open(store);
+        Run(chainAgain, workload, 2, 4); // and these stay in the memtable
+
+        var random = new Random(3);
+        var keys = store.Entries().Select(e => e.Key).ToList();
+        for (int i = 0; i < 300; i++)
+        {
+            var address = new byte[Address.Size];
+            random.NextBytes(address);
+            keys.Add(i % 3 == 0 ? StateKey.Storage(new Address(address), (ulong)i) : StateKey.Balance(new Address(address)));
+        }
+        keys.AddRange(keys.Take(50)); // repeated keys
+        var shuffled = keys.ToArray();
+        random.Shuffle(shuffled);
+        Assert.True(shuffled.Length > 600, "several MultiGet batches");
+
+        var values = new UInt256[shuffled.Length];
+        var found = new bool[shuffled.Length];
+        store.TryGetMany(shuffled, values, found);
+        for (int i = 0; i < shuffled.Length; i++)
+        {
+            bool single = store.TryGet(shuffled[i], out var value);
+            Assert.Equal(single, found[i]);
+            Assert.Equal(value, values[i]);
+        }
+        Assert.Contains(false, found);
+        Assert.Contains(true, found);
+    }
+
+    [Fact]
+    public void An_overlay_answers_its_changes_and_batches_the_rest()
+    {
+        var committed = new InMemoryState();
+        var a = new Address(Enumerable.Repeat((byte)1, Address.Size).ToArray());
+        var b = new Address(Enumerable.Repeat((byte)2, Address.Size).ToArray());
+        committed.Set(StateKey.Balance(a), 10);
+        committed.Set(StateKey.Balance(b), 20);
+        committed.Set(StateKey.Nonce(b), 3);
+        var overlay = new OverlayStateReader(committed, [new StateChange(StateKey.Balance(b), 21), new StateChange(StateKey.Nonce(a), 1)]);
+        StateKey[] keys = [StateKey.Balance(a), StateKey.Balance(b), StateKey.Nonce(a), StateKey.Nonce(b), StateKey.CodeHash(a)];
+        var values = new UInt256[keys.Length];
+        var found = new bool[keys.Length];
+        overlay.TryGetMany(keys, values, found);
+        Assert.Equal([true, true, true, true, false], found);
+        Assert.Equal([(UInt256)10, (UInt256)21, (UInt256)1, (UInt256)3, default], values);
+    }
+
+    [Theory]
+    [InlineData(HintMode.Exact, 1, true)]
+    [InlineData(HintMode.Exact, 2, false)]
+    [InlineData(HintMode.Unreliable, 2, true)]
+    [InlineData(HintMode.Unreliable, 4, false)]
+    public void Prefetching_declared_keys_changes_no_root_value_or_journal(HintMode hints, int workers, bool overlap)
+    {
+        var workload = WorkloadGenerator.Generate(new WorkloadOptions
+        {
+            Kind = WorkloadKind.Mixed, Accounts = 60, TransactionsPerBlock = 80, Blocks = 10, Seed = 17, Pools = 2, Hints = hints,
+        });
+        Assert.Contains(workload.Blocks[0].Transactions, tx => tx.Hints is not null);
+        var expected = ReferenceRoots(workload);
+        using var dir = new TempDir();
+        using var memory = new InMemoryStateStore(journalRetention: 4);
+        using var rocks = OpenRocks(dir.Sub("db"), retention: 4);
+        Assert.True(rocks.BatchedReads);
+        Assert.False(((IStateStore)memory).BatchedReads);
+        var reference = Create(memory, workload);
+        var prefetched = Create(rocks, workload);
+        Run(reference, workload, 0, workload.Blocks.Length);
+        using var parallel = workers == 1 ? null : new ParallelExecutor(workers);
+        IBlockExecutor executor = parallel is null ? new SequentialExecutor() : parallel;
+        var roots = new List<Hash256>();
+        Assert.Null(new ChainPipeline(prefetched, executor, overlap).Run(PipelineBlocks(workload), c => roots.Add(c.Block.StateRoot)));
+        Assert.Equal(expected[1..], roots);
+        Assert.Equal(Sorted(memory), Sorted(rocks));
+
+        // The undo journal took its previous values from the prefetched reads: reverting must land
+        // exactly on the earlier state.
+        Assert.Equal(expected[^5], memory.Revert(4).StateRoot);
+        Assert.Equal(expected[^5], prefetched.Revert(4).StateRoot);
+        Assert.Equal(Sorted(memory), Sorted(rocks));
+    }
+
+    private static IEnumerable<PipelineBlock> PipelineBlocks(Workload workload) =>
+        workload.Blocks.Select(block => new PipelineBlock(block, HashOf(block)));
+
+    private static List<KeyValuePair<StateKey, UInt256>> Sorted(IStateStore store) => store.Entries().OrderBy(e => e.Key).ToList();
+}
