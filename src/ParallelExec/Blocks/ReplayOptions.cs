@@ -19,8 +19,8 @@ public sealed record ReplayOptions
     public bool UseRecordedDependencies { get; init; } = true;
 
     /// <summary>
-    /// Execute block N+1 while block N's state root is computed (and, into a state store, while N is
-    /// committed): same results, one block in flight. False: one block at a time.
+    /// Execute block N+1 while block N's state root is computed (and, into a state store, while N-1 is
+    /// committed; <see cref="Storage.ChainPipeline"/>): same results. False: one block at a time.
     /// </summary>
     public bool Pipeline { get; init; } = true;
 

@@ -5,23 +5,24 @@ using ParallelExec.State;
 namespace ParallelExec.Storage;
 
 /// <summary>
-/// Runs blocks on a <see cref="ChainState"/> with one block in flight: block N+1 executes on the
-/// calling thread (with the executor's workers) while block N's trie root is computed and N is
-/// committed on a background thread. N+1 reads the store's committed state overlaid with N's changes
-/// (<see cref="OverlayStateReader"/>), so it sees the state after N whether or not N's commit has
-/// landed, and the previous values its undo journal records are those after N.
+/// Runs blocks on a <see cref="ChainState"/> in three overlapping stages: block K+1 executes on the
+/// calling thread (with the executor's workers) while block K's trie update and root are computed on
+/// one background thread and block K-1 is committed on another. K+1 reads the store's committed state
+/// overlaid with K's and K-1's changes (<see cref="OverlayStateReader"/>), so it sees the state after K
+/// whether or not those commits have landed, and the previous values its undo journal records are
+/// those after K.
 /// <para>
 /// The outcome is that of calling <see cref="ChainState.Execute"/> block after block — same roots,
 /// same store contents, same journal, same order of <c>committed</c> calls — which is what a pipeline
-/// built with <c>overlap: false</c> does. Only the background stage touches the trie; blocks are
-/// committed strictly in order, each in one atomic store commit. A block whose root is rejected is not
-/// committed and nothing after it is (a block executed meanwhile is discarded). A failure surfaces as
-/// it would sequentially, after the work in flight has finished: when block N+1 (or reading it) fails
-/// while N is in flight, N still completes — it is committed and reported, then N+1's exception is
-/// rethrown; if N is rejected instead, the run returns N's rejection (N+1 would never have run); if
-/// N's root or commit fails, that exception is thrown and N+1 is discarded. After a failure the store
-/// is at its last committed block (commits are atomic) and the chain state stays usable (its trie is
-/// rebuilt on the next block).
+/// built with <c>overlap: false</c> does. Only the root stage touches the trie; blocks are committed
+/// strictly in order, each in one atomic store commit. A block whose root is rejected is not committed
+/// and nothing after it is (a block executed meanwhile is discarded). A failure surfaces as it would
+/// sequentially, after the work in flight before it has finished: when block K+1 (or reading it) fails,
+/// K-1 and K still complete — committed and reported — then K+1's exception is rethrown; if K is
+/// rejected instead, the run returns K's rejection (K+1 would never have run); if K-1's commit fails,
+/// that exception is thrown and K is discarded; if K's root fails, K-1 is committed and reported first.
+/// After a failure the store is at its last committed block (commits are atomic) and the chain state
+/// stays usable (its trie is rebuilt on the next block).
 /// </para>
 /// One run at a time; the chain state must not be used by anything else during a run.
 /// </summary>
@@ -62,7 +63,7 @@ public sealed class ChainPipeline
 
     /// <summary>
     /// Total time the calling thread waited, after executing a block, for the previous block's root and
-    /// commit to finish (the part of the background stage that execution did not hide).
+    /// the commit before it to finish (the part of the background stages that execution did not hide).
     /// </summary>
     public TimeSpan Waiting { get; private set; }
 
@@ -91,7 +92,10 @@ public sealed class ChainPipeline
 
     private CommittedBlock? RunOverlapped(IEnumerable<PipelineBlock> blocks, Action<CommittedBlock>? committed)
     {
-        InFlight? pending = null;
+        Task<RootedBlock>? rooting = null;       // block K: trie update, root, node export
+        Task<CommittedBlock>? committing = null; // block K-1: store commit
+        OverlayStateReader? state = null;        // the state after K: K's and K-1's changes over the store
+        long previous = _chain.Head.Number;
         using var enumerator = blocks.GetEnumerator();
         while (true)
         {
@@ -102,54 +106,93 @@ public sealed class ChainPipeline
                 if (!enumerator.MoveNext()) break;
                 block = enumerator.Current ?? throw new ArgumentException("a pipeline block is null", nameof(blocks));
                 ArgumentNullException.ThrowIfNull(block.Block, nameof(blocks));
-                // Only the stage writes the head, so while a block is in flight the next number comes from it.
-                ChainState.CheckFollows(block.Block, pending?.Number ?? _chain.Head.Number);
-                IStateReader state = pending is null ? _chain.Store : pending.State;
-                executed = _chain.ExecuteOver(state, block.Block, _executor, block.Options);
+                ChainState.CheckFollows(block.Block, previous);
+                executed = _chain.ExecuteOver(state ?? (IStateReader)_chain.Store, block.Block, _executor, block.Options);
             }
             catch
             {
-                // Sequentially, block N would have been finished (and reported) before N+1 ran.
-                if (pending is not null && Finish(pending, committed) is { } rejectedBefore) return rejectedBefore;
+                // Sequentially, the blocks in flight would have been finished (and reported) before this one ran.
+                if (Drain(rooting, committing, committed) is { } rejectedBefore) return rejectedBefore;
                 throw;
             }
-            if (pending is not null)
+            if (rooting is not null)
             {
                 var waitStarted = Stopwatch.GetTimestamp();
-                var finished = Finish(pending, committed);
+                var rejected = HandOver(ref rooting, ref committing, committed);
                 Waiting += Stopwatch.GetElapsedTime(waitStarted);
-                pending = null;
-                if (finished is not null) return finished; // rejected: the block just executed is discarded
+                if (rejected is not null) return rejected; // the block just executed is discarded
             }
-            pending = Start(executed, block);
+            // Built before the stages start and never changed: the next block reads it from its workers.
+            // K-1 is committed by now, so K's changes (if K is still committing) and this block's suffice.
+            state = new OverlayStateReader(_chain.Store, executed.Result.Changes, state);
+            previous = block.Block.Header.Number;
+            var hash = block.Hash;
+            var accept = block.Accept;
+            int threads = RootParallelism;
+            rooting = Task.Factory.StartNew(() => _chain.Root(executed, hash, accept, threads), CancellationToken.None,
+                TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
-        return pending is null ? null : Finish(pending, committed);
-    }
-
-    /// <summary>Starts the root and commit of an executed block on a background thread.</summary>
-    private InFlight Start(ExecutedBlock executed, PipelineBlock block)
-    {
-        // Built before the stage starts and never changed: the next block reads it from its workers.
-        var state = new OverlayStateReader(_chain.Store, executed.Result.Changes);
-        var hash = block.Hash;
-        var accept = block.Accept;
-        int threads = RootParallelism;
-        var stage = Task.Factory.StartNew(() => _chain.RootAndCommit(executed, hash, accept, threads), CancellationToken.None,
-            TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        return new InFlight(executed.Block.Header.Number, state, stage);
+        return Drain(rooting, committing, committed);
     }
 
     /// <summary>
-    /// Waits for the block in flight. Committed: reports it and returns null. Rejected: returns it.
-    /// Failed: rethrows the stage's exception.
+    /// Between blocks: waits for K-1's commit (reports it) and K's root, then starts K's commit.
+    /// Returns K's rejection (nothing in flight then). Failures surface in block order: K-1's commit,
+    /// then K's root.
     /// </summary>
-    private static CommittedBlock? Finish(InFlight pending, Action<CommittedBlock>? committed)
+    private CommittedBlock? HandOver(ref Task<RootedBlock>? rooting, ref Task<CommittedBlock>? committing, Action<CommittedBlock>? committed)
     {
-        var result = pending.Stage.GetAwaiter().GetResult(); // rethrows the stage's own exception
-        if (!result.Committed) return result;
-        committed?.Invoke(result);
+        var root = rooting!;
+        rooting = null;
+        FinishCommit(committing, root, committed);
+        committing = null;
+        var rooted = root.GetAwaiter().GetResult(); // rethrows the root's own exception
+        if (!rooted.Accepted) return rooted.Rejected();
+        committing = Task.Factory.StartNew(() => _chain.Commit(rooted), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
         return null;
     }
 
-    private sealed record InFlight(long Number, OverlayStateReader State, Task<CommittedBlock> Stage);
+    /// <summary>
+    /// Finishes everything in flight in block order — K-1's commit, then K's root and commit — and
+    /// returns K's rejection, if any. Rethrows the first failure.
+    /// </summary>
+    private CommittedBlock? Drain(Task<RootedBlock>? rooting, Task<CommittedBlock>? committing, Action<CommittedBlock>? committed)
+    {
+        FinishCommit(committing, rooting, committed);
+        if (rooting is null) return null;
+        var rooted = rooting.GetAwaiter().GetResult();
+        if (!rooted.Accepted) return rooted.Rejected();
+        var last = _chain.Commit(rooted); // not inside committed?.Invoke(...): that would skip it without a callback
+        committed?.Invoke(last);
+        return null;
+    }
+
+    // Waits for a commit and reports it. If it failed, the block rooted after it is waited for (it
+    // touches the trie) and given up, and the commit's exception is rethrown.
+    private void FinishCommit(Task<CommittedBlock>? committing, Task<RootedBlock>? rootingAfter, Action<CommittedBlock>? committed)
+    {
+        if (committing is null) return;
+        CommittedBlock result;
+        try
+        {
+            result = committing.GetAwaiter().GetResult();
+        }
+        catch
+        {
+            if (rootingAfter is not null)
+            {
+                try
+                {
+                    _chain.Discard(rootingAfter.GetAwaiter().GetResult());
+                }
+                catch
+                {
+                    // The earlier block's failure is the one to report; the trie is rebuilt either way.
+                }
+            }
+            throw;
+        }
+        committed?.Invoke(result);
+    }
 }

@@ -11,25 +11,37 @@ namespace ParallelExec.Storage;
 /// state, applies the changes to the in-memory <see cref="StateTrie"/>, computes the root and commits
 /// the block (changes, new trie nodes, record, undo journal) atomically. On open the trie is rebuilt
 /// from the flat state (hashed on several threads) and its root must equal the stored root, so a store
-/// whose state and root disagree is never extended. One writer: not thread-safe.
+/// whose state and root disagree is never extended. One writer: not thread-safe, except that
+/// <see cref="ChainPipeline"/> runs <see cref="ExecuteOver"/>, <see cref="Root"/> and <see cref="Commit"/>
+/// of consecutive blocks at once.
 /// </summary>
 public sealed class ChainState
 {
-    private readonly IStateStore _store;
-    private readonly ChainStateOptions _options;
     private const int PrefetchRangeMinimum = 1024; // keys below which one more prefetching thread is not worth starting
 
-    private readonly TrieNodeSet? _nodes; // the nodes of the block being committed, reused block after block
+    private readonly IStateStore _store;
+    private readonly ChainStateOptions _options;
+    // Two node sets, used in turn: a block's nodes stay untouched while it commits and the next block
+    // is hashed (ChainPipeline). Reused block after block.
+    private readonly TrieNodeSet?[] _nodeSets = new TrieNodeSet?[2];
+    private int _nextNodeSet;
     private readonly DeclaredKeys _declaredKeys = new(); // used by ExecuteOver only
     private StateTrie _trie;
-    private bool _trieStale;
+    // The trie may hold changes that will never be committed (a failure, a rejected root): rebuild it
+    // from the store before its next use. Also set by a failed commit on the pipeline's commit thread.
+    private volatile bool _trieStale;
+    // Blocks applied to the trie and accepted whose commit has not landed (at most 2 in the pipeline),
+    // and the last of them: the next block must follow it.
+    private int _uncommitted;
+    private long _lastRooted;
 
     private ChainState(IStateStore store, StateTrie trie, ChainStateOptions options, TimeSpan openTime)
     {
         _store = store;
         _trie = trie;
         _options = options;
-        _nodes = options.PersistTrieNodes ? new TrieNodeSet(1 << 16) : null;
+        if (options.PersistTrieNodes)
+            for (int i = 0; i < _nodeSets.Length; i++) _nodeSets[i] = new TrieNodeSet(1 << 16);
         OpenTime = openTime;
     }
 
@@ -88,7 +100,7 @@ public sealed class ChainState
     /// Executes <paramref name="block"/> (its number must follow the head's) over the committed state,
     /// computes the new root and commits it, unless <paramref name="accept"/> rejects the root: then
     /// nothing is written and the result says <see cref="CommittedBlock.Committed"/> = false.
-    /// (<see cref="ChainPipeline"/> runs the same two halves with one block in flight.)
+    /// (<see cref="ChainPipeline"/> runs the same parts of consecutive blocks at once.)
     /// </summary>
     public CommittedBlock Execute(Block block, in Hash256 blockHash, IBlockExecutor executor, ExecutionOptions? executionOptions = null,
         Func<Hash256, bool>? accept = null)
@@ -152,43 +164,89 @@ public sealed class ChainState
 
     /// <summary>
     /// Applies an executed block to the trie, computes the root and commits the block, unless
-    /// <paramref name="accept"/> rejects the root. The block must follow the store's head and must have
-    /// been executed over the state as of that head. The only method that touches the trie: one
-    /// caller at a time. <paramref name="rootParallelism"/> overrides the hashing threads (the pipeline
-    /// leaves the executor its cores).
+    /// <paramref name="accept"/> rejects the root (<see cref="Root"/> then <see cref="Commit"/>).
+    /// <paramref name="rootParallelism"/> overrides the hashing threads.
     /// </summary>
     internal CommittedBlock RootAndCommit(ExecutedBlock executed, in Hash256 blockHash, Func<Hash256, bool>? accept, int? rootParallelism = null)
     {
+        var rooted = Root(executed, blockHash, accept, rootParallelism);
+        return rooted.Accepted ? Commit(rooted) : rooted.Rejected();
+    }
+
+    /// <summary>
+    /// Applies an executed block to the trie, computes its root and collects its new trie nodes. The
+    /// block must follow the last block applied (the store's head, or the last rooted block whose
+    /// commit is still under way) and must have been executed over the state as of that block. The
+    /// only method that changes the trie: one caller at a time; it may run while <see cref="Commit"/>
+    /// commits the block before. A rejected root leaves the trie to be rebuilt before the next block.
+    /// </summary>
+    internal RootedBlock Root(ExecutedBlock executed, in Hash256 blockHash, Func<Hash256, bool>? accept, int? rootParallelism = null)
+    {
         int dop = rootParallelism ?? _options.RootParallelism;
         var block = executed.Block;
-        var result = executed.Result;
-        CheckFollows(block, _store.Head.Number);
+        bool ahead = Volatile.Read(ref _uncommitted) > 0;
+        CheckFollows(block, ahead ? _lastRooted : _store.Head.Number);
         if (_trieStale)
         {
+            if (ahead) throw new InvalidOperationException("the trie must be rebuilt, but blocks applied to it are still being committed");
             _trie = Rebuild(_store, _options);
             _trieStale = false;
         }
 
         var t1 = Stopwatch.GetTimestamp();
-        // From here until the commit the trie is ahead of the store: any failure leaves it stale.
+        // From here until the root is accepted the trie holds a block that may never be committed.
         _trieStale = true;
-        _trie.Apply(result.Changes);
+        _trie.Apply(executed.Result.Changes);
         var t2 = Stopwatch.GetTimestamp();
-        var nodes = _nodes;
+        var nodes = _nodeSets[_nextNodeSet];
+        _nextNodeSet ^= 1;
         nodes?.Clear();
         var root = nodes is null ? _trie.ComputeRoot(dop) : _trie.ComputeRoot(dop, nodes);
         var t3 = Stopwatch.GetTimestamp();
         var stored = new StoredBlock(block.Header.Number, root, blockHash);
-        if (accept is not null && !accept(root))
+        bool accepted = accept is null || accept(root);
+        if (accepted)
         {
-            return new CommittedBlock(stored, result, false, 0, executed.ExecuteTime, Stopwatch.GetElapsedTime(t1, t2),
-                Stopwatch.GetElapsedTime(t2, t3), TimeSpan.Zero);
+            _trieStale = false;
+            _lastRooted = block.Header.Number;
+            Interlocked.Increment(ref _uncommitted);
         }
-        _store.Commit(stored, result.Changes, nodes, executed.PreviousValues);
-        _trieStale = false;
-        var t4 = Stopwatch.GetTimestamp();
-        return new CommittedBlock(stored, result, true, nodes?.Count ?? 0, executed.ExecuteTime, Stopwatch.GetElapsedTime(t1, t2),
-            Stopwatch.GetElapsedTime(t2, t3), Stopwatch.GetElapsedTime(t3, t4));
+        return new RootedBlock(executed, stored, accepted ? nodes : null, accepted, Stopwatch.GetElapsedTime(t1, t2), Stopwatch.GetElapsedTime(t2, t3));
+    }
+
+    /// <summary>
+    /// Commits a block <see cref="Root"/> accepted: changes, trie nodes, record and undo journal in one
+    /// atomic store commit. Blocks are committed in the order they were rooted, one at a time; the next
+    /// block may be rooted meanwhile. A failed commit leaves the trie to be rebuilt.
+    /// </summary>
+    internal CommittedBlock Commit(RootedBlock rooted)
+    {
+        if (!rooted.Accepted) throw new InvalidOperationException($"{rooted.Stored} was rejected: it cannot be committed");
+        var executed = rooted.Executed;
+        var t = Stopwatch.GetTimestamp();
+        try
+        {
+            _store.Commit(rooted.Stored, executed.Result.Changes, rooted.Nodes, executed.PreviousValues);
+        }
+        catch
+        {
+            _trieStale = true;
+            throw;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _uncommitted);
+        }
+        return new CommittedBlock(rooted.Stored, executed.Result, true, rooted.Nodes?.Count ?? 0, executed.ExecuteTime, rooted.ApplyTime,
+            rooted.RootTime, Stopwatch.GetElapsedTime(t));
+    }
+
+    /// <summary>Gives up a block <see cref="Root"/> accepted that will not be committed (a failure came first): the trie is rebuilt before the next block.</summary>
+    internal void Discard(RootedBlock rooted)
+    {
+        if (!rooted.Accepted) return;
+        _trieStale = true;
+        Interlocked.Decrement(ref _uncommitted);
     }
 
     /// <summary>

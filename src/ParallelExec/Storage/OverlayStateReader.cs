@@ -4,21 +4,28 @@ using ParallelExec.State;
 namespace ParallelExec.Storage;
 
 /// <summary>
-/// The state after a block whose commit has not finished: that block's changes, and the committed
-/// state for every other key. A key the block changed reads from the changes whether or not the commit
-/// has landed yet; any other key reads the same before and after that commit. So a block executed over
-/// this reader sees exactly the state after the block before it. Concurrent reads are safe when the
-/// committed state allows reads during a commit (<see cref="IStateStore"/> does).
+/// The state after a block whose commit has not finished: that block's changes, then (optionally) the
+/// changes of the block before it, also not committed yet, and the committed state for every other
+/// key. A key a pending block changed reads from its changes whether or not its commit has landed yet;
+/// any other key reads the same before and after those commits. So a block executed over this reader
+/// sees exactly the state after the block before it. Concurrent reads are safe when the committed
+/// state allows reads during a commit (<see cref="IStateStore"/> does).
 /// </summary>
 public sealed class OverlayStateReader : IStateReader
 {
     private readonly IStateReader _committed;
     private readonly Dictionary<StateKey, UInt256> _changes;
+    private readonly Dictionary<StateKey, UInt256>? _before; // the previous pending block's changes
 
-    public OverlayStateReader(IStateReader committed, ReadOnlySpan<StateChange> changes)
+    /// <param name="previous">
+    /// The overlay of the block before, when its commit may not have landed either. Only its own
+    /// changes are kept (the block before it must be committed by now), so overlays never chain.
+    /// </param>
+    public OverlayStateReader(IStateReader committed, ReadOnlySpan<StateChange> changes, OverlayStateReader? previous = null)
     {
         ArgumentNullException.ThrowIfNull(committed);
         _committed = committed;
+        _before = previous?._changes;
         _changes = new Dictionary<StateKey, UInt256>(changes.Length);
         foreach (var change in changes) _changes[change.Key] = change.Value;
     }
@@ -27,9 +34,12 @@ public sealed class OverlayStateReader : IStateReader
     public int Count => _changes.Count;
 
     public bool TryGet(in StateKey key, out UInt256 value) =>
-        _changes.TryGetValue(key, out value) || _committed.TryGet(key, out value);
+        TryGetPending(key, out value) || _committed.TryGet(key, out value);
 
-    /// <summary>Keys the pending block changed are answered here; the others in one batch from the committed state.</summary>
+    private bool TryGetPending(in StateKey key, out UInt256 value) =>
+        _changes.TryGetValue(key, out value) || (_before is not null && _before.TryGetValue(key, out value));
+
+    /// <summary>Keys the pending blocks changed are answered here; the others in one batch from the committed state.</summary>
     public void TryGetMany(ReadOnlySpan<StateKey> keys, Span<UInt256> values, Span<bool> found)
     {
         if (values.Length < keys.Length || found.Length < keys.Length) throw new ArgumentException("values and found must be as long as keys");
@@ -42,7 +52,7 @@ public sealed class OverlayStateReader : IStateReader
             int n = 0;
             for (int i = 0; i < keys.Length; i++)
             {
-                if (_changes.TryGetValue(keys[i], out values[i]))
+                if (TryGetPending(keys[i], out values[i]))
                 {
                     found[i] = true;
                     continue;
