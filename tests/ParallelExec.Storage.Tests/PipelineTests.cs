@@ -41,6 +41,22 @@ public class PipelineTests
     private static string Describe(bool rocks) => rocks ? "RocksDB" : "in memory";
 
     /// <summary>The flat state after each block, sorted (index 0: genesis), computed without any store.</summary>
+    /// <summary>A seeded workload with its reference roots and flat states after each block.</summary>
+    private static (Workload Workload, Hash256[] Roots, List<KeyValuePair<StateKey, UInt256>>[] States) Reference(int blocks, ulong seed)
+    {
+        var workload = Workload(blocks: blocks, seed: seed);
+        return (workload, ReferenceRoots(workload), ReferenceStates(workload));
+    }
+
+    /// <summary>After a stopped run, the chain goes on from <paramref name="from"/> to the reference end state.</summary>
+    private static void AssertChainGoesOn(ChainState chain, IBlockExecutor executor, Workload workload, int from, Hash256 root,
+        List<KeyValuePair<StateKey, UInt256>> state)
+    {
+        Assert.Null(new ChainPipeline(chain, executor).Run(Blocks(workload, from, workload.Blocks.Length)));
+        Assert.Equal(root, chain.Head.StateRoot);
+        Assert.Equal(state, Sorted(chain.Store.Entries()));
+    }
+
     private static List<KeyValuePair<StateKey, UInt256>>[] ReferenceStates(Workload workload)
     {
         var state = workload.Genesis.Clone();
@@ -201,9 +217,7 @@ public class PipelineTests
     public void A_rejected_root_mid_chain_leaves_the_store_at_the_block_before_it(bool rocks)
     {
         const int blocks = 10, reject = 6;
-        var workload = Workload(blocks: blocks, seed: 5);
-        var expected = ReferenceRoots(workload);
-        var states = ReferenceStates(workload);
+        var (workload, expected, states) = Reference(blocks, 5);
         using var dir = new TempDir();
         using var store = NewStore(rocks, dir);
         var chain = Create(store, workload);
@@ -227,9 +241,7 @@ public class PipelineTests
         Assert.InRange(executed.Max(), reject, reject + 1);
 
         // The chain goes on from the rejected block.
-        Assert.Null(new ChainPipeline(chain, parallel).Run(Blocks(workload, reject - 1, blocks)));
-        Assert.Equal(expected[blocks], store.Head.StateRoot);
-        Assert.Equal(states[blocks], Sorted(store.Entries()));
+        AssertChainGoesOn(chain, parallel, workload, reject - 1, expected[blocks], states[blocks]);
     }
 
     [Theory]
@@ -300,9 +312,7 @@ public class PipelineTests
     public void A_store_whose_commit_throws_stops_the_pipeline_with_the_store_unchanged(bool rocks)
     {
         const int blocks = 8, n = 4;
-        var workload = Workload(blocks: blocks, seed: 17);
-        var expected = ReferenceRoots(workload);
-        var states = ReferenceStates(workload);
+        var (workload, expected, states) = Reference(blocks, 17);
         using var dir = new TempDir();
         using var inner = NewStore(rocks, dir);
         var store = new FaultyStore(inner);
@@ -329,9 +339,7 @@ public class PipelineTests
 
         // Once the store works again the chain goes on (the trie, left ahead of the store, is rebuilt).
         store.BeforeCommit = null;
-        Assert.Null(new ChainPipeline(chain, parallel).Run(Blocks(workload, n - 1, blocks)));
-        Assert.Equal(expected[blocks], store.Head.StateRoot);
-        Assert.Equal(states[blocks], Sorted(store.Entries()));
+        AssertChainGoesOn(chain, parallel, workload, n - 1, expected[blocks], states[blocks]);
     }
 
     [Theory]
@@ -341,9 +349,7 @@ public class PipelineTests
         // The accept check runs in the root stage, beside the commit of the block before: its exception
         // must wait for that commit (reported first), and the trie it leaves behind is rebuilt.
         const int blocks = 8, n = 5;
-        var workload = Workload(blocks: blocks, seed: 29);
-        var expected = ReferenceRoots(workload);
-        var states = ReferenceStates(workload);
+        var (workload, expected, states) = Reference(blocks, 29);
         using var dir = new TempDir();
         using var store = NewStore(rocks, dir);
         var chain = Create(store, workload);
@@ -359,9 +365,7 @@ public class PipelineTests
         Assert.Equal(Enumerable.Range(1, n - 1).Select(x => (long)x), committed);
         Assert.Equal(expected[n - 1], store.Head.StateRoot);
         Assert.Equal(states[n - 1], Sorted(store.Entries()));
-        Assert.Null(new ChainPipeline(chain, parallel).Run(Blocks(workload, n - 1, blocks)));
-        Assert.Equal(expected[blocks], store.Head.StateRoot);
-        Assert.Equal(states[blocks], Sorted(store.Entries()));
+        AssertChainGoesOn(chain, parallel, workload, n - 1, expected[blocks], states[blocks]);
     }
 
     [Fact]
