@@ -6,7 +6,7 @@ public static class Program
 {
     // dotnet run -c Release --project bench/ParallelExec.Benchmarks -- --filter '*Keccak*'
     // dotnet run -c Release --project bench/ParallelExec.Benchmarks -- --filter '*' --job short   (whole suite, < 15 min on 2 cores)
-    // dotnet run -c Release --project bench/ParallelExec.Benchmarks -- trie-update | trie-scratch 1 2   (stopwatch harness, see TrieUpdateHarness)
+    // dotnet run -c Release --project bench/ParallelExec.Benchmarks -- trie-update | trie-export | trie-scratch 1 2   (stopwatch harness, see TrieUpdateHarness)
     // dotnet run -c Release --project bench/ParallelExec.Benchmarks -- store-reads DIR   (flat-state point reads of a database, see StoreReadHarness)
     public static void Main(string[] args)
     {
@@ -14,6 +14,9 @@ public static class Program
         {
             case "trie-update":
                 Trie.TrieUpdateHarness.Update(args.Length > 1 ? int.Parse(args[1]) : 14);
+                break;
+            case "trie-export":
+                Trie.TrieUpdateHarness.Export(args.Length > 1 ? int.Parse(args[1]) : 14);
                 break;
             case "trie-scratch":
                 Trie.TrieUpdateHarness.Scratch(args.Length > 1 ? args.Skip(1).Select(int.Parse).ToArray() : [1, 2, 1, 2]);

@@ -39,6 +39,65 @@ internal static class TrieUpdateHarness
         }
     }
 
+    /// <summary>
+    /// The root with the node export on one thread, as the pipeline's stage runs it: the nodes handed
+    /// over by the hashing against the export that walked and re-encoded the dirty nodes (two equal
+    /// tries take the same changes, in turn first). Times are the thread's CPU time.
+    /// </summary>
+    public static void Export(int rounds)
+    {
+        var state = BenchmarkAccounts.State(Total);
+        var handedOver = StateTrie.FromState(state, degreeOfParallelism: 2);
+        var walked = StateTrie.FromState(state, degreeOfParallelism: 2);
+        var nodes = new TrieNodeSet(1 << 16);
+        CollectEverything();
+        var random = new Random(7);
+        double sumNew = 0, sumOld = 0;
+        for (int round = 0; round < rounds; round++)
+        {
+            var changes = BenchmarkAccounts.Touch(random, Total, Touched);
+            double tNew = 0, tOld = 0;
+            int count = 0;
+            for (int k = 0; k < 2; k++)
+            {
+                bool fresh = (round + k) % 2 == 0;
+                var trie = fresh ? handedOver : walked;
+                trie.Apply(changes);
+                nodes.Clear();
+                var t0 = ThreadCpu();
+                if (fresh) trie.ComputeRoot(1, nodes);
+                else trie.ComputeRootExportingByWalk(1, nodes);
+                double ms = (ThreadCpu() - t0).TotalMilliseconds;
+                if (fresh) tNew = ms;
+                else tOld = ms;
+                count = nodes.Count;
+            }
+            if (round >= 2)
+            {
+                sumNew += tNew;
+                sumOld += tOld;
+            }
+            Console.WriteLine($"round {round,2}: root + export, nodes handed over {tNew,6:F1} ms, walked {tOld,6:F1} ms (CPU), {count:N0} nodes");
+        }
+        if (rounds > 2) Console.WriteLine($"mean of rounds 2..: handed over {sumNew / (rounds - 2):F1} ms, walked {sumOld / (rounds - 2):F1} ms");
+    }
+
+    /// <summary>This thread's CPU time (Linux: CLOCK_THREAD_CPUTIME_ID); a stopwatch would count time spent descheduled.</summary>
+    private static TimeSpan ThreadCpu()
+    {
+        if (ClockGetTime(3, out var ts) != 0) throw new InvalidOperationException("clock_gettime failed");
+        return TimeSpan.FromTicks(ts.Seconds * TimeSpan.TicksPerSecond + ts.Nanoseconds / 100);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
     public static void Scratch(IReadOnlyList<int> threadCounts)
     {
         for (int w = 0; w < 6; w++) BenchmarkAccounts.AccountTrie(100_000); // JIT warm-up (builds and hashes)

@@ -201,7 +201,7 @@ public sealed class ChainState
         var nodes = _nodeSets[_nextNodeSet];
         _nextNodeSet ^= 1;
         nodes?.Clear();
-        var root = nodes is null ? _trie.ComputeRoot(dop) : _trie.ComputeRoot(dop, nodes);
+        var root = _trie.ComputeRoot(dop, nodes);
         var t3 = Stopwatch.GetTimestamp();
         var stored = new StoredBlock(block.Header.Number, root, blockHash);
         bool accepted = accept is null || accept(root);

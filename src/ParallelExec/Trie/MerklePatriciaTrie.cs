@@ -60,9 +60,11 @@ public sealed partial class MerklePatriciaTrie
     /// same as after setting the keys one by one in any order (each key at most once). With
     /// <paramref name="hashSubtries"/>, each subtrie is hashed right after its keys are set, while
     /// the nodes just walked are still in cache (the next <see cref="ComputeRoot"/> then hashes
-    /// only the root); otherwise its dirty nodes stay for <see cref="ComputeRoot"/>.
+    /// only the root); otherwise its dirty nodes stay for <see cref="ComputeRoot"/>. The nodes hashed
+    /// here are appended to <paramref name="export"/> when one is given.
     /// </summary>
-    internal void SetMany(byte[][] ownedKeys, byte[] values, int[] offsets, int[] lengths, int count, int degreeOfParallelism, bool hashSubtries = false)
+    internal void SetMany(byte[][] ownedKeys, byte[] values, int[] offsets, int[] lengths, int count, int degreeOfParallelism, bool hashSubtries = false,
+        TrieNodeSet? export = null)
     {
         if (count < BucketedSetMinimum || _root is not BranchNode root)
         {
@@ -88,6 +90,7 @@ public sealed partial class MerklePatriciaTrie
         var next = (int[])start.Clone();
         for (int i = 0; i < count; i++) order[next[ownedKeys[i][0] >> 4]++] = i;
 
+        bool parallel = degreeOfParallelism > 1 && count >= ParallelSetMinimum;
         // Each bucket fills (and hashes) one subtrie; the root itself is only changed afterwards, on this thread.
         var subtries = new TrieNode?[16];
         var changedSubtries = new bool[16];
@@ -112,14 +115,14 @@ public sealed partial class MerklePatriciaTrie
             if (hashSubtries)
             {
                 long subtreeHashes = 0;
-                TrieHasher.Compute(child!, 1, ref subtreeHashes); // not null: a key was set below
+                TrieHasher.Compute(child!, 1, ref subtreeHashes, export, parallel); // not null: a key was set below
                 Interlocked.Add(ref hashes, subtreeHashes);
             }
             subtries[b] = child;
             changedSubtries[b] = changed;
             Interlocked.Add(ref added, subtreeAdded);
         }
-        if (degreeOfParallelism > 1 && count >= ParallelSetMinimum)
+        if (parallel)
         {
             Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism }, FillSubtrie);
         }
@@ -207,11 +210,17 @@ public sealed partial class MerklePatriciaTrie
     /// <paramref name="degreeOfParallelism"/> above 1 the subtrees below the top two branch levels
     /// are hashed on that many threads; the result is the same.
     /// </summary>
-    public Hash256 ComputeRoot(int degreeOfParallelism = 1)
+    public Hash256 ComputeRoot(int degreeOfParallelism = 1) => ComputeRoot(degreeOfParallelism, null);
+
+    /// <summary>
+    /// As <see cref="ComputeRoot(int)"/>, appending every node it hashes to <paramref name="export"/>
+    /// (<paramref name="concurrent"/>: other threads may append to it meanwhile).
+    /// </summary>
+    internal Hash256 ComputeRoot(int degreeOfParallelism, TrieNodeSet? export, bool concurrent = false)
     {
         if (_rootHashValid) return _rootHash;
         long hashes = 0;
-        _rootHash = TrieHasher.ComputeRoot(_root, degreeOfParallelism, ref hashes);
+        _rootHash = TrieHasher.ComputeRoot(_root, degreeOfParallelism, ref hashes, export, concurrent);
         Interlocked.Add(ref _hashCount, hashes);
         _rootHashValid = true;
         return _rootHash;

@@ -5,26 +5,22 @@ using ParallelExec.State;
 namespace ParallelExec.Trie;
 
 /// <summary>
-/// Node export for a node database: the nodes a root computation (re)hashed, and all nodes of the
-/// tries. Encoding reads the references <see cref="TrieHasher"/> cached on the nodes, so it re-hashes
-/// nothing (only a root whose RLP is shorter than 32 bytes is hashed here). Nodes are encoded straight
-/// into a <see cref="TrieNodeSet"/>'s chunks: no array per node.
+/// Node export for a node database: all nodes of the tries (the nodes a root computation hashed come
+/// from the hashing itself, see <see cref="ComputeRoot(int, TrieNodeSet)"/>). Encoding reads the
+/// references <see cref="TrieHasher"/> cached on the nodes, so it re-hashes nothing (only a root whose
+/// RLP is shorter than 32 bytes is hashed here). Nodes are encoded straight into a
+/// <see cref="TrieNodeSet"/>'s chunks: no array per node.
 /// </summary>
 public sealed partial class StateTrie
 {
     /// <summary>
-    /// Like <see cref="ComputeRoot(int)"/>, and appends to <paramref name="newNodes"/> every storage-trie
-    /// and account-trie node this computation hashed: the nodes the block changed, including those an
-    /// insertion pushed one level down (their RLP, and so their hash, changes although no touched key
-    /// runs through them).
+    /// The node export as it was before the hashing handed the nodes over (the dirty nodes collected
+    /// before hashing, encoded again after it), kept as the reference that tests compare
+    /// <see cref="ComputeRoot(int, TrieNodeSet)"/> with: the same root, the same nodes.
     /// </summary>
-    public Hash256 ComputeRoot(int degreeOfParallelism, TrieNodeSet newNodes)
+    internal Hash256 ComputeRootExportingByWalk(int degreeOfParallelism, TrieNodeSet newNodes)
     {
-        ArgumentNullException.ThrowIfNull(newNodes);
         if (_dirty.Count == 0) return ComputeRoot(degreeOfParallelism);
-
-        // Dirty nodes (no reference cached) are exactly those the hashing will compute; they are
-        // collected before hashing clears the mark and encoded after it.
         var dirty = new List<(TrieNode Node, int Depth, bool IsRoot)>();
         foreach (var account in _dirty)
         {

@@ -125,18 +125,29 @@ public sealed partial class StateTrie
     /// <paramref name="degreeOfParallelism"/> &gt; 1), their roots flow into the touched account
     /// leaves, then the account trie's dirty paths are re-hashed.
     /// </summary>
-    public Hash256 ComputeRoot(int degreeOfParallelism = 1)
+    public Hash256 ComputeRoot(int degreeOfParallelism = 1) => ComputeRoot(degreeOfParallelism, null);
+
+    /// <summary>
+    /// Like <see cref="ComputeRoot(int)"/>, and appends to <paramref name="newNodes"/> (when given) every
+    /// storage-trie and account-trie node this computation hashed: the nodes the block changed,
+    /// including those an insertion pushed one level down (their RLP, and so their hash, changes
+    /// although no touched key runs through them), and each changed trie's root even when its RLP is
+    /// shorter than 32 bytes. The hashing hands each node over as it hashes it (see
+    /// <see cref="TrieHashQueue"/>): nothing is walked or encoded again. The order of the nodes is
+    /// unspecified.
+    /// </summary>
+    public Hash256 ComputeRoot(int degreeOfParallelism, TrieNodeSet? newNodes)
     {
         if (_dirty.Count == 0) return _root;
-        HashStorageTries(degreeOfParallelism);
-        UpdateAccountTrie(degreeOfParallelism, hashSubtries: true);
-        _root = _accounts.ComputeRoot(degreeOfParallelism);
+        HashStorageTries(degreeOfParallelism, newNodes);
+        UpdateAccountTrie(degreeOfParallelism, hashSubtries: true, newNodes);
+        _root = _accounts.ComputeRoot(degreeOfParallelism, newNodes);
         return _root;
     }
 
     /// <summary>Writes the touched accounts (with their new storage roots) into the account trie, unhashed.</summary>
     [SkipLocalsInit]
-    private void UpdateAccountTrie(int degreeOfParallelism, bool hashSubtries)
+    private void UpdateAccountTrie(int degreeOfParallelism, bool hashSubtries, TrieNodeSet? export = null)
     {
         // Deletions first, one by one (they may collapse the root); then the changed accounts' leaves,
         // whose subtries under the root's sixteen children are filled on several threads.
@@ -167,7 +178,7 @@ public sealed partial class StateTrie
                 account.InTrie = false;
             }
         }
-        _accounts.SetMany(_setKeys, _setValues, _setOffsets, _setLengths, sets, degreeOfParallelism, hashSubtries);
+        _accounts.SetMany(_setKeys, _setValues, _setOffsets, _setLengths, sets, degreeOfParallelism, hashSubtries, export);
         Array.Clear(_setKeys, 0, sets); // do not keep paths of accounts that may be dropped
         _dirty.Clear();
         _otherHashes += hashes;
@@ -188,7 +199,7 @@ public sealed partial class StateTrie
         _setLengths = new int[count];
     }
 
-    private void HashStorageTries(int degreeOfParallelism)
+    private void HashStorageTries(int degreeOfParallelism, TrieNodeSet? export = null)
     {
         var touched = new List<MerklePatriciaTrie>();
         foreach (var account in _dirty)
@@ -203,12 +214,12 @@ public sealed partial class StateTrie
         if (degreeOfParallelism > 1 && touched.Count >= degreeOfParallelism)
         {
             Parallel.For(0, touched.Count, new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism },
-                i => touched[i].ComputeRoot());
+                i => touched[i].ComputeRoot(1, export, concurrent: true));
         }
         else
         {
             // Few tries: let each one use the threads for its own subtrees.
-            foreach (var storage in touched) storage.ComputeRoot(degreeOfParallelism);
+            foreach (var storage in touched) storage.ComputeRoot(degreeOfParallelism, export);
         }
         long after = 0;
         foreach (var storage in touched) after += storage.HashCount;

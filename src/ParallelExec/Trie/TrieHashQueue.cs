@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using ParallelExec.Crypto;
+using ParallelExec.State;
 
 namespace ParallelExec.Trie;
 
@@ -14,6 +15,11 @@ namespace ParallelExec.Trie;
 /// are queued, so at any moment every hole belongs to a queued node of lower height and a flush is
 /// valid. A flush every <see cref="DefaultFlushThreshold"/> nodes keeps the nodes in cache until their
 /// digest is written back (measured: 4096 is slower on a 1 M-account trie). One queue per thread; queues are pooled, so hashing allocates nothing per node.
+/// </para>
+/// <para>
+/// While exporting (<see cref="ExportTo"/>), a flush also appends each node it hashes (its digest and
+/// final RLP) to a <see cref="TrieNodeSet"/>: the node export for a node database, without walking
+/// the trie or encoding the nodes a second time.
 /// </para>
 /// </summary>
 internal sealed class TrieHashQueue
@@ -50,6 +56,10 @@ internal sealed class TrieHashQueue
     private readonly byte[] _digests = new byte[MaxBatch * Keccak256Batch.DigestLength];
     private long _hashes;
 
+    private TrieNodeSet? _export; // where a flush appends the nodes it hashes: _target or _own
+    private TrieNodeSet? _target;
+    private TrieNodeSet? _own; // kept with the pooled queue
+
     /// <summary>A queue of its own; tests use tiny thresholds to flush at every possible point.</summary>
     internal TrieHashQueue(int flushThreshold = DefaultFlushThreshold)
     {
@@ -75,6 +85,41 @@ internal sealed class TrieHashQueue
         {
             if (Pool.Count < MaxPooled) Pool.Push(queue);
         }
+    }
+
+    /// <summary>
+    /// Appends every node hashed from now on to <paramref name="nodes"/> (null: none). With
+    /// <paramref name="concurrent"/> other threads may export into the same set meanwhile: the nodes
+    /// are then collected in this queue's own set and added to <paramref name="nodes"/> under its lock
+    /// by <see cref="EndExport"/>. Either way, call <see cref="EndExport"/> after the last flush.
+    /// </summary>
+    public void ExportTo(TrieNodeSet? nodes, bool concurrent)
+    {
+        _target = nodes;
+        if (nodes is null || !concurrent)
+        {
+            _export = nodes;
+            return;
+        }
+        _own ??= new TrieNodeSet();
+        _own.Clear();
+        _export = _own;
+    }
+
+    /// <summary>Ends the export started by <see cref="ExportTo"/> (a flush must have emptied the queue).</summary>
+    public void EndExport()
+    {
+        if (_export is not null && _export == _own)
+        {
+            lock (_target!)
+            {
+                foreach (var node in _own) _target.Add(node.Hash, node.Rlp.Span);
+            }
+            // A pooled queue keeps one chunk's worth at most.
+            if (_own.ByteCount > 1 << 20) _own = null;
+            else _own.Clear();
+        }
+        _export = _target = null;
     }
 
     /// <summary>Node hashes computed since the last call.</summary>
@@ -140,6 +185,7 @@ internal sealed class TrieHashQueue
                     if (entry.Hole >= 0) digest.CopyTo(_buffer.AsSpan(entry.Hole));
                     // Its holes are filled (children are of lower height): the RLP is final.
                     if (entry.Node is BranchNode branch) branch.KeepRlp(_buffer.AsSpan(entry.Offset, entry.Length));
+                    _export?.Add(new Hash256(digest), _buffer.AsSpan(entry.Offset, entry.Length));
                 }
             }
             _byHeight[height].Clear();
@@ -158,5 +204,7 @@ internal sealed class TrieHashQueue
         _maxHeight = -1;
         _used = 0;
         _hashes = 0;
+        _own?.Clear();
+        _export = _target = null;
     }
 }

@@ -20,18 +20,31 @@ internal static class TrieHasher
     /// <summary>Branch levels above the subtrees handed to worker threads (2 → up to 256 subtrees).</summary>
     private const int ParallelBranchLevels = 2;
 
-    public static Hash256 ComputeRoot(TrieNode? root, int degreeOfParallelism, ref long hashes)
+    /// <summary>
+    /// The root hash. With <paramref name="export"/>, every node hashed (each dirty node referenced by
+    /// hash, and a dirty root) is appended to it, digest and RLP; <paramref name="concurrent"/>: other
+    /// threads may be appending to it meanwhile (see <see cref="TrieHashQueue.ExportTo"/>).
+    /// </summary>
+    public static Hash256 ComputeRoot(TrieNode? root, int degreeOfParallelism, ref long hashes, TrieNodeSet? export = null, bool concurrent = false)
     {
         if (root is null) return MerklePatriciaTrie.EmptyRoot;
-        if (degreeOfParallelism > 1 && root.IsDirty) ComputeSubtreesInParallel(root, degreeOfParallelism, ref hashes);
-        Compute(root, 0, ref hashes);
+        bool dirty = root.IsDirty;
+        if (degreeOfParallelism > 1 && dirty) ComputeSubtreesInParallel(root, degreeOfParallelism, ref hashes, export);
+        Compute(root, 0, ref hashes, export, concurrent);
         if (root.Reference.IsHash) return new Hash256(ReferenceSpan(root));
-        // The root is always hashed, even when its RLP is shorter than 32 bytes.
+        // The root is always hashed (and stored), even when its RLP is shorter than 32 bytes.
         hashes++;
-        return Keccak256.Compute(ReferenceSpan(root)[..root.Reference.Length]);
+        var rlp = ReferenceSpan(root)[..root.Reference.Length];
+        var hash = Keccak256.Compute(rlp);
+        if (dirty && export is not null)
+        {
+            if (!concurrent) export.Add(hash, rlp);
+            else lock (export) export.Add(hash, rlp);
+        }
+        return hash;
     }
 
-    private static void ComputeSubtreesInParallel(TrieNode root, int degreeOfParallelism, ref long hashes)
+    private static void ComputeSubtreesInParallel(TrieNode root, int degreeOfParallelism, ref long hashes, TrieNodeSet? export)
     {
         var work = new List<(TrieNode Node, int Depth)>();
         CollectDirtySubtrees(root, 0, ParallelBranchLevels, work);
@@ -42,7 +55,12 @@ internal static class TrieHasher
             0,
             work.Count,
             new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism },
-            TrieHashQueue.Rent,
+            () =>
+            {
+                var queue = TrieHashQueue.Rent();
+                queue.ExportTo(export, concurrent: true);
+                return queue;
+            },
             (i, _, queue) =>
             {
                 var (node, depth) = work[i];
@@ -52,6 +70,7 @@ internal static class TrieHasher
             queue =>
             {
                 queue.Flush();
+                queue.EndExport();
                 Interlocked.Add(ref total, queue.TakeHashes());
                 TrieHashQueue.Return(queue);
             });
@@ -79,11 +98,14 @@ internal static class TrieHasher
     }
 
     /// <summary>Makes <paramref name="node"/>'s reference current, computing dirty descendants first.</summary>
-    public static void Compute(TrieNode node, int depth, ref long hashes)
+    /// <param name="export">Where to append the nodes hashed (see <see cref="ComputeRoot"/>), or null.</param>
+    public static void Compute(TrieNode node, int depth, ref long hashes, TrieNodeSet? export = null, bool concurrent = false)
     {
         if (!node.IsDirty) return;
         var queue = TrieHashQueue.Rent();
+        queue.ExportTo(export, concurrent);
         Compute(node, depth, queue);
+        queue.EndExport();
         hashes += queue.TakeHashes();
         TrieHashQueue.Return(queue);
     }

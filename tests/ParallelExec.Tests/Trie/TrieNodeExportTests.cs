@@ -73,4 +73,44 @@ public class TrieNodeExportTests
             Assert.True(count > 100, $"seed {seed}: only {count} nodes");
         }
     }
+
+    [Theory]
+    [MemberData(nameof(StateTrieTests.Seeds), MemberType = typeof(StateTrieTests))]
+    public void Nodes_handed_over_by_the_hashing_are_those_the_walk_exported(int seed)
+    {
+        // Two equal tries take the same blocks: one exports the nodes its hashing hands over, the other
+        // collects its dirty nodes before hashing and encodes them after (the export as it was before).
+        // Blocks vary in size so that every path runs: serial and parallel hashing, storage tries hashed
+        // on one thread or several, account subtries hashed while their keys are set, on one or several.
+        var random = new Random(seed);
+        var flat = new InMemoryState();
+        flat.Apply(StateTrieTests.RandomChanges(random, accounts: 3000, changes: 8000));
+        var handedOver = StateTrie.FromState(flat.Entries);
+        var walked = StateTrie.FromState(flat.Entries);
+        var exported = new TrieNodeSet();
+        var reference = new TrieNodeSet();
+        int total = 0;
+        for (int block = 0; block < 8; block++)
+        {
+            int size = block switch { 0 => 1, 1 => 3, 2 or 5 => 6000, _ => random.Next(1, 800) };
+            var changes = StateTrieTests.RandomChanges(random, accounts: 8000, changes: size).ToArray();
+            int dop = block % 3 + 1;
+            handedOver.Apply(changes);
+            walked.Apply(changes);
+            exported.Clear();
+            reference.Clear();
+            var root = handedOver.ComputeRoot(dop, exported);
+            Assert.Equal(walked.ComputeRootExportingByWalk(dop, reference), root);
+            Assert.Equal(Sorted(reference), Sorted(exported));
+            total += exported.Count;
+        }
+        Assert.True(total > 1000, $"seed {seed}: only {total} nodes exported");
+        // No change: nothing hashed, nothing exported.
+        exported.Clear();
+        handedOver.ComputeRoot(2, exported);
+        Assert.Empty(exported);
+    }
+
+    private static List<string> Sorted(TrieNodeSet nodes) =>
+        nodes.Select(n => n.Hash + ":" + Convert.ToHexString(n.Rlp.Span)).Order(StringComparer.Ordinal).ToList();
 }
