@@ -159,12 +159,8 @@ public sealed class ChainPipeline
     /// </summary>
     private CommittedBlock? Drain(Task<RootedBlock>? rooting, Task<CommittedBlock>? committing, Action<CommittedBlock>? committed)
     {
-        FinishCommit(committing, rooting, committed);
-        if (rooting is null) return null;
-        var rooted = rooting.GetAwaiter().GetResult();
-        if (!rooted.Accepted) return rooted.Rejected();
-        var last = _chain.Commit(rooted); // not inside committed?.Invoke(...): that would skip it without a callback
-        committed?.Invoke(last);
+        if (rooting is not null && HandOver(ref rooting, ref committing, committed) is { } rejected) return rejected;
+        FinishCommit(committing, null, committed);
         return null;
     }
 
