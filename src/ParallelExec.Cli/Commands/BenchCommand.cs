@@ -41,9 +41,16 @@ public static class BenchCommand
             Description = "Run the grid: each workload at 2, 10, 100, 1,000 and 10,000 accounts (contention) x workers (default 1,2,4,8); write a Markdown table, JSON and an SVG chart per workload under --out",
         };
         var output = new Option<string>("--out") { Description = "Folder for --sweep results", DefaultValueFactory = _ => "bench-results" };
+        var store = new Option<string?>("--store")
+        {
+            Description = "Run end to end on a state store instead of executing alone: execute, update the trie, compute the root and commit every block (pipelined) "
+                          + "into a fresh store per run: memory, or rocksdb (a database in a temporary folder, deleted afterwards)",
+        };
+        store.AcceptOnlyFromAmong("memory", "rocksdb");
+        var db = new Option<DirectoryInfo?>("--db") { Description = "With --store rocksdb: the folder to create the temporary databases in (default: the system's temporary folder)" };
 
         var command = new Command("bench", "Run sequential and parallel executors on generated blocks, check the results match, report throughput");
-        foreach (var option in new Option[] { workload, accounts, txs, blocks, workers, seed, work, noFees, hints, speculation, runs, json, sweep, output })
+        foreach (var option in new Option[] { workload, accounts, txs, blocks, workers, seed, work, noFees, hints, speculation, runs, json, sweep, output, store, db })
             command.Options.Add(option);
 
         command.SetAction(parse =>
@@ -69,6 +76,14 @@ public static class BenchCommand
                     Runs = Positive(parse.GetValue(runs), "--runs", 1),
                     Speculation = BenchSettings.ParseSpeculation(parse.GetValue(speculation)!),
                 };
+                if (parse.GetValue(store) is { } storeName)
+                {
+                    if (isSweep) throw new ArgumentException("--sweep runs the executors alone; it cannot be combined with --store");
+                    var kind = storeName == "rocksdb" ? StoreKind.RocksDb : StoreKind.Memory;
+                    if (kind != StoreKind.RocksDb && parse.GetValue(db) is not null) throw new ArgumentException("--db needs --store rocksdb");
+                    return StoreBench.Run(settings, kind, parse.GetValue(db)?.FullName, parse.GetValue(json));
+                }
+                if (parse.GetValue(db) is not null) throw new ArgumentException("--db needs --store rocksdb");
                 return isSweep ? Sweep(settings, parse.GetValue(output)!) : Run(settings, parse.GetValue(json));
             }
             catch (ArgumentException e)

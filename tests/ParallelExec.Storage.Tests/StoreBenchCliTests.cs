@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ParallelExec.Testing;
+using ParallelExec.Workloads;
+using static ParallelExec.Storage.Tests.StorageTestSupport;
+
+namespace ParallelExec.Storage.Tests;
+
+/// <summary>
+/// <c>parallelexec bench --store memory|rocksdb</c> through the built CLI: every executor's final root
+/// is the root of the same generated chain computed here without any store, the temporary databases
+/// are gone afterwards, and misuse of the options is a one-line error.
+/// </summary>
+public class StoreBenchCliTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var cli = RepositoryPaths.BuiltCli();
+        Assert.True(cli is not null, "the CLI was not built next to the tests (src/ParallelExec.Cli/bin/<configuration>/net10.0)");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(cli!);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr);
+    }
+
+    [Theory]
+    [InlineData("memory")]
+    [InlineData("rocksdb")]
+    public void Every_executor_reaches_the_root_of_the_generated_chain(string store)
+    {
+        const int accounts = 300, txs = 80, blocks = 3;
+        const ulong seed = 5;
+        var expected = ReferenceRoots(WorkloadGenerator.Generate(new WorkloadOptions
+        {
+            Kind = WorkloadKind.Mixed, Accounts = accounts, TransactionsPerBlock = txs, Blocks = blocks, Seed = seed,
+        }))[^1];
+        using var dir = new TempDir();
+        var args = new List<string>
+        {
+            "bench", "--store", store, "--workload", "mixed", "--accounts", $"{accounts}", "--txs", $"{txs}", "--blocks", $"{blocks}",
+            "--seed", $"{seed}", "--workers", "1,3", "--runs", "1", "--json",
+        };
+        if (store == "rocksdb") args.AddRange(["--db", dir.Path]);
+
+        var (code, stdout, stderr) = Run([.. args]);
+
+        Assert.True(code == 0, stderr);
+        var runs = JsonDocument.Parse(stdout).RootElement.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(["sequential/1", "parallel/1", "parallel/3"], runs.Select(r => $"{r.GetProperty("executor").GetString()}/{r.GetProperty("workers").GetInt32()}"));
+        foreach (var run in runs)
+        {
+            Assert.Equal(expected.ToString(), run.GetProperty("stateRoot").GetString());
+            Assert.Equal(store, run.GetProperty("store").GetString());
+            Assert.Equal(txs * blocks, run.GetProperty("txs").GetInt64());
+            Assert.True(run.GetProperty("tps").GetDouble() > 0);
+        }
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path)); // every temporary database was deleted
+    }
+
+    [Theory]
+    [InlineData("--store", "memory", "--db", "x")]
+    [InlineData("--sweep", "--store", "rocksdb")]
+    [InlineData("--db", "x")]
+    public void Options_that_do_not_go_together_are_a_one_line_error(params string[] options)
+    {
+        var (code, _, stderr) = Run(["bench", .. options]);
+
+        Assert.Equal(1, code);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+        Assert.StartsWith("bench: ", stderr);
+    }
+}
