@@ -22,7 +22,7 @@ public class NodeFamilyTests
         }
         using (var rocks = OpenRocks(path, create: false))
         {
-            Run(ChainState.Open(rocks), workload, 2, 4);
+            Run(ChainState.Open(rocks, EveryBlock), workload, 2, 4);
         }
         // RocksDB writes the options of every open into an OPTIONS file; the latest is this build's.
         var sections = ReadOptions(path);
@@ -81,7 +81,7 @@ public class NodeFamilyTests
         Assert.Equal("kCompactionStyleLevel", ReadOptions(path)["CFOptions \"nodes\""]["compaction_style"]);
         using (var rocks = OpenRocks(path, create: false))
         {
-            var chain = ChainState.Open(rocks);
+            var chain = ChainState.Open(rocks, EveryBlock);
             Run(chain, workload, 3, 6);
             AssertEveryNodeStored(rocks);
         }

@@ -68,6 +68,9 @@ internal sealed class FaultyStore(IStateStore inner) : IStateStore
 {
     public Action<StoredBlock>? BeforeCommit { get; set; }
 
+    /// <summary>Sees the trie nodes each commit that reaches the inner store writes (null: none).</summary>
+    public Action<StoredBlock, IReadOnlyCollection<TrieNodeRecord>?>? Nodes { get; set; }
+
     public string Location => inner.Location;
     public bool IsInitialized => inner.IsInitialized;
     public StoredBlock Genesis => inner.Genesis;
@@ -86,6 +89,7 @@ internal sealed class FaultyStore(IStateStore inner) : IStateStore
         IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? previousValues = null)
     {
         BeforeCommit?.Invoke(block);
+        Nodes?.Invoke(block, trieNodes);
         inner.Commit(block, changes, trieNodes, previousValues);
     }
 

@@ -54,8 +54,15 @@ internal static class StorageTestSupport
         return roots;
     }
 
+    /// <summary>
+    /// Trie nodes at every block unless <paramref name="options"/> say otherwise: these tests check the
+    /// head's whole trie in the store, which only a checkpoint guarantees (TrieNodeIntervalTests test other intervals).
+    /// </summary>
     public static ChainState Create(IStateStore store, Workload workload, ChainStateOptions? options = null) =>
-        ChainState.Create(store, workload.Genesis.Entries, 0, options ?? new ChainStateOptions { RootParallelism = 2 });
+        ChainState.Create(store, workload.Genesis.Entries, 0, options ?? EveryBlock);
+
+    /// <summary>Two hashing threads, trie nodes written at every block.</summary>
+    public static ChainStateOptions EveryBlock { get; } = new() { RootParallelism = 2, TrieNodeInterval = 1 };
 
     public static RocksDbStateStore OpenRocks(string path, int retention = 8, bool create = true) =>
         RocksDbStateStore.Open(path, new RocksDbStoreOptions { CreateIfMissing = create, JournalRetention = retention, SyncCommits = false, BlockCacheBytes = 8 << 20 });

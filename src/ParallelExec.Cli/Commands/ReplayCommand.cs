@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using ParallelExec.Blocks;
 using ParallelExec.Cli.Chains;
+using ParallelExec.Storage;
 using Spectre.Console;
 
 namespace ParallelExec.Cli.Commands;
@@ -19,10 +20,15 @@ public static class ReplayCommand
         var db = new Option<DirectoryInfo?>("--db") { Description = "Commit every block to this RocksDB state database (created when missing; a rerun resumes after its last committed block)" };
         var journal = new Option<int>("--journal") { Description = "With --db: blocks that keep an undo journal (revertible)", DefaultValueFactory = _ => 128 };
         var noNodes = new Option<bool>("--no-trie-nodes") { Description = "With --db: do not write trie nodes (flat state, records and journal only)" };
+        var interval = new Option<int>("--trie-node-interval")
+        {
+            Description = "With --db: write trie nodes at every Nth block (a checkpoint: its whole trie becomes walkable from the database); 1: every block",
+            DefaultValueFactory = _ => ChainStateOptions.DefaultTrieNodeInterval,
+        };
         var noPipeline = new Option<bool>("--no-pipeline") { Description = "Run one block at a time instead of executing block N+1 while block N's root is computed (and, with --db, committed)" };
         var command = new Command("replay", "Execute every block of a chain from its genesis (in memory, or committed to a database with --db), apply it and compute the state root");
         command.Arguments.Add(file);
-        foreach (var option in new Option[] { workers, sequential, verify, json, db, journal, noNodes, noPipeline }) command.Options.Add(option);
+        foreach (var option in new Option[] { workers, sequential, verify, json, db, journal, noNodes, interval, noPipeline }) command.Options.Add(option);
         command.SetAction(parse => ChainCli.Guard("replay", () =>
         {
             var path = parse.GetValue(file)!.FullName;
@@ -34,7 +40,7 @@ public static class ReplayCommand
                 Workers = n, Sequential = parse.GetValue(sequential), Verify = parse.GetValue(verify), Pipeline = !parse.GetValue(noPipeline),
             };
             if (parse.GetValue(db) is { } dbDir)
-                return StoredReplay.Run(path, dbDir.FullName, options, parse.GetValue(journal), !parse.GetValue(noNodes), asJson);
+                return StoredReplay.Run(path, dbDir.FullName, options, parse.GetValue(journal), !parse.GetValue(noNodes), parse.GetValue(interval), asJson);
             var report = ChainCli.WithProgress("replaying", asJson, p => ChainReplayer.Replay(path, options, progress: p));
             if (asJson) PrintJson(path, options, report);
             else PrintText(options, report);

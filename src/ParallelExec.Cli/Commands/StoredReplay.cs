@@ -9,13 +9,21 @@ namespace ParallelExec.Cli.Commands;
 /// <summary><c>parallelexec replay --db DIR</c>: replays a chain into a RocksDB state database, resuming after its head.</summary>
 internal static class StoredReplay
 {
-    public static int Run(string chainPath, string dbPath, ReplayOptions options, int journal, bool trieNodes, bool asJson)
+    public static int Run(string chainPath, string dbPath, ReplayOptions options, int journal, bool trieNodes, int trieNodeInterval, bool asJson)
     {
         if (journal < 0) throw new ArgumentException($"--journal must be 0 or more, got {journal}");
+        if (trieNodeInterval < 1) throw new ArgumentException($"--trie-node-interval must be 1 or more, got {trieNodeInterval}");
         using var store = RocksDbStateStore.Open(dbPath, new RocksDbStoreOptions { CreateIfMissing = true, JournalRetention = journal });
-        var stateOptions = new ChainStateOptions { RootParallelism = options.RootParallelism, PersistTrieNodes = trieNodes };
-        var report = ChainCli.WithProgress("replaying", asJson, p => StoredChainReplayer.Replay(chainPath, store, options, stateOptions, progress: p));
-        if (asJson) PrintJson(chainPath, dbPath, options, report);
+        var stateOptions = new ChainStateOptions { RootParallelism = options.RootParallelism, PersistTrieNodes = trieNodes, TrieNodeInterval = trieNodeInterval };
+        var perBlock = new List<object>();
+        void OnBlock(CommittedBlock b) => perBlock.Add(new
+        {
+            number = b.Block.Number, trieNodes = b.TrieNodes,
+            rootMs = Math.Round(b.Root.TotalMilliseconds, 3), commitMs = Math.Round(b.Commit.TotalMilliseconds, 3),
+        });
+        var report = ChainCli.WithProgress("replaying", asJson,
+            p => StoredChainReplayer.Replay(chainPath, store, options, stateOptions, onBlock: asJson ? OnBlock : null, progress: p));
+        if (asJson) PrintJson(chainPath, dbPath, options, report, perBlock);
         else PrintText(dbPath, options, report);
         if (report.Mismatch is { } m)
         {
@@ -30,7 +38,7 @@ internal static class StoredReplay
         return 0;
     }
 
-    private static void PrintJson(string path, string db, ReplayOptions options, StoredReplayReport r) =>
+    private static void PrintJson(string path, string db, ReplayOptions options, StoredReplayReport r, List<object> perBlock) =>
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             file = path, db, executor = r.Executor, workers = r.Workers, created = r.Created,
@@ -47,6 +55,7 @@ internal static class StoredReplay
                 commit = Math.Round(r.Commit.TotalMilliseconds, 3), waiting = Math.Round(r.Waiting.TotalMilliseconds, 3),
                 blocks = Math.Round(r.BlocksElapsed.TotalMilliseconds, 3), blocksCpu = Math.Round(r.BlocksCpu.TotalMilliseconds, 3), total = Math.Round(r.Total.TotalMilliseconds, 3),
             },
+            perBlock,
         }, ChainCli.Json));
 
     private static void PrintText(string db, ReplayOptions options, StoredReplayReport r)

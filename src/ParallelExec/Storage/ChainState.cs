@@ -9,7 +9,7 @@ namespace ParallelExec.Storage;
 /// <summary>
 /// Drives a chain on a <see cref="IStateStore"/>: executes each block over the store's committed
 /// state, applies the changes to the in-memory <see cref="StateTrie"/>, computes the root and commits
-/// the block (changes, new trie nodes, record, undo journal) atomically. On open the trie is rebuilt
+/// the block (changes, at a checkpoint the trie nodes the store lacks, record, undo journal) atomically. On open the trie is rebuilt
 /// from the flat state (hashed on several threads) and its root must equal the stored root, so a store
 /// whose state and root disagree is never extended. One writer: not thread-safe, except that
 /// <see cref="ChainPipeline"/> runs <see cref="ExecuteOver"/>, <see cref="Root"/> and <see cref="Commit"/>
@@ -37,6 +37,7 @@ public sealed class ChainState
 
     private ChainState(IStateStore store, StateTrie trie, ChainStateOptions options, TimeSpan openTime)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.TrieNodeInterval, 1, nameof(options.TrieNodeInterval));
         _store = store;
         _trie = trie;
         _options = options;
@@ -68,6 +69,7 @@ public sealed class ChainState
         var trie = StateTrie.FromState(entries, options.RootParallelism);
         var root = trie.ComputeRoot(options.RootParallelism);
         store.Initialize(entries, new StoredBlock(genesisNumber, root, default), options.PersistTrieNodes ? trie.ExportAllNodes() : null);
+        if (options.PersistTrieNodes) trie.MarkAllPersisted(); // the genesis is always a checkpoint
         return new ChainState(store, trie, options, Stopwatch.GetElapsedTime(started));
     }
 
@@ -85,6 +87,11 @@ public sealed class ChainState
         return new ChainState(store, trie, options, Stopwatch.GetElapsedTime(started));
     }
 
+    /// <summary>
+    /// The trie of the store's flat state, checked against the head's root. When nodes are persisted,
+    /// the nodes the store lacks (those of the blocks since the last checkpoint, when the head is not
+    /// one) are found by probing down from the root and are written at the next checkpoint.
+    /// </summary>
     private static StateTrie Rebuild(IStateStore store, ChainStateOptions options)
     {
         var trie = StateTrie.FromState(store.Entries(), options.RootParallelism);
@@ -93,8 +100,12 @@ public sealed class ChainState
         if (!root.Equals(head.StateRoot))
             throw new StateStoreException(StateStoreError.Corrupt,
                 $"state database {store.Location}: corrupt: the flat state hashes to root {root} but {head} is recorded");
+        if (options.PersistTrieNodes) trie.MarkPersisted(hash => store.TryGetTrieNode(hash, out _));
         return trie;
     }
+
+    /// <summary>Whether block <paramref name="number"/>'s commit writes trie nodes (<see cref="ChainStateOptions.TrieNodeInterval"/>).</summary>
+    public bool IsCheckpoint(long number) => _options.PersistTrieNodes && number % _options.TrieNodeInterval == 0;
 
     /// <summary>
     /// Executes <paramref name="block"/> (its number must follow the head's) over the committed state,
@@ -174,7 +185,8 @@ public sealed class ChainState
     }
 
     /// <summary>
-    /// Applies an executed block to the trie, computes its root and collects its new trie nodes. The
+    /// Applies an executed block to the trie, computes its root and, at a checkpoint, collects the trie
+    /// nodes the store lacks (<see cref="IsCheckpoint"/>). The
     /// block must follow the last block applied (the store's head, or the last rooted block whose
     /// commit is still under way) and must have been executed over the state as of that block. The
     /// only method that changes the trie: one caller at a time; it may run while <see cref="Commit"/>
@@ -198,10 +210,11 @@ public sealed class ChainState
         _trieStale = true;
         _trie.Apply(executed.Result.Changes);
         var t2 = Stopwatch.GetTimestamp();
-        var nodes = _nodeSets[_nextNodeSet];
+        var nodes = IsCheckpoint(block.Header.Number) ? _nodeSets[_nextNodeSet] : null;
         _nextNodeSet ^= 1;
         nodes?.Clear();
-        var root = _trie.ComputeRoot(dop, nodes);
+        // A checkpoint writes every node the store lacks; the blocks between write none.
+        var root = nodes is null ? _trie.ComputeRoot(dop) : _trie.ComputeRootForCheckpoint(dop, nodes);
         var t3 = Stopwatch.GetTimestamp();
         var stored = new StoredBlock(block.Header.Number, root, blockHash);
         bool accepted = accept is null || accept(root);

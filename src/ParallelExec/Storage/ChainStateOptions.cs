@@ -6,8 +6,19 @@ public sealed record ChainStateOptions
     /// <summary>Threads for hashing the state trie (rebuild on open and each block's root).</summary>
     public int RootParallelism { get; init; } = Math.Max(1, Environment.ProcessorCount);
 
-    /// <summary>Write the trie nodes each block hashed (and the genesis trie) to the store.</summary>
+    /// <summary>Write trie nodes to the store (the genesis trie, then every <see cref="TrieNodeInterval"/>th block's).</summary>
     public bool PersistTrieNodes { get; init; } = true;
+
+    /// <summary>
+    /// With <see cref="PersistTrieNodes"/>: a block whose number is a multiple of this is a checkpoint,
+    /// whose commit writes every node of its tries the store lacks, so its whole trie can be walked
+    /// from the store; the blocks between write no nodes (the nodes they replace before the next
+    /// checkpoint are never written). 1: every block, each block's trie complete in the store.
+    /// </summary>
+    public int TrieNodeInterval { get; init; } = DefaultTrieNodeInterval;
+
+    /// <summary>The default <see cref="TrieNodeInterval"/> (docs/performance.md, 2026-11-24 session 5).</summary>
+    public const int DefaultTrieNodeInterval = 16;
 
     public static ChainStateOptions Default { get; } = new();
 }

@@ -29,6 +29,9 @@ public sealed partial class MerklePatriciaTrie
 
     internal TrieNode? Root => _root;
 
+    /// <summary>Stamped on every node hashed from now on (<see cref="TrieNode.Generation"/>); set by <see cref="StateTrie"/>.</summary>
+    internal int Generation;
+
     /// <summary>Inserts or updates <paramref name="key"/>; an empty <paramref name="value"/> deletes it.</summary>
     public void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Set(key, null, value);
 
@@ -115,7 +118,7 @@ public sealed partial class MerklePatriciaTrie
             if (hashSubtries)
             {
                 long subtreeHashes = 0;
-                TrieHasher.Compute(child!, 1, ref subtreeHashes, export, parallel); // not null: a key was set below
+                TrieHasher.Compute(child!, 1, ref subtreeHashes, Generation, export, parallel); // not null: a key was set below
                 Interlocked.Add(ref hashes, subtreeHashes);
             }
             subtries[b] = child;
@@ -220,7 +223,7 @@ public sealed partial class MerklePatriciaTrie
     {
         if (_rootHashValid) return _rootHash;
         long hashes = 0;
-        _rootHash = TrieHasher.ComputeRoot(_root, degreeOfParallelism, ref hashes, export, concurrent);
+        _rootHash = TrieHasher.ComputeRoot(_root, degreeOfParallelism, ref hashes, Generation, export, concurrent);
         Interlocked.Add(ref _hashCount, hashes);
         _rootHashValid = true;
         return _rootHash;
@@ -234,7 +237,7 @@ public sealed partial class MerklePatriciaTrie
     public List<int> HashedNodeLengths(bool dirtyOnly = false)
     {
         var lengths = new List<int>();
-        if (_root is not null) TrieHasher.CollectHashedLengths(_root, 0, lengths, isRoot: true, dirtyOnly);
+        if (_root is not null) TrieHasher.CollectHashedLengths(_root, 0, lengths, isRoot: true, dirtyOnly, Generation);
         return lengths;
     }
 

@@ -24,6 +24,8 @@ internal sealed class StateAccount(Address address)
     public bool HasFields;
     public MerklePatriciaTrie? Storage;
     public bool StorageDirty;
+    /// <summary>Listed by <see cref="StateTrie"/> as having storage-trie nodes not persisted yet.</summary>
+    public bool StorageUnpersisted;
     /// <summary>Queued for the next root computation.</summary>
     public bool Dirty;
     /// <summary>Has a leaf in the account trie.</summary>

@@ -21,6 +21,7 @@ public sealed partial class StateTrie
     internal Hash256 ComputeRootExportingByWalk(int degreeOfParallelism, TrieNodeSet newNodes)
     {
         if (_dirty.Count == 0) return ComputeRoot(degreeOfParallelism);
+        NextGeneration();
         var dirty = new List<(TrieNode Node, int Depth, bool IsRoot)>();
         foreach (var account in _dirty)
         {

@@ -138,6 +138,7 @@ public sealed partial class StateTrie
     /// </summary>
     public Hash256 ComputeRoot(int degreeOfParallelism, TrieNodeSet? newNodes)
     {
+        NextGeneration();
         if (_dirty.Count == 0) return _root;
         HashStorageTries(degreeOfParallelism, newNodes);
         UpdateAccountTrie(degreeOfParallelism, hashSubtries: true, newNodes);
@@ -206,7 +207,9 @@ public sealed partial class StateTrie
         {
             if (!account.StorageDirty) continue;
             account.StorageDirty = false;
-            if (account.Storage is not null) touched.Add(account.Storage);
+            if (account.Storage is null) continue;
+            BeforeStorageHashed(account, account.Storage);
+            touched.Add(account.Storage);
         }
         if (touched.Count == 0) return;
         long before = 0;

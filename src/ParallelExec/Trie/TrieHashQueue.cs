@@ -60,6 +60,9 @@ internal sealed class TrieHashQueue
     private TrieNodeSet? _target;
     private TrieNodeSet? _own; // kept with the pooled queue
 
+    /// <summary>Stamped on each node this queue completes (<see cref="TrieNode.Generation"/>).</summary>
+    public int Generation { get; private set; }
+
     /// <summary>A queue of its own; tests use tiny thresholds to flush at every possible point.</summary>
     internal TrieHashQueue(int flushThreshold = DefaultFlushThreshold)
     {
@@ -88,13 +91,15 @@ internal sealed class TrieHashQueue
     }
 
     /// <summary>
-    /// Appends every node hashed from now on to <paramref name="nodes"/> (null: none). With
+    /// Stamps every node hashed from now on with <paramref name="generation"/> and appends it to
+    /// <paramref name="nodes"/> (null: none). With
     /// <paramref name="concurrent"/> other threads may export into the same set meanwhile: the nodes
     /// are then collected in this queue's own set and added to <paramref name="nodes"/> under its lock
     /// by <see cref="EndExport"/>. Either way, call <see cref="EndExport"/> after the last flush.
     /// </summary>
-    public void ExportTo(TrieNodeSet? nodes, bool concurrent)
+    public void ExportTo(TrieNodeSet? nodes, bool concurrent, int generation)
     {
+        Generation = generation;
         _target = nodes;
         if (nodes is null || !concurrent)
         {
@@ -182,6 +187,7 @@ internal sealed class TrieHashQueue
                     var digest = _digests.AsSpan(k * Keccak256Batch.DigestLength, NodeReference.HashLength);
                     digest.CopyTo(entry.Node.Reference.Bytes);
                     entry.Node.Reference.Length = NodeReference.HashLength;
+                    entry.Node.Generation = Generation;
                     if (entry.Hole >= 0) digest.CopyTo(_buffer.AsSpan(entry.Hole));
                     // Its holes are filled (children are of lower height): the RLP is final.
                     if (entry.Node is BranchNode branch) branch.KeepRlp(_buffer.AsSpan(entry.Offset, entry.Length));
@@ -206,5 +212,6 @@ internal sealed class TrieHashQueue
         _hashes = 0;
         _own?.Clear();
         _export = _target = null;
+        Generation = 0;
     }
 }

@@ -23,14 +23,15 @@ internal static class TrieHasher
     /// <summary>
     /// The root hash. With <paramref name="export"/>, every node hashed (each dirty node referenced by
     /// hash, and a dirty root) is appended to it, digest and RLP; <paramref name="concurrent"/>: other
-    /// threads may be appending to it meanwhile (see <see cref="TrieHashQueue.ExportTo"/>).
+    /// threads may be appending to it meanwhile (see <see cref="TrieHashQueue.ExportTo"/>). Every node
+    /// hashed gets <paramref name="generation"/> (<see cref="TrieNode.Generation"/>).
     /// </summary>
-    public static Hash256 ComputeRoot(TrieNode? root, int degreeOfParallelism, ref long hashes, TrieNodeSet? export = null, bool concurrent = false)
+    public static Hash256 ComputeRoot(TrieNode? root, int degreeOfParallelism, ref long hashes, int generation, TrieNodeSet? export = null, bool concurrent = false)
     {
         if (root is null) return MerklePatriciaTrie.EmptyRoot;
         bool dirty = root.IsDirty;
-        if (degreeOfParallelism > 1 && dirty) ComputeSubtreesInParallel(root, degreeOfParallelism, ref hashes, export);
-        Compute(root, 0, ref hashes, export, concurrent);
+        if (degreeOfParallelism > 1 && dirty) ComputeSubtreesInParallel(root, degreeOfParallelism, ref hashes, generation, export);
+        Compute(root, 0, ref hashes, generation, export, concurrent);
         if (root.Reference.IsHash) return new Hash256(ReferenceSpan(root));
         // The root is always hashed (and stored), even when its RLP is shorter than 32 bytes.
         hashes++;
@@ -44,7 +45,7 @@ internal static class TrieHasher
         return hash;
     }
 
-    private static void ComputeSubtreesInParallel(TrieNode root, int degreeOfParallelism, ref long hashes, TrieNodeSet? export)
+    private static void ComputeSubtreesInParallel(TrieNode root, int degreeOfParallelism, ref long hashes, int generation, TrieNodeSet? export)
     {
         var work = new List<(TrieNode Node, int Depth)>();
         CollectDirtySubtrees(root, 0, ParallelBranchLevels, work);
@@ -58,7 +59,7 @@ internal static class TrieHasher
             () =>
             {
                 var queue = TrieHashQueue.Rent();
-                queue.ExportTo(export, concurrent: true);
+                queue.ExportTo(export, concurrent: true, generation);
                 return queue;
             },
             (i, _, queue) =>
@@ -99,11 +100,11 @@ internal static class TrieHasher
 
     /// <summary>Makes <paramref name="node"/>'s reference current, computing dirty descendants first.</summary>
     /// <param name="export">Where to append the nodes hashed (see <see cref="ComputeRoot"/>), or null.</param>
-    public static void Compute(TrieNode node, int depth, ref long hashes, TrieNodeSet? export = null, bool concurrent = false)
+    public static void Compute(TrieNode node, int depth, ref long hashes, int generation, TrieNodeSet? export = null, bool concurrent = false)
     {
         if (!node.IsDirty) return;
         var queue = TrieHashQueue.Rent();
-        queue.ExportTo(export, concurrent);
+        queue.ExportTo(export, concurrent, generation);
         Compute(node, depth, queue);
         queue.EndExport();
         hashes += queue.TakeHashes();
@@ -243,6 +244,7 @@ internal static class TrieHasher
         if (offset < 0)
         {
             node.Reference.Length = (byte)length;
+            node.Generation = queue.Generation;
             return -1;
         }
         return queue.Add(node, offset, length, height);
@@ -334,13 +336,13 @@ internal static class TrieHasher
     }
 
     /// <summary>Collects the RLP lengths of nodes referenced by hash (and of the root); see <see cref="MerklePatriciaTrie.HashedNodeLengths"/>.</summary>
-    public static void CollectHashedLengths(TrieNode node, int depth, List<int> lengths, bool isRoot, bool dirtyOnly)
+    public static void CollectHashedLengths(TrieNode node, int depth, List<int> lengths, bool isRoot, bool dirtyOnly, int generation)
     {
         if (dirtyOnly && !node.IsDirty) return;
         if (!dirtyOnly)
         {
             long ignored = 0;
-            Compute(node, depth, ref ignored);
+            Compute(node, depth, ref ignored, generation);
         }
         int length;
         switch (node)
@@ -349,7 +351,7 @@ internal static class TrieHasher
                 length = RlpWriter.LengthOfList(LeafPayload(leaf, depth));
                 break;
             case ExtensionNode ext:
-                CollectHashedLengths(ext.Child, depth + ext.Length, lengths, isRoot: false, dirtyOnly);
+                CollectHashedLengths(ext.Child, depth + ext.Length, lengths, isRoot: false, dirtyOnly, generation);
                 length = RlpWriter.LengthOfList(PathItemLength(ext.Length) + ReferenceLength(ext.Child));
                 break;
             case BranchNode branch:
@@ -361,7 +363,7 @@ internal static class TrieHasher
                         payload++;
                         continue;
                     }
-                    CollectHashedLengths(child, depth + 1, lengths, isRoot: false, dirtyOnly);
+                    CollectHashedLengths(child, depth + 1, lengths, isRoot: false, dirtyOnly, generation);
                     payload += ReferenceLength(child);
                 }
                 length = RlpWriter.LengthOfList(payload);

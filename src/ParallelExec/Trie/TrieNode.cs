@@ -10,6 +10,15 @@ internal abstract class TrieNode
 {
     public NodeReference Reference;
 
+    /// <summary>
+    /// The <see cref="MerklePatriciaTrie.Generation"/> in which the hasher last computed
+    /// <see cref="Reference"/>: a node is never older than a descendant (a change re-hashes every
+    /// ancestor), so the nodes hashed after a generation form a subtree hanging from the root.
+    /// <see cref="StateTrie"/> uses it to find the nodes not yet persisted. (Fits the padding after
+    /// <see cref="Reference"/>: no larger object.)
+    /// </summary>
+    public int Generation;
+
     public bool IsDirty => Reference.Length == 0;
 
     public void MarkDirty() => Reference.Length = 0;

@@ -1,0 +1,155 @@
+using ParallelExec.Crypto;
+using ParallelExec.State;
+
+namespace ParallelExec.Trie;
+
+/// <summary>
+/// Which nodes a node store lacks, for writing them at checkpoints instead of after every root.
+/// Every root computation is a new generation, stamped on each node it hashes
+/// (<see cref="TrieNode.Generation"/>). A change re-hashes every ancestor, so a node is never older
+/// than a descendant, and the nodes hashed after generation G hang together from the root. Once
+/// tracking has started, nodes of generation ≤ <see cref="_persisted"/> are in the store, each
+/// with its whole subtree (a checkpoint writes a complete trie); the newer ones are found by a walk
+/// that enters only newer nodes: the work of the blocks since the checkpoint, not of the trie.
+/// </summary>
+public sealed partial class StateTrie
+{
+    private int _generation;
+    /// <summary>Nodes of this generation or older are in the node store; -1: not tracked.</summary>
+    private int _persisted = -1;
+    /// <summary>Accounts whose storage trie has nodes newer than <see cref="_persisted"/> (each once: <see cref="StateAccount.StorageUnpersisted"/>).</summary>
+    private readonly List<StateAccount> _unpersistedStorage = new();
+
+    /// <summary>True once <see cref="MarkAllPersisted"/> or <see cref="MarkPersisted"/> started tracking.</summary>
+    public bool TracksPersistence => _persisted >= 0;
+
+    /// <summary>Starts a root computation: the nodes it hashes get a new generation.</summary>
+    private void NextGeneration()
+    {
+        _generation++;
+        _accounts.Generation = _generation;
+    }
+
+    /// <summary>A storage trie is about to be hashed: stamp its nodes, and remember it when tracking.</summary>
+    private void BeforeStorageHashed(StateAccount account, MerklePatriciaTrie storage)
+    {
+        storage.Generation = _generation;
+        if (_persisted < 0 || account.StorageUnpersisted) return;
+        account.StorageUnpersisted = true;
+        _unpersistedStorage.Add(account);
+    }
+
+    /// <summary>Starts tracking with every node of the tries in the store (they were all just written, as for a genesis).</summary>
+    public void MarkAllPersisted()
+    {
+        if (_dirty.Count != 0) throw new InvalidOperationException("the trie has changes whose root was not computed yet");
+        ForgetUnpersistedStorage();
+        _persisted = _generation;
+    }
+
+    /// <summary>
+    /// Starts tracking for a store whose nodes are not known (a trie rebuilt from the flat state):
+    /// walks down from each root and stops at every node <paramref name="isStored"/> finds, since a
+    /// stored node's subtree is stored too; the nodes not found are written at the next
+    /// <see cref="ComputeRootForCheckpoint"/>. When the account trie's root is stored, so is every
+    /// storage trie it references, and none is probed. Returns the number of nodes not found.
+    /// </summary>
+    public int MarkPersisted(Func<Hash256, bool> isStored)
+    {
+        ArgumentNullException.ThrowIfNull(isStored);
+        if (_dirty.Count != 0) throw new InvalidOperationException("the trie has changes whose root was not computed yet");
+        ForgetUnpersistedStorage();
+        _persisted = _generation;
+        int missing = 0;
+        if (_accounts.Root is { } root && StampMissing(root, isRoot: true, isStored, ref missing))
+        {
+            foreach (var account in _byAddress.Accounts())
+            {
+                if (account.Storage?.Root is not { } storageRoot || !StampMissing(storageRoot, isRoot: true, isStored, ref missing)) continue;
+                account.StorageUnpersisted = true;
+                _unpersistedStorage.Add(account);
+            }
+        }
+        // The missing nodes carry the next generation (nothing was hashed in it); with none missing
+        // the next checkpoint after one root computation has nothing to walk.
+        if (missing > 0) NextGeneration();
+        return missing;
+    }
+
+    /// <summary>Stamps <paramref name="node"/> and its descendants that the store lacks; false when it has the node.</summary>
+    private bool StampMissing(TrieNode node, bool isRoot, Func<Hash256, bool> isStored, ref int missing)
+    {
+        if (!node.Reference.IsHash && !isRoot) return false; // embedded in its parent: stored with it
+        ReadOnlySpan<byte> reference = node.Reference.Bytes;
+        reference = reference[..node.Reference.Length];
+        var hash = node.Reference.IsHash ? new Hash256(reference) : Keccak256.Compute(reference);
+        if (isStored(hash)) return false;
+        node.Generation = _generation + 1;
+        missing++;
+        switch (node)
+        {
+            case ExtensionNode ext:
+                StampMissing(ext.Child, isRoot: false, isStored, ref missing);
+                break;
+            case BranchNode branch:
+                foreach (var child in branch.Children)
+                {
+                    if (child is not null) StampMissing(child, isRoot: false, isStored, ref missing);
+                }
+                break;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="ComputeRoot(int, TrieNodeSet)"/> at a checkpoint: appends to <paramref name="nodes"/>
+    /// the nodes this computation hashes and every other node of the tries that is not in the store
+    /// (hashed since the last checkpoint and still in the tries, or found missing by
+    /// <see cref="MarkPersisted"/>); afterwards all of them count as persisted. The caller writes them
+    /// with this root, atomically (or rebuilds the trie if it does not).
+    /// </summary>
+    public Hash256 ComputeRootForCheckpoint(int degreeOfParallelism, TrieNodeSet nodes)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        if (_persisted < 0) throw new InvalidOperationException("persistence is not tracked: call MarkAllPersisted or MarkPersisted first");
+        var root = ComputeRoot(degreeOfParallelism, nodes);
+        // Only the nodes of this generation are new when the last checkpoint was the computation before.
+        if (_persisted < _generation - 1)
+        {
+            if (_accounts.Root is { } accountRoot) ExportOlder(accountRoot, 0, isRoot: true, nodes);
+            foreach (var account in _unpersistedStorage)
+            {
+                if (account.InTrie && account.Storage?.Root is { } storageRoot) ExportOlder(storageRoot, 0, isRoot: true, nodes);
+            }
+        }
+        ForgetUnpersistedStorage();
+        _persisted = _generation;
+        return root;
+    }
+
+    /// <summary>Emits the nodes newer than the last checkpoint but older than this computation (which handed its own over).</summary>
+    private void ExportOlder(TrieNode node, int depth, bool isRoot, TrieNodeSet nodes)
+    {
+        if (node.Generation <= _persisted) return; // stored, with its subtree
+        if (!node.Reference.IsHash && !isRoot) return; // embedded: so is everything below it
+        if (node.Generation != _generation) Emit(node, depth, isRoot, nodes);
+        switch (node)
+        {
+            case ExtensionNode ext:
+                ExportOlder(ext.Child, depth + ext.Length, isRoot: false, nodes);
+                break;
+            case BranchNode branch:
+                foreach (var child in branch.Children)
+                {
+                    if (child is not null) ExportOlder(child, depth + 1, isRoot: false, nodes);
+                }
+                break;
+        }
+    }
+
+    private void ForgetUnpersistedStorage()
+    {
+        foreach (var account in _unpersistedStorage) account.StorageUnpersisted = false;
+        _unpersistedStorage.Clear();
+    }
+}
