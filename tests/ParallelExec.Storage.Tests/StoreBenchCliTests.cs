@@ -28,9 +28,9 @@ public class StoreBenchCliTests
     }
 
     [Theory]
-    [InlineData("memory")]
-    [InlineData("rocksdb")]
-    public void Every_executor_reaches_the_root_of_the_generated_chain(string store)
+    [InlineData("memory", 2)]
+    [InlineData("rocksdb", 1)]
+    public void Every_executor_reaches_the_root_of_the_generated_chain(string store, int nodeInterval)
     {
         const int accounts = 300, txs = 80, blocks = 3;
         const ulong seed = 5;
@@ -42,7 +42,7 @@ public class StoreBenchCliTests
         var args = new List<string>
         {
             "bench", "--store", store, "--workload", "mixed", "--accounts", $"{accounts}", "--txs", $"{txs}", "--blocks", $"{blocks}",
-            "--seed", $"{seed}", "--workers", "1,3", "--runs", "1", "--json",
+            "--seed", $"{seed}", "--workers", "1,3", "--runs", "1", "--json", "--trie-node-interval", $"{nodeInterval}",
         };
         if (store == "rocksdb") args.AddRange(["--db", dir.Path]);
 
@@ -57,6 +57,7 @@ public class StoreBenchCliTests
             Assert.Equal(store, run.GetProperty("store").GetString());
             Assert.Equal(txs * blocks, run.GetProperty("txs").GetInt64());
             Assert.True(run.GetProperty("tps").GetDouble() > 0);
+            Assert.True(run.GetProperty("trieNodes").GetInt64() > 0, "a checkpoint fell in the timed blocks, yet no trie node was written");
         }
         Assert.Empty(Directory.GetFileSystemEntries(dir.Path)); // every temporary database was deleted
     }
@@ -65,6 +66,8 @@ public class StoreBenchCliTests
     [InlineData("--store", "memory", "--db", "x")]
     [InlineData("--sweep", "--store", "rocksdb")]
     [InlineData("--db", "x")]
+    [InlineData("--trie-node-interval", "4")]
+    [InlineData("--store", "memory", "--trie-node-interval", "0")]
     public void Options_that_do_not_go_together_are_a_one_line_error(params string[] options)
     {
         var (code, _, stderr) = Run(["bench", .. options]);

@@ -16,7 +16,7 @@ namespace ParallelExec.Cli.Benchmarking;
 /// the median is reported. Only the blocks are timed (the genesis is written before the clock starts).
 /// Every block's state root must equal the sequential executor's, or the run fails.
 /// </summary>
-public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, string? parentFolder)
+public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, ChainStateOptions stateOptions, string? parentFolder)
 {
     private static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(1);
 
@@ -96,7 +96,7 @@ public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, st
             using var stateStore = folder is null
                 ? (IStateStore)new InMemoryStateStore()
                 : RocksDbStateStore.Open(folder, new RocksDbStoreOptions { CreateIfMissing = true });
-            var chain = ChainState.Create(stateStore, workload.Genesis.Entries);
+            var chain = ChainState.Create(stateStore, workload.Genesis.Entries, options: stateOptions);
             var pipeline = new ChainPipeline(chain, executor);
             var roots = new Hash256[blocks.Length];
             TimeSpan execute = default, apply = default, root = default, commit = default;

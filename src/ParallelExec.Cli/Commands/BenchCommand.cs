@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using ParallelExec.Cli.Benchmarking;
+using ParallelExec.Storage;
 using ParallelExec.Workloads;
 using Spectre.Console;
 
@@ -47,10 +48,15 @@ public static class BenchCommand
                           + "into a fresh store per run: memory, or rocksdb (a database in a temporary folder, deleted afterwards)",
         };
         store.AcceptOnlyFromAmong("memory", "rocksdb");
+        var nodeInterval = new Option<int>("--trie-node-interval")
+        {
+            Description = "With --store: write the trie nodes every N blocks (a checkpoint writes every node of its trie the store lacks; the blocks between write none)",
+            DefaultValueFactory = _ => ChainStateOptions.DefaultTrieNodeInterval,
+        };
         var db = new Option<DirectoryInfo?>("--db") { Description = "With --store rocksdb: the folder to create the temporary databases in (default: the system's temporary folder)" };
 
         var command = new Command("bench", "Run sequential and parallel executors on generated blocks, check the results match, report throughput");
-        foreach (var option in new Option[] { workload, accounts, txs, blocks, workers, seed, work, noFees, hints, speculation, runs, json, sweep, output, store, db })
+        foreach (var option in new Option[] { workload, accounts, txs, blocks, workers, seed, work, noFees, hints, speculation, runs, json, sweep, output, store, nodeInterval, db })
             command.Options.Add(option);
 
         command.SetAction(parse =>
@@ -81,9 +87,11 @@ public static class BenchCommand
                     if (isSweep) throw new ArgumentException("--sweep runs the executors alone; it cannot be combined with --store");
                     var kind = storeName == "rocksdb" ? StoreKind.RocksDb : StoreKind.Memory;
                     if (kind != StoreKind.RocksDb && parse.GetValue(db) is not null) throw new ArgumentException("--db needs --store rocksdb");
-                    return StoreBench.Run(settings, kind, parse.GetValue(db)?.FullName, parse.GetValue(json));
+                    var stateOptions = new ChainStateOptions { TrieNodeInterval = Positive(parse.GetValue(nodeInterval), "--trie-node-interval", 1) };
+                    return StoreBench.Run(settings, kind, stateOptions, parse.GetValue(db)?.FullName, parse.GetValue(json));
                 }
                 if (parse.GetValue(db) is not null) throw new ArgumentException("--db needs --store rocksdb");
+                if (parse.GetResult(nodeInterval) is { Implicit: false }) throw new ArgumentException("--trie-node-interval needs --store");
                 return isSweep ? Sweep(settings, parse.GetValue(output)!) : Run(settings, parse.GetValue(json));
             }
             catch (ArgumentException e)
