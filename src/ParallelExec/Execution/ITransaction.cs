@@ -1,3 +1,5 @@
+using ParallelExec.State;
+
 namespace ParallelExec.Execution;
 
 /// <summary>
@@ -12,6 +14,22 @@ public interface ITransaction
 
     /// <summary>Declared read/write keys, or null when unknown.</summary>
     AccessHints? Hints => null;
+
+    /// <summary>
+    /// Appends to <paramref name="keys"/> the keys this transaction will likely read, derived from its
+    /// own fields (a sender's nonce and balance, a recipient's balance, token balance slots, pool
+    /// reserves), so a store can read them in one batch before the block executes. Unlike
+    /// <see cref="Hints"/> (declared by whoever produced the block, untrusted, used by the scheduler)
+    /// these keys are only a prefetch: they are never used for scheduling or for the result, and keys
+    /// that are wrong or missing cost only time. Include the keys execution reads and the keys it
+    /// credits with <see cref="ITransactionContext.Add"/> (the block reads a credited key's starting
+    /// value when it commits the first credit); leave out the block's fee beneficiary (read once per
+    /// block, not derivable from the transaction). At most <see cref="ExecutionLimits.MaxLikelyKeys"/>
+    /// are used; a throw is ignored (nothing is prefetched for this transaction). The default
+    /// appends nothing. Called once per transaction on the thread that prepares the block: append
+    /// without allocating.
+    /// </summary>
+    void AppendLikelyKeys(List<StateKey> keys) { }
 
     /// <summary>
     /// Runs the transaction. Return a failure (or throw) to fail it: all of its writes are then

@@ -47,6 +47,25 @@ public abstract class SenderTransaction : ITransaction
     /// <summary>Keys the body reads and writes, for declared hints (the envelope's keys are added).</summary>
     public abstract void DescribeAccess(List<StateKey> reads, List<StateKey> writes);
 
+    /// <summary>
+    /// The sender's nonce and balance (the envelope reads them for the nonce check and the fee), then the
+    /// body's likely keys (<see cref="AppendBodyLikelyKeys"/>). The fee beneficiary is left out: it is
+    /// credited, so the block reads its balance once, when it commits the first fee.
+    /// </summary>
+    public void AppendLikelyKeys(List<StateKey> keys)
+    {
+        keys.Add(StateKey.Nonce(Sender));
+        keys.Add(StateKey.Balance(Sender));
+        AppendBodyLikelyKeys(keys);
+    }
+
+    /// <summary>
+    /// Keys the body will likely read or credit (see <see cref="ITransaction.AppendLikelyKeys"/>);
+    /// the envelope's keys are added already. By default every key <see cref="DescribeAccess"/>
+    /// names (duplicates are dropped by the caller); the built-in kinds name exactly what they read.
+    /// </summary>
+    protected virtual void AppendBodyLikelyKeys(List<StateKey> keys) => DescribeAccess(keys, keys);
+
     /// <summary>The kind-specific effect, after the fee has been taken and the nonce advanced.</summary>
     protected abstract ExecutionOutcome ExecuteBody(ITransactionContext context);
 
