@@ -62,14 +62,32 @@ internal sealed class OverlapGate
 
 /// <summary>
 /// A store that forwards to an inner one; <see cref="BeforeCommit"/> runs before each commit (it may
-/// wait on a gate or throw, in which case nothing reaches the inner store).
+/// wait on a gate or throw, in which case nothing reaches the inner store). It reports batched reads
+/// only when <see cref="Batched"/> is set (so by default a chain over it prefetches nothing), and
+/// counts the keys read in batches.
 /// </summary>
 internal sealed class FaultyStore(IStateStore inner) : IStateStore
 {
+    private long _batchedKeys;
+
     public Action<StoredBlock>? BeforeCommit { get; set; }
 
     /// <summary>Sees the trie nodes each commit that reaches the inner store writes (null: none).</summary>
     public Action<StoredBlock, IReadOnlyCollection<TrieNodeRecord>?>? Nodes { get; set; }
+
+    /// <summary>Report the inner store's <see cref="IStateStore.BatchedReads"/> (false: report none).</summary>
+    public bool Batched { get; init; }
+
+    /// <summary>Keys read through <see cref="TryGetMany"/> so far.</summary>
+    public long BatchedKeys => Interlocked.Read(ref _batchedKeys);
+
+    public bool BatchedReads => Batched && inner.BatchedReads;
+
+    public void TryGetMany(ReadOnlySpan<StateKey> keys, Span<UInt256> values, Span<bool> found)
+    {
+        Interlocked.Add(ref _batchedKeys, keys.Length);
+        inner.TryGetMany(keys, values, found);
+    }
 
     public string Location => inner.Location;
     public bool IsInitialized => inner.IsInitialized;

@@ -25,7 +25,7 @@ public sealed class ChainState
     // is hashed (ChainPipeline). Reused block after block.
     private readonly TrieNodeSet?[] _nodeSets = new TrieNodeSet?[2];
     private int _nextNodeSet;
-    private readonly DeclaredKeys _declaredKeys = new(); // used by ExecuteOver only
+    private readonly PrefetchKeys _prefetchKeys = new(); // used by ExecuteOver only
     private StateTrie _trie;
     // The trie may hold changes that will never be committed (a failure, a rejected root): rebuild it
     // from the store before its next use. Also set by a failed commit on the pipeline's commit thread.
@@ -135,15 +135,16 @@ public sealed class ChainState
     /// changed key's previous value from what the block saw (the state after the block before it)
     /// instead of reading the store again; without a journal nothing would use them. When the store
     /// batches reads (<see cref="IStateStore.BatchedReads"/>), the keys the block's transactions declare
-    /// are read first, in one batch per executor worker, into that recorder.
+    /// in their hints, or else will likely touch (<see cref="PrefetchKeys"/>), are read first, in one
+    /// batch per executor worker, into that recorder.
     /// Touches neither the trie nor the store's writes: may run while <see cref="RootAndCommit"/> runs
     /// (but not beside another ExecuteOver).
     /// </summary>
     internal ExecutedBlock ExecuteOver(IStateReader state, Block block, IBlockExecutor executor, ExecutionOptions? executionOptions)
     {
         var started = Stopwatch.GetTimestamp();
-        var declared = _store.BatchedReads ? _declaredKeys.Collect(block) : null;
-        bool prefetch = declared is { Count: > 0 };
+        var keys = _store.BatchedReads ? _prefetchKeys.Collect(block) : null;
+        bool prefetch = keys is { Count: > 0 };
         bool journaled = _store.JournalRetention > 0;
         if (!journaled && !prefetch)
         {
@@ -151,7 +152,7 @@ public sealed class ChainState
             return new ExecutedBlock(block, unrecorded, null, Stopwatch.GetElapsedTime(started));
         }
         var reader = new RecordingStateReader(state, block.Transactions.Count * 4);
-        if (prefetch) Prefetch(reader, declared!, executor.Workers);
+        if (prefetch) Prefetch(reader, keys!, executor.Workers);
         var result = executor.Execute(block, reader, executionOptions);
         return new ExecutedBlock(block, result, journaled ? reader.Seen : null, Stopwatch.GetElapsedTime(started));
     }

@@ -23,7 +23,7 @@ public interface IStateStore : IStateReader, IDisposable
 
     /// <summary>
     /// True when <see cref="IStateReader.TryGetMany"/> costs clearly less per key than one
-    /// <see cref="IStateReader.TryGet"/> per key (RocksDB's MultiGet): then a block's declared keys are
+    /// <see cref="IStateReader.TryGet"/> per key (RocksDB's MultiGet): then a block's declared and likely keys are
     /// read in one batch before it executes (<see cref="ChainState"/>).
     /// </summary>
     bool BatchedReads => false;
