@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using ParallelExec.Testing;
 using ParallelExec.Workloads;
@@ -17,14 +16,7 @@ public class StoreBenchCliTests
     {
         var cli = RepositoryPaths.BuiltCli();
         Assert.True(cli is not null, "the CLI was not built next to the tests (src/ParallelExec.Cli/bin/<configuration>/net10.0)");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(cli!);
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr);
+        return CliProcess.Run(cli!, args);
     }
 
     [Theory]

@@ -1,5 +1,4 @@
 using ParallelExec.Testing;
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace ParallelExec.Tests.Blocks;
@@ -10,17 +9,7 @@ namespace ParallelExec.Tests.Blocks;
 /// </summary>
 public class ChainCliTests
 {
-    private static (int Code, string Out, string Err) Run(string cli, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(cli);
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr);
-    }
+    private static (int Code, string Out, string Err) Run(string cli, params string[] args) => CliProcess.Run(cli, args);
 
     [Fact]
     public void Gen_record_replay_verify_and_analyze_through_the_cli()
