@@ -57,7 +57,7 @@ internal static class StoreBench
             table.AddRow(r.Workload, r.Executor, r.Workers.ToString(), r.Tps.ToString("N0"), $"{r.Speedup:F2}x", r.CpuMicrosecondsPerTx.ToString("F1"),
                 r.ExecuteMs.ToString("N0"), r.RootMs.ToString("N0"), r.CommitMs.ToString("N0"), r.WaitingMs.ToString("N0"), r.TrieNodes.ToString("N0"), r.Reexecutions.ToString("N0"));
         }
-        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 140); // files and pipes: no wrapping
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 170); // files and pipes: no wrapping
         AnsiConsole.Write(table);
         Console.WriteLine($"machine: {machine}");
         Console.WriteLine($"{settings.Chain.Accounts} accounts, {settings.Describe()}; a fresh {storeName} store per run, genesis written before the clock starts; " +
