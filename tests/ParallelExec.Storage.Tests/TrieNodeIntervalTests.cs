@@ -283,4 +283,21 @@ public class TrieNodeIntervalTests
             inner.Dispose();
         }
     }
+
+    [Theory]
+    [InlineData(0, 2)]
+    [InlineData(-3, 2)]
+    [InlineData(4, 0)]
+    public void Bad_options_are_refused_before_the_store_is_touched(int interval, int rootParallelism)
+    {
+        var workload = Workload(blocks: 1);
+        var store = new InMemoryStateStore();
+        var options = new ChainStateOptions { TrieNodeInterval = interval, RootParallelism = rootParallelism };
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => ChainState.Create(store, workload.Genesis.Entries, options: options));
+        Assert.False(store.IsInitialized, "a refused option left a genesis in the store");
+
+        ChainState.Create(store, workload.Genesis.Entries, options: Every(1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ChainState.Open(store, options));
+    }
 }

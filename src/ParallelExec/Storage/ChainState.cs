@@ -37,7 +37,6 @@ public sealed class ChainState
 
     private ChainState(IStateStore store, StateTrie trie, ChainStateOptions options, TimeSpan openTime)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.TrieNodeInterval, 1, nameof(options.TrieNodeInterval));
         _store = store;
         _trie = trie;
         _options = options;
@@ -57,12 +56,21 @@ public sealed class ChainState
     /// <summary>Time spent building the trie when the state was created or opened.</summary>
     public TimeSpan OpenTime { get; }
 
+    // Before anything is written: a bad option must not leave a half-made store behind.
+    private static ChainStateOptions Checked(ChainStateOptions? options)
+    {
+        options ??= ChainStateOptions.Default;
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.TrieNodeInterval, 1, nameof(options.TrieNodeInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.RootParallelism, 1, nameof(options.RootParallelism));
+        return options;
+    }
+
     /// <summary>Writes <paramref name="genesis"/> into an empty store as the state before block <paramref name="genesisNumber"/> + 1.</summary>
     public static ChainState Create(IStateStore store, IEnumerable<KeyValuePair<StateKey, UInt256>> genesis, long genesisNumber = 0, ChainStateOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(genesis);
-        options ??= ChainStateOptions.Default;
+        options = Checked(options);
         if (store.IsInitialized) throw new InvalidOperationException($"the state store already holds a chain (at block {store.Head.Number})");
         var started = Stopwatch.GetTimestamp();
         var entries = genesis as IReadOnlyCollection<KeyValuePair<StateKey, UInt256>> ?? genesis.ToList();
@@ -80,7 +88,7 @@ public sealed class ChainState
     public static ChainState Open(IStateStore store, ChainStateOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(store);
-        options ??= ChainStateOptions.Default;
+        options = Checked(options);
         if (!store.IsInitialized) throw new StateStoreException(StateStoreError.Missing, $"state database {store.Location}: holds no chain yet (no genesis state)");
         var started = Stopwatch.GetTimestamp();
         var trie = Rebuild(store, options);
