@@ -68,4 +68,19 @@ public class StoreBenchCliTests
         Assert.Single(stderr.TrimEnd().Split('\n'));
         Assert.StartsWith("bench: ", stderr);
     }
+
+    [Fact]
+    public void A_database_folder_that_cannot_be_made_is_a_one_line_error()
+    {
+        using var dir = new TempDir();
+        var file = dir.Sub("a-file");
+        File.WriteAllText(file, "not a folder");
+
+        var (code, _, stderr) = Run("bench", "--store", "rocksdb", "--db", file, "--workload", "p2p", "--accounts", "20", "--txs", "5", "--blocks", "1", "--runs", "1");
+
+        Assert.Equal(1, code);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+        Assert.StartsWith($"bench: cannot create the temporary databases in {file}", stderr);
+        Assert.Equal("not a folder", File.ReadAllText(file));
+    }
 }

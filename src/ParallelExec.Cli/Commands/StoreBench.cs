@@ -23,9 +23,14 @@ internal static class StoreBench
             Console.Error.WriteLine($"bench: RESULT MISMATCH: {e.Message}");
             return 2;
         }
-        catch (Exception e) when (e is StateStoreException or IOException or UnauthorizedAccessException)
+        catch (StateStoreException e)
         {
             Console.Error.WriteLine($"bench: {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"bench: cannot create the temporary databases in {parentFolder ?? Path.GetTempPath()}: {e.Message}");
             return 1;
         }
 
