@@ -12,8 +12,8 @@ namespace ParallelExec.Cli.Benchmarking;
 /// <c>bench --store</c>: the end-to-end path a node runs — execute, update the state trie, compute
 /// the root and commit each block atomically, in the three-stage pipeline (<see cref="ChainPipeline"/>)
 /// — on a fresh store per run: in memory, or a RocksDB database in a temporary folder that is deleted
-/// afterwards. Runs are interleaved round-robin over the executors after untimed warm-up runs (about a second of blocks each);
-/// the median is reported. Only the blocks are timed (the genesis is written before the clock starts).
+/// afterwards. Runs are interleaved round-robin over the executors after untimed warm-up runs (about
+/// a second each); the median is reported. Only the blocks are timed (the genesis is written before the clock starts).
 /// Every block's state root must equal the sequential executor's, or the run fails.
 /// </summary>
 public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, ChainStateOptions stateOptions, string? parentFolder)
@@ -40,16 +40,16 @@ public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, Ch
                 Hash256[]? reference = null;
                 for (int e = 0; e < executors.Count; e++)
                 {
-                    // Until the JIT has tiered up the hot paths: at least one run and about a second of blocks.
+                    // Until the JIT has tiered up the hot paths: at least one run and about a second
+                    // (genesis included: with a large state one run is plenty, and each costs its genesis).
                     progress?.Invoke($"{name}: warming up {Describe(executors[e])}");
-                    var warm = TimeSpan.Zero;
+                    long warmStart = Stopwatch.GetTimestamp();
                     do
                     {
                         var run = RunOnce(executors[e], workload, blocks);
                         reference ??= run.Roots;
                         CheckRoots(executors[e], workload, run.Roots, reference);
-                        warm += run.Elapsed;
-                    } while (warm < WarmUpTime);
+                    } while (Stopwatch.GetElapsedTime(warmStart) < WarmUpTime);
                 }
                 for (int r = 0; r < settings.Runs; r++)
                 {
