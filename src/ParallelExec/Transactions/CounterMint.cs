@@ -26,12 +26,6 @@ public sealed class CounterMint(Address sender, ulong nonce, ulong gasPrice, Add
         writes.Add(Counter(Collection));
     }
 
-    /// <summary>
-    /// The counter. The owner slot is only written (not read), and which one depends on the counter's
-    /// value, not on the transaction's fields.
-    /// </summary>
-    protected override void AppendBodyLikelyKeys(List<StateKey> keys) => keys.Add(Counter(Collection));
-
     protected override ExecutionOutcome ExecuteBody(ITransactionContext context)
     {
         var id = context.Read(Counter(Collection));

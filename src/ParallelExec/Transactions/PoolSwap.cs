@@ -37,15 +37,6 @@ public sealed class PoolSwap(Address sender, ulong nonce, ulong gasPrice, Addres
         writes.Add(TokenTransfer.BalanceSlot(TokenOut, Sender));
     }
 
-    /// <summary>The sender's In balance (debited), both reserves and the sender's Out balance (credited).</summary>
-    protected override void AppendBodyLikelyKeys(List<StateKey> keys)
-    {
-        keys.Add(TokenTransfer.BalanceSlot(TokenIn, Sender));
-        keys.Add(Reserve0(Pool));
-        keys.Add(Reserve1(Pool));
-        keys.Add(TokenTransfer.BalanceSlot(TokenOut, Sender));
-    }
-
     protected override ExecutionOutcome ExecuteBody(ITransactionContext context)
     {
         if (AmountIn.IsZero || AmountIn >= MaxAmount) return ExecutionOutcome.Fail(FailureReason.Reverted, "amount out of range");

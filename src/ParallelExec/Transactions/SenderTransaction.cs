@@ -62,7 +62,10 @@ public abstract class SenderTransaction : ITransaction
     /// <summary>
     /// Keys the body will likely read or credit (see <see cref="ITransaction.AppendLikelyKeys"/>);
     /// the envelope's keys are added already. By default every key <see cref="DescribeAccess"/>
-    /// names (duplicates are dropped by the caller); the built-in kinds name exactly what they read.
+    /// names, reads and writes (duplicates are dropped by the caller): for the built-in kinds that is
+    /// exactly what the body reads or credits (a credited key is read when the block commits it; a
+    /// mint's owner slot is only written, and not declared). Override it when a body declares writes
+    /// it never reads.
     /// </summary>
     protected virtual void AppendBodyLikelyKeys(List<StateKey> keys) => DescribeAccess(keys, keys);
 

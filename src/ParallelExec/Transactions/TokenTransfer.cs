@@ -25,13 +25,6 @@ public sealed class TokenTransfer(Address sender, ulong nonce, ulong gasPrice, A
         writes.Add(BalanceSlot(Token, To));
     }
 
-    /// <summary>The sender's token balance (debited) and the recipient's (credited).</summary>
-    protected override void AppendBodyLikelyKeys(List<StateKey> keys)
-    {
-        keys.Add(BalanceSlot(Token, Sender));
-        keys.Add(BalanceSlot(Token, To));
-    }
-
     protected override ExecutionOutcome ExecuteBody(ITransactionContext context)
     {
         if (!TryDebit(context, BalanceSlot(Token, Sender), Amount))

@@ -14,9 +14,6 @@ public sealed class ValueTransfer(Address sender, ulong nonce, ulong gasPrice, A
 
     public override void DescribeAccess(List<StateKey> reads, List<StateKey> writes) => writes.Add(StateKey.Balance(To));
 
-    /// <summary>The recipient's balance: credited, so the block reads it when it commits the credit.</summary>
-    protected override void AppendBodyLikelyKeys(List<StateKey> keys) => keys.Add(StateKey.Balance(To));
-
     protected override ExecutionOutcome ExecuteBody(ITransactionContext context)
     {
         if (!TryDebit(context, StateKey.Balance(Sender), Value))
