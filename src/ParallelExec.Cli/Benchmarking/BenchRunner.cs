@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using ParallelExec.Execution;
-using ParallelExec.Scheduling;
 using ParallelExec.State;
 using ParallelExec.Workloads;
 
@@ -19,7 +18,8 @@ public sealed class BenchRunner(BenchSettings settings)
     /// <summary>Raised when a parallel result differs from the sequential one (never expected).</summary>
     public sealed class MismatchException(string message) : Exception(message);
 
-    private static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(1);
+    /// <summary>How long each executor runs untimed first, so the JIT has tiered up its hot paths.</summary>
+    internal static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(1);
 
     public IEnumerable<BenchRow> Run(Action<string>? progress = null)
     {
@@ -29,8 +29,7 @@ public sealed class BenchRunner(BenchSettings settings)
             string name = kind.ToString().ToLowerInvariant();
             progress?.Invoke($"{name}: generating");
             var workload = WorkloadGenerator.Generate(settings.Chain with { Kind = kind });
-            var executors = new List<IBlockExecutor> { new SequentialExecutor() };
-            foreach (int w in settings.Workers) executors.Add(new ParallelExecutor(w));
+            var executors = settings.CreateExecutors();
             try
             {
                 var measurements = executors.Select(_ => new Measurement(workload.Blocks.Length, workload.TransactionCount, settings.Chain.Accounts)).ToArray();
@@ -78,7 +77,7 @@ public sealed class BenchRunner(BenchSettings settings)
         }
     }
 
-    private static string Describe(IBlockExecutor executor) => $"{executor.Name} x{executor.Workers}";
+    internal static string Describe(IBlockExecutor executor) => $"{executor.Name} x{executor.Workers}";
 
     private static void RunOnce(IBlockExecutor executor, Workload workload, Hash256[]? reference, Measurement m, bool timed, ExecutionOptions options)
     {

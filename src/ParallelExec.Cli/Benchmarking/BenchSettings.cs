@@ -1,4 +1,5 @@
 using ParallelExec.Execution;
+using ParallelExec.Scheduling;
 using ParallelExec.Workloads;
 
 namespace ParallelExec.Cli.Benchmarking;
@@ -16,6 +17,14 @@ public sealed record BenchSettings
     public int Runs { get; init; } = 3;
     /// <summary>How the parallel executors may speculate (adaptive unless a run measures one path alone).</summary>
     public SpeculationMode Speculation { get; init; }
+
+    /// <summary>The executors a run compares: sequential (the baseline) first, then parallel with each worker count. The caller disposes them.</summary>
+    public List<IBlockExecutor> CreateExecutors()
+    {
+        var executors = new List<IBlockExecutor> { new SequentialExecutor() };
+        foreach (int w in Workers) executors.Add(new ParallelExecutor(w));
+        return executors;
+    }
 
     /// <summary>The settings in one line, as every report states them.</summary>
     public string Describe() =>

@@ -22,5 +22,8 @@ public sealed record MachineInfo(int Cores, string Cpu, string Runtime, string O
         return RuntimeInformation.ProcessArchitecture.ToString();
     }
 
+    /// <summary>The machine as every JSON report states it.</summary>
+    public object ToJson() => new { cores = Cores, cpu = Cpu, runtime = Runtime, os = Os };
+
     public override string ToString() => $"{Cores} cores, {Cpu}, {Runtime}, {Os}";
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using ParallelExec.Execution;
-using ParallelExec.Scheduling;
 using ParallelExec.State;
 using ParallelExec.Storage;
 using ParallelExec.Storage.RocksDb;
@@ -18,8 +17,6 @@ namespace ParallelExec.Cli.Benchmarking;
 /// </summary>
 public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, ChainStateOptions stateOptions, string? parentFolder)
 {
-    private static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(1);
-
     public IEnumerable<StoreBenchRow> Run(Action<string>? progress = null)
     {
         foreach (var kind in settings.Workloads)
@@ -31,8 +28,7 @@ public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, Ch
             var blocks = new PipelineBlock[workload.Blocks.Length];
             var options = new ExecutionOptions { Speculation = settings.Speculation };
             for (int b = 0; b < blocks.Length; b++) blocks[b] = new PipelineBlock(workload.Blocks[b], default, options);
-            var executors = new List<IBlockExecutor> { new SequentialExecutor() };
-            foreach (int w in settings.Workers) executors.Add(new ParallelExecutor(w));
+            var executors = settings.CreateExecutors();
             try
             {
                 var runs = new List<StoreRun>[executors.Count];
@@ -42,20 +38,20 @@ public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, Ch
                 {
                     // Until the JIT has tiered up the hot paths: at least one run and about a second
                     // (genesis included: with a large state one run is plenty, and each costs its genesis).
-                    progress?.Invoke($"{name}: warming up {Describe(executors[e])}");
+                    progress?.Invoke($"{name}: warming up {BenchRunner.Describe(executors[e])}");
                     long warmStart = Stopwatch.GetTimestamp();
                     do
                     {
                         var run = RunOnce(executors[e], workload, blocks);
                         reference ??= run.Roots;
                         CheckRoots(executors[e], workload, run.Roots, reference);
-                    } while (Stopwatch.GetElapsedTime(warmStart) < WarmUpTime);
+                    } while (Stopwatch.GetElapsedTime(warmStart) < BenchRunner.WarmUpTime);
                 }
                 for (int r = 0; r < settings.Runs; r++)
                 {
                     for (int e = 0; e < executors.Count; e++)
                     {
-                        progress?.Invoke($"{name}: run {r + 1}/{settings.Runs}, {Describe(executors[e])}");
+                        progress?.Invoke($"{name}: run {r + 1}/{settings.Runs}, {BenchRunner.Describe(executors[e])}");
                         var run = RunOnce(executors[e], workload, blocks);
                         CheckRoots(executors[e], workload, run.Roots, reference!);
                         runs[e].Add(run);
@@ -119,7 +115,7 @@ public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, Ch
             var cpu = Environment.CpuUsage.TotalTime - cpuStarted;
             var elapsed = Stopwatch.GetElapsedTime(started);
             if (rejected is not null || next != blocks.Length)
-                throw new BenchRunner.MismatchException($"{Describe(executor)} committed {next} of {blocks.Length} blocks");
+                throw new BenchRunner.MismatchException($"{BenchRunner.Describe(executor)} committed {next} of {blocks.Length} blocks");
             return new StoreRun(roots, elapsed, cpu, execute, apply, root, commit, pipeline.Waiting, reexecutions, nodes);
         }
         finally
@@ -134,12 +130,10 @@ public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, Ch
         {
             if (!roots[b].Equals(reference[b]))
                 throw new BenchRunner.MismatchException(
-                    $"{Describe(executor)} differs from sequential at block {workload.Blocks[b].Header.Number}: root {roots[b]} vs {reference[b]}");
+                    $"{BenchRunner.Describe(executor)} differs from sequential at block {workload.Blocks[b].Header.Number}: root {roots[b]} vs {reference[b]}");
         }
     }
 
     private static double MedianTps(List<StoreRun> runs, long transactions) =>
         transactions / BenchRunner.Median(runs.ConvertAll(x => x.Elapsed.TotalSeconds));
-
-    private static string Describe(IBlockExecutor executor) => $"{executor.Name} x{executor.Workers}";
 }

@@ -49,7 +49,7 @@ public static class SweepReport
         string jsonPath = Path.Combine(directory, "sweep.json");
         File.WriteAllText(jsonPath, JsonSerializer.Serialize(new
         {
-            machine = new { cores = machine.Cores, cpu = machine.Cpu, runtime = machine.Runtime, os = machine.Os },
+            machine = machine.ToJson(),
             settings = settings.ToJson(withAccounts: false),
             runs = rows,
         }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));

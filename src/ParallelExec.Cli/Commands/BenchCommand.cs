@@ -132,7 +132,7 @@ public static class BenchCommand
         {
             var document = new
             {
-                machine = new { cores = machine.Cores, cpu = machine.Cpu, runtime = machine.Runtime, os = machine.Os },
+                machine = machine.ToJson(),
                 settings = settings.ToJson(withAccounts: true),
                 runs = rows.Select(r => new
                 {

@@ -39,7 +39,7 @@ internal static class StoreBench
         {
             var document = new
             {
-                machine = new { cores = machine.Cores, cpu = machine.Cpu, runtime = machine.Runtime, os = machine.Os },
+                machine = machine.ToJson(),
                 settings = settings.ToJson(withAccounts: true),
                 store = storeName,
                 trieNodeInterval = stateOptions.TrieNodeInterval,
