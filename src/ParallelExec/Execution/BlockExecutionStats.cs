@@ -16,7 +16,20 @@ public sealed record BlockExecutionStats
     public long DependencyWaits { get; init; }
     /// <summary>Times contention switched the block to sequential execution.</summary>
     public long SequentialFallbacks { get; init; }
-    /// <summary>Transactions run in order by the committer (sequential stretches and dependency waits).</summary>
+    /// <summary>Transactions run in order by the committer (sequential stretches, dependency waits, take-overs).</summary>
     public long CommitterExecutions { get; init; }
+    /// <summary>Speculative results that passed validation and were committed as they were.</summary>
+    public long SpeculativeCommits { get; init; }
+    /// <summary>
+    /// Speculative runs that met an engine fault (a state read that failed, an exception of the
+    /// machine): their output was dropped and the transaction run again in order, where a fault
+    /// fails the block only if sequential execution meets it too.
+    /// </summary>
+    public long SpeculativeFaults { get; init; }
+    /// <summary>
+    /// Transactions the committer took over from a worker still running them speculatively, rather
+    /// than wait (the worker's run stops at its next state access or gas charge, its output dropped).
+    /// </summary>
+    public long Takeovers { get; init; }
     public TimeSpan Elapsed { get; init; }
 }

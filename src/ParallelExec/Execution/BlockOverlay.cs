@@ -74,7 +74,7 @@ internal sealed class BlockOverlay : IStateView
     /// </summary>
     public CommitResult TryCommit(TxOutput output, int txIndex, List<(int From, int To)>? dependencies, bool validate)
     {
-        if (validate && output.Unresolvable) return CommitResult.Invalid;
+        if (validate && output.Invalid) return CommitResult.Invalid;
         int mark = _count;
         int edges = dependencies?.Count ?? 0;
         int recorded = _writtenSlots?.Count ?? 0;

@@ -12,14 +12,19 @@ internal sealed class TransactionContext : ITransactionContext
     private IStateView _view = null!;
     private TxOutput _output = null!;
     private int _accesses;
+    // A speculative run watches its transaction's status: once it is no longer Executing the
+    // committer has taken it over (and may have committed it already): the run stops at its next
+    // state access or gas charge.
+    private int[]? _statuses;
 
     public BlockHeader Block { get; private set; } = null!;
     public int TransactionIndex { get; private set; }
     public ulong GasLimit { get; private set; }
     public ulong GasUsed => _output.GasUsed;
 
-    public void Start(IStateView view, BlockHeader block, int txIndex, ulong gasLimit, TxOutput output)
+    public void Start(IStateView view, BlockHeader block, int txIndex, ulong gasLimit, TxOutput output, int[]? statuses = null)
     {
+        _statuses = statuses;
         _view = view;
         Block = block;
         TransactionIndex = txIndex;
@@ -76,6 +81,7 @@ internal sealed class TransactionContext : ITransactionContext
 
     public void UseGas(ulong amount)
     {
+        ThrowIfAbandoned();
         ulong used = _output.GasUsed;
         if (amount > GasLimit - used)
         {
@@ -102,7 +108,7 @@ internal sealed class TransactionContext : ITransactionContext
         }
         if (!resolved)
         {
-            _output.Unresolvable = true;
+            _output.Invalid = true;
             throw new TransactionFailedException(FailureReason.Overflow, $"credits to {key} overflow");
         }
         _output.AddRead(key, value, source);
@@ -111,7 +117,14 @@ internal sealed class TransactionContext : ITransactionContext
 
     private void Step()
     {
+        ThrowIfAbandoned();
         if (++_accesses > ExecutionLimits.MaxStateAccesses)
             throw new TransactionFailedException(FailureReason.StepLimit, $"more than {ExecutionLimits.MaxStateAccesses} state accesses");
+    }
+
+    private void ThrowIfAbandoned()
+    {
+        if (_statuses is { } statuses && Volatile.Read(ref statuses[TransactionIndex]) != Scheduling.TxStatus.Executing)
+            throw SpeculationAbandonedException.Instance;
     }
 }

@@ -2,14 +2,21 @@ namespace ParallelExec.Execution;
 
 /// <summary>
 /// Runs one transaction into a <see cref="TxOutput"/>: its logic, and on failure the discard of its
-/// writes and its failure path. Transaction faults become failed receipts; engine faults propagate.
+/// writes and its failure path. Transaction faults become failed receipts; engine faults, and the
+/// exceptions that depend on the machine rather than the transaction (<see cref="EnvironmentFault"/>),
+/// propagate as <see cref="EngineFaultException"/>.
 /// </summary>
 internal static class TransactionRunner
 {
-    public static void Run(ITransaction tx, TransactionContext context, IStateView view, BlockHeader header, int index, TxOutput output)
+    /// <summary>
+    /// Runs <paramref name="tx"/>. A speculative run passes the block's <paramref name="statuses"/>:
+    /// it then stops with <see cref="SpeculationAbandonedException"/> once the committer takes it over.
+    /// </summary>
+    public static void Run(ITransaction tx, TransactionContext context, IStateView view, BlockHeader header, int index, TxOutput output,
+        int[]? statuses = null)
     {
         output.Reset();
-        context.Start(view, header, index, tx.GasLimit, output);
+        context.Start(view, header, index, tx.GasLimit, output, statuses);
         ExecutionOutcome outcome;
         try
         {
@@ -20,9 +27,13 @@ internal static class TransactionRunner
             // Transaction code may throw it with any reason, even None: it is still a failure.
             outcome = ExecutionOutcome.Fail(e.Reason == FailureReason.None ? FailureReason.Reverted : e.Reason, e.Detail);
         }
-        catch (EngineFaultException)
+        catch (Exception e) when (e is EngineFaultException or SpeculationAbandonedException)
         {
             throw;
+        }
+        catch (Exception e) when (EnvironmentFault.Is(e))
+        {
+            throw EnvironmentFault.Wrap(e, index);
         }
         catch (Exception e)
         {
@@ -42,9 +53,13 @@ internal static class TransactionRunner
         {
             tx.OnFailure(context, failure);
         }
-        catch (EngineFaultException)
+        catch (Exception e) when (e is EngineFaultException or SpeculationAbandonedException)
         {
             throw;
+        }
+        catch (Exception e) when (EnvironmentFault.Is(e))
+        {
+            throw EnvironmentFault.Wrap(e, context.TransactionIndex);
         }
         catch (Exception)
         {

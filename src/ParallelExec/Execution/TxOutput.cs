@@ -43,8 +43,11 @@ internal sealed class TxOutput
     public int WriteCount { get; private set; }
     public ExecutionOutcome Outcome;
     public ulong GasUsed;
-    /// <summary>Set when speculation hit a value that cannot be resolved (credits overflowing); the result must be recomputed.</summary>
-    public bool Unresolvable;
+    /// <summary>
+    /// Set when a speculative run produced no usable result: it hit a value that cannot be resolved
+    /// (credits overflowing) or a fault that a torn view may cause. The committer re-executes it in order.
+    /// </summary>
+    public bool Invalid;
 
     public ReadOnlySpan<ReadEntry> Reads => _reads.AsSpan(0, ReadCount);
     public ReadOnlySpan<WriteEntry> Writes => _writes.AsSpan(0, WriteCount);
@@ -57,7 +60,7 @@ internal sealed class TxOutput
         _writeIndex?.Clear();
         Outcome = ExecutionOutcome.Success;
         GasUsed = 0;
-        Unresolvable = false;
+        Invalid = false;
     }
 
     /// <summary>Drops the writes of a failed attempt; its reads stay (the failure depended on them).</summary>

@@ -25,6 +25,9 @@ namespace ParallelExec.Scheduling;
 internal sealed class BlockRun
 {
     private const int Lookahead = 1024;
+    // Idle spins (a few microseconds) before the committer takes over a transaction a worker is still
+    // running: long enough that a run about to finish is not redone, short against any block.
+    private const int TakeOverAfterSpins = 12;
 
     private readonly int _workers;
     private readonly MultiVersionMap _versions;
@@ -47,6 +50,7 @@ internal sealed class BlockRun
     private List<(int, int)>? _dependencies;
     private int _count;
     private bool _speculate;
+    private bool _monitored;
     private bool _useHints;
 
     // Shared cursors, each on its own cache line. _nextSpeculative: next transaction to run
@@ -60,9 +64,10 @@ internal sealed class BlockRun
     private readonly ManualResetEventSlim _speculationAllowed = new(initialState: true);
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(1);
 
-    // Counters: shared ones are interlocked; the rest are written by the committer only.
-    private long _executions, _dependencyWaits;
-    private long _reexecutions, _validationFailures, _committerExecutions;
+    // Counters: the workers' own (one cache line each, summed at the end of the block), and the
+    // committer's (only the commit-lock holder writes them).
+    private readonly WorkerCounters[] _workerCounters;
+    private long _reexecutions, _validationFailures, _committerExecutions, _speculativeCommits, _takeovers;
 
     public BlockRun(int workers)
     {
@@ -70,6 +75,7 @@ internal sealed class BlockRun
         _versions = new MultiVersionMap();
         _contexts = new TransactionContext[workers];
         for (int i = 0; i < workers; i++) _contexts[i] = new TransactionContext();
+        _workerCounters = new WorkerCounters[workers];
     }
 
     public void Prepare(Block block, IStateReader state, ExecutionOptions options)
@@ -80,6 +86,7 @@ internal sealed class BlockRun
         // False when earlier blocks lost to speculation: this one runs in order on one worker.
         bool speculateThisBlock = _speculation.StartBlock(options.Speculation);
         _speculate = _workers > 1 && n > 1 && speculateThisBlock;
+        _monitored = _workers > 1 && n > 1;
         if (_status.Length < n)
         {
             _status = new int[n];
@@ -108,23 +115,36 @@ internal sealed class BlockRun
         _commitLock.Value = 0;
         _aborted = false;
         _speculationAllowed.Set();
-        _executions = _dependencyWaits = _reexecutions = _validationFailures = _committerExecutions = 0;
+        Array.Clear(_workerCounters);
+        _reexecutions = _validationFailures = _committerExecutions = _speculativeCommits = _takeovers = 0;
     }
 
     public BlockResult Finish(string executorName, long startedTimestamp)
     {
-        if (_speculate) _speculation.EndBlock(_count, Stopwatch.GetTimestamp() - startedTimestamp);
+        // What a block teaches the monitor: a speculating block whether speculation paid; a block the
+        // monitor chose to run in order what in-order execution costs now.
+        if (_monitored) _speculation.EndBlock(_count, Stopwatch.GetTimestamp() - startedTimestamp);
+        long speculativeRuns = 0, dependencyWaits = 0, speculativeFaults = 0;
+        foreach (ref readonly var c in _workerCounters.AsSpan())
+        {
+            speculativeRuns += c.SpeculativeRuns;
+            dependencyWaits += c.DependencyWaits;
+            speculativeFaults += c.SpeculativeFaults;
+        }
         var stats = new BlockExecutionStats
         {
             Executor = executorName,
             Workers = _workers,
             Transactions = _count,
-            Executions = _executions,
+            Executions = speculativeRuns + _committerExecutions,
             Reexecutions = _reexecutions,
             ValidationFailures = _validationFailures,
-            DependencyWaits = _dependencyWaits,
+            DependencyWaits = dependencyWaits,
             SequentialFallbacks = _speculation.Fallbacks,
             CommitterExecutions = _committerExecutions,
+            SpeculativeCommits = _speculativeCommits,
+            SpeculativeFaults = speculativeFaults,
+            Takeovers = _takeovers,
             Elapsed = Stopwatch.GetElapsedTime(startedTimestamp),
         };
         var result = new BlockResult(_receipts, _overlay.CollectChanges(), _overlay.CollectTouchedKeys(), _dependencies, stats);
@@ -138,10 +158,13 @@ internal sealed class BlockRun
         try
         {
             var context = _contexts[worker];
+            ref var counters = ref _workerCounters[worker];
             var spin = new SpinWait();
             while (Volatile.Read(ref _commitIndex.Value) < _count && !_aborted)
             {
-                if (TryCommit(context) || TrySpeculate(context))
+                // With nothing left to speculate for a while, the committer takes over the transaction
+                // it would otherwise wait on (the block's last ones, or a run looping on a torn view).
+                if (TryCommit(context, takeOver: spin.Count >= TakeOverAfterSpins) || TrySpeculate(context, ref counters))
                 {
                     spin.Reset();
                     continue;
@@ -167,7 +190,7 @@ internal sealed class BlockRun
         }
     }
 
-    private bool TrySpeculate(TransactionContext context)
+    private bool TrySpeculate(TransactionContext context, ref WorkerCounters counters)
     {
         if (!_speculate || _speculation.Sequential) return false;
         while (true)
@@ -185,9 +208,9 @@ internal sealed class BlockRun
             if (_useHints)
             {
                 int pred = _predecessor[i];
-                if (pred >= 0 && Volatile.Read(ref _status[pred]) < TxStatus.Executed)
+                if (pred >= 0 && !HasPublished(Volatile.Read(ref _status[pred])))
                 {
-                    Interlocked.Increment(ref _dependencyWaits);
+                    counters.DependencyWaits++;
                     return true; // left Pending: the committer will run it in order
                 }
             }
@@ -195,15 +218,39 @@ internal sealed class BlockRun
                 return true;
 
             var output = _outputs[i];
-            TransactionRunner.Run(_txs[i], context, _versions, _block.Header, i, output);
+            try
+            {
+                TransactionRunner.Run(_txs[i], context, _versions, _block.Header, i, output, _status);
+            }
+            catch (SpeculationAbandonedException)
+            {
+                return true; // the committer runs it in order: nothing of this run is kept
+            }
+            catch (EngineFaultException)
+            {
+                // A torn view may read what sequential execution never reads (a key whose read
+                // fails, a deep path that runs out of stack): the output is unusable, not the block.
+                // The committer runs it again in order, where a fault is real.
+                output.DiscardWrites();
+                output.Invalid = true;
+                counters.SpeculativeFaults++;
+            }
+            // Publish only if the committer has not taken it over meanwhile (then the run counts as
+            // a take-over, not an execution).
+            if (Interlocked.CompareExchange(ref _status[i], TxStatus.Publishing, TxStatus.Executing) != TxStatus.Executing)
+                return true;
+            counters.SpeculativeRuns++;
             _versions.Publish(i, output);
-            Interlocked.Increment(ref _executions);
             Volatile.Write(ref _status[i], TxStatus.Executed);
             return true;
         }
     }
 
-    private bool TryCommit(TransactionContext context)
+    // Whether a predecessor's writes are visible to a speculative run now: its speculative output is
+    // published, or it is final. (Taken over: the committer is running it and publishes on commit.)
+    private static bool HasPublished(int status) => status is TxStatus.Executed or TxStatus.Committed;
+
+    private bool TryCommit(TransactionContext context, bool takeOver)
     {
         // Test before test-and-set: a failing CAS would still take the line from the committer.
         if (Volatile.Read(ref _commitLock.Value) != 0 || Interlocked.CompareExchange(ref _commitLock.Value, 1, 0) != 0) return false;
@@ -215,18 +262,29 @@ internal sealed class BlockRun
                 int i = _commitIndex.Value;
                 if (i >= _count) break;
                 int status = Volatile.Read(ref _status[i]);
-                if (status == TxStatus.Executing) break; // a worker is finishing it
+                if (status == TxStatus.Publishing)
+                {
+                    // Its worker is publishing (no transaction code runs there): a few spins at most.
+                    Thread.SpinWait(8);
+                    continue;
+                }
                 bool speculated = status == TxStatus.Executed, failed = false;
                 TxOutput committed;
                 if (!speculated)
                 {
-                    if (Interlocked.CompareExchange(ref _status[i], TxStatus.Executing, TxStatus.Pending) != TxStatus.Pending)
-                        break;
+                    // Pending, or still running on a worker: the committer never waits on a speculative
+                    // run. During an in-order stretch, or once it has nothing else to do, it takes the
+                    // transaction over and runs it itself; otherwise it goes to speculate meanwhile.
+                    if (status == TxStatus.Executing && !takeOver && !_speculation.Sequential) break;
+                    if (Interlocked.CompareExchange(ref _status[i], TxStatus.TakenOver, status) != status) continue;
+                    if (status == TxStatus.Executing) _takeovers++;
+                    takeOver = false;
                     committed = ExecuteAndCommitFinal(i, context);
                 }
                 else if (BlockCommit.Commit(_txs[i], i, _outputs[i], _overlay, context, _block.Header, _dependencies, validate: true))
                 {
                     committed = _outputs[i];
+                    _speculativeCommits++;
                 }
                 else
                 {
@@ -265,7 +323,6 @@ internal sealed class BlockRun
     {
         var output = _committerOutput;
         TransactionRunner.Run(_txs[i], context, _overlay, _block.Header, i, output);
-        Interlocked.Increment(ref _executions);
         _committerExecutions++;
         BlockCommit.Commit(_txs[i], i, output, _overlay, context, _block.Header, _dependencies);
         // After the commit: a credit that overflowed has turned the output into its failure path.

@@ -13,11 +13,16 @@ namespace ParallelExec.Scheduling;
 /// <item><b>No payoff.</b> Transactions so cheap that the parallel path's fixed costs (publishing,
 /// validation, cache lines moving between cores) exceed the work it spreads: two windows of 256
 /// commits in a row (one can be noise) made while speculating took longer per transaction than
-/// in-order execution does. The in-order cost is learned from the stretches themselves, counting
-/// only transactions the committer executed (results speculated before the pause are merely
-/// validated, which is cheaper and would flatter in-order execution). This stretch grows fourfold
-/// while speculation keeps losing and halves when a window shows it winning.</item>
+/// in-order execution does. This stretch grows fourfold while speculation keeps losing and halves
+/// when a window shows it winning.</item>
 /// </list>
+/// The in-order cost is measured, never assumed, and kept fresh: by the stretches themselves
+/// (counting only transactions the committer executed: results speculated before the pause are
+/// merely validated, which is cheaper and would flatter in-order execution), by every block run
+/// wholly in order, and, while speculation keeps winning, by a short measuring stretch every
+/// <see cref="RemeasureAfterWindows"/> payoff windows. Each measurement weighs half, so a cost
+/// learned while the JIT was cold (2–3x the warm cost) is gone after a few: the worst case does not
+/// depend on what the first block of a process happened to measure.
 /// What is learned carries over to the next block (a node's blocks look alike). A speculating
 /// block is lost when it ends inside a stretch covering half of it, or takes longer than the
 /// learned in-order cost for as many transactions: its start and switches cost more than running
@@ -47,6 +52,11 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
     public const int MaxProbeGap = 16;
     /// <summary>Blocks lost to speculation in a row before blocks start running wholly in order.</summary>
     public const int LostBlocksBeforeInOrder = 2;
+    /// <summary>
+    /// Payoff windows (of <see cref="PayoffWindow"/> commits) after which a measuring stretch of
+    /// <see cref="MinPayoffStretch"/> re-learns the in-order cost: about 3 % of commits run in order.
+    /// </summary>
+    public const int RemeasureAfterWindows = 32;
 
     private readonly Func<long> _clock = clock ?? Stopwatch.GetTimestamp;
 
@@ -62,6 +72,7 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
     // Ticks per transaction executed in order by the committer, once a stretch has measured it.
     private double _inOrderCost;
     private bool _inOrderMeasured;
+    private int _windowsSinceMeasured;
 
     // The current stretch: in-order executions left, and executions counted since the clock started.
     private int _remaining, _inOrderRun;
@@ -114,7 +125,13 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
     /// </summary>
     public void EndBlock(int transactions, long elapsedTicks = 0)
     {
-        if (_inOrderBlock || transactions == 0) return; // it learned nothing about speculation
+        if (transactions == 0) return;
+        if (_inOrderBlock)
+        {
+            // It learned nothing about speculation, but measured in-order execution, block costs included.
+            if (elapsedTicks > 0) LearnInOrderCost(elapsedTicks / (double)transactions);
+            return;
+        }
         bool endedInLongStretch = _sequential && _inOrderRun * 2L >= transactions;
         // Speculation that never lost a payoff window by much can still lose the block: its start,
         // windows that lose and win in turn, the switches. The block's own time says so.
@@ -166,10 +183,11 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
         if (_windowCommits <= PayoffWindow) return false;
         double speculativeCost = (_clock() - _windowStart) / (double)PayoffWindow;
         _windowCommits = 0;
-        if (!_inOrderMeasured)
+        if (!_inOrderMeasured || ++_windowsSinceMeasured >= RemeasureAfterWindows)
         {
+            // Nothing to compare with yet, or a cost learned too long ago: measure in-order execution.
             NoPayoffFallbacks++;
-            StartStretch(MinPayoffStretch); // nothing to compare with yet: measure in-order execution once
+            StartStretch(MinPayoffStretch);
         }
         else if (speculativeCost > _inOrderCost)
         {
@@ -193,13 +211,15 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
         if (speculated) return false; // finished before the pause: validated, not executed
         if (_inOrderRun++ == 0) _inOrderStart = _clock();
         if (--_remaining > 0) return false;
-        if (_inOrderRun > 1)
-        {
-            double cost = (_clock() - _inOrderStart) / (double)(_inOrderRun - 1);
-            _inOrderCost = _inOrderMeasured ? (_inOrderCost + cost) / 2 : cost;
-            _inOrderMeasured = true;
-        }
+        if (_inOrderRun > 1) LearnInOrderCost((_clock() - _inOrderStart) / (double)(_inOrderRun - 1));
         return true;
+    }
+
+    private void LearnInOrderCost(double cost)
+    {
+        _inOrderCost = _inOrderMeasured ? (_inOrderCost + cost) / 2 : cost;
+        _inOrderMeasured = true;
+        _windowsSinceMeasured = 0;
     }
 
     private void StartStretch(int length)

@@ -36,7 +36,37 @@ public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
     public void Random_scripted_blocks_match_sequential_for_every_worker_count()
     {
         int cases = MatchRandomScriptedBlocks(Seeds(400, 1_000), minTxs: 1, maxTxs: 260);
-        output.WriteLine($"{cases} scripted blocks x {WorkerCounts.Length} worker counts matched");
+        output.WriteLine($"{cases} scripted blocks x {WorkerCounts.Length} worker counts matched; forced speculation: {_forced}");
+        AssertSpeculationRan();
+    }
+
+    // Totals over the parallel runs (2+ workers) of blocks forced to start speculating: the paths
+    // under test must really have run, not only the committer's in-order path.
+    private readonly ForcedSpeculationTotals _forced = new();
+
+    private sealed class ForcedSpeculationTotals
+    {
+        public long Transactions, SpeculativeCommits, ValidationFailures, CommitterExecutions;
+
+        public void Add(BlockExecutionStats stats)
+        {
+            Transactions += stats.Transactions;
+            SpeculativeCommits += stats.SpeculativeCommits;
+            ValidationFailures += stats.ValidationFailures;
+            CommitterExecutions += stats.CommitterExecutions;
+        }
+
+        public override string ToString() =>
+            $"{Transactions} txs, {SpeculativeCommits} committed as speculated, {ValidationFailures} failed validation, {CommitterExecutions} run in order";
+    }
+
+    private void AssertSpeculationRan()
+    {
+        if (Environment.GetEnvironmentVariable("PARALLELEXEC_SEED") is not null) return; // one seed proves little either way
+        // A tenth of the transactions speculated and validated: far below what any schedule gives
+        // (most of these blocks are contended), far above what a committer-only run gives (none).
+        Assert.True(_forced.SpeculativeCommits * 10 >= _forced.Transactions, $"too little speculation: {_forced}");
+        Assert.True(_forced.ValidationFailures > 0, $"no speculative result was ever stale: {_forced}");
     }
 
     /// <summary>
@@ -48,7 +78,8 @@ public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
     public void Long_blocks_switching_between_speculation_and_in_order_stretches_match_sequential()
     {
         int cases = MatchRandomScriptedBlocks(Seeds(12, 9_000), minTxs: 1_500, maxTxs: 3_000);
-        output.WriteLine($"{cases} long blocks matched on {WorkerCounts.Length} worker counts; {_parallelStretches} in-order stretches in all");
+        output.WriteLine($"{cases} long blocks matched on {WorkerCounts.Length} worker counts; {_parallelStretches} in-order stretches in all; forced speculation: {_forced}");
+        AssertSpeculationRan();
     }
 
     // One random scripted block per seed (key space, size, hints and start state drawn from the seed).
@@ -225,6 +256,7 @@ public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
             var actual = _parallel[w].Execute(block, state, options);
             AssertSame(expected, actual, $"{label}, workers {WorkerCounts[w]}");
             _parallelStretches += actual.Stats.SequentialFallbacks;
+            if (options?.Speculation == SpeculationMode.SpeculateFirst && WorkerCounts[w] > 1) _forced.Add(actual.Stats);
         }
         return expected;
     }

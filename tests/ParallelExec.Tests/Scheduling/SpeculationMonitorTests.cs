@@ -215,7 +215,8 @@ public sealed class SpeculationMonitorTests
         var monitor = new SpeculationMonitor(clock.Read);
         Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
         InOrderStretch(monitor, clock, 10);
-        for (int i = 0; i < 20; i++)
+        // Fewer windows than a re-measurement waits for: only noise could pause speculation here.
+        for (int i = 0; i < (SpeculationMonitor.RemeasureAfterWindows - 2) / 2; i++)
         {
             Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 5, speculated: true);
             Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 40, speculated: true); // noise
@@ -373,5 +374,79 @@ public sealed class SpeculationMonitorTests
         Assert.True(monitor.StartBlock()); // the probe
         monitor.EndBlock(1000, elapsedTicks: 9_000);
         Assert.True(monitor.StartBlock()); // won: speculating again
+    }
+
+    /// <summary>
+    /// Runs a speculating block of <paramref name="transactions"/> on the step clock: commits cost
+    /// <paramref name="speculativeTicks"/> while speculating and <paramref name="inOrderTicks"/> in
+    /// the stretches the monitor asks for. Returns false (running nothing) when the monitor runs
+    /// the block wholly in order; such a block costs <paramref name="inOrderTicks"/> a transaction.
+    /// </summary>
+    private static bool SimulatedBlock(SpeculationMonitor monitor, StepClock clock, int transactions, long speculativeTicks, long inOrderTicks)
+    {
+        long start = clock.Now;
+        if (!monitor.StartBlock())
+        {
+            clock.Now += transactions * inOrderTicks;
+            monitor.EndBlock(transactions, clock.Now - start);
+            return false;
+        }
+        for (int i = 0; i < transactions; i++)
+        {
+            bool inOrder = monitor.Sequential;
+            clock.Now += inOrder ? inOrderTicks : speculativeTicks;
+            if (monitor.Record(validationFailed: false, speculated: !inOrder)) monitor.Resume();
+        }
+        monitor.EndBlock(transactions, clock.Now - start);
+        return true;
+    }
+
+    [Fact]
+    public void A_cost_learned_while_the_jit_was_cold_is_replaced_and_losing_speculation_found()
+    {
+        // The first measuring stretch runs cold: 30 ticks a transaction. Warm, in order costs 10 and
+        // speculating costs 15 a commit: speculation loses, though it beats the cold figure by 2x.
+        var clock = new StepClock();
+        var monitor = new SpeculationMonitor(clock.Read);
+        Assert.True(monitor.StartBlock());
+        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 15, speculated: true);
+        Assert.Equal(SpeculationMonitor.MinPayoffStretch, InOrderStretch(monitor, clock, 30));
+        Assert.Equal(30, monitor.InOrderCost);
+
+        int speculatingBlocks = 0, inOrderBlocks = 0;
+        for (int b = 0; b < 40; b++)
+        {
+            if (SimulatedBlock(monitor, clock, 10_000, speculativeTicks: 15, inOrderTicks: 10)) speculatingBlocks++;
+            else inOrderBlocks++;
+        }
+        // Re-measured while speculating, then by the in-order blocks themselves: the warm cost.
+        Assert.InRange(monitor.InOrderCost!.Value, 10, 10.5);
+        Assert.True(inOrderBlocks >= 30, $"{inOrderBlocks} of 40 blocks ran in order ({speculatingBlocks} speculated)");
+    }
+
+    [Fact]
+    public void Speculation_that_wins_keeps_winning_with_a_short_measuring_stretch_now_and_then()
+    {
+        var clock = new StepClock();
+        var monitor = new SpeculationMonitor(clock.Read);
+        for (int b = 0; b < 20; b++)
+            Assert.True(SimulatedBlock(monitor, clock, 10_000, speculativeTicks: 6, inOrderTicks: 10), $"block {b}");
+        Assert.Equal(10, monitor.InOrderCost);
+        // One measuring stretch of 256 per 32 windows of 256: about 3 % of commits run in order.
+        long total = 20 * 10_000L, inOrderCommits = (clock.Now - total * 6) / 4;
+        Assert.InRange(inOrderCommits / (double)total, 0.02, 0.04);
+    }
+
+    [Fact]
+    public void Blocks_run_wholly_in_order_measure_the_in_order_cost()
+    {
+        var monitor = ContentionOnly();
+        LosingBlock(monitor, 48);
+        LosingBlock(monitor, 48);
+        Assert.False(monitor.StartBlock());
+        monitor.EndBlock(48, elapsedTicks: 48 * 8);
+        Assert.Equal(4, monitor.InOrderCost); // (0 + 8) / 2: each measurement weighs half
+        Assert.True(monitor.StartBlock()); // the probe
+        monitor.EndBlock(1, elapsedTicks: 0);
     }
 }

@@ -75,7 +75,7 @@ public sealed class BlockOverlayTests
     {
         var overlay = NewOverlay(StartState());
         var output = ReadOf(A, 1, -1);
-        output.Unresolvable = true;
+        output.Invalid = true;
         Assert.False(Valid(overlay, output));
     }
 

@@ -168,7 +168,7 @@ public sealed class TransactionContextTests
         var (context, output) = Start(new CountingView(_ => 0, resolvable: false));
         var e = Assert.Throws<TransactionFailedException>(() => context.Read(K));
         Assert.Equal(FailureReason.Overflow, e.Reason);
-        Assert.True(output.Unresolvable);
+        Assert.True(output.Invalid);
     }
 
     [Fact]
