@@ -21,6 +21,12 @@ public sealed class BenchRunner(BenchSettings settings)
     /// <summary>How long each executor runs untimed first, so the JIT has tiered up its hot paths.</summary>
     internal static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(1);
 
+    /// <summary>A timed run shorter than this (the sequential median) gives ratios that noise dominates: say so.</summary>
+    internal static readonly TimeSpan ShortestReliableRun = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>What the runs could not measure well (runs too short to time), one line each, for stderr.</summary>
+    public List<string> Warnings { get; } = [];
+
     public IEnumerable<BenchRow> Run(Action<string>? progress = null)
     {
         var options = new ExecutionOptions { Speculation = settings.Speculation };
@@ -35,7 +41,7 @@ public sealed class BenchRunner(BenchSettings settings)
                 var measurements = executors.Select(_ => new Measurement(workload.Blocks.Length, workload.TransactionCount, settings.Chain.Accounts)).ToArray();
                 var limit = new ScalingLimit(workload);
                 var limitThreads = settings.Workers.Where(w => w > 1).Select(ScalingLimit.ThreadsFor).Distinct().ToArray();
-                var limitSeconds = limitThreads.ToDictionary(t => t, _ => new List<double>());
+                var limitSpeedups = limitThreads.ToDictionary(t => t, _ => new List<double>());
                 foreach (int t in limitThreads) limit.Measure(t); // warm-up: the copies' first touch
                 progress?.Invoke($"{name}: warming up");
                 for (int e = 0; e < executors.Count; e++)
@@ -55,17 +61,20 @@ public sealed class BenchRunner(BenchSettings settings)
                     foreach (int t in limitThreads)
                     {
                         progress?.Invoke($"{name}: run {r + 1}/{settings.Runs}, limit on {t} threads");
-                        limitSeconds[t].Add(limit.Measure(t));
+                        limitSpeedups[t].Add(limit.MeasureSpeedup(t));
                     }
                 }
                 double baseline = measurements[0].MedianTps;
                 double sequentialSeconds = Median(measurements[0].Seconds);
+                if (sequentialSeconds < ShortestReliableRun.TotalSeconds)
+                    Warnings.Add($"{name}: a sequential run takes {sequentialSeconds * 1000:F0} ms, too short to time reliably " +
+                                 $"(under {ShortestReliableRun.TotalMilliseconds:F0} ms): raise --txs, --blocks or --work, or --runs for a steadier median");
                 for (int e = 0; e < executors.Count; e++)
                 {
                     int workers = executors[e].Workers;
                     double? machineLimit = e == 0 ? null
                         : workers == 1 ? 1.0
-                        : ScalingLimit.ThreadsFor(workers) * sequentialSeconds / Median(limitSeconds[ScalingLimit.ThreadsFor(workers)]);
+                        : Median(limitSpeedups[ScalingLimit.ThreadsFor(workers)]);
                     yield return measurements[e].ToRow(name, executors[e].Name, workers, measurements[e].MedianTps / baseline,
                         machineLimit is { } m ? new BenchLimit(Math.Min(m, limit.DependencyLimit ?? m), m, limit.DependencyLimit) : null);
                 }

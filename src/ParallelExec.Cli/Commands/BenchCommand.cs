@@ -127,6 +127,7 @@ public static class BenchCommand
             Console.Error.WriteLine($"bench: RESULT MISMATCH: {e.Message}");
             return 2;
         }
+        foreach (var warning in runner.Warnings) Console.Error.WriteLine($"parallelexec bench: warning: {warning}");
 
         if (json)
         {
@@ -134,6 +135,7 @@ public static class BenchCommand
             {
                 machine = machine.ToJson(),
                 settings = settings.ToJson(withAccounts: true),
+                warnings = runner.Warnings,
                 runs = rows.Select(r => new
                 {
                     workload = r.Workload, executor = r.Executor, workers = r.Workers, txs = r.Txs, blocks = r.Blocks,

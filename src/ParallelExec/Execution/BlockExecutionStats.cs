@@ -4,6 +4,7 @@ namespace ParallelExec.Execution;
 public sealed record BlockExecutionStats
 {
     public required string Executor { get; init; }
+    /// <summary>Workers that ran the block (at most one per core unless the executor oversubscribes).</summary>
     public required int Workers { get; init; }
     public required int Transactions { get; init; }
     /// <summary>Executions of any incarnation, speculative or final.</summary>

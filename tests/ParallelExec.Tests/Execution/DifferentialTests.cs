@@ -19,7 +19,7 @@ public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
     private static readonly int[] KeySpaces = [1, 2, 3, 8, 32, 256, 4096];
 
     private readonly SequentialExecutor _sequential = new();
-    private readonly ParallelExecutor[] _parallel = WorkerCounts.Select(w => new ParallelExecutor(w)).ToArray();
+    private readonly ParallelExecutor[] _parallel = WorkerCounts.Select(w => new ParallelExecutor(w, oversubscribe: true)).ToArray();
 
     public void Dispose()
     {

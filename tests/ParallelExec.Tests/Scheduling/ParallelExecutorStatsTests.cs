@@ -57,7 +57,7 @@ public sealed class ParallelExecutorStatsTests
         var block = ContendedMints(300);
         var state = new InMemoryState();
         var expected = new SequentialExecutor().Execute(block, state);
-        using var parallel = new ParallelExecutor(4);
+        using var parallel = new ParallelExecutor(4, oversubscribe: true);
         var result = parallel.Execute(block, state, new ExecutionOptions { Speculation = SpeculationMode.InOrder });
         Assert.True(expected.ContentEquals(result), expected.DescribeFirstDifference(result));
         var stats = result.Stats;
@@ -89,7 +89,7 @@ public sealed class ParallelExecutorStatsTests
     public void Executions_count_every_incarnation()
     {
         // Each transaction runs once (speculatively or by the committer), plus once more per failed validation.
-        using var parallel = new ParallelExecutor(4);
+        using var parallel = new ParallelExecutor(4, oversubscribe: true);
         var state = new InMemoryState();
         var random = new Random(12345);
         for (int b = 0; b < 300; b++)
@@ -128,7 +128,7 @@ public sealed class ParallelExecutorStatsTests
     {
         var block = IndependentIncrements(200);
         var state = new InMemoryState();
-        using var parallel = new ParallelExecutor(4);
+        using var parallel = new ParallelExecutor(4, oversubscribe: true);
         var expected = new SequentialExecutor().Execute(block, state);
         for (int round = 0; round < 3; round++)
         {
@@ -193,5 +193,24 @@ public sealed class ParallelExecutorStatsTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new ParallelExecutor(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ParallelExecutor(257));
+    }
+
+    [Fact]
+    public void At_most_one_worker_per_core_runs_a_block_unless_oversubscribed()
+    {
+        int cores = Environment.ProcessorCount;
+        using var capped = new ParallelExecutor(cores + 3);
+        Assert.Equal(cores + 3, capped.Workers);
+        Assert.Equal(cores, capped.ActiveWorkers);
+        using var oversubscribed = new ParallelExecutor(cores + 3, oversubscribe: true);
+        Assert.Equal(cores + 3, oversubscribed.ActiveWorkers);
+
+        var block = IndependentIncrements(100);
+        var expected = new SequentialExecutor().Execute(block, new InMemoryState());
+        var options = new ExecutionOptions { Speculation = SpeculationMode.SpeculateFirst };
+        var result = capped.Execute(block, new InMemoryState(), options);
+        Assert.True(expected.ContentEquals(result), expected.DescribeFirstDifference(result));
+        Assert.Equal(cores, result.Stats.Workers);
+        Assert.Equal(cores + 3, oversubscribed.Execute(block, new InMemoryState(), options).Stats.Workers);
     }
 }

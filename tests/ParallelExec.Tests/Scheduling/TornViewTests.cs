@@ -26,7 +26,7 @@ public sealed class TornViewTests : IDisposable
     private const int MinRounds = 8, MaxRounds = 300;
 
     private readonly SequentialExecutor _sequential = new();
-    private readonly ParallelExecutor[] _parallel = WorkerCounts.Select(w => new ParallelExecutor(w)).ToArray();
+    private readonly ParallelExecutor[] _parallel = WorkerCounts.Select(w => new ParallelExecutor(w, oversubscribe: true)).ToArray();
 
     public void Dispose()
     {
