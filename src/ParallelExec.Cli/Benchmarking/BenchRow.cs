@@ -3,7 +3,9 @@ namespace ParallelExec.Cli.Benchmarking;
 /// <summary>
 /// One measured configuration: a workload on one executor with a worker count.
 /// <see cref="Limit"/>: the speed-up no executor with this many workers can beat here (see
-/// <see cref="ScalingLimit"/>), for parallel rows; null for sequential.
+/// <see cref="ScalingLimit"/>), for parallel rows; null for sequential. <see cref="SerialMicrosPerTx"/>:
+/// the committer's time validating and applying a speculative output (the serial path), per
+/// transaction, for rows that speculated; null otherwise.
 /// </summary>
 public sealed record BenchRow(
     string Workload,
@@ -18,7 +20,8 @@ public sealed record BenchRow(
     long Fallbacks,
     long InOrder,
     string StateRoot,
-    BenchLimit? Limit);
+    BenchLimit? Limit,
+    double? SerialMicrosPerTx = null);
 
 /// <summary>
 /// The ceiling on a speed-up: the smaller of the machine's and the blocks' dependency graphs'

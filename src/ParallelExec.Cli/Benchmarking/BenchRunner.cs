@@ -91,7 +91,8 @@ public sealed class BenchRunner(BenchSettings settings)
     private static void RunOnce(IBlockExecutor executor, Workload workload, Hash256[]? reference, Measurement m, bool timed, ExecutionOptions options)
     {
         var state = workload.Genesis.Clone();
-        long ticks = 0, reexecutions = 0, fallbacks = 0, inOrder = 0;
+        long ticks = 0, reexecutions = 0, fallbacks = 0, inOrder = 0, validated = 0;
+        var validationTime = TimeSpan.Zero;
         for (int b = 0; b < workload.Blocks.Length; b++)
         {
             var block = workload.Blocks[b];
@@ -104,6 +105,8 @@ public sealed class BenchRunner(BenchSettings settings)
             reexecutions += result.Stats.Reexecutions;
             fallbacks += result.Stats.SequentialFallbacks;
             inOrder += result.Stats.CommitterExecutions;
+            validated += result.Stats.SpeculativeCommits + result.Stats.ValidationFailures;
+            validationTime += result.Stats.ValidationTime;
             var digest = result.ComputeDigest();
             if (reference is null) m.Digests[b] = digest;
             else if (reference[b] != digest)
@@ -120,6 +123,7 @@ public sealed class BenchRunner(BenchSettings settings)
         m.Reexecutions.Add(reexecutions);
         m.Fallbacks.Add(fallbacks);
         m.InOrder.Add(inOrder);
+        if (validated > 0) m.SerialMicrosPerTx.Add(validationTime.TotalMicroseconds / validated);
     }
 
     private sealed class Measurement(int blocks, long transactions, int accounts)
@@ -129,13 +133,15 @@ public sealed class BenchRunner(BenchSettings settings)
         public readonly List<double> Reexecutions = [];
         public readonly List<double> Fallbacks = [];
         public readonly List<double> InOrder = [];
+        public readonly List<double> SerialMicrosPerTx = [];
         public string FinalState = "";
 
         public double MedianTps => transactions / Median(Seconds);
 
         public BenchRow ToRow(string workload, string executor, int workers, double speedup, BenchLimit? limit) =>
             new(workload, accounts, executor, workers, transactions, blocks, MedianTps, speedup,
-                (long)Median(Reexecutions), (long)Median(Fallbacks), (long)Median(InOrder), FinalState, limit);
+                (long)Median(Reexecutions), (long)Median(Fallbacks), (long)Median(InOrder), FinalState, limit,
+                SerialMicrosPerTx.Count > 0 ? Median(SerialMicrosPerTx) : null);
     }
 
     internal static double Median(List<double> values)

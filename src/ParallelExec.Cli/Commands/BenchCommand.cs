@@ -144,6 +144,7 @@ public static class BenchCommand
                     limit = r.Limit is { } l ? Math.Round(l.Speedup, 3) : (double?)null,
                     limitMachine = r.Limit is { } lm ? Math.Round(lm.Machine, 3) : (double?)null,
                     limitDependencies = r.Limit?.Dependencies is { } ld ? Math.Round(ld, 3) : (double?)null,
+                    serialMicrosPerTx = r.SerialMicrosPerTx is { } us ? Math.Round(us, 3) : (double?)null,
                 }),
             };
             Console.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));

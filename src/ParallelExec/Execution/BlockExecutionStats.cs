@@ -32,5 +32,12 @@ public sealed record BlockExecutionStats
     /// than wait (the worker's run stops at its next state access or gas charge, its output dropped).
     /// </summary>
     public long Takeovers { get; init; }
+    /// <summary>
+    /// Time the committer spent validating and applying speculative outputs: the serial path of a
+    /// speculating block, which bounds its speed-up on any number of cores (executions it ran in
+    /// order are not included). Divided by <see cref="SpeculativeCommits"/> plus
+    /// <see cref="ValidationFailures"/>: the serial cost per transaction.
+    /// </summary>
+    public TimeSpan ValidationTime { get; init; }
     public TimeSpan Elapsed { get; init; }
 }

@@ -57,7 +57,10 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
         {
             var started = Stopwatch.GetTimestamp();
             _run.Prepare(block, state, options ?? ExecutionOptions.Default);
-            _group.Run(_work);
+            // A block run in order is the committer's alone: on the caller's thread, whose caches
+            // hold the state, with no worker to wake.
+            if (_run.Speculating) _group.Run(_work);
+            else RunInOrder();
             var result = _run.Finish(Name, started);
             ExecutionMetrics.Record(result.Stats);
             return result;
@@ -65,6 +68,18 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
         finally
         {
             Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    private void RunInOrder()
+    {
+        try
+        {
+            _work(0);
+        }
+        catch (Exception e) when (e is not EngineFaultException)
+        {
+            throw new EngineFaultException($"engine fault in a worker: {e.Message}", e); // as the worker group reports it
         }
     }
 
