@@ -49,9 +49,10 @@ internal static class ChannelHandoff
         return true;
     }
 
-    /// <summary>Writes <paramref name="item"/>, waiting while the channel is full.</summary>
+    /// <summary>Writes <paramref name="item"/>, waiting while the channel is full; never once <paramref name="stop"/> is cancelled.</summary>
     public static void Write<T>(ChannelWriter<T> writer, T item, CancellationToken stop)
     {
+        stop.ThrowIfCancellationRequested();
         if (!writer.TryWrite(item)) Wait(writer.WriteAsync(item, stop));
     }
 
