@@ -36,6 +36,7 @@ public sealed class ChainPipeline
     private readonly ChainState _chain;
     private readonly IBlockExecutor _executor;
 
+    /// <summary>A pipeline running <paramref name="executor"/>'s blocks on <paramref name="chain"/>, overlapped unless <paramref name="overlap"/> is false.</summary>
     /// <param name="rootParallelism">
     /// Threads for hashing a block's trie while the next block executes; by default the cores the
     /// executor leaves free (<see cref="StageParallelism"/>). Without overlap the chain's own setting applies.
@@ -87,7 +88,7 @@ public sealed class ChainPipeline
 
     /// <inheritdoc cref="Run(IEnumerable{PipelineBlock}, Action{CommittedBlock}?)"/>
     /// <param name="blocks">The blocks, in order.</param>
-    /// <param name="committed">Sees each committed block; if it throws, the run stops as at a failing stage (blocks committed meanwhile are not reported).</param>
+    /// <param name="committed">Sees each committed block; if it throws, the run stops there as at a failing stage, with the store at that block.</param>
     /// <param name="cancellationToken">Stops the run between blocks (<see cref="OperationCanceledException"/>, every committed block reported first).</param>
     public CommittedBlock? Run(IEnumerable<PipelineBlock> blocks, Action<CommittedBlock>? committed, CancellationToken cancellationToken)
     {
