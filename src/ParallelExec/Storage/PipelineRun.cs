@@ -15,7 +15,8 @@ namespace ParallelExec.Storage;
 /// executes only after K-1 has entered its commit, when K-2's commit has landed: the state K+1 reads
 /// is the store overlaid with K's and K-1's changes, never more (<see cref="OverlayStateReader"/>); and
 /// K is hashed only after K-2's commit, whose trie nodes are in the node set K reuses (two in turn,
-/// <see cref="ChainState"/>). The read stage may read one block ahead.
+/// <see cref="ChainState"/>). The read stage reads at most two blocks ahead of execution (one in
+/// its channel, one waiting to go in).
 /// </para>
 /// <para>
 /// A stage that fails completes its output channel with the exception; the stages after it finish the
