@@ -17,8 +17,8 @@ namespace ParallelExec.Storage.Tests;
 /// </summary>
 public class PipelineTests
 {
-    private const int Retention = 6;
-    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
+    internal const int Retention = 6;
+    internal static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
 
     public static TheoryData<bool, WorkloadKind, int> Chains()
     {
@@ -35,21 +35,20 @@ public class PipelineTests
 
     public static TheoryData<bool> Stores => new() { false, true };
 
-    private static IStateStore NewStore(bool rocks, TempDir dir, string name = "db") =>
+    internal static IStateStore NewStore(bool rocks, TempDir dir, string name = "db") =>
         rocks ? OpenRocks(dir.Sub(name), retention: Retention) : new InMemoryStateStore(Retention);
 
-    private static string Describe(bool rocks) => rocks ? "RocksDB" : "in memory";
+    internal static string Describe(bool rocks) => rocks ? "RocksDB" : "in memory";
 
-    /// <summary>The flat state after each block, sorted (index 0: genesis), computed without any store.</summary>
     /// <summary>A seeded workload with its reference roots and flat states after each block.</summary>
-    private static (Workload Workload, Hash256[] Roots, List<KeyValuePair<StateKey, UInt256>>[] States) Reference(int blocks, ulong seed)
+    internal static (Workload Workload, Hash256[] Roots, List<KeyValuePair<StateKey, UInt256>>[] States) Reference(int blocks, ulong seed)
     {
         var workload = Workload(blocks: blocks, seed: seed);
         return (workload, ReferenceRoots(workload), ReferenceStates(workload));
     }
 
     /// <summary>After a stopped run, the chain goes on from <paramref name="from"/> to the reference end state.</summary>
-    private static void AssertChainGoesOn(ChainState chain, IBlockExecutor executor, Workload workload, int from, Hash256 root,
+    internal static void AssertChainGoesOn(ChainState chain, IBlockExecutor executor, Workload workload, int from, Hash256 root,
         List<KeyValuePair<StateKey, UInt256>> state)
     {
         Assert.Null(new ChainPipeline(chain, executor).Run(Blocks(workload, from, workload.Blocks.Length)));
@@ -57,7 +56,7 @@ public class PipelineTests
         Assert.Equal(state, Sorted(chain.Store.Entries()));
     }
 
-    private static List<KeyValuePair<StateKey, UInt256>>[] ReferenceStates(Workload workload)
+    internal static List<KeyValuePair<StateKey, UInt256>>[] ReferenceStates(Workload workload)
     {
         var state = workload.Genesis.Clone();
         var states = new List<KeyValuePair<StateKey, UInt256>>[workload.Blocks.Length + 1];
@@ -71,7 +70,7 @@ public class PipelineTests
         return states;
     }
 
-    private static List<KeyValuePair<StateKey, UInt256>> Sorted(IEnumerable<KeyValuePair<StateKey, UInt256>> entries) =>
+    internal static List<KeyValuePair<StateKey, UInt256>> Sorted(IEnumerable<KeyValuePair<StateKey, UInt256>> entries) =>
         entries.OrderBy(e => e.Key).ToList();
 
     /// <summary>
@@ -79,7 +78,7 @@ public class PipelineTests
     /// been executed (report executions to <paramref name="gate"/>): block N+1 then always runs against a
     /// store that does not hold block N yet.
     /// </summary>
-    private static FaultyStore Overlapped(IStateStore store, long last, out OverlapGate gate)
+    internal static FaultyStore Overlapped(IStateStore store, long last, out OverlapGate gate)
     {
         var overlap = gate = new OverlapGate();
         return new FaultyStore(store)
@@ -92,7 +91,7 @@ public class PipelineTests
     }
 
     /// <summary>Blocks [from, to) of the workload; <paramref name="reject"/> names a block whose root is refused.</summary>
-    private static IEnumerable<PipelineBlock> Blocks(Workload workload, int from, int to, long reject = -1)
+    internal static IEnumerable<PipelineBlock> Blocks(Workload workload, int from, int to, long reject = -1)
     {
         for (int i = from; i < to; i++)
         {
@@ -102,7 +101,7 @@ public class PipelineTests
     }
 
     /// <summary>The blocks, but reading the one numbered <paramref name="failAt"/> signals <paramref name="reached"/> and throws.</summary>
-    private static IEnumerable<PipelineBlock> FailingAt(IEnumerable<PipelineBlock> blocks, long failAt, ManualResetEventSlim reached)
+    internal static IEnumerable<PipelineBlock> FailingAt(IEnumerable<PipelineBlock> blocks, long failAt, ManualResetEventSlim reached)
     {
         foreach (var block in blocks)
         {

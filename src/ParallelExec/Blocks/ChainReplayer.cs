@@ -51,7 +51,7 @@ public static class ChainReplayer
         TimeSpan execute = default, apply = default, rootTime = default;
         Hash256 root = store.Genesis.StateRoot;
 
-        // Read on the pipeline's calling thread, while the block before is being hashed.
+        // Read on the pipeline's read stage, while the blocks before are being executed and hashed.
         IEnumerable<(ChainBlock, PipelineBlock)> Blocks()
         {
             // In memory no block record outlives the replay, so no block hash is computed.

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using ParallelExec.Blocks;
 using ParallelExec.State;
@@ -23,12 +24,14 @@ internal static class ChainFileRun
 
     /// <summary>
     /// Runs <paramref name="blocks"/> (each file block with the pipeline block made of it; read lazily,
-    /// on the calling thread); <paramref name="committed"/> sees every committed block, in order.
+    /// on the pipeline's read stage when overlapped); <paramref name="committed"/> sees every committed
+    /// block, in order, on the calling thread.
     /// </summary>
     public static Outcome Run(ChainPipeline pipeline, IEnumerable<(ChainBlock File, PipelineBlock Block)> blocks,
         Action<CommittedBlock, ChainBlock> committed)
     {
-        var handedOver = new Dictionary<long, ChainBlock>(); // given to the pipeline, not reported yet
+        // Given to the pipeline, not reported yet: added on the pipeline's read stage, removed on the calling thread.
+        var handedOver = new ConcurrentDictionary<long, ChainBlock>();
 
         IEnumerable<PipelineBlock> Unzip()
         {
@@ -43,7 +46,7 @@ internal static class ChainFileRun
         var cpuStarted = Environment.CpuUsage.TotalTime;
         var rejected = pipeline.Run(Unzip(), done =>
         {
-            handedOver.Remove(done.Block.Number, out var file);
+            handedOver.TryRemove(done.Block.Number, out var file);
             committed(done, file!);
         });
         var elapsed = Stopwatch.GetElapsedTime(started);

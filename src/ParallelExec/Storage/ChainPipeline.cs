@@ -1,28 +1,33 @@
-using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using ParallelExec.Execution;
 using ParallelExec.State;
 
 namespace ParallelExec.Storage;
 
 /// <summary>
-/// Runs blocks on a <see cref="ChainState"/> in three overlapping stages: block K+1 executes on the
-/// calling thread (with the executor's workers) while block K's trie update and root are computed on
-/// one background thread and block K-1 is committed on another. K+1 reads the store's committed state
-/// overlaid with K's and K-1's changes (<see cref="OverlayStateReader"/>), so it sees the state after K
-/// whether or not those commits have landed, and the previous values its undo journal records are
-/// those after K.
+/// Runs blocks on a <see cref="ChainState"/> in overlapping stages, each on its own thread, handing
+/// blocks on through bounded <c>System.Threading.Channels</c> channels: read (an enumeration of
+/// blocks; a node's <see cref="ChannelReader{T}"/> is read directly), execute (with the executor's
+/// workers), root (apply to the trie and hash) and commit. Block K+1 executes while block K is hashed
+/// and block K-1 committed. K+1 reads the store's committed state overlaid with K's and K-1's changes
+/// (<see cref="OverlayStateReader"/>), so it sees the state after K whether or not those commits have
+/// landed, and the previous values its undo journal records are those after K.
 /// <para>
 /// The outcome is that of calling <see cref="ChainState.Execute"/> block after block — same roots,
-/// same store contents, same journal, same order of <c>committed</c> calls — which is what a pipeline
-/// built with <c>overlap: false</c> does. Only the root stage touches the trie; blocks are committed
-/// strictly in order, each in one atomic store commit. A block whose root is rejected is not committed
-/// and nothing after it is (a block executed meanwhile is discarded). A failure surfaces as it would
-/// sequentially, after the work in flight before it has finished: when block K+1 (or reading it) fails,
-/// K-1 and K still complete — committed and reported — then K+1's exception is rethrown; if K is
-/// rejected instead, the run returns K's rejection (K+1 would never have run); if K-1's commit fails,
-/// that exception is thrown and K is discarded; if K's root fails, K-1 is committed and reported first.
-/// After a failure the store is at its last committed block (commits are atomic) and the chain state
-/// stays usable (its trie is rebuilt on the next block).
+/// same store contents, same journal, same order of reports — which is what a pipeline built with
+/// <c>overlap: false</c> does. Only the root stage touches the trie; blocks are committed strictly in
+/// order, each in one atomic store commit. A block whose root is rejected is not committed and nothing
+/// after it is (a block executed meanwhile is discarded). Failures surface as they would sequentially,
+/// in block order, after the blocks before them have finished: when block K+1 (or reading it) fails,
+/// K-1 and K are still committed and reported, then K+1's exception is thrown; if K is rejected
+/// instead, the run ends with K's rejection (K+1 would never have run); if K-1's commit fails, that
+/// exception is thrown and K, hashed meanwhile, is discarded; if K's root fails, K-1 is committed and
+/// reported first. Cancellation stops the run between blocks: no block is started once it is
+/// requested, a block already handed to the commit stage is committed and reported, the block being
+/// hashed is discarded, and the run throws <see cref="OperationCanceledException"/>. After a failure
+/// or a cancellation the store is at its last committed block (commits are atomic) and the chain
+/// state stays usable (its trie is rebuilt on the next block when it holds a discarded block).
 /// </para>
 /// One run at a time; the chain state must not be used by anything else during a run.
 /// </summary>
@@ -31,6 +36,7 @@ public sealed class ChainPipeline
     private readonly ChainState _chain;
     private readonly IBlockExecutor _executor;
 
+    /// <summary>A pipeline running <paramref name="executor"/>'s blocks on <paramref name="chain"/>, overlapped unless <paramref name="overlap"/> is false.</summary>
     /// <param name="rootParallelism">
     /// Threads for hashing a block's trie while the next block executes; by default the cores the
     /// executor leaves free (<see cref="StageParallelism"/>). Without overlap the chain's own setting applies.
@@ -62,133 +68,158 @@ public sealed class ChainPipeline
         Math.Max(1, Math.Min(limit, Environment.ProcessorCount - executorWorkers));
 
     /// <summary>
-    /// Total time the calling thread waited, after executing a block, for the previous block's root and
-    /// the commit before it to finish (the part of the background stages that execution did not hide).
+    /// Total time the execute stage waited, after executing a block, for the root stage to take it
+    /// (the part of hashing and committing the block before that execution did not hide).
     /// </summary>
     public TimeSpan Waiting { get; private set; }
 
+    private int _running;
+
     /// <summary>
     /// Executes and commits <paramref name="blocks"/> in order (the first must follow the head), calling
-    /// <paramref name="committed"/> on the calling thread for each committed block, in order. Returns the
+    /// <paramref name="committed"/> on the calling thread for each committed block, in order (no other
+    /// commit runs meanwhile: the store's head is that block). Returns the
     /// first block whose root was rejected (not committed; the run stopped there), or null when every
-    /// block was committed. The enumeration is read on the calling thread, overlapped with the stage.
+    /// block was committed. Overlapped, the enumeration is read on the pipeline's read stage thread, at
+    /// most a block or two ahead of execution.
     /// </summary>
-    public CommittedBlock? Run(IEnumerable<PipelineBlock> blocks, Action<CommittedBlock>? committed = null)
+    public CommittedBlock? Run(IEnumerable<PipelineBlock> blocks, Action<CommittedBlock>? committed = null) =>
+        Run(blocks, committed, CancellationToken.None);
+
+    /// <inheritdoc cref="Run(IEnumerable{PipelineBlock}, Action{CommittedBlock}?)"/>
+    /// <param name="blocks">The blocks, in order.</param>
+    /// <param name="committed">Sees each committed block; if it throws, the run stops there as at a failing stage, with the store at that block.</param>
+    /// <param name="cancellationToken">Stops the run between blocks (<see cref="OperationCanceledException"/>, every committed block reported first).</param>
+    public CommittedBlock? Run(IEnumerable<PipelineBlock> blocks, Action<CommittedBlock>? committed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blocks);
-        return Overlap ? RunOverlapped(blocks, committed) : RunSequential(blocks, committed);
+        cancellationToken.ThrowIfCancellationRequested();
+        Enter();
+        try
+        {
+            return Overlap ? RunOverlapped(blocks, committed, cancellationToken) : RunSequential(blocks, committed, cancellationToken);
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
     }
 
-    private CommittedBlock? RunSequential(IEnumerable<PipelineBlock> blocks, Action<CommittedBlock>? committed)
+    /// <summary>
+    /// Runs the blocks a node receives on <paramref name="blocks"/> (each must follow the one before;
+    /// the first, the head) and yields each committed block in order, as soon as it is committed. The
+    /// run ends when the writer completes the channel and every block in flight is committed; when a
+    /// root is rejected (the rejected block, <see cref="CommittedBlock.Committed"/> false, is yielded
+    /// last); at the first failure in block order (thrown after the blocks before it are yielded; the
+    /// writer completing the channel with an exception is such a failure); or at cancellation by
+    /// <paramref name="cancellationToken"/> (the committed blocks are yielded, then
+    /// <see cref="OperationCanceledException"/> is thrown). Disposing the enumerator early stops the run
+    /// too (blocks committed after that are not yielded). The store is at its last committed block
+    /// whichever way the run ends.
+    /// <para>
+    /// Back-pressure: the pipeline takes a block from the channel when the execute stage is free (a
+    /// bounded channel makes the node wait while the pipeline is busy), and commits nothing while the
+    /// consumer handles a yielded block (the store's head is that block until it asks for the next). Stages run on the pipeline's own
+    /// threads; the consumer's code never runs on them. Without overlap each block is executed, hashed
+    /// and committed on the thread that asks for the next result.
+    /// </para>
+    /// </summary>
+    public IAsyncEnumerable<CommittedBlock> RunAsync(ChannelReader<PipelineBlock> blocks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        return Overlap ? RunOverlappedAsync(blocks, cancellationToken) : RunSequentialAsync(blocks, cancellationToken);
+    }
+
+    private void Enter()
+    {
+        if (Interlocked.Exchange(ref _running, 1) != 0) throw new InvalidOperationException("the chain pipeline is already running");
+    }
+
+    private CommittedBlock ExecuteOne(PipelineBlock block)
+    {
+        PipelineBlock.Check(block);
+        return _chain.Execute(block.Block, block.Hash, _executor, block.Options, block.Accept);
+    }
+
+    private CommittedBlock? RunSequential(IEnumerable<PipelineBlock> blocks, Action<CommittedBlock>? committed, CancellationToken cancellationToken)
     {
         foreach (var block in blocks)
         {
-            var result = _chain.Execute(block.Block, block.Hash, _executor, block.Options, block.Accept);
+            cancellationToken.ThrowIfCancellationRequested();
+            var result = ExecuteOne(block);
             if (!result.Committed) return result;
             committed?.Invoke(result);
         }
         return null;
     }
 
-    private CommittedBlock? RunOverlapped(IEnumerable<PipelineBlock> blocks, Action<CommittedBlock>? committed)
+    private CommittedBlock? RunOverlapped(IEnumerable<PipelineBlock> blocks, Action<CommittedBlock>? committed, CancellationToken cancellationToken)
     {
-        Task<RootedBlock>? rooting = null;       // block K: trie update, root, node export
-        Task<CommittedBlock>? committing = null; // block K-1: store commit
-        OverlayStateReader? state = null;        // the state after K: K's and K-1's changes over the store
-        long previous = _chain.Head.Number;
-        using var enumerator = blocks.GetEnumerator();
-        while (true)
-        {
-            ExecutedBlock executed;
-            PipelineBlock block;
-            try
-            {
-                if (!enumerator.MoveNext()) break;
-                block = enumerator.Current ?? throw new ArgumentException("a pipeline block is null", nameof(blocks));
-                ArgumentNullException.ThrowIfNull(block.Block, nameof(blocks));
-                ChainState.CheckFollows(block.Block, previous);
-                executed = _chain.ExecuteOver(state ?? (IStateReader)_chain.Store, block.Block, _executor, block.Options);
-            }
-            catch
-            {
-                // Sequentially, the blocks in flight would have been finished (and reported) before this one ran.
-                if (Drain(rooting, committing, committed) is { } rejectedBefore) return rejectedBefore;
-                throw;
-            }
-            if (rooting is not null)
-            {
-                var waitStarted = Stopwatch.GetTimestamp();
-                var rejected = HandOver(ref rooting, ref committing, committed);
-                Waiting += Stopwatch.GetElapsedTime(waitStarted);
-                if (rejected is not null) return rejected; // the block just executed is discarded
-            }
-            // Built before the stages start and never changed: the next block reads it from its workers.
-            // K-1 is committed by now, so K's changes (if K is still committing) and this block's suffice.
-            state = new OverlayStateReader(_chain.Store, executed.Result.Changes, state);
-            previous = block.Block.Header.Number;
-            var hash = block.Hash;
-            var accept = block.Accept;
-            int threads = RootParallelism;
-            rooting = Task.Factory.StartNew(() => _chain.Root(executed, hash, accept, threads), CancellationToken.None,
-                TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        }
-        return Drain(rooting, committing, committed);
-    }
-
-    /// <summary>
-    /// Between blocks: waits for K-1's commit (reports it) and K's root, then starts K's commit.
-    /// Returns K's rejection (nothing in flight then). Failures surface in block order: K-1's commit,
-    /// then K's root.
-    /// </summary>
-    private CommittedBlock? HandOver(ref Task<RootedBlock>? rooting, ref Task<CommittedBlock>? committing, Action<CommittedBlock>? committed)
-    {
-        var root = rooting!;
-        rooting = null;
-        FinishCommit(committing, root, committed);
-        committing = null;
-        var rooted = root.GetAwaiter().GetResult(); // rethrows the root's own exception
-        if (!rooted.Accepted) return rooted.Rejected();
-        committing = Task.Factory.StartNew(() => _chain.Commit(rooted), CancellationToken.None,
-            TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        return null;
-    }
-
-    /// <summary>
-    /// Finishes everything in flight in block order — K-1's commit, then K's root and commit — and
-    /// returns K's rejection, if any. Rethrows the first failure.
-    /// </summary>
-    private CommittedBlock? Drain(Task<RootedBlock>? rooting, Task<CommittedBlock>? committing, Action<CommittedBlock>? committed)
-    {
-        if (rooting is not null && HandOver(ref rooting, ref committing, committed) is { } rejected) return rejected;
-        FinishCommit(committing, null, committed);
-        return null;
-    }
-
-    // Waits for a commit and reports it. If it failed, the block rooted after it is waited for (it
-    // touches the trie) and given up, and the commit's exception is rethrown.
-    private void FinishCommit(Task<CommittedBlock>? committing, Task<RootedBlock>? rootingAfter, Action<CommittedBlock>? committed)
-    {
-        if (committing is null) return;
-        CommittedBlock result;
+        var run = new PipelineRun(_chain, _executor, RootParallelism, synchronousResults: true, cancellationToken);
         try
         {
-            result = committing.GetAwaiter().GetResult();
-        }
-        catch
-        {
-            if (rootingAfter is not null)
+            run.Start(blocks);
+            // Throws the run's failure or cancellation after the blocks committed before it.
+            while (ChannelHandoff.Peek(run.Results, CancellationToken.None, out var done))
             {
-                try
+                if (!done.Committed) return done;
+                committed?.Invoke(done); // no commit in flight meanwhile: the store's head is this block
+                run.Results.TryRead(out _);
+            }
+            return null;
+        }
+        finally
+        {
+            run.Finish();
+            Waiting += run.Waiting;
+        }
+    }
+
+    private async IAsyncEnumerable<CommittedBlock> RunOverlappedAsync(ChannelReader<PipelineBlock> blocks,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Enter();
+        var run = new PipelineRun(_chain, _executor, RootParallelism, synchronousResults: false, cancellationToken);
+        try
+        {
+            run.Start(blocks);
+            var results = run.Results;
+            while (await results.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                if (!results.TryPeek(out var done)) continue;
+                yield return done; // no commit in flight until the consumer asks for the next block
+                if (!done.Committed) yield break;
+                results.TryRead(out _);
+            }
+        }
+        finally
+        {
+            await run.FinishAsync().ConfigureAwait(false);
+            Waiting += run.Waiting;
+            Volatile.Write(ref _running, 0);
+        }
+    }
+
+    private async IAsyncEnumerable<CommittedBlock> RunSequentialAsync(ChannelReader<PipelineBlock> blocks,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Enter();
+        try
+        {
+            while (await blocks.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (blocks.TryRead(out var block))
                 {
-                    _chain.Discard(rootingAfter.GetAwaiter().GetResult());
-                }
-                catch
-                {
-                    // The earlier block's failure is the one to report; the trie is rebuilt either way.
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var result = ExecuteOne(block);
+                    yield return result;
+                    if (!result.Committed) yield break;
                 }
             }
-            throw;
         }
-        committed?.Invoke(result);
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
     }
 }

@@ -22,7 +22,8 @@ public sealed class ChainState
     private readonly IStateStore _store;
     private readonly ChainStateOptions _options;
     // Two node sets, used in turn: a block's nodes stay untouched while it commits and the next block
-    // is hashed (ChainPipeline). Reused block after block.
+    // is hashed (ChainPipeline). Reused block after block. Not an ObjectPool: the turn is the invariant
+    // (a set is refilled two blocks later, once the pipeline's rendezvous has seen its commit land).
     private readonly TrieNodeSet?[] _nodeSets = new TrieNodeSet?[2];
     private int _nextNodeSet;
     private readonly PrefetchKeys _prefetchKeys = new(); // used by ExecuteOver only

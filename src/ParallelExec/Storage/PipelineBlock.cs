@@ -5,9 +5,9 @@ using ParallelExec.State;
 namespace ParallelExec.Storage;
 
 /// <summary>
-/// A block for <see cref="ChainPipeline.Run"/>: the block, its hash (recorded with it), execution
+/// A block for a <see cref="ChainPipeline"/>: the block, its hash (recorded with it), execution
 /// options, and an optional check of its root (false: the block is not committed and the run stops;
-/// overlapped, the check runs on the pipeline's background thread).
+/// overlapped, the check runs on the pipeline's root stage thread).
 /// </summary>
 public sealed record PipelineBlock(Block Block, Hash256 Hash, ExecutionOptions? Options = null, Func<Hash256, bool>? Accept = null)
 {
@@ -23,5 +23,12 @@ public sealed record PipelineBlock(Block Block, Hash256 Hash, ExecutionOptions? 
             ? executionOptions with { DependencyHints = recorded }
             : executionOptions;
         return new PipelineBlock(block.Block, hash, execution, accept);
+    }
+
+    /// <summary>Throws for a null pipeline block or a pipeline block without a block.</summary>
+    internal static void Check(PipelineBlock? block)
+    {
+        if (block is null) throw new ArgumentException("a pipeline block is null", "blocks");
+        ArgumentNullException.ThrowIfNull(block.Block, "blocks");
     }
 }

@@ -58,7 +58,7 @@ public static class StoredChainReplayer
         long blocks = 0, skipped = 0, txs = 0, nodes = 0, reexec = 0, verified = 0, unrecorded = 0;
         long lastInFile = store.Genesis.Number;
         TimeSpan execute = default, apply = default, root = default, commit = default;
-        // Read on the pipeline's calling thread, while the block before is being hashed and committed.
+        // Read on the pipeline's read stage, while the blocks before are being executed, hashed and committed.
         IEnumerable<(ChainBlock, PipelineBlock)> Blocks()
         {
             while ((pending ?? reader.ReadNext()) is { } block)

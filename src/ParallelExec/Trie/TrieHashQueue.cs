@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.ObjectPool;
 using ParallelExec.Crypto;
 using ParallelExec.State;
 
@@ -32,7 +33,7 @@ internal sealed class TrieHashQueue
     private const int MaxPooledBufferSize = 1024 * 1024;
     private const int MaxPooled = 64;
 
-    private static readonly Stack<TrieHashQueue> Pool = new();
+    private static readonly ObjectPool<TrieHashQueue> Pool = new DefaultObjectPool<TrieHashQueue>(new PoolPolicy(), MaxPooled);
 
     private struct Entry
     {
@@ -71,22 +72,21 @@ internal sealed class TrieHashQueue
         _entries = new List<Entry>(Math.Min(flushThreshold, DefaultFlushThreshold));
     }
 
-    public static TrieHashQueue Rent()
-    {
-        lock (Pool)
-        {
-            if (Pool.Count > 0) return Pool.Pop();
-        }
-        return new TrieHashQueue();
-    }
+    /// <summary>A queue from the pool (taken once per hashing thread per root, never per node).</summary>
+    public static TrieHashQueue Rent() => Pool.Get();
 
-    public static void Return(TrieHashQueue queue)
+    /// <summary>Empties <paramref name="queue"/> and gives it back to the pool (dropped when it grew past <see cref="MaxPooledBufferSize"/>).</summary>
+    public static void Return(TrieHashQueue queue) => Pool.Return(queue);
+
+    private sealed class PoolPolicy : IPooledObjectPolicy<TrieHashQueue>
     {
-        if (queue._buffer.Length > MaxPooledBufferSize) return;
-        queue.Reset();
-        lock (Pool)
+        public TrieHashQueue Create() => new();
+
+        public bool Return(TrieHashQueue queue)
         {
-            if (Pool.Count < MaxPooled) Pool.Push(queue);
+            if (queue._buffer.Length > MaxPooledBufferSize) return false;
+            queue.Reset();
+            return true;
         }
     }
 

@@ -1,0 +1,233 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using ParallelExec.Execution;
+using ParallelExec.State;
+
+namespace ParallelExec.Storage;
+
+/// <summary>
+/// One overlapped run of a <see cref="ChainPipeline"/>: a thread per stage for the whole run — read
+/// (when the blocks come as an enumeration), execute, root (apply and hash), commit — joined by
+/// bounded channels, and a results channel the caller reads.
+/// <para>
+/// Execute hands each block to root, and root to commit, as a rendezvous (<see cref="ChannelHandoff.HandOver"/>):
+/// a stage starts its next block only once the next stage has taken the last one. So block K+1
+/// executes only after K-1 has entered its commit, when K-2's commit has landed: the state K+1 reads
+/// is the store overlaid with K's and K-1's changes, never more (<see cref="OverlayStateReader"/>); and
+/// K is hashed only after K-2's commit, whose trie nodes are in the node set K reuses (two in turn,
+/// <see cref="ChainState"/>). The read stage reads at most two blocks ahead of execution (one in
+/// its channel, one waiting to go in).
+/// </para>
+/// <para>
+/// A stage that fails completes its output channel with the exception; the stages after it finish the
+/// blocks already handed to them and pass the exception on, so the commit stage meets it in block
+/// order, after committing every block before it. The commit stage ends the run at the first
+/// rejection, failure or cancellation: it completes the results channel (with the exception) and
+/// cancels the stages before it. A block rooted but not committed then is given up
+/// (<see cref="ChainState.Discard"/>, the trie is rebuilt before the next block) once every stage
+/// has stopped (<see cref="Finish"/>).
+/// </para>
+/// </summary>
+internal sealed class PipelineRun
+{
+    private readonly ChainState _chain;
+    private readonly IBlockExecutor _executor;
+    private readonly int _rootThreads;
+    private readonly CancellationToken _cancellation; // the caller's
+    private readonly CancellationTokenSource _abandoned = new(); // the caller stopped reading results
+    private readonly CancellationTokenSource _stop; // the run is over or cancelled: stages stop waiting
+    private readonly Channel<(PipelineBlock Block, ExecutedBlock Executed)> _executed = ChannelHandoff.Bounded<(PipelineBlock, ExecutedBlock)>(1);
+    private readonly Channel<RootedBlock> _rooted = ChannelHandoff.Bounded<RootedBlock>(1);
+    private readonly Channel<CommittedBlock> _results;
+    private readonly List<Task> _stages = new(4);
+    private RootedBlock? _unhanded; // rooted, then the run stopped before commit took it
+    private long _waiting; // Stopwatch ticks the execute stage waited for the root stage
+
+    /// <param name="synchronousResults">
+    /// True when the caller blocks on <see cref="Results"/> (it is woken on the commit thread); false
+    /// when it awaits them, so its continuation never runs on the commit thread.
+    /// </param>
+    public PipelineRun(ChainState chain, IBlockExecutor executor, int rootThreads, bool synchronousResults, CancellationToken cancellation)
+    {
+        _chain = chain;
+        _executor = executor;
+        _rootThreads = rootThreads;
+        _cancellation = cancellation;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, _abandoned.Token);
+        _results = ChannelHandoff.Bounded<CommittedBlock>(1, synchronousResults);
+    }
+
+    /// <summary>
+    /// Every committed block in order, then the rejected block if the run stopped at one; completed
+    /// with the first failure in block order, or with an <see cref="OperationCanceledException"/>.
+    /// Each block is handed over as a rendezvous: peek it, handle it, then take it
+    /// (<see cref="ChannelReader{T}.TryRead"/>); the next block is committed only then, so while the
+    /// caller handles a block the store's head is that block.
+    /// </summary>
+    public ChannelReader<CommittedBlock> Results => _results.Reader;
+
+    /// <summary>Time the execute stage waited, after executing a block, for the root stage to take it.</summary>
+    public TimeSpan Waiting => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _waiting));
+
+    /// <summary>Starts the stages on blocks read from a channel.</summary>
+    public void Start(ChannelReader<PipelineBlock> blocks)
+    {
+        StartStage("execute", () => Execute(blocks));
+        StartStage("root", Root);
+        StartStage("commit", Commit);
+    }
+
+    /// <summary>Starts the stages, with a read stage that enumerates <paramref name="blocks"/> on its own thread.</summary>
+    public void Start(IEnumerable<PipelineBlock> blocks)
+    {
+        var input = ChannelHandoff.Bounded<PipelineBlock>(1);
+        StartStage("read", () => Read(blocks, input.Writer));
+        Start(input.Reader);
+    }
+
+    /// <summary>
+    /// Stops the stages if they still run, waits for them and gives up a block rooted but not
+    /// committed. Call once, after reading <see cref="Results"/> (to its end, or as far as wanted).
+    /// </summary>
+    public void Finish()
+    {
+        _abandoned.Cancel();
+        Task.WaitAll(_stages);
+        DiscardUncommitted();
+    }
+
+    /// <inheritdoc cref="Finish"/>
+    public async Task FinishAsync()
+    {
+        _abandoned.Cancel();
+        await Task.WhenAll(_stages).ConfigureAwait(false);
+        DiscardUncommitted();
+    }
+
+    private void DiscardUncommitted()
+    {
+        if (_unhanded is not null) _chain.Discard(_unhanded);
+        while (_rooted.Reader.TryRead(out var rooted)) _chain.Discard(rooted);
+        _stop.Dispose();
+        _abandoned.Dispose();
+    }
+
+    // A dedicated thread per stage (long work; see ChannelHandoff). The stage bodies catch everything.
+    private void StartStage(string name, Action stage) =>
+        _stages.Add(Task.Factory.StartNew(() =>
+        {
+            Thread.CurrentThread.Name = "ParallelExec pipeline: " + name;
+            stage();
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+
+    private void Read(IEnumerable<PipelineBlock> blocks, ChannelWriter<PipelineBlock> output)
+    {
+        Exception? error = null;
+        try
+        {
+            foreach (var block in blocks) ChannelHandoff.Write(output, block, _stop.Token);
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+        finally
+        {
+            output.TryComplete(error);
+        }
+    }
+
+    private void Execute(ChannelReader<PipelineBlock> blocks)
+    {
+        var output = _executed.Writer;
+        Exception? error = null;
+        try
+        {
+            OverlayStateReader? state = null; // the state after the last block: its and the block before's changes over the store
+            long previous = _chain.Head.Number;
+            while (ChannelHandoff.Take(blocks, _stop.Token, out var block))
+            {
+                _stop.Token.ThrowIfCancellationRequested();
+                PipelineBlock.Check(block);
+                ChainState.CheckFollows(block.Block, previous);
+                var executed = _chain.ExecuteOver(state ?? (IStateReader)_chain.Store, block.Block, _executor, block.Options);
+                // Built before the hand-over and never changed: the next block reads it from its workers.
+                // By the time that block runs, the one before this is committing and the one before that committed.
+                state = new OverlayStateReader(_chain.Store, executed.Result.Changes, state);
+                previous = block.Block.Header.Number;
+                var waitStarted = Stopwatch.GetTimestamp();
+                bool handed = ChannelHandoff.HandOver(output, (block, executed), _stop.Token);
+                Interlocked.Add(ref _waiting, Stopwatch.GetTimestamp() - waitStarted);
+                if (!handed) _stop.Token.ThrowIfCancellationRequested();
+            }
+        }
+        catch (Exception e)
+        {
+            error = e; // the root stage passes it on after the blocks before it
+        }
+        finally
+        {
+            output.TryComplete(error);
+        }
+    }
+
+    private void Root()
+    {
+        var output = _rooted.Writer;
+        Exception? error = null;
+        try
+        {
+            while (ChannelHandoff.Take(_executed.Reader, _stop.Token, out var work))
+            {
+                _stop.Token.ThrowIfCancellationRequested();
+                var rooted = _chain.Root(work.Executed, work.Block.Hash, work.Block.Accept, _rootThreads);
+                if (!ChannelHandoff.HandOver(output, rooted, _stop.Token))
+                {
+                    _unhanded = rooted;
+                    _stop.Token.ThrowIfCancellationRequested();
+                }
+                if (!rooted.Accepted) break; // the run ends at a rejected root: the next block is never hashed
+            }
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+        finally
+        {
+            output.TryComplete(error);
+        }
+    }
+
+    private void Commit()
+    {
+        var results = _results.Writer;
+        Exception? outcome = null;
+        try
+        {
+            while (ChannelHandoff.Take(_rooted.Reader, _stop.Token, out var rooted))
+            {
+                if (!rooted.Accepted)
+                {
+                    ChannelHandoff.Write(results, rooted.Rejected(), _abandoned.Token);
+                    break;
+                }
+                // Whatever root handed over is committed, even once the run is cancelled, and reported.
+                ChannelHandoff.HandOver(results, _chain.Commit(rooted), _abandoned.Token);
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            outcome = new OperationCanceledException("the chain pipeline was cancelled", _cancellation);
+        }
+        catch (Exception e)
+        {
+            outcome = e; // the first failure in block order
+        }
+        finally
+        {
+            _stop.Cancel(); // nothing more will be committed: the stages before stop
+            results.TryComplete(outcome);
+        }
+    }
+}
