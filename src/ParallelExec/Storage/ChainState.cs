@@ -15,7 +15,7 @@ namespace ParallelExec.Storage;
 /// <see cref="ChainPipeline"/> runs <see cref="ExecuteOver"/>, <see cref="Root"/> and <see cref="Commit"/>
 /// of consecutive blocks at once.
 /// </summary>
-public sealed class ChainState
+public sealed partial class ChainState
 {
     private const int PrefetchRangeMinimum = 1024; // keys below which one more prefetching thread is not worth starting
 
