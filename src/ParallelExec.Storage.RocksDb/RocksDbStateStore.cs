@@ -15,7 +15,7 @@ namespace ParallelExec.Storage.RocksDb;
 /// Opening a database that is missing, locked, of another format version or damaged throws
 /// <see cref="StateStoreException"/> with a one-line message; a real chain is never replaced by an empty one.
 /// </summary>
-public sealed partial class RocksDbStateStore : IStateStore
+public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
 {
     private const int InitBatchSize = 100_000;
 
@@ -588,6 +588,21 @@ public sealed partial class RocksDbStateStore : IStateStore
             ArrayPool<ulong>.Shared.Return(prefixes);
             ArrayPool<int>.Shared.Return(order);
         }
+    }
+
+    public bool TryReadJournalKeys(long number, ICollection<StateKey> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var bytes = _db.Get(NumberKey(number), _journal, _read);
+        var journal = bytes is null ? null : ReadJournal(bytes);
+        if (journal is null) return false;
+        foreach (var (key, _) in journal)
+        {
+            StateKeyEncoding.TryRead(key, out var stateKey); // ReadJournal checked every key
+            keys.Add(stateKey);
+        }
+        return true;
     }
 
     public StoredBlock Revert(int blocks)
