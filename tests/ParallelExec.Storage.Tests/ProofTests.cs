@@ -220,6 +220,55 @@ public class ProofTests
         Assert.True(otherRoot[0].TryGetProperty("error", out _), $"a proof was accepted against another root: {otherRoot[0]}");
     }
 
+    /// <summary>Nodes by hash, as a witness would carry them; counts the lookups.</summary>
+    private sealed class WitnessSource(IEnumerable<byte[]> nodes) : ITrieNodeSource
+    {
+        private readonly Dictionary<Hash256, byte[]> _nodes = nodes.DistinctBy(n => Keccak256.Compute(n)).ToDictionary(n => Keccak256.Compute(n));
+        public int Lookups;
+        public byte[]? Replace; // returned instead of every node, when set
+
+        public bool TryGetNode(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash, out byte[] rlp)
+        {
+            Lookups++;
+            if (!_nodes.TryGetValue(hash, out rlp!)) return false;
+            if (Replace is not null) rlp = Replace;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The walk needs nothing but its source: the nodes of a proof, held as a witness would hold them,
+    /// prove the same keys again; a node the source lacks, or bytes of another hash, are a one-line error.
+    /// </summary>
+    [Fact]
+    public void A_proof_rebuilt_from_a_witness_of_its_own_nodes_is_the_same_and_a_missing_or_wrong_node_is_reported()
+    {
+        using var dir = new TempDir();
+        var workload = Workload(blocks: 3, seed: 59);
+        using var store = OpenRocks(dir.Sub("db"));
+        var chain = Create(store, workload);
+        Run(chain, workload, 0, workload.Blocks.Length);
+        var (address, account) = Expected(store).OrderBy(a => a.Key.ToString()).First(a => a.Value.Slots.Count > 1);
+        UInt256[] slots = [.. account.Slots.Keys.Take(2), new UInt256(424_242)];
+        var proof = chain.GetProof(address, slots);
+        var root = store.Head.StateRoot;
+
+        var witness = new WitnessSource(proof.Proof.Concat(proof.StorageProof.SelectMany(p => p.Proof)));
+        var again = StateProofs.Get(witness, root, address, slots);
+        Assert.Equal(AccountProofJson.ToJson(proof), AccountProofJson.ToJson(again));
+        Assert.Equal(proof.Proof.Count + proof.StorageProof.Sum(p => p.Proof.Count), witness.Lookups);
+
+        var partial = new WitnessSource(proof.Proof);
+        var missing = Assert.Throws<MissingTrieNodeException>(() => StateProofs.Get(partial, root, address, slots));
+        Assert.Contains("is not in the node source", missing.Message);
+        Assert.Contains("of the storage trie of 0x", missing.Message);
+        Assert.DoesNotContain('\n', missing.Message);
+
+        var wrong = new WitnessSource(proof.Proof) { Replace = proof.Proof[^1] };
+        var mismatch = Assert.Throws<MissingTrieNodeException>(() => StateProofs.Get(wrong, root, address, []));
+        Assert.Contains("bytes of another hash", mismatch.Message);
+    }
+
     [Fact]
     public void The_proof_command_prints_eth_getProof_json_that_ethereumjs_verifies()
     {
