@@ -80,6 +80,30 @@ public class ProofTests
         return (addresses, slots);
     }
 
+    /// <summary>A RocksDB chain run to the end of a seeded workload (trie nodes at every block unless told otherwise).</summary>
+    private sealed class RunChain : IDisposable
+    {
+        private readonly TempDir _dir = new();
+
+        public RunChain(int blocks, ulong seed, int txs = 60, int accounts = 80, ChainStateOptions? options = null)
+        {
+            Workload = StorageTestSupport.Workload(blocks: blocks, txs: txs, seed: seed, accounts: accounts);
+            Store = OpenRocks(_dir.Sub("db"));
+            Chain = Create(Store, Workload, options);
+            Run(Chain, Workload, 0, Workload.Blocks.Length);
+        }
+
+        public Workloads.Workload Workload { get; }
+        public IStateStore Store { get; }
+        public ChainState Chain { get; }
+
+        public void Dispose()
+        {
+            Store.Dispose();
+            _dir.Dispose();
+        }
+    }
+
     private static string ToJsonArray(IEnumerable<AccountProof> proofs)
     {
         using var buffer = new MemoryStream();
@@ -158,11 +182,8 @@ public class ProofTests
     [Fact]
     public void Proofs_from_memory_and_from_the_store_are_the_same_and_ethereumjs_proves_the_flat_state_from_them()
     {
-        using var dir = new TempDir();
-        var workload = Workload(blocks: 8, txs: 80, seed: 41, accounts: 120);
-        using var store = OpenRocks(dir.Sub("db"));
-        var chain = Create(store, workload); // trie nodes at every block: the head's trie is in the store
-        Run(chain, workload, 0, workload.Blocks.Length);
+        using var run = new RunChain(blocks: 8, seed: 41, txs: 80, accounts: 120); // trie nodes at every block: the head's trie is in the store
+        var (workload, store, chain) = (run.Workload, run.Store, run.Chain);
         var expected = Expected(store);
         var (addresses, slots) = Queries(expected, seed: 5);
 
@@ -182,11 +203,8 @@ public class ProofTests
     [Fact]
     public void Between_checkpoints_the_proof_comes_from_a_rebuilt_trie_and_is_verified()
     {
-        using var dir = new TempDir();
-        var workload = Workload(blocks: 5, txs: 60, seed: 43, accounts: 90);
-        using var store = OpenRocks(dir.Sub("db"));
-        var chain = Create(store, workload, new ChainStateOptions { RootParallelism = 2, TrieNodeInterval = 4 });
-        Run(chain, workload, 0, workload.Blocks.Length); // head 5: not a checkpoint, its root is not stored
+        using var run = new RunChain(blocks: 5, seed: 43, accounts: 90, options: new ChainStateOptions { RootParallelism = 2, TrieNodeInterval = 4 });
+        var store = run.Store; // head 5: not a checkpoint, its root is not stored
         Assert.False(store.TryGetTrieNode(store.Head.StateRoot, out _));
         var expected = Expected(store);
         var (addresses, slots) = Queries(expected, seed: 6);
@@ -202,11 +220,8 @@ public class ProofTests
     [Fact]
     public void A_tampered_proof_or_a_proof_against_another_root_is_rejected_by_ethereumjs()
     {
-        using var dir = new TempDir();
-        var workload = Workload(blocks: 3, seed: 47);
-        using var store = OpenRocks(dir.Sub("db"));
-        var chain = Create(store, workload);
-        Run(chain, workload, 0, workload.Blocks.Length);
+        using var run = new RunChain(blocks: 3, seed: 47);
+        var (workload, store, chain) = (run.Workload, run.Store, run.Chain);
         var expected = Expected(store);
         var (address, account) = expected.First(a => a.Value.Slots.Count > 0);
         var proof = chain.GetProof(address, [account.Slots.Keys.First()]);
@@ -243,11 +258,8 @@ public class ProofTests
     [Fact]
     public void A_proof_rebuilt_from_a_witness_of_its_own_nodes_is_the_same_and_a_missing_or_wrong_node_is_reported()
     {
-        using var dir = new TempDir();
-        var workload = Workload(blocks: 3, seed: 59);
-        using var store = OpenRocks(dir.Sub("db"));
-        var chain = Create(store, workload);
-        Run(chain, workload, 0, workload.Blocks.Length);
+        using var run = new RunChain(blocks: 3, seed: 59);
+        var (store, chain) = (run.Store, run.Chain);
         var (address, account) = Expected(store).OrderBy(a => a.Key.ToString()).First(a => a.Value.Slots.Count > 1);
         UInt256[] slots = [.. account.Slots.Keys.Take(2), new UInt256(424_242)];
         var proof = chain.GetProof(address, slots);
