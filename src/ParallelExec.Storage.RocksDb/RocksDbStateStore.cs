@@ -15,7 +15,7 @@ namespace ParallelExec.Storage.RocksDb;
 /// Opening a database that is missing, locked, of another format version or damaged throws
 /// <see cref="StateStoreException"/> with a one-line message; a real chain is never replaced by an empty one.
 /// </summary>
-public sealed partial class RocksDbStateStore : IStateStore
+public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
 {
     private const int InitBatchSize = 100_000;
 
@@ -96,9 +96,12 @@ public sealed partial class RocksDbStateStore : IStateStore
             if (names is null) throw Fail(StateStoreError.Corrupt, "its column families cannot be listed");
             var missing = Families.Where(f => !names.Contains(f)).ToArray();
             // Some of this layout's families and no others: a creation killed while RocksDB added them
-            // (one at a time). A creating open adds the rest; LoadMetadata checks nothing was written.
-            // (With none of them it may be anyone's empty database, and is left alone.)
-            addFamilies = missing.Length > 0 && missing.Length < Families.Length && names.All(n => n == "default" || Families.Contains(n));
+            // (one at a time). None of them and an empty default family: a creation killed after
+            // RocksDB wrote CURRENT and before it added any (or anyone's database that holds nothing).
+            // Either way nothing was ever committed there: a creating open adds the families, and
+            // LoadMetadata checks nothing was written. A default family with records is left alone.
+            addFamilies = missing.Length > 0 && names.All(n => n == "default" || Families.Contains(n))
+                && (missing.Length < Families.Length || DefaultFamilyIsEmpty());
             if (addFamilies && !options.CreateIfMissing)
                 throw Fail(StateStoreError.Missing, "no database there yet (its creation was interrupted; a creating open starts over)");
             if (missing.Length > 0 && !addFamilies)
@@ -284,6 +287,24 @@ public sealed partial class RocksDbStateStore : IStateStore
         catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
         {
             return IsLockError(e);
+        }
+    }
+
+    /// <summary>
+    /// Whether the database in the folder (which has only RocksDB's default family) holds no record
+    /// there. Opened read-only, so a folder that turns out to hold something is not changed.
+    /// </summary>
+    private bool DefaultFamilyIsEmpty()
+    {
+        try
+        {
+            using var probe = RocksDbSharp.RocksDb.OpenReadOnly(_dbOptions, _path, false);
+            using var it = probe.NewIterator(null, _scan);
+            return !it.SeekToFirst().Valid();
+        }
+        catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
+        {
+            throw Translate(e);
         }
     }
 
@@ -567,6 +588,21 @@ public sealed partial class RocksDbStateStore : IStateStore
             ArrayPool<ulong>.Shared.Return(prefixes);
             ArrayPool<int>.Shared.Return(order);
         }
+    }
+
+    public bool TryReadJournalKeys(long number, ICollection<StateKey> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var bytes = _db.Get(NumberKey(number), _journal, _read);
+        var journal = bytes is null ? null : ReadJournal(bytes);
+        if (journal is null) return false;
+        foreach (var (key, _) in journal)
+        {
+            StateKeyEncoding.TryRead(key, out var stateKey); // ReadJournal checked every key
+            keys.Add(stateKey);
+        }
+        return true;
     }
 
     public StoredBlock Revert(int blocks)

@@ -30,6 +30,36 @@ public class CrashRecoveryTests(ITestOutputHelper output)
         return process;
     }
 
+    /// <summary>
+    /// The moment a kill cannot be aimed at: RocksDB has written CURRENT (its default family only) and
+    /// none of the store's column families exists yet. Made deterministically by creating such a bare
+    /// database; a rerun of the CLI must take it over and replay the whole chain.
+    /// </summary>
+    [Fact]
+    public void A_replay_killed_after_CURRENT_and_before_the_column_families_is_resumed_by_a_rerun()
+    {
+        var cli = RepositoryPaths.BuiltCli();
+        Assert.True(cli is not null, "the CLI was not built next to the tests (src/ParallelExec.Cli/bin/<configuration>/net10.0)");
+        var workload = Workload(blocks: 6, txs: 40, seed: 78, accounts: 100);
+        using var dir = new TempDir();
+        var chain = dir.Sub("chain.pxb");
+        ChainWriter.Write(chain, ChainStart.FromGenesis(workload.Genesis), workload.Blocks.Select(b => new ChainBlock(b)));
+        var db = dir.Sub("db");
+        using (RocksDbSharp.RocksDb.Open(new RocksDbSharp.DbOptions().SetCreateIfMissing(true), db, new RocksDbSharp.ColumnFamilies()))
+        {
+        }
+        Assert.True(File.Exists(Path.Combine(db, "CURRENT")));
+
+        using (var process = StartReplay(cli!, chain, db))
+        {
+            process.WaitForExit();
+            Assert.Equal(0, process.ExitCode);
+        }
+        using var store = OpenRocks(db, retention: 16, create: false);
+        Assert.Equal(workload.Blocks.Length, store.Head.Number);
+        Assert.Equal(ReferenceRoots(workload)[^1], store.Head.StateRoot);
+    }
+
     [Fact]
     public void Killed_replays_always_leave_a_committed_block_and_resuming_reaches_the_same_root()
     {

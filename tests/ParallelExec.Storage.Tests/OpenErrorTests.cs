@@ -132,11 +132,13 @@ public class OpenErrorTests
     [Theory]
     [InlineData(5)]
     [InlineData(2)]
+    [InlineData(0)]
     public void A_creation_killed_after_CURRENT_is_no_database_yet_and_can_be_created_over(int families)
     {
-        // What RocksDB leaves when killed after writing CURRENT: some or all of the column families
-        // (it adds them one at a time), and no format record yet. (With only the default family it
-        // could be anyone's empty database: that stays refused, see A_folder_that_is_not_a_state_database_is_refused_and_left_alone.)
+        // What RocksDB leaves when killed after writing CURRENT: only the default family (killed before
+        // it added any of ours), some or all of the column families (it adds them one at a time), and
+        // no format record yet. (A default family holding records stays refused, see
+        // A_folder_that_is_not_a_state_database_is_refused_and_left_alone.)
         using var dir = new TempDir();
         var path = dir.Sub("half");
         var created = new ColumnFamilies();
@@ -168,11 +170,20 @@ public class OpenErrorTests
         OpenFails(path, StateStoreError.NotAStateDatabase, create: true);
         Assert.Equal(["notes.txt"], Directory.GetFiles(path).Select(Path.GetFileName));
 
+        // Someone's RocksDB database: only the default family, holding a record. It is not taken over.
         var plain = dir.Sub("plain");
-        using (RocksDbSharp.RocksDb.Open(new DbOptions().SetCreateIfMissing(true), plain, new ColumnFamilies()))
+        using (var db = RocksDbSharp.RocksDb.Open(new DbOptions().SetCreateIfMissing(true), plain, new ColumnFamilies()))
         {
+            db.Put("theirs"u8.ToArray(), "kept"u8.ToArray());
         }
-        OpenFails(plain, StateStoreError.NotAStateDatabase, create: true);
+        var e = OpenFails(plain, StateStoreError.NotAStateDatabase, create: true);
+        Assert.Contains("without the column families", e.Message);
+        Assert.True(RocksDbSharp.RocksDb.TryListColumnFamilies(new DbOptions(), plain, out var names));
+        Assert.Equal(["default"], names);
+        using (var db = RocksDbSharp.RocksDb.OpenReadOnly(new DbOptions(), plain, false))
+        {
+            Assert.Equal("kept", db.Get("theirs"));
+        }
     }
 
     [Fact]

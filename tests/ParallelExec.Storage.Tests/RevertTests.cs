@@ -1,3 +1,6 @@
+using ParallelExec.Execution;
+using ParallelExec.State;
+using ParallelExec.Transactions;
 using ParallelExec.Workloads;
 using static ParallelExec.Storage.Tests.StorageTestSupport;
 
@@ -27,6 +30,7 @@ public class RevertTests
         for (int k = 1; k <= Retention; k++)
         {
             var head = chain.Revert(k);
+            Assert.Equal(rocks, !chain.LastRevertRebuiltTrie); // RocksDB lists its journals: the trie is updated, not rebuilt
             Assert.Equal(Blocks - k, head.Number);
             Assert.Equal(expected[Blocks - k], head.StateRoot);
             Assert.Equal(expected[Blocks - k], store.Head.StateRoot);
@@ -50,6 +54,7 @@ public class RevertTests
         for (int n = Blocks - 1; n >= Blocks - Retention; n--)
         {
             Assert.Equal(expected[n], chain.Revert(1).StateRoot);
+            Assert.Equal(rocks, !chain.LastRevertRebuiltTrie);
         }
         Assert.Equal(0, store.RevertibleBlocks);
         var error = Assert.Throws<StateStoreException>(() => chain.Revert(1));
@@ -72,6 +77,36 @@ public class RevertTests
         Assert.Contains("undo journal", error.Message);
         Assert.Equal(expected[Blocks], store.Head.StateRoot);
         Assert.Equal(expected[Blocks - Retention], chain.Revert(Retention).StateRoot);
+    }
+
+    /// <summary>
+    /// A block that creates an account (a transfer to a new address) is undone by updates: the account's
+    /// fields become absent again, so it leaves the account trie (a change can only set a field).
+    /// </summary>
+    [Fact]
+    public void Reverting_a_block_that_created_an_account_removes_it_from_the_trie()
+    {
+        var workload = Workload(blocks: 2, kind: WorkloadKind.P2p, seed: 12, accounts: 30);
+        var expected = ReferenceRoots(workload);
+        using var dir = new TempDir();
+        using var store = OpenRocks(dir.Sub("db"), retention: Retention);
+        var chain = Create(store, workload, new ChainStateOptions { RootParallelism = 2, TrieNodeInterval = 2 });
+        Run(chain, workload, 0, 2);
+        var sender = WorkloadGenerator.Account(0);
+        var fresh = Address.FromNumber(999, tag: 0x7F);
+        Assert.False(store.TryGet(StateKey.Balance(fresh), out _));
+        store.TryGet(StateKey.Nonce(sender), out var nonce);
+        var block = new Block(new BlockHeader(3, WorkloadGenerator.Beneficiary), [new ValueTransfer(sender, nonce.U0, 0, fresh, new UInt256(5))]);
+        var committed = chain.Execute(block, HashOf(block), new SequentialExecutor());
+        Assert.True(committed.Committed);
+        Assert.True(store.TryGet(StateKey.Balance(fresh), out _));
+        Assert.True(chain.GetProof(fresh, []).Exists);
+
+        var head = chain.Revert(1);
+        Assert.False(chain.LastRevertRebuiltTrie);
+        Assert.Equal(expected[2], head.StateRoot);
+        Assert.False(chain.GetProof(fresh, []).Exists);
+        Assert.Equal(expected[2], ChainState.Open(store).Head.StateRoot);
     }
 
     [Fact]

@@ -5,7 +5,18 @@
 // "secure": true hashes every key with keccak256 (Ethereum's account and storage tries).
 // stdout: a JSON array with, per case, the list of roots ("0x..."): one for each ["root"] op,
 // then the final root.
-import { createMPT } from '@ethereumjs/mpt'
+//
+// `node mpt-reference.mjs verify-proofs` checks eth_getProof results instead.
+// stdin: { "stateRoot": "0x...", "proofs": [ { "address", "accountProof": ["0x<rlp>", ...],
+//          "storageProof": [ { "key": "0x<32 bytes>", "proof": ["0x<rlp>", ...] }, ... ] }, ... ] }
+// stdout: a JSON array with, per proof, what ethereumjs proved from the nodes alone: { "account":
+// null (proven absent) or { nonce, balance, storageHash, codeHash } decoded from the proven leaf,
+// "storage": [ value ("0x" + RLP-decoded bytes) or null (proven absent), ... ] }, or { "error" }
+// when a proof does not verify. Keys are hashed here (keccak256), storage proofs are checked
+// against the proven account's storage root (the empty root for an absent account); an empty
+// proof stands for the empty trie (geth gives one for a slot of an account without storage).
+import { createMPT, verifyMerkleProof } from '@ethereumjs/mpt'
+import { RLP } from '@ethereumjs/rlp'
 
 function hexToBytes(hex) {
   if (typeof hex !== 'string' || !hex.startsWith('0x') || hex.length % 2 !== 0) {
@@ -44,7 +55,40 @@ async function run(testCase) {
   return roots
 }
 
-const cases = JSON.parse(await readStdin())
+const EMPTY_ROOT = '0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421'
+
+async function verify(stateRoot, proof) {
+  let what = 'account proof'
+  // The empty trie has no node to show: its proof is empty (as geth gives it), and proves every key absent.
+  const prove = async (root, key, nodes) => {
+    if (root === EMPTY_ROOT && nodes.length === 0) return null
+    return verifyMerkleProof(hexToBytes(key), nodes.map(hexToBytes), { root: hexToBytes(root), useKeyHashing: true })
+  }
+  try {
+    const leaf = await prove(stateRoot, proof.address, proof.accountProof)
+    let account = null
+    if (leaf !== null) {
+      const [nonce, balance, storageHash, codeHash] = RLP.decode(leaf)
+      account = { nonce: toHex(nonce), balance: toHex(balance), storageHash: toHex(storageHash), codeHash: toHex(codeHash) }
+    }
+    const storageRoot = account === null ? EMPTY_ROOT : account.storageHash
+    const storage = []
+    for (const slot of proof.storageProof) {
+      what = `storage proof of ${slot.key} (storage root ${storageRoot})`
+      const value = await prove(storageRoot, slot.key, slot.proof)
+      storage.push(value === null ? null : toHex(RLP.decode(value)))
+    }
+    return { account, storage }
+  } catch (e) {
+    return { error: `${what}: ${String(e.message ?? e)}` }
+  }
+}
+
+const input = JSON.parse(await readStdin())
 const results = []
-for (const testCase of cases) results.push(await run(testCase))
+if (process.argv[2] === 'verify-proofs') {
+  for (const proof of input.proofs) results.push(await verify(input.stateRoot, proof))
+} else {
+  for (const testCase of input) results.push(await run(testCase))
+}
 process.stdout.write(JSON.stringify(results) + '\n')

@@ -15,7 +15,7 @@ namespace ParallelExec.Storage;
 /// <see cref="ChainPipeline"/> runs <see cref="ExecuteOver"/>, <see cref="Root"/> and <see cref="Commit"/>
 /// of consecutive blocks at once.
 /// </summary>
-public sealed class ChainState
+public sealed partial class ChainState
 {
     private const int PrefetchRangeMinimum = 1024; // keys below which one more prefetching thread is not worth starting
 
@@ -273,15 +273,70 @@ public sealed class ChainState
     }
 
     /// <summary>
-    /// Reverts the last <paramref name="blocks"/> blocks in the store, rebuilds the trie and checks that
-    /// its root is the new head's recorded root.
+    /// Reverts the last <paramref name="blocks"/> blocks in the store and checks that the trie's root is
+    /// the new head's recorded root. When the store lists its journals (<see cref="IUndoJournalReader"/>)
+    /// the keys the undone blocks changed are set back in the trie to their values after the revert, as
+    /// ordinary updates; otherwise, or when that root differs, the trie is rebuilt from the flat state
+    /// (<see cref="LastRevertRebuiltTrie"/>).
     /// </summary>
     public StoredBlock Revert(int blocks)
     {
+        if (Volatile.Read(ref _uncommitted) > 0) throw new InvalidOperationException("blocks are still being committed: revert once they are");
+        // The journals are read before the store drops them; a trie ahead of the store is rebuilt instead.
+        var keys = !_trieStale && _store is IUndoJournalReader reader ? UndoneKeys(reader, blocks) : null;
         var head = _store.Revert(blocks);
         _trieStale = true;
-        _trie = Rebuild(_store, _options);
+        if (keys is not null && RevertTrie(keys) == head.StateRoot)
+        {
+            LastRevertRebuiltTrie = false;
+        }
+        else
+        {
+            _trie = Rebuild(_store, _options);
+            LastRevertRebuiltTrie = true;
+        }
         _trieStale = false;
         return head;
+    }
+
+    /// <summary>Whether the last <see cref="Revert"/> rebuilt the trie from the flat state (false: it updated the keys the undone blocks changed).</summary>
+    public bool LastRevertRebuiltTrie { get; private set; }
+
+    /// <summary>The keys the last <paramref name="blocks"/> blocks changed, or null when a journal is missing (the revert will say so).</summary>
+    private HashSet<StateKey>? UndoneKeys(IUndoJournalReader reader, int blocks)
+    {
+        var keys = new HashSet<StateKey>();
+        long head = _store.Head.Number;
+        for (int n = 0; n < blocks && n <= head; n++)
+        {
+            if (!reader.TryReadJournalKeys(head - n, keys)) return null;
+        }
+        return keys;
+    }
+
+    /// <summary>
+    /// Sets <paramref name="keys"/> in the trie to the store's values (absent: zero), removes the fields
+    /// of accounts left without any, and returns the new root.
+    /// </summary>
+    private Hash256 RevertTrie(HashSet<StateKey> keys)
+    {
+        var changes = new StateChange[keys.Count];
+        var accounts = new HashSet<Address>();
+        int i = 0;
+        foreach (var key in keys)
+        {
+            _store.TryGet(key, out var value);
+            changes[i++] = new StateChange(key, value);
+            if (key.IsAccountField) accounts.Add(key.Address);
+        }
+        _trie.Apply(changes);
+        foreach (var address in accounts)
+        {
+            if (!_store.TryGet(StateKey.Nonce(address), out _) && !_store.TryGet(StateKey.Balance(address), out _)
+                && !_store.TryGet(StateKey.CodeHash(address), out _))
+                _trie.RemoveAccountFields(address);
+        }
+        // The nodes this hashes are newer than the last checkpoint: the next one writes them.
+        return _trie.ComputeRoot(_options.RootParallelism);
     }
 }

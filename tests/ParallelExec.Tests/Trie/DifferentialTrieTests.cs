@@ -1,5 +1,6 @@
 using ParallelExec.Rlp;
 using ParallelExec.State;
+using ParallelExec.Testing;
 using ParallelExec.Trie;
 
 namespace ParallelExec.Tests.Trie;

@@ -1,3 +1,4 @@
+using ParallelExec.Testing;
 using ParallelExec.Trie;
 
 namespace ParallelExec.Tests.Trie;

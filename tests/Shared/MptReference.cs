@@ -3,11 +3,12 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 
-namespace ParallelExec.Tests.Trie;
+namespace ParallelExec.Testing;
 
 /// <summary>
-/// Runs tests/mpt-reference (ethereumjs's @ethereumjs/mpt under Node) as an independent oracle.
-/// Installs its locked dependencies with <c>npm ci</c> on first use when node_modules is missing.
+/// Runs tests/mpt-reference (ethereumjs's @ethereumjs/mpt under Node) as an independent oracle: trie
+/// roots (<see cref="Run"/>) and eth_getProof verification (<see cref="VerifyProofs"/>). Installs
+/// its locked dependencies with <c>npm ci</c> on first use when node_modules is missing.
 /// Fails loudly, never skips, when Node or npm is unavailable.
 /// </summary>
 internal static class MptReference
@@ -46,6 +47,20 @@ internal static class MptReference
         return result;
     }
 
+    /// <summary>
+    /// What ethereumjs proves from eth_getProof results (<paramref name="proofsJson"/>: a JSON array of
+    /// them) at <paramref name="stateRoot"/>: per proof, the proven account fields (null: proven absent)
+    /// and slot values (null: proven absent), or an error when a proof does not verify.
+    /// </summary>
+    public static JsonElement VerifyProofs(string stateRoot, string proofsJson)
+    {
+        EnsureInstalled();
+        var input = $"{{\"stateRoot\":\"{stateRoot}\",\"proofs\":{proofsJson}}}";
+        var (exitCode, stdout, stderr) = TryExecute(Node, "mpt-reference.mjs verify-proofs", input, TimeSpan.FromMinutes(5));
+        if (exitCode != 0) throw new InvalidOperationException($"{Node} mpt-reference.mjs verify-proofs failed with exit code {exitCode}: {stderr}");
+        return JsonDocument.Parse(stdout).RootElement.Clone();
+    }
+
     private static void EnsureInstalled()
     {
         lock (InstallLock)
@@ -57,7 +72,8 @@ internal static class MptReference
                 throw new InvalidOperationException(
                     $"the differential trie tests need Node.js >= 20 ('node' on PATH) to run tests/mpt-reference; 'node --version' failed: {versionError}".Trim());
             }
-            if (!Directory.Exists(Path.Combine(Folder, "node_modules", "@ethereumjs", "mpt")))
+            if (!Directory.Exists(Path.Combine(Folder, "node_modules", "@ethereumjs", "mpt"))
+                || !Directory.Exists(Path.Combine(Folder, "node_modules", "@ethereumjs", "rlp")))
             {
                 var (npmExit, npmOut, npmError) = TryExecute("npm", "ci --no-audit --no-fund", null, TimeSpan.FromMinutes(5));
                 if (npmExit != 0)

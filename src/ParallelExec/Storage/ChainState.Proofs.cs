@@ -1,0 +1,61 @@
+using ParallelExec.State;
+using ParallelExec.Trie;
+
+namespace ParallelExec.Storage;
+
+/// <summary>Merkle proofs (<c>eth_getProof</c>) of the head's state.</summary>
+public sealed partial class ChainState
+{
+    /// <summary>
+    /// The proof of <paramref name="address"/> and <paramref name="slots"/> at the head's state root,
+    /// from the trie in memory. Not while a <see cref="ChainPipeline"/> runs (the trie is then ahead
+    /// of the head).
+    /// </summary>
+    public AccountProof GetProof(in Address address, IReadOnlyList<UInt256> slots)
+    {
+        ArgumentNullException.ThrowIfNull(slots);
+        if (Volatile.Read(ref _uncommitted) > 0) throw new InvalidOperationException("blocks are still being committed: a proof is of the head, ask once they are");
+        if (_trieStale)
+        {
+            _trie = Rebuild(_store, _options);
+            _trieStale = false;
+        }
+        var proof = _trie.GetProof(address, slots);
+        if (proof.StateRoot != Head.StateRoot) throw new InvalidOperationException($"the trie's root {proof.StateRoot} is not the head's ({Head})");
+        return proof;
+    }
+
+    /// <summary>
+    /// The proof of <paramref name="address"/> and <paramref name="slots"/> at the head of
+    /// <paramref name="store"/>: read from the store's trie nodes when the head is a checkpoint (its
+    /// whole trie is stored, see <see cref="IsCheckpoint"/>: only the nodes on the proof's paths are
+    /// read); otherwise, or when a node is missing, by opening the chain state (which rebuilds the
+    /// trie from the flat state). <paramref name="fromStore"/> says which.
+    /// </summary>
+    public static AccountProof GetProof(IStateStore store, in Address address, IReadOnlyList<UInt256> slots, out bool fromStore, ChainStateOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(slots);
+        if (!store.IsInitialized) throw new StateStoreException(StateStoreError.Missing, $"state database {store.Location}: holds no chain yet (no genesis state)");
+        var root = store.Head.StateRoot;
+        if (store.TryGetTrieNode(root, out _))
+        {
+            try
+            {
+                var stored = StateProofs.Get(new StoreTrieNodeSource(store), root, address, slots);
+                fromStore = true;
+                return stored;
+            }
+            catch (MissingTrieNodeException)
+            {
+                // A database written partly without trie nodes by an older build: prove from the flat state.
+            }
+            catch (Rlp.RlpException e)
+            {
+                throw new StateStoreException(StateStoreError.Corrupt, $"state database {store.Location}: corrupt: {e.Message}", e);
+            }
+        }
+        fromStore = false;
+        return Open(store, options).GetProof(address, slots);
+    }
+}

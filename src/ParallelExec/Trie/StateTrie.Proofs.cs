@@ -1,0 +1,25 @@
+using ParallelExec.State;
+
+namespace ParallelExec.Trie;
+
+/// <summary>Merkle proofs of the current state, from the nodes in memory (see <see cref="StateProofs"/>).</summary>
+public sealed partial class StateTrie
+{
+    /// <summary>The state root as of the last <see cref="ComputeRoot(int)"/>.</summary>
+    public Hash256 Root => _root;
+
+    /// <summary>
+    /// <c>eth_getProof</c> of <paramref name="address"/> and <paramref name="slots"/> at
+    /// <see cref="Root"/> (absent ones get exclusion proofs). Throws when changes are pending (their
+    /// root was not computed yet).
+    /// </summary>
+    public AccountProof GetProof(in Address address, IReadOnlyList<UInt256> slots)
+    {
+        if (_dirty.Count != 0) throw new InvalidOperationException("the trie has changes whose root was not computed yet");
+        var account = _byAddress.Find(address);
+        var source = account is { Storage.Root: { } storage }
+            ? new InMemoryTrieNodeSource(_accounts.Root, account.Path, storage)
+            : new InMemoryTrieNodeSource(_accounts.Root, null, null);
+        return StateProofs.Get(source, _root, address, slots);
+    }
+}
