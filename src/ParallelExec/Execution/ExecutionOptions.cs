@@ -9,6 +9,12 @@ public sealed record ExecutionOptions
     public bool RecordDependencies { get; init; }
 
     /// <summary>
+    /// Record the block's EIP-7928 access list from its committed executions into
+    /// <see cref="BlockResult.AccessList"/> (see docs/access-lists.md).
+    /// </summary>
+    public bool RecordAccessList { get; init; }
+
+    /// <summary>
     /// A dependency graph for the block (writer → reader edges), e.g. recorded by a block producer
     /// (Polygon's TxDependency, EIP-7928 access lists): used like declared hints to hold back
     /// dependent transactions. Never trusted: edges out of range are ignored and a graph with more

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ParallelExec.AccessLists;
 using ParallelExec.Execution;
 using ParallelExec.Metrics;
 using ParallelExec.State;
@@ -38,9 +39,13 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
         try
         {
             var started = Stopwatch.GetTimestamp();
-            _run.Prepare(block, state, options ?? ExecutionOptions.Default);
+            options ??= ExecutionOptions.Default;
+            var recorder = options.RecordAccessList ? new AccessListRecorder() : null;
+            if (recorder is not null) state = new AccessListRecordingState(state, recorder);
+            _run.Prepare(block, state, options);
             _group.Run(_work);
             var result = _run.Finish(Name, started);
+            if (recorder is not null) result.AccessList = recorder.Build();
             ExecutionMetrics.Record(result.Stats);
             return result;
         }
