@@ -9,4 +9,5 @@ root.Subcommands.Add(RecordCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(RevertCommand.Create());
+root.Subcommands.Add(BalCommand.Create());
 return root.Parse(args).Invoke();
