@@ -19,4 +19,8 @@ public sealed record BlockExecutionStats
     /// <summary>Transactions run in order by the committer (sequential stretches and dependency waits).</summary>
     public long CommitterExecutions { get; init; }
     public TimeSpan Elapsed { get; init; }
+    /// <summary>Whether the block ran on the access-list path (<see cref="ExecutionOptions.AccessList"/>).</summary>
+    public AccessLists.AccessListOutcome AccessList { get; init; }
+    /// <summary>Why a (lenient) access list was dropped; null otherwise.</summary>
+    public string? AccessListProblem { get; init; }
 }

@@ -32,7 +32,7 @@ public sealed class BlockResult
     /// </summary>
     public IReadOnlyList<(int From, int To)>? Dependencies { get; }
 
-    public BlockExecutionStats Stats { get; }
+    public BlockExecutionStats Stats { get; internal set; }
 
     /// <summary>
     /// The block's EIP-7928 access list, recorded from its committed executions when requested

@@ -16,6 +16,7 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
 {
     private readonly WorkerGroup _group;
     private readonly BlockRun _run;
+    private readonly AccessListRun _accessListRun;
     private readonly Action<int> _work;
     private int _busy;
 
@@ -26,6 +27,7 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
         Workers = workers;
         _group = new WorkerGroup(workers);
         _run = new BlockRun(workers);
+        _accessListRun = new AccessListRun(workers);
         _work = _run.Work;
     }
 
@@ -40,12 +42,22 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
         {
             var started = Stopwatch.GetTimestamp();
             options ??= ExecutionOptions.Default;
+            string? dropped = null;
+            if (options.AccessList is { } accessList)
+            {
+                if (_accessListRun.TryExecute(block, state, options, accessList, _group, started, out dropped) is { } listed)
+                {
+                    ExecutionMetrics.Record(listed.Stats);
+                    return listed;
+                }
+            }
             var recorder = options.RecordAccessList ? new AccessListRecorder() : null;
             if (recorder is not null) state = new AccessListRecordingState(state, recorder);
             _run.Prepare(block, state, options);
             _group.Run(_work);
             var result = _run.Finish(Name, started);
             if (recorder is not null) result.AccessList = recorder.Build();
+            if (dropped is not null) result.Stats = result.Stats with { AccessList = AccessListOutcome.Dropped, AccessListProblem = dropped };
             ExecutionMetrics.Record(result.Stats);
             return result;
         }
