@@ -27,7 +27,7 @@ internal static class AccessListCheck
         {
             if (!view.TryGetEntry(write.Key, out var entry)) return $"transaction {txIndex} wrote {write.Key}, which the access list does not name";
             Touch(entry, accountTouched, readTouched);
-            view.TryRead(write.Key, txIndex, out var before, out _);
+            var before = view.ValueBefore(entry, txIndex, out _);
             int listed = view.FindChange(entry, index);
             if (!write.Value.Equals(before))
             {

@@ -27,7 +27,8 @@ internal static class AccessListStructure
                 if (s > 0 && slots[s - 1].Slot.CompareTo(slot.Slot) >= 0)
                     throw Error(a, account, $"storage slot {slot.Slot.ToHexString()} is out of order or duplicated");
                 if (slot.Changes.Length == 0) throw Error(a, account, $"storage slot {slot.Slot.ToHexString()} has no changes");
-                CheckIndexes(slot.Changes, a, account, $"storage slot {slot.Slot.ToHexString()}");
+                if (FirstDisorder(slot.Changes) is int bad and >= 0)
+                    throw Error(a, account, $"storage slot {slot.Slot.ToHexString()}: index {slot.Changes[bad].Index} is out of order or duplicated");
             }
             var reads = account.StorageReads;
             for (int r = 0; r < reads.Length; r++)
@@ -61,9 +62,16 @@ internal static class AccessListStructure
 
     private static void CheckIndexes(AccessListChange[] changes, int a, AccountChanges account, string what)
     {
+        if (FirstDisorder(changes) is int bad and >= 0)
+            throw Error(a, account, $"{what}: index {changes[bad].Index} is out of order or duplicated");
+    }
+
+    // The first change whose index does not ascend strictly, or -1.
+    private static int FirstDisorder(AccessListChange[] changes)
+    {
         for (int i = 1; i < changes.Length; i++)
-            if (changes[i - 1].Index >= changes[i].Index)
-                throw Error(a, account, $"{what}: index {changes[i].Index} is out of order or duplicated");
+            if (changes[i - 1].Index >= changes[i].Index) return i;
+        return -1;
     }
 
     private static BlockAccessListException Error(int index, AccountChanges? account, string problem) =>

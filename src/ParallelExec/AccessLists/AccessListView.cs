@@ -26,7 +26,11 @@ internal sealed class AccessListView : IStateView
         public int Read;
     }
 
-    private readonly Dictionary<StateKey, KeyEntry> _keys = new();
+    // Every named key → its position in _entries/_names (filled in list order).
+    private readonly Dictionary<StateKey, int> _keys = new();
+    private KeyEntry[] _entries = [];
+    private StateKey[] _names = [];
+    private int _named;
     private ushort[] _changeIndexes = [];
     private UInt256[] _changeValues = [];
     private StateKey[] _changeKeys = [];
@@ -50,7 +54,15 @@ internal sealed class AccessListView : IStateView
         List = list;
         _state = state;
         _keys.Clear();
-        int changes = list.ChangeCount;
+        _named = 0;
+        int named = 3 * list.Accounts.Count + list.SlotCount;
+        _keys.EnsureCapacity(named);
+        if (_entries.Length < named)
+        {
+            _entries = new KeyEntry[named];
+            _names = new StateKey[named];
+        }
+        int changes = ChangeCount = list.ChangeCount;
         if (_changeValues.Length < changes)
         {
             _changeIndexes = new ushort[changes];
@@ -86,29 +98,38 @@ internal sealed class AccessListView : IStateView
             ChangesAtIndex[change.Index]++;
             at++;
         }
-        _keys[key] = new KeyEntry { Start = start, Count = changes.Length, Account = account, Read = read };
+        _entries[_named] = new KeyEntry { Start = start, Count = changes.Length, Account = account, Read = read };
+        _names[_named] = key;
+        _keys[key] = _named++;
     }
 
     // One batched read of every named key's starting value (RocksDB: MultiGet).
     private void Prefetch()
     {
-        var keys = _keys.Keys.ToArray();
-        var values = new UInt256[keys.Length];
-        var found = new bool[keys.Length];
+        var values = new UInt256[_named];
+        var found = new bool[_named];
         try
         {
-            _state.TryGetMany(keys, values, found);
+            _state.TryGetMany(_names.AsSpan(0, _named), values, found);
         }
         catch (Exception e) when (e is not EngineFaultException)
         {
-            throw new EngineFaultException($"prefetching the access list's {keys.Length} keys failed: {e.Message}", e);
+            throw new EngineFaultException($"prefetching the access list's {_named} keys failed: {e.Message}", e);
         }
-        for (int i = 0; i < keys.Length; i++)
-            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_keys, keys[i]).Base = found[i] ? values[i] : default;
+        for (int i = 0; i < _named; i++) _entries[i].Base = found[i] ? values[i] : default;
     }
 
     /// <summary>What the list says about <paramref name="key"/>; false when it does not name it.</summary>
-    public bool TryGetEntry(in StateKey key, out KeyEntry entry) => _keys.TryGetValue(key, out entry);
+    public bool TryGetEntry(in StateKey key, out KeyEntry entry)
+    {
+        if (_keys.TryGetValue(key, out int i))
+        {
+            entry = _entries[i];
+            return true;
+        }
+        entry = default;
+        return false;
+    }
 
     /// <summary>Index of the change at <paramref name="index"/> within an entry's changes, or -1.</summary>
     public int FindChange(in KeyEntry entry, ushort index)
@@ -124,30 +145,33 @@ internal sealed class AccessListView : IStateView
 
     public ushort ChangeIndex(int change) => _changeIndexes[change];
 
-    public int ChangeCount => List.ChangeCount;
+    public int ChangeCount { get; private set; }
 
     /// <summary>The value transaction <paramref name="txIndex"/> sees: the latest listed change below its index, else the starting state.</summary>
     public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source)
     {
-        if (!_keys.TryGetValue(key, out var entry))
+        if (!_keys.TryGetValue(key, out int named))
         {
             value = StartStateReads.Read(_state, key);
             source = -1;
             return true;
         }
+        value = ValueBefore(_entries[named], txIndex, out source);
+        return true;
+    }
+
+    /// <summary>The value of a named key as transaction <paramref name="txIndex"/> sees it; <paramref name="source"/> as in <see cref="TryRead"/>.</summary>
+    public UInt256 ValueBefore(in KeyEntry entry, int txIndex, out int source)
+    {
         // Changes at indexes 1..txIndex were made by transactions before this one (index txIndex + 1).
         int pos = Array.BinarySearch(_changeIndexes, entry.Start, entry.Count, (ushort)(txIndex + 1));
         int before = (pos >= 0 ? pos : ~pos) - 1;
         if (before >= entry.Start)
         {
-            value = _changeValues[before];
             source = _changeIndexes[before] - 1;
+            return _changeValues[before];
         }
-        else
-        {
-            value = entry.Base;
-            source = -1;
-        }
-        return true;
+        source = -1;
+        return entry.Base;
     }
 }

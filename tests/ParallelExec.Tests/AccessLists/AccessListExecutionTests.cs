@@ -46,11 +46,7 @@ public sealed class AccessListExecutionTests : IDisposable
     private static Hash256 Keccak(byte[] bytes) => ParallelExec.Crypto.Keccak256.Compute(bytes);
 
     [Theory]
-    [InlineData(WorkloadKind.P2p)]
-    [InlineData(WorkloadKind.Token)]
-    [InlineData(WorkloadKind.Amm)]
-    [InlineData(WorkloadKind.Hot)]
-    [InlineData(WorkloadKind.Mixed)]
+    [MemberData(nameof(AccessListSamples.WorkloadKinds), MemberType = typeof(AccessListSamples))]
     public void Recorded_list_gives_the_sequential_result_on_workloads(WorkloadKind kind)
     {
         foreach (int seed in AccessListSamples.Seeds(2, 11))

@@ -86,11 +86,7 @@ public sealed class AccessListRecordingTests
     }
 
     [Theory]
-    [InlineData(WorkloadKind.P2p)]
-    [InlineData(WorkloadKind.Token)]
-    [InlineData(WorkloadKind.Amm)]
-    [InlineData(WorkloadKind.Hot)]
-    [InlineData(WorkloadKind.Mixed)]
+    [MemberData(nameof(AccessListSamples.WorkloadKinds), MemberType = typeof(AccessListSamples))]
     public void Parallel_executor_records_the_sequential_list_on_workloads(WorkloadKind kind)
     {
         using var parallel = new ParallelExecutor(8);

@@ -41,6 +41,9 @@ internal static class AccessListSamples
         }
     }
 
+    /// <summary>Every built-in workload kind, for theories.</summary>
+    public static TheoryData<WorkloadKind> WorkloadKinds => new(Enum.GetValues<WorkloadKind>());
+
     /// <summary>Seeds from PARALLELEXEC_SEED when set (rerun one case), else <paramref name="count"/> from <paramref name="offset"/>.</summary>
     public static IEnumerable<int> Seeds(int count, int offset)
     {
