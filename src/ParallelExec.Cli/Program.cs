@@ -10,4 +10,5 @@ root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(RevertCommand.Create());
 root.Subcommands.Add(ProofCommand.Create());
+root.Subcommands.Add(BalCommand.Create());
 return root.Parse(args).Invoke();

@@ -61,19 +61,21 @@ public static class AnalyzeCommand
             {
                 blocks = a.Blocks.Count, txs = a.Transactions, edges = a.Edges, dependentShare = Math.Round(a.DependentShare, 4),
                 criticalPath = a.CriticalPath, speedupLimit = Limits(a.SpeedupLimit), hottestKeys = Keys(a.HottestKeys),
+                accessListBytes = a.AccessListBytes, accessListBytesPerTx = Math.Round(a.AccessListBytesPerTransaction, 2),
             },
             blocks = a.Blocks.Select(b => new
             {
                 number = b.Number, txs = b.Graph.Transactions, edges = b.Graph.Edges, graphSource = b.FromRecording ? "recorded" : "executed",
                 density = Math.Round(b.Graph.Density, 6), dependentShare = Math.Round(b.Graph.DependentShare, 4),
                 criticalPath = b.Graph.CriticalPath, speedupLimit = Limits(b.Graph.SpeedupLimit), hottestKeys = Keys(b.HottestKeys),
+                accessListBytes = b.AccessListBytes, accessListBytesPerTx = Math.Round(b.AccessListBytesPerTransaction, 2),
             }),
         }, ChainCli.Json));
 
     private static void PrintText(ChainAnalysis a, FileInfo? dotFile)
     {
         var table = new Table().Title("dependency graphs").AddColumns("block", "txs", "edges", "graph", "density", "dependent", "critical path",
-            "speed-up limit " + string.Join("/", DependencyGraphStats.CoreCounts) + " cores");
+            "speed-up limit " + string.Join("/", DependencyGraphStats.CoreCounts) + " cores", "access list bytes (per tx)");
         foreach (var b in a.Blocks)
         {
             var row = new List<string>
@@ -82,6 +84,7 @@ public static class AnalyzeCommand
                 b.Graph.Density.ToString("F4"), b.Graph.DependentShare.ToString("P1"), b.Graph.CriticalPath.ToString("N0"),
             };
             row.Add(string.Join(" ", DependencyGraphStats.CoreCounts.Select(c => $"{b.Graph.SpeedupLimit(c):F1}")));
+            row.Add($"{b.AccessListBytes:N0} ({b.AccessListBytesPerTransaction:F1})");
             table.AddRow(row.ToArray());
         }
         var total = new List<string>
@@ -89,6 +92,7 @@ public static class AnalyzeCommand
             "total", a.Transactions.ToString("N0"), a.Edges.ToString("N0"), "", "", a.DependentShare.ToString("P1"), a.CriticalPath.ToString("N0"),
         };
         total.Add(string.Join(" ", DependencyGraphStats.CoreCounts.Select(c => $"{a.SpeedupLimit(c):F1}")));
+        total.Add($"{a.AccessListBytes:N0} ({a.AccessListBytesPerTransaction:F1})");
         table.AddRow(total.ToArray());
         AnsiConsole.Write(table);
         Console.WriteLine("speed-up limit with c cores = min(c, txs / critical path)");

@@ -5,6 +5,10 @@ public sealed record ChainAnalysis(IReadOnlyList<BlockAnalysis> Blocks, IReadOnl
 {
     public long Transactions => Blocks.Sum(b => (long)b.Graph.Transactions);
     public long Edges => Blocks.Sum(b => (long)b.Graph.Edges);
+    /// <summary>RLP bytes of all blocks' access lists.</summary>
+    public long AccessListBytes => Blocks.Sum(b => (long)b.AccessListBytes);
+    /// <summary>Access list bytes per transaction over the whole chain.</summary>
+    public double AccessListBytesPerTransaction => Transactions == 0 ? 0 : (double)AccessListBytes / Transactions;
     public long DependentTransactions => Blocks.Sum(b => (long)b.Graph.DependentTransactions);
 
     /// <summary>Blocks run one after another, so the chain's critical path is the sum of the blocks'.</summary>

@@ -28,12 +28,13 @@ public static class ChainAnalyzer
             perBlock.Track(block.Block, state);
             total.Track(block.Block, state);
             bool recorded = block.Dependencies is not null;
-            var result = executor.Execute(block.Block, state, new ExecutionOptions { RecordDependencies = !recorded });
+            var result = executor.Execute(block.Block, state, new ExecutionOptions { RecordDependencies = !recorded, RecordAccessList = block.AccessList is null });
+            int accessListBytes = (block.AccessList ?? result.AccessList!).Encode().Length;
             var edges = ChainRecorder.Normalize(recorded ? block.Dependencies : result.Dependencies);
             state.Apply(result.Changes);
             blocks.Add(new BlockAnalysis(block.Number, DependencyGraphStats.Compute(block.Transactions.Count, edges),
                 keepEdgesOf is null || keepEdgesOf == block.Number ? edges : [], recorded,
-                perBlock.Hottest(hottest)));
+                perBlock.Hottest(hottest), accessListBytes));
             if (progress is not null && length > 0) progress(Math.Min(1.0, (double)reader.Offset / length));
         }
         return new ChainAnalysis(blocks, total.Hottest(hottest));

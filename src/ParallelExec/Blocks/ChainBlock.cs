@@ -1,3 +1,4 @@
+using ParallelExec.AccessLists;
 using ParallelExec.Execution;
 using ParallelExec.State;
 
@@ -8,7 +9,8 @@ namespace ParallelExec.Blocks;
 /// post-state root (zero when unrecorded) and the dependency graph (writer → reader edges; null when
 /// unrecorded). The recorded graph is information, never trusted for correctness.
 /// </summary>
-public sealed class ChainBlock(Block block, Hash256 expectedRoot = default, IReadOnlyList<(int From, int To)>? dependencies = null)
+public sealed class ChainBlock(Block block, Hash256 expectedRoot = default, IReadOnlyList<(int From, int To)>? dependencies = null,
+    BlockAccessList? accessList = null)
 {
     public Block Block { get; } = block ?? throw new ArgumentNullException(nameof(block));
     public BlockHeader Header => Block.Header;
@@ -23,6 +25,10 @@ public sealed class ChainBlock(Block block, Hash256 expectedRoot = default, IRea
     /// <summary>Recorded dependency edges (writer → reader), or null when not recorded.</summary>
     public IReadOnlyList<(int From, int To)>? Dependencies { get; } = dependencies;
 
-    /// <summary>The same block with a recorded root and dependency graph.</summary>
-    public ChainBlock WithRecord(Hash256 root, IReadOnlyList<(int From, int To)>? dependencies) => new(Block, root, dependencies);
+    /// <summary>The block's recorded EIP-7928 access list (format version 2), or null when not recorded.</summary>
+    public BlockAccessList? AccessList { get; } = accessList;
+
+    /// <summary>The same block with a recorded root, dependency graph and (optionally) access list.</summary>
+    public ChainBlock WithRecord(Hash256 root, IReadOnlyList<(int From, int To)>? dependencies, BlockAccessList? accessList = null) =>
+        new(Block, root, dependencies, accessList);
 }

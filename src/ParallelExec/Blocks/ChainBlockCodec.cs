@@ -1,14 +1,18 @@
+using ParallelExec.AccessLists;
+using ParallelExec.Crypto;
 using ParallelExec.Execution;
 
 namespace ParallelExec.Blocks;
 
 /// <summary>
 /// The payload of a block record: number, beneficiary, expected root, flags, transaction count,
-/// optional dependency edges, then the transactions (type byte, varint length, body).
+/// optional dependency edges, an optional access list (version 2: varint length, EIP-7928 RLP,
+/// 32-byte Keccak-256 of that RLP), then the transactions (type byte, varint length, body).
 /// </summary>
 internal static class ChainBlockCodec
 {
     private const byte HasDependencies = 1;
+    private const byte HasAccessList = 2;
 
     public static void Encode(ChainBlock block, TransactionCodecRegistry registry, ChainBufferWriter writer, ChainBufferWriter scratch)
     {
@@ -16,7 +20,7 @@ internal static class ChainBlockCodec
         writer.WriteInt64(block.Number);
         writer.WriteAddress(block.Header.Beneficiary);
         writer.WriteHash(block.ExpectedRoot);
-        writer.WriteByte(block.Dependencies is null ? (byte)0 : HasDependencies);
+        writer.WriteByte((byte)((block.Dependencies is null ? 0 : HasDependencies) | (block.AccessList is null ? 0 : HasAccessList)));
         writer.WriteVarUInt64((ulong)txs.Count);
         if (block.Dependencies is { } edges)
         {
@@ -29,6 +33,15 @@ internal static class ChainBlockCodec
                 writer.WriteVarUInt64((ulong)to);
             }
         }
+        if (block.AccessList is { } accessList)
+        {
+            if (accessList.MaxIndex > txs.Count)
+                throw new ArgumentException($"block {block.Number}: access list index {accessList.MaxIndex} is past its {txs.Count} transactions");
+            var rlp = accessList.Encode();
+            writer.WriteVarUInt64((ulong)rlp.Length);
+            writer.WriteBytes(rlp);
+            writer.WriteHash(Keccak256.Compute(rlp));
+        }
         foreach (var tx in txs)
         {
             var codec = registry.For(tx);
@@ -40,7 +53,8 @@ internal static class ChainBlockCodec
         }
     }
 
-    public static ChainBlock Decode(ReadOnlySpan<byte> payload, long payloadOffset, long? expectedNumber, TransactionCodecRegistry registry)
+    public static ChainBlock Decode(ReadOnlySpan<byte> payload, long payloadOffset, long? expectedNumber, TransactionCodecRegistry registry,
+        ushort version = ChainFormat.Version)
     {
         long reportedNumber = expectedNumber ?? (payload.Length >= 8 ? BitConverter.ToInt64(payload[..8]) : 0);
         var reader = new ChainSpanReader(payload, payloadOffset, reportedNumber);
@@ -51,7 +65,8 @@ internal static class ChainBlockCodec
         var beneficiary = reader.ReadAddress();
         var root = reader.ReadHash();
         byte flags = reader.ReadByte();
-        if ((flags & ~HasDependencies) != 0) throw reader.Fail($"unknown block flags 0x{flags:X2}");
+        byte known = version >= 2 ? (byte)(HasDependencies | HasAccessList) : HasDependencies;
+        if ((flags & ~known) != 0) throw reader.Fail($"unknown block flags 0x{flags:X2}");
         int count = reader.ReadCount(ChainFormat.MinTransactionSize, "transaction count");
         List<(int From, int To)>? dependencies = null;
         if ((flags & HasDependencies) != 0)
@@ -67,10 +82,32 @@ internal static class ChainBlockCodec
                 dependencies.Add((from, to));
             }
         }
+        var accessList = (flags & HasAccessList) != 0 ? DecodeAccessList(ref reader, count) : null;
         var txs = new ITransaction[count];
         for (int i = 0; i < count; i++) txs[i] = DecodeTransaction(ref reader, i, number, registry);
         if (!reader.End) throw reader.Fail($"{reader.Remaining} unexpected bytes after the last transaction");
-        return new ChainBlock(new Block(new BlockHeader(number, beneficiary), txs), root, dependencies);
+        return new ChainBlock(new Block(new BlockHeader(number, beneficiary), txs), root, dependencies, accessList);
+    }
+
+    // The RLP is bounded by the record's bytes, its hash must match, and its indexes must name the block's transactions.
+    private static BlockAccessList DecodeAccessList(ref ChainSpanReader reader, int txCount)
+    {
+        int length = reader.ReadVarInt32(reader.Remaining, "access list length");
+        var rlp = reader.ReadBytes(length);
+        var stored = reader.ReadHash();
+        var computed = Keccak256.Compute(rlp);
+        if (!stored.Equals(computed)) throw reader.Fail($"access list hash mismatch (stored {stored}, computed {computed})");
+        BlockAccessList list;
+        try
+        {
+            list = BlockAccessList.Decode(rlp);
+        }
+        catch (BlockAccessListException e)
+        {
+            throw reader.Fail(e.Message);
+        }
+        if (list.MaxIndex > txCount) throw reader.Fail($"access list index {list.MaxIndex} is past the block's {txCount} transactions");
+        return list;
     }
 
     private static ITransaction DecodeTransaction(ref ChainSpanReader reader, int index, long number, TransactionCodecRegistry registry)

@@ -6,8 +6,11 @@ public static class ChainFormat
     /// <summary>The first four bytes of every chain file: "PXB" and 0x1A.</summary>
     public static ReadOnlySpan<byte> Magic => "PXB\x1A"u8;
 
-    /// <summary>The format version this library writes and the only one it reads.</summary>
-    public const ushort Version = 1;
+    /// <summary>The format version this library writes (2: blocks may carry an EIP-7928 access list).</summary>
+    public const ushort Version = 2;
+
+    /// <summary>The oldest format version this library still reads (1: no access lists).</summary>
+    public const ushort OldestReadableVersion = 1;
 
     /// <summary>Bytes of the fixed file header: magic, version, flags, starting-state kind, reserved.</summary>
     public const int FileHeaderSize = 12;

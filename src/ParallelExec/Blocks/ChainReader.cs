@@ -98,7 +98,7 @@ public sealed class ChainReader : IDisposable
             long shown = expected ?? (length >= 8 ? BinaryPrimitives.ReadInt64LittleEndian(payload) : 0);
             throw new ChainFormatException($"checksum mismatch (stored 0x{stored:X8}, computed 0x{computed:X8}): the block is corrupt", recordOffset, shown);
         }
-        var block = ChainBlockCodec.Decode(payload, payloadOffset, expected, _registry);
+        var block = ChainBlockCodec.Decode(payload, payloadOffset, expected, _registry, Version);
         _lastNumber = block.Number;
         BlocksRead++;
         return block;
@@ -141,8 +141,8 @@ public sealed class ChainReader : IDisposable
             throw new ChainFormatException("not a chain file (bad magic)", 0, null);
         if (got < header.Length) throw new ChainFormatException("truncated file header", got, null);
         Version = BinaryPrimitives.ReadUInt16LittleEndian(header[4..]);
-        if (Version != ChainFormat.Version)
-            throw new ChainFormatException($"unsupported format version {Version} (this reader knows {ChainFormat.Version})", 4, null);
+        if (Version < ChainFormat.OldestReadableVersion || Version > ChainFormat.Version)
+            throw new ChainFormatException($"unsupported format version {Version} (this reader knows {ChainFormat.OldestReadableVersion}..{ChainFormat.Version})", 4, null);
         ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(header[6..]);
         if (flags != 0) throw new ChainFormatException($"unknown file flags 0x{flags:X4}", 6, null);
         byte kind = header[8];

@@ -3,9 +3,9 @@ using ParallelExec.State;
 namespace ParallelExec.Blocks;
 
 /// <summary>
-/// Records a chain file: executes it (parallel executor, dependencies recorded), then rewrites every
-/// block header with its post-state root and its observed dependency graph (distinct writer → reader
-/// edges, sorted). The new file is written next to the old one and renamed over it atomically, so a
+/// Records a chain file: executes it (parallel executor, dependencies and access lists recorded), then
+/// rewrites every block header with its post-state root, its observed dependency graph (distinct
+/// writer → reader edges, sorted) and its EIP-7928 access list. The new file is written next to the old one and renamed over it atomically, so a
 /// failure leaves the original untouched.
 /// </summary>
 public static class ChainRecorder
@@ -23,9 +23,9 @@ public static class ChainRecorder
             using (var reader = ChainReader.Open(path, registry))
             using (var writer = ChainWriter.Create(temp, reader.Start, registry))
             {
-                var options = new ReplayOptions { Workers = workers, RecordDependencies = true };
+                var options = new ReplayOptions { Workers = workers, RecordDependencies = true, RecordAccessList = true };
                 report = ChainReplayer.Replay(reader, options,
-                    replay => writer.WriteBlock(replay.Block.WithRecord(replay.Root, Normalize(replay.Result.Dependencies))), progress);
+                    replay => writer.WriteBlock(replay.Block.WithRecord(replay.Root, Normalize(replay.Result.Dependencies), replay.Result.AccessList)), progress);
                 writer.Complete();
             }
             File.Move(temp, full, overwrite: true);

@@ -15,6 +15,9 @@ public sealed record ReplayOptions
     /// <summary>Record the observed dependency graph of each block.</summary>
     public bool RecordDependencies { get; init; }
 
+    /// <summary>Record each block's EIP-7928 access list (<see cref="Execution.BlockResult.AccessList"/>).</summary>
+    public bool RecordAccessList { get; init; }
+
     /// <summary>Use each block's recorded dependency graph as scheduling hints (never trusted: results stay exact).</summary>
     public bool UseRecordedDependencies { get; init; } = true;
 

@@ -40,4 +40,8 @@ public sealed record BlockExecutionStats
     /// </summary>
     public TimeSpan ValidationTime { get; init; }
     public TimeSpan Elapsed { get; init; }
+    /// <summary>Whether the block ran on the access-list path (<see cref="ExecutionOptions.AccessList"/>).</summary>
+    public AccessLists.AccessListOutcome AccessList { get; init; }
+    /// <summary>Why a (lenient) access list was dropped; null otherwise.</summary>
+    public string? AccessListProblem { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ParallelExec.AccessLists;
 using ParallelExec.State;
 
 namespace ParallelExec.Execution;
@@ -33,6 +34,7 @@ internal sealed class BlockOverlay : IStateView
     private Entry[] _entries;
     private int _count;
     private IStateReader _baseState = null!;
+    private AccessListRecorder? _recorder;
 
     public BlockOverlay(int capacity = 1024)
     {
@@ -42,7 +44,9 @@ internal sealed class BlockOverlay : IStateView
 
     public void Reset(IStateReader baseState, int expectedKeys)
     {
-        _baseState = baseState;
+        // An executor recording an access list hands its state in wrapped with the recorder.
+        _recorder = (baseState as AccessListRecordingState)?.Recorder;
+        _baseState = baseState is AccessListRecordingState recording ? recording.Inner : baseState;
         _index.Clear();
         _index.EnsureCapacity(expectedKeys);
         _writtenSlots = null;
@@ -73,6 +77,15 @@ internal sealed class BlockOverlay : IStateView
     /// receives the writer each read depended on.
     /// </summary>
     public CommitResult TryCommit(TxOutput output, int txIndex, List<(int From, int To)>? dependencies, bool validate)
+    {
+        if (_recorder is null) return Apply(output, txIndex, dependencies, validate);
+        _recorder.CapturePreValues(this, output, txIndex);
+        var result = Apply(output, txIndex, dependencies, validate);
+        if (result == CommitResult.Committed) _recorder.Record(this, output, txIndex);
+        return result;
+    }
+
+    private CommitResult Apply(TxOutput output, int txIndex, List<(int From, int To)>? dependencies, bool validate)
     {
         if (validate && output.Invalid) return CommitResult.Invalid;
         int mark = _count;

@@ -32,7 +32,14 @@ public sealed class BlockResult
     /// </summary>
     public IReadOnlyList<(int From, int To)>? Dependencies { get; }
 
-    public BlockExecutionStats Stats { get; }
+    public BlockExecutionStats Stats { get; internal set; }
+
+    /// <summary>
+    /// The block's EIP-7928 access list, recorded from its committed executions when requested
+    /// through <see cref="ExecutionOptions.RecordAccessList"/>; null otherwise. Not part of
+    /// <see cref="ContentEquals"/> (it is derived from the same executions).
+    /// </summary>
+    public AccessLists.BlockAccessList? AccessList { get; internal set; }
 
     /// <summary>Keccak-256 over a canonical encoding of receipts, changes and touched keys.</summary>
     public Hash256 ComputeDigest()

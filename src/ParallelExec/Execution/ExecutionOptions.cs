@@ -1,3 +1,5 @@
+using ParallelExec.AccessLists;
+
 namespace ParallelExec.Execution;
 
 /// <summary>Per-block execution options.</summary>
@@ -7,6 +9,19 @@ public sealed record ExecutionOptions
 
     /// <summary>Record the observed dependency graph (writer → reader edges) in the result.</summary>
     public bool RecordDependencies { get; init; }
+
+    /// <summary>
+    /// Record the block's EIP-7928 access list from its committed executions into
+    /// <see cref="BlockResult.AccessList"/> (see docs/access-lists.md).
+    /// </summary>
+    public bool RecordAccessList { get; init; }
+
+    /// <summary>
+    /// The block's EIP-7928 access list: the parallel executor then runs every transaction at once over
+    /// the list's values and checks each against it (see docs/access-lists.md); a wrong list makes the
+    /// block invalid or is dropped, as <see cref="AccessListInput.Mode"/> says. The sequential executor ignores it.
+    /// </summary>
+    public AccessListInput? AccessList { get; init; }
 
     /// <summary>
     /// A dependency graph for the block (writer → reader edges), e.g. recorded by a block producer

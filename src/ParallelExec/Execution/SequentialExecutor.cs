@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ParallelExec.AccessLists;
 using ParallelExec.Metrics;
 using ParallelExec.State;
 
@@ -23,7 +24,8 @@ public sealed class SequentialExecutor : IBlockExecutor
         var started = Stopwatch.GetTimestamp();
         var txs = block.Transactions;
         int n = txs.Count;
-        _overlay.Reset(state, n * 4);
+        var recorder = options.RecordAccessList ? new AccessListRecorder() : null;
+        _overlay.Reset(recorder is null ? state : new AccessListRecordingState(state, recorder), n * 4);
         var receipts = new Receipt[n];
         var dependencies = options.RecordDependencies ? new List<(int, int)>() : null;
         for (int i = 0; i < n; i++)
@@ -39,6 +41,9 @@ public sealed class SequentialExecutor : IBlockExecutor
             CommitterExecutions = n, Elapsed = Stopwatch.GetElapsedTime(started),
         };
         ExecutionMetrics.Record(stats);
-        return new BlockResult(receipts, _overlay.CollectChanges(), _overlay.CollectTouchedKeys(), dependencies, stats);
+        return new BlockResult(receipts, _overlay.CollectChanges(), _overlay.CollectTouchedKeys(), dependencies, stats)
+        {
+            AccessList = recorder?.Build(),
+        };
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ParallelExec.AccessLists;
 using ParallelExec.Execution;
 using ParallelExec.Metrics;
 using ParallelExec.State;
@@ -18,6 +19,7 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
 {
     private readonly WorkerGroup _group;
     private readonly BlockRun _run;
+    private readonly AccessListRun _accessListRun;
     private readonly Action<int> _work;
     private int _busy;
 
@@ -38,6 +40,7 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
         ActiveWorkers = oversubscribe ? workers : Math.Min(workers, Environment.ProcessorCount);
         _group = new WorkerGroup(ActiveWorkers);
         _run = new BlockRun(ActiveWorkers);
+        _accessListRun = new AccessListRun(ActiveWorkers);
         _work = _run.Work;
     }
 
@@ -56,12 +59,26 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
         try
         {
             var started = Stopwatch.GetTimestamp();
-            _run.Prepare(block, state, options ?? ExecutionOptions.Default);
+            options ??= ExecutionOptions.Default;
+            string? dropped = null;
+            if (options.AccessList is { } accessList)
+            {
+                if (_accessListRun.TryExecute(block, state, options, accessList, _group, started, out dropped) is { } listed)
+                {
+                    ExecutionMetrics.Record(listed.Stats);
+                    return listed;
+                }
+            }
+            var recorder = options.RecordAccessList ? new AccessListRecorder() : null;
+            if (recorder is not null) state = new AccessListRecordingState(state, recorder);
+            _run.Prepare(block, state, options);
             // A block run in order is the committer's alone: on the caller's thread, whose caches
             // hold the state, with no worker to wake.
             if (_run.Speculating) _group.Run(_work);
             else RunInOrder();
             var result = _run.Finish(Name, started);
+            if (recorder is not null) result.AccessList = recorder.Build();
+            if (dropped is not null) result.Stats = result.Stats with { AccessList = AccessListOutcome.Dropped, AccessListProblem = dropped };
             ExecutionMetrics.Record(result.Stats);
             return result;
         }

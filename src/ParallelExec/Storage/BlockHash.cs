@@ -6,7 +6,7 @@ namespace ParallelExec.Storage;
 
 /// <summary>
 /// The identity of a block as a state store records it: Keccak-256 of its chain-file encoding (header
-/// and transactions) without what a recording run adds (state root, dependency graph), so a block
+/// and transactions) without what a recording run adds (state root, dependency graph, access list), so a block
 /// hashes the same before and after <c>parallelexec record</c>.
 /// </summary>
 public static class BlockHash
@@ -14,7 +14,7 @@ public static class BlockHash
     public static Hash256 Compute(ChainBlock block, TransactionCodecRegistry? registry = null)
     {
         ArgumentNullException.ThrowIfNull(block);
-        var bare = block.HasExpectedRoot || block.Dependencies is not null ? new ChainBlock(block.Block) : block;
+        var bare = block.HasExpectedRoot || block.Dependencies is not null || block.AccessList is not null ? new ChainBlock(block.Block) : block;
         var writer = new ChainBufferWriter(4096);
         var scratch = new ChainBufferWriter(256);
         ChainBlockCodec.Encode(bare, registry ?? TransactionCodecRegistry.Default, writer, scratch);

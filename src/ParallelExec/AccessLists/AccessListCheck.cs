@@ -1,0 +1,78 @@
+using ParallelExec.Execution;
+using ParallelExec.State;
+
+namespace ParallelExec.AccessLists;
+
+/// <summary>
+/// Checks one transaction's actual accesses against the block's access list, right after it ran
+/// (on the worker that ran it): every key it read or wrote is named by the list; every write whose
+/// post-value differs from the value before the transaction is listed at the transaction's index with
+/// that post-value; every write that left the value unchanged is not; and the list makes no other
+/// change at that index. Marks the accounts and read slots the transaction touched, so that
+/// <see cref="FindUntouched"/> can find names no transaction used. Allocation-free unless it fails.
+/// </summary>
+internal static class AccessListCheck
+{
+    /// <summary>Null when the output agrees with the list, else what disagrees (one line).</summary>
+    public static string? Check(TxOutput output, int txIndex, AccessListView view, byte[] accountTouched, byte[] readTouched)
+    {
+        ushort index = (ushort)(txIndex + 1);
+        foreach (ref readonly var read in output.Reads)
+        {
+            if (!view.TryGetEntry(read.Key, out var entry)) return $"transaction {txIndex} read {read.Key}, which the access list does not name";
+            Touch(entry, accountTouched, readTouched);
+        }
+        int changed = 0;
+        foreach (ref readonly var write in output.Writes)
+        {
+            if (!view.TryGetEntry(write.Key, out var entry)) return $"transaction {txIndex} wrote {write.Key}, which the access list does not name";
+            Touch(entry, accountTouched, readTouched);
+            var before = view.ValueBefore(entry, txIndex, out _);
+            int listed = view.FindChange(entry, index);
+            if (!write.Value.Equals(before))
+            {
+                if (listed < 0)
+                    return $"transaction {txIndex} changed {write.Key} to {write.Value.ToHexString()}, but the access list has no change to it at index {index}";
+                if (!view.ChangeValue(listed).Equals(write.Value))
+                    return $"transaction {txIndex} changed {write.Key} to {write.Value.ToHexString()}, but the access list says {view.ChangeValue(listed).ToHexString()} at index {index}";
+                changed++;
+            }
+            else if (listed >= 0)
+            {
+                return $"transaction {txIndex} left {write.Key} at {before.ToHexString()}, but the access list changes it to {view.ChangeValue(listed).ToHexString()} at index {index}";
+            }
+        }
+        return changed == view.ChangesAtIndex[index] ? null : DescribeMissingChange(output, txIndex, view);
+    }
+
+    private static void Touch(in AccessListView.KeyEntry entry, byte[] accountTouched, byte[] readTouched)
+    {
+        accountTouched[entry.Account] = 1;
+        if (entry.Read >= 0) readTouched[entry.Read] = 1;
+    }
+
+    // The list changes more keys at this index than the transaction did: name the first such key.
+    private static string DescribeMissingChange(TxOutput output, int txIndex, AccessListView view)
+    {
+        ushort index = (ushort)(txIndex + 1);
+        for (int c = 0; c < view.ChangeCount; c++)
+            if (view.ChangeIndex(c) == index && output.FindWrite(view.ChangeKey(c)) < 0)
+                return $"the access list changes {view.ChangeKey(c)} at index {index}, but transaction {txIndex} did not write it";
+        return $"the access list's changes at index {index} disagree with transaction {txIndex}";
+    }
+
+    /// <summary>After every transaction passed <see cref="Check"/>: a listed account or read slot no transaction touched, or null.</summary>
+    public static string? FindUntouched(AccessListView view, byte[] accountTouched, byte[] readTouched)
+    {
+        var accounts = view.List.Accounts;
+        int read = 0;
+        for (int a = 0; a < accounts.Count; a++)
+        {
+            if (accountTouched[a] == 0) return $"account {accounts[a].Address} is in the access list, but no transaction accessed it";
+            foreach (var slot in accounts[a].StorageReads)
+                if (readTouched[read++] == 0)
+                    return $"{StateKey.Storage(accounts[a].Address, slot)} is listed as read, but no transaction read it";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,143 @@
+using System.Buffers.Binary;
+using ParallelExec.AccessLists;
+using ParallelExec.Blocks;
+using ParallelExec.Execution;
+using ParallelExec.Testing;
+using System.Text.Json;
+
+namespace ParallelExec.Tests.Blocks;
+
+/// <summary>
+/// Access lists in chain files (format version 2): they round-trip, a corrupt one is named in one line,
+/// version 1 files still read, and the CLI records, prints and sizes them.
+/// </summary>
+public sealed class ChainAccessListTests
+{
+    private static byte[] RecordedFile(out List<BlockAccessList> lists)
+    {
+        var workload = ChainTestFiles.Workload();
+        var state = workload.Genesis.Clone();
+        var executor = new SequentialExecutor();
+        var recorded = new List<BlockAccessList>();
+        foreach (var block in workload.Blocks)
+        {
+            var result = executor.Execute(block, state, new ExecutionOptions { RecordAccessList = true });
+            recorded.Add(result.AccessList!);
+            state.Apply(result.Changes);
+        }
+        lists = recorded;
+        return ChainTestFiles.Bytes(workload, (i, b) => b.WithRecord(default, null, recorded[i]));
+    }
+
+    [Fact]
+    public void Access_lists_round_trip_through_a_chain_file()
+    {
+        var file = RecordedFile(out var lists);
+        var blocks = ChainTestFiles.ReadAll(file);
+        Assert.Equal(lists.Count, blocks.Count);
+        for (int i = 0; i < blocks.Count; i++) Assert.Equal(lists[i].Encode(), blocks[i].AccessList!.Encode());
+        Assert.All(lists, l => Assert.True(l.ChangeCount > 0));
+    }
+
+    [Fact]
+    public void A_corrupt_access_list_or_hash_is_named_in_one_line()
+    {
+        var file = RecordedFile(out var lists);
+        var offsets = ChainTestFiles.RecordOffsets(file);
+        var rlp = lists[1].Encode();
+        int at = file.AsSpan().IndexOf(rlp);
+        Assert.True(at > offsets[1], "the second block's access list is not in its record");
+        foreach (var (offset, expected) in new[] { (at + rlp.Length / 2, "hash mismatch"), (at + rlp.Length + 5, "hash mismatch"), (at, "malformed RLP") })
+        {
+            var bytes = (byte[])file.Clone();
+            bytes[offset] ^= 0x01;
+            if (expected == "malformed RLP")
+            {
+                // Break the RLP itself and store its matching hash, so the decoder has to catch it.
+                bytes[offset] = 0x01;
+                ParallelExec.Crypto.Keccak256.Compute(bytes.AsSpan(at, rlp.Length)).WriteTo(bytes.AsSpan(at + rlp.Length));
+            }
+            ChainTestFiles.FixCrc(bytes, offsets[1]);
+            var e = Assert.Throws<ChainFormatException>(() => ChainTestFiles.ReadAll(bytes));
+            Assert.Contains(expected, e.Message);
+            Assert.Equal(2, e.BlockNumber);
+            Assert.DoesNotContain('\n', e.Message);
+        }
+    }
+
+    [Fact]
+    public void Version_1_files_still_read_and_may_not_carry_access_lists()
+    {
+        var plain = ChainTestFiles.Bytes(ChainTestFiles.Workload());
+        var expected = ChainTestFiles.ReadAll(plain);
+        var v1 = AsVersion1(plain);
+        var blocks = ChainTestFiles.ReadAll(v1);
+        Assert.Equal(expected.Count, blocks.Count);
+        Assert.All(blocks, b => Assert.Null(b.AccessList));
+        using (var reader = new ChainReader(new MemoryStream(v1))) Assert.Equal(1, reader.Version);
+
+        var withLists = AsVersion1(RecordedFile(out _));
+        Assert.Contains("unknown block flags", Assert.Throws<ChainFormatException>(() => ChainTestFiles.ReadAll(withLists)).Message);
+    }
+
+    // The same file with version 1 in its header (and the header checksum recomputed).
+    private static byte[] AsVersion1(byte[] file)
+    {
+        int crcAt = (int)ChainTestFiles.RecordOffsets(file)[0] - 4;
+        var bytes = (byte[])file.Clone();
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(4), 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(crcAt), Crc32.Compute(bytes.AsSpan(0, crcAt)));
+        return bytes;
+    }
+
+    [Fact]
+    public void Record_then_bal_and_analyze_through_the_cli()
+    {
+        var cli = RepositoryPaths.BuiltCli();
+        Assert.True(cli is not null, "the CLI was not built next to the tests");
+        var path = ChainTestFiles.TempFile();
+        try
+        {
+            Assert.Equal(0, CliProcess.Run(cli, "gen", "--workload", "mixed", "--accounts", "40", "--txs", "20", "--blocks", "2", "--seed", "4", "-o", path).Code);
+            var before = CliProcess.Run(cli, "bal", path, "--block", "1");
+            Assert.Equal(1, before.Code);
+            Assert.StartsWith("bal: block 1 has no recorded access list", before.Err);
+            Assert.Equal(0, CliProcess.Run(cli, "record", path, "--workers", "3", "--json").Code);
+
+            var bal = CliProcess.Run(cli, "bal", path, "--block", "2", "--json");
+            Assert.True(bal.Code == 0, bal.Err);
+            var json = JsonDocument.Parse(bal.Out).RootElement;
+            var fromJson = BlockAccessList.FromJson(json.GetProperty("accessList").GetRawText());
+            var rlp = Convert.FromHexString(json.GetProperty("rlp").GetString()![2..]);
+            Assert.Equal(rlp, fromJson.Encode());
+            Assert.Equal(json.GetProperty("hash").GetString(), BlockAccessList.Decode(rlp).ComputeHash().ToString());
+            Assert.Equal(rlp.Length, json.GetProperty("bytes").GetInt32());
+            using (var reader = ChainReader.Open(path))
+            {
+                reader.ReadNext();
+                Assert.Equal(rlp, reader.ReadNext()!.AccessList!.Encode());
+            }
+
+            var text = CliProcess.Run(cli, "bal", path, "--block", "1");
+            Assert.True(text.Code == 0, text.Err);
+            Assert.Contains("\"storageChanges\"", text.Out);
+            Assert.Contains("hash: 0x", text.Out);
+
+            var missing = CliProcess.Run(cli, "bal", path, "--block", "7");
+            Assert.Equal(1, missing.Code);
+            Assert.Equal("bal: --block 7: the chain has no such block", missing.Err.Trim());
+
+            var analyze = CliProcess.Run(cli, "analyze", path, "--json");
+            Assert.True(analyze.Code == 0, analyze.Err);
+            var total = JsonDocument.Parse(analyze.Out).RootElement.GetProperty("total");
+            var blocks = JsonDocument.Parse(analyze.Out).RootElement.GetProperty("blocks");
+            Assert.Equal(rlp.Length, blocks[1].GetProperty("accessListBytes").GetInt32());
+            Assert.Equal(total.GetProperty("accessListBytes").GetInt64(), blocks[0].GetProperty("accessListBytes").GetInt64() + rlp.Length);
+            Assert.Equal(Math.Round(rlp.Length / 20.0, 2), blocks[1].GetProperty("accessListBytesPerTx").GetDouble());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
