@@ -191,11 +191,17 @@ public sealed partial class RocksDbStateStore : IStateStore
         return new RocksDbStateStore(System.IO.Path.GetFullPath(path), options);
     }
 
+    /// <inheritdoc/>
     public string Location => _path;
+    /// <inheritdoc/>
     public bool IsInitialized => _initialized;
+    /// <inheritdoc/>
     public StoredBlock Genesis => _genesis;
+    /// <inheritdoc/>
     public StoredBlock Head => _head;
+    /// <inheritdoc/>
     public int JournalRetention { get; }
+    /// <inheritdoc/>
     public int RevertibleBlocks => _initialized ? (int)Math.Max(0, _head.Number - Math.Max(_oldestJournal, _genesis.Number + 1) + 1) : 0;
 
     private void LoadMetadata(bool createIfMissing)
@@ -311,6 +317,7 @@ public sealed partial class RocksDbStateStore : IStateStore
         return Fail(StateStoreError.IoError, message, e);
     }
 
+    /// <inheritdoc/>
     public bool TryGet(in StateKey key, out UInt256 value)
     {
         Span<byte> keyBytes = stackalloc byte[StateKeyEncoding.MaxLength];
@@ -329,6 +336,7 @@ public sealed partial class RocksDbStateStore : IStateStore
         return found;
     }
 
+    /// <inheritdoc/>
     public bool TryGetBlock(long number, out StoredBlock block) => TryReadBlock(number, out block);
 
     private bool TryReadBlock(long number, out StoredBlock block)
@@ -340,6 +348,7 @@ public sealed partial class RocksDbStateStore : IStateStore
         return true;
     }
 
+    /// <inheritdoc/>
     public bool TryGetTrieNode(in Hash256 hash, out byte[] rlp)
     {
         Span<byte> key = stackalloc byte[32];
@@ -348,6 +357,7 @@ public sealed partial class RocksDbStateStore : IStateStore
         return rlp is not null;
     }
 
+    /// <inheritdoc/>
     public IEnumerable<KeyValuePair<StateKey, UInt256>> Entries()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -362,6 +372,7 @@ public sealed partial class RocksDbStateStore : IStateStore
         }
     }
 
+    /// <inheritdoc/>
     public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -432,6 +443,7 @@ public sealed partial class RocksDbStateStore : IStateStore
         }
     }
 
+    /// <inheritdoc/>
     public void Commit(in StoredBlock block, ReadOnlySpan<StateChange> changes, IReadOnlyCollection<TrieNodeRecord>? trieNodes = null,
         IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? previousValues = null)
     {
@@ -569,6 +581,7 @@ public sealed partial class RocksDbStateStore : IStateStore
         }
     }
 
+    /// <inheritdoc/>
     public StoredBlock Revert(int blocks)
     {
         StateStoreChecks.CheckRevert(this, _initialized, _disposed, blocks);
@@ -597,6 +610,7 @@ public sealed partial class RocksDbStateStore : IStateStore
         return head;
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         if (_disposed) return;

@@ -3,8 +3,11 @@ namespace ParallelExec.Execution;
 /// <summary>How a block was executed. Not part of the result's content: two runs may differ here.</summary>
 public sealed record BlockExecutionStats
 {
+    /// <summary>The executor's name (sequential or parallel).</summary>
     public required string Executor { get; init; }
+    /// <summary>Worker threads it ran with.</summary>
     public required int Workers { get; init; }
+    /// <summary>Transactions in the block.</summary>
     public required int Transactions { get; init; }
     /// <summary>Executions of any incarnation, speculative or final.</summary>
     public long Executions { get; init; }
@@ -18,5 +21,6 @@ public sealed record BlockExecutionStats
     public long SequentialFallbacks { get; init; }
     /// <summary>Transactions run in order by the committer (sequential stretches and dependency waits).</summary>
     public long CommitterExecutions { get; init; }
+    /// <summary>Wall-clock time of the block's execution.</summary>
     public TimeSpan Elapsed { get; init; }
 }

@@ -18,6 +18,7 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
     private readonly Action<int> _work;
     private int _busy;
 
+    /// <summary>Starts <paramref name="workers"/> worker threads (1 or more; more than the cores is allowed).</summary>
     public ParallelExecutor(int workers)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
@@ -28,9 +29,12 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
         _work = _run.Work;
     }
 
+    /// <inheritdoc/>
     public string Name => "parallel";
+    /// <inheritdoc/>
     public int Workers { get; }
 
+    /// <inheritdoc/>
     public BlockResult Execute(Block block, IStateReader state, ExecutionOptions? options = null)
     {
         if (Interlocked.Exchange(ref _busy, 1) != 0)
@@ -50,5 +54,6 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
         }
     }
 
+    /// <summary>Stops the worker threads.</summary>
     public void Dispose() => _group.Dispose();
 }

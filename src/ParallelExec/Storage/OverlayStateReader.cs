@@ -33,8 +33,10 @@ public sealed class OverlayStateReader : IStateReader
     }
 
     /// <summary>Keys the pending block changed.</summary>
+    /// <summary>Keys the pending block changed.</summary>
     public int Count => _changes.Count;
 
+    /// <inheritdoc/>
     public bool TryGet(in StateKey key, out UInt256 value) =>
         TryGetPending(key, out value) || _committed.TryGet(key, out value);
 

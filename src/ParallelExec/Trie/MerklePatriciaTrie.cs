@@ -22,6 +22,7 @@ public sealed partial class MerklePatriciaTrie
     /// <summary>Number of keys held.</summary>
     public int Count => _count;
 
+    /// <summary>Whether the trie holds no key.</summary>
     public bool IsEmpty => _root is null;
 
     /// <summary>Keccak-256 computations made for node hashes so far.</summary>
@@ -164,6 +165,7 @@ public sealed partial class MerklePatriciaTrie
         return changed;
     }
 
+    /// <summary>The value stored under <paramref name="key"/>, if any.</summary>
     public bool TryGet(scoped ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
     {
         int keyNibbles = key.Length * 2;

@@ -26,6 +26,7 @@ public sealed partial class StateTrie
     /// <summary>Accounts per parallel task when paths are computed for a whole state.</summary>
     private const int PathRange = 4096;
 
+    /// <summary>An empty state trie.</summary>
     public StateTrie()
     {
     }
