@@ -57,8 +57,11 @@ public sealed class PackageTests : IDisposable
               </packageSources>
             </configuration>
             """);
+        // A private package cache too: the machine's cache may hold an older 0.0.0-test from an earlier run.
         string tools = Path.Combine(_dir, "tools");
-        var install = Dotnet("tool", "install", "--tool-path", tools, "--configfile", config, "--version", "0.0.0-test", "ParallelExec.Cli");
+        var install = CliProcess.RunProgram("dotnet",
+            ["tool", "install", "--tool-path", tools, "--configfile", config, "--version", "0.0.0-test", "ParallelExec.Cli"],
+            new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(_dir, "packages") });
         Assert.True(install.Code == 0, $"dotnet tool install: {install.Out}{install.Err}");
 
         string parallelexec = Path.Combine(tools, OperatingSystem.IsWindows() ? "parallelexec.exe" : "parallelexec");
