@@ -10,6 +10,7 @@ public sealed partial class RocksDbStateStore
 {
     private const int MultiGetBatch = 256;
 
+    /// <inheritdoc/>
     public bool BatchedReads => true;
 
     /// <summary>

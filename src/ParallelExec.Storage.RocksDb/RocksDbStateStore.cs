@@ -194,11 +194,17 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         return new RocksDbStateStore(System.IO.Path.GetFullPath(path), options);
     }
 
+    /// <inheritdoc/>
     public string Location => _path;
+    /// <inheritdoc/>
     public bool IsInitialized => _initialized;
+    /// <inheritdoc/>
     public StoredBlock Genesis => _genesis;
+    /// <inheritdoc/>
     public StoredBlock Head => _head;
+    /// <inheritdoc/>
     public int JournalRetention { get; }
+    /// <inheritdoc/>
     public int RevertibleBlocks => _initialized ? (int)Math.Max(0, _head.Number - Math.Max(_oldestJournal, _genesis.Number + 1) + 1) : 0;
 
     private void LoadMetadata(bool createIfMissing)
@@ -332,6 +338,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         return Fail(StateStoreError.IoError, message, e);
     }
 
+    /// <inheritdoc/>
     public bool TryGet(in StateKey key, out UInt256 value)
     {
         Span<byte> keyBytes = stackalloc byte[StateKeyEncoding.MaxLength];
@@ -350,6 +357,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         return found;
     }
 
+    /// <inheritdoc/>
     public bool TryGetBlock(long number, out StoredBlock block) => TryReadBlock(number, out block);
 
     private bool TryReadBlock(long number, out StoredBlock block)
@@ -361,6 +369,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         return true;
     }
 
+    /// <inheritdoc/>
     public bool TryGetTrieNode(in Hash256 hash, out byte[] rlp)
     {
         Span<byte> key = stackalloc byte[32];
@@ -369,6 +378,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         return rlp is not null;
     }
 
+    /// <inheritdoc/>
     public IEnumerable<KeyValuePair<StateKey, UInt256>> Entries()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -383,6 +393,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         }
     }
 
+    /// <inheritdoc/>
     public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -453,6 +464,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         }
     }
 
+    /// <inheritdoc/>
     public void Commit(in StoredBlock block, ReadOnlySpan<StateChange> changes, IReadOnlyCollection<TrieNodeRecord>? trieNodes = null,
         IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? previousValues = null)
     {
@@ -590,6 +602,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         }
     }
 
+    /// <inheritdoc/>
     public bool TryReadJournalKeys(long number, ICollection<StateKey> keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
@@ -605,6 +618,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         return true;
     }
 
+    /// <inheritdoc/>
     public StoredBlock Revert(int blocks)
     {
         StateStoreChecks.CheckRevert(this, _initialized, _disposed, blocks);
@@ -633,6 +647,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         return head;
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         if (_disposed) return;

@@ -24,5 +24,6 @@ public sealed record RocksDbStoreOptions
     /// <summary>Memtable size per column family, in bytes.</summary>
     public long WriteBufferBytes { get; init; } = 64L << 20;
 
+    /// <summary>The defaults: open an existing database, 128 revertible blocks, synced commits.</summary>
     public static RocksDbStoreOptions Default { get; } = new();
 }

@@ -29,10 +29,18 @@ internal static class RepositoryPaths
     /// The CLI built in the same configuration as the running tests
     /// (src/ParallelExec.Cli/bin/&lt;configuration&gt;/net10.0/ParallelExec.Cli.dll), or null when it is not there.
     /// </summary>
-    public static string? BuiltCli()
+    public static string? BuiltCli() => Built(Path.Combine("src", "ParallelExec.Cli"), "ParallelExec.Cli");
+
+    /// <summary>The configuration the running tests were built in (Debug or Release).</summary>
+    public static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug";
+
+    /// <summary>
+    /// The assembly of the project in <paramref name="projectDirectory"/> (relative to the repository root)
+    /// built in the same configuration as the running tests, or null when it is not there.
+    /// </summary>
+    public static string? Built(string projectDirectory, string assemblyName)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug";
-        var candidate = Path.Combine(RepoRoot, "src", "ParallelExec.Cli", "bin", configuration, "net10.0", "ParallelExec.Cli.dll");
+        var candidate = Path.Combine(RepoRoot, projectDirectory, "bin", Configuration, "net10.0", assemblyName + ".dll");
         return File.Exists(candidate) ? candidate : null;
     }
 }

@@ -17,10 +17,11 @@ public static class AnalyzeCommand
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
         var dot = new Option<FileInfo?>("--dot") { Description = "Write the dependency graph of --block as Graphviz DOT to this file" };
         var blockOption = new Option<long?>("--block") { Description = "Block whose graph --dot writes" };
+        var codecs = CodecAssemblies.CreateOption();
         var top = new Option<int>("--top") { Description = "Hottest keys to list", DefaultValueFactory = _ => 5 };
         var command = new Command("analyze", "Per block and in total: dependency graph size, conflict density, critical path, speed-up limit per core count, hottest keys");
         command.Arguments.Add(file);
-        foreach (var option in new Option[] { json, dot, blockOption, top }) command.Options.Add(option);
+        foreach (var option in new Option[] { json, dot, blockOption, top, codecs }) command.Options.Add(option);
         command.SetAction(parse => ChainCli.Guard("analyze", () =>
         {
             var path = parse.GetValue(file)!.FullName;
@@ -31,7 +32,7 @@ public static class AnalyzeCommand
             if (hottest is < 0 or > 1000) throw new ArgumentException($"--top must be between 0 and 1000, got {hottest}");
             bool asJson = parse.GetValue(json);
             var analysis = ChainCli.WithProgress("analysing", asJson,
-                p => ChainAnalyzer.Analyze(path, hottest: hottest, progress: p, keepEdgesOf: block ?? -1));
+                p => ChainAnalyzer.Analyze(path, CodecAssemblies.Load(parse.GetValue(codecs)), hottest: hottest, progress: p, keepEdgesOf: block ?? -1));
             if (dotFile is not null)
             {
                 var target = analysis.Blocks.FirstOrDefault(b => b.Number == block)

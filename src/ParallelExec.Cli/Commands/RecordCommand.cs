@@ -13,17 +13,19 @@ public static class RecordCommand
         var file = new Argument<FileInfo>("chain") { Description = "The .pxb chain file (rewritten in place, atomically)" };
         var workers = new Option<int>("--workers") { Description = "Workers of the parallel executor", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
+        var codecs = CodecAssemblies.CreateOption();
         var command = new Command("record", "Execute a chain (parallel, dependencies recorded) and record each block's post-state root and dependency graph in the file");
         command.Arguments.Add(file);
         command.Options.Add(workers);
         command.Options.Add(json);
+        command.Options.Add(codecs);
         command.SetAction(parse => ChainCli.Guard("record", () =>
         {
             var path = parse.GetValue(file)!.FullName;
             int n = parse.GetValue(workers);
             if (n is < 1 or > 256) throw new ArgumentException($"--workers must be between 1 and 256, got {n}");
             bool asJson = parse.GetValue(json);
-            var report = ChainCli.WithProgress("recording", asJson, p => ChainRecorder.Record(path, n, progress: p));
+            var report = ChainCli.WithProgress("recording", asJson, p => ChainRecorder.Record(path, n, CodecAssemblies.Load(parse.GetValue(codecs)), progress: p));
             if (asJson)
             {
                 Console.WriteLine(JsonSerializer.Serialize(new

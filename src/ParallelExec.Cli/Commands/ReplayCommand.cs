@@ -26,9 +26,10 @@ public static class ReplayCommand
             DefaultValueFactory = _ => ChainStateOptions.DefaultTrieNodeInterval,
         };
         var noPipeline = new Option<bool>("--no-pipeline") { Description = "Run one block at a time instead of executing block N+1 while block N's root is computed (and, with --db, committed)" };
+        var codecs = CodecAssemblies.CreateOption();
         var command = new Command("replay", "Execute every block of a chain from its genesis (in memory, or committed to a database with --db), apply it and compute the state root");
         command.Arguments.Add(file);
-        foreach (var option in new Option[] { workers, sequential, verify, json, db, journal, noNodes, interval, noPipeline }) command.Options.Add(option);
+        foreach (var option in new Option[] { workers, sequential, verify, json, db, journal, noNodes, interval, noPipeline, codecs }) command.Options.Add(option);
         command.SetAction(parse => ChainCli.Guard("replay", () =>
         {
             var path = parse.GetValue(file)!.FullName;
@@ -39,9 +40,10 @@ public static class ReplayCommand
             {
                 Workers = n, Sequential = parse.GetValue(sequential), Verify = parse.GetValue(verify), Pipeline = !parse.GetValue(noPipeline),
             };
+            var registry = CodecAssemblies.Load(parse.GetValue(codecs));
             if (parse.GetValue(db) is { } dbDir)
-                return StoredReplay.Run(path, dbDir.FullName, options, parse.GetValue(journal), !parse.GetValue(noNodes), parse.GetValue(interval), asJson);
-            var report = ChainCli.WithProgress("replaying", asJson, p => ChainReplayer.Replay(path, options, progress: p));
+                return StoredReplay.Run(path, dbDir.FullName, options, parse.GetValue(journal), !parse.GetValue(noNodes), parse.GetValue(interval), asJson, registry);
+            var report = ChainCli.WithProgress("replaying", asJson, p => ChainReplayer.Replay(path, options, registry, progress: p));
             if (asJson) PrintJson(path, options, report);
             else PrintText(options, report);
             if (report.Mismatch is { } m)

@@ -9,7 +9,8 @@ namespace ParallelExec.Cli.Commands;
 /// <summary><c>parallelexec replay --db DIR</c>: replays a chain into a RocksDB state database, resuming after its head.</summary>
 internal static class StoredReplay
 {
-    public static int Run(string chainPath, string dbPath, ReplayOptions options, int journal, bool trieNodes, int trieNodeInterval, bool asJson)
+    public static int Run(string chainPath, string dbPath, ReplayOptions options, int journal, bool trieNodes, int trieNodeInterval, bool asJson,
+        TransactionCodecRegistry? registry)
     {
         if (journal < 0) throw new ArgumentException($"--journal must be 0 or more, got {journal}");
         if (trieNodeInterval < 1) throw new ArgumentException($"--trie-node-interval must be 1 or more, got {trieNodeInterval}");
@@ -22,7 +23,7 @@ internal static class StoredReplay
             rootMs = Math.Round(b.Root.TotalMilliseconds, 3), commitMs = Math.Round(b.Commit.TotalMilliseconds, 3),
         });
         var report = ChainCli.WithProgress("replaying", asJson,
-            p => StoredChainReplayer.Replay(chainPath, store, options, stateOptions, onBlock: asJson ? OnBlock : null, progress: p));
+            p => StoredChainReplayer.Replay(chainPath, store, options, stateOptions, registry, onBlock: asJson ? OnBlock : null, progress: p));
         if (asJson) PrintJson(chainPath, dbPath, options, report, perBlock);
         else PrintText(dbPath, options, report);
         if (report.Mismatch is { } m)

@@ -18,7 +18,7 @@ internal sealed class AccessListView : IStateView
     {
         /// <summary>Value in the block's starting state.</summary>
         public UInt256 Base;
-        /// <summary>The key's changes: <see cref="ChangeIndexes"/>/<see cref="ChangeValues"/>[Start, Start + Count), ascending.</summary>
+        /// <summary>The key's changes: the view's change arrays [Start, Start + Count), ascending.</summary>
         public int Start, Count;
         /// <summary>Position of the key's account in the list.</summary>
         public int Account;

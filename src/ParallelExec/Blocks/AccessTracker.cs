@@ -42,6 +42,7 @@ public sealed class AccessTracker
         .Select(p => new KeyHeat(p.Key, p.Value.Txs, p.Value.Readers, p.Value.Writers, p.Value.Crediters))
         .ToList();
 
+    /// <summary>Forgets every key counted so far.</summary>
     public void Clear() => _heat.Clear();
 
     private void Count(StateKey key, Access access)

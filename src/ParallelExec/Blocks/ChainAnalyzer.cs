@@ -10,6 +10,7 @@ namespace ParallelExec.Blocks;
 /// </summary>
 public static class ChainAnalyzer
 {
+    /// <summary>Analyses every block of a chain file: its dependency graph (recorded, or observed by executing it) and the hottest keys.</summary>
     public static ChainAnalysis Analyze(string path, TransactionCodecRegistry? registry = null, int hottest = 5,
         Action<double>? progress = null, long? keepEdgesOf = null)
     {

@@ -12,14 +12,19 @@ namespace ParallelExec.Blocks;
 public sealed class ChainBlock(Block block, Hash256 expectedRoot = default, IReadOnlyList<(int From, int To)>? dependencies = null,
     BlockAccessList? accessList = null)
 {
+    /// <summary>The block itself.</summary>
     public Block Block { get; } = block ?? throw new ArgumentNullException(nameof(block));
+    /// <summary>The block's header.</summary>
     public BlockHeader Header => Block.Header;
+    /// <summary>The block's number.</summary>
     public long Number => Block.Header.Number;
+    /// <summary>The block's transactions, in block order.</summary>
     public IReadOnlyList<ITransaction> Transactions => Block.Transactions;
 
     /// <summary>The state root after this block; all zeros when not recorded.</summary>
     public Hash256 ExpectedRoot { get; } = expectedRoot;
 
+    /// <summary>Whether a recording run stored the state root after this block.</summary>
     public bool HasExpectedRoot => !ExpectedRoot.Equals(default);
 
     /// <summary>Recorded dependency edges (writer → reader), or null when not recorded.</summary>

@@ -13,12 +13,16 @@ public sealed class ChainBufferWriter
     private byte[] _buffer;
     private int _length;
 
+    /// <summary>A writer with room for <paramref name="capacity"/> bytes before it grows.</summary>
     public ChainBufferWriter(int capacity = 256) => _buffer = new byte[Math.Max(16, capacity)];
 
+    /// <summary>Bytes written so far.</summary>
     public int Length => _length;
 
+    /// <summary>The bytes written so far.</summary>
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _length);
 
+    /// <summary>Discards what was written, keeping the buffer.</summary>
     public void Clear() => _length = 0;
 
     /// <summary>Reserves <paramref name="count"/> bytes and returns them to fill.</summary>
@@ -34,16 +38,22 @@ public sealed class ChainBufferWriter
     /// <summary>Bytes already written, to back-patch a reserved field.</summary>
     internal Span<byte> At(int position, int count) => _buffer.AsSpan(position, count);
 
+    /// <summary>Appends raw bytes.</summary>
     public void WriteBytes(ReadOnlySpan<byte> bytes) => bytes.CopyTo(GetSpan(bytes.Length));
 
+    /// <summary>Appends one byte.</summary>
     public void WriteByte(byte value) => GetSpan(1)[0] = value;
 
+    /// <summary>Appends a boolean as one byte (0 or 1).</summary>
     public void WriteBool(bool value) => WriteByte(value ? (byte)1 : (byte)0);
 
+    /// <summary>Appends a 32-bit unsigned integer, little-endian.</summary>
     public void WriteUInt32(uint value) => BinaryPrimitives.WriteUInt32LittleEndian(GetSpan(4), value);
 
+    /// <summary>Appends a 64-bit signed integer, little-endian.</summary>
     public void WriteInt64(long value) => BinaryPrimitives.WriteInt64LittleEndian(GetSpan(8), value);
 
+    /// <summary>Appends an unsigned LEB128 varint (7 bits per byte, minimal length).</summary>
     public void WriteVarUInt64(ulong value)
     {
         while (value >= 0x80)
@@ -54,10 +64,13 @@ public sealed class ChainBufferWriter
         WriteByte((byte)value);
     }
 
+    /// <summary>Appends an address's 20 bytes.</summary>
     public void WriteAddress(Address address) => address.WriteTo(GetSpan(Address.Size));
 
+    /// <summary>Appends a hash's 32 bytes.</summary>
     public void WriteHash(Hash256 hash) => hash.WriteTo(GetSpan(Hash256.Size));
 
+    /// <summary>Appends a 256-bit word in its minimal big-endian form behind a length byte (0..32).</summary>
     public void WriteUInt256(in UInt256 value)
     {
         int length = value.ByteLength;
@@ -67,6 +80,7 @@ public sealed class ChainBufferWriter
         WriteBytes(word[(32 - length)..]);
     }
 
+    /// <summary>Appends a state key: address, kind and, for a storage slot, the slot.</summary>
     public void WriteStateKey(in StateKey key)
     {
         WriteAddress(key.Address);
@@ -74,6 +88,7 @@ public sealed class ChainBufferWriter
         if (key.Kind == StateKeyKind.Storage) WriteUInt256(key.Slot);
     }
 
+    /// <summary>Appends declared access hints (a presence byte, then the read and write keys).</summary>
     public void WriteHints(AccessHints? hints)
     {
         WriteBool(hints is not null);

@@ -8,6 +8,7 @@ namespace ParallelExec.Blocks;
 /// </summary>
 public sealed class ChainFormatException : Exception
 {
+    /// <summary>A problem at byte <paramref name="offset"/> of the file, in block <paramref name="blockNumber"/> when known.</summary>
     public ChainFormatException(string problem, long offset, long? blockNumber, Exception? inner = null)
         : base(Describe(problem, offset, blockNumber), inner)
     {

@@ -21,6 +21,7 @@ public sealed class ChainReader : IDisposable
     private long? _lastNumber;
     private bool _ended;
 
+    /// <summary>Reads a chain from <paramref name="stream"/>: the header and start (genesis or parent root) are read and checked here, the blocks by <see cref="ReadNext"/>.</summary>
     public ChainReader(Stream stream, TransactionCodecRegistry? registry = null, ChainReaderOptions? options = null, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -46,13 +47,16 @@ public sealed class ChainReader : IDisposable
         return new ChainReader(stream, registry, options);
     }
 
+    /// <summary>Where the chain starts: an embedded genesis state or a parent state root.</summary>
     public ChainStart Start { get; }
 
+    /// <summary>The file format version.</summary>
     public ushort Version { get; private set; }
 
     /// <summary>Byte offset of the next record.</summary>
     public long Offset => _offset;
 
+    /// <summary>Blocks read so far.</summary>
     public long BlocksRead { get; private set; }
 
     /// <summary>Length of the underlying stream when it is seekable (for progress), else 0.</summary>
@@ -110,6 +114,7 @@ public sealed class ChainReader : IDisposable
         while (ReadNext() is { } block) yield return block;
     }
 
+    /// <summary>Closes the stream (unless it was left open).</summary>
     public void Dispose()
     {
         if (!_leaveOpen) _stream.Dispose();

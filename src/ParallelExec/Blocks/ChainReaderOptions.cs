@@ -3,6 +3,7 @@ namespace ParallelExec.Blocks;
 /// <summary>Bounds a reader enforces before allocating anything a file's length fields ask for.</summary>
 public sealed record ChainReaderOptions
 {
+    /// <summary>The default bounds.</summary>
     public static readonly ChainReaderOptions Default = new();
 
     /// <summary>Largest block record accepted (bytes of its payload). Default 256 MiB.</summary>

@@ -10,6 +10,7 @@ namespace ParallelExec.Blocks;
 /// </summary>
 public static class ChainRecorder
 {
+    /// <summary>Executes the chain in <paramref name="path"/> with the parallel executor and rewrites it (atomically, through a temporary file) with each block's state root and dependency graph; <paramref name="outputPath"/> writes elsewhere instead.</summary>
     public static ReplayReport Record(string path, int workers, TransactionCodecRegistry? registry = null, Action<double>? progress = null,
         string? outputPath = null)
     {

@@ -16,6 +16,7 @@ public ref struct ChainSpanReader
     private readonly long? _blockNumber;
     private int _position;
 
+    /// <summary>Reads <paramref name="data"/>; <paramref name="baseOffset"/> and <paramref name="blockNumber"/> locate errors in the file.</summary>
     public ChainSpanReader(ReadOnlySpan<byte> data, long baseOffset = 0, long? blockNumber = null)
     {
         _data = data;
@@ -24,8 +25,11 @@ public ref struct ChainSpanReader
         _position = 0;
     }
 
+    /// <summary>Bytes read so far.</summary>
     public readonly int Position => _position;
+    /// <summary>Bytes left.</summary>
     public readonly int Remaining => _data.Length - _position;
+    /// <summary>Whether every byte has been read.</summary>
     public readonly bool End => _position == _data.Length;
 
     /// <summary>Absolute file offset of the next byte.</summary>
@@ -34,6 +38,7 @@ public ref struct ChainSpanReader
     /// <summary>Throws a <see cref="ChainFormatException"/> at the current position.</summary>
     public readonly ChainFormatException Fail(string problem) => new(problem, Offset, _blockNumber);
 
+    /// <summary>The next <paramref name="count"/> bytes; fails when fewer are left.</summary>
     public ReadOnlySpan<byte> ReadBytes(int count)
     {
         if (count < 0 || count > Remaining) throw Fail($"needs {count} bytes, {Remaining} left");
@@ -42,8 +47,10 @@ public ref struct ChainSpanReader
         return span;
     }
 
+    /// <summary>The next byte.</summary>
     public byte ReadByte() => ReadBytes(1)[0];
 
+    /// <summary>A boolean byte; any value but 0 or 1 is an error.</summary>
     public bool ReadBool() => ReadByte() switch
     {
         0 => false,
@@ -51,8 +58,10 @@ public ref struct ChainSpanReader
         var b => throw Fail($"boolean byte is {b}, not 0 or 1"),
     };
 
+    /// <summary>A 32-bit unsigned integer, little-endian.</summary>
     public uint ReadUInt32() => BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4));
 
+    /// <summary>A 64-bit signed integer, little-endian.</summary>
     public long ReadInt64() => BinaryPrimitives.ReadInt64LittleEndian(ReadBytes(8));
 
     /// <summary>An unsigned LEB128 varint of at most 10 bytes (no overflow, no padding).</summary>
@@ -93,8 +102,10 @@ public ref struct ChainSpanReader
         return (int)v;
     }
 
+    /// <summary>An address (20 bytes).</summary>
     public Address ReadAddress() => new(ReadBytes(Address.Size));
 
+    /// <summary>A hash (32 bytes).</summary>
     public Hash256 ReadHash() => new(ReadBytes(Hash256.Size));
 
     /// <summary>A 256-bit word in its minimal big-endian form behind a length byte (0..32).</summary>
@@ -107,6 +118,7 @@ public ref struct ChainSpanReader
         return UInt256.FromBigEndian(bytes);
     }
 
+    /// <summary>A state key, as <see cref="ChainBufferWriter.WriteStateKey"/> writes it; an unknown kind is an error.</summary>
     public StateKey ReadStateKey()
     {
         var address = ReadAddress();

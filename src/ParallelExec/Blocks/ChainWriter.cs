@@ -19,6 +19,7 @@ public sealed class ChainWriter : IDisposable
     private long? _lastNumber;
     private bool _completed;
 
+    /// <summary>Writes the header and <paramref name="start"/> to <paramref name="stream"/>; blocks follow with <see cref="WriteBlock"/>, then <see cref="Complete"/>.</summary>
     public ChainWriter(Stream stream, ChainStart start, TransactionCodecRegistry? registry = null, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -41,8 +42,10 @@ public sealed class ChainWriter : IDisposable
         writer.Complete();
     }
 
+    /// <summary>Blocks written so far.</summary>
     public long BlocksWritten { get; private set; }
 
+    /// <summary>Appends a block; its number must follow the previous block's.</summary>
     public void WriteBlock(ChainBlock block)
     {
         ArgumentNullException.ThrowIfNull(block);
@@ -76,6 +79,7 @@ public sealed class ChainWriter : IDisposable
         _completed = true;
     }
 
+    /// <summary>Closes the stream (unless it was left open).</summary>
     public void Dispose()
     {
         if (!_leaveOpen) _stream.Dispose();

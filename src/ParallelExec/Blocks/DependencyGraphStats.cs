@@ -16,6 +16,7 @@ public sealed record DependencyGraphStats(int Transactions, int Edges, int Depen
     /// <summary>Share of transactions that depend on at least one earlier one.</summary>
     public double DependentShare => Transactions == 0 ? 0 : (double)DependentTransactions / Transactions;
 
+    /// <summary>The speed-up this graph allows on <paramref name="cores"/> cores: min(cores, transactions / critical path).</summary>
     public double SpeedupLimit(int cores) => CriticalPath == 0 ? cores : Math.Min(cores, (double)Transactions / CriticalPath);
 
     /// <summary>Computes the statistics of a graph of forward edges (From &lt; To &lt; transactions).</summary>

@@ -17,7 +17,9 @@ public interface ITransactionCodec
     /// <summary>The transaction class this codec encodes (matched exactly, not by inheritance).</summary>
     Type TransactionType { get; }
 
+    /// <summary>Writes the body of <paramref name="transaction"/> (an instance of <see cref="TransactionType"/>).</summary>
     void Encode(ITransaction transaction, ChainBufferWriter writer);
 
+    /// <summary>Reads a transaction written by <see cref="Encode"/>, consuming the whole body.</summary>
     ITransaction Decode(ref ChainSpanReader reader);
 }

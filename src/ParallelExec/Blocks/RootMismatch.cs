@@ -11,6 +11,7 @@ namespace ParallelExec.Blocks;
 /// </summary>
 public sealed record RootMismatch(long BlockNumber, Hash256 Expected, Hash256 Actual, string? Detail = null)
 {
+    /// <inheritdoc/>
     public override string ToString() =>
         $"block {BlockNumber}: state root mismatch: expected {Expected}, got {Actual}{(Detail is null ? "" : "; " + Detail)}";
 

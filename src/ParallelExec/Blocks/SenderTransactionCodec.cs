@@ -9,9 +9,12 @@ namespace ParallelExec.Blocks;
 /// </summary>
 public abstract class SenderTransactionCodec<T> : ITransactionCodec where T : SenderTransaction
 {
+    /// <inheritdoc/>
     public abstract byte TypeId { get; }
+    /// <inheritdoc/>
     public Type TransactionType => typeof(T);
 
+    /// <inheritdoc/>
     public void Encode(ITransaction transaction, ChainBufferWriter writer)
     {
         var tx = (T)transaction;
@@ -23,6 +26,7 @@ public abstract class SenderTransactionCodec<T> : ITransactionCodec where T : Se
         writer.WriteHints(tx.Hints);
     }
 
+    /// <inheritdoc/>
     public ITransaction Decode(ref ChainSpanReader reader)
     {
         var envelope = new Envelope(reader.ReadAddress(), reader.ReadVarUInt64(), reader.ReadVarUInt64(), reader.ReadVarInt32(int.MaxValue, "work"));
@@ -31,8 +35,10 @@ public abstract class SenderTransactionCodec<T> : ITransactionCodec where T : Se
         return tx;
     }
 
+    /// <summary>Writes the kind-specific fields (the envelope is already written).</summary>
     protected abstract void EncodeBody(T tx, ChainBufferWriter writer);
 
+    /// <summary>Reads the kind-specific fields and builds the transaction from them and the envelope.</summary>
     protected abstract T DecodeBody(ref ChainSpanReader reader, in Envelope envelope);
 
     /// <summary>The fields every built-in kind shares.</summary>

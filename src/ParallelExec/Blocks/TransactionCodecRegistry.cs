@@ -41,6 +41,7 @@ public sealed class TransactionCodecRegistry
         return this;
     }
 
+    /// <summary>The codec registered for type byte <paramref name="typeId"/>, if any.</summary>
     public bool TryGet(byte typeId, out ITransactionCodec codec)
     {
         codec = _byId[typeId]!;

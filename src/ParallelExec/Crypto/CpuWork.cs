@@ -7,6 +7,7 @@ namespace ParallelExec.Crypto;
 /// </summary>
 public static class CpuWork
 {
+    /// <summary>Runs <paramref name="units"/> Keccak-f[1600] permutations seeded with <paramref name="seed"/> and returns a lane of the result (so the work cannot be optimised away).</summary>
     public static ulong Run(int units, ulong seed)
     {
         if (units <= 0) return seed;

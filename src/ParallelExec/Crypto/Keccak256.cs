@@ -11,12 +11,14 @@ namespace ParallelExec.Crypto;
 /// </summary>
 public static class Keccak256
 {
+    /// <summary>The sponge's rate: bytes absorbed per permutation.</summary>
     public const int RateBytes = 136;
     private const int RateLanes = RateBytes / 8;
 
     /// <summary>keccak256("") = 0xc5d2…a470, the code hash of an account without code.</summary>
     public static readonly Hash256 OfEmpty = Compute(ReadOnlySpan<byte>.Empty);
 
+    /// <summary>Keccak-256 of <paramref name="input"/> (Ethereum's hash, not SHA3-256).</summary>
     [SkipLocalsInit]
     public static Hash256 Compute(ReadOnlySpan<byte> input)
     {

@@ -12,6 +12,7 @@ namespace ParallelExec.Crypto;
 /// </summary>
 public static class Keccak256Batch
 {
+    /// <summary>Bytes of a Keccak-256 digest.</summary>
     public const int DigestLength = 32;
 
     private const int RateBytes = Keccak256.RateBytes;

@@ -9,6 +9,7 @@ namespace ParallelExec.Crypto;
 /// </summary>
 public static class KeccakF1600
 {
+    /// <summary>64-bit lanes in the state.</summary>
     public const int Lanes = 25;
 
     internal static ReadOnlySpan<ulong> RoundConstants =>
@@ -39,6 +40,7 @@ public static class KeccakF1600
         0x8000000080008008UL
     ];
 
+    /// <summary>Applies the 24-round Keccak-f[1600] permutation to <paramref name="state"/> (25 lanes) in place.</summary>
     [SkipLocalsInit]
     public static void Permute(Span<ulong> state)
     {

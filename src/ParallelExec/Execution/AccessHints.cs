@@ -9,8 +9,11 @@ namespace ParallelExec.Execution;
 /// </summary>
 public sealed class AccessHints(StateKey[] reads, StateKey[] writes)
 {
+    /// <summary>Keys the transaction declares it reads.</summary>
     public StateKey[] Reads { get; } = reads;
+    /// <summary>Keys the transaction declares it writes.</summary>
     public StateKey[] Writes { get; } = writes;
 
+    /// <summary>Declared keys, reads and writes together.</summary>
     public int Count => Reads.Length + Writes.Length;
 }

@@ -3,9 +3,11 @@ namespace ParallelExec.Execution;
 /// <summary>How a block was executed. Not part of the result's content: two runs may differ here.</summary>
 public sealed record BlockExecutionStats
 {
+    /// <summary>The executor's name (sequential or parallel).</summary>
     public required string Executor { get; init; }
     /// <summary>Workers that ran the block (at most one per core unless the executor oversubscribes).</summary>
     public required int Workers { get; init; }
+    /// <summary>Transactions in the block.</summary>
     public required int Transactions { get; init; }
     /// <summary>Executions of any incarnation, speculative or final.</summary>
     public long Executions { get; init; }
@@ -39,6 +41,7 @@ public sealed record BlockExecutionStats
     /// <see cref="ValidationFailures"/>: the serial cost per transaction.
     /// </summary>
     public TimeSpan ValidationTime { get; init; }
+    /// <summary>Wall-clock time of the block's execution.</summary>
     public TimeSpan Elapsed { get; init; }
     /// <summary>Whether the block ran on the access-list path (<see cref="ExecutionOptions.AccessList"/>).</summary>
     public AccessLists.AccessListOutcome AccessList { get; init; }

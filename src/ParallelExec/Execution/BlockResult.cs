@@ -12,6 +12,7 @@ namespace ParallelExec.Execution;
 /// </summary>
 public sealed class BlockResult
 {
+    /// <summary>A result; the arrays are owned by it from now on.</summary>
     public BlockResult(Receipt[] receipts, StateChange[] changes, StateKey[] touchedKeys,
         IReadOnlyList<(int From, int To)>? dependencies, BlockExecutionStats stats)
     {
@@ -22,8 +23,11 @@ public sealed class BlockResult
         Stats = stats;
     }
 
+    /// <summary>One receipt per transaction, in block order.</summary>
     public Receipt[] Receipts { get; }
+    /// <summary>The final value of every key the block wrote.</summary>
     public StateChange[] Changes { get; }
+    /// <summary>Every key the block's final executions read or wrote.</summary>
     public StateKey[] TouchedKeys { get; }
 
     /// <summary>
@@ -32,6 +36,7 @@ public sealed class BlockResult
     /// </summary>
     public IReadOnlyList<(int From, int To)>? Dependencies { get; }
 
+    /// <summary>How the block was executed (not part of the content).</summary>
     public BlockExecutionStats Stats { get; internal set; }
 
     /// <summary>

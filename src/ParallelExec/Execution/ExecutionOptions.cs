@@ -5,6 +5,7 @@ namespace ParallelExec.Execution;
 /// <summary>Per-block execution options.</summary>
 public sealed record ExecutionOptions
 {
+    /// <summary>No dependencies recorded, no dependency hints, adaptive speculation.</summary>
     public static readonly ExecutionOptions Default = new();
 
     /// <summary>Record the observed dependency graph (writer → reader edges) in the result.</summary>

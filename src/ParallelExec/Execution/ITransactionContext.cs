@@ -9,6 +9,7 @@ namespace ParallelExec.Execution;
 /// </summary>
 public interface ITransactionContext
 {
+    /// <summary>The header of the block being executed.</summary>
     BlockHeader Block { get; }
 
     /// <summary>Position of the transaction in its block.</summary>
@@ -27,8 +28,10 @@ public interface ITransactionContext
     /// </summary>
     void Add(in StateKey key, in UInt256 amount);
 
+    /// <summary>Gas charged so far.</summary>
     ulong GasUsed { get; }
 
+    /// <summary>The transaction's gas limit.</summary>
     ulong GasLimit { get; }
 
     /// <summary>Charges gas; past the limit the transaction fails with OutOfGas.</summary>

@@ -15,9 +15,12 @@ public sealed class SequentialExecutor : IBlockExecutor
     private readonly TxOutput _output = new();
     private readonly TransactionContext _context = new();
 
+    /// <inheritdoc/>
     public string Name => "sequential";
+    /// <inheritdoc/>
     public int Workers => 1;
 
+    /// <inheritdoc/>
     public BlockResult Execute(Block block, IStateReader state, ExecutionOptions? options = null)
     {
         options ??= ExecutionOptions.Default;

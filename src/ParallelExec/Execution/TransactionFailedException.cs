@@ -7,6 +7,8 @@ namespace ParallelExec.Execution;
 public sealed class TransactionFailedException(FailureReason reason, string? detail = null)
     : Exception(detail is null ? reason.ToString() : $"{reason}: {detail}")
 {
+    /// <summary>Why the transaction failed.</summary>
     public FailureReason Reason { get; } = reason;
+    /// <summary>A human-readable detail, if any.</summary>
     public string? Detail { get; } = detail;
 }

@@ -18,6 +18,7 @@ public static class GenesisLoader
 {
     private static readonly JsonDocumentOptions JsonOptions = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
 
+    /// <summary>Loads a genesis file (geth genesis.json, or {address: balance}).</summary>
     public static GenesisState Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -25,6 +26,7 @@ public static class GenesisLoader
         return Load(stream, Path.GetFileName(path));
     }
 
+    /// <summary>Loads a genesis from <paramref name="stream"/>; <paramref name="source"/> names it in errors.</summary>
     public static GenesisState Load(Stream stream, string source = "genesis")
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -40,6 +42,7 @@ public static class GenesisLoader
         using (document) return Read(document.RootElement, source);
     }
 
+    /// <summary>Parses a genesis from JSON text; <paramref name="source"/> names it in errors.</summary>
     public static GenesisState Parse(string json, string source = "genesis")
     {
         ArgumentNullException.ThrowIfNull(json);

@@ -15,11 +15,13 @@ public sealed class GenesisState
         Code = code;
     }
 
+    /// <summary>The allocation as state: nonce, balance, code hash and storage of every account.</summary>
     public InMemoryState State { get; }
 
     /// <summary>The allocated addresses in file order.</summary>
     public IReadOnlyList<Address> Accounts { get; }
 
+    /// <summary>The number of allocated accounts.</summary>
     public int AccountCount => Accounts.Count;
 
     /// <summary>Contract code by its Keccak-256 hash (the value of the accounts' code-hash keys).</summary>

@@ -12,13 +12,16 @@ public ref struct RlpReader
     private readonly ReadOnlySpan<byte> _data;
     private int _position;
 
+    /// <summary>Reads RLP items from <paramref name="data"/>.</summary>
     public RlpReader(ReadOnlySpan<byte> data)
     {
         _data = data;
         _position = 0;
     }
 
+    /// <summary>Bytes read so far.</summary>
     public readonly int Position => _position;
+    /// <summary>Whether bytes are left.</summary>
     public readonly bool HasMore => _position < _data.Length;
 
     /// <summary>True when the next item is a list.</summary>
@@ -60,6 +63,7 @@ public ref struct RlpReader
         return _data[start.._position];
     }
 
+    /// <summary>A string item as an unsigned integer (canonical: no leading zero bytes, at most 8 bytes).</summary>
     public ulong ReadUInt64()
     {
         var payload = ReadString();
@@ -70,6 +74,7 @@ public ref struct RlpReader
         return value;
     }
 
+    /// <summary>A string item as a 256-bit unsigned integer (canonical, at most 32 bytes).</summary>
     public UInt256 ReadUInt256()
     {
         var payload = ReadString();
@@ -78,6 +83,7 @@ public ref struct RlpReader
         return UInt256.FromBigEndian(payload);
     }
 
+    /// <summary>A string item of exactly 32 bytes as a hash.</summary>
     public Hash256 ReadHash256()
     {
         var payload = ReadString();

@@ -22,6 +22,7 @@ public static class RlpWriter
     public static int LengthOfString(int length, byte firstByte) =>
         length == 1 && firstByte < 0x80 ? 1 : HeaderLength(length) + length;
 
+    /// <summary>The encoded length of <paramref name="value"/> as an RLP string.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int LengthOf(ReadOnlySpan<byte> value) =>
         LengthOfString(value.Length, value.Length == 0 ? (byte)0 : value[0]);
@@ -35,6 +36,7 @@ public static class RlpWriter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int LengthOfList(int payloadLength) => HeaderLength(payloadLength) + payloadLength;
 
+    /// <summary>Writes <paramref name="value"/> as an RLP string; returns the bytes written.</summary>
     public static int WriteString(Span<byte> destination, ReadOnlySpan<byte> value)
     {
         if (value.Length == 1 && value[0] < 0x80)
@@ -50,6 +52,7 @@ public static class RlpWriter
     /// <summary>Writes the header of a string of <paramref name="length"/> bytes (the caller writes the bytes after it).</summary>
     public static int WriteStringHeader(Span<byte> destination, int length) => WriteHeader(destination, length, 0x80);
 
+    /// <summary>Writes a list header for a payload of <paramref name="payloadLength"/> bytes; returns the bytes written.</summary>
     public static int WriteListHeader(Span<byte> destination, int payloadLength) => WriteHeader(destination, payloadLength, 0xc0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -70,6 +73,7 @@ public static class RlpWriter
         return 1 + count;
     }
 
+    /// <summary>The encoded length of <paramref name="value"/> as an RLP integer.</summary>
     public static int LengthOf(ulong value) =>
         value < 0x80 ? 1 : 1 + ByteCount(value);
 
@@ -96,12 +100,14 @@ public static class RlpWriter
         return 1 + count;
     }
 
+    /// <summary>The encoded length of <paramref name="value"/> as an RLP integer.</summary>
     public static int LengthOf(in UInt256 value)
     {
         if (value.FitsInUInt64) return LengthOf(value.U0);
         return 1 + value.ByteLength;
     }
 
+    /// <summary>Writes <paramref name="value"/> as an RLP integer (big-endian, no leading zeros); returns the bytes written.</summary>
     [SkipLocalsInit]
     public static int Write(Span<byte> destination, in UInt256 value)
     {

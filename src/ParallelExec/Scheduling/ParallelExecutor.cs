@@ -44,14 +44,16 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
         _work = _run.Work;
     }
 
+    /// <inheritdoc/>
     public string Name => "parallel";
 
-    /// <summary>The worker count asked for.</summary>
+    /// <summary>The worker count asked for (see <see cref="ActiveWorkers"/>).</summary>
     public int Workers { get; }
 
     /// <summary>Workers that run each block: <see cref="Workers"/>, at most one per core unless oversubscribed.</summary>
     public int ActiveWorkers { get; }
 
+    /// <inheritdoc/>
     public BlockResult Execute(Block block, IStateReader state, ExecutionOptions? options = null)
     {
         if (Interlocked.Exchange(ref _busy, 1) != 0)
@@ -100,5 +102,6 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
         }
     }
 
+    /// <summary>Stops the worker threads.</summary>
     public void Dispose() => _group.Dispose();
 }

@@ -5,6 +5,7 @@ namespace ParallelExec.State;
 /// <summary>A 20-byte account address. Ordered as its big-endian bytes.</summary>
 public readonly struct Address : IEquatable<Address>, IComparable<Address>
 {
+    /// <summary>Bytes in an address.</summary>
     public const int Size = 20;
 
     // Big-endian pieces: bytes 0..7, 8..15, 16..19.
@@ -17,6 +18,7 @@ public readonly struct Address : IEquatable<Address>, IComparable<Address>
         _hi = hi; _mid = mid; _lo = lo;
     }
 
+    /// <summary>An address from its 20 bytes.</summary>
     public Address(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length != Size) throw new ArgumentException($"an address is {Size} bytes, got {bytes.Length}", nameof(bytes));
@@ -36,6 +38,7 @@ public readonly struct Address : IEquatable<Address>, IComparable<Address>
     internal ulong Middle => _mid;
     internal uint Low => _lo;
 
+    /// <summary>Writes the 20 bytes to <paramref name="destination"/>.</summary>
     public void WriteTo(Span<byte> destination)
     {
         BinaryPrimitives.WriteUInt64BigEndian(destination, _hi);
@@ -43,6 +46,7 @@ public readonly struct Address : IEquatable<Address>, IComparable<Address>
         BinaryPrimitives.WriteUInt32BigEndian(destination[16..], _lo);
     }
 
+    /// <summary>The 20 bytes.</summary>
     public byte[] ToArray()
     {
         var bytes = new byte[Size];
@@ -50,6 +54,7 @@ public readonly struct Address : IEquatable<Address>, IComparable<Address>
         return bytes;
     }
 
+    /// <summary>Parses 0x and 40 hex digits; throws <see cref="FormatException"/> otherwise.</summary>
     public static Address Parse(string text)
     {
         if (!TryParse(text, out var address)) throw new FormatException($"'{text}' is not a 20-byte hex address");
@@ -70,12 +75,18 @@ public readonly struct Address : IEquatable<Address>, IComparable<Address>
         return true;
     }
 
+    /// <inheritdoc/>
     public bool Equals(Address other) => _hi == other._hi && _mid == other._mid && _lo == other._lo;
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is Address other && Equals(other);
+    /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(_hi, _mid, _lo);
+    /// <summary>Whether two addresses are equal.</summary>
     public static bool operator ==(Address a, Address b) => a.Equals(b);
+    /// <summary>Whether two addresses differ.</summary>
     public static bool operator !=(Address a, Address b) => !a.Equals(b);
 
+    /// <summary>A total order on addresses.</summary>
     public int CompareTo(Address other)
     {
         if (_hi != other._hi) return _hi < other._hi ? -1 : 1;
@@ -83,6 +94,7 @@ public readonly struct Address : IEquatable<Address>, IComparable<Address>
         return _lo.CompareTo(other._lo);
     }
 
+    /// <summary>0x and 40 lower-case hex digits.</summary>
     public override string ToString()
     {
         Span<byte> bytes = stackalloc byte[Size];

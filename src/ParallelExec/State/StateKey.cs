@@ -7,7 +7,9 @@ namespace ParallelExec.State;
 /// </summary>
 public readonly struct StateKey : IEquatable<StateKey>, IComparable<StateKey>
 {
+    /// <summary>The account.</summary>
     public readonly Address Address;
+    /// <summary>Which field of the account, or a storage slot.</summary>
     public readonly StateKeyKind Kind;
     /// <summary>Storage slot; zero for account fields.</summary>
     public readonly UInt256 Slot;
@@ -21,22 +23,31 @@ public readonly struct StateKey : IEquatable<StateKey>, IComparable<StateKey>
         _hash = ComputeHash(address, kind, slot);
     }
 
+    /// <summary>An account's nonce.</summary>
     public static StateKey Nonce(Address address) => new(address, StateKeyKind.Nonce, default);
+    /// <summary>An account's balance.</summary>
     public static StateKey Balance(Address address) => new(address, StateKeyKind.Balance, default);
+    /// <summary>An account's code hash.</summary>
     public static StateKey CodeHash(Address address) => new(address, StateKeyKind.CodeHash, default);
+    /// <summary>Storage slot <paramref name="slot"/> of an account.</summary>
     public static StateKey Storage(Address address, UInt256 slot) => new(address, StateKeyKind.Storage, slot);
 
+    /// <summary>A key of the given kind; the slot is ignored except for storage.</summary>
     public static StateKey Create(Address address, StateKeyKind kind, UInt256 slot) =>
         kind == StateKeyKind.Storage ? new(address, kind, slot)
         : slot.IsZero ? new(address, kind, default)
         : throw new ArgumentException("only storage keys carry a slot", nameof(slot));
 
+    /// <summary>Whether the key is an account field (nonce, balance, code hash) rather than a storage slot.</summary>
     public bool IsAccountField => Kind != StateKeyKind.Storage;
 
+    /// <inheritdoc/>
     public bool Equals(StateKey other) =>
         (_hash == 0 || other._hash == 0 || _hash == other._hash)
         && Kind == other.Kind && Address.Equals(other.Address) && Slot.Equals(other.Slot);
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is StateKey other && Equals(other);
+    /// <inheritdoc/>
     public override int GetHashCode() => _hash != 0 ? _hash : ComputeHash(Address, Kind, Slot);
 
     // One seeded pass over all pieces (per-process random seed: crafted keys cannot flood a dictionary).
@@ -45,9 +56,12 @@ public readonly struct StateKey : IEquatable<StateKey>, IComparable<StateKey>
         int hash = HashCode.Combine(address.High, address.Middle, address.Low | ((ulong)kind << 32), slot.U0, slot.U1, slot.U2, slot.U3);
         return hash == 0 ? 1 : hash;
     }
+    /// <summary>Whether two keys are equal.</summary>
     public static bool operator ==(StateKey a, StateKey b) => a.Equals(b);
+    /// <summary>Whether two keys differ.</summary>
     public static bool operator !=(StateKey a, StateKey b) => !a.Equals(b);
 
+    /// <summary>Orders by address, then kind, then slot.</summary>
     public int CompareTo(StateKey other)
     {
         int c = Address.CompareTo(other.Address);
@@ -56,6 +70,7 @@ public readonly struct StateKey : IEquatable<StateKey>, IComparable<StateKey>
         return c != 0 ? c : Slot.CompareTo(other.Slot);
     }
 
+    /// <inheritdoc/>
     public override string ToString() => Kind == StateKeyKind.Storage
         ? $"{Address}/storage/{Slot.ToHexString()}"
         : $"{Address}/{Kind.ToString().ToLowerInvariant()}";

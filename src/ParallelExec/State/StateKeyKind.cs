@@ -6,9 +6,12 @@ namespace ParallelExec.State;
 /// </summary>
 public enum StateKeyKind : byte
 {
+    /// <summary>The account's nonce.</summary>
     Nonce = 0,
+    /// <summary>The account's balance.</summary>
     Balance = 1,
     /// <summary>Keccak-256 of the account's code as a word; zero means "no code".</summary>
     CodeHash = 2,
+    /// <summary>A storage slot of the account.</summary>
     Storage = 3,
 }

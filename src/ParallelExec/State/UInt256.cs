@@ -12,35 +12,46 @@ namespace ParallelExec.State;
 /// </summary>
 public readonly struct UInt256 : IEquatable<UInt256>, IComparable<UInt256>
 {
-    // Little-endian limbs: U0 is the least significant 64 bits.
+    /// <summary>The four 64-bit limbs, least significant first.</summary>
     public readonly ulong U0, U1, U2, U3;
 
+    /// <summary>Zero.</summary>
     public static readonly UInt256 Zero = default;
+    /// <summary>One.</summary>
     public static readonly UInt256 One = new(1);
+    /// <summary>2^256 − 1.</summary>
     public static readonly UInt256 MaxValue = new(ulong.MaxValue, ulong.MaxValue, ulong.MaxValue, ulong.MaxValue);
 
+    /// <summary>A value from its limbs, least significant first.</summary>
     public UInt256(ulong u0, ulong u1 = 0, ulong u2 = 0, ulong u3 = 0)
     {
         U0 = u0; U1 = u1; U2 = u2; U3 = u3;
     }
 
+    /// <summary>Whether the value is zero.</summary>
     public bool IsZero => (U0 | U1 | U2 | U3) == 0;
 
     /// <summary>True when the value fits in 64 bits.</summary>
     public bool FitsInUInt64 => (U1 | U2 | U3) == 0;
 
+    /// <summary>Whether the value is below 2^128.</summary>
     public bool FitsInUInt128 => (U2 | U3) == 0;
 
+    /// <summary>Widens a 64-bit value.</summary>
     public static implicit operator UInt256(ulong value) => new(value);
 
+    /// <summary>Narrows to 64 bits; throws <see cref="OverflowException"/> when it does not fit.</summary>
     public static explicit operator ulong(UInt256 value) =>
         value.FitsInUInt64 ? value.U0 : throw new OverflowException("UInt256 value does not fit in 64 bits");
 
+    /// <summary>Narrows to 128 bits; throws <see cref="OverflowException"/> when it does not fit.</summary>
     public static explicit operator UInt128(UInt256 value) =>
         value.FitsInUInt128 ? new UInt128(value.U1, value.U0) : throw new OverflowException("UInt256 value does not fit in 128 bits");
 
+    /// <summary>Widens a 128-bit value.</summary>
     public static UInt256 FromUInt128(UInt128 value) => new((ulong)value, (ulong)(value >> 64));
 
+    /// <summary><paramref name="a"/> + <paramref name="b"/>; false on overflow past 2^256 − 1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryAdd(in UInt256 a, in UInt256 b, out UInt256 sum)
     {
@@ -53,6 +64,7 @@ public readonly struct UInt256 : IEquatable<UInt256>, IComparable<UInt256>
         return carry == 0;
     }
 
+    /// <summary><paramref name="a"/> − <paramref name="b"/>; false when <paramref name="b"/> is larger.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TrySubtract(in UInt256 a, in UInt256 b, out UInt256 difference)
     {
@@ -80,9 +92,11 @@ public readonly struct UInt256 : IEquatable<UInt256>, IComparable<UInt256>
         return carry == 0 && hi3 == 0;
     }
 
+    /// <summary>Sum; throws <see cref="OverflowException"/> on overflow.</summary>
     public static UInt256 operator +(in UInt256 a, in UInt256 b) =>
         TryAdd(a, b, out var s) ? s : throw new OverflowException("UInt256 addition overflowed");
 
+    /// <summary>Difference; throws <see cref="OverflowException"/> on underflow.</summary>
     public static UInt256 operator -(in UInt256 a, in UInt256 b) =>
         TrySubtract(a, b, out var d) ? d : throw new OverflowException("UInt256 subtraction underflowed");
 
@@ -108,6 +122,7 @@ public readonly struct UInt256 : IEquatable<UInt256>, IComparable<UInt256>
         return r;
     }
 
+    /// <inheritdoc/>
     public int CompareTo(UInt256 other)
     {
         if (U3 != other.U3) return U3 < other.U3 ? -1 : 1;
@@ -117,15 +132,24 @@ public readonly struct UInt256 : IEquatable<UInt256>, IComparable<UInt256>
         return 0;
     }
 
+    /// <summary>Less than.</summary>
     public static bool operator <(in UInt256 a, in UInt256 b) => a.CompareTo(b) < 0;
+    /// <summary>Greater than.</summary>
     public static bool operator >(in UInt256 a, in UInt256 b) => a.CompareTo(b) > 0;
+    /// <summary>Less than or equal.</summary>
     public static bool operator <=(in UInt256 a, in UInt256 b) => a.CompareTo(b) <= 0;
+    /// <summary>Greater than or equal.</summary>
     public static bool operator >=(in UInt256 a, in UInt256 b) => a.CompareTo(b) >= 0;
+    /// <summary>Equal.</summary>
     public static bool operator ==(in UInt256 a, in UInt256 b) => a.Equals(b);
+    /// <summary>Not equal.</summary>
     public static bool operator !=(in UInt256 a, in UInt256 b) => !a.Equals(b);
 
+    /// <inheritdoc/>
     public bool Equals(UInt256 other) => U0 == other.U0 && U1 == other.U1 && U2 == other.U2 && U3 == other.U3;
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is UInt256 other && Equals(other);
+    /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(U0, U1, U2, U3);
 
     /// <summary>Writes the value as 32 big-endian bytes.</summary>
@@ -164,6 +188,7 @@ public readonly struct UInt256 : IEquatable<UInt256>, IComparable<UInt256>
         }
     }
 
+    /// <summary>The value as a <see cref="BigInteger"/>.</summary>
     public BigInteger ToBigInteger()
     {
         Span<byte> bytes = stackalloc byte[32];
@@ -171,6 +196,7 @@ public readonly struct UInt256 : IEquatable<UInt256>, IComparable<UInt256>
         return new BigInteger(bytes, isUnsigned: true, isBigEndian: true);
     }
 
+    /// <summary>A value from a <see cref="BigInteger"/>; throws <see cref="OverflowException"/> outside 0..2^256 − 1.</summary>
     public static UInt256 FromBigInteger(BigInteger value)
     {
         if (value.Sign < 0 || value.GetBitLength() > 256) throw new OverflowException("value is outside the unsigned 256-bit range");
@@ -184,6 +210,7 @@ public readonly struct UInt256 : IEquatable<UInt256>, IComparable<UInt256>
         return value;
     }
 
+    /// <summary>Parses decimal, or hex with a 0x prefix; false when the text is not a value in 0..2^256 − 1.</summary>
     public static bool TryParse(string? text, out UInt256 value)
     {
         value = default;
@@ -205,8 +232,10 @@ public readonly struct UInt256 : IEquatable<UInt256>, IComparable<UInt256>
         return true;
     }
 
+    /// <summary>The value in decimal.</summary>
     public override string ToString() => ToBigInteger().ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The value as 0x and lower-case hex digits without leading zeros (0x0 for zero).</summary>
     public string ToHexString()
     {
         Span<byte> bytes = stackalloc byte[32];

@@ -11,6 +11,7 @@ namespace ParallelExec.Storage;
 /// </summary>
 public static class BlockHash
 {
+    /// <summary>The hash of <paramref name="block"/> without its recorded root and dependency graph.</summary>
     public static Hash256 Compute(ChainBlock block, TransactionCodecRegistry? registry = null)
     {
         ArgumentNullException.ThrowIfNull(block);

@@ -37,6 +37,9 @@ public sealed class ChainPipeline
     private readonly IBlockExecutor _executor;
 
     /// <summary>A pipeline running <paramref name="executor"/>'s blocks on <paramref name="chain"/>, overlapped unless <paramref name="overlap"/> is false.</summary>
+    /// <param name="chain">The chain every block is applied to and committed on.</param>
+    /// <param name="executor">Executes each block (sequential or parallel).</param>
+    /// <param name="overlap">Run the stages of consecutive blocks at once (false: one block at a time).</param>
     /// <param name="rootParallelism">
     /// Threads for hashing a block's trie while the next block executes; by default the cores the
     /// executor leaves free (<see cref="StageParallelism"/>). Without overlap the chain's own setting applies.

@@ -46,6 +46,7 @@ public sealed partial class ChainState
         OpenTime = openTime;
     }
 
+    /// <summary>The store the chain commits to.</summary>
     public IStateStore Store => _store;
 
     /// <summary>The last committed block.</summary>

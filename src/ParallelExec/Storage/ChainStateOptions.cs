@@ -20,5 +20,6 @@ public sealed record ChainStateOptions
     /// <summary>The default <see cref="TrieNodeInterval"/> (docs/performance.md, 2026-11-24 session 5).</summary>
     public const int DefaultTrieNodeInterval = 16;
 
+    /// <summary>The defaults.</summary>
     public static ChainStateOptions Default { get; } = new();
 }

@@ -11,5 +11,6 @@ public sealed record CommittedBlock(
     StoredBlock Block, BlockResult Result, bool Committed, int TrieNodes,
     TimeSpan Execute, TimeSpan Apply, TimeSpan Root, TimeSpan Commit)
 {
+    /// <summary>The time of all stages together.</summary>
     public TimeSpan Total => Execute + Apply + Root + Commit;
 }

@@ -28,22 +28,34 @@ public sealed class InMemoryStateStore : IStateStore
         _keepTrieNodes = keepTrieNodes;
     }
 
+    /// <inheritdoc/>
     public string Location => "memory";
+    /// <inheritdoc/>
     public bool IsInitialized => _initialized;
+    /// <inheritdoc/>
     public StoredBlock Genesis => _genesis;
+    /// <inheritdoc/>
     public StoredBlock Head => _head;
+    /// <inheritdoc/>
     public int JournalRetention { get; }
+    /// <inheritdoc/>
     public int RevertibleBlocks => _initialized ? (int)Math.Max(0, _head.Number - Math.Max(_oldestJournal, _genesis.Number + 1) + 1) : 0;
+    /// <summary>Trie nodes held.</summary>
     public int TrieNodeCount => _nodes.Count;
 
+    /// <inheritdoc/>
     public bool TryGet(in StateKey key, out UInt256 value) => _state.TryGet(key, out value);
 
+    /// <inheritdoc/>
     public bool TryGetBlock(long number, out StoredBlock block) => _blocks.TryGetValue(number, out block);
 
+    /// <inheritdoc/>
     public bool TryGetTrieNode(in Hash256 hash, out byte[] rlp) => _nodes.TryGetValue(hash, out rlp!);
 
+    /// <inheritdoc/>
     public IEnumerable<KeyValuePair<StateKey, UInt256>> Entries() => _state.Entries();
 
+    /// <inheritdoc/>
     public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -63,6 +75,7 @@ public sealed class InMemoryStateStore : IStateStore
         _initialized = true;
     }
 
+    /// <inheritdoc/>
     public void Commit(in StoredBlock block, ReadOnlySpan<StateChange> changes, IReadOnlyCollection<TrieNodeRecord>? trieNodes = null,
         IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? previousValues = null)
     {
@@ -95,6 +108,7 @@ public sealed class InMemoryStateStore : IStateStore
         }
     }
 
+    /// <inheritdoc/>
     public StoredBlock Revert(int blocks)
     {
         StateStoreChecks.CheckRevert(this, _initialized, _disposed, blocks);
@@ -115,5 +129,6 @@ public sealed class InMemoryStateStore : IStateStore
         return _head;
     }
 
+    /// <inheritdoc/>
     public void Dispose() => _disposed = true;
 }

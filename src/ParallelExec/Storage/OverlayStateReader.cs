@@ -17,6 +17,8 @@ public sealed class OverlayStateReader : IStateReader
     private readonly Dictionary<StateKey, UInt256> _changes;
     private readonly Dictionary<StateKey, UInt256>? _before; // the previous pending block's changes
 
+    /// <param name="committed">The committed state underneath.</param>
+    /// <param name="changes">The pending block's changes, read before the committed state.</param>
     /// <param name="previous">
     /// The overlay of the block before, when its commit may not have landed either. Only its own
     /// changes are kept (the block before it must be committed by now), so overlays never chain.
@@ -31,8 +33,10 @@ public sealed class OverlayStateReader : IStateReader
     }
 
     /// <summary>Keys the pending block changed.</summary>
+    /// <summary>Keys the pending block changed.</summary>
     public int Count => _changes.Count;
 
+    /// <inheritdoc/>
     public bool TryGet(in StateKey key, out UInt256 value) =>
         TryGetPending(key, out value) || _committed.TryGet(key, out value);
 

@@ -43,10 +43,14 @@ internal sealed class PipelineRun
     private RootedBlock? _unhanded; // rooted, then the run stopped before commit took it
     private long _waiting; // Stopwatch ticks the execute stage waited for the root stage
 
+    /// <param name="chain">The chain every block is applied to and committed on.</param>
+    /// <param name="executor">Executes each block.</param>
+    /// <param name="rootThreads">Threads for hashing a block's trie.</param>
     /// <param name="synchronousResults">
     /// True when the caller blocks on <see cref="Results"/> (it is woken on the commit thread); false
     /// when it awaits them, so its continuation never runs on the commit thread.
     /// </param>
+    /// <param name="cancellation">Stops the run at a block boundary.</param>
     public PipelineRun(ChainState chain, IBlockExecutor executor, int rootThreads, bool synchronousResults, CancellationToken cancellation)
     {
         _chain = chain;

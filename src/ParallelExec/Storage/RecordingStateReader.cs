@@ -17,6 +17,7 @@ public sealed class RecordingStateReader(IStateReader inner, int capacity = 0) :
     /// <summary>The pre-block value (or absence) of every key read so far.</summary>
     public IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)> Seen => _seen;
 
+    /// <inheritdoc/>
     public bool TryGet(in StateKey key, out UInt256 value)
     {
         if (_seen.TryGetValue(key, out var known))

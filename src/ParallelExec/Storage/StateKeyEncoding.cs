@@ -9,12 +9,17 @@ namespace ParallelExec.Storage;
 /// </summary>
 public static class StateKeyEncoding
 {
+    /// <summary>Bytes of an encoded account-field key: address and kind.</summary>
     public const int AccountKeyLength = Address.Size + 1;
+    /// <summary>Bytes of an encoded storage key: address, kind and slot.</summary>
     public const int StorageKeyLength = Address.Size + 1 + 32;
+    /// <summary>The longest encoding.</summary>
     public const int MaxLength = StorageKeyLength;
 
+    /// <summary>The encoded length of <paramref name="key"/>.</summary>
     public static int LengthOf(in StateKey key) => key.Kind == StateKeyKind.Storage ? StorageKeyLength : AccountKeyLength;
 
+    /// <summary>Writes <paramref name="key"/> to <paramref name="destination"/>; returns the bytes written.</summary>
     public static int Write(in StateKey key, Span<byte> destination)
     {
         key.Address.WriteTo(destination);
@@ -24,6 +29,7 @@ public static class StateKeyEncoding
         return StorageKeyLength;
     }
 
+    /// <summary>The encoding of <paramref name="key"/>.</summary>
     public static byte[] ToArray(in StateKey key)
     {
         var bytes = new byte[LengthOf(key)];

@@ -3,6 +3,7 @@ namespace ParallelExec.Storage;
 /// <summary>Argument and state checks every <see cref="IStateStore"/> makes the same way.</summary>
 public static class StateStoreChecks
 {
+    /// <summary>Throws unless the store is open, initialised and <paramref name="block"/> follows its head.</summary>
     public static void CheckCommit(IStateStore store, bool initialized, bool disposed, in StoredBlock block)
     {
         ObjectDisposedException.ThrowIf(disposed, store);
@@ -11,6 +12,7 @@ public static class StateStoreChecks
             throw new InvalidOperationException($"cannot commit block {block.Number}: the store is at block {store.Head.Number}, the next block is {store.Head.Number + 1}");
     }
 
+    /// <summary>Throws unless the store is open, initialised and can revert <paramref name="blocks"/> blocks.</summary>
     public static void CheckRevert(IStateStore store, bool initialized, bool disposed, int blocks)
     {
         ObjectDisposedException.ThrowIf(disposed, store);

@@ -7,11 +7,13 @@ namespace ParallelExec.Storage;
 /// </summary>
 public sealed class StateStoreException : IOException
 {
+    /// <summary>A store failure of kind <paramref name="error"/>.</summary>
     public StateStoreException(StateStoreError error, string message, Exception? inner = null)
         : base(message.ReplaceLineEndings(" "), inner)
     {
         Error = error;
     }
 
+    /// <summary>What kind of failure it is.</summary>
     public StateStoreError Error { get; }
 }

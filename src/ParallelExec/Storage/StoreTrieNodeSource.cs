@@ -9,5 +9,6 @@ namespace ParallelExec.Storage;
 /// </summary>
 public sealed class StoreTrieNodeSource(IStateStore store) : ITrieNodeSource
 {
+    /// <inheritdoc/>
     public bool TryGetNode(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash, out byte[] rlp) => store.TryGetTrieNode(hash, out rlp);
 }

@@ -8,5 +8,6 @@ namespace ParallelExec.Storage;
 /// </summary>
 public readonly record struct StoredBlock(long Number, Hash256 StateRoot, Hash256 BlockHash)
 {
+    /// <inheritdoc/>
     public override string ToString() => $"block {Number} (state root {StateRoot})";
 }

@@ -18,6 +18,7 @@ namespace ParallelExec.Storage;
 /// </summary>
 public static class StoredChainReplayer
 {
+    /// <summary>Replays the chain file in <paramref name="path"/> into <paramref name="store"/> (creating its genesis, or resuming after its head), committing every block.</summary>
     public static StoredReplayReport Replay(string path, IStateStore store, ReplayOptions options, ChainStateOptions? stateOptions = null,
         TransactionCodecRegistry? registry = null, Action<CommittedBlock>? onBlock = null, Action<double>? progress = null)
     {

@@ -6,7 +6,9 @@ namespace ParallelExec.Storage;
 /// <summary>Totals of a replay into a state store (<see cref="StoredChainReplayer"/>).</summary>
 public sealed record StoredReplayReport
 {
+    /// <summary>The executor that ran the blocks (sequential or parallel).</summary>
     public required string Executor { get; init; }
+    /// <summary>Its workers.</summary>
     public required int Workers { get; init; }
     /// <summary>True when this run wrote the genesis state (the store was empty).</summary>
     public bool Created { get; init; }
@@ -18,18 +20,27 @@ public sealed record StoredReplayReport
     public long SkippedBlocks { get; init; }
     /// <summary>Blocks executed and committed by this run.</summary>
     public long Blocks { get; init; }
+    /// <summary>Transactions executed.</summary>
     public long Transactions { get; init; }
+    /// <summary>Trie nodes written.</summary>
     public long TrieNodes { get; init; }
+    /// <summary>Incarnations beyond the first, over all blocks.</summary>
     public long Reexecutions { get; init; }
+    /// <summary>Blocks whose root was compared with a recorded root and matched.</summary>
     public long VerifiedBlocks { get; init; }
+    /// <summary>Blocks the file has no recorded root for.</summary>
     public long UnrecordedBlocks { get; init; }
     /// <summary>Building the trie: from the genesis (new store) or from the flat state (resume), plus the genesis check.</summary>
     public TimeSpan Open { get; init; }
     /// <summary>Sums of each block's stage times. Pipelined, execution overlaps apply, root and commit.</summary>
     public TimeSpan Execute { get; init; }
+    /// <summary>Time spent applying changes to the trie.</summary>
     public TimeSpan Apply { get; init; }
+    /// <summary>Time spent computing state roots.</summary>
     public TimeSpan Root { get; init; }
+    /// <summary>Time spent committing to the store.</summary>
     public TimeSpan Commit { get; init; }
+    /// <summary>Wall-clock time of the whole replay.</summary>
     public TimeSpan Total { get; init; }
     /// <summary>Whether blocks ran through the pipeline (block N+1 executing during N's root and commit).</summary>
     public bool Pipelined { get; init; }
@@ -39,11 +50,14 @@ public sealed record StoredReplayReport
     public TimeSpan BlocksElapsed { get; init; }
     /// <summary>CPU time the process used meanwhile (all threads, RocksDB's included): on a shared machine a steadier measure than wall time.</summary>
     public TimeSpan BlocksCpu { get; init; }
+    /// <summary>The state root of the genesis state.</summary>
     public Hash256 GenesisRoot { get; init; }
+    /// <summary>The state root of the store's head after the replay.</summary>
     public Hash256 FinalRoot => Head.StateRoot;
     /// <summary>The first block whose root differed from the recorded one (not committed; replay stopped), or null.</summary>
     public RootMismatch? Mismatch { get; init; }
 
+    /// <summary>Whether no block's root differed from its recorded root.</summary>
     public bool Success => Mismatch is null;
 
     /// <summary>Transactions per second of execute + apply + root + commit (summed; pipelined they overlap).</summary>

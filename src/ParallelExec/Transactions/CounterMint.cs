@@ -12,20 +12,26 @@ public sealed class CounterMint(Address sender, ulong nonce, ulong gasPrice, Add
 {
     private static readonly UInt256 OwnerRegion = new(0, 0, 1); // owners live at slot 2^128 + id
 
+    /// <summary>The collection whose counter is minted from.</summary>
     public Address Collection { get; } = collection;
 
+    /// <inheritdoc/>
     public override ulong IntrinsicGas => 60_000;
 
+    /// <summary>The collection's counter slot (the next id).</summary>
     public static StateKey Counter(Address collection) => StateKey.Storage(collection, UInt256.Zero);
 
+    /// <summary>The slot holding the owner of token <paramref name="id"/>.</summary>
     public static StateKey OwnerSlot(Address collection, in UInt256 id) => StateKey.Storage(collection, OwnerRegion + id);
 
+    /// <inheritdoc/>
     public override void DescribeAccess(List<StateKey> reads, List<StateKey> writes)
     {
         reads.Add(Counter(Collection));
         writes.Add(Counter(Collection));
     }
 
+    /// <inheritdoc/>
     protected override ExecutionOutcome ExecuteBody(ITransactionContext context)
     {
         var id = context.Read(Counter(Collection));

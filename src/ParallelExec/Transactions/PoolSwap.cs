@@ -15,17 +15,26 @@ public sealed class PoolSwap(Address sender, ulong nonce, ulong gasPrice, Addres
 {
     private static readonly UInt256 MaxAmount = new(1UL << 54);
 
+    /// <summary>The pool swapped with.</summary>
     public Address Pool { get; } = pool;
+    /// <summary>The token paid in.</summary>
     public Address TokenIn { get; } = tokenIn;
+    /// <summary>The token received.</summary>
     public Address TokenOut { get; } = tokenOut;
+    /// <summary>Whether the token paid in is the pool's token 0.</summary>
     public bool InIsToken0 { get; } = inIsToken0;
+    /// <summary>The amount paid in.</summary>
     public UInt256 AmountIn { get; } = amountIn;
 
+    /// <inheritdoc/>
     public override ulong IntrinsicGas => 100_000;
 
+    /// <summary>The pool's reserve of token 0.</summary>
     public static StateKey Reserve0(Address pool) => StateKey.Storage(pool, UInt256.Zero);
+    /// <summary>The pool's reserve of token 1.</summary>
     public static StateKey Reserve1(Address pool) => StateKey.Storage(pool, UInt256.One);
 
+    /// <inheritdoc/>
     public override void DescribeAccess(List<StateKey> reads, List<StateKey> writes)
     {
         reads.Add(TokenTransfer.BalanceSlot(TokenIn, Sender));
@@ -37,6 +46,7 @@ public sealed class PoolSwap(Address sender, ulong nonce, ulong gasPrice, Addres
         writes.Add(TokenTransfer.BalanceSlot(TokenOut, Sender));
     }
 
+    /// <inheritdoc/>
     protected override ExecutionOutcome ExecuteBody(ITransactionContext context)
     {
         if (AmountIn.IsZero || AmountIn >= MaxAmount) return ExecutionOutcome.Fail(FailureReason.Reverted, "amount out of range");

@@ -16,6 +16,7 @@ public abstract class SenderTransaction : ITransaction
     /// <summary>Gas charged per unit of CPU work (one Keccak-f[1600] permutation).</summary>
     public const ulong GasPerWorkUnit = 30;
 
+    /// <summary>The envelope every built-in kind shares: sender, nonce, gas price and CPU work units.</summary>
     protected SenderTransaction(Address sender, ulong nonce, ulong gasPrice, int work)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(work);
@@ -25,11 +26,15 @@ public abstract class SenderTransaction : ITransaction
         Work = work;
     }
 
+    /// <summary>The account that pays the fee and whose nonce advances.</summary>
     public Address Sender { get; }
+    /// <summary>The sender's nonce this transaction must match.</summary>
     public ulong Nonce { get; }
+    /// <summary>Price per unit of gas.</summary>
     public ulong GasPrice { get; }
     /// <summary>Units of CPU work (Keccak-f[1600] permutations) the transaction performs.</summary>
     public int Work { get; }
+    /// <inheritdoc/>
     public AccessHints? Hints { get; private set; }
 
     /// <summary>Attaches declared hints (before the transaction is executed).</summary>
@@ -42,6 +47,7 @@ public abstract class SenderTransaction : ITransaction
     /// <summary>Gas the body costs; the fee is (IntrinsicGas + Work × GasPerWorkUnit) × GasPrice.</summary>
     public abstract ulong IntrinsicGas { get; }
 
+    /// <inheritdoc/>
     public ulong GasLimit => IntrinsicGas + (ulong)Work * GasPerWorkUnit;
 
     /// <summary>Keys the body reads and writes, for declared hints (the envelope's keys are added).</summary>
@@ -72,6 +78,7 @@ public abstract class SenderTransaction : ITransaction
     /// <summary>The kind-specific effect, after the fee has been taken and the nonce advanced.</summary>
     protected abstract ExecutionOutcome ExecuteBody(ITransactionContext context);
 
+    /// <inheritdoc/>
     public ExecutionOutcome Execute(ITransactionContext context)
     {
         var nonceKey = StateKey.Nonce(Sender);
@@ -92,6 +99,7 @@ public abstract class SenderTransaction : ITransaction
         return outcome;
     }
 
+    /// <inheritdoc/>
     public void OnFailure(ITransactionContext context, ExecutionOutcome failure)
     {
         if (failure.Reason == FailureReason.BadNonce) return;

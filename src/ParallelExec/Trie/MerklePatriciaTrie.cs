@@ -5,7 +5,7 @@ namespace ParallelExec.Trie;
 /// <summary>
 /// Ethereum's hexary Merkle Patricia Trie over raw keys (the key's nibbles are the path). In memory,
 /// mutable, not thread-safe for writers. Node references (hash, or RLP when shorter than 32 bytes)
-/// are cached; a change clears only the caches on its path, so <see cref="ComputeRoot"/> after a few
+/// are cached; a change clears only the caches on its path, so <see cref="ComputeRoot(int)"/> after a few
 /// updates re-hashes only those paths. An empty value deletes the key, as in Ethereum.
 /// </summary>
 public sealed partial class MerklePatriciaTrie
@@ -22,6 +22,7 @@ public sealed partial class MerklePatriciaTrie
     /// <summary>Number of keys held.</summary>
     public int Count => _count;
 
+    /// <summary>Whether the trie holds no key.</summary>
     public bool IsEmpty => _root is null;
 
     /// <summary>Keccak-256 computations made for node hashes so far.</summary>
@@ -62,8 +63,8 @@ public sealed partial class MerklePatriciaTrie
     /// subtries, filled on up to <paramref name="degreeOfParallelism"/> threads; the trie is the
     /// same as after setting the keys one by one in any order (each key at most once). With
     /// <paramref name="hashSubtries"/>, each subtrie is hashed right after its keys are set, while
-    /// the nodes just walked are still in cache (the next <see cref="ComputeRoot"/> then hashes
-    /// only the root); otherwise its dirty nodes stay for <see cref="ComputeRoot"/>. The nodes hashed
+    /// the nodes just walked are still in cache (the next <see cref="ComputeRoot(int)"/> then hashes
+    /// only the root); otherwise its dirty nodes stay for <see cref="ComputeRoot(int)"/>. The nodes hashed
     /// here are appended to <paramref name="export"/> when one is given.
     /// </summary>
     internal void SetMany(byte[][] ownedKeys, byte[] values, int[] offsets, int[] lengths, int count, int degreeOfParallelism, bool hashSubtries = false,
@@ -164,6 +165,7 @@ public sealed partial class MerklePatriciaTrie
         return changed;
     }
 
+    /// <summary>The value stored under <paramref name="key"/>, if any.</summary>
     public bool TryGet(scoped ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
     {
         int keyNibbles = key.Length * 2;
@@ -231,7 +233,7 @@ public sealed partial class MerklePatriciaTrie
 
     /// <summary>
     /// The RLP lengths of the nodes Keccak sees (those referenced by hash, and the root): all of them,
-    /// or only those the next <see cref="ComputeRoot"/> will re-hash (a dirty child is counted as a
+    /// or only those the next <see cref="ComputeRoot(int)"/> will re-hash (a dirty child is counted as a
     /// 33-byte hash reference). For benchmarks that compare against bare Keccak on the same inputs.
     /// </summary>
     public List<int> HashedNodeLengths(bool dirtyOnly = false)

@@ -12,11 +12,13 @@ public sealed class SecureMerklePatriciaTrie
     private readonly MerklePatriciaTrie _trie = new();
     private long _keyHashes;
 
+    /// <summary>Keys held.</summary>
     public int Count => _trie.Count;
 
     /// <summary>Keccak-256 computations so far: key hashes and node hashes.</summary>
     public long HashCount => Interlocked.Read(ref _keyHashes) + _trie.HashCount;
 
+    /// <summary>Stores <paramref name="value"/> under Keccak-256 of <paramref name="key"/>; an empty value deletes it.</summary>
     public void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         if (value.IsEmpty)
@@ -27,6 +29,7 @@ public sealed class SecureMerklePatriciaTrie
         _trie.Set(HashKey(key), value);
     }
 
+    /// <summary>Deletes <paramref name="key"/>; false when absent.</summary>
     public bool Delete(ReadOnlySpan<byte> key)
     {
         Span<byte> path = stackalloc byte[32];
@@ -34,6 +37,7 @@ public sealed class SecureMerklePatriciaTrie
         return _trie.Delete(path);
     }
 
+    /// <summary>The value stored under <paramref name="key"/>, if any.</summary>
     public bool TryGet(scoped ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
     {
         Span<byte> path = stackalloc byte[32];
@@ -41,8 +45,10 @@ public sealed class SecureMerklePatriciaTrie
         return _trie.TryGet(path, out value);
     }
 
+    /// <summary>A copy of the value stored under <paramref name="key"/>, or null.</summary>
     public byte[]? Get(ReadOnlySpan<byte> key) => TryGet(key, out var value) ? value.ToArray() : null;
 
+    /// <summary>The root hash (on up to <paramref name="degreeOfParallelism"/> threads).</summary>
     public Hash256 ComputeRoot(int degreeOfParallelism = 1) => _trie.ComputeRoot(degreeOfParallelism);
 
     private byte[] HashKey(ReadOnlySpan<byte> key)

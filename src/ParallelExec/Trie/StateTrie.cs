@@ -12,7 +12,7 @@ namespace ParallelExec.Trie;
 /// keccak256(address), values RLP([nonce, balance, storageRoot, codeHash])) and one storage trie per
 /// contract (secure, keyed by keccak256(slot), values RLP(value without leading zeros); a zero value
 /// deletes the slot). An account exists when any of its fields is present (even as zero) or it has a
-/// non-zero slot. <see cref="Apply"/> records a block's changes; <see cref="ComputeRoot"/> re-hashes
+/// non-zero slot. <see cref="Apply"/> records a block's changes; <see cref="ComputeRoot(int)"/> re-hashes
 /// only the touched storage tries and account paths. Not thread-safe: one writer at a time.
 /// </summary>
 public sealed partial class StateTrie
@@ -26,6 +26,7 @@ public sealed partial class StateTrie
     /// <summary>Accounts per parallel task when paths are computed for a whole state.</summary>
     private const int PathRange = 4096;
 
+    /// <summary>An empty state trie.</summary>
     public StateTrie()
     {
     }
@@ -33,7 +34,7 @@ public sealed partial class StateTrie
     /// <summary>Keccak-256 computations so far: address and slot hashes plus every trie node hash.</summary>
     public long HashCount => Interlocked.Read(ref _otherHashes) + _accounts.HashCount;
 
-    /// <summary>Accounts in the account trie as of the last <see cref="ComputeRoot"/>.</summary>
+    /// <summary>Accounts in the account trie as of the last <see cref="ComputeRoot(int)"/>.</summary>
     public int AccountCount => _accounts.Count;
 
     /// <summary>Builds the tries for a whole state and hashes them.</summary>
@@ -90,7 +91,7 @@ public sealed partial class StateTrie
 
     /// <summary>
     /// Records a block's final changes. Only the accounts touched are marked; their storage tries
-    /// and account-trie paths are updated and re-hashed by the next <see cref="ComputeRoot"/>.
+    /// and account-trie paths are updated and re-hashed by the next <see cref="ComputeRoot(int)"/>.
     /// </summary>
     public void Apply(ReadOnlySpan<StateChange> changes)
     {

@@ -99,6 +99,11 @@ internal static class TrieHasher
     }
 
     /// <summary>Makes <paramref name="node"/>'s reference current, computing dirty descendants first.</summary>
+    /// <param name="node">The node to hash.</param>
+    /// <param name="depth">Its depth in nibbles from the root.</param>
+    /// <param name="hashes">Incremented by the number of Keccak-256 hashes computed.</param>
+    /// <param name="generation">The current hashing generation (marks the references computed by this pass).</param>
+    /// <param name="concurrent">Other threads may be appending to <paramref name="export"/> meanwhile.</param>
     /// <param name="export">Where to append the nodes hashed (see <see cref="ComputeRoot"/>), or null.</param>
     public static void Compute(TrieNode node, int depth, ref long hashes, int generation, TrieNodeSet? export = null, bool concurrent = false)
     {

@@ -20,13 +20,16 @@ public sealed class TrieNodeSet : IReadOnlyList<TrieNodeRecord>
     private int _offset; // next free byte in it
     private long _bytes;
 
+    /// <summary>An empty set with room for <paramref name="capacity"/> nodes before it grows.</summary>
     public TrieNodeSet(int capacity = 1024) => _entries = new Entry[Math.Max(16, capacity)];
 
+    /// <summary>Nodes held.</summary>
     public int Count => _count;
 
     /// <summary>Total RLP bytes held.</summary>
     public long ByteCount => _bytes;
 
+    /// <summary>The node at <paramref name="index"/>, in the order added.</summary>
     public TrieNodeRecord this[int index]
     {
         get
@@ -79,24 +82,30 @@ public sealed class TrieNodeSet : IReadOnlyList<TrieNodeRecord>
         _bytes = 0;
     }
 
+    /// <summary>Enumerates the nodes in the order added, without allocating.</summary>
     public Enumerator GetEnumerator() => new(this);
 
     IEnumerator<TrieNodeRecord> IEnumerable<TrieNodeRecord>.GetEnumerator() => GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
+    /// <summary>Enumerates a <see cref="TrieNodeSet"/>.</summary>
     public struct Enumerator(TrieNodeSet set) : IEnumerator<TrieNodeRecord>
     {
         private int _index = -1;
 
+        /// <inheritdoc/>
         public readonly TrieNodeRecord Current => set[_index];
 
         readonly object IEnumerator.Current => Current;
 
+        /// <inheritdoc/>
         public bool MoveNext() => ++_index < set._count;
 
+        /// <inheritdoc/>
         public void Reset() => _index = -1;
 
+        /// <inheritdoc/>
         public readonly void Dispose()
         {
         }

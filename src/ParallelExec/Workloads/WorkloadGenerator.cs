@@ -11,17 +11,27 @@ namespace ParallelExec.Workloads;
 /// </summary>
 public static class WorkloadGenerator
 {
+    /// <summary>The fee beneficiary of every generated block.</summary>
     public static readonly Address Beneficiary = Address.FromNumber(0, tag: 0xBE);
+    /// <summary>The token contract of the token workload.</summary>
     public static readonly Address Token = Address.FromNumber(1, tag: 0x70);
+    /// <summary>The collection of the hot-counter workload.</summary>
     public static readonly Address Collection = Address.FromNumber(2, tag: 0x70);
+    /// <summary>Every account's starting balance (10^24).</summary>
     public static readonly UInt256 InitialBalance = UInt256.Parse("1000000000000000000000000"); // 10^24
+    /// <summary>Every account's starting token balance (10^18).</summary>
     public static readonly UInt256 InitialTokens = UInt256.Parse("1000000000000000000"); // 10^18
+    /// <summary>Each pool's starting reserve per side (10^15).</summary>
     public const ulong InitialReserve = 1_000_000_000_000_000; // 10^15 per side
 
+    /// <summary>The address of account <paramref name="n"/>.</summary>
     public static Address Account(int n) => Address.FromNumber((ulong)n, tag: 0x01);
+    /// <summary>The address of pool <paramref name="n"/>.</summary>
     public static Address Pool(int n) => Address.FromNumber((ulong)n, tag: 0x50);
+    /// <summary>The token on side <paramref name="side"/> (0 or 1) of pool <paramref name="pool"/>.</summary>
     public static Address PoolToken(int pool, int side) => Address.FromNumber((ulong)(pool * 2 + side), tag: 0x71);
 
+    /// <summary>Generates the genesis and the blocks <paramref name="options"/> describe; the same options give the same workload.</summary>
     public static Workload Generate(WorkloadOptions options)
     {
         options.Validate();

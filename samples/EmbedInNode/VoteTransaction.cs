@@ -1,7 +1,7 @@
 using ParallelExec.Execution;
 using ParallelExec.State;
 
-namespace EmbeddingNode;
+namespace EmbedInNode;
 
 /// <summary>
 /// A node's own transaction kind: a voter votes once for a proposal. Reads and writes the voter's
@@ -10,13 +10,26 @@ namespace EmbeddingNode;
 /// </summary>
 public sealed class VoteTransaction(Address ballot, Address voter, int proposal) : ITransaction
 {
+    /// <summary>The slot that says whether <paramref name="voter"/> has voted (storage of the ballot account).</summary>
     public static StateKey HasVoted(Address ballot, Address voter) => StateKey.Storage(ballot, voter.ToUInt256());
+
+    /// <summary>The slot holding the number of votes for <paramref name="proposal"/>.</summary>
     public static StateKey Tally(Address ballot, int proposal) => StateKey.Storage(ballot, new UInt256(0, 0, 0, 1UL + (ulong)proposal));
 
+    /// <inheritdoc/>
     public ulong GasLimit => 50_000;
 
+    /// <inheritdoc/>
     public AccessHints? Hints { get; } = new([HasVoted(ballot, voter)], [HasVoted(ballot, voter), Tally(ballot, proposal)]);
 
+    /// <inheritdoc/>
+    public void AppendLikelyKeys(List<StateKey> keys)
+    {
+        keys.Add(HasVoted(ballot, voter));
+        keys.Add(Tally(ballot, proposal));
+    }
+
+    /// <inheritdoc/>
     public ExecutionOutcome Execute(ITransactionContext context)
     {
         context.UseGas(30_000);
