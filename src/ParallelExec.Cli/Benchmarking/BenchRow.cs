@@ -3,7 +3,8 @@ namespace ParallelExec.Cli.Benchmarking;
 /// <summary>
 /// One measured configuration: a workload on one executor with a worker count.
 /// <see cref="Limit"/>: the speed-up no executor with this many workers can beat here (see
-/// <see cref="ScalingLimit"/>), for parallel rows; null for sequential.
+/// <see cref="ScalingLimit"/>), for parallel rows; null for sequential. <see cref="InOrderReasons"/>:
+/// the transactions a parallel executor ran in order, by reason (<see cref="Benchmarking.InOrderReason"/>).
 /// </summary>
 public sealed record BenchRow(
     string Workload,
@@ -18,7 +19,12 @@ public sealed record BenchRow(
     long Fallbacks,
     long InOrder,
     string StateRoot,
-    BenchLimit? Limit);
+    BenchLimit? Limit,
+    IReadOnlyDictionary<string, long> InOrderReasons)
+{
+    /// <summary>The reason most of the in-order transactions had, or null (none, or the sequential executor).</summary>
+    public string? InOrderReason => InOrderReasons.Count == 0 ? null : InOrderReasons.MaxBy(r => r.Value).Key;
+}
 
 /// <summary>
 /// The ceiling on a speed-up: the smaller of the machine's and the blocks' dependency graphs'

@@ -21,7 +21,8 @@ public sealed class BenchRunner(BenchSettings settings)
     /// <summary>How long each executor runs untimed first, so the JIT has tiered up its hot paths.</summary>
     internal static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(1);
 
-    public IEnumerable<BenchRow> Run(Action<string>? progress = null)
+    /// <summary>Runs every workload; <paramref name="cancellationToken"/> stops it between blocks.</summary>
+    public IEnumerable<BenchRow> Run(Action<string>? progress = null, CancellationToken cancellationToken = default)
     {
         var options = new ExecutionOptions { Speculation = settings.Speculation };
         foreach (var kind in settings.Workloads)
@@ -42,7 +43,7 @@ public sealed class BenchRunner(BenchSettings settings)
                 {
                     // Until the JIT has tiered up the hot paths: at least one pass and about a second.
                     long warmStart = Stopwatch.GetTimestamp();
-                    do RunOnce(executors[e], workload, e == 0 ? null : measurements[0].Digests, measurements[e], timed: false, options);
+                    do RunOnce(executors[e], workload, e == 0 ? null : measurements[0].Digests, measurements[e], timed: false, options, cancellationToken);
                     while (Stopwatch.GetElapsedTime(warmStart) < WarmUpTime);
                 }
                 for (int r = 0; r < settings.Runs; r++)
@@ -50,10 +51,11 @@ public sealed class BenchRunner(BenchSettings settings)
                     for (int e = 0; e < executors.Count; e++)
                     {
                         progress?.Invoke($"{name}: run {r + 1}/{settings.Runs}, {Describe(executors[e])}");
-                        RunOnce(executors[e], workload, e == 0 ? null : measurements[0].Digests, measurements[e], timed: true, options);
+                        RunOnce(executors[e], workload, e == 0 ? null : measurements[0].Digests, measurements[e], timed: true, options, cancellationToken);
                     }
                     foreach (int t in limitThreads)
                     {
+                        cancellationToken.ThrowIfCancellationRequested();
                         progress?.Invoke($"{name}: run {r + 1}/{settings.Runs}, limit on {t} threads");
                         limitSeconds[t].Add(limit.Measure(t));
                     }
@@ -79,12 +81,15 @@ public sealed class BenchRunner(BenchSettings settings)
 
     internal static string Describe(IBlockExecutor executor) => $"{executor.Name} x{executor.Workers}";
 
-    private static void RunOnce(IBlockExecutor executor, Workload workload, Hash256[]? reference, Measurement m, bool timed, ExecutionOptions options)
+    private static void RunOnce(IBlockExecutor executor, Workload workload, Hash256[]? reference, Measurement m, bool timed, ExecutionOptions options,
+        CancellationToken cancellationToken)
     {
         var state = workload.Genesis.Clone();
         long ticks = 0, reexecutions = 0, fallbacks = 0, inOrder = 0;
+        var reasons = new Dictionary<string, long>();
         for (int b = 0; b < workload.Blocks.Length; b++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var block = workload.Blocks[b];
             // The setup between blocks (state copies, digests) leaves garbage; collect it here so a
             // timed block only pays for the garbage its executor makes.
@@ -95,6 +100,11 @@ public sealed class BenchRunner(BenchSettings settings)
             reexecutions += result.Stats.Reexecutions;
             fallbacks += result.Stats.SequentialFallbacks;
             inOrder += result.Stats.CommitterExecutions;
+            if (executor is not SequentialExecutor && InOrderReason.Of(result.Stats, options.Speculation, m.LastFallbackReason) is { } reason)
+            {
+                reasons[reason] = reasons.GetValueOrDefault(reason) + result.Stats.CommitterExecutions;
+                if (result.Stats.Executions > result.Stats.CommitterExecutions && result.Stats.SequentialFallbacks > 0) m.LastFallbackReason = reason;
+            }
             var digest = result.ComputeDigest();
             if (reference is null) m.Digests[b] = digest;
             else if (reference[b] != digest)
@@ -111,6 +121,7 @@ public sealed class BenchRunner(BenchSettings settings)
         m.Reexecutions.Add(reexecutions);
         m.Fallbacks.Add(fallbacks);
         m.InOrder.Add(inOrder);
+        m.Reasons.Add(reasons);
     }
 
     private sealed class Measurement(int blocks, long transactions, int accounts)
@@ -120,13 +131,21 @@ public sealed class BenchRunner(BenchSettings settings)
         public readonly List<double> Reexecutions = [];
         public readonly List<double> Fallbacks = [];
         public readonly List<double> InOrder = [];
+        public readonly List<Dictionary<string, long>> Reasons = [];
         public string FinalState = "";
+        // The reason of the last block that speculated and fell back: what whole in-order blocks were learned from.
+        public string? LastFallbackReason;
 
         public double MedianTps => transactions / Median(Seconds);
 
-        public BenchRow ToRow(string workload, string executor, int workers, double speedup, BenchLimit? limit) =>
-            new(workload, accounts, executor, workers, transactions, blocks, MedianTps, speedup,
-                (long)Median(Reexecutions), (long)Median(Fallbacks), (long)Median(InOrder), FinalState, limit);
+        public BenchRow ToRow(string workload, string executor, int workers, double speedup, BenchLimit? limit)
+        {
+            // The reasons of the run whose in-order count is the median one.
+            long inOrder = (long)Median(InOrder);
+            var reasons = Reasons.Count == 0 ? [] : Reasons[InOrder.IndexOf(InOrder.MinBy(x => Math.Abs(x - inOrder)))];
+            return new(workload, accounts, executor, workers, transactions, blocks, MedianTps, speedup,
+                (long)Median(Reexecutions), (long)Median(Fallbacks), inOrder, FinalState, limit, reasons);
+        }
     }
 
     internal static double Median(List<double> values)

@@ -6,12 +6,12 @@ namespace ParallelExec.Blocks;
 /// Records a chain file: executes it (parallel executor, dependencies recorded), then rewrites every
 /// block header with its post-state root and its observed dependency graph (distinct writer → reader
 /// edges, sorted). The new file is written next to the old one and renamed over it atomically, so a
-/// failure leaves the original untouched.
+/// failure or a cancellation leaves the original untouched (and no temporary file behind).
 /// </summary>
 public static class ChainRecorder
 {
     public static ReplayReport Record(string path, int workers, TransactionCodecRegistry? registry = null, Action<double>? progress = null,
-        string? outputPath = null)
+        string? outputPath = null, CancellationToken cancellationToken = default)
     {
         registry ??= TransactionCodecRegistry.Default;
         outputPath ??= path;
@@ -25,7 +25,7 @@ public static class ChainRecorder
             {
                 var options = new ReplayOptions { Workers = workers, RecordDependencies = true };
                 report = ChainReplayer.Replay(reader, options,
-                    replay => writer.WriteBlock(replay.Block.WithRecord(replay.Root, Normalize(replay.Result.Dependencies))), progress);
+                    replay => writer.WriteBlock(replay.Block.WithRecord(replay.Root, Normalize(replay.Result.Dependencies))), progress, cancellationToken);
                 writer.Complete();
             }
             File.Move(temp, full, overwrite: true);
