@@ -8,9 +8,12 @@ namespace ParallelExec.Testing;
 internal static class CliProcess
 {
     /// <summary>Runs <c>dotnet ParallelExec.Cli.dll args…</c> to its end: exit code, standard output, standard error.</summary>
-    public static (int Code, string Out, string Err) Run(string cli, params string[] args)
+    public static (int Code, string Out, string Err) Run(string cli, params string[] args) => Run(cli, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Run(string, string[])"/>, with these environment variables set.</summary>
+    public static (int Code, string Out, string Err) Run(string cli, Dictionary<string, string> environment, params string[] args)
     {
-        using var process = Process.Start(StartInfo(cli, args, null))!;
+        using var process = Process.Start(StartInfo(cli, args, environment))!;
         var stdout = process.StandardOutput.ReadToEndAsync(); // both pipes drained at once: neither can fill up and block the child
         var stderr = process.StandardError.ReadToEnd();
         process.WaitForExit();

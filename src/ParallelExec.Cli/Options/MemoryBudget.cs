@@ -67,13 +67,14 @@ internal static class MemoryBudget
         Fit("--txs", t => estimate(accounts, t, blocks), 1);
         Fit("--blocks", b => estimate(accounts, txs, b), 1);
         string what = string.Create(CultureInfo.InvariantCulture,
-            $"{accounts:N0} accounts, {txs:N0} txs x {blocks:N0} blocks need about {Size(needed)} of memory; this machine has {Size(available)} available");
+            $"{accounts:N0} accounts, {txs:N0} txs x {blocks:N0} blocks need about {Describe(needed)} of memory; this machine has {Describe(available)} available");
         throw new ArgumentException(fits.Count == 0
             ? $"{what}: make every size smaller"
             : $"{what}: at most {string.Join(", or ", fits)} fits with the other sizes as given");
     }
 
-    private static string Size(double bytes) => bytes switch
+    /// <summary>A byte count as a person reads it (MiB, GiB, TiB).</summary>
+    public static string Describe(double bytes) => bytes switch
     {
         >= 1L << 40 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1L << 40):N1} TiB"),
         >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1L << 30):N1} GiB"),

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ParallelExec.Blocks;
+using ParallelExec.Cli.Options;
 
 namespace ParallelExec.Cli.Terminal;
 
@@ -62,7 +63,7 @@ internal static class CommandRunner
         }
         catch (OutOfMemoryException)
         {
-            return Fail(command, "out of memory: the sizes asked for do not fit in this machine's memory; try smaller --accounts, --txs or --blocks");
+            return Fail(command, OutOfMemory());
         }
         catch (Exception e) when (e is ArgumentException or ChainFormatException or IOException or UnauthorizedAccessException
                                       or NotSupportedException or InvalidOperationException or FormatException or InvalidDataException)
@@ -83,9 +84,12 @@ internal static class CommandRunner
         AppDomain.CurrentDomain.UnhandledException += (_, args) =>
         {
             var e = args.ExceptionObject as Exception;
-            Fail(_current, e is OutOfMemoryException ? "out of memory on a background thread" : Unexpected(e));
+            Fail(_current, e is OutOfMemoryException ? OutOfMemory() : Unexpected(e));
             Environment.Exit(1);
         };
+
+    private static string OutOfMemory() =>
+        $"out of memory: the work asked for does not fit in the {MemoryBudget.Describe(MemoryBudget.Available())} available to this process; ask for less";
 
     private static string Unexpected(Exception? e) =>
         e is null ? "unexpected error" : $"unexpected error: {e.Message} ({e.GetType().Name} in {e.TargetSite?.DeclaringType?.Name}.{e.TargetSite?.Name})";

@@ -154,4 +154,36 @@ public class CliErrorTests
             File.Delete(path);
         }
     }
+
+    // A heap limit the runtime enforces (as a container's memory limit would): 48 MiB.
+    private static readonly Dictionary<string, string> SmallHeap = new() { ["DOTNET_GCHeapHardLimit"] = "0x3000000" };
+
+    [Fact]
+    public void The_memory_check_counts_the_memory_this_process_may_use()
+    {
+        var (code, _, stderr) = CliProcess.Run(CliProcess.Built(), SmallHeap, "bench", "--accounts", "100000");
+        Assert.Equal(1, code);
+        Assert.Matches(@"^parallelexec bench: 100,000 accounts, 10,000 txs x 3 blocks need about [\d.,]+ GiB of memory; this machine has \d+ MiB available", stderr);
+    }
+
+    [Fact]
+    public void Running_out_of_memory_is_one_line_not_a_stack_trace()
+    {
+        var path = ChainTestFiles.TempFile();
+        try
+        {
+            // 400,001 genesis entries: their trie does not fit in 48 MiB (replay has no size options to check first).
+            var gen = CliProcess.Run(CliProcess.Built(), "gen", "--accounts", "200000", "--txs", "10", "-o", path);
+            Assert.True(gen.Code == 0, gen.Err);
+            var (code, stdout, stderr) = CliProcess.Run(CliProcess.Built(), SmallHeap, "replay", path);
+            Assert.Equal(1, code);
+            Assert.Single(stderr.TrimEnd().Split('\n'));
+            Assert.Matches(@"^parallelexec replay: out of memory: the work asked for does not fit in the \d+ MiB available to this process", stderr);
+            Assert.DoesNotContain("   at ", stderr + stdout);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
