@@ -13,8 +13,6 @@ public class CliInterruptionTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
 
-    private static string LastLine(string text) => text.TrimEnd().Split('\n')[^1];
-
     [Fact]
     public void An_interrupted_replay_into_a_database_names_its_committed_head()
     {
@@ -31,7 +29,7 @@ public class CliInterruptionTests
             var (code, _, stderr) = replay.WaitForExit(Limit);
 
             Assert.Equal(130, code);
-            var match = System.Text.RegularExpressions.Regex.Match(LastLine(stderr), @"^parallelexec replay: stopped after block (\d+) \(committed head (\d+)\)$");
+            var match = System.Text.RegularExpressions.Regex.Match(CliProcess.LastLine(stderr), @"^parallelexec replay: stopped after block (\d+) \(committed head (\d+)\)$");
             Assert.True(match.Success, stderr);
             Assert.Equal(match.Groups[1].Value, match.Groups[2].Value);
             using var store = OpenRocks(db, create: false);
@@ -57,7 +55,7 @@ public class CliInterruptionTests
         var (code, stdout, stderr) = bench.WaitForExit(Limit);
 
         Assert.Equal(130, code);
-        Assert.Equal("parallelexec bench: stopped before the end, no results; its temporary databases were deleted", LastLine(stderr));
+        Assert.Equal("parallelexec bench: stopped before the end, no results; its temporary databases were deleted", CliProcess.LastLine(stderr));
         Assert.Equal("", stdout);
         Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
     }

@@ -20,6 +20,9 @@ internal static class CliProcess
         return (process.ExitCode, stdout.Result, stderr);
     }
 
+    /// <summary>The last line of a command's output (where an interrupted command says where it stopped).</summary>
+    public static string LastLine(string output) => output.TrimEnd().Split('\n')[^1];
+
     /// <summary>The built CLI, asserting that it was built next to the tests.</summary>
     public static string Built()
     {

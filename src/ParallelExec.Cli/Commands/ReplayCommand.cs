@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
-using Spectre.Console;
 using ParallelExec.Blocks;
 using ParallelExec.Cli.Chains;
 using ParallelExec.Cli.Options;
 using ParallelExec.Cli.Terminal;
 using ParallelExec.Storage;
+using Spectre.Console;
 
 namespace ParallelExec.Cli.Commands;
 

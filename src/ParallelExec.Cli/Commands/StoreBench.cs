@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Spectre.Console;
 using ParallelExec.Cli.Benchmarking;
 using ParallelExec.Cli.Options;
 using ParallelExec.Cli.Terminal;
 using ParallelExec.Storage;
+using Spectre.Console;
 
 namespace ParallelExec.Cli.Commands;
 

@@ -22,8 +22,6 @@ public class InterruptionTests
         return path;
     }
 
-    private static string LastLine(string text) => text.TrimEnd().Split('\n')[^1];
-
     [Fact]
     public void An_interrupted_replay_stops_after_a_block_and_says_which()
     {
@@ -36,7 +34,7 @@ public class InterruptionTests
             var (code, stdout, stderr) = replay.WaitForExit(Limit);
 
             Assert.Equal(130, code);
-            Assert.Matches(@"^parallelexec replay: stopped after block \d+$", LastLine(stderr));
+            Assert.Matches(@"^parallelexec replay: stopped after block \d+$", CliProcess.LastLine(stderr));
             Assert.Equal("", stdout);
         }
         finally
@@ -58,7 +56,7 @@ public class InterruptionTests
             var (code, _, stderr) = record.WaitForExit(Limit);
 
             Assert.Equal(130, code);
-            Assert.Equal($"parallelexec record: stopped before the end; {path} is unchanged", LastLine(stderr));
+            Assert.Equal($"parallelexec record: stopped before the end; {path} is unchanged", CliProcess.LastLine(stderr));
             Assert.Equal(before, File.ReadAllBytes(path));
             Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}*")); // its temporary file is gone
         }
@@ -79,7 +77,7 @@ public class InterruptionTests
         var (code, _, stderr) = gen.WaitForExit(Limit);
 
         Assert.Equal(130, code);
-        Assert.Matches($@"^parallelexec gen: stopped after writing \d+ of 50000 blocks; {System.Text.RegularExpressions.Regex.Escape(path)} was not written$", LastLine(stderr));
+        Assert.Matches($@"^parallelexec gen: stopped after writing \d+ of 50000 blocks; {System.Text.RegularExpressions.Regex.Escape(path)} was not written$", CliProcess.LastLine(stderr));
         Assert.False(File.Exists(path));
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}*"));
     }
@@ -93,7 +91,7 @@ public class InterruptionTests
         var (code, stdout, stderr) = bench.WaitForExit(Limit);
 
         Assert.Equal(130, code);
-        Assert.Equal("parallelexec bench: stopped before the end, no results", LastLine(stderr));
+        Assert.Equal("parallelexec bench: stopped before the end, no results", CliProcess.LastLine(stderr));
         Assert.Equal("", stdout);
     }
 }
