@@ -1,6 +1,10 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using ParallelExec.Cli.Commands;
+using ParallelExec.Cli.Terminal;
 
+CommandRunner.InstallUnhandledExceptionHandler();
+Interruption.Install();
 var root = new RootCommand("ParallelExec: deterministic parallel execution of blockchain transactions");
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(GenesisCommand.Create());
@@ -11,4 +15,13 @@ root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(RevertCommand.Create());
 root.Subcommands.Add(ProofCommand.Create());
 root.Subcommands.Add(BalCommand.Create());
-return root.Parse(args).Invoke();
+var parse = root.Parse(args);
+if (parse.Action is ParseErrorAction)
+{
+    // One line, not the whole help: the first error and where to read more.
+    var command = parse.CommandResult.Command;
+    string name = command == root ? "" : command.Name;
+    return CommandRunner.Fail(name, $"{parse.Errors[0].Message.TrimEnd('.')}; see '{CommandRunner.Prefix(name)} --help'");
+}
+// Interruptions are the commands' own (Interruption): stop at a block boundary, clean up, say where.
+return parse.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });

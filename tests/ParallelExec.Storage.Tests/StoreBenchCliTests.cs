@@ -34,7 +34,7 @@ public class StoreBenchCliTests
         var args = new List<string>
         {
             "bench", "--store", store, "--workload", "mixed", "--accounts", $"{accounts}", "--txs", $"{txs}", "--blocks", $"{blocks}",
-            "--seed", $"{seed}", "--workers", "1,3", "--runs", "1", "--json", "--trie-node-interval", $"{nodeInterval}",
+            "--seed", $"{seed}", "--work", "0", "--workers", "1,3", "--runs", "1", "--json", "--trie-node-interval", $"{nodeInterval}",
         };
         if (store == "rocksdb") args.AddRange(["--db", dir.Path]);
 
@@ -66,11 +66,11 @@ public class StoreBenchCliTests
 
         Assert.Equal(1, code);
         Assert.Single(stderr.TrimEnd().Split('\n'));
-        Assert.StartsWith("bench: ", stderr);
+        Assert.StartsWith("parallelexec bench: ", stderr);
     }
 
     [Fact]
-    public void A_database_folder_that_cannot_be_made_is_a_one_line_error()
+    public void A_database_folder_that_is_a_file_is_a_one_line_error()
     {
         using var dir = new TempDir();
         var file = dir.Sub("a-file");
@@ -80,7 +80,7 @@ public class StoreBenchCliTests
 
         Assert.Equal(1, code);
         Assert.Single(stderr.TrimEnd().Split('\n'));
-        Assert.StartsWith($"bench: cannot create the temporary databases in {file}", stderr);
+        Assert.Equal($"parallelexec bench: --db {file}: is a file, not a folder to create the temporary databases in", stderr.TrimEnd());
         Assert.Equal("not a folder", File.ReadAllText(file));
     }
 }

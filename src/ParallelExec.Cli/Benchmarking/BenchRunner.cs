@@ -27,7 +27,8 @@ public sealed class BenchRunner(BenchSettings settings)
     /// <summary>What the runs could not measure well (runs too short to time), one line each, for stderr.</summary>
     public List<string> Warnings { get; } = [];
 
-    public IEnumerable<BenchRow> Run(Action<string>? progress = null)
+    /// <summary>Runs every workload; <paramref name="cancellationToken"/> stops it between blocks.</summary>
+    public IEnumerable<BenchRow> Run(Action<string>? progress = null, CancellationToken cancellationToken = default)
     {
         var options = new ExecutionOptions { Speculation = settings.Speculation };
         foreach (var kind in settings.Workloads)
@@ -48,7 +49,7 @@ public sealed class BenchRunner(BenchSettings settings)
                 {
                     // Until the JIT has tiered up the hot paths: at least one pass and about a second.
                     long warmStart = Stopwatch.GetTimestamp();
-                    do RunOnce(executors[e], workload, e == 0 ? null : measurements[0].Digests, measurements[e], timed: false, options);
+                    do RunOnce(executors[e], workload, e == 0 ? null : measurements[0].Digests, measurements[e], timed: false, options, cancellationToken);
                     while (Stopwatch.GetElapsedTime(warmStart) < WarmUpTime);
                 }
                 for (int r = 0; r < settings.Runs; r++)
@@ -56,10 +57,11 @@ public sealed class BenchRunner(BenchSettings settings)
                     for (int e = 0; e < executors.Count; e++)
                     {
                         progress?.Invoke($"{name}: run {r + 1}/{settings.Runs}, {Describe(executors[e])}");
-                        RunOnce(executors[e], workload, e == 0 ? null : measurements[0].Digests, measurements[e], timed: true, options);
+                        RunOnce(executors[e], workload, e == 0 ? null : measurements[0].Digests, measurements[e], timed: true, options, cancellationToken);
                     }
                     foreach (int t in limitThreads)
                     {
+                        cancellationToken.ThrowIfCancellationRequested();
                         progress?.Invoke($"{name}: run {r + 1}/{settings.Runs}, limit on {t} threads");
                         limitSpeedups[t].Add(limit.MeasureSpeedup(t));
                     }
@@ -88,13 +90,16 @@ public sealed class BenchRunner(BenchSettings settings)
 
     internal static string Describe(IBlockExecutor executor) => $"{executor.Name} x{executor.Workers}";
 
-    private static void RunOnce(IBlockExecutor executor, Workload workload, Hash256[]? reference, Measurement m, bool timed, ExecutionOptions options)
+    private static void RunOnce(IBlockExecutor executor, Workload workload, Hash256[]? reference, Measurement m, bool timed, ExecutionOptions options,
+        CancellationToken cancellationToken)
     {
         var state = workload.Genesis.Clone();
         long ticks = 0, reexecutions = 0, fallbacks = 0, inOrder = 0, validated = 0;
         var validationTime = TimeSpan.Zero;
+        var reasons = new Dictionary<string, long>();
         for (int b = 0; b < workload.Blocks.Length; b++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var block = workload.Blocks[b];
             // The setup between blocks (state copies, digests) leaves garbage; collect it here so a
             // timed block only pays for the garbage its executor makes.
@@ -107,6 +112,11 @@ public sealed class BenchRunner(BenchSettings settings)
             inOrder += result.Stats.CommitterExecutions;
             validated += result.Stats.SpeculativeCommits + result.Stats.ValidationFailures;
             validationTime += result.Stats.ValidationTime;
+            if (executor is not SequentialExecutor && InOrderReason.Of(result.Stats, options.Speculation, m.LastFallbackReason) is { } reason)
+            {
+                reasons[reason] = reasons.GetValueOrDefault(reason) + result.Stats.CommitterExecutions;
+                if (result.Stats.Executions > result.Stats.CommitterExecutions && result.Stats.SequentialFallbacks > 0) m.LastFallbackReason = reason;
+            }
             var digest = result.ComputeDigest();
             if (reference is null) m.Digests[b] = digest;
             else if (reference[b] != digest)
@@ -124,6 +134,7 @@ public sealed class BenchRunner(BenchSettings settings)
         m.Fallbacks.Add(fallbacks);
         m.InOrder.Add(inOrder);
         if (validated > 0) m.SerialMicrosPerTx.Add(validationTime.TotalMicroseconds / validated);
+        m.Reasons.Add(reasons);
     }
 
     private sealed class Measurement(int blocks, long transactions, int accounts)
@@ -134,14 +145,22 @@ public sealed class BenchRunner(BenchSettings settings)
         public readonly List<double> Fallbacks = [];
         public readonly List<double> InOrder = [];
         public readonly List<double> SerialMicrosPerTx = [];
+        public readonly List<Dictionary<string, long>> Reasons = [];
         public string FinalState = "";
+        // The reason of the last block that speculated and fell back: what whole in-order blocks were learned from.
+        public string? LastFallbackReason;
 
         public double MedianTps => transactions / Median(Seconds);
 
-        public BenchRow ToRow(string workload, string executor, int workers, double speedup, BenchLimit? limit) =>
-            new(workload, accounts, executor, workers, transactions, blocks, MedianTps, speedup,
-                (long)Median(Reexecutions), (long)Median(Fallbacks), (long)Median(InOrder), FinalState, limit,
+        public BenchRow ToRow(string workload, string executor, int workers, double speedup, BenchLimit? limit)
+        {
+            // The reasons of the run whose in-order count is the median one.
+            long inOrder = (long)Median(InOrder);
+            var reasons = Reasons.Count == 0 ? [] : Reasons[InOrder.IndexOf(InOrder.MinBy(x => Math.Abs(x - inOrder)))];
+            return new(workload, accounts, executor, workers, transactions, blocks, MedianTps, speedup,
+                (long)Median(Reexecutions), (long)Median(Fallbacks), inOrder, FinalState, limit, reasons,
                 SerialMicrosPerTx.Count > 0 ? Median(SerialMicrosPerTx) : null);
+        }
     }
 
     internal static double Median(List<double> values)

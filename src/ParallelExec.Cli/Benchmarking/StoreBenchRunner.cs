@@ -13,18 +13,22 @@ namespace ParallelExec.Cli.Benchmarking;
 /// — on a fresh store per run: in memory, or a RocksDB database in a temporary folder that is deleted
 /// afterwards. Runs are interleaved round-robin over the executors after untimed warm-up runs (about
 /// a second each); the median is reported. Only the blocks are timed (the genesis is written before the clock starts).
-/// Every block's state root must equal the sequential executor's, or the run fails.
+/// Every block's state root must equal the sequential executor's, or the run fails. Cancelled, a run
+/// stops between blocks and its database is deleted all the same; databases left by a process that was
+/// killed are deleted by the next run in the same folder.
 /// </summary>
 public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, ChainStateOptions stateOptions, string? parentFolder)
 {
-    public IEnumerable<StoreBenchRow> Run(Action<string>? progress = null)
+    private const string FolderPrefix = "parallelexec-bench-";
+
+    public IEnumerable<StoreBenchRow> Run(Action<string>? progress = null, CancellationToken cancellationToken = default)
     {
+        if (store == StoreKind.RocksDb) DeleteAbandonedDatabases(parentFolder ?? Path.GetTempPath());
         foreach (var kind in settings.Workloads)
         {
             string name = kind.ToString().ToLowerInvariant();
             progress?.Invoke($"{name}: generating");
             var workload = WorkloadGenerator.Generate(settings.Chain with { Kind = kind });
-            if (parentFolder is not null) Directory.CreateDirectory(parentFolder);
             var blocks = new PipelineBlock[workload.Blocks.Length];
             var options = new ExecutionOptions { Speculation = settings.Speculation };
             for (int b = 0; b < blocks.Length; b++) blocks[b] = new PipelineBlock(workload.Blocks[b], default, options);
@@ -42,7 +46,7 @@ public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, Ch
                     long warmStart = Stopwatch.GetTimestamp();
                     do
                     {
-                        var run = RunOnce(executors[e], workload, blocks);
+                        var run = RunOnce(executors[e], workload, blocks, cancellationToken);
                         reference ??= run.Roots;
                         CheckRoots(executors[e], workload, run.Roots, reference);
                     } while (Stopwatch.GetElapsedTime(warmStart) < BenchRunner.WarmUpTime);
@@ -52,7 +56,7 @@ public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, Ch
                     for (int e = 0; e < executors.Count; e++)
                     {
                         progress?.Invoke($"{name}: run {r + 1}/{settings.Runs}, {BenchRunner.Describe(executors[e])}");
-                        var run = RunOnce(executors[e], workload, blocks);
+                        var run = RunOnce(executors[e], workload, blocks, cancellationToken);
                         CheckRoots(executors[e], workload, run.Roots, reference!);
                         runs[e].Add(run);
                     }
@@ -82,10 +86,43 @@ public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, Ch
     private sealed record StoreRun(Hash256[] Roots, TimeSpan Elapsed, TimeSpan Cpu, TimeSpan Execute, TimeSpan Apply, TimeSpan Root,
         TimeSpan Commit, TimeSpan Waiting, long Reexecutions, long TrieNodes);
 
-    private StoreRun RunOnce(IBlockExecutor executor, Workload workload, PipelineBlock[] blocks)
+    /// <summary>Deletes the temporary databases of bench processes that no longer run (killed before they could).</summary>
+    private static void DeleteAbandonedDatabases(string parent)
+    {
+        if (!Directory.Exists(parent)) return;
+        foreach (var folder in Directory.EnumerateDirectories(parent, FolderPrefix + "*"))
+        {
+            var name = Path.GetFileName(folder).AsSpan(FolderPrefix.Length);
+            int dash = name.IndexOf('-');
+            if (dash <= 0 || !int.TryParse(name[..dash], out int pid) || IsRunning(pid)) continue;
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Someone else's, or in use: leave it.
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private StoreRun RunOnce(IBlockExecutor executor, Workload workload, PipelineBlock[] blocks, CancellationToken cancellationToken)
     {
         string? folder = store == StoreKind.RocksDb
-            ? Path.Combine(parentFolder ?? Path.GetTempPath(), $"parallelexec-bench-{Environment.ProcessId}-{Guid.NewGuid():N}")
+            ? Path.Combine(parentFolder ?? Path.GetTempPath(), $"{FolderPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}")
             : null;
         try
         {
@@ -102,7 +139,7 @@ public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, Ch
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
             long started = Stopwatch.GetTimestamp();
             var cpuStarted = Environment.CpuUsage.TotalTime;
-            var rejected = pipeline.Run(blocks, done =>
+            var rejected = pipeline.Run(Until(blocks, cancellationToken), done =>
             {
                 roots[next++] = done.Block.StateRoot;
                 execute += done.Execute;
@@ -121,6 +158,16 @@ public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, Ch
         finally
         {
             if (folder is not null && Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    // The blocks, read by the pipeline one at a time: a cancellation stops the run at the next block boundary.
+    private static IEnumerable<PipelineBlock> Until(PipelineBlock[] blocks, CancellationToken cancellationToken)
+    {
+        foreach (var block in blocks)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return block;
         }
     }
 

@@ -27,11 +27,11 @@ public static class SweepReport
             md.AppendLine();
             md.AppendLine($"## {group.Key}");
             md.AppendLine();
-            md.AppendLine("| accounts | executor | workers | tx/s | speed-up | limit | re-executions | fallbacks | in order |");
-            md.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+            md.AppendLine("| accounts | executor | workers | tx/s | speed-up | limit | re-executions | fallbacks | in order | why in order |");
+            md.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|");
             foreach (var r in group)
                 md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {r.Accounts:N0} | {r.Executor} | {r.Workers} | {r.Tps:N0} | {r.Speedup:F2}x | {(r.Limit is { } l ? $"{l.Speedup:F2}x" : "-")} | {r.Reexecutions:N0} | {r.Fallbacks:N0} | {r.InOrder:N0} |"));
+                    $"| {r.Accounts:N0} | {r.Executor} | {r.Workers} | {r.Tps:N0} | {r.Speedup:F2}x | {(r.Limit is { } l ? $"{l.Speedup:F2}x" : "-")} | {r.Reexecutions:N0} | {r.Fallbacks:N0} | {r.InOrder:N0} | {r.InOrderReason ?? "-"} |"));
             var series = group.Where(r => r.Executor == "parallel").GroupBy(r => r.Accounts)
                 .Select(g => new SvgChart.Series($"{g.Key:N0} accounts", g.Select(r => (r.Workers, r.Speedup)).ToList()))
                 .ToList();

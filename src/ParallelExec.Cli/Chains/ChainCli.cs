@@ -1,53 +1,46 @@
 using System.Text.Json;
 using ParallelExec.Blocks;
-using Spectre.Console;
 
 namespace ParallelExec.Cli.Chains;
 
-/// <summary>Shared plumbing of the chain commands: one-line errors, progress, JSON output.</summary>
-public static class ChainCli
+/// <summary>Shared plumbing of the chain commands: chain files named in every error, JSON output, times.</summary>
+internal static class ChainCli
 {
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>
-    /// Runs a command body: bad input (a corrupt file, a missing file, a bad argument) becomes one line
-    /// on stderr and exit code 1, never a stack trace.
+    /// Runs <paramref name="body"/> over the chain file <paramref name="path"/>: a missing file, a folder
+    /// or a problem in the file (<see cref="ChainFormatException"/>) becomes an error naming the file.
     /// </summary>
-    public static int Guard(string command, Func<int> body)
+    public static T OnChainFile<T>(string path, Func<T> body)
     {
+        if (Directory.Exists(path)) throw new ArgumentException($"{path}: is a folder, not a chain file");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such chain file", path);
         try
         {
             return body();
         }
         catch (ChainFormatException e)
         {
-            return Fail(command, e.Message);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or InvalidOperationException)
-        {
-            return Fail(command, e.Message);
+            throw new InvalidDataException($"{path}: {e.Message}", e);
         }
     }
 
-    public static int Fail(string command, string message)
+    /// <summary>
+    /// Checks that a file can be written at <paramref name="path"/> (its folder exists, it is not a folder)
+    /// and does not exist unless <paramref name="overwrite"/>.
+    /// </summary>
+    public static void CheckOutputFile(string path, bool overwrite, string forceOption)
     {
-        Console.Error.WriteLine($"{command}: {message.ReplaceLineEndings(" ")}");
-        return 1;
+        if (Directory.Exists(path)) throw new ArgumentException($"{path}: is a folder, not a file to write");
+        var folder = Path.GetDirectoryName(path);
+        if (folder is not null && !Directory.Exists(folder)) throw new DirectoryNotFoundException($"{path}: cannot write, the folder {folder} does not exist");
+        if (!overwrite && File.Exists(path)) throw new IOException($"{path}: exists already; {forceOption} overwrites it");
     }
 
-    /// <summary>Runs <paramref name="work"/> with a progress bar unless output is JSON (or redirected).</summary>
-    public static T WithProgress<T>(string title, bool quiet, Func<Action<double>?, T> work)
-    {
-        if (quiet || Console.IsOutputRedirected) return work(null);
-        T result = default!;
-        AnsiConsole.Progress().AutoClear(true).Start(ctx =>
-        {
-            var task = ctx.AddTask(title, maxValue: 1.0);
-            result = work(p => task.Value = p);
-            task.Value = 1.0;
-        });
-        return result;
-    }
+    /// <summary>A temporary file next to <paramref name="path"/> (same folder, so the rename over it is atomic).</summary>
+    public static string TemporaryNextTo(string path) =>
+        Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
 
     public static string Ms(TimeSpan t) => $"{t.TotalMilliseconds:F1} ms";
 }

@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using ParallelExec.Blocks;
 using ParallelExec.Cli.Chains;
+using ParallelExec.Cli.Options;
+using ParallelExec.Cli.Terminal;
 using Spectre.Console;
 
 namespace ParallelExec.Cli.Commands;
@@ -18,21 +20,21 @@ public static class AnalyzeCommand
         var dot = new Option<FileInfo?>("--dot") { Description = "Write the dependency graph of --block as Graphviz DOT to this file" };
         var blockOption = new Option<long?>("--block") { Description = "Block whose graph --dot writes" };
         var codecs = CodecAssemblies.CreateOption();
-        var top = new Option<int>("--top") { Description = "Hottest keys to list", DefaultValueFactory = _ => 5 };
+        var top = NumberOption.Int("--top", "Hottest keys to list", 5, 0, 1000);
         var command = new Command("analyze", "Per block and in total: dependency graph size, conflict density, critical path, speed-up limit per core count, hottest keys");
         command.Arguments.Add(file);
         foreach (var option in new Option[] { json, dot, blockOption, top, codecs }) command.Options.Add(option);
-        command.SetAction(parse => ChainCli.Guard("analyze", () =>
+        command.SetGuardedAction(parse =>
         {
             var path = parse.GetValue(file)!.FullName;
             var dotFile = parse.GetValue(dot);
             var block = parse.GetValue(blockOption);
             if (dotFile is not null && block is null) throw new ArgumentException("--dot needs --block N");
+            if (dotFile is not null) ChainCli.CheckOutputFile(dotFile.FullName, overwrite: true, "");
             int hottest = parse.GetValue(top);
-            if (hottest is < 0 or > 1000) throw new ArgumentException($"--top must be between 0 and 1000, got {hottest}");
             bool asJson = parse.GetValue(json);
-            var analysis = ChainCli.WithProgress("analysing", asJson,
-                p => ChainAnalyzer.Analyze(path, CodecAssemblies.Load(parse.GetValue(codecs)), hottest: hottest, progress: p, keepEdgesOf: block ?? -1));
+            var analysis = ChainCli.OnChainFile(path, () => CliProgress.Fraction("analysing",
+                p => ChainAnalyzer.Analyze(path, CodecAssemblies.Load(parse.GetValue(codecs)), hottest: hottest, progress: p, keepEdgesOf: block ?? -1)));
             if (dotFile is not null)
             {
                 var target = analysis.Blocks.FirstOrDefault(b => b.Number == block)
@@ -42,7 +44,7 @@ public static class AnalyzeCommand
             if (asJson) PrintJson(path, analysis);
             else PrintText(analysis, dotFile);
             return 0;
-        }));
+        });
         return command;
     }
 
@@ -75,37 +77,36 @@ public static class AnalyzeCommand
 
     private static void PrintText(ChainAnalysis a, FileInfo? dotFile)
     {
-        var table = new Table().Title("dependency graphs").AddColumns("block", "txs", "edges", "graph", "density", "dependent", "critical path",
-            "speed-up limit " + string.Join("/", DependencyGraphStats.CoreCounts) + " cores", "access list bytes (per tx)");
+        var graphs = CliTable.Create("dependency graphs",
+            ("block", true), ("txs", true), ("edges", true), ("graph", false), ("density", true), ("dependent", true), ("critical path", true));
+        var limits = CliTable.Create("speed-up limit with c cores = min(c, txs / critical path)",
+            [("block", true), .. DependencyGraphStats.CoreCounts.Select(c => ($"{c} cores", true)), ("list B/tx", true)]);
         foreach (var b in a.Blocks)
         {
-            var row = new List<string>
-            {
-                b.Number.ToString(), b.Graph.Transactions.ToString("N0"), b.Graph.Edges.ToString("N0"), b.FromRecording ? "recorded" : "executed",
-                b.Graph.Density.ToString("F4"), b.Graph.DependentShare.ToString("P1"), b.Graph.CriticalPath.ToString("N0"),
-            };
-            row.Add(string.Join(" ", DependencyGraphStats.CoreCounts.Select(c => $"{b.Graph.SpeedupLimit(c):F1}")));
-            row.Add($"{b.AccessListBytes:N0} ({b.AccessListBytesPerTransaction:F1})");
-            table.AddRow(row.ToArray());
+            graphs.AddRow(b.Number.ToString("N0"), b.Graph.Transactions.ToString("N0"), b.Graph.Edges.ToString("N0"), b.FromRecording ? "recorded" : "executed",
+                b.Graph.Density.ToString("F4"), b.Graph.DependentShare.ToString("P1"), b.Graph.CriticalPath.ToString("N0"));
+            limits.AddRow([b.Number.ToString("N0"), .. DependencyGraphStats.CoreCounts.Select(c => b.Graph.SpeedupLimit(c).ToString("F1")),
+                b.AccessListBytesPerTransaction.ToString("F1")]);
         }
-        var total = new List<string>
-        {
-            "total", a.Transactions.ToString("N0"), a.Edges.ToString("N0"), "", "", a.DependentShare.ToString("P1"), a.CriticalPath.ToString("N0"),
-        };
-        total.Add(string.Join(" ", DependencyGraphStats.CoreCounts.Select(c => $"{a.SpeedupLimit(c):F1}")));
-        total.Add($"{a.AccessListBytes:N0} ({a.AccessListBytesPerTransaction:F1})");
-        table.AddRow(total.ToArray());
-        AnsiConsole.Write(table);
-        Console.WriteLine("speed-up limit with c cores = min(c, txs / critical path)");
+        graphs.AddRow("total", a.Transactions.ToString("N0"), a.Edges.ToString("N0"), "", "", a.DependentShare.ToString("P1"), a.CriticalPath.ToString("N0"));
+        limits.AddRow(["total", .. DependencyGraphStats.CoreCounts.Select(c => a.SpeedupLimit(c).ToString("F1")), a.AccessListBytesPerTransaction.ToString("F1")]);
+        CliConsole.Out.Write(graphs);
+        CliConsole.Out.Write(limits);
+        CliConsole.Prose("list B/tx: RLP bytes of the recorded EIP-7928 access list per transaction (0: not recorded)");
         if (a.HottestKeys.Count > 0)
         {
-            var keys = new Table().Title("hottest keys (all blocks)").AddColumns("key", "txs", "readers", "writers", "crediters");
+            var keys = CliTable.Create("hottest keys (all blocks)", ("key", false), ("txs", true), ("readers", true), ("writers", true), ("crediters", true));
             foreach (var k in a.HottestKeys)
-                keys.AddRow(Markup.Escape(k.Key.ToString()), k.Transactions.ToString("N0"), k.Readers.ToString("N0"), k.Writers.ToString("N0"), k.Crediters.ToString("N0"));
-            AnsiConsole.Write(keys);
+                keys.AddRow(Markup.Escape(Abbreviate(k.Key.ToString())), k.Transactions.ToString("N0"), k.Readers.ToString("N0"), k.Writers.ToString("N0"), k.Crediters.ToString("N0"));
+            CliConsole.Out.Write(keys);
+            CliConsole.Prose("keys abbreviated (0x1234…abcd); --json gives them in full");
         }
         if (dotFile is not null) Console.WriteLine($"wrote {dotFile.FullName}");
     }
+
+    /// <summary>Shortens each long hex word of a key (an address, a slot) to its first and last digits, so the key table fits 80 columns.</summary>
+    private static string Abbreviate(string key) =>
+        string.Join("/", key.Split('/').Select(part => part.StartsWith("0x", StringComparison.Ordinal) && part.Length > 14 ? $"{part[..8]}…{part[^4..]}" : part));
 
     private static string ToDot(BlockAnalysis b)
     {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ParallelExec.Blocks;
 using ParallelExec.Cli.Chains;
+using ParallelExec.Cli.Terminal;
 
 namespace ParallelExec.Cli.Commands;
 
@@ -18,21 +19,20 @@ public static class BalCommand
         command.Arguments.Add(file);
         command.Options.Add(blockOption);
         command.Options.Add(json);
-        command.SetAction(parse => ChainCli.Guard("bal", () =>
+        command.SetGuardedAction(parse =>
         {
             var path = parse.GetValue(file)!.FullName;
             long number = parse.GetValue(blockOption);
-            using var reader = ChainReader.Open(path);
-            ChainBlock? block = null;
-            while (reader.ReadNext() is { } next)
+            var block = ChainCli.OnChainFile(path, () =>
             {
-                if (next.Number != number) continue;
-                block = next;
-                break;
-            }
-            if (block is null) throw new ArgumentException($"--block {number}: the chain has no such block");
+                using var reader = ChainReader.Open(path);
+                while (reader.ReadNext() is { } next)
+                    if (next.Number == number) return next;
+                return null;
+            });
+            if (block is null) throw new ArgumentException($"--block {number}: {path} has no such block");
             var list = block.AccessList
-                       ?? throw new InvalidOperationException($"block {number} has no recorded access list (run 'parallelexec record' first)");
+                       ?? throw new InvalidOperationException($"{path}: block {number} has no recorded access list (run 'parallelexec record' first)");
             var rlp = list.Encode();
             string hex = "0x" + Convert.ToHexStringLower(rlp), hash = list.ComputeHash().ToString();
             if (parse.GetValue(json))
@@ -51,7 +51,7 @@ public static class BalCommand
                 Console.WriteLine($"hash: {hash}");
             }
             return 0;
-        }));
+        });
         return command;
     }
 }

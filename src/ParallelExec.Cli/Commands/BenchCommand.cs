@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using ParallelExec.Cli.Benchmarking;
+using ParallelExec.Cli.Options;
+using ParallelExec.Cli.Terminal;
 using ParallelExec.Storage;
 using ParallelExec.Workloads;
 using Spectre.Console;
@@ -12,20 +14,29 @@ public static class BenchCommand
 {
     private static readonly string[] WorkloadNames = ["p2p", "token", "amm", "hot", "mixed", "all"];
 
+    /// <summary>
+    /// The default work per transaction: 22 Keccak-f[1600] permutations, about 10 µs on the reference
+    /// 2-core machine, the order of a simple EVM transaction's execution (signature recovery alone costs
+    /// more). Without it the built-in transactions cost about a microsecond, which measures the
+    /// engine's own overhead rather than what it is for (<c>--work 0</c> still does).
+    /// </summary>
+    public const int DefaultWork = 22;
+
     public static Command Create()
     {
         var workload = new Option<string>("--workload") { Description = "Workload: p2p, token, amm, hot, mixed or all", DefaultValueFactory = _ => "all" };
         workload.AcceptOnlyFromAmong(WorkloadNames);
-        var accounts = new Option<int>("--accounts") { Description = "Funded accounts in the generated state", DefaultValueFactory = _ => 10_000 };
-        var txs = new Option<int>("--txs") { Description = "Transactions per block", DefaultValueFactory = _ => 10_000 };
-        var blocks = new Option<int>("--blocks") { Description = "Blocks per run", DefaultValueFactory = _ => 3 };
-        var workers = new Option<string>("--workers") { Description = "Comma-separated worker counts for the parallel executor", DefaultValueFactory = _ => "1,2,4" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the generated chain", DefaultValueFactory = _ => 1UL };
-        var work = new Option<int>("--work")
+        var accounts = NumberOption.Int("--accounts", "Funded accounts in the generated state (checked against available memory)", 10_000, 2);
+        var txs = NumberOption.Int("--txs", "Transactions per block (checked against available memory)", 10_000, 1);
+        var blocks = NumberOption.Int("--blocks", "Blocks per run (checked against available memory)", 3, 1);
+        var workers = new Option<string>("--workers")
         {
-            Description = "Units of CPU work added to every transaction to model a VM's cost: one unit is one Keccak-f[1600] permutation, about 0.45 µs on the reference 2-core machine (22 units ≈ 10 µs)",
-            DefaultValueFactory = _ => 0,
+            Description = $"Comma-separated worker counts for the parallel executor (each from 1 to {WorkerCounts.Max})", DefaultValueFactory = _ => "1,2,4",
         };
+        var seed = NumberOption.ULong("--seed", "Seed of the generated chain", 1UL);
+        var work = NumberOption.Int("--work",
+            $"Units of CPU work added to every transaction to model a VM's cost: one unit is one Keccak-f[1600] permutation, about 0.45 µs on the reference 2-core machine; the default {DefaultWork} ≈ 10 µs, a simple transaction's order; 0: the engine's own overhead on transactions of about a microsecond",
+            DefaultWork, 0, 1_000_000);
         var noFees = new Option<bool>("--no-fees") { Description = "Gas price 0: no fee credited to the beneficiary" };
         var hints = new Option<string>("--hints") { Description = "Declared access hints: none, exact or unreliable", DefaultValueFactory = _ => "none" };
         hints.AcceptOnlyFromAmong("none", "exact", "unreliable");
@@ -35,7 +46,7 @@ public static class BenchCommand
             DefaultValueFactory = _ => "adaptive",
         };
         speculation.AcceptOnlyFromAmong(BenchSettings.SpeculationNames);
-        var runs = new Option<int>("--runs") { Description = "Timed runs per configuration (the median is reported)", DefaultValueFactory = _ => 3 };
+        var runs = NumberOption.Int("--runs", "Timed runs per configuration (the median is reported)", 3, 1, 1000);
         var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
         var sweep = new Option<bool>("--sweep")
         {
@@ -48,87 +59,102 @@ public static class BenchCommand
                           + "into a fresh store per run: memory, or rocksdb (a database in a temporary folder, deleted afterwards)",
         };
         store.AcceptOnlyFromAmong("memory", "rocksdb");
-        var nodeInterval = new Option<int>("--trie-node-interval")
-        {
-            Description = "With --store: write the trie nodes every N blocks (a checkpoint writes every node of its trie the store lacks; the blocks between write none)",
-            DefaultValueFactory = _ => ChainStateOptions.DefaultTrieNodeInterval,
-        };
-        var db = new Option<DirectoryInfo?>("--db") { Description = "With --store rocksdb: the folder to create the temporary databases in (default: the system's temporary folder)" };
+        var nodeInterval = NumberOption.Int("--trie-node-interval",
+            "With --store: write the trie nodes every N blocks (a checkpoint writes every node of its trie the store lacks; the blocks between write none)",
+            ChainStateOptions.DefaultTrieNodeInterval, 1);
+        var db = new Option<DirectoryInfo?>("--db") { Description = "With --store rocksdb: an existing folder to create the temporary databases in (default: the system's temporary folder)" };
 
         var command = new Command("bench", "Run sequential and parallel executors on generated blocks, check the results match, report throughput");
         foreach (var option in new Option[] { workload, accounts, txs, blocks, workers, seed, work, noFees, hints, speculation, runs, json, sweep, output, store, nodeInterval, db })
             command.Options.Add(option);
 
-        command.SetAction(parse =>
+        command.SetInterruptibleAction((parse, cancellationToken) =>
         {
             try
             {
-                bool isSweep = parse.GetValue(sweep);
-                bool workersGiven = parse.GetResult(workers) is { Implicit: false };
-                var settings = new BenchSettings
-                {
-                    Workloads = ParseWorkloads(parse.GetValue(workload)!),
-                    Workers = ParseWorkers(isSweep && !workersGiven ? "1,2,4,8" : parse.GetValue(workers)!),
-                    Chain = new WorkloadOptions
-                    {
-                        Accounts = Positive(parse.GetValue(accounts), "--accounts", 2),
-                        TransactionsPerBlock = Positive(parse.GetValue(txs), "--txs", 1),
-                        Blocks = Positive(parse.GetValue(blocks), "--blocks", 1),
-                        Seed = parse.GetValue(seed),
-                        Work = Positive(parse.GetValue(work), "--work", 0),
-                        Fees = !parse.GetValue(noFees),
-                        Hints = Enum.Parse<HintMode>(parse.GetValue(hints)!, ignoreCase: true),
-                    },
-                    Runs = Positive(parse.GetValue(runs), "--runs", 1),
-                    Speculation = BenchSettings.ParseSpeculation(parse.GetValue(speculation)!),
-                };
-                if (parse.GetValue(store) is { } storeName)
-                {
-                    if (isSweep) throw new ArgumentException("--sweep runs the executors alone; it cannot be combined with --store");
-                    var kind = storeName == "rocksdb" ? StoreKind.RocksDb : StoreKind.Memory;
-                    if (kind != StoreKind.RocksDb && parse.GetValue(db) is not null) throw new ArgumentException("--db needs --store rocksdb");
-                    var stateOptions = new ChainStateOptions { TrieNodeInterval = Positive(parse.GetValue(nodeInterval), "--trie-node-interval", 1) };
-                    return StoreBench.Run(settings, kind, stateOptions, parse.GetValue(db)?.FullName, parse.GetValue(json));
-                }
-                if (parse.GetValue(db) is not null) throw new ArgumentException("--db needs --store rocksdb");
-                if (parse.GetResult(nodeInterval) is { Implicit: false }) throw new ArgumentException("--trie-node-interval needs --store");
-                return isSweep ? Sweep(settings, parse.GetValue(output)!) : Run(settings, parse.GetValue(json));
+                return Execute(parse, cancellationToken);
             }
-            catch (ArgumentException e)
+            catch (BenchRunner.MismatchException e)
             {
-                Console.Error.WriteLine($"bench: {e.Message}");
-                return 1;
+                throw new CommandFailedException($"RESULT MISMATCH: {e.Message}", 2);
+            }
+            catch (OperationCanceledException e) when (e is not CommandInterruptedException)
+            {
+                throw new CommandInterruptedException(parse.GetValue(store) == "rocksdb"
+                    ? "stopped before the end, no results; its temporary databases were deleted"
+                    : "stopped before the end, no results", e);
             }
         });
         return command;
+
+        int Execute(ParseResult parse, CancellationToken cancellationToken)
+        {
+            bool isSweep = parse.GetValue(sweep);
+            bool workersGiven = parse.GetResult(workers) is { Implicit: false };
+            var settings = new BenchSettings
+            {
+                Workloads = ParseWorkloads(parse.GetValue(workload)!),
+                Workers = WorkerCounts.ParseList(isSweep && !workersGiven ? "1,2,4,8" : parse.GetValue(workers)!, "--workers"),
+                Chain = new WorkloadOptions
+                {
+                    Accounts = parse.GetValue(accounts),
+                    TransactionsPerBlock = parse.GetValue(txs),
+                    Blocks = parse.GetValue(blocks),
+                    Seed = parse.GetValue(seed),
+                    Work = parse.GetValue(work),
+                    Fees = !parse.GetValue(noFees),
+                    Hints = Enum.Parse<HintMode>(parse.GetValue(hints)!, ignoreCase: true),
+                },
+                Runs = parse.GetValue(runs),
+                Speculation = BenchSettings.ParseSpeculation(parse.GetValue(speculation)!),
+            };
+            if (parse.GetValue(store) is { } storeName)
+            {
+                if (isSweep) throw new ArgumentException("--sweep runs the executors alone; it cannot be combined with --store");
+                var kind = storeName == "rocksdb" ? StoreKind.RocksDb : StoreKind.Memory;
+                var parent = parse.GetValue(db)?.FullName;
+                if (kind != StoreKind.RocksDb && parent is not null) throw new ArgumentException("--db needs --store rocksdb");
+                if (parent is not null) CheckParentFolder(parent);
+                MemoryBudget.Check(settings.Chain, StoreBench.Estimate(settings), MemoryBudget.Available());
+                var stateOptions = new ChainStateOptions { TrieNodeInterval = parse.GetValue(nodeInterval) };
+                return StoreBench.Run(settings, kind, stateOptions, parent, parse.GetValue(json), cancellationToken);
+            }
+            if (parse.GetValue(db) is not null) throw new ArgumentException("--db needs --store rocksdb");
+            if (parse.GetResult(nodeInterval) is { Implicit: false }) throw new ArgumentException("--trie-node-interval needs --store");
+            MemoryBudget.Check(settings.Chain, Estimate(settings, isSweep ? SweepAccounts[^1] : null), MemoryBudget.Available());
+            return isSweep ? Sweep(settings, parse.GetValue(output)!, cancellationToken) : Run(settings, parse.GetValue(json), cancellationToken);
+        }
     }
 
-    private static int Run(BenchSettings settings, bool json)
+    /// <summary>
+    /// Memory of an executor bench: the genesis and a copy per run; the machine's limit keeps a copy of
+    /// every block's starting state per thread and one more (<see cref="ScalingLimit"/>); the transactions;
+    /// each executor's working set, sized to a block. A sweep's largest account count decides.
+    /// </summary>
+    private static MemoryBudget.Estimate Estimate(BenchSettings settings, int? sweepAccounts)
+    {
+        int entries = MemoryBudget.EntriesPerAccount(settings.Chain, settings.Workloads);
+        int limitThreads = settings.Workers.Where(w => w > 1).Select(ScalingLimit.ThreadsFor).DefaultIfEmpty(0).Max();
+        int executors = 1 + settings.Workers.Count;
+        return (accounts, txs, blocks) =>
+            (sweepAccounts ?? accounts) * entries * MemoryBudget.BytesPerStateEntry * (2 + blocks * (limitThreads > 0 ? 1 + limitThreads : 0))
+            + txs * blocks * MemoryBudget.BytesPerTransaction
+            + txs * executors * MemoryBudget.ExecutorBytesPerBlockTransaction;
+    }
+
+    /// <summary>The folder --db names must exist already: bench creates nothing but its temporary databases, and deletes them.</summary>
+    private static void CheckParentFolder(string parent)
+    {
+        if (File.Exists(parent)) throw new ArgumentException($"--db {parent}: is a file, not a folder to create the temporary databases in");
+        if (!Directory.Exists(parent)) throw new ArgumentException($"--db {parent}: no such folder (bench creates its temporary databases in an existing folder)");
+    }
+
+    private static int Run(BenchSettings settings, bool json, CancellationToken cancellationToken)
     {
         var machine = MachineInfo.Current();
         var runner = new BenchRunner(settings);
-        var rows = new List<BenchRow>();
-        try
-        {
-            if (json)
-            {
-                rows.AddRange(runner.Run());
-            }
-            else
-            {
-                AnsiConsole.Status().Start("benchmarking", ctx =>
-                {
-                    foreach (var row in runner.Run(p => ctx.Status(p))) rows.Add(row);
-                });
-            }
-        }
-        catch (BenchRunner.MismatchException e)
-        {
-            Console.Error.WriteLine($"bench: RESULT MISMATCH: {e.Message}");
-            return 2;
-        }
+        var rows = CliProgress.Status("benchmarking", progress => runner.Run(progress, cancellationToken).ToList());
         foreach (var warning in runner.Warnings) Console.Error.WriteLine($"parallelexec bench: warning: {warning}");
-
         if (json)
         {
             var document = new
@@ -140,7 +166,8 @@ public static class BenchCommand
                 {
                     workload = r.Workload, executor = r.Executor, workers = r.Workers, txs = r.Txs, blocks = r.Blocks,
                     tps = Math.Round(r.Tps), speedup = Math.Round(r.Speedup, 3), reexecutions = r.Reexecutions,
-                    fallbacks = r.Fallbacks, inOrder = r.InOrder, stateRoot = r.StateRoot,
+                    fallbacks = r.Fallbacks, inOrder = r.InOrder, inOrderReason = r.InOrderReason, inOrderReasons = r.InOrderReasons,
+                    stateRoot = r.StateRoot,
                     limit = r.Limit is { } l ? Math.Round(l.Speedup, 3) : (double?)null,
                     limitMachine = r.Limit is { } lm ? Math.Round(lm.Machine, 3) : (double?)null,
                     limitDependencies = r.Limit?.Dependencies is { } ld ? Math.Round(ld, 3) : (double?)null,
@@ -151,50 +178,44 @@ public static class BenchCommand
             return 0;
         }
 
-        var table = new Table().Title("sequential vs parallel (median of runs)")
-            .AddColumns("workload", "executor", "workers", "tx/s", "speed-up", "limit", "re-executions", "fallbacks", "in order");
+        var table = CliTable.Create("sequential vs parallel, median of runs",
+            ("workload", false), ("executor", false), ("tx/s", true), ("speed-up", true), ("limit", true), ("re-runs", true), ("in order", true), ("why", false));
         foreach (var r in rows)
         {
-            table.AddRow(r.Workload, r.Executor, r.Workers.ToString(), r.Tps.ToString("N0"),
-                $"{r.Speedup:F2}x", r.Limit is { } l ? $"{l.Speedup:F2}x" : "-", r.Reexecutions.ToString("N0"), r.Fallbacks.ToString("N0"), r.InOrder.ToString("N0"));
+            bool sequential = r.Limit is null;
+            table.AddRow(r.Workload, sequential ? r.Executor : $"{r.Workers} worker{(r.Workers == 1 ? "" : "s")}", r.Tps.ToString("N0"),
+                $"{r.Speedup:F2}x", r.Limit is { } l ? $"{l.Speedup:F2}x" : "-", r.Reexecutions.ToString("N0"), r.InOrder.ToString("N0"),
+                sequential ? "-" : r.InOrderReason ?? "");
         }
-        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 120); // files and pipes: no wrapping
-        AnsiConsole.Write(table);
-        Console.WriteLine($"machine: {machine}");
-        Console.WriteLine($"{settings.Chain.Accounts} accounts, {settings.Describe()}; " +
-                          $"\"limit\": the ceiling for N workers, the smaller of the speed-up of N independent sequential runs at once on this machine (at most min(N, {machine.Cores} cores)) " +
-                          "and transactions / critical path of the blocks' dependency graphs; " +
-                          "\"in order\": transactions the committer ran itself; every parallel result matched sequential");
+        CliConsole.Out.Write(table);
+        CliConsole.Prose($"machine: {machine}");
+        CliConsole.Prose($"{settings.Chain.Accounts:N0} accounts, {settings.Describe()}.");
+        CliConsole.Prose($"limit: the ceiling for N workers, the smaller of the speed-up of N independent sequential runs at once on this machine " +
+                         $"(at most min(N, {machine.Cores} cores)) and transactions / critical path of the blocks' dependency graphs. " +
+                         "in order: transactions the committer ran itself (not speculated); why: " +
+                         string.Join("; ", rows.Select(r => r.InOrderReason).OfType<string>().Distinct().Select(w => $"{w}: {InOrderReason.Meanings[w]}")) +
+                         ". Every parallel result matched sequential.");
         return 0;
     }
 
     private static readonly int[] SweepAccounts = [2, 10, 100, 1_000, 10_000];
 
-    private static int Sweep(BenchSettings settings, string directory)
+    private static int Sweep(BenchSettings settings, string directory, CancellationToken cancellationToken)
     {
         var machine = MachineInfo.Current();
-        var rows = new List<BenchRow>();
-        try
+        var rows = CliProgress.Status("sweep", progress =>
         {
-            AnsiConsole.Progress().Start(ctx =>
+            var all = new List<BenchRow>();
+            foreach (var kind in settings.Workloads)
             {
-                var task = ctx.AddTask("sweep", maxValue: SweepAccounts.Length * settings.Workloads.Count);
-                foreach (var kind in settings.Workloads)
+                foreach (int accounts in SweepAccounts)
                 {
-                    foreach (int accounts in SweepAccounts)
-                    {
-                        task.Description = $"{kind.ToString().ToLowerInvariant()}, {accounts:N0} accounts";
-                        rows.AddRange(new BenchRunner(settings with { Workloads = [kind], Chain = settings.Chain with { Accounts = accounts } }).Run());
-                        task.Increment(1);
-                    }
+                    progress?.Invoke($"{kind.ToString().ToLowerInvariant()}, {accounts:N0} accounts");
+                    all.AddRange(new BenchRunner(settings with { Workloads = [kind], Chain = settings.Chain with { Accounts = accounts } }).Run(null, cancellationToken));
                 }
-            });
-        }
-        catch (BenchRunner.MismatchException e)
-        {
-            Console.Error.WriteLine($"bench: RESULT MISMATCH: {e.Message}");
-            return 2;
-        }
+            }
+            return all;
+        });
         try
         {
             foreach (var path in SweepReport.Write(directory, rows, settings, machine)) Console.WriteLine($"wrote {path}");
@@ -202,8 +223,7 @@ public static class BenchCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"bench: cannot write the sweep results to {directory}: {e.Message}");
-            return 1;
+            throw new IOException($"cannot write the sweep results to {directory}: {e.Message}", e);
         }
     }
 
@@ -211,18 +231,4 @@ public static class BenchCommand
         ? [WorkloadKind.P2p, WorkloadKind.Token, WorkloadKind.Amm, WorkloadKind.Hot, WorkloadKind.Mixed]
         : [Enum.Parse<WorkloadKind>(name, ignoreCase: true)];
 
-    private static IReadOnlyList<int> ParseWorkers(string text)
-    {
-        var list = new List<int>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!int.TryParse(part, out int n) || n < 1 || n > 256)
-                throw new ArgumentException($"--workers: '{part}' is not a worker count between 1 and 256");
-            list.Add(n);
-        }
-        return list.Count > 0 ? list : throw new ArgumentException("--workers: give at least one worker count");
-    }
-
-    private static int Positive(int value, string name, int min) =>
-        value >= min ? value : throw new ArgumentException($"{name} must be at least {min}, got {value}");
 }

@@ -2,29 +2,36 @@ using System.CommandLine;
 using System.Diagnostics;
 using ParallelExec.Blocks;
 using ParallelExec.Cli.Chains;
+using ParallelExec.Cli.Options;
+using ParallelExec.Cli.Terminal;
 using ParallelExec.Workloads;
 
 namespace ParallelExec.Cli.Commands;
 
-/// <summary><c>parallelexec gen</c>: writes a generated workload as a .pxb chain file.</summary>
+/// <summary>
+/// <c>parallelexec gen</c>: writes a generated workload as a .pxb chain file. The file is written next
+/// to its destination and renamed over it at the end, so an interrupted or failed run leaves nothing
+/// half-written; an existing file is only replaced with <c>--force</c>.
+/// </summary>
 public static class GenCommand
 {
     public static Command Create()
     {
         var workload = new Option<string>("--workload") { Description = "Workload: p2p, token, amm, hot or mixed", DefaultValueFactory = _ => "p2p" };
         workload.AcceptOnlyFromAmong("p2p", "token", "amm", "hot", "mixed");
-        var accounts = new Option<int>("--accounts") { Description = "Funded accounts in the genesis", DefaultValueFactory = _ => 1_000 };
-        var txs = new Option<int>("--txs") { Description = "Transactions per block", DefaultValueFactory = _ => 1_000 };
-        var blocks = new Option<int>("--blocks") { Description = "Blocks", DefaultValueFactory = _ => 1 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the generated chain", DefaultValueFactory = _ => 1UL };
-        var work = new Option<int>("--work") { Description = "Units of CPU work per transaction (Keccak-f[1600] permutations)", DefaultValueFactory = _ => 0 };
+        var accounts = NumberOption.Int("--accounts", "Funded accounts in the genesis (checked against available memory)", 1_000, 2);
+        var txs = NumberOption.Int("--txs", "Transactions per block (checked against available memory)", 1_000, 1);
+        var blocks = NumberOption.Int("--blocks", "Blocks (checked against available memory)", 1, 1);
+        var seed = NumberOption.ULong("--seed", "Seed of the generated chain", 1UL);
+        var work = NumberOption.Int("--work", "Units of CPU work per transaction (Keccak-f[1600] permutations)", 0, 0, 1_000_000);
         var hints = new Option<string>("--hints") { Description = "Declared access hints: none, exact or unreliable", DefaultValueFactory = _ => "none" };
         hints.AcceptOnlyFromAmong("none", "exact", "unreliable");
-        var output = new Option<FileInfo>("--output", "-o") { Description = "Chain file to write", Required = true };
+        var output = new Option<FileInfo>("--output", "-o") { Description = "Chain file to write (its folder must exist)", Required = true };
+        var force = new Option<bool>("--force") { Description = "Replace the output file if it exists" };
 
         var command = new Command("gen", "Generate a chain (genesis + blocks) and write it as a .pxb chain file");
-        foreach (var option in new Option[] { workload, accounts, txs, blocks, seed, work, hints, output }) command.Options.Add(option);
-        command.SetAction(parse => ChainCli.Guard("gen", () =>
+        foreach (var option in new Option[] { workload, accounts, txs, blocks, seed, work, hints, output, force }) command.Options.Add(option);
+        command.SetInterruptibleAction((parse, cancellationToken) =>
         {
             var options = new WorkloadOptions
             {
@@ -37,14 +44,53 @@ public static class GenCommand
                 Hints = Enum.Parse<HintMode>(parse.GetValue(hints)!, ignoreCase: true),
             };
             var path = parse.GetValue(output)!.FullName;
+            ChainCli.CheckOutputFile(path, parse.GetValue(force), "--force");
+            bool existed = File.Exists(path);
+            MemoryBudget.Check(options, Estimate(options), MemoryBudget.Available());
             var started = Stopwatch.GetTimestamp();
-            var generated = WorkloadGenerator.Generate(options);
-            ChainWriter.Write(path, ChainStart.FromGenesis(generated.Genesis), generated.Blocks.Select(b => new ChainBlock(b)));
+            var generated = CliProgress.Status("gen", progress =>
+            {
+                progress?.Invoke("generating");
+                return WorkloadGenerator.Generate(options);
+            });
+            var temp = ChainCli.TemporaryNextTo(path);
+            long written = 0;
+            try
+            {
+                CliProgress.Fraction("writing", progress =>
+                {
+                    using var writer = ChainWriter.Create(temp, ChainStart.FromGenesis(generated.Genesis));
+                    foreach (var block in generated.Blocks)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        writer.WriteBlock(new ChainBlock(block));
+                        progress?.Invoke((double)++written / generated.Blocks.Length);
+                    }
+                    writer.Complete();
+                    return 0;
+                });
+                File.Move(temp, path, overwrite: true);
+            }
+            catch (OperationCanceledException e)
+            {
+                throw new CommandInterruptedException($"stopped after writing {written} of {generated.Blocks.Length} blocks; {path} {(existed ? "is unchanged" : "was not written")}", e);
+            }
+            finally
+            {
+                if (File.Exists(temp)) File.Delete(temp);
+            }
             var size = new FileInfo(path).Length;
-            Console.WriteLine($"wrote {path}: {generated.Blocks.Length} blocks, {generated.TransactionCount} txs, " +
+            CliConsole.Prose($"wrote {path}: {generated.Blocks.Length} blocks, {generated.TransactionCount} txs, " +
                               $"{generated.Genesis.Count} genesis entries, {size:N0} bytes in {ChainCli.Ms(Stopwatch.GetElapsedTime(started))}");
             return 0;
-        }));
+        });
         return command;
+    }
+
+    /// <summary>Memory of gen: the generated genesis and every transaction, held until written.</summary>
+    private static MemoryBudget.Estimate Estimate(WorkloadOptions options)
+    {
+        int entries = MemoryBudget.EntriesPerAccount(options, [options.Kind]);
+        return (accounts, txs, blocks) => accounts * entries * MemoryBudget.BytesPerStateEntry + txs * blocks * MemoryBudget.BytesPerTransaction;
     }
 }

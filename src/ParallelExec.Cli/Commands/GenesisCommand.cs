@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using ParallelExec.Cli.Options;
+using ParallelExec.Cli.Terminal;
 using ParallelExec.Genesis;
 using ParallelExec.Trie;
 
@@ -17,45 +19,31 @@ public static class GenesisCommand
     {
         var file = new Argument<FileInfo>("file") { Description = "geth genesis.json (with \"alloc\") or a plain {address: balance} JSON map" };
         var json = new Option<bool>("--json") { Description = "Print {\"accounts\":N,\"stateRoot\":\"0x…\",\"millis\":X} instead of text" };
-        var workers = new Option<int>("--workers")
-        {
-            Description = "Threads for hashing the tries (default: processor count)",
-            DefaultValueFactory = _ => Environment.ProcessorCount,
-        };
+        var workers = NumberOption.Int("--workers", $"Threads for hashing the tries (default: processor count; at most {WorkerCounts.Max})",
+            WorkerCounts.Default, 1, WorkerCounts.Max);
         var command = new Command("genesis", "Compute the Ethereum state root of a genesis allocation");
         command.Arguments.Add(file);
         command.Options.Add(json);
         command.Options.Add(workers);
-        command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(json), parse.GetValue(workers)));
+        command.SetGuardedAction(parse => Run(parse.GetValue(file)!, parse.GetValue(json), parse.GetValue(workers)));
         return command;
     }
 
     private static int Run(FileInfo file, bool asJson, int workers)
     {
-        try
+        var stopwatch = Stopwatch.StartNew();
+        var genesis = GenesisLoader.Load(file.FullName);
+        var root = StateTrie.FromState(genesis.State.Entries, workers).ComputeRoot(workers);
+        long millis = stopwatch.ElapsedMilliseconds;
+        if (asJson)
         {
-            if (workers < 1 || workers > 1024) throw new ArgumentException($"--workers must be between 1 and 1024, got {workers}");
-            var stopwatch = Stopwatch.StartNew();
-            var genesis = GenesisLoader.Load(file.FullName);
-            var root = StateTrie.FromState(genesis.State.Entries, workers).ComputeRoot(workers);
-            long millis = stopwatch.ElapsedMilliseconds;
-            if (asJson)
-            {
-                Console.WriteLine(JsonSerializer.Serialize(new { accounts = genesis.AccountCount, stateRoot = root.ToString(), millis }));
-            }
-            else
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"accounts: {genesis.AccountCount}, contracts with code: {genesis.Code.Count}, {millis} ms, {workers} worker(s)"));
-                Console.WriteLine(root.ToString());
-            }
-            return 0;
+            Console.WriteLine(JsonSerializer.Serialize(new { accounts = genesis.AccountCount, stateRoot = root.ToString(), millis }));
         }
-        catch (Exception e) when (e is FormatException or InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
+        else
         {
-            Console.Error.WriteLine($"parallelexec genesis: {OneLine(e.Message)}");
-            return 1;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"accounts: {genesis.AccountCount}, contracts with code: {genesis.Code.Count}, {millis} ms, {workers} worker(s)"));
+            Console.WriteLine(root.ToString());
         }
+        return 0;
     }
-
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ParallelExec.Cli.Chains;
+using ParallelExec.Cli.Terminal;
 using ParallelExec.State;
 using ParallelExec.Storage;
 using ParallelExec.Storage.RocksDb;
@@ -24,7 +25,7 @@ public static class ProofCommand
         command.Arguments.Add(address);
         command.Arguments.Add(slots);
         command.Options.Add(json);
-        command.SetAction(parse => ChainCli.Guard("proof", () =>
+        command.SetGuardedAction(parse =>
         {
             var text = parse.GetValue(address)!;
             if (!Address.TryParse(text, out var account)) throw new ArgumentException($"'{text}' is not a 20-byte hex address");
@@ -34,7 +35,10 @@ public static class ProofCommand
                 if (!UInt256.TryParse(slot, out var key)) throw new ArgumentException($"slot '{slot}' is not an unsigned 256-bit integer (decimal, or hex with 0x)");
                 keys.Add(key);
             }
-            using var store = RocksDbStateStore.Open(parse.GetValue(db)!.FullName, new RocksDbStoreOptions { SyncCommits = false });
+            var path = parse.GetValue(db)!.FullName;
+            if (File.Exists(path)) throw new ArgumentException($"--db {path}: is a file, not a database folder");
+            if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"--db {path}: no such database folder");
+            using var store = RocksDbStateStore.Open(path, new RocksDbStoreOptions { SyncCommits = false });
             var proof = ChainState.GetProof(store, account, keys, out bool fromStore);
             if (parse.GetValue(json))
             {
@@ -47,7 +51,7 @@ public static class ProofCommand
             foreach (var slot in proof.StorageProof)
                 Console.WriteLine($"  slot {slot.Key.ToHexString()}: value {slot.Value.ToHexString()}, {slot.Proof.Count} nodes");
             return 0;
-        }));
+        });
         return command;
     }
 }

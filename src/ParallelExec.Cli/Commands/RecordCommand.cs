@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using ParallelExec.Blocks;
 using ParallelExec.Cli.Chains;
+using ParallelExec.Cli.Options;
+using ParallelExec.Cli.Terminal;
 
 namespace ParallelExec.Cli.Commands;
 
@@ -10,8 +12,9 @@ public static class RecordCommand
 {
     public static Command Create()
     {
-        var file = new Argument<FileInfo>("chain") { Description = "The .pxb chain file (rewritten in place, atomically)" };
-        var workers = new Option<int>("--workers") { Description = "Workers of the parallel executor", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
+        var file = new Argument<FileInfo>("chain") { Description = "The .pxb chain file (rewritten in place, atomically: interrupted, it is unchanged)" };
+        var workers = NumberOption.Int("--workers", $"Workers of the parallel executor (default: processor count; at most {WorkerCounts.Max})",
+            WorkerCounts.Default, 1, WorkerCounts.Max);
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
         var codecs = CodecAssemblies.CreateOption();
         var command = new Command("record", "Execute a chain (parallel, dependencies recorded) and record each block's post-state root and dependency graph in the file");
@@ -19,14 +22,21 @@ public static class RecordCommand
         command.Options.Add(workers);
         command.Options.Add(json);
         command.Options.Add(codecs);
-        command.SetAction(parse => ChainCli.Guard("record", () =>
+        command.SetInterruptibleAction((parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!.FullName;
             int n = parse.GetValue(workers);
-            if (n is < 1 or > 256) throw new ArgumentException($"--workers must be between 1 and 256, got {n}");
-            bool asJson = parse.GetValue(json);
-            var report = ChainCli.WithProgress("recording", asJson, p => ChainRecorder.Record(path, n, CodecAssemblies.Load(parse.GetValue(codecs)), progress: p));
-            if (asJson)
+            ReplayReport report;
+            try
+            {
+                report = ChainCli.OnChainFile(path, () =>
+                    CliProgress.Fraction("recording", p => ChainRecorder.Record(path, n, CodecAssemblies.Load(parse.GetValue(codecs)), progress: p, cancellationToken: cancellationToken)));
+            }
+            catch (OperationCanceledException e)
+            {
+                throw new CommandInterruptedException($"stopped before the end; {path} is unchanged", e);
+            }
+            if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
@@ -37,11 +47,11 @@ public static class RecordCommand
             }
             else
             {
-                Console.WriteLine($"recorded {report.Blocks} blocks ({report.Transactions} txs) in {path}: final state root {report.FinalRoot} " +
+                CliConsole.Prose($"recorded {report.Blocks} blocks ({report.Transactions} txs) in {path}: final state root {report.FinalRoot} " +
                                   $"({report.Workers} workers, {report.Reexecutions} re-executions, {ChainCli.Ms(report.Total)})");
             }
             return 0;
-        }));
+        });
         return command;
     }
 }

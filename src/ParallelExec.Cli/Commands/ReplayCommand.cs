@@ -2,63 +2,112 @@ using System.CommandLine;
 using System.Text.Json;
 using ParallelExec.Blocks;
 using ParallelExec.Cli.Chains;
+using ParallelExec.Cli.Options;
+using ParallelExec.Cli.Terminal;
 using ParallelExec.Storage;
 using Spectre.Console;
 
 namespace ParallelExec.Cli.Commands;
 
-/// <summary><c>parallelexec replay</c>: executes a chain in memory, optionally verifying every recorded state root.</summary>
+/// <summary>
+/// <c>parallelexec replay</c>: executes a chain in memory (or into a database with <c>--db</c>) and, by
+/// default, verifies every block's state root against the one recorded in the file. A file without
+/// recorded roots replays unverified with a note, unless <c>--verify</c> asked for verification: then
+/// it fails before running anything. With <c>--db</c> a block whose root differs is never committed.
+/// </summary>
 public static class ReplayCommand
 {
+    /// <summary>Exit code when verification was asked for and the file lacks recorded roots.</summary>
+    public const int UnrecordedExitCode = 3;
+
     public static Command Create()
     {
         var file = new Argument<FileInfo>("chain") { Description = "The .pxb chain file" };
-        var workers = new Option<int>("--workers") { Description = "Workers of the parallel executor", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
+        var workers = NumberOption.Int("--workers", $"Workers of the parallel executor (default: processor count; at most {WorkerCounts.Max})",
+            WorkerCounts.Default, 1, WorkerCounts.Max);
         var sequential = new Option<bool>("--sequential") { Description = "Use the sequential reference executor" };
-        var verify = new Option<bool>("--verify") { Description = "Compare each block's state root with the recorded one; stop at the first mismatch (exit 2)" };
-        var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
-        var db = new Option<DirectoryInfo?>("--db") { Description = "Commit every block to this RocksDB state database (created when missing; a rerun resumes after its last committed block)" };
-        var journal = new Option<int>("--journal") { Description = "With --db: blocks that keep an undo journal (revertible)", DefaultValueFactory = _ => 128 };
-        var noNodes = new Option<bool>("--no-trie-nodes") { Description = "With --db: do not write trie nodes (flat state, records and journal only)" };
-        var interval = new Option<int>("--trie-node-interval")
+        var verify = new Option<bool>("--verify")
         {
-            Description = "With --db: write trie nodes at every Nth block (a checkpoint: its whole trie becomes walkable from the database); 1: every block",
-            DefaultValueFactory = _ => ChainStateOptions.DefaultTrieNodeInterval,
+            Description = "Verification is the default: compare each block's state root with the recorded one and stop at the first mismatch (exit 2). "
+                          + "Given explicitly, a file without recorded roots is an error (exit 3) before anything runs; by default such a file replays unverified, with a note",
         };
+        var noVerify = new Option<bool>("--no-verify") { Description = "Do not compare state roots with the recorded ones (not with --db: a database never commits a block whose recorded root differs)" };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
+        var db = new Option<DirectoryInfo?>("--db") { Description = "Commit every block to this RocksDB state database folder (created when missing; a rerun resumes after its last committed block)" };
+        var journal = NumberOption.Int("--journal", "With --db: blocks that keep an undo journal (revertible)", 128, 0);
+        var noNodes = new Option<bool>("--no-trie-nodes") { Description = "With --db: do not write trie nodes (flat state, records and journal only)" };
+        var interval = NumberOption.Int("--trie-node-interval",
+            "With --db: write trie nodes at every Nth block (a checkpoint: its whole trie becomes walkable from the database); 1: every block",
+            ChainStateOptions.DefaultTrieNodeInterval, 1);
         var noPipeline = new Option<bool>("--no-pipeline") { Description = "Run one block at a time instead of executing block N+1 while block N's root is computed (and, with --db, committed)" };
         var codecs = CodecAssemblies.CreateOption();
-        var command = new Command("replay", "Execute every block of a chain from its genesis (in memory, or committed to a database with --db), apply it and compute the state root");
+        var command = new Command("replay", "Execute every block of a chain from its genesis (in memory, or committed to a database with --db), compute each state root and verify it against the recorded one");
         command.Arguments.Add(file);
-        foreach (var option in new Option[] { workers, sequential, verify, json, db, journal, noNodes, interval, noPipeline, codecs }) command.Options.Add(option);
-        command.SetAction(parse => ChainCli.Guard("replay", () =>
+        foreach (var option in new Option[] { workers, sequential, verify, noVerify, json, db, journal, noNodes, interval, noPipeline, codecs }) command.Options.Add(option);
+        command.SetInterruptibleAction((parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!.FullName;
-            int n = parse.GetValue(workers);
-            if (n is < 1 or > 256) throw new ArgumentException($"--workers must be between 1 and 256, got {n}");
             bool asJson = parse.GetValue(json);
-            var options = new ReplayOptions
+            bool verifyAsked = parse.GetValue(verify), skipVerify = parse.GetValue(noVerify);
+            var dbPath = parse.GetValue(db)?.FullName;
+            if (verifyAsked && skipVerify) throw new ArgumentException("--verify and --no-verify contradict each other");
+            if (dbPath is null)
             {
-                Workers = n, Sequential = parse.GetValue(sequential), Verify = parse.GetValue(verify), Pipeline = !parse.GetValue(noPipeline),
-            };
-            var registry = CodecAssemblies.Load(parse.GetValue(codecs));
-            if (parse.GetValue(db) is { } dbDir)
-                return StoredReplay.Run(path, dbDir.FullName, options, parse.GetValue(journal), !parse.GetValue(noNodes), parse.GetValue(interval), asJson, registry);
-            var report = ChainCli.WithProgress("replaying", asJson, p => ChainReplayer.Replay(path, options, registry, progress: p));
-            if (asJson) PrintJson(path, options, report);
-            else PrintText(options, report);
-            if (report.Mismatch is { } m)
-            {
-                Console.Error.WriteLine($"replay: {m}");
-                return 2;
+                foreach (var dbOnly in new Option[] { journal, noNodes, interval })
+                    if (parse.GetResult(dbOnly) is { Implicit: false }) throw new ArgumentException($"{dbOnly.Name} needs --db");
             }
-            if (options.Verify && report.UnrecordedBlocks > 0)
+            else
             {
-                Console.Error.WriteLine($"replay: --verify: {report.UnrecordedBlocks} blocks have no recorded state root (run parallelexec record first)");
-                return 3;
+                if (skipVerify) throw new ArgumentException("--no-verify cannot be combined with --db: a database never commits a block whose recorded root differs");
+                if (File.Exists(dbPath)) throw new ArgumentException($"--db {dbPath}: is a file, not a database folder");
             }
-            return 0;
-        }));
+            return ChainCli.OnChainFile(path, () =>
+            {
+                var registry = CodecAssemblies.Load(parse.GetValue(codecs));
+                bool verifying = !skipVerify && HasRecordedRoots(path, registry);
+                if (verifyAsked && !verifying)
+                    throw new CommandFailedException($"--verify: {path} has no recorded state roots, nothing to verify (parallelexec record adds them)", UnrecordedExitCode);
+                var options = new ReplayOptions
+                {
+                    Workers = parse.GetValue(workers), Sequential = parse.GetValue(sequential), Verify = verifying, Pipeline = !parse.GetValue(noPipeline),
+                };
+                int code = dbPath is not null
+                    ? StoredReplay.Run(path, dbPath, options, parse.GetValue(journal), !parse.GetValue(noNodes), parse.GetValue(interval), asJson, registry, cancellationToken)
+                    : InMemory(path, options, asJson, registry, cancellationToken);
+                if (code == 0 && !skipVerify && !verifying)
+                    CommandRunner.Note("replay", $"note: {path} has no recorded state roots, so its blocks were not verified (parallelexec record adds them)");
+                return code;
+            });
+        });
         return command;
+    }
+
+    /// <summary>Whether the file's first block carries a recorded state root (<c>record</c> writes one into every block).</summary>
+    private static bool HasRecordedRoots(string path, TransactionCodecRegistry? registry)
+    {
+        using var reader = ChainReader.Open(path, registry);
+        return reader.ReadNext() is { HasExpectedRoot: true };
+    }
+
+    private static int InMemory(string path, ReplayOptions options, bool asJson, TransactionCodecRegistry? registry, CancellationToken cancellationToken)
+    {
+        long? last = null;
+        ReplayReport report;
+        try
+        {
+            report = CliProgress.Fraction("replaying", p => ChainReplayer.Replay(path, options, registry, onBlock: b => last = b.Block.Number, progress: p,
+                cancellationToken: cancellationToken));
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new CommandInterruptedException(last is { } n ? $"stopped after block {n}" : "stopped before the first block", e);
+        }
+        if (asJson) PrintJson(path, options, report);
+        else PrintText(options, report);
+        if (report.Mismatch is { } m) return CommandRunner.Fail("replay", m.ToString(), 2);
+        if (options.Verify && report.UnrecordedBlocks > 0)
+            return CommandRunner.Fail("replay", $"{path}: {report.UnrecordedBlocks} blocks have no recorded state root (run parallelexec record first)", UnrecordedExitCode);
+        return 0;
     }
 
     private static void PrintJson(string path, ReplayOptions options, ReplayReport r) =>
@@ -82,19 +131,19 @@ public static class ReplayCommand
 
     private static void PrintText(ReplayOptions options, ReplayReport r)
     {
-        var table = new Table().Title($"replay: {r.Blocks} blocks, {r.Transactions} txs, {r.Executor} ({r.Workers} workers, {(r.Pipelined ? "pipelined" : "one block at a time")})")
-            .AddColumns("stage", "time", "tx/s");
+        CliConsole.Prose($"replay: {r.Blocks} blocks, {r.Transactions} txs, {r.Executor} ({r.Workers} workers, {(r.Pipelined ? "pipelined" : "one block at a time")})");
+        var table = CliTable.Create("", ("stage", false), ("time", true), ("tx/s", true));
         table.AddRow("genesis trie", ChainCli.Ms(r.Genesis), "");
         table.AddRow("execute", ChainCli.Ms(r.Execute), r.ExecuteTps.ToString("N0"));
         table.AddRow("apply", ChainCli.Ms(r.Apply), "");
         table.AddRow("state root", ChainCli.Ms(r.Root), "");
         table.AddRow("execute+apply+root (summed)", ChainCli.Ms(r.Execute + r.Apply + r.Root), r.TotalTps.ToString("N0"));
         table.AddRow("blocks, wall time", ChainCli.Ms(r.BlocksElapsed), r.Tps.ToString("N0"));
-        AnsiConsole.Write(table);
-        Console.WriteLine($"re-executions {r.Reexecutions}, validation failures {r.ValidationFailures}, sequential fallbacks {r.SequentialFallbacks}");
-        Console.WriteLine($"final state root {r.FinalRoot}");
+        CliConsole.Out.Write(table);
+        CliConsole.Prose($"re-executions {r.Reexecutions}, validation failures {r.ValidationFailures}, sequential fallbacks {r.SequentialFallbacks}");
+        CliConsole.Prose($"final state root {r.FinalRoot}");
         if (options.Verify)
-            Console.WriteLine(r.Mismatch is null
+            CliConsole.Prose(r.Mismatch is null
                 ? $"verified {r.VerifiedBlocks} of {r.Blocks} blocks" + (r.UnrecordedBlocks > 0 ? $" ({r.UnrecordedBlocks} without a recorded root)" : "")
                 : $"verification FAILED at block {r.Mismatch.BlockNumber}");
     }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using ParallelExec.Cli.Benchmarking;
+using ParallelExec.Cli.Options;
+using ParallelExec.Cli.Terminal;
 using ParallelExec.Storage;
 using Spectre.Console;
 
@@ -8,30 +10,37 @@ namespace ParallelExec.Cli.Commands;
 /// <summary><c>parallelexec bench --store memory|rocksdb</c>: end-to-end throughput (execute, root, commit) per executor.</summary>
 internal static class StoreBench
 {
-    public static int Run(BenchSettings settings, StoreKind store, ChainStateOptions stateOptions, string? parentFolder, bool json)
+    /// <summary>
+    /// Memory of a store bench: the generated genesis and transactions, the chain state (flat state and
+    /// trie) of one run at a time, each executor's working set sized to a block.
+    /// </summary>
+    public static MemoryBudget.Estimate Estimate(BenchSettings settings)
+    {
+        int entries = MemoryBudget.EntriesPerAccount(settings.Chain, settings.Workloads);
+        int executors = 1 + settings.Workers.Count;
+        return (accounts, txs, blocks) =>
+            accounts * entries * (MemoryBudget.BytesPerStateEntry + MemoryBudget.ChainBytesPerStateEntry)
+            + txs * blocks * (MemoryBudget.BytesPerTransaction + MemoryBudget.ChainBytesPerStateEntry) // each block's changes, kept by the in-memory store
+            + txs * executors * MemoryBudget.ExecutorBytesPerBlockTransaction;
+    }
+
+    public static int Run(BenchSettings settings, StoreKind store, ChainStateOptions stateOptions, string? parentFolder, bool json,
+        CancellationToken cancellationToken)
     {
         var machine = MachineInfo.Current();
         var runner = new StoreBenchRunner(settings, store, stateOptions, parentFolder);
-        var rows = new List<StoreBenchRow>();
+        List<StoreBenchRow> rows;
         try
         {
-            if (json) rows.AddRange(runner.Run());
-            else AnsiConsole.Status().Start("benchmarking", ctx => rows.AddRange(runner.Run(p => ctx.Status(p))));
+            rows = CliProgress.Status("benchmarking", progress => runner.Run(progress, cancellationToken).ToList());
         }
-        catch (BenchRunner.MismatchException e)
+        catch (StateStoreException)
         {
-            Console.Error.WriteLine($"bench: RESULT MISMATCH: {e.Message}");
-            return 2;
-        }
-        catch (StateStoreException e)
-        {
-            Console.Error.WriteLine($"bench: {e.Message}");
-            return 1;
+            throw;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"bench: cannot create the temporary databases in {parentFolder ?? Path.GetTempPath()}: {e.Message}");
-            return 1;
+            throw new IOException($"cannot create the temporary databases in {parentFolder ?? Path.GetTempPath()}: {e.Message}", e);
         }
 
         string storeName = store == StoreKind.RocksDb ? "rocksdb" : "memory";
@@ -55,17 +64,21 @@ internal static class StoreBench
             return 0;
         }
 
-        var table = new Table().Title($"end to end on {storeName}: execute, root, commit (median of runs)")
-            .AddColumns("workload", "executor", "workers", "tx/s", "speed-up", "CPU µs/tx", "execute ms", "root ms", "commit ms", "waited ms", "nodes written", "re-executions");
+        var table = CliTable.Create($"end to end on {storeName}: execute, root, commit (median of runs)",
+            ("workload", false), ("executor", false), ("tx/s", true), ("speed-up", true), ("CPU µs/tx", true), ("re-runs", true));
+        var stages = CliTable.Create("time per stage, ms (overlapping)",
+            ("workload", false), ("executor", false), ("execute", true), ("root", true), ("commit", true), ("waited", true), ("nodes written", true));
         foreach (var r in rows)
         {
-            table.AddRow(r.Workload, r.Executor, r.Workers.ToString(), r.Tps.ToString("N0"), $"{r.Speedup:F2}x", r.CpuMicrosecondsPerTx.ToString("F1"),
-                r.ExecuteMs.ToString("N0"), r.RootMs.ToString("N0"), r.CommitMs.ToString("N0"), r.WaitingMs.ToString("N0"), r.TrieNodes.ToString("N0"), r.Reexecutions.ToString("N0"));
+            string executor = r.Executor == "sequential" ? r.Executor : $"{r.Workers} worker{(r.Workers == 1 ? "" : "s")}";
+            table.AddRow(r.Workload, executor, r.Tps.ToString("N0"), $"{r.Speedup:F2}x", r.CpuMicrosecondsPerTx.ToString("F1"), r.Reexecutions.ToString("N0"));
+            stages.AddRow(r.Workload, executor, r.ExecuteMs.ToString("N0"), r.RootMs.ToString("N0"), r.CommitMs.ToString("N0"), r.WaitingMs.ToString("N0"),
+                r.TrieNodes.ToString("N0"));
         }
-        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 170); // files and pipes: no wrapping
-        AnsiConsole.Write(table);
-        Console.WriteLine($"machine: {machine}");
-        Console.WriteLine($"{settings.Chain.Accounts} accounts, {settings.Describe()}; a fresh {storeName} store per run, genesis written before the clock starts; " +
+        CliConsole.Out.Write(table);
+        CliConsole.Out.Write(stages);
+        CliConsole.Prose($"machine: {machine}");
+        CliConsole.Prose($"{settings.Chain.Accounts:N0} accounts, {settings.Describe()}; a fresh {storeName} store per run, genesis written before the clock starts; " +
                           $"trie nodes written at checkpoints, every {stateOptions.TrieNodeInterval} blocks (\"nodes written\": during the timed blocks); " +
                           "block N+1 executes while N is hashed and N-1 committed, so the stage times overlap and add up to more than the wall time; " +
                           "\"CPU\": the whole process (every stage, the store's own threads); \"waited\": execution waiting for the other stages; " +

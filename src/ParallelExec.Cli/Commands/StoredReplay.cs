@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ParallelExec.Blocks;
 using ParallelExec.Cli.Chains;
+using ParallelExec.Cli.Terminal;
 using ParallelExec.Storage;
 using ParallelExec.Storage.RocksDb;
 
@@ -10,32 +11,40 @@ namespace ParallelExec.Cli.Commands;
 internal static class StoredReplay
 {
     public static int Run(string chainPath, string dbPath, ReplayOptions options, int journal, bool trieNodes, int trieNodeInterval, bool asJson,
-        TransactionCodecRegistry? registry)
+        TransactionCodecRegistry? registry, CancellationToken cancellationToken)
     {
-        if (journal < 0) throw new ArgumentException($"--journal must be 0 or more, got {journal}");
-        if (trieNodeInterval < 1) throw new ArgumentException($"--trie-node-interval must be 1 or more, got {trieNodeInterval}");
         using var store = RocksDbStateStore.Open(dbPath, new RocksDbStoreOptions { CreateIfMissing = true, JournalRetention = journal });
         var stateOptions = new ChainStateOptions { RootParallelism = options.RootParallelism, PersistTrieNodes = trieNodes, TrieNodeInterval = trieNodeInterval };
         var perBlock = new List<object>();
-        void OnBlock(CommittedBlock b) => perBlock.Add(new
+        long? last = null;
+        void OnBlock(CommittedBlock b)
         {
-            number = b.Block.Number, trieNodes = b.TrieNodes,
-            rootMs = Math.Round(b.Root.TotalMilliseconds, 3), commitMs = Math.Round(b.Commit.TotalMilliseconds, 3),
-        });
-        var report = ChainCli.WithProgress("replaying", asJson,
-            p => StoredChainReplayer.Replay(chainPath, store, options, stateOptions, registry, onBlock: asJson ? OnBlock : null, progress: p));
+            last = b.Block.Number;
+            if (!asJson) return;
+            perBlock.Add(new
+            {
+                number = b.Block.Number, trieNodes = b.TrieNodes,
+                rootMs = Math.Round(b.Root.TotalMilliseconds, 3), commitMs = Math.Round(b.Commit.TotalMilliseconds, 3),
+            });
+        }
+        StoredReplayReport report;
+        try
+        {
+            report = CliProgress.Fraction("replaying",
+                p => StoredChainReplayer.Replay(chainPath, store, options, stateOptions, registry, onBlock: OnBlock, progress: p, cancellationToken: cancellationToken));
+        }
+        catch (OperationCanceledException e)
+        {
+            string head = store.IsInitialized ? $"committed head {store.Head.Number}" : "nothing committed";
+            throw new CommandInterruptedException(last is { } n ? $"stopped after block {n} ({head})" : $"stopped before the first block ({head})", e);
+        }
         if (asJson) PrintJson(chainPath, dbPath, options, report, perBlock);
         else PrintText(dbPath, options, report);
         if (report.Mismatch is { } m)
-        {
-            Console.Error.WriteLine($"replay: {m} (not committed; the database stays at block {report.Head.Number})");
-            return 2;
-        }
+            return CommandRunner.Fail("replay", $"{m} (not committed; the database stays at block {report.Head.Number})", 2);
         if (options.Verify && report.UnrecordedBlocks > 0)
-        {
-            Console.Error.WriteLine($"replay: --verify: {report.UnrecordedBlocks} blocks have no recorded state root (run parallelexec record first)");
-            return 3;
-        }
+            return CommandRunner.Fail("replay", $"{chainPath}: {report.UnrecordedBlocks} blocks have no recorded state root (run parallelexec record first)",
+                ReplayCommand.UnrecordedExitCode);
         return 0;
     }
 
@@ -61,16 +70,16 @@ internal static class StoredReplay
 
     private static void PrintText(string db, ReplayOptions options, StoredReplayReport r)
     {
-        Console.WriteLine(r.Created
+        CliConsole.Prose(r.Created
             ? $"created {db} with the chain's genesis (block {r.StartHead.Number}, root {r.GenesisRoot})"
             : $"resumed {db} after block {r.StartHead.Number} ({r.SkippedBlocks} blocks of the file already committed)");
-        Console.WriteLine($"committed {r.Blocks} blocks, {r.Transactions} txs, {r.TrieNodes} trie nodes ({r.Executor}, {r.Workers} workers, {(r.Pipelined ? "pipelined" : "one block at a time")})");
-        Console.WriteLine($"blocks {ChainCli.Ms(r.BlocksElapsed)} ({ChainCli.Ms(r.BlocksCpu)} CPU): {r.Tps:N0} tx/s (open {ChainCli.Ms(r.Open)} before)");
-        Console.WriteLine($"stages summed: execute {ChainCli.Ms(r.Execute)}, apply {ChainCli.Ms(r.Apply)}, root {ChainCli.Ms(r.Root)}, commit {ChainCli.Ms(r.Commit)}: {r.TotalTps:N0} tx/s"
+        CliConsole.Prose($"committed {r.Blocks} blocks, {r.Transactions} txs, {r.TrieNodes} trie nodes ({r.Executor}, {r.Workers} workers, {(r.Pipelined ? "pipelined" : "one block at a time")})");
+        CliConsole.Prose($"blocks {ChainCli.Ms(r.BlocksElapsed)} ({ChainCli.Ms(r.BlocksCpu)} CPU): {r.Tps:N0} tx/s (open {ChainCli.Ms(r.Open)} before)");
+        CliConsole.Prose($"stages summed: execute {ChainCli.Ms(r.Execute)}, apply {ChainCli.Ms(r.Apply)}, root {ChainCli.Ms(r.Root)}, commit {ChainCli.Ms(r.Commit)}: {r.TotalTps:N0} tx/s"
             + (r.Pipelined ? $"; waited for root and commit {ChainCli.Ms(r.Waiting)}" : ""));
-        Console.WriteLine($"head block {r.Head.Number}, state root {r.FinalRoot}");
+        CliConsole.Prose($"head block {r.Head.Number}, state root {r.FinalRoot}");
         if (options.Verify)
-            Console.WriteLine(r.Mismatch is null
+            CliConsole.Prose(r.Mismatch is null
                 ? $"verified {r.VerifiedBlocks} of {r.Blocks} blocks" + (r.UnrecordedBlocks > 0 ? $" ({r.UnrecordedBlocks} without a recorded root)" : "")
                 : $"verification FAILED at block {r.Mismatch.BlockNumber}");
     }

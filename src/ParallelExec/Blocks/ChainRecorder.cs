@@ -5,14 +5,15 @@ namespace ParallelExec.Blocks;
 /// <summary>
 /// Records a chain file: executes it (parallel executor, dependencies and access lists recorded), then
 /// rewrites every block header with its post-state root, its observed dependency graph (distinct
-/// writer → reader edges, sorted) and its EIP-7928 access list. The new file is written next to the old one and renamed over it atomically, so a
-/// failure leaves the original untouched.
+/// writer → reader edges, sorted) and its EIP-7928 access list. The new file is written next to the
+/// old one and renamed over it atomically, so a failure or a cancellation leaves the original
+/// untouched (and no temporary file behind).
 /// </summary>
 public static class ChainRecorder
 {
     /// <summary>Executes the chain in <paramref name="path"/> with the parallel executor and rewrites it (atomically, through a temporary file) with each block's state root and dependency graph; <paramref name="outputPath"/> writes elsewhere instead.</summary>
     public static ReplayReport Record(string path, int workers, TransactionCodecRegistry? registry = null, Action<double>? progress = null,
-        string? outputPath = null)
+        string? outputPath = null, CancellationToken cancellationToken = default)
     {
         registry ??= TransactionCodecRegistry.Default;
         outputPath ??= path;
@@ -26,7 +27,8 @@ public static class ChainRecorder
             {
                 var options = new ReplayOptions { Workers = workers, RecordDependencies = true, RecordAccessList = true };
                 report = ChainReplayer.Replay(reader, options,
-                    replay => writer.WriteBlock(replay.Block.WithRecord(replay.Root, Normalize(replay.Result.Dependencies), replay.Result.AccessList)), progress);
+                    replay => writer.WriteBlock(replay.Block.WithRecord(replay.Root, Normalize(replay.Result.Dependencies), replay.Result.AccessList)), progress,
+                    cancellationToken);
                 writer.Complete();
             }
             File.Move(temp, full, overwrite: true);

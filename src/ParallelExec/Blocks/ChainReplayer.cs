@@ -15,22 +15,25 @@ namespace ParallelExec.Blocks;
 /// <see cref="InMemoryStateStore"/> that keeps no journal and no trie nodes: with
 /// <see cref="ReplayOptions.Pipeline"/> (the default) block N+1 executes while block N is hashed on
 /// another thread; the results are the same, and nothing after a mismatching block is reported.
+/// A cancellation stops the replay at a block boundary: the blocks in flight finish (and are reported),
+/// then <see cref="OperationCanceledException"/> is thrown.
 /// </summary>
 public static class ChainReplayer
 {
     /// <summary>Replays a chain file. <paramref name="onBlock"/> sees every block after its root is computed.</summary>
     public static ReplayReport Replay(string path, ReplayOptions options, TransactionCodecRegistry? registry = null,
-        Action<BlockReplay>? onBlock = null, Action<double>? progress = null)
+        Action<BlockReplay>? onBlock = null, Action<double>? progress = null, CancellationToken cancellationToken = default)
     {
         using var reader = ChainReader.Open(path, registry);
-        return Replay(reader, options, onBlock, progress);
+        return Replay(reader, options, onBlock, progress, cancellationToken);
     }
 
     /// <summary>
     /// Replays the blocks of an open reader (from its current position). <paramref name="onBlock"/> sees
     /// every block after its root is computed, in order, the mismatching one included.
     /// </summary>
-    public static ReplayReport Replay(ChainReader reader, ReplayOptions options, Action<BlockReplay>? onBlock = null, Action<double>? progress = null)
+    public static ReplayReport Replay(ChainReader reader, ReplayOptions options, Action<BlockReplay>? onBlock = null, Action<double>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(options);
@@ -56,7 +59,10 @@ public static class ChainReplayer
         {
             // In memory no block record outlives the replay, so no block hash is computed.
             for (var block = first; block is not null; block = reader.ReadNext())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
                 yield return (block, PipelineBlock.FromChain(block, default, options, execOptions));
+            }
         }
 
         // Counts a block whose root was computed (committed, or rejected at a mismatch) and reports it.

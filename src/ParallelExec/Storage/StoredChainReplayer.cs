@@ -14,13 +14,15 @@ namespace ParallelExec.Storage;
 /// <see cref="ReplayOptions.Verify"/> a block whose root differs from the recorded one is not
 /// committed and the replay stops there. With <see cref="ReplayOptions.Pipeline"/> (the default) blocks
 /// run through a <see cref="ChainPipeline"/>: block N+1 executes while block N's root is computed and
-/// N is committed; the outcome is the same.
+/// N is committed; the outcome is the same. A cancellation stops the replay at a block boundary: the
+/// blocks in flight are committed (and reported), then <see cref="OperationCanceledException"/> is thrown.
 /// </summary>
 public static class StoredChainReplayer
 {
     /// <summary>Replays the chain file in <paramref name="path"/> into <paramref name="store"/> (creating its genesis, or resuming after its head), committing every block.</summary>
     public static StoredReplayReport Replay(string path, IStateStore store, ReplayOptions options, ChainStateOptions? stateOptions = null,
-        TransactionCodecRegistry? registry = null, Action<CommittedBlock>? onBlock = null, Action<double>? progress = null)
+        TransactionCodecRegistry? registry = null, Action<CommittedBlock>? onBlock = null, Action<double>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
@@ -64,6 +66,7 @@ public static class StoredChainReplayer
         {
             while ((pending ?? reader.ReadNext()) is { } block)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 pending = null;
                 lastInFile = block.Number;
                 if (block.Number <= startHead.Number)

@@ -44,7 +44,7 @@ public class ChainCliTests
             var corrupt = Run(cli, "replay", path, "--verify");
             Assert.Equal(1, corrupt.Code);
             Assert.Single(corrupt.Err.TrimEnd().Split('\n'));
-            Assert.StartsWith("replay: ", corrupt.Err);
+            Assert.StartsWith($"parallelexec replay: {path}: ", corrupt.Err); // names the file
             Assert.DoesNotContain("   at ", corrupt.Err);
         }
         finally

@@ -1,0 +1,75 @@
+using ParallelExec.Blocks;
+using ParallelExec.Testing;
+using static ParallelExec.Storage.Tests.StorageTestSupport;
+
+namespace ParallelExec.Storage.Tests;
+
+/// <summary>
+/// Ctrl-C (SIGINT) on the CLI's database commands, through a real process signalled once it reports
+/// progress: <c>replay --db</c> stops after a committed block and names it (the database's head is that
+/// block), <c>bench --store rocksdb</c> deletes its temporary database; both exit 130.
+/// </summary>
+public class CliInterruptionTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public void An_interrupted_replay_into_a_database_names_its_committed_head()
+    {
+        using var dir = new TempDir();
+        var chain = dir.Sub("chain.pxb");
+        var db = dir.Sub("db");
+        var gen = CliProcess.Run(CliProcess.Built(), "gen", "--accounts", "200", "--txs", "100", "--blocks", "2000", "--work", "100", "-o", chain);
+        Assert.True(gen.Code == 0, gen.Err);
+
+        using (var replay = CliProcess.Start(CliProcess.Built(), "replay", chain, "--db", db, "--workers", "2"))
+        {
+            Assert.True(replay.WaitForErrorLine("replaying: "), "the replay ended before reporting progress");
+            replay.Interrupt();
+            var (code, _, stderr) = replay.WaitForExit(Limit);
+
+            Assert.Equal(130, code);
+            var match = System.Text.RegularExpressions.Regex.Match(CliProcess.LastLine(stderr), @"^parallelexec replay: stopped after block (\d+) \(committed head (\d+)\)$");
+            Assert.True(match.Success, stderr);
+            Assert.Equal(match.Groups[1].Value, match.Groups[2].Value);
+            using var store = OpenRocks(db, create: false);
+            Assert.Equal(long.Parse(match.Groups[2].Value), store.Head.Number);
+            Assert.InRange(store.Head.Number, 1, 1999);
+        }
+
+        // The rest of the chain resumes after that head.
+        var rest = CliProcess.Run(CliProcess.Built(), "replay", chain, "--db", db, "--workers", "2", "--json");
+        Assert.True(rest.Code == 0, rest.Err);
+        using var done = OpenRocks(db, create: false);
+        Assert.Equal(2000, done.Head.Number);
+    }
+
+    [Fact]
+    public void An_interrupted_store_bench_deletes_its_temporary_database()
+    {
+        using var dir = new TempDir();
+        using var bench = CliProcess.Start(CliProcess.Built(), "bench", "--store", "rocksdb", "--db", dir.Path, "--workload", "p2p", "--accounts", "200",
+            "--txs", "200", "--blocks", "30", "--work", "100", "--workers", "2");
+        Assert.True(bench.WaitForErrorLine("warming up"), "bench ended before reporting progress");
+        bench.Interrupt();
+        var (code, stdout, stderr) = bench.WaitForExit(Limit);
+
+        Assert.Equal(130, code);
+        Assert.Equal("parallelexec bench: stopped before the end, no results; its temporary databases were deleted", CliProcess.LastLine(stderr));
+        Assert.Equal("", stdout);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public void A_missing_database_folder_is_an_error_and_is_not_created()
+    {
+        using var dir = new TempDir();
+        var missing = dir.Sub("missing/x");
+        var (code, _, stderr) = CliProcess.Run(CliProcess.Built(), "bench", "--store", "rocksdb", "--db", missing, "--workload", "p2p", "--accounts", "20",
+            "--txs", "5", "--blocks", "1", "--runs", "1");
+
+        Assert.Equal(1, code);
+        Assert.Equal($"parallelexec bench: --db {missing}: no such folder (bench creates its temporary databases in an existing folder)", stderr.TrimEnd());
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+}

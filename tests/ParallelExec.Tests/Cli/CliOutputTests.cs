@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ParallelExec.Testing;
+using ParallelExec.Tests.Blocks;
+
+namespace ParallelExec.Tests.Cli;
+
+/// <summary>
+/// What the CLI prints when its output goes to a file: results only on standard output (no progress
+/// anywhere, since standard error is not a terminal either), every line within 80 columns, table rows
+/// whole (no number broken across lines), and bench's JSON keeping its fields.
+/// </summary>
+public partial class CliOutputTests
+{
+    private const int Width = 80;
+
+    private static void AssertFits(string stdout)
+    {
+        foreach (var line in stdout.Split('\n'))
+            Assert.True(line.TrimEnd().Length <= Width, $"wider than {Width} columns ({line.TrimEnd().Length}): '{line}'");
+    }
+
+    // workload, executor, tx/s, speed-up, limit, re-runs, in order, why: each on one line, numbers whole.
+    [GeneratedRegex(@"^(?<workload>hot|p2p)\s+(?<executor>sequential|\d+ workers?)\s+[\d,]+\s+\d+\.\d\dx\s+(-|\d+\.\d\dx)\s+[\d,]+\s+(?<inOrder>[\d,]+)\s+(?<why>.*?)\s*$")]
+    private static partial Regex BenchRow();
+
+    [Fact]
+    public void Bench_prints_results_only_fits_80_columns_and_says_why_a_row_ran_in_order()
+    {
+        var (code, stdout, stderr) = CliProcess.Run(CliProcess.Built(), "bench", "--workload", "hot", "--accounts", "50", "--txs", "200", "--blocks", "1",
+            "--runs", "1", "--workers", "1,2", "--work", "0");
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal("", stderr); // no progress: standard error is not a terminal
+        AssertFits(stdout);
+        var rows = stdout.Split('\n').Select(l => BenchRow().Match(l)).Where(m => m.Success).ToList();
+        Assert.Equal(["sequential", "1 worker", "2 workers"], rows.Select(r => r.Groups["executor"].Value));
+        Assert.Equal("-", rows[0].Groups["why"].Value);
+        Assert.Equal("1 worker", rows[1].Groups["why"].Value); // ran in order, and the table says why
+        Assert.Contains("1 worker: one worker runs every transaction in order", stdout.ReplaceLineEndings(" ").Replace("  ", " "));
+    }
+
+    [Fact]
+    public void Bench_json_keeps_its_fields_and_adds_the_in_order_reason()
+    {
+        var (code, stdout, stderr) = CliProcess.Run(CliProcess.Built(), "bench", "--workload", "p2p", "--accounts", "50", "--txs", "100", "--blocks", "1",
+            "--runs", "1", "--workers", "1", "--json");
+
+        Assert.True(code == 0, stderr);
+        var runs = JsonDocument.Parse(stdout).RootElement.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(2, runs.Count);
+        foreach (var field in new[] { "workload", "executor", "workers", "txs", "blocks", "tps", "speedup", "reexecutions", "fallbacks", "inOrder", "stateRoot", "limit", "limitMachine", "limitDependencies", "inOrderReason" })
+            Assert.True(runs[1].TryGetProperty(field, out _), $"runs[].{field} is missing");
+        Assert.Equal("1 worker", runs[1].GetProperty("inOrderReason").GetString());
+        Assert.Equal(100, runs[1].GetProperty("inOrderReasons").GetProperty("1 worker").GetInt64());
+        Assert.Equal(JsonValueKind.Null, runs[0].GetProperty("inOrderReason").ValueKind);
+        Assert.Equal(22, JsonDocument.Parse(stdout).RootElement.GetProperty("settings").GetProperty("work").GetInt32()); // the default models a real transaction
+    }
+
+    [Fact]
+    public void Every_chain_command_fits_80_columns_with_nothing_on_standard_error()
+    {
+        var path = ChainTestFiles.TempFile();
+        try
+        {
+            foreach (var args in new[]
+            {
+                new[] { "gen", "--workload", "mixed", "--accounts", "40", "--txs", "30", "--blocks", "2", "-o", path },
+                ["record", path], ["replay", path], ["replay", path, "--sequential", "--no-pipeline"], ["analyze", path, "--top", "3"],
+            })
+            {
+                var (code, stdout, stderr) = CliProcess.Run(CliProcess.Built(), args);
+                Assert.True(code == 0, $"{args[0]}: {stderr}");
+                Assert.Equal("", stderr);
+                Assert.NotEqual("", stdout);
+                AssertFits(stdout);
+            }
+            var analyze = CliProcess.Run(CliProcess.Built(), "analyze", path).Out;
+            Assert.Contains("block  txs  edges  graph     density  dependent  critical path", analyze); // the header whole
+            Assert.Matches(@"(?m)^total\s+60\s", analyze);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
