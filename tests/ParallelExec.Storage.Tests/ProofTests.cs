@@ -316,7 +316,7 @@ public class ProofTests
         Assert.Single(badErr.Trim().Split('\n'));
         var (missingCode, _, missingErr) = CliProcess.Run(cli!, "proof", "--db", dir.Sub("none"), address.ToString());
         Assert.NotEqual(0, missingCode);
-        Assert.Contains("no database", missingErr);
+        Assert.Contains("no such database folder", missingErr);
         Assert.False(Directory.Exists(dir.Sub("none")));
     }
 }

@@ -101,7 +101,8 @@ public sealed class ChainAccessListTests
             Assert.Equal(0, CliProcess.Run(cli, "gen", "--workload", "mixed", "--accounts", "40", "--txs", "20", "--blocks", "2", "--seed", "4", "-o", path).Code);
             var before = CliProcess.Run(cli, "bal", path, "--block", "1");
             Assert.Equal(1, before.Code);
-            Assert.StartsWith("bal: block 1 has no recorded access list", before.Err);
+            Assert.StartsWith("parallelexec bal: ", before.Err);
+            Assert.Contains("block 1 has no recorded access list", before.Err);
             Assert.Equal(0, CliProcess.Run(cli, "record", path, "--workers", "3", "--json").Code);
 
             var bal = CliProcess.Run(cli, "bal", path, "--block", "2", "--json");
@@ -125,7 +126,7 @@ public sealed class ChainAccessListTests
 
             var missing = CliProcess.Run(cli, "bal", path, "--block", "7");
             Assert.Equal(1, missing.Code);
-            Assert.Equal("bal: --block 7: the chain has no such block", missing.Err.Trim());
+            Assert.Equal($"parallelexec bal: --block 7: {path} has no such block", missing.Err.Trim());
 
             var analyze = CliProcess.Run(cli, "analyze", path, "--json");
             Assert.True(analyze.Code == 0, analyze.Err);

@@ -27,21 +27,22 @@ public sealed class ParallelExecutorStatsTests
         Assert.All(expected.Receipts, r => Assert.True(r.Success, r.ToString()));
         Assert.Contains(new StateChange(CounterMint.Counter(Collection), 300), expected.Changes);
 
-        using var parallel = new ParallelExecutor(2);
+        // Four workers on any number of cores: on a busy machine (the other test classes run beside
+        // this one) a lone second worker may not be scheduled during a whole block, and the committer
+        // then takes everything over, in order. Until both paths have shown, at most 2,000 rounds.
+        using var parallel = new ParallelExecutor(4, oversubscribe: true);
         long failures = 0, fallbacks = 0;
-        // Until both paths have shown (at most 300 rounds): on a busy machine the second worker may
-        // not be scheduled during a whole block, and the committer then runs it alone, in order.
-        for (int round = 0; round < 10 || ((failures == 0 || fallbacks == 0) && round < 300); round++)
+        for (int round = 0; round < 10 || ((failures == 0 || fallbacks == 0) && round < 2_000); round++)
         {
             // Forced to start speculating (else, after two lost blocks, it would rightly run them in order).
             var result = parallel.Execute(block, state, new ExecutionOptions { Speculation = SpeculationMode.SpeculateFirst });
             Assert.True(expected.ContentEquals(result), expected.DescribeFirstDifference(result));
             var stats = result.Stats;
             Assert.Equal("parallel", stats.Executor);
-            Assert.Equal(2, stats.Workers);
+            Assert.Equal(4, stats.Workers);
             Assert.Equal(300, stats.Transactions);
             Assert.Equal(stats.ValidationFailures, stats.Reexecutions);
-            Assert.True(stats.Executions <= 600, stats.ToString()); // each transaction runs at most twice
+            Assert.True(stats.Executions <= 600 + stats.Takeovers, stats.ToString()); // at most twice, plus a take-over's dropped run
             Assert.Equal(300, stats.SpeculativeCommits + stats.CommitterExecutions); // each committed once, one way or the other
             failures += stats.ValidationFailures;
             fallbacks += stats.SequentialFallbacks;
