@@ -15,8 +15,8 @@ namespace ParallelExec.Blocks;
 /// <see cref="InMemoryStateStore"/> that keeps no journal and no trie nodes: with
 /// <see cref="ReplayOptions.Pipeline"/> (the default) block N+1 executes while block N is hashed on
 /// another thread; the results are the same, and nothing after a mismatching block is reported.
-/// A cancellation stops the replay at a block boundary: the blocks in flight finish (and are reported),
-/// then <see cref="OperationCanceledException"/> is thrown.
+/// A cancellation stops the replay at a block boundary: a block whose root is computed is still
+/// reported, blocks executing are dropped, then <see cref="OperationCanceledException"/> is thrown.
 /// </summary>
 public static class ChainReplayer
 {
@@ -89,7 +89,7 @@ public static class ChainReplayer
         // In memory a block executes in a fraction of the time its root takes, so hashing keeps all its
         // threads even pipelined (unlike the stage over RocksDB; see docs/performance.md).
         var pipeline = new ChainPipeline(chain, executor, options.Pipeline, options.RootParallelism);
-        var outcome = ChainFileRun.Run(pipeline, Blocks(), Report);
+        var outcome = ChainFileRun.Run(pipeline, Blocks(), Report, cancellationToken);
         var mismatch = outcome.Mismatch(store);
         if (outcome.Rejected is { } rejected) Report(rejected, outcome.RejectedBlock!);
         return new ReplayReport

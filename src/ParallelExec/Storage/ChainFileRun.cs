@@ -25,10 +25,11 @@ internal static class ChainFileRun
     /// <summary>
     /// Runs <paramref name="blocks"/> (each file block with the pipeline block made of it; read lazily,
     /// on the pipeline's read stage when overlapped); <paramref name="committed"/> sees every committed
-    /// block, in order, on the calling thread.
+    /// block, in order, on the calling thread; <paramref name="cancellationToken"/> stops the run between
+    /// blocks (see <see cref="ChainPipeline.Run(IEnumerable{PipelineBlock}, Action{CommittedBlock}?, CancellationToken)"/>).
     /// </summary>
     public static Outcome Run(ChainPipeline pipeline, IEnumerable<(ChainBlock File, PipelineBlock Block)> blocks,
-        Action<CommittedBlock, ChainBlock> committed)
+        Action<CommittedBlock, ChainBlock> committed, CancellationToken cancellationToken)
     {
         // Given to the pipeline, not reported yet: added on the pipeline's read stage, removed on the calling thread.
         var handedOver = new ConcurrentDictionary<long, ChainBlock>();
@@ -48,7 +49,7 @@ internal static class ChainFileRun
         {
             handedOver.TryRemove(done.Block.Number, out var file);
             committed(done, file!);
-        });
+        }, cancellationToken);
         var elapsed = Stopwatch.GetElapsedTime(started);
         var cpu = Environment.CpuUsage.TotalTime - cpuStarted;
         return new Outcome(rejected, rejected is null ? null : handedOver[rejected.Block.Number], elapsed, cpu);

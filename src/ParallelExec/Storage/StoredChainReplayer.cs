@@ -14,8 +14,9 @@ namespace ParallelExec.Storage;
 /// <see cref="ReplayOptions.Verify"/> a block whose root differs from the recorded one is not
 /// committed and the replay stops there. With <see cref="ReplayOptions.Pipeline"/> (the default) blocks
 /// run through a <see cref="ChainPipeline"/>: block N+1 executes while block N's root is computed and
-/// N is committed; the outcome is the same. A cancellation stops the replay at a block boundary: the
-/// blocks in flight are committed (and reported), then <see cref="OperationCanceledException"/> is thrown.
+/// N is committed; the outcome is the same. A cancellation stops the replay at a block boundary: a block
+/// whose root is computed is still committed (and reported), blocks executing are dropped, then
+/// <see cref="OperationCanceledException"/> is thrown.
 /// </summary>
 public static class StoredChainReplayer
 {
@@ -101,7 +102,7 @@ public static class StoredChainReplayer
             nodes += result.TrieNodes;
             onBlock?.Invoke(result);
             if (progress is not null && length > 0) progress(Math.Min(1.0, (double)reader.Offset / length));
-        });
+        }, cancellationToken);
         if (outcome.Rejected is { } rejected) Count(rejected, outcome.RejectedBlock!);
         var mismatch = outcome.Mismatch(chain.Store);
         if (mismatch is null && lastInFile < chain.Head.Number)
