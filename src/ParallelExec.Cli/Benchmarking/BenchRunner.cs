@@ -36,7 +36,8 @@ public sealed class BenchRunner(BenchSettings settings)
             string name = kind.ToString().ToLowerInvariant();
             progress?.Invoke($"{name}: generating");
             var workload = WorkloadGenerator.Generate(settings.Chain with { Kind = kind });
-            var executors = settings.CreateExecutors();
+            if (settings.AccessLists) progress?.Invoke($"{name}: recording access lists");
+            var executors = settings.CreateExecutors(settings.AccessLists ? ListedExecutor.Record(workload) : null);
             try
             {
                 var measurements = executors.Select(_ => new Measurement(workload.Blocks.Length, workload.TransactionCount, settings.Chain.Accounts)).ToArray();

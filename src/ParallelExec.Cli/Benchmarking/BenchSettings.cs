@@ -17,12 +17,24 @@ public sealed record BenchSettings
     public int Runs { get; init; } = 3;
     /// <summary>How the parallel executors may speculate (adaptive unless a run measures one path alone).</summary>
     public SpeculationMode Speculation { get; init; }
+    /// <summary>Also run the parallel executor with each block's recorded access list (<see cref="ListedExecutor"/>) at each worker count above 1.</summary>
+    public bool AccessLists { get; init; }
 
-    /// <summary>The executors a run compares: sequential (the baseline) first, then parallel with each worker count. The caller disposes them.</summary>
-    public List<IBlockExecutor> CreateExecutors()
+    /// <summary>
+    /// The executors a run compares: sequential (the baseline) first, then parallel with each worker
+    /// count, then, given <paramref name="lists"/>, parallel with the access lists at each count above 1.
+    /// The caller disposes them.
+    /// </summary>
+    public List<IBlockExecutor> CreateExecutors(IReadOnlyDictionary<long, AccessLists.BlockAccessList>? lists = null)
     {
         var executors = new List<IBlockExecutor> { new SequentialExecutor() };
         foreach (int w in Workers) executors.Add(new ParallelExecutor(w));
+        if (lists is not null)
+        {
+            var options = new ExecutionOptions { Speculation = Speculation };
+            foreach (int w in Workers)
+                if (w > 1) executors.Add(new ListedExecutor(new ParallelExecutor(w), lists, options));
+        }
         return executors;
     }
 
@@ -31,6 +43,7 @@ public sealed record BenchSettings
         $"{Chain.Blocks} blocks x {Chain.TransactionsPerBlock} txs, work {Chain.Work} units/tx, fees {(Chain.Fees ? "on" : "off")}, " +
         $"hints {Chain.Hints.ToString().ToLowerInvariant()}, " +
         (Speculation == SpeculationMode.Adaptive ? "" : $"speculation {SpeculationName(Speculation)}, ") +
+        (AccessLists ? "access lists recorded beforehand, " : "") +
         $"median of {Runs} runs";
 
     /// <summary>The settings for a JSON report (a sweep varies the accounts per row, so it leaves them out).</summary>
@@ -38,7 +51,7 @@ public sealed record BenchSettings
     {
         accounts = withAccounts ? Chain.Accounts : (int?)null,
         txsPerBlock = Chain.TransactionsPerBlock, blocks = Chain.Blocks, seed = Chain.Seed, work = Chain.Work, fees = Chain.Fees,
-        hints = Chain.Hints.ToString().ToLowerInvariant(), speculation = SpeculationName(Speculation), runs = Runs,
+        hints = Chain.Hints.ToString().ToLowerInvariant(), speculation = SpeculationName(Speculation), accessLists = AccessLists, runs = Runs,
     };
 
     /// <summary>The <c>--speculation</c> values, in <see cref="SpeculationMode"/> order.</summary>

@@ -46,6 +46,10 @@ public static class BenchCommand
             DefaultValueFactory = _ => "adaptive",
         };
         speculation.AcceptOnlyFromAmong(BenchSettings.SpeculationNames);
+        var bal = new Option<bool>("--bal")
+        {
+            Description = "Also run the parallel executor with each block's EIP-7928 access list (recorded beforehand by a sequential run, not timed) at each worker count above 1",
+        };
         var runs = NumberOption.Int("--runs", "Timed runs per configuration (the median is reported)", 3, 1, 1000);
         var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
         var sweep = new Option<bool>("--sweep")
@@ -65,7 +69,7 @@ public static class BenchCommand
         var db = new Option<DirectoryInfo?>("--db") { Description = "With --store rocksdb: an existing folder to create the temporary databases in (default: the system's temporary folder)" };
 
         var command = new Command("bench", "Run sequential and parallel executors on generated blocks, check the results match, report throughput");
-        foreach (var option in new Option[] { workload, accounts, txs, blocks, workers, seed, work, noFees, hints, speculation, runs, json, sweep, output, store, nodeInterval, db })
+        foreach (var option in new Option[] { workload, accounts, txs, blocks, workers, seed, work, noFees, hints, speculation, bal, runs, json, sweep, output, store, nodeInterval, db })
             command.Options.Add(option);
 
         command.SetInterruptibleAction((parse, cancellationToken) =>
@@ -107,7 +111,10 @@ public static class BenchCommand
                 },
                 Runs = parse.GetValue(runs),
                 Speculation = BenchSettings.ParseSpeculation(parse.GetValue(speculation)!),
+                AccessLists = parse.GetValue(bal),
             };
+            if (settings.AccessLists && (isSweep || parse.GetValue(store) is not null))
+                throw new ArgumentException("--bal runs the executors alone; it cannot be combined with --sweep or --store");
             if (parse.GetValue(store) is { } storeName)
             {
                 if (isSweep) throw new ArgumentException("--sweep runs the executors alone; it cannot be combined with --store");
@@ -183,7 +190,8 @@ public static class BenchCommand
         foreach (var r in rows)
         {
             bool sequential = r.Limit is null;
-            table.AddRow(r.Workload, sequential ? r.Executor : $"{r.Workers} worker{(r.Workers == 1 ? "" : "s")}", r.Tps.ToString("N0"),
+            string executor = sequential ? r.Executor : $"{r.Workers} worker{(r.Workers == 1 ? "" : "s")}{(r.Executor == ListedExecutor.ExecutorName ? " +bal" : "")}";
+            table.AddRow(r.Workload, executor, r.Tps.ToString("N0"),
                 $"{r.Speedup:F2}x", r.Limit is { } l ? $"{l.Speedup:F2}x" : "-", r.Reexecutions.ToString("N0"), r.InOrder.ToString("N0"),
                 sequential ? "-" : r.InOrderReason ?? "");
         }
@@ -194,7 +202,8 @@ public static class BenchCommand
                          $"(at most min(N, {machine.Cores} cores)) and transactions / critical path of the blocks' dependency graphs. " +
                          "in order: transactions the committer ran itself (not speculated); why: " +
                          string.Join("; ", rows.Select(r => r.InOrderReason).OfType<string>().Distinct().Select(w => $"{w}: {InOrderReason.Meanings[w]}")) +
-                         ". Every parallel result matched sequential.");
+                         ". Every parallel result matched sequential." +
+                         (settings.AccessLists ? " +bal: every block ran on the access-list path with its recorded list (each transaction once, checked against the list)." : ""));
         return 0;
     }
 

@@ -43,6 +43,28 @@ public partial class CliOutputTests
     }
 
     [Fact]
+    public void Bench_bal_adds_a_row_per_worker_count_that_ran_every_block_with_its_access_list()
+    {
+        var (code, stdout, stderr) = CliProcess.Run(CliProcess.Built(), "bench", "--workload", "amm", "--accounts", "50", "--txs", "200", "--blocks", "2",
+            "--runs", "1", "--workers", "1,2", "--work", "0", "--bal", "--json");
+
+        Assert.True(code == 0, stderr);
+        var document = JsonDocument.Parse(stdout).RootElement;
+        Assert.True(document.GetProperty("settings").GetProperty("accessLists").GetBoolean());
+        var runs = document.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(["sequential", "parallel", "parallel", "parallel+bal"], runs.Select(r => r.GetProperty("executor").GetString()));
+        var listed = runs[3];
+        Assert.Equal(2, listed.GetProperty("workers").GetInt32());
+        Assert.Equal(0, listed.GetProperty("inOrder").GetInt64()); // every transaction ran once on the workers: the list's path
+        Assert.Equal(0, listed.GetProperty("reexecutions").GetInt64());
+        Assert.Equal(runs[0].GetProperty("stateRoot").GetString(), listed.GetProperty("stateRoot").GetString());
+
+        var (storeCode, _, storeErr) = CliProcess.Run(CliProcess.Built(), "bench", "--store", "memory", "--bal");
+        Assert.Equal(1, storeCode);
+        Assert.Equal("parallelexec bench: --bal runs the executors alone; it cannot be combined with --sweep or --store", storeErr.Trim());
+    }
+
+    [Fact]
     public void Bench_json_keeps_its_fields_and_adds_the_in_order_reason()
     {
         var (code, stdout, stderr) = CliProcess.Run(CliProcess.Built(), "bench", "--workload", "p2p", "--accounts", "50", "--txs", "100", "--blocks", "1",
