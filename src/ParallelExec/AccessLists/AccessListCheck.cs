@@ -8,25 +8,28 @@ namespace ParallelExec.AccessLists;
 /// (on the worker that ran it): every key it read or wrote is named by the list; every write whose
 /// post-value differs from the value before the transaction is listed at the transaction's index with
 /// that post-value; every write that left the value unchanged is not; and the list makes no other
-/// change at that index. Marks the accounts and read slots the transaction touched, so that
-/// <see cref="FindUntouched"/> can find names no transaction used. Allocation-free unless it fails.
+/// change at that index. Marks what the transaction touched and wrote (<see cref="AccessListMarks"/>), so
+/// that <see cref="FindUntouched"/> can find names no transaction used and the result can be laid out
+/// from the marks. Allocation-free unless it fails.
 /// </summary>
 internal static class AccessListCheck
 {
     /// <summary>Null when the output agrees with the list, else what disagrees (one line).</summary>
-    public static string? Check(TxOutput output, int txIndex, AccessListView view, byte[] accountTouched, byte[] readTouched)
+    public static string? Check(TxOutput output, int txIndex, AccessListView view, AccessListMarks marks)
     {
         ushort index = (ushort)(txIndex + 1);
+        int position = 0;
         foreach (ref readonly var read in output.Reads)
         {
-            if (!view.TryGetEntry(read.Key, out var entry)) return $"transaction {txIndex} read {read.Key}, which the access list does not name";
-            Touch(entry, accountTouched, readTouched);
+            if (!view.TryGetEntry(read.Key, out var entry, out int key)) return $"transaction {txIndex} read {read.Key}, which the access list does not name";
+            marks.Touch(key, entry, txIndex, position++);
         }
         int changed = 0;
         foreach (ref readonly var write in output.Writes)
         {
-            if (!view.TryGetEntry(write.Key, out var entry)) return $"transaction {txIndex} wrote {write.Key}, which the access list does not name";
-            Touch(entry, accountTouched, readTouched);
+            if (!view.TryGetEntry(write.Key, out var entry, out int key)) return $"transaction {txIndex} wrote {write.Key}, which the access list does not name";
+            marks.Touch(key, entry, txIndex, position++);
+            marks.MarkWritten(key);
             var before = view.ValueBefore(entry, txIndex, out _);
             int listed = view.FindChange(entry, index);
             if (!write.Value.Equals(before))
@@ -45,12 +48,6 @@ internal static class AccessListCheck
         return changed == view.ChangesAtIndex[index] ? null : DescribeMissingChange(output, txIndex, view);
     }
 
-    private static void Touch(in AccessListView.KeyEntry entry, byte[] accountTouched, byte[] readTouched)
-    {
-        accountTouched[entry.Account] = 1;
-        if (entry.Read >= 0) readTouched[entry.Read] = 1;
-    }
-
     // The list changes more keys at this index than the transaction did: name the first such key.
     private static string DescribeMissingChange(TxOutput output, int txIndex, AccessListView view)
     {
@@ -62,8 +59,9 @@ internal static class AccessListCheck
     }
 
     /// <summary>After every transaction passed <see cref="Check"/>: a listed account or read slot no transaction touched, or null.</summary>
-    public static string? FindUntouched(AccessListView view, byte[] accountTouched, byte[] readTouched)
+    public static string? FindUntouched(AccessListView view, AccessListMarks marks)
     {
+        byte[] accountTouched = marks.AccountTouched, readTouched = marks.ReadTouched;
         var accounts = view.List.Accounts;
         int read = 0;
         for (int a = 0; a < accounts.Count; a++)

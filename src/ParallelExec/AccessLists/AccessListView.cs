@@ -82,7 +82,19 @@ internal sealed class AccessListView : IStateView
             foreach (var slot in account.StorageReads) Add(StateKey.Storage(address, slot), [], a, reads++, ref at, transactions);
         }
         ReadCount = reads;
-        Prefetch();
+    }
+
+    /// <summary>Keys the list names (account fields and slots); <see cref="Prefetch"/> works through them in ranges.</summary>
+    public int NamedCount => _named;
+
+    /// <summary>The <paramref name="key"/>-th named key.</summary>
+    public StateKey Name(int key) => _names[key];
+
+    /// <summary>The value the block leaves the <paramref name="key"/>-th named key at: its last listed change, else its starting value.</summary>
+    public UInt256 FinalValue(int key)
+    {
+        ref readonly var entry = ref _entries[key];
+        return entry.Count > 0 ? _changeValues[entry.Start + entry.Count - 1] : entry.Base;
     }
 
     private void Add(in StateKey key, AccessListChange[] changes, int account, int read, ref int at, int transactions)
@@ -103,28 +115,28 @@ internal sealed class AccessListView : IStateView
         _keys[key] = _named++;
     }
 
-    // One batched read of every named key's starting value (RocksDB: MultiGet).
-    private void Prefetch()
+    /// <summary>
+    /// Reads the starting values of named keys [<paramref name="start"/>, <paramref name="start"/> +
+    /// <paramref name="count"/>) in one batch (RocksDB: MultiGet), into the given buffers' room.
+    /// Workers prefetch disjoint ranges at once, after <see cref="Reset"/> and before any read.
+    /// </summary>
+    public void Prefetch(int start, int count, Span<UInt256> values, Span<bool> found)
     {
-        var values = new UInt256[_named];
-        var found = new bool[_named];
-        try
-        {
-            _state.TryGetMany(_names.AsSpan(0, _named), values, found);
-        }
-        catch (Exception e) when (e is not EngineFaultException)
-        {
-            throw new EngineFaultException($"prefetching the access list's {_named} keys failed: {e.Message}", e);
-        }
-        for (int i = 0; i < _named; i++) _entries[i].Base = found[i] ? values[i] : default;
+        values = values[..count];
+        found = found[..count];
+        _state.TryGetMany(_names.AsSpan(start, count), values, found);
+        for (int i = 0; i < count; i++) _entries[start + i].Base = found[i] ? values[i] : default;
     }
 
     /// <summary>What the list says about <paramref name="key"/>; false when it does not name it.</summary>
-    public bool TryGetEntry(in StateKey key, out KeyEntry entry)
+    public bool TryGetEntry(in StateKey key, out KeyEntry entry) => TryGetEntry(key, out entry, out _);
+
+    /// <summary>As <see cref="TryGetEntry(in StateKey, out KeyEntry)"/>, with the key's position among the named keys.</summary>
+    public bool TryGetEntry(in StateKey key, out KeyEntry entry, out int position)
     {
-        if (_keys.TryGetValue(key, out int i))
+        if (_keys.TryGetValue(key, out position))
         {
-            entry = _entries[i];
+            entry = _entries[position];
             return true;
         }
         entry = default;

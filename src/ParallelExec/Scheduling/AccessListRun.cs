@@ -13,20 +13,32 @@ namespace ParallelExec.Scheduling;
 /// lower indexes (<see cref="AccessListView"/>) — no speculation, no re-execution, no validation walk —
 /// and each transaction's actual accesses are checked against the list by the worker that ran it
 /// (<see cref="AccessListCheck"/>). When every check passes, the list is exactly the block's, so each
-/// transaction saw what sequential execution would have shown it and the outputs are final; one pass
-/// then lays them out in the result's first-touch order. A wrong list makes the block invalid (strict)
-/// or is dropped for the ordinary path (lenient): its cost is bounded by one execution of every
-/// transaction plus the list's size. State is reused across blocks; one block at a time.
+/// transaction saw what sequential execution would have shown it and the outputs are final. Nearly all
+/// of it runs on every worker: the starting values of the named keys are read in parallel ranges, each
+/// worker makes the receipts of the transactions it ran and marks what they touched
+/// (<see cref="AccessListMarks"/>), and the result is laid out from the marks in one pass over the named
+/// keys — not over the outputs, which is what a serial commit walk costs (only a recorded dependency
+/// graph still needs that pass). A wrong list makes the block invalid (strict) or is dropped for the
+/// ordinary path (lenient): its cost is bounded by one execution of every transaction plus the list's
+/// size. State is reused across blocks; one block at a time.
 /// </summary>
 internal sealed class AccessListRun
 {
+    // Named keys per batched read of starting values (RocksDB: one MultiGet).
+    private const int PrefetchChunk = 1024;
+
     private readonly AccessListView _view = new();
+    private readonly AccessListMarks _marks = new();
     private readonly TransactionContext[] _contexts;
-    private readonly Action<int> _work;
+    private readonly UInt256[][] _prefetchValues;
+    private readonly bool[][] _prefetchFound;
+    private readonly Action<int> _work, _prefetch;
+    private Exception? _prefetchFault;
+    private int _nextChunk, _chunk;
+    private Receipt[] _receipts = [];
     private TxOutput[] _outputs = [];
     private string?[] _problems = [];
     private EngineFaultException?[] _faults = [];
-    private byte[] _accountTouched = [], _readTouched = [];
     private Block _block = null!;
     private int _next;
 
@@ -35,12 +47,23 @@ internal sealed class AccessListRun
     private StateKey[] _keys = new StateKey[256];
     private UInt256[] _values = new UInt256[256];
     private int[] _lastWriter = new int[256];
+    private int[] _bucketEnds = [];
+    private int[] _order = [];
+    private long[] _orderKeys = [];
 
     public AccessListRun(int workers)
     {
         _contexts = new TransactionContext[workers];
-        for (int w = 0; w < workers; w++) _contexts[w] = new TransactionContext();
+        _prefetchValues = new UInt256[workers][];
+        _prefetchFound = new bool[workers][];
+        for (int w = 0; w < workers; w++)
+        {
+            _contexts[w] = new TransactionContext();
+            _prefetchValues[w] = new UInt256[PrefetchChunk];
+            _prefetchFound[w] = new bool[PrefetchChunk];
+        }
         _work = Work;
+        _prefetch = Prefetch;
     }
 
     /// <summary>
@@ -48,17 +71,21 @@ internal sealed class AccessListRun
     /// <see cref="AccessListMode.Lenient"/> (<paramref name="problem"/> says why); throws
     /// <see cref="BlockAccessListException"/> when it is wrong and strict.
     /// An engine fault fails the block only when it is sequential execution's own (see <see cref="Run"/>).
+    /// <paramref name="unproven"/>: reading the starting values of the keys the list names failed, before
+    /// any transaction ran; a wrong list can name keys sequential execution never reads, so null is
+    /// returned in either mode and the caller runs the ordinary path, which faults only where
+    /// sequential execution does (and, strict, checks the list against the one it records).
     /// </summary>
     public BlockResult? TryExecute(Block block, IStateReader state, ExecutionOptions options, AccessListInput input, WorkerGroup group,
-        long started, out string? problem)
+        long started, out string? problem, out bool unproven)
     {
-        problem = Run(block, state, input, group);
+        problem = Run(block, state, input, group, out unproven);
         if (problem is not null)
         {
-            if (input.Mode == AccessListMode.Strict) throw new BlockAccessListException($"block {block.Header.Number}: {problem}");
+            if (input.Mode == AccessListMode.Strict && !unproven) throw new BlockAccessListException($"block {block.Header.Number}: {problem}");
             return null;
         }
-        var result = Assemble(options.RecordDependencies, group.Count, started);
+        var result = options.RecordDependencies ? Assemble(recordDependencies: true, group.Count, started) : LayOut(group.Count, started);
         if (options.RecordAccessList) result.AccessList = _view.List;
         return result;
     }
@@ -68,8 +95,9 @@ internal sealed class AccessListRun
     // proves nothing by itself. But when every transaction below the lowest faulting one passed its
     // check, their listed changes are exactly what they did, the faulting one saw sequential's view,
     // and the fault is sequential's own: it fails the block, list or no list.
-    private string? Run(Block block, IStateReader state, AccessListInput input, WorkerGroup group)
+    private string? Run(Block block, IStateReader state, AccessListInput input, WorkerGroup group, out bool unproven)
     {
+        unproven = false;
         int n = block.Transactions.Count;
         if (n >= ushort.MaxValue) return $"a block of {n} transactions cannot have an access list (EIP-7928 indexes are 16-bit)";
         try
@@ -91,23 +119,48 @@ internal sealed class AccessListRun
         }
         Array.Clear(_problems, 0, n);
         Array.Clear(_faults, 0, n);
-        _accountTouched = Cleared(_accountTouched, _view.List.Accounts.Count);
-        _readTouched = Cleared(_readTouched, _view.ReadCount);
-        _next = -1;
+        _marks.Reset(_view);
+        _receipts = new Receipt[n];
+
+        _nextChunk = -1;
+        _prefetchFault = null;
+        group.Run(_prefetch);
+        if (_prefetchFault is { } failed)
+        {
+            unproven = true;
+            return $"reading the starting values of the {_view.NamedCount} keys the list names failed: {failed.Message}";
+        }
+
+        // Workers claim runs of consecutive transactions: one shared counter update per run, and the
+        // per-transaction slots they fill (outputs, receipts) are not written by two cores at once.
+        _next = 0;
+        _chunk = Math.Clamp(n / (group.Count * 16), 1, 32);
         group.Run(_work);
         for (int i = 0; i < n; i++)
         {
             if (_faults[i] is { } fault) ExceptionDispatchInfo.Throw(fault);
             if (_problems[i] is { } problem) return problem;
         }
-        return AccessListCheck.FindUntouched(_view, _accountTouched, _readTouched);
+        return AccessListCheck.FindUntouched(_view, _marks);
     }
 
-    private static byte[] Cleared(byte[] array, int length)
+    // Each worker reads the starting values of the next range of named keys in one batch.
+    private void Prefetch(int worker)
     {
-        if (array.Length < length) return new byte[length];
-        Array.Clear(array, 0, length);
-        return array;
+        int named = _view.NamedCount;
+        for (int chunk = Interlocked.Increment(ref _nextChunk); (long)chunk * PrefetchChunk < named; chunk = Interlocked.Increment(ref _nextChunk))
+        {
+            int start = chunk * PrefetchChunk;
+            try
+            {
+                _view.Prefetch(start, Math.Min(PrefetchChunk, named - start), _prefetchValues[worker], _prefetchFound[worker]);
+            }
+            catch (Exception e) when (!EnvironmentFault.Is(e))
+            {
+                Interlocked.CompareExchange(ref _prefetchFault, e, null);
+                return;
+            }
+        }
     }
 
     // Each worker takes the next transaction, runs it over the view and checks it against the list.
@@ -116,20 +169,25 @@ internal sealed class AccessListRun
         var context = _contexts[worker];
         var txs = _block.Transactions;
         var header = _block.Header;
-        for (int i = Interlocked.Increment(ref _next); i < txs.Count; i = Interlocked.Increment(ref _next))
+        int n = txs.Count, chunk = _chunk;
+        for (int first = Interlocked.Add(ref _next, chunk) - chunk; first < n; first = Interlocked.Add(ref _next, chunk) - chunk)
         {
-            var output = _outputs[i];
-            try
+            for (int i = first, end = Math.Min(first + chunk, n); i < end; i++)
             {
-                TransactionRunner.Run(txs[i], context, _view, header, i, output);
-                ResolveCredits(txs[i], i, output, context, header);
+                var output = _outputs[i];
+                try
+                {
+                    TransactionRunner.Run(txs[i], context, _view, header, i, output);
+                    ResolveCredits(txs[i], i, output, context, header);
+                }
+                catch (EngineFaultException e)
+                {
+                    _faults[i] = e;
+                    continue;
+                }
+                if (AccessListCheck.Check(output, i, _view, _marks) is { } problem) _problems[i] = problem;
+                _receipts[i] = output.ToReceipt(i);
             }
-            catch (EngineFaultException e)
-            {
-                _faults[i] = e;
-                continue;
-            }
-            _problems[i] = AccessListCheck.Check(output, i, _view, _accountTouched, _readTouched);
         }
     }
 
@@ -157,8 +215,61 @@ internal sealed class AccessListRun
         return true;
     }
 
+    // The result from the marks: the touched named keys in first-touch order (a counting sort by the
+    // transaction that first touched each, then by position within it), the written ones with the
+    // value the block leaves them at. Equal to what the block overlay lays out from committed outputs.
+    private BlockResult LayOut(int workers, long started)
+    {
+        int n = _block.Transactions.Count, named = _view.NamedCount;
+        long[] first = _marks.FirstTouch;
+        if (_bucketEnds.Length < n + 1) _bucketEnds = new int[Math.Max(n + 1, _bucketEnds.Length * 2)];
+        Array.Clear(_bucketEnds, 0, n + 1);
+        int touchedCount = 0, written = 0;
+        for (int k = 0; k < named; k++)
+        {
+            if (first[k] == AccessListMarks.Untouched) continue;
+            _bucketEnds[(int)(first[k] >> 32) + 1]++;
+            touchedCount++;
+            written += _marks.Written[k];
+        }
+        for (int t = 1; t <= n; t++) _bucketEnds[t] += _bucketEnds[t - 1]; // now each transaction's bucket start
+        if (_order.Length < touchedCount)
+        {
+            _order = new int[Math.Max(touchedCount, _order.Length * 2)];
+            _orderKeys = new long[_order.Length];
+        }
+        for (int k = 0; k < named; k++)
+        {
+            if (first[k] == AccessListMarks.Untouched) continue;
+            int at = _bucketEnds[(int)(first[k] >> 32)]++; // now each bucket's end
+            _order[at] = k;
+            _orderKeys[at] = first[k];
+        }
+        for (int t = 0, start = 0; t < n; start = _bucketEnds[t++])
+            if (_bucketEnds[t] - start > 1) Array.Sort(_orderKeys, _order, start, _bucketEnds[t] - start);
+
+        var touched = new StateKey[touchedCount];
+        var changes = new StateChange[written];
+        for (int o = 0, c = 0; o < touchedCount; o++)
+        {
+            int k = _order[o];
+            touched[o] = _view.Name(k);
+            if (_marks.Written[k] != 0) changes[c++] = new StateChange(touched[o], _view.FinalValue(k));
+        }
+        var receipts = _receipts;
+        _receipts = [];
+        return new BlockResult(receipts, changes, touched, null, ListStats(n, workers, started));
+    }
+
+    private static BlockExecutionStats ListStats(int n, int workers, long started) => new()
+    {
+        Executor = "parallel", Workers = workers, Transactions = n, Executions = n,
+        Elapsed = Stopwatch.GetElapsedTime(started), AccessList = AccessListOutcome.Used,
+    };
+
     // The checked outputs in block order, laid out as the block overlay lays out committed ones:
-    // keys in first-touch order (reads before writes within a transaction), last writer, final value.
+    // keys in first-touch order (reads before writes within a transaction), last writer, final value,
+    // and the writer → reader edges. One serial pass over every output: only for a recorded graph.
     private BlockResult Assemble(bool recordDependencies, int workers, long started)
     {
         int n = _block.Transactions.Count;
@@ -197,12 +308,7 @@ internal sealed class AccessListRun
             touched[k] = _keys[k];
             if (_lastWriter[k] >= 0) changes[c++] = new StateChange(_keys[k], _values[k]);
         }
-        var stats = new BlockExecutionStats
-        {
-            Executor = "parallel", Workers = workers, Transactions = n, Executions = n,
-            Elapsed = Stopwatch.GetElapsedTime(started), AccessList = AccessListOutcome.Used,
-        };
-        return new BlockResult(receipts, changes, touched, dependencies, stats);
+        return new BlockResult(receipts, changes, touched, dependencies, ListStats(n, workers, started));
     }
 
     private int Append(ref int count, in StateKey key, in UInt256 value, int writer)

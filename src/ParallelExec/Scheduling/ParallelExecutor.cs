@@ -63,15 +63,17 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
             var started = Stopwatch.GetTimestamp();
             options ??= ExecutionOptions.Default;
             string? dropped = null;
+            bool checkList = false;
             if (options.AccessList is { } accessList)
             {
-                if (_accessListRun.TryExecute(block, state, options, accessList, _group, started, out dropped) is { } listed)
+                if (_accessListRun.TryExecute(block, state, options, accessList, _group, started, out dropped, out bool unproven) is { } listed)
                 {
                     ExecutionMetrics.Record(listed.Stats);
                     return listed;
                 }
+                checkList = unproven && accessList.Mode == AccessListMode.Strict;
             }
-            var recorder = options.RecordAccessList ? new AccessListRecorder() : null;
+            var recorder = options.RecordAccessList || checkList ? new AccessListRecorder() : null;
             if (recorder is not null) state = new AccessListRecordingState(state, recorder);
             _run.Prepare(block, state, options);
             // A block run in order is the committer's alone: on the caller's thread, whose caches
@@ -80,6 +82,11 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
             else RunInOrder();
             var result = _run.Finish(Name, started);
             if (recorder is not null) result.AccessList = recorder.Build();
+            if (checkList)
+            {
+                CheckAgainstRecorded(block, options.AccessList!, result.AccessList!);
+                if (!options.RecordAccessList) result.AccessList = null;
+            }
             if (dropped is not null) result.Stats = result.Stats with { AccessList = AccessListOutcome.Dropped, AccessListProblem = dropped };
             ExecutionMetrics.Record(result.Stats);
             return result;
@@ -88,6 +95,14 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
         {
             Volatile.Write(ref _busy, 0);
         }
+    }
+
+    // A strict list whose keys could not be read: the block ran the ordinary way, so a fault there was
+    // not sequential's; the list is right only if it is the one the block records.
+    private static void CheckAgainstRecorded(Block block, AccessListInput given, BlockAccessList recorded)
+    {
+        if (!given.Resolve().Encode().AsSpan().SequenceEqual(recorded.Encode()))
+            throw new BlockAccessListException($"block {block.Header.Number}: the access list names keys whose starting values could not be read, and it is not the block's");
     }
 
     private void RunInOrder()

@@ -295,4 +295,40 @@ public sealed class AccessListExecutionTests : IDisposable
             foreach (var mode in new[] { AccessListMode.Strict, AccessListMode.Lenient })
                 Assert.Throws<EngineFaultException>(() => parallel.Execute(block, state, new ExecutionOptions { AccessList = AccessListInput.From(list, mode) }));
     }
+
+    /// <summary>
+    /// A list that names a key the store fails on, which no transaction reads: the starting values are
+    /// read before any transaction runs, so the failure proves nothing about the block. The ordinary
+    /// path runs it (sequential's result), and a strict list is then judged by the one the block records.
+    /// </summary>
+    [Fact]
+    public void A_listed_key_whose_read_fails_and_no_transaction_reads_does_not_fail_the_block()
+    {
+        StateKey a = Keys.Slot(1), poison = Keys.Slot(9_999);
+        var block = new Block(Keys.Header, [
+            new LambdaTransaction(ctx => { ctx.Write(a, ctx.Read(a) + 1); return ExecutionOutcome.Success; }),
+            new LambdaTransaction(ctx => { ctx.Write(a, ctx.Read(a) + 1); return ExecutionOutcome.Success; }),
+        ]);
+        var state = new FaultingStateReader(new InMemoryState(), poison, () => new IOException("bad sector"));
+        var expected = _sequential.Execute(block, state, new ExecutionOptions { RecordAccessList = true });
+        var right = expected.AccessList!;
+        // The same list with the poison slot listed as read by the contract.
+        var accounts = right.Accounts.ToArray();
+        int owner = Array.FindIndex(accounts, x => x.StorageChanges.Any(c => c.Slot == a.Slot));
+        accounts[owner] = accounts[owner] with { StorageReads = accounts[owner].StorageReads.Append(poison.Slot).Order().ToArray() };
+        var wrong = AccessListInput.From(new BlockAccessList(accounts));
+
+        foreach (var parallel in _parallel)
+        {
+            var e = Assert.Throws<BlockAccessListException>(() => parallel.Execute(block, state, new ExecutionOptions { AccessList = wrong }));
+            Assert.Contains("could not be read", e.Message);
+            var lenient = parallel.Execute(block, state, new ExecutionOptions { AccessList = wrong.WithMode(AccessListMode.Lenient) });
+            Assert.True(expected.ContentEquals(lenient), $"{parallel.Workers} workers: {expected.DescribeFirstDifference(lenient)}");
+            Assert.Equal(AccessListOutcome.Dropped, lenient.Stats.AccessList);
+            Assert.Contains("bad sector", lenient.Stats.AccessListProblem);
+            var listed = parallel.Execute(block, state, new ExecutionOptions { AccessList = AccessListInput.From(right) });
+            Assert.Equal(AccessListOutcome.Used, listed.Stats.AccessList);
+            Assert.True(expected.ContentEquals(listed));
+        }
+    }
 }
