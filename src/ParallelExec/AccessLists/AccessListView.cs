@@ -8,8 +8,10 @@ namespace ParallelExec.AccessLists;
 /// block's starting state plus, for each key, the list's post-value of the highest index below the
 /// transaction's own. Read-only once built, so all workers read it at once. It also answers what the
 /// checks need: which keys the list names, and the changes it lists per key and per index.
-/// Keys the list names are prefetched from the starting state in one batched read
-/// (<see cref="IStateReader.TryGetMany"/>); the three account fields of every listed account included.
+/// Built in two steps: <see cref="Reset"/> lays out where each account's keys and changes go (one
+/// short serial pass over the accounts), then workers <see cref="Fill"/> ranges of accounts at once:
+/// keys, changes, the key table, and the keys' starting values in batched reads
+/// (<see cref="IStateReader.TryGetMany"/>; the three account fields of every listed account included).
 /// </summary>
 internal sealed class AccessListView : IStateView
 {
@@ -26,8 +28,11 @@ internal sealed class AccessListView : IStateView
         public int Read;
     }
 
-    // Every named key → its position in _entries/_names (filled in list order).
-    private readonly Dictionary<StateKey, int> _keys = new();
+    // Every named key → its position in _entries/_names (list order).
+    private readonly NamedKeyTable _keys = new();
+    // Per account (and one past the last): where its keys, changes and storage reads start.
+    private int[] _keyStart = [], _changeStart = [], _readStart = [];
+    private int _transactions;
     private KeyEntry[] _entries = [];
     private StateKey[] _names = [];
     private int _named;
@@ -45,46 +50,88 @@ internal sealed class AccessListView : IStateView
     public int ReadCount { get; private set; }
 
     /// <summary>
-    /// Aims the view at a block of <paramref name="transactions"/> over <paramref name="state"/>. Throws
-    /// <see cref="BlockAccessListException"/> when the list changes anything outside the transactions'
-    /// indexes (1..n: this engine has no system calls before or after them).
+    /// Aims the view at a block of <paramref name="transactions"/> over <paramref name="state"/> and lays
+    /// out where every account's keys and changes go; <see cref="Fill"/> must then cover every account.
     /// </summary>
     public void Reset(BlockAccessList list, IStateReader state, int transactions)
     {
         List = list;
         _state = state;
-        _keys.Clear();
-        _named = 0;
-        int named = 3 * list.Accounts.Count + list.SlotCount;
-        _keys.EnsureCapacity(named);
-        if (_entries.Length < named)
+        _transactions = transactions;
+        int accounts = list.Accounts.Count;
+        if (_keyStart.Length < accounts + 1)
         {
-            _entries = new KeyEntry[named];
-            _names = new StateKey[named];
+            int length = Math.Max(accounts + 1, _keyStart.Length * 2);
+            _keyStart = new int[length];
+            _changeStart = new int[length];
+            _readStart = new int[length];
         }
-        int changes = ChangeCount = list.ChangeCount;
+        int keys = 0, changes = 0, reads = 0;
+        for (int a = 0; a < accounts; a++)
+        {
+            _keyStart[a] = keys;
+            _changeStart[a] = changes;
+            _readStart[a] = reads;
+            var account = list.Accounts[a];
+            keys += 3 + account.StorageChanges.Length + account.StorageReads.Length;
+            reads += account.StorageReads.Length;
+            changes += account.BalanceChanges.Length + account.NonceChanges.Length + account.CodeChanges.Length;
+            foreach (var slot in account.StorageChanges) changes += slot.Changes.Length;
+        }
+        _keyStart[accounts] = _named = keys;
+        _changeStart[accounts] = ChangeCount = changes;
+        _readStart[accounts] = ReadCount = reads;
+        if (_entries.Length < keys)
+        {
+            _entries = new KeyEntry[keys];
+            _names = new StateKey[keys];
+        }
         if (_changeValues.Length < changes)
         {
             _changeIndexes = new ushort[changes];
             _changeValues = new UInt256[changes];
             _changeKeys = new StateKey[changes];
         }
+        _keys.Reset(keys, _names);
         ChangesAtIndex = new int[transactions + 2];
-        int at = 0, reads = 0;
-        for (int a = 0; a < list.Accounts.Count; a++)
-        {
-            var account = list.Accounts[a];
-            var address = account.Address;
-            Add(StateKey.Balance(address), account.BalanceChanges, a, -1, ref at, transactions);
-            Add(StateKey.Nonce(address), account.NonceChanges, a, -1, ref at, transactions);
-            Add(StateKey.CodeHash(address), account.CodeChanges, a, -1, ref at, transactions);
-            foreach (var slot in account.StorageChanges) Add(StateKey.Storage(address, slot.Slot), slot.Changes, a, -1, ref at, transactions);
-            foreach (var slot in account.StorageReads) Add(StateKey.Storage(address, slot), [], a, reads++, ref at, transactions);
-        }
-        ReadCount = reads;
     }
 
-    /// <summary>Keys the list names (account fields and slots); <see cref="Prefetch"/> works through them in ranges.</summary>
+    /// <summary>Accounts the list names: <see cref="Fill"/> covers them in ranges.</summary>
+    public int AccountCount => List.Accounts.Count;
+
+    /// <summary>
+    /// Fills accounts [<paramref name="first"/>, <paramref name="end"/>): their keys, changes and table
+    /// entries, then their keys' starting values in batches of the buffers' size. Workers fill disjoint
+    /// ranges at once. Returns what is wrong with the list there (a change outside the transactions'
+    /// indexes 1..n — this engine has no system calls before or after them), or null. A failing state
+    /// read is thrown as it is.
+    /// </summary>
+    public string? Fill(int first, int end, Span<UInt256> values, Span<bool> found)
+    {
+        for (int a = first; a < end; a++)
+        {
+            var account = List.Accounts[a];
+            var address = account.Address;
+            int key = _keyStart[a], at = _changeStart[a], read = _readStart[a];
+            string? problem = Add(StateKey.Balance(address), account.BalanceChanges, a, -1, ref key, ref at)
+                ?? Add(StateKey.Nonce(address), account.NonceChanges, a, -1, ref key, ref at)
+                ?? Add(StateKey.CodeHash(address), account.CodeChanges, a, -1, ref key, ref at);
+            if (problem is not null) return problem;
+            foreach (var slot in account.StorageChanges)
+                if (Add(StateKey.Storage(address, slot.Slot), slot.Changes, a, -1, ref key, ref at) is { } wrong) return wrong;
+            foreach (var slot in account.StorageReads)
+                if (Add(StateKey.Storage(address, slot), [], a, read++, ref key, ref at) is { } wrong) return wrong;
+        }
+        for (int start = _keyStart[first], stop = _keyStart[end]; start < stop; start += values.Length)
+        {
+            int count = Math.Min(values.Length, stop - start);
+            _state.TryGetMany(_names.AsSpan(start, count), values[..count], found[..count]);
+            for (int i = 0; i < count; i++) _entries[start + i].Base = found[i] ? values[i] : default;
+        }
+        return null;
+    }
+
+    /// <summary>Keys the list names (account fields and slots).</summary>
     public int NamedCount => _named;
 
     /// <summary>The <paramref name="key"/>-th named key.</summary>
@@ -97,35 +144,25 @@ internal sealed class AccessListView : IStateView
         return entry.Count > 0 ? _changeValues[entry.Start + entry.Count - 1] : entry.Base;
     }
 
-    private void Add(in StateKey key, AccessListChange[] changes, int account, int read, ref int at, int transactions)
+    private string? Add(in StateKey key, AccessListChange[] changes, int account, int read, ref int named, ref int at)
     {
         int start = at;
         foreach (var change in changes)
         {
-            if (change.Index < 1 || change.Index > transactions)
-                throw new BlockAccessListException($"{key}: change at index {change.Index} is outside the block's transactions (1..{transactions})");
+            if (change.Index < 1 || change.Index > _transactions)
+                return $"{key}: change at index {change.Index} is outside the block's transactions (1..{_transactions})";
             _changeIndexes[at] = change.Index;
             _changeValues[at] = change.Value;
             _changeKeys[at] = key;
-            ChangesAtIndex[change.Index]++;
+            Interlocked.Increment(ref ChangesAtIndex[change.Index]);
             at++;
         }
-        _entries[_named] = new KeyEntry { Start = start, Count = changes.Length, Account = account, Read = read };
-        _names[_named] = key;
-        _keys[key] = _named++;
-    }
-
-    /// <summary>
-    /// Reads the starting values of named keys [<paramref name="start"/>, <paramref name="start"/> +
-    /// <paramref name="count"/>) in one batch (RocksDB: MultiGet), into the given buffers' room.
-    /// Workers prefetch disjoint ranges at once, after <see cref="Reset"/> and before any read.
-    /// </summary>
-    public void Prefetch(int start, int count, Span<UInt256> values, Span<bool> found)
-    {
-        values = values[..count];
-        found = found[..count];
-        _state.TryGetMany(_names.AsSpan(start, count), values, found);
-        for (int i = 0; i < count; i++) _entries[start + i].Base = found[i] ? values[i] : default;
+        _entries[named] = new KeyEntry { Start = start, Count = changes.Length, Account = account, Read = read };
+        _names[named] = key;
+        // The list's structure makes every key unique; a duplicate would mean a broken list object.
+        if (!_keys.TryAdd(named)) return $"{key} is named twice";
+        named++;
+        return null;
     }
 
     /// <summary>What the list says about <paramref name="key"/>; false when it does not name it.</summary>
@@ -134,7 +171,8 @@ internal sealed class AccessListView : IStateView
     /// <summary>As <see cref="TryGetEntry(in StateKey, out KeyEntry)"/>, with the key's position among the named keys.</summary>
     public bool TryGetEntry(in StateKey key, out KeyEntry entry, out int position)
     {
-        if (_keys.TryGetValue(key, out position))
+        position = _keys.Find(key);
+        if (position >= 0)
         {
             entry = _entries[position];
             return true;
@@ -162,7 +200,8 @@ internal sealed class AccessListView : IStateView
     /// <summary>The value transaction <paramref name="txIndex"/> sees: the latest listed change below its index, else the starting state.</summary>
     public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source)
     {
-        if (!_keys.TryGetValue(key, out int named))
+        int named = _keys.Find(key);
+        if (named < 0)
         {
             value = StartStateReads.Read(_state, key);
             source = -1;

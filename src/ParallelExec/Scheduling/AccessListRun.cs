@@ -24,16 +24,17 @@ namespace ParallelExec.Scheduling;
 /// </summary>
 internal sealed class AccessListRun
 {
-    // Named keys per batched read of starting values (RocksDB: one MultiGet).
-    private const int PrefetchChunk = 1024;
+    // Accounts per range a worker fills; named keys per batched read of starting values (RocksDB: one MultiGet).
+    private const int AccountsPerChunk = 64, PrefetchChunk = 1024;
 
     private readonly AccessListView _view = new();
     private readonly AccessListMarks _marks = new();
     private readonly TransactionContext[] _contexts;
     private readonly UInt256[][] _prefetchValues;
     private readonly bool[][] _prefetchFound;
-    private readonly Action<int> _work, _prefetch;
-    private Exception? _prefetchFault;
+    private readonly Action<int> _work, _fill;
+    private Exception? _fillFault;
+    private string?[] _fillProblems = [];
     private int _nextChunk, _chunk;
     private Receipt[] _receipts = [];
     private TxOutput[] _outputs = [];
@@ -63,7 +64,7 @@ internal sealed class AccessListRun
             _prefetchFound[w] = new bool[PrefetchChunk];
         }
         _work = Work;
-        _prefetch = Prefetch;
+        _fill = Fill;
     }
 
     /// <summary>
@@ -119,17 +120,23 @@ internal sealed class AccessListRun
         }
         Array.Clear(_problems, 0, n);
         Array.Clear(_faults, 0, n);
-        _marks.Reset(_view);
         _receipts = new Receipt[n];
 
+        // The view's keys, changes, key table and starting values, built by all workers at once.
+        int chunks = (_view.AccountCount + AccountsPerChunk - 1) / AccountsPerChunk;
+        if (_fillProblems.Length < chunks) _fillProblems = new string?[Math.Max(chunks, _fillProblems.Length * 2)];
+        Array.Clear(_fillProblems, 0, chunks);
         _nextChunk = -1;
-        _prefetchFault = null;
-        group.Run(_prefetch);
-        if (_prefetchFault is { } failed)
+        _fillFault = null;
+        group.Run(_fill);
+        if (_fillFault is { } failed)
         {
             unproven = true;
             return $"reading the starting values of the {_view.NamedCount} keys the list names failed: {failed.Message}";
         }
+        for (int c = 0; c < chunks; c++)
+            if (_fillProblems[c] is { } wrong) return wrong;
+        _marks.Reset(_view);
 
         // Workers claim runs of consecutive transactions: one shared counter update per run, and the
         // per-transaction slots they fill (outputs, receipts) are not written by two cores at once.
@@ -144,20 +151,20 @@ internal sealed class AccessListRun
         return AccessListCheck.FindUntouched(_view, _marks);
     }
 
-    // Each worker reads the starting values of the next range of named keys in one batch.
-    private void Prefetch(int worker)
+    // Each worker fills the view for the next range of accounts.
+    private void Fill(int worker)
     {
-        int named = _view.NamedCount;
-        for (int chunk = Interlocked.Increment(ref _nextChunk); (long)chunk * PrefetchChunk < named; chunk = Interlocked.Increment(ref _nextChunk))
+        int accounts = _view.AccountCount;
+        for (int chunk = Interlocked.Increment(ref _nextChunk); (long)chunk * AccountsPerChunk < accounts; chunk = Interlocked.Increment(ref _nextChunk))
         {
-            int start = chunk * PrefetchChunk;
+            int first = chunk * AccountsPerChunk;
             try
             {
-                _view.Prefetch(start, Math.Min(PrefetchChunk, named - start), _prefetchValues[worker], _prefetchFound[worker]);
+                _fillProblems[chunk] = _view.Fill(first, Math.Min(first + AccountsPerChunk, accounts), _prefetchValues[worker], _prefetchFound[worker]);
             }
             catch (Exception e) when (!EnvironmentFault.Is(e))
             {
-                Interlocked.CompareExchange(ref _prefetchFault, e, null);
+                Interlocked.CompareExchange(ref _fillFault, e, null);
                 return;
             }
         }
