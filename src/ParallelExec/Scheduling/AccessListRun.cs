@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
-using System.Runtime.InteropServices;
 using ParallelExec.AccessLists;
 using ParallelExec.Execution;
 using ParallelExec.State;
@@ -43,12 +42,9 @@ internal sealed class AccessListRun
     private Block _block = null!;
     private int _next;
 
-    // The result's layout: every touched key in first-touch order, its value and last writer.
-    private readonly Dictionary<StateKey, int> _slots = new();
-    private StateKey[] _keys = new StateKey[256];
-    private UInt256[] _values = new UInt256[256];
-    private int[] _lastWriter = new int[256];
+    // The result's layout from the marks (LayOut), and the last writer per named key (Dependencies).
     private int[] _bucketEnds = [];
+    private int[] _lastWriter = [];
     private int[] _order = [];
     private long[] _orderKeys = [];
 
@@ -86,7 +82,7 @@ internal sealed class AccessListRun
             if (input.Mode == AccessListMode.Strict && !unproven) throw new BlockAccessListException($"block {block.Header.Number}: {problem}");
             return null;
         }
-        var result = options.RecordDependencies ? Assemble(recordDependencies: true, group.Count, started) : LayOut(group.Count, started);
+        var result = LayOut(group.Count, started, options.RecordDependencies ? Dependencies() : null);
         if (options.RecordAccessList) result.AccessList = _view.List;
         return result;
     }
@@ -225,7 +221,7 @@ internal sealed class AccessListRun
     // The result from the marks: the touched named keys in first-touch order (a counting sort by the
     // transaction that first touched each, then by position within it), the written ones with the
     // value the block leaves them at. Equal to what the block overlay lays out from committed outputs.
-    private BlockResult LayOut(int workers, long started)
+    private BlockResult LayOut(int workers, long started, List<(int From, int To)>? dependencies)
     {
         int n = _block.Transactions.Count, named = _view.NamedCount;
         long[] first = _marks.FirstTouch;
@@ -265,7 +261,7 @@ internal sealed class AccessListRun
         }
         var receipts = _receipts;
         _receipts = [];
-        return new BlockResult(receipts, changes, touched, null, ListStats(n, workers, started));
+        return new BlockResult(receipts, changes, touched, dependencies, ListStats(n, workers, started));
     }
 
     private static BlockExecutionStats ListStats(int n, int workers, long started) => new()
@@ -274,61 +270,29 @@ internal sealed class AccessListRun
         Elapsed = Stopwatch.GetElapsedTime(started), AccessList = AccessListOutcome.Used,
     };
 
-    // The checked outputs in block order, laid out as the block overlay lays out committed ones:
-    // keys in first-touch order (reads before writes within a transaction), last writer, final value,
-    // and the writer → reader edges. One serial pass over every output: only for a recorded graph.
-    private BlockResult Assemble(bool recordDependencies, int workers, long started)
+    // The writer → reader edges, as the block overlay records them on commit: each read depends on
+    // the last earlier transaction that wrote its key. One serial pass over every output, so only
+    // when a dependency graph is asked for.
+    private List<(int From, int To)> Dependencies()
     {
-        int n = _block.Transactions.Count;
-        var receipts = new Receipt[n];
-        var dependencies = recordDependencies ? new List<(int, int)>() : null;
-        _slots.Clear();
-        int count = 0;
+        int n = _block.Transactions.Count, named = _view.NamedCount;
+        var dependencies = new List<(int From, int To)>();
+        if (_lastWriter.Length < named) _lastWriter = new int[Math.Max(named, _lastWriter.Length * 2)];
+        Array.Fill(_lastWriter, -1, 0, named);
         for (int i = 0; i < n; i++)
         {
             var output = _outputs[i];
-            receipts[i] = output.ToReceipt(i);
             foreach (ref readonly var read in output.Reads)
             {
-                ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_slots, read.Key, out bool exists);
-                if (exists)
-                {
-                    if (dependencies is not null && _lastWriter[slot] >= 0) dependencies.Add((_lastWriter[slot], i));
-                    continue;
-                }
-                slot = Append(ref count, read.Key, read.Value, -1);
+                _view.TryGetEntry(read.Key, out _, out int k); // every key is named: the checks passed
+                if (_lastWriter[k] >= 0) dependencies.Add((_lastWriter[k], i));
             }
             foreach (ref readonly var write in output.Writes)
             {
-                ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_slots, write.Key, out bool exists);
-                if (!exists) slot = Append(ref count, write.Key, write.Value, i);
-                _values[slot] = write.Value;
-                _lastWriter[slot] = i;
+                _view.TryGetEntry(write.Key, out _, out int k);
+                _lastWriter[k] = i;
             }
         }
-        int written = 0;
-        for (int k = 0; k < count; k++) if (_lastWriter[k] >= 0) written++;
-        var changes = new StateChange[written];
-        var touched = new StateKey[count];
-        for (int k = 0, c = 0; k < count; k++)
-        {
-            touched[k] = _keys[k];
-            if (_lastWriter[k] >= 0) changes[c++] = new StateChange(_keys[k], _values[k]);
-        }
-        return new BlockResult(receipts, changes, touched, dependencies, ListStats(n, workers, started));
-    }
-
-    private int Append(ref int count, in StateKey key, in UInt256 value, int writer)
-    {
-        if (count == _keys.Length)
-        {
-            Array.Resize(ref _keys, count * 2);
-            Array.Resize(ref _values, count * 2);
-            Array.Resize(ref _lastWriter, count * 2);
-        }
-        _keys[count] = key;
-        _values[count] = value;
-        _lastWriter[count] = writer;
-        return count++;
+        return dependencies;
     }
 }
