@@ -165,10 +165,10 @@ internal sealed class AccessListView : IStateView
         return null;
     }
 
-    /// <summary>What the list says about <paramref name="key"/>; false when it does not name it.</summary>
-    public bool TryGetEntry(in StateKey key, out KeyEntry entry) => TryGetEntry(key, out entry, out _);
+    /// <summary>The position of <paramref name="key"/> among the named keys, or -1 when the list does not name it.</summary>
+    public int Position(in StateKey key) => _keys.Find(key);
 
-    /// <summary>As <see cref="TryGetEntry(in StateKey, out KeyEntry)"/>, with the key's position among the named keys.</summary>
+    /// <summary>What the list says about <paramref name="key"/>, and its <see cref="Position"/>; false when it does not name it.</summary>
     public bool TryGetEntry(in StateKey key, out KeyEntry entry, out int position)
     {
         position = _keys.Find(key);

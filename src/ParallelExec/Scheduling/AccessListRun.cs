@@ -282,16 +282,10 @@ internal sealed class AccessListRun
         for (int i = 0; i < n; i++)
         {
             var output = _outputs[i];
+            // Every key is named: the checks passed.
             foreach (ref readonly var read in output.Reads)
-            {
-                _view.TryGetEntry(read.Key, out _, out int k); // every key is named: the checks passed
-                if (_lastWriter[k] >= 0) dependencies.Add((_lastWriter[k], i));
-            }
-            foreach (ref readonly var write in output.Writes)
-            {
-                _view.TryGetEntry(write.Key, out _, out int k);
-                _lastWriter[k] = i;
-            }
+                if (_lastWriter[_view.Position(read.Key)] is >= 0 and var writer) dependencies.Add((writer, i));
+            foreach (ref readonly var write in output.Writes) _lastWriter[_view.Position(write.Key)] = i;
         }
         return dependencies;
     }
