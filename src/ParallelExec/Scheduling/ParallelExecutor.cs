@@ -97,8 +97,9 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
         }
     }
 
-    // A strict list whose keys could not be read: the block ran the ordinary way, so a fault there was
-    // not sequential's; the list is right only if it is the one the block records.
+    // A strict list naming keys whose starting values could not be read: the block completed the
+    // ordinary way (which faults only where sequential execution does), so the list is right only if
+    // it is the one the block records. (It is decoded again here: a rare path.)
     private static void CheckAgainstRecorded(Block block, AccessListInput given, BlockAccessList recorded)
     {
         if (!given.Resolve().Encode().AsSpan().SequenceEqual(recorded.Encode()))
