@@ -15,6 +15,7 @@ root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(RevertCommand.Create());
 root.Subcommands.Add(ProofCommand.Create());
 root.Subcommands.Add(BalCommand.Create());
+root.Subcommands.Add(BatchCommand.Create());
 var parse = root.Parse(args);
 if (parse.Action is ParseErrorAction)
 {
