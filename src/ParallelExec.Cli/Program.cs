@@ -20,8 +20,7 @@ var parse = root.Parse(args);
 if (parse.Action is ParseErrorAction)
 {
     // One line, not the whole help: the first error and where to read more.
-    var command = parse.CommandResult.Command;
-    string name = command == root ? "" : command.Name;
+    string name = CommandRunner.NameOf(parse);
     return CommandRunner.Fail(name, $"{parse.Errors[0].Message.TrimEnd('.')}; see '{CommandRunner.Prefix(name)} --help'");
 }
 // Interruptions are the commands' own (Interruption): stop at a block boundary, clean up, say where.
