@@ -31,7 +31,9 @@ internal sealed record BatchSizeReport(EncodedBatch Batch, long ChainBytes, int 
         var h = Batch.Header;
         var s = Batch.Sizes;
         CliConsole.Prose($"wrote {path}: blocks {h.FirstBlock}..{h.FirstBlock + h.BlockCount - 1}, {Transactions:N0} txs, {s.TotalBytes:N0} bytes " +
-                         $"({s.BytesPerTransaction:F2} B/tx); previous root {h.PreviousRoot}, new root {h.NewRoot}");
+                         $"({s.BytesPerTransaction:F2} B/tx)");
+        Console.WriteLine($"previous root {h.PreviousRoot}");
+        Console.WriteLine($"new root      {h.NewRoot}{(h.NewRoot.Equals(default) ? " (not recorded)" : "")}");
         CliConsole.Prose(h.UsesDirectory
             ? $"addresses: {h.TableCount:N0} in the batch's table ({s.TableBytes:N0} bytes), the others by position in the genesis ({h.DirectoryCount:N0} accounts)"
             : $"addresses: all {h.TableCount:N0} in the batch's table ({s.TableBytes:N0} bytes)");

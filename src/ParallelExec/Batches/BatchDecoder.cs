@@ -114,7 +114,7 @@ public static class BatchDecoder
         int firstAt = reader.Position;
         ulong first = reader.ReadVarUInt64("first block number");
         if (first > long.MaxValue) throw reader.FailAt($"first block number {first} is out of range", firstAt);
-        int blocks = reader.ReadCount(2, "block count");
+        int blocks = reader.ReadCount(3, "block count"); // a block takes at least its count, beneficiary and flags
         if (blocks == 0) throw reader.Fail("a batch without blocks");
         if ((long)first > long.MaxValue - blocks) throw reader.FailAt("block numbers overflow", firstAt);
         int transactions = reader.ReadCount(BatchFormat.MinTransactionSize, "transaction count");
