@@ -4,7 +4,6 @@ using ParallelExec.Blocks;
 using ParallelExec.Cli.Chains;
 using ParallelExec.Cli.Terminal;
 using ParallelExec.State;
-using ParallelExec.Trie;
 
 namespace ParallelExec.Cli.Commands;
 
@@ -41,21 +40,12 @@ public static class BatchDecodeCommand
             var start = ChainStart.FromParentRoot(header.PreviousRoot);
             if (header.StartsAtGenesis && genesis is not null)
             {
-                var root = StateTrie.FromState(genesis.Entries, Environment.ProcessorCount).ComputeRoot(Environment.ProcessorCount);
+                var root = ChainCli.GenesisRoot(genesis);
                 if (!root.Equals(header.PreviousRoot))
                     throw new ArgumentException($"--genesis {genesisPath}: its state root {root} is not the batch's previous root {header.PreviousRoot}");
                 start = ChainStart.FromGenesis(genesis);
             }
-            var temp = ChainCli.TemporaryNextTo(outPath);
-            try
-            {
-                ChainWriter.Write(temp, start, batch.Blocks);
-                File.Move(temp, outPath, overwrite: true);
-            }
-            finally
-            {
-                if (File.Exists(temp)) File.Delete(temp);
-            }
+            ChainCli.WriteAtomically(outPath, temp => ChainWriter.Write(temp, start, batch.Blocks));
             CliConsole.Prose($"wrote {outPath}: blocks {header.FirstBlock}..{header.FirstBlock + header.BlockCount - 1}, {header.TransactionCount:N0} txs, " +
                              (start.Kind == ChainStartKind.Genesis ? "starting from the embedded genesis" : $"starting from state root {header.PreviousRoot}"));
             return 0;

@@ -5,7 +5,6 @@ using ParallelExec.Blocks;
 using ParallelExec.Cli.Chains;
 using ParallelExec.Cli.Terminal;
 using ParallelExec.State;
-using ParallelExec.Trie;
 
 namespace ParallelExec.Cli.Commands;
 
@@ -50,16 +49,7 @@ public static class BatchEncodeCommand
             {
                 throw new NotSupportedException($"{path}: {e.Message}", e);
             }
-            var temp = ChainCli.TemporaryNextTo(outPath);
-            try
-            {
-                File.WriteAllBytes(temp, batch.Bytes);
-                File.Move(temp, outPath, overwrite: true);
-            }
-            finally
-            {
-                if (File.Exists(temp)) File.Delete(temp);
-            }
+            ChainCli.WriteAtomically(outPath, temp => File.WriteAllBytes(temp, batch.Bytes));
             var report = BatchSizeReport.Measure(batch, selected);
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(report.ToJson(outPath), ChainCli.Json));
             else report.Print(outPath);
@@ -94,9 +84,7 @@ public static class BatchEncodeCommand
         var genesis = start.Kind == ChainStartKind.Genesis ? start.Genesis : null;
         if (fromStart)
         {
-            before = genesis is not null
-                ? StateTrie.FromState(genesis.Entries, Environment.ProcessorCount).ComputeRoot(Environment.ProcessorCount)
-                : start.ParentRoot;
+            before = genesis is not null ? ChainCli.GenesisRoot(genesis) : start.ParentRoot;
         }
         var options = new BatchEncoderOptions
         {
