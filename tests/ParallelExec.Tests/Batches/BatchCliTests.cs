@@ -42,8 +42,15 @@ public class BatchCliTests
             Assert.True(decode.Code == 0, decode.Err);
             Assert.Equal(File.ReadAllBytes(chain), File.ReadAllBytes(back)); // genesis, blocks, transactions, hints: all of it
 
-            // Recorded roots travel; a range starts from the root before its first block.
+            // Recorded roots travel: the decoded chain verifies every block's root on replay.
             Assert.Equal(0, Run("record", chain).Code);
+            Assert.Equal(0, Run("batch", "encode", chain, "-o", batch, "--force").Code);
+            Assert.Equal(0, Run("batch", "decode", batch, "-o", back, "--genesis", chain, "--force").Code);
+            var replay = Run("replay", back, "--verify", "--json");
+            Assert.True(replay.Code == 0, replay.Err);
+            Assert.Equal(3, JsonDocument.Parse(replay.Out).RootElement.GetProperty("verifiedBlocks").GetInt32());
+
+            // A range starts from the root recorded before its first block.
             string range = Path.Combine(dir, "r.pxbatch"), rangeBack = Path.Combine(dir, "r.pxb");
             var text = Run("batch", "encode", chain, "-o", range, "--blocks", "2..3");
             Assert.True(text.Code == 0, text.Err);
