@@ -42,7 +42,7 @@ public static class BatchEncoder
             TableCount = table.Entries.Count,
         };
 
-        var writer = new ChainBufferWriter(64 + survey.Transactions * 12);
+        var writer = new ChainBufferWriter((int)Math.Min(1 << 24, 64 + 12L * survey.Transactions));
         WriteHeader(writer, header);
         long headerBytes = writer.Length;
         WriteTable(writer, table, options.Directory);
@@ -70,6 +70,8 @@ public static class BatchEncoder
                 kindCounts[kind]++;
             }
         }
+        if (writer.Length > BatchFormat.MaxBatchBytes - BatchFormat.ChecksumSize)
+            throw new ArgumentException($"the batch would take {writer.Length:N0} bytes, above the bound {BatchFormat.MaxBatchBytes:N0}: carry fewer blocks");
         writer.WriteUInt32(Crc32.Compute(writer.WrittenSpan));
         blockBytes += BatchFormat.ChecksumSize;
         var bytes = writer.WrittenSpan.ToArray();

@@ -23,10 +23,7 @@ public static class Leb128
         return n;
     }
 
-    /// <summary>Appends <paramref name="value"/>.</summary>
-    public static void Write(ChainBufferWriter writer, ulong value) => writer.WriteVarUInt64(value);
-
-    /// <summary>Appends a 256-bit <paramref name="value"/> (a 64-bit value takes the same bytes as <see cref="Write(ChainBufferWriter, ulong)"/>).</summary>
+    /// <summary>Appends a 256-bit <paramref name="value"/> (a 64-bit value takes the same bytes as <see cref="ChainBufferWriter.WriteVarUInt64"/>, the chain format's LEB128).</summary>
     public static void Write(ChainBufferWriter writer, in UInt256 value)
     {
         if (value.FitsInUInt64)
