@@ -37,7 +37,9 @@ internal sealed record BatchSizeReport(EncodedBatch Batch, long ChainBytes, int 
         CliConsole.Prose(h.UsesDirectory
             ? $"addresses: {h.TableCount:N0} in the batch's table ({s.TableBytes:N0} bytes), the others by position in the genesis ({h.DirectoryCount:N0} accounts)"
             : $"addresses: all {h.TableCount:N0} in the batch's table ({s.TableBytes:N0} bytes)");
-        var kinds = CliTable.Create("bytes per transaction, by kind (the transactions' own bytes)", ("kind", false), ("txs", true), ("bytes", true), ("B/tx", true));
+        CliConsole.Prose($"nonces written: {s.ExplicitNonces:N0} (a sender's first in the batch, or out of sequence), the others implied; " +
+                         $"extras bytes: {s.Extras:N0}; escaped exponents: {s.EscapedExponents:N0}");
+        var kinds = CliTable.Create("by kind", ("kind", false), ("txs", true), ("bytes", true), ("B/tx", true));
         foreach (var k in s.Kinds) kinds.AddRow(k.Kind, k.Transactions.ToString("N0"), k.Bytes.ToString("N0"), k.BytesPerTransaction.ToString("F2"));
         kinds.AddRow("shared", "", (s.HeaderBytes + s.TableBytes + s.BlockBytes).ToString("N0"), PerTx(s.HeaderBytes + s.TableBytes + s.BlockBytes).ToString("F2"));
         CliConsole.Out.Write(kinds);
@@ -48,7 +50,7 @@ internal sealed record BatchSizeReport(EncodedBatch Batch, long ChainBytes, int 
         compared.AddRow("chain file records", ChainBytes.ToString("N0"), PerTx(ChainBytes).ToString("F2"));
         compared.AddRow($"chain file records, Brotli q{BatchCompression.BestQuality}", ChainBrotliBest.ToString("N0"), PerTx(ChainBrotliBest).ToString("F2"));
         CliConsole.Out.Write(compared);
-        CliConsole.Prose("shared: header, address table, block headers (count, beneficiary, root) and checksum; chain file records: " +
+        CliConsole.Prose("by kind: each kind's transactions' own bytes; shared: header, address table, block headers (count, beneficiary, root) and checksum; chain file records: " +
                          "the same blocks as .pxb block records (roots, no graphs or access lists)");
     }
 
@@ -67,6 +69,9 @@ internal sealed record BatchSizeReport(EncodedBatch Batch, long ChainBytes, int 
         headerBytes = Batch.Sizes.HeaderBytes,
         tableBytes = Batch.Sizes.TableBytes,
         blockBytes = Batch.Sizes.BlockBytes,
+        explicitNonces = Batch.Sizes.ExplicitNonces,
+        extras = Batch.Sizes.Extras,
+        escapedExponents = Batch.Sizes.EscapedExponents,
         kinds = Batch.Sizes.Kinds.Select(k => new { kind = k.Kind, transactions = k.Transactions, bytes = k.Bytes, bytesPerTx = Math.Round(k.BytesPerTransaction, 3) }),
         brotliBest = new { quality = BatchCompression.BestQuality, bytes = BrotliBest, bytesPerTx = Math.Round(PerTx(BrotliBest), 3) },
         brotliFast = new { quality = BatchCompression.FastQuality, bytes = BrotliFast, bytesPerTx = Math.Round(PerTx(BrotliFast), 3) },
