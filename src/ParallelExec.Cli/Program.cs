@@ -15,12 +15,12 @@ root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(RevertCommand.Create());
 root.Subcommands.Add(ProofCommand.Create());
 root.Subcommands.Add(BalCommand.Create());
+root.Subcommands.Add(BatchCommand.Create());
 var parse = root.Parse(args);
 if (parse.Action is ParseErrorAction)
 {
     // One line, not the whole help: the first error and where to read more.
-    var command = parse.CommandResult.Command;
-    string name = command == root ? "" : command.Name;
+    string name = CommandRunner.NameOf(parse);
     return CommandRunner.Fail(name, $"{parse.Errors[0].Message.TrimEnd('.')}; see '{CommandRunner.Prefix(name)} --help'");
 }
 // Interruptions are the commands' own (Interruption): stop at a block boundary, clean up, say where.

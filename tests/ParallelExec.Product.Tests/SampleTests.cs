@@ -70,6 +70,14 @@ public sealed class SampleTests : IDisposable
         Assert.True(analyze.Code == 0, analyze.Err);
         Assert.Contains("\"txs\": 4000", analyze.Out);
 
+        // A batch holds the built-in kinds only: the node's own type is refused, naming where it is.
+        var batch = CliProcess.Run(cli, "batch", "encode", chain, "-o", Path.Combine(_dir, "names.pxbatch"), "--codec-assembly", codecs);
+        Assert.Equal(1, batch.Code);
+        Assert.Single(batch.Err.TrimEnd().Split('\n'));
+        Assert.StartsWith($"parallelexec batch encode: {chain}: block ", batch.Err);
+        Assert.Contains("has no batch encoding", batch.Err);
+        Assert.False(File.Exists(Path.Combine(_dir, "names.pxbatch")));
+
         // An assembly without codecs is refused with one line.
         var none = CliProcess.Run(cli, "analyze", chain, "--codec-assembly", typeof(SampleTests).Assembly.Location);
         Assert.Equal(1, none.Code);

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using ParallelExec.Blocks;
+using ParallelExec.State;
+using ParallelExec.Trie;
 
 namespace ParallelExec.Cli.Chains;
 
@@ -41,6 +43,25 @@ internal static class ChainCli
     /// <summary>A temporary file next to <paramref name="path"/> (same folder, so the rename over it is atomic).</summary>
     public static string TemporaryNextTo(string path) =>
         Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+
+    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/> into a temporary file next to it, renamed over it only once complete.</summary>
+    public static void WriteAtomically(string path, Action<string> write)
+    {
+        var temp = TemporaryNextTo(path);
+        try
+        {
+            write(temp);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>The Ethereum state root of a chain's embedded genesis, hashed on every core.</summary>
+    public static Hash256 GenesisRoot(InMemoryState genesis) =>
+        StateTrie.FromState(genesis.Entries, Environment.ProcessorCount).ComputeRoot(Environment.ProcessorCount);
 
     public static string Ms(TimeSpan t) => $"{t.TotalMilliseconds:F1} ms";
 }

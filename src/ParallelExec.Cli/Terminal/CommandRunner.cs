@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using ParallelExec.Blocks;
 using ParallelExec.Cli.Options;
 
@@ -17,7 +18,15 @@ internal static class CommandRunner
 
     /// <summary>Sets <paramref name="command"/>'s action to <paramref name="body"/> under the handler (Ctrl-C ends it at once).</summary>
     public static void SetGuardedAction(this Command command, Func<ParseResult, int> body) =>
-        command.SetAction(parse => Run(command.Name, () => body(parse)));
+        command.SetAction(parse => Run(NameOf(parse), () => body(parse)));
+
+    /// <summary>The command's name as typed after <c>parallelexec</c>, with its parents (<c>batch decode</c>); "" for the root.</summary>
+    public static string NameOf(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result.Parent is CommandResult parent; result = parent) names.Insert(0, result.Command.Name);
+        return string.Join(' ', names);
+    }
 
     /// <summary>
     /// Sets <paramref name="command"/>'s action to <paramref name="body"/> under the handler; Ctrl-C cancels
