@@ -15,6 +15,8 @@ root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(RevertCommand.Create());
 root.Subcommands.Add(ProofCommand.Create());
 root.Subcommands.Add(BalCommand.Create());
+root.Subcommands.Add(WitnessCommand.Create());
+root.Subcommands.Add(VerifyStatelessCommand.Create());
 var parse = root.Parse(args);
 if (parse.Action is ParseErrorAction)
 {
