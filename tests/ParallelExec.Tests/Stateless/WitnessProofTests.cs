@@ -61,7 +61,7 @@ public sealed class WitnessProofTests(ITestOutputHelper output)
     }
 
     /// <summary>Writes zero to its keys: deletes storage slots.</summary>
-    private sealed class ClearSlots(StateKey[] keys) : ITransaction
+    internal sealed class ClearSlots(StateKey[] keys) : ITransaction
     {
         public ulong GasLimit => 1000;
 
