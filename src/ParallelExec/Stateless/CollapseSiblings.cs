@@ -23,13 +23,7 @@ internal static class CollapseSiblings
         Dictionary<Hash256, byte[]> nodes)
     {
         if (deletedPaths.Count == 0 || root == MerklePatriciaTrie.EmptyRoot) return;
-        var paths = new List<byte[]>(deletedPaths.Count);
-        foreach (var key in deletedPaths)
-        {
-            var nibbles = new byte[64];
-            for (int i = 0; i < 64; i++) nibbles[i] = (byte)Nibbles.At(key, i);
-            paths.Add(nibbles);
-        }
+        var paths = deletedPaths.Select(key => CompactPath.Nibbles(key)).ToList();
         var rlp = Load(source, owner, [], root);
         Walk(source, owner.ToArray(), rlp, 0, paths, nodes);
     }
@@ -64,25 +58,10 @@ internal static class CollapseSiblings
                 if (byNibble[i] is { } under && !IsEmpty(references[i])) Follow(source, owner, prefix, i, references[i], nodes, under);
             return;
         }
-        var compact = new RlpReader(first).ReadString();
-        if (compact.IsEmpty) return;
-        int flag = compact[0] >> 4;
-        if (flag >= 2) return; // a leaf: nothing below it
-        bool odd = (flag & 1) == 1;
-        int length = (compact.Length - 1) * 2 + (odd ? 1 : 0);
-        if (depth + length >= 64) return;
-        var through = new List<byte[]>();
-        foreach (var path in paths)
-        {
-            bool matches = true;
-            for (int i = 0; i < length && matches; i++)
-            {
-                int at = odd ? i + 1 : i + 2;
-                int nibble = (at & 1) == 0 ? compact[at / 2] >> 4 : compact[at / 2] & 0x0F;
-                matches = nibble == path[depth + i];
-            }
-            if (matches) through.Add(path);
-        }
+        var nibbles = CompactPath.Decode(new RlpReader(first).ReadString(), out bool isLeaf);
+        if (isLeaf || depth + nibbles.Length >= 64) return; // a leaf: nothing below it
+        int length = nibbles.Length;
+        var through = paths.Where(path => CompactPath.Continues(path, depth, nibbles)).ToList();
         if (through.Count == 0) return;
         var child = second.ToArray();
         if (child[0] >= 0xC0) Walk(source, owner, child, depth + length, through, nodes);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ParallelExec.Crypto;
 using ParallelExec.Execution;
+using ParallelExec.Rlp;
 using ParallelExec.State;
 using ParallelExec.Trie;
 
@@ -127,49 +128,64 @@ public sealed class StatelessVerifier
         };
     }
 
-    // Every entry's value as the witness's nodes prove it; the first that is not, or the node that is
-    // missing or malformed on its way, fails the verification.
-    private static VerificationResult? CheckPreState(in Hash256 root, ExecutionWitness witness, ITrieNodeSource nodes)
+    // Every entry's value as the witness's nodes prove it, in two multiproof walks: the account trie
+    // along every account's path, then each account's storage trie along its slots' paths. The
+    // first entry that is not proven, or whose path needs a missing or malformed node, fails it.
+    private static VerificationResult? CheckPreState(in Hash256 root, ExecutionWitness witness, WitnessNodeSource nodes)
     {
         var entries = witness.Entries;
-        var provenCodes = new SortedSet<Hash256>(HashOrder.Instance);
-        var slots = new List<UInt256>();
-        int i = 0;
-        while (i < entries.Count)
+        // The accounts, each with the index of its first entry (entries ascend by address).
+        var accountStarts = new List<int>();
+        for (int i = 0; i < entries.Count; i++)
+            if (i == 0 || !entries[i].Key.Address.Equals(entries[i - 1].Key.Address)) accountStarts.Add(i);
+        var owners = new byte[accountStarts.Count][];
+        var accountPaths = new byte[accountStarts.Count][];
+        for (int a = 0; a < accountPaths.Length; a++)
         {
-            var address = entries[i].Key.Address;
-            int end = i;
-            slots.Clear();
-            while (end < entries.Count && entries[end].Key.Address.Equals(address))
+            owners[a] = Hashed(entries[accountStarts[a]].Key.Address);
+            accountPaths[a] = CompactPath.Nibbles(owners[a]);
+        }
+        var leaves = ProveSorted(nodes, [], root, accountPaths, out var failed);
+        if (failed is { } accountFailure)
+            return Fail(VerificationOutcome.PreStateNotProven, $"{entries[accountStarts[accountFailure.Index]].Key}: {accountFailure.Message}") with { Key = entries[accountStarts[accountFailure.Index]].Key };
+
+        var provenCodes = new SortedSet<Hash256>(HashOrder.Instance);
+        for (int a = 0; a < accountStarts.Count; a++)
+        {
+            int start = accountStarts[a], end = a + 1 < accountStarts.Count ? accountStarts[a + 1] : entries.Count;
+            if (!TryDecodeAccount(leaves[a], out var account))
+                return Fail(VerificationOutcome.PreStateNotProven, $"{entries[start].Key}: the account's leaf is malformed") with { Key = entries[start].Key };
+            if (account.Exists && account.CodeHash != Keccak256.OfEmpty) provenCodes.Add(account.CodeHash);
+            var slotPaths = new List<byte[]>();
+            for (int i = start; i < end; i++)
+                if (entries[i].Key.Kind == StateKeyKind.Storage) slotPaths.Add(HashedPath(entries[i].Key.Slot));
+            var slots = ProveSorted(nodes, owners[a], account.StorageRoot, [.. slotPaths], out failed);
+            if (failed is { } slotFailure)
             {
-                if (entries[end].Key.Kind == StateKeyKind.Storage) slots.Add(entries[end].Key.Slot);
-                end++;
+                // The failing slot is the account's storage entry number Index.
+                var key = entries[start + entries.Skip(start).Take(end - start).Count(e => e.Key.Kind != StateKeyKind.Storage) + slotFailure.Index].Key;
+                return Fail(VerificationOutcome.PreStateNotProven, $"{key}: {slotFailure.Message}") with { Key = key };
             }
-            AccountProof proof;
-            try
-            {
-                proof = StateProofs.Get(nodes, root, address, slots);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException) // a missing node, or one that does not parse
-            {
-                return Fail(VerificationOutcome.PreStateNotProven, $"{entries[i].Key}: {e.Message}") with { Key = entries[i].Key };
-            }
-            if (proof.Exists && proof.CodeHash != Keccak256.OfEmpty) provenCodes.Add(proof.CodeHash);
             int s = 0;
-            for (; i < end; i++)
+            for (int i = start; i < end; i++)
             {
                 var entry = entries[i];
                 bool present;
                 UInt256 value;
                 if (entry.Key.Kind == StateKeyKind.Storage)
                 {
-                    value = proof.StorageProof[s++].Value;
-                    present = !value.IsZero;
+                    if (!TryDecodeSlot(slots[s++], out present, out value))
+                        return Fail(VerificationOutcome.PreStateNotProven, $"{entry.Key}: the slot's leaf is malformed") with { Key = entry.Key };
                 }
                 else
                 {
-                    present = proof.Exists;
-                    value = present ? WitnessBuilder.FieldOf(proof, entry.Key.Kind) : UInt256.Zero;
+                    present = account.Exists;
+                    value = !present ? UInt256.Zero : entry.Key.Kind switch
+                    {
+                        StateKeyKind.Nonce => new UInt256(account.Nonce),
+                        StateKeyKind.Balance => account.Balance,
+                        _ => account.CodeHash == Keccak256.OfEmpty ? UInt256.Zero : account.CodeHash.ToUInt256(),
+                    };
                 }
                 if (present != entry.Present || !value.Equals(entry.Value))
                 {
@@ -187,6 +203,85 @@ public sealed class StatelessVerifier
                 : missing is not null ? $"code hash {missing} of a proven account is not listed" : "the code hashes are not listed ascending, each once");
         }
         return null;
+    }
+
+    // MultiproofWalk over paths in any order: values come back in the given order; a failure names
+    // the given index of the first key (in path order) it affects.
+    private static byte[]?[] ProveSorted(WitnessNodeSource nodes, byte[] owner, in Hash256 root, byte[][] paths, out (int Index, string Message)? failed)
+    {
+        var order = new int[paths.Length];
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        Array.Sort(order, (x, y) => paths[x].AsSpan().SequenceCompareTo(paths[y]));
+        var sorted = new byte[paths.Length][];
+        for (int i = 0; i < order.Length; i++) sorted[i] = paths[order[i]];
+        var values = new byte[]?[paths.Length];
+        failed = null;
+        try
+        {
+            var proven = MultiproofWalk.Prove(nodes, owner, root, sorted);
+            for (int i = 0; i < order.Length; i++) values[order[i]] = proven[i];
+        }
+        catch (MultiproofException e)
+        {
+            failed = (order[e.FirstKey], e.Message);
+        }
+        return values;
+    }
+
+    private readonly record struct ProvenAccount(bool Exists, ulong Nonce, UInt256 Balance, Hash256 StorageRoot, Hash256 CodeHash);
+
+    private static bool TryDecodeAccount(byte[]? leaf, out ProvenAccount account)
+    {
+        account = new ProvenAccount(false, 0, UInt256.Zero, MerklePatriciaTrie.EmptyRoot, Keccak256.OfEmpty);
+        if (leaf is null) return true;
+        try
+        {
+            var fields = new RlpReader(leaf).ReadList();
+            ulong nonce = fields.ReadUInt64();
+            var balance = fields.ReadUInt256();
+            var storageRoot = fields.ReadString();
+            var codeHash = fields.ReadString();
+            fields.EnsureEnd();
+            if (storageRoot.Length != Hash256.Size || codeHash.Length != Hash256.Size) return false;
+            account = new ProvenAccount(true, nonce, balance, new Hash256(storageRoot), new Hash256(codeHash));
+            return true;
+        }
+        catch (RlpException)
+        {
+            return false;
+        }
+    }
+
+    private static bool TryDecodeSlot(byte[]? leaf, out bool present, out UInt256 value)
+    {
+        present = leaf is not null;
+        value = UInt256.Zero;
+        if (leaf is null) return true;
+        try
+        {
+            var reader = new RlpReader(leaf);
+            value = reader.ReadUInt256();
+            reader.EnsureEnd();
+            return !value.IsZero;
+        }
+        catch (RlpException)
+        {
+            return false;
+        }
+    }
+
+    private static byte[] Hashed(in Address address)
+    {
+        Span<byte> bytes = stackalloc byte[Address.Size];
+        address.WriteTo(bytes);
+        return Keccak256.Compute(bytes).ToArray();
+    }
+
+    private static byte[] HashedPath(in UInt256 slot)
+    {
+        Span<byte> bytes = stackalloc byte[32];
+        slot.WriteBigEndian(bytes);
+        return CompactPath.Nibbles(Keccak256.Compute(bytes).ToArray());
     }
 
     private static string Describe(bool present, in UInt256 value) => present ? $"value {value.ToHexString()}" : "absent";
