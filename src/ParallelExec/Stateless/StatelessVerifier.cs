@@ -55,7 +55,16 @@ public sealed class StatelessVerifier
         if (nodes is null) return Fail(VerificationOutcome.MalformedWitness, duplicate!);
 
         long started = Stopwatch.GetTimestamp();
-        if (CheckPreState(preStateRoot, witness, nodes) is { } notProven) return notProven with { ProofTime = Stopwatch.GetElapsedTime(started) };
+        VerificationResult? notProven;
+        try
+        {
+            notProven = CheckPreState(preStateRoot, witness, nodes);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException) // a node that hashes right yet does not parse
+        {
+            notProven = Fail(VerificationOutcome.PreStateNotProven, $"the witness's nodes do not parse as a trie: {e.Message}");
+        }
+        if (notProven is not null) return notProven with { ProofTime = Stopwatch.GetElapsedTime(started) };
         var proofTime = Stopwatch.GetElapsedTime(started);
 
         started = Stopwatch.GetTimestamp();
@@ -142,7 +151,7 @@ public sealed class StatelessVerifier
         var accountPaths = new byte[accountStarts.Count][];
         for (int a = 0; a < accountPaths.Length; a++)
         {
-            owners[a] = Hashed(entries[accountStarts[a]].Key.Address);
+            owners[a] = HashedKeys.Of(entries[accountStarts[a]].Key.Address);
             accountPaths[a] = CompactPath.Nibbles(owners[a]);
         }
         var leaves = ProveSorted(nodes, [], root, accountPaths, out var failed);
@@ -158,7 +167,7 @@ public sealed class StatelessVerifier
             if (account.Exists && account.CodeHash != Keccak256.OfEmpty) provenCodes.Add(account.CodeHash);
             var slotPaths = new List<byte[]>();
             for (int i = start; i < end; i++)
-                if (entries[i].Key.Kind == StateKeyKind.Storage) slotPaths.Add(HashedPath(entries[i].Key.Slot));
+                if (entries[i].Key.Kind == StateKeyKind.Storage) slotPaths.Add(CompactPath.Nibbles(HashedKeys.Of(entries[i].Key.Slot)));
             var slots = ProveSorted(nodes, owners[a], account.StorageRoot, [.. slotPaths], out failed);
             if (failed is { } slotFailure)
             {
@@ -180,12 +189,7 @@ public sealed class StatelessVerifier
                 else
                 {
                     present = account.Exists;
-                    value = !present ? UInt256.Zero : entry.Key.Kind switch
-                    {
-                        StateKeyKind.Nonce => new UInt256(account.Nonce),
-                        StateKeyKind.Balance => account.Balance,
-                        _ => account.CodeHash == Keccak256.OfEmpty ? UInt256.Zero : account.CodeHash.ToUInt256(),
-                    };
+                    value = present ? HashedKeys.FieldValue(entry.Key.Kind, account.Nonce, account.Balance, account.CodeHash) : UInt256.Zero;
                 }
                 if (present != entry.Present || !value.Equals(entry.Value))
                 {
@@ -268,20 +272,6 @@ public sealed class StatelessVerifier
         {
             return false;
         }
-    }
-
-    private static byte[] Hashed(in Address address)
-    {
-        Span<byte> bytes = stackalloc byte[Address.Size];
-        address.WriteTo(bytes);
-        return Keccak256.Compute(bytes).ToArray();
-    }
-
-    private static byte[] HashedPath(in UInt256 slot)
-    {
-        Span<byte> bytes = stackalloc byte[32];
-        slot.WriteBigEndian(bytes);
-        return CompactPath.Nibbles(Keccak256.Compute(bytes).ToArray());
     }
 
     private static string Describe(bool present, in UInt256 value) => present ? $"value {value.ToHexString()}" : "absent";

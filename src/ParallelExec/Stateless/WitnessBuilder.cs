@@ -62,18 +62,18 @@ public static class WitnessBuilder
             {
                 if (key.Kind != StateKeyKind.Storage)
                 {
-                    entries.Add(new WitnessEntry(key, proof.Exists, proof.Exists ? FieldOf(proof, key.Kind) : UInt256.Zero));
+                    entries.Add(new WitnessEntry(key, proof.Exists, proof.Exists ? HashedKeys.FieldValue(key.Kind, proof.Nonce, proof.Balance, proof.CodeHash) : UInt256.Zero));
                     continue;
                 }
                 var slot = proof.StorageProof[s++];
                 foreach (var node in slot.Proof) nodes.TryAdd(Keccak256.Compute(node), node);
                 bool present = !slot.Value.IsZero;
                 entries.Add(new WitnessEntry(key, present, slot.Value));
-                if (present && zeroed.Contains(key)) deletedSlots.Add(SlotPath(key.Slot));
+                if (present && zeroed.Contains(key)) deletedSlots.Add(HashedKeys.Of(key.Slot));
             }
             if (deletedSlots.Count > 0)
             {
-                var owner = AccountPath(address);
+                var owner = HashedKeys.Of(address);
                 CollapseSiblings.Collect(source, owner, proof.StorageHash, deletedSlots, nodes);
                 // The account may lose its last slot and, with no fields, its leaf.
                 deletedAccounts.Add(owner);
@@ -86,27 +86,5 @@ public static class WitnessBuilder
         var nodeArray = new byte[nodeList.Count][];
         for (int i = 0; i < nodeArray.Length; i++) nodeArray[i] = nodeList[i].Value;
         return new ExecutionWitness(blockNumber, root, [.. entries], nodeArray, [.. codes]);
-    }
-
-    /// <summary>The value of an account field as the engine's flat state holds it (code hash: zero for no code).</summary>
-    internal static UInt256 FieldOf(AccountProof proof, StateKeyKind kind) => kind switch
-    {
-        StateKeyKind.Nonce => new UInt256(proof.Nonce),
-        StateKeyKind.Balance => proof.Balance,
-        _ => proof.CodeHash == Keccak256.OfEmpty ? UInt256.Zero : proof.CodeHash.ToUInt256(),
-    };
-
-    private static byte[] AccountPath(in Address address)
-    {
-        Span<byte> bytes = stackalloc byte[Address.Size];
-        address.WriteTo(bytes);
-        return Keccak256.Compute(bytes).ToArray();
-    }
-
-    private static byte[] SlotPath(in UInt256 slot)
-    {
-        Span<byte> bytes = stackalloc byte[32];
-        slot.WriteBigEndian(bytes);
-        return Keccak256.Compute(bytes).ToArray();
     }
 }
