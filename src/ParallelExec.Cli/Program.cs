@@ -16,6 +16,8 @@ root.Subcommands.Add(RevertCommand.Create());
 root.Subcommands.Add(ProofCommand.Create());
 root.Subcommands.Add(BalCommand.Create());
 root.Subcommands.Add(BatchCommand.Create());
+root.Subcommands.Add(WitnessCommand.Create());
+root.Subcommands.Add(VerifyStatelessCommand.Create());
 var parse = root.Parse(args);
 if (parse.Action is ParseErrorAction)
 {

@@ -44,4 +44,12 @@ internal static class MptReference
         var input = $"{{\"stateRoot\":\"{stateRoot}\",\"proofs\":{proofsJson}}}";
         return JsonDocument.Parse(Script.Run(input, "verify-proofs")).RootElement.Clone();
     }
+
+    /// <summary>
+    /// Applies blocks' changes to states from witnesses' nodes alone (<paramref name="casesJson"/>: a JSON
+    /// array of the script's <c>post-root</c> cases): per case, the storage roots and the state root
+    /// ethereumjs computes, or an error when a node is missing.
+    /// </summary>
+    public static JsonElement PostRootFromNodes(string casesJson) =>
+        JsonDocument.Parse(Script.Run(casesJson, "post-root")).RootElement.Clone();
 }

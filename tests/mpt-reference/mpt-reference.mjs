@@ -6,6 +6,15 @@
 // stdout: a JSON array with, per case, the list of roots ("0x..."): one for each ["root"] op,
 // then the final root.
 //
+// `node mpt-reference.mjs post-root` updates a state from a witness's nodes alone instead (a witness
+// holds enough for the post-state root only if this works).
+// stdin: a JSON array of cases, each { "stateRoot": "0x...", "nodes": ["0x<rlp>", ...],
+//          "storage": [ { "root": "0x<pre storage root>", "ops": [["put", "0x<slot>", "0x<rlp value>"] | ["del", "0x<slot>"], ...] }, ... ],
+//          "accounts": [["put", "0x<address>", "0x<account rlp>"] | ["del", "0x<address>"], ...] }
+// stdout: a JSON array with, per case, { "storageRoots": ["0x...", ...], "root": "0x..." }, or
+// { "error" } when a node is missing.
+// Every trie starts with only the witness's nodes in its database, keys are hashed here.
+//
 // `node mpt-reference.mjs verify-proofs` checks eth_getProof results instead.
 // stdin: { "stateRoot": "0x...", "proofs": [ { "address", "accountProof": ["0x<rlp>", ...],
 //          "storageProof": [ { "key": "0x<32 bytes>", "proof": ["0x<rlp>", ...] }, ... ] }, ... ] }
@@ -84,9 +93,36 @@ async function verify(stateRoot, proof) {
   }
 }
 
+async function postRoot(input) {
+  const loaded = async (root) => {
+    const trie = await createMPT({ useKeyHashing: true })
+    const puts = input.nodes.map((node) => ({ type: 'put', key: Uint8Array.from(trie['hash'](hexToBytes(node))), value: hexToBytes(node) }))
+    await trie['_db'].batch(puts)
+    trie.root(hexToBytes(root))
+    return trie
+  }
+  const apply = async (trie, ops) => {
+    for (const op of ops) {
+      if (op[0] === 'put') await trie.put(hexToBytes(op[1]), hexToBytes(op[2]))
+      else if (op[0] === 'del') await trie.del(hexToBytes(op[1]))
+      else throw new Error(`unknown operation ${JSON.stringify(op)}`)
+    }
+    return toHex(trie.root())
+  }
+  try {
+    const storageRoots = []
+    for (const storage of input.storage) storageRoots.push(await apply(await loaded(storage.root), storage.ops))
+    return { storageRoots, root: await apply(await loaded(input.stateRoot), input.accounts) }
+  } catch (e) {
+    return { error: String(e.message ?? e) }
+  }
+}
+
 const input = JSON.parse(await readStdin())
 const results = []
-if (process.argv[2] === 'verify-proofs') {
+if (process.argv[2] === 'post-root') {
+  for (const c of input) results.push(await postRoot(c))
+} else if (process.argv[2] === 'verify-proofs') {
   for (const proof of input.proofs) results.push(await verify(input.stateRoot, proof))
 } else {
   for (const testCase of input) results.push(await run(testCase))

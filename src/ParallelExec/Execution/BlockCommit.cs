@@ -1,3 +1,5 @@
+using ParallelExec.State;
+
 namespace ParallelExec.Execution;
 
 /// <summary>
@@ -8,20 +10,26 @@ internal static class BlockCommit
 {
     /// <summary>
     /// Commits <paramref name="output"/>. With <paramref name="validate"/> it first checks the
-    /// output's reads and returns false, changing nothing, when they are stale.
+    /// output's reads and returns false, changing nothing, when they are stale. <paramref name="digests"/>,
+    /// when given, receives the committed output's <see cref="TransactionDigest"/> at <paramref name="index"/>.
     /// </summary>
     public static bool Commit(ITransaction tx, int index, TxOutput output, BlockOverlay overlay,
-        TransactionContext context, BlockHeader header, List<(int From, int To)>? dependencies, bool validate = false)
+        TransactionContext context, BlockHeader header, List<(int From, int To)>? dependencies, Hash256[]? digests = null, bool validate = false)
     {
         var result = overlay.TryCommit(output, index, dependencies, validate);
-        if (result == CommitResult.Committed) return true;
         if (result == CommitResult.Invalid) return false;
-        context.Start(overlay, header, index, tx.GasLimit, output);
-        TransactionRunner.RunFailurePath(tx, context, output,
-            ExecutionOutcome.Fail(FailureReason.Overflow, "a credit would pass 2^256"));
-        if (overlay.TryCommit(output, index, dependencies, validate: false) == CommitResult.Committed) return true;
-        output.DiscardWrites();
-        overlay.TryCommit(output, index, dependencies, validate: false);
+        if (result != CommitResult.Committed)
+        {
+            context.Start(overlay, header, index, tx.GasLimit, output);
+            TransactionRunner.RunFailurePath(tx, context, output,
+                ExecutionOutcome.Fail(FailureReason.Overflow, "a credit would pass 2^256"));
+            if (overlay.TryCommit(output, index, dependencies, validate: false) != CommitResult.Committed)
+            {
+                output.DiscardWrites();
+                overlay.TryCommit(output, index, dependencies, validate: false);
+            }
+        }
+        if (digests is not null) digests[index] = TransactionDigest.Compute(output, overlay, index);
         return true;
     }
 }

@@ -35,6 +35,7 @@ internal sealed class BlockOverlay : IStateView
     private int _count;
     private IStateReader _baseState = null!;
     private AccessListRecorder? _recorder;
+    private List<StateKey>? _creditChecked;
 
     public BlockOverlay(int capacity = 1024)
     {
@@ -50,6 +51,7 @@ internal sealed class BlockOverlay : IStateView
         _index.Clear();
         _index.EnsureCapacity(expectedKeys);
         _writtenSlots = null;
+        _creditChecked = null;
         if (_entries.Length < expectedKeys) _entries = new Entry[expectedKeys];
         _count = 0;
     }
@@ -62,7 +64,7 @@ internal sealed class BlockOverlay : IStateView
             source = _entries[i].LastWriter;
             return true;
         }
-        value = StartStateReads.Read(_baseState, key);
+        value = StartStateReads.Read(_baseState, key, txIndex);
         source = -1;
         return true;
     }
@@ -104,7 +106,7 @@ internal sealed class BlockOverlay : IStateView
             }
             // Nobody in the block touched it yet: the value is the starting state's. A read served
             // by a speculative write that no committed transaction kept must be checked against it.
-            if (validate && read.Source >= 0 && !StartStateReads.Read(_baseState, read.Key).Equals(read.Value))
+            if (validate && read.Source >= 0 && !StartValueIs(read.Key, read.Value))
             {
                 _index.Remove(read.Key);
                 return Rollback(mark, edges, recorded, dependencies, CommitResult.Invalid);
@@ -117,9 +119,10 @@ internal sealed class BlockOverlay : IStateView
             if (!exists)
             {
                 UInt256 value = write.Value;
-                if (write.IsDelta && !UInt256.TryAdd(StartStateReads.Read(_baseState, write.Key), write.Value, out value))
+                if (write.IsDelta && !UInt256.TryAdd(StartStateReads.Read(_baseState, write.Key, txIndex), write.Value, out value))
                 {
                     _index.Remove(write.Key);
+                    RememberCreditChecks(output, write.Key);
                     return Rollback(mark, edges, recorded, dependencies, CommitResult.CreditOverflow);
                 }
                 slot = Append(write.Key, value, txIndex);
@@ -129,13 +132,44 @@ internal sealed class BlockOverlay : IStateView
             ref var entry = ref _entries[slot];
             UInt256 next = write.Value;
             if (write.IsDelta && !UInt256.TryAdd(entry.Value, write.Value, out next))
+            {
+                RememberCreditChecks(output, write.Key);
                 return Rollback(mark, edges, recorded, dependencies, CommitResult.CreditOverflow);
+            }
             if (slot < mark) SaveUndo(slot, entry);
             entry.Value = next;
             entry.LastWriter = txIndex;
             _writtenSlots?.Add(slot);
         }
         return CommitResult.Committed;
+    }
+
+    // The starting values of this output's credits up to the one that overflowed decided the
+    // transaction's failure, yet the failure path may never touch those keys: remember them (a rare
+    // path, so the list is made here; keys the block touches anyway are dropped when collected).
+    private void RememberCreditChecks(TxOutput output, in StateKey overflowed)
+    {
+        _creditChecked ??= new List<StateKey>();
+        foreach (ref readonly var write in output.Writes)
+        {
+            if (write.IsDelta) _creditChecked.Add(write.Key);
+            if (write.Key.Equals(overflowed)) return;
+        }
+    }
+
+    // Whether the starting state holds value at key. Only a speculative output's check asks: a read
+    // that fails there (a stateless run's witness lacks a key that only a torn view reached) makes
+    // the output stale, and the committer runs the transaction again in order, where a fault is real.
+    private bool StartValueIs(in StateKey key, in UInt256 value)
+    {
+        try
+        {
+            return StartStateReads.Read(_baseState, key).Equals(value);
+        }
+        catch (EngineFaultException)
+        {
+            return false;
+        }
     }
 
     // Puts back entries this commit changed and forgets the keys it added (always the last ones).
@@ -194,6 +228,17 @@ internal sealed class BlockOverlay : IStateView
             if (e.LastWriter >= 0) changes[k++] = new StateChange(e.Key, e.Value);
         }
         return changes;
+    }
+
+    /// <summary>Keys whose starting value a committed credit overflowed (see <see cref="BlockResult.CreditCheckedKeys"/>), in order, each once.</summary>
+    public StateKey[] CollectCreditCheckedKeys()
+    {
+        if (_creditChecked is null) return [];
+        var keys = new List<StateKey>();
+        var seen = new HashSet<StateKey>();
+        foreach (var key in _creditChecked)
+            if (!_index.ContainsKey(key) && seen.Add(key)) keys.Add(key);
+        return [.. keys];
     }
 
     /// <summary>Every key the block read or wrote, in first-touch order.</summary>

@@ -36,6 +36,23 @@ public sealed class BlockResult
     /// </summary>
     public IReadOnlyList<(int From, int To)>? Dependencies { get; }
 
+    /// <summary>
+    /// Keys not in <see cref="TouchedKeys"/> whose starting value a committed execution read to resolve
+    /// its credits when one of them would pass 2^256 (the transaction then took its failure path, which
+    /// need not touch them): their values decided the block's result, so a witness of the block must
+    /// hold them. Almost always empty. Filled by the in-order and speculative paths; a block
+    /// executed from its access list leaves it empty. Not part of <see cref="ContentEquals"/>.
+    /// </summary>
+    public StateKey[] CreditCheckedKeys { get; internal init; } = [];
+
+    /// <summary>
+    /// One result digest per transaction, in block order (its outcome, gas and the post-value of each
+    /// key it wrote; see docs/witnesses.md), when requested through
+    /// <see cref="ExecutionOptions.RecordTransactionDigests"/>; null otherwise. Identical for every
+    /// executor. Not part of <see cref="ContentEquals"/> (it is derived from the same executions).
+    /// </summary>
+    public Hash256[]? TransactionDigests { get; internal init; }
+
     /// <summary>How the block was executed (not part of the content).</summary>
     public BlockExecutionStats Stats { get; internal set; }
 

@@ -18,6 +18,13 @@ public sealed record ExecutionOptions
     public bool RecordAccessList { get; init; }
 
     /// <summary>
+    /// Record one result digest per committed transaction into <see cref="BlockResult.TransactionDigests"/>
+    /// (the per-transaction claim a fraud proof bisects over; see docs/witnesses.md). Off: no cost. A
+    /// block the parallel executor runs from its access list (<see cref="AccessList"/>) records none.
+    /// </summary>
+    public bool RecordTransactionDigests { get; init; }
+
+    /// <summary>
     /// The block's EIP-7928 access list: the parallel executor then runs every transaction at once over
     /// the list's values and checks each against it (see docs/access-lists.md); a wrong list makes the
     /// block invalid or is dropped, as <see cref="AccessListInput.Mode"/> says. The sequential executor ignores it.

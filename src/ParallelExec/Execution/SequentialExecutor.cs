@@ -31,11 +31,12 @@ public sealed class SequentialExecutor : IBlockExecutor
         _overlay.Reset(recorder is null ? state : new AccessListRecordingState(state, recorder), n * 4);
         var receipts = new Receipt[n];
         var dependencies = options.RecordDependencies ? new List<(int, int)>() : null;
+        var digests = options.RecordTransactionDigests ? new Hash256[n] : null;
         for (int i = 0; i < n; i++)
         {
             var tx = txs[i];
             TransactionRunner.Run(tx, _context, _overlay, block.Header, i, _output);
-            BlockCommit.Commit(tx, i, _output, _overlay, _context, block.Header, dependencies);
+            BlockCommit.Commit(tx, i, _output, _overlay, _context, block.Header, dependencies, digests);
             receipts[i] = _output.ToReceipt(i);
         }
         var stats = new BlockExecutionStats
@@ -47,6 +48,8 @@ public sealed class SequentialExecutor : IBlockExecutor
         return new BlockResult(receipts, _overlay.CollectChanges(), _overlay.CollectTouchedKeys(), dependencies, stats)
         {
             AccessList = recorder?.Build(),
+            CreditCheckedKeys = _overlay.CollectCreditCheckedKeys(),
+            TransactionDigests = digests,
         };
     }
 }

@@ -104,7 +104,7 @@ internal sealed class TransactionContext : ITransactionContext
         }
         catch (Exception e) when (e is not EngineFaultException)
         {
-            throw new EngineFaultException($"state read of {key} for transaction {TransactionIndex} failed: {e.Message}", e);
+            throw new EngineFaultException($"state read of {key} for transaction {TransactionIndex} failed: {e.Message}", e) { TransactionIndex = TransactionIndex };
         }
         if (!resolved)
         {

@@ -48,6 +48,7 @@ internal sealed class BlockRun
     private IReadOnlyList<ITransaction> _txs = null!;
     private Receipt[] _receipts = [];
     private List<(int, int)>? _dependencies;
+    private Hash256[]? _digests;
     private int _count;
     private bool _speculate;
     private bool _monitored;
@@ -111,6 +112,7 @@ internal sealed class BlockRun
         }
         _receipts = new Receipt[n];
         _dependencies = options.RecordDependencies ? new List<(int, int)>() : null;
+        _digests = options.RecordTransactionDigests ? new Hash256[n] : null;
         _overlay.Reset(state, n * 4);
         if (_speculate) _versions.Reset(state, n * 4);
         _useHints = _speculate && HintGraph.Build(_txs, _predecessor, _hintWriters);
@@ -154,7 +156,12 @@ internal sealed class BlockRun
             ValidationTime = Stopwatch.GetElapsedTime(0, _validationTicks),
             Elapsed = Stopwatch.GetElapsedTime(startedTimestamp),
         };
-        var result = new BlockResult(_receipts, _overlay.CollectChanges(), _overlay.CollectTouchedKeys(), _dependencies, stats);
+        var result = new BlockResult(_receipts, _overlay.CollectChanges(), _overlay.CollectTouchedKeys(), _dependencies, stats)
+        {
+            CreditCheckedKeys = _overlay.CollectCreditCheckedKeys(),
+            TransactionDigests = _digests,
+        };
+        _digests = null;
         _block = null!;
         _txs = null!;
         return result;
@@ -327,7 +334,7 @@ internal sealed class BlockRun
     private bool ValidateAndCommit(int i, TransactionContext context)
     {
         long start = Stopwatch.GetTimestamp();
-        bool valid = BlockCommit.Commit(_txs[i], i, _outputs[i], _overlay, context, _block.Header, _dependencies, validate: true);
+        bool valid = BlockCommit.Commit(_txs[i], i, _outputs[i], _overlay, context, _block.Header, _dependencies, _digests, validate: true);
         _validationTicks += Stopwatch.GetTimestamp() - start;
         return valid;
     }
@@ -341,7 +348,7 @@ internal sealed class BlockRun
         var output = _committerOutput;
         TransactionRunner.Run(_txs[i], context, _overlay, _block.Header, i, output);
         _committerExecutions++;
-        BlockCommit.Commit(_txs[i], i, output, _overlay, context, _block.Header, _dependencies);
+        BlockCommit.Commit(_txs[i], i, output, _overlay, context, _block.Header, _dependencies, _digests);
         // After the commit: a credit that overflowed has turned the output into its failure path.
         if (_speculate && !_speculation.Sequential) _versions.Publish(i, output);
         return output;

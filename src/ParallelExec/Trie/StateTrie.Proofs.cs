@@ -15,11 +15,19 @@ public sealed partial class StateTrie
     /// </summary>
     public AccountProof GetProof(in Address address, IReadOnlyList<UInt256> slots)
     {
+        return StateProofs.Get(NodesOf(address), _root, address, slots);
+    }
+
+    /// <summary>
+    /// The hashed nodes of the account trie and of <paramref name="address"/>'s storage trie, as a
+    /// node source. Throws when changes are pending (their root was not computed yet).
+    /// </summary>
+    internal ITrieNodeSource NodesOf(in Address address)
+    {
         if (_dirty.Count != 0) throw new InvalidOperationException("the trie has changes whose root was not computed yet");
         var account = _byAddress.Find(address);
-        var source = account is { Storage.Root: { } storage }
+        return account is { Storage.Root: { } storage }
             ? new InMemoryTrieNodeSource(_accounts.Root, account.Path, storage)
             : new InMemoryTrieNodeSource(_accounts.Root, null, null);
-        return StateProofs.Get(source, _root, address, slots);
     }
 }

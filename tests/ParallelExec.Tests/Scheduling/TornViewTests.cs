@@ -20,7 +20,7 @@ namespace ParallelExec.Tests.Scheduling;
 /// </summary>
 public sealed class TornViewTests : IDisposable
 {
-    private static readonly StateKey Poison = Keys.Slot(9_999);
+    internal static readonly StateKey Poison = Keys.Slot(9_999);
     private static readonly int[] WorkerCounts = [2, 4, 16];
     private static readonly ExecutionOptions Speculate = new() { Speculation = SpeculationMode.SpeculateFirst };
     private const int MinRounds = 8, MaxRounds = 300;
@@ -44,7 +44,7 @@ public sealed class TornViewTests : IDisposable
     /// In block order the reader always sees A == B == 1. Speculating beside the slow writer it sees
     /// A == 1 and B == 0 — and then does what <paramref name="reaction"/> says.
     /// </summary>
-    private static Block TornGroups(int groups, TornReaction reaction)
+    internal static Block TornGroups(int groups, TornReaction reaction)
     {
         var txs = new List<ITransaction>();
         for (int g = 0; g < groups; g++)

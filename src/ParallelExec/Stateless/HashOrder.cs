@@ -1,0 +1,18 @@
+using ParallelExec.State;
+
+namespace ParallelExec.Stateless;
+
+/// <summary>Orders hashes by their bytes (big-endian): the order a witness lists its nodes and codes in.</summary>
+internal sealed class HashOrder : IComparer<Hash256>
+{
+    public static readonly HashOrder Instance = new();
+
+    public int Compare(Hash256 x, Hash256 y)
+    {
+        Span<byte> a = stackalloc byte[Hash256.Size];
+        Span<byte> b = stackalloc byte[Hash256.Size];
+        x.WriteTo(a);
+        y.WriteTo(b);
+        return a.SequenceCompareTo(b);
+    }
+}

@@ -1,0 +1,23 @@
+namespace ParallelExec.Stateless;
+
+/// <summary>
+/// The one exception a witness file's reader throws for bad input (truncation, a checksum mismatch, a
+/// wrong magic or version, a count or length past its bound or past the bytes left, keys out of order).
+/// The message is one line: <c>witness at byte OFFSET: problem</c>.
+/// </summary>
+public sealed class WitnessFormatException : Exception
+{
+    /// <summary>A problem at byte <paramref name="offset"/> of the witness file.</summary>
+    public WitnessFormatException(string problem, long offset, Exception? inner = null)
+        : base($"witness at byte {offset}: {problem.ReplaceLineEndings(" ")}", inner)
+    {
+        Problem = problem;
+        Offset = offset;
+    }
+
+    /// <summary>What is wrong, without the location.</summary>
+    public string Problem { get; }
+
+    /// <summary>Byte offset in the file where the problem was found.</summary>
+    public long Offset { get; }
+}

@@ -1,0 +1,64 @@
+using System.Text.RegularExpressions;
+using ParallelExec.Tests.Blocks;
+using ParallelExec.Testing;
+
+namespace ParallelExec.Tests.Stateless;
+
+/// <summary><c>parallelexec witness</c> and <c>verify-stateless</c> end to end: exit codes and one-line errors.</summary>
+public sealed class StatelessCliTests
+{
+    [Fact]
+    public void Witness_then_verify_stateless_through_the_cli()
+    {
+        var cli = RepositoryPaths.BuiltCli();
+        Assert.True(cli is not null, "the CLI was not built next to the tests");
+        var chain = ChainTestFiles.TempFile();
+        var witness = chain + ".witness";
+        try
+        {
+            Assert.Equal(0, CliProcess.Run(cli, "gen", "--workload", "mixed", "--accounts", "60", "--txs", "40", "--blocks", "3", "--seed", "4", "-o", chain).Code);
+            Assert.Equal(0, CliProcess.Run(cli, "record", chain).Code);
+            var made = CliProcess.Run(cli, "witness", chain, "--block", "2", "-o", witness, "--workers", "4");
+            Assert.True(made.Code == 0, made.Err);
+            var pre = Regex.Match(made.Out, "pre-state root (0x[0-9a-f]{64})").Groups[1].Value;
+            Assert.Matches("witness: [0-9]+ bytes", made.Out);
+
+            // Everything but the post-state root is checked; this build says that step is missing (exit 3).
+            var verified = CliProcess.Run(cli, "verify-stateless", "--pre-root", pre, "--block", chain + ":2", "--witness", witness);
+            Assert.Equal(3, verified.Code);
+            Assert.Contains("execution on the witness", verified.Out);
+            Assert.Equal("parallelexec verify-stateless: the witness proves the pre-state", verified.Err.Trim()[..63]);
+            Assert.Contains("the post-state root step is not available in this build", verified.Err);
+            Assert.Single(verified.Err.Trim().Split('\n'));
+
+            // The witness's own block when no number is given, the same result.
+            Assert.Equal(3, CliProcess.Run(cli, "verify-stateless", "--pre-root", pre, "--block", chain, "--witness", witness).Code);
+
+            // Another pre-state root, or another block: rejected (exit 2), one line.
+            var wrongRoot = CliProcess.Run(cli, "verify-stateless", "--pre-root", "0x" + new string('1', 64), "--block", chain + ":2", "--witness", witness);
+            Assert.Equal(2, wrongRoot.Code);
+            Assert.StartsWith("parallelexec verify-stateless: rejected (MalformedWitness): the witness is for pre-state root", wrongRoot.Err);
+            Assert.Equal(2, CliProcess.Run(cli, "verify-stateless", "--pre-root", pre, "--block", chain + ":3", "--witness", witness).Code);
+
+            // A damaged witness file: one line naming the file and the byte, exit 1.
+            var bytes = File.ReadAllBytes(witness);
+            bytes[bytes.Length / 2] ^= 0x40;
+            File.WriteAllBytes(witness, bytes);
+            var damaged = CliProcess.Run(cli, "verify-stateless", "--pre-root", pre, "--block", chain + ":2", "--witness", witness);
+            Assert.Equal(1, damaged.Code);
+            Assert.Matches("^parallelexec verify-stateless: .*witness at byte [0-9]+: checksum mismatch", damaged.Err);
+            Assert.Single(damaged.Err.Trim().Split('\n'));
+
+            // No such block; an existing output without --force.
+            var missing = CliProcess.Run(cli, "witness", chain, "--block", "9", "-o", witness, "--force");
+            Assert.Equal(1, missing.Code);
+            Assert.Contains("--block 9:", missing.Err);
+            Assert.Equal(1, CliProcess.Run(cli, "witness", chain, "--block", "2", "-o", witness).Code);
+        }
+        finally
+        {
+            File.Delete(chain);
+            File.Delete(witness);
+        }
+    }
+}
