@@ -98,9 +98,8 @@ public sealed partial class ChainState
     }
 
     /// <summary>
-    /// The trie of the store's flat state, checked against the head's root. When nodes are persisted,
-    /// the nodes the store lacks (those of the blocks since the last checkpoint, when the head is not
-    /// one) are found by probing down from the root and are written at the next checkpoint.
+    /// The trie of the store's flat state, checked against the head's root. When nodes are persisted
+    /// and the store's are not the head's trie, they are replaced by this one's.
     /// </summary>
     private static StateTrie Rebuild(IStateStore store, ChainStateOptions options)
     {
@@ -110,7 +109,11 @@ public sealed partial class ChainState
         if (!root.Equals(head.StateRoot))
             throw new StateStoreException(StateStoreError.Corrupt,
                 $"state database {store.Location}: corrupt: the flat state hashes to root {root} but {head} is recorded");
-        if (options.PersistTrieNodes) trie.MarkPersisted(hash => store.TryGetTrieNode(hash, out _));
+        if (options.PersistTrieNodes)
+        {
+            if (store.TrieNodesAt != head) store.ReplaceTrieNodes(trie.ExportAllNodes(), head);
+            trie.MarkAllPersisted();
+        }
         return trie;
     }
 
@@ -287,8 +290,12 @@ public sealed partial class ChainState
         var keys = !_trieStale && _store is IUndoJournalReader reader ? UndoneKeys(reader, blocks) : null;
         var head = _store.Revert(blocks);
         _trieStale = true;
-        if (keys is not null && RevertTrie(keys) == head.StateRoot)
+        var nodes = _options.PersistTrieNodes ? _nodeSets[_nextNodeSet] : null;
+        nodes?.Clear();
+        if (keys is not null && RevertTrie(keys, nodes) == head.StateRoot)
         {
+            // The stored trie follows: the nodes the revert changed since the last checkpoint.
+            if (nodes is not null) _store.WriteTrieNodes(nodes, head);
             LastRevertRebuiltTrie = false;
         }
         else
@@ -319,7 +326,7 @@ public sealed partial class ChainState
     /// Sets <paramref name="keys"/> in the trie to the store's values (absent: zero), removes the fields
     /// of accounts left without any, and returns the new root.
     /// </summary>
-    private Hash256 RevertTrie(HashSet<StateKey> keys)
+    private Hash256 RevertTrie(HashSet<StateKey> keys, TrieNodeSet? nodes)
     {
         var changes = new StateChange[keys.Count];
         var accounts = new HashSet<Address>();
@@ -337,7 +344,6 @@ public sealed partial class ChainState
                 && !_store.TryGet(StateKey.CodeHash(address), out _))
                 _trie.RemoveAccountFields(address);
         }
-        // The nodes this hashes are newer than the last checkpoint: the next one writes them.
-        return _trie.ComputeRoot(_options.RootParallelism);
+        return nodes is null ? _trie.ComputeRoot(_options.RootParallelism) : _trie.ComputeRootForCheckpoint(_options.RootParallelism, nodes);
     }
 }
