@@ -435,13 +435,19 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     }
 
     /// <inheritdoc/>
-    public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null)
+    public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null) =>
+        Initialize(state, () => genesis, trieNodes);
+
+    /// <inheritdoc/>
+    public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, Func<StoredBlock> genesis, IEnumerable<TrieNodeRecord>? trieNodes)
     {
+        ArgumentNullException.ThrowIfNull(genesis);
         ArgumentNullException.ThrowIfNull(state);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_initialized) throw new InvalidOperationException($"state database {_path} is already initialised (at block {_head.Number})");
         _db.Put(InitKey, new byte[] { 1 }, _meta, _write);
         var batch = new WriteBatch();
+        StoredBlock genesisBlock;
         try
         {
             // Chunks of InitBatchSize, each put in key order (see Commit).
@@ -457,9 +463,10 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
             }
             PutSorted(batch, changes.AsSpan(0, count));
             if (trieNodes is not null) batch = PutAllNodes(batch, trieNodes, count);
-            var record = EncodeBlock(genesis);
+            genesisBlock = genesis();
+            var record = EncodeBlock(genesisBlock);
             if (trieNodes is not null) batch.Put(TrieNodesAtKey, record, _meta);
-            batch.Put(NumberKey(genesis.Number), record, _blocks);
+            batch.Put(NumberKey(genesisBlock.Number), record, _blocks);
             batch.Put(GenesisKey, record, _meta);
             batch.Put(HeadKey, record, _meta);
             batch.Delete(InitKey, _meta);
@@ -469,9 +476,9 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         {
             batch.Dispose();
         }
-        _genesis = _head = genesis;
-        _nodesAt = trieNodes is null ? null : genesis;
-        _oldestJournal = genesis.Number + 1;
+        _genesis = _head = genesisBlock;
+        _nodesAt = trieNodes is null ? null : genesisBlock;
+        _oldestJournal = genesisBlock.Number + 1;
         _initialized = true;
     }
 

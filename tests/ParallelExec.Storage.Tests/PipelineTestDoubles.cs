@@ -106,6 +106,9 @@ internal sealed class FaultyStore(IStateStore inner) : IStateStore
     public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null) =>
         inner.Initialize(state, genesis, trieNodes);
 
+    public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, Func<StoredBlock> genesis, IEnumerable<TrieNodeRecord>? trieNodes) =>
+        inner.Initialize(state, genesis, trieNodes);
+
     public void Commit(in StoredBlock block, ReadOnlySpan<StateChange> changes, IReadOnlyCollection<TrieNodeRecord>? trieNodes = null,
         IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? previousValues = null)
     {

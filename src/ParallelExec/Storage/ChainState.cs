@@ -56,7 +56,7 @@ public sealed partial class ChainState
     public int RootParallelism => _options.RootParallelism;
 
     /// <summary>Time spent building the trie when the state was created or opened.</summary>
-    public TimeSpan OpenTime { get; }
+    public TimeSpan OpenTime { get; private set; }
 
     // Before anything is written: a bad option must not leave a half-made store behind.
     private static ChainStateOptions Checked(ChainStateOptions? options)

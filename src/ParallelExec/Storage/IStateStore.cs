@@ -9,7 +9,7 @@ namespace ParallelExec.Storage;
 /// most recent blocks. Reads (<see cref="IStateReader.TryGet"/>) are safe from many threads at once, also
 /// while a <see cref="Commit"/> runs (a key the commit does not change reads the same throughout; the
 /// pipeline, <see cref="ChainPipeline"/>, never reads the keys it changes from the store meanwhile).
-/// <see cref="Initialize"/>, <see cref="Commit"/> and <see cref="Revert"/> are single-writer; initialise
+/// <c>Initialize</c>, <see cref="Commit"/> and <see cref="Revert"/> are single-writer; initialise
 /// and revert must not overlap reads. A commit is atomic: after a crash the store is at the previous
 /// block or at the new one, never in between.
 /// </summary>
@@ -18,7 +18,7 @@ public interface IStateStore : IStateReader, IDisposable
     /// <summary>Where the store lives (a directory, or "memory"), for messages.</summary>
     string Location { get; }
 
-    /// <summary>False for a new, empty store: <see cref="Initialize"/> it with a genesis state.</summary>
+    /// <summary>False for a new, empty store: <c>Initialize</c> it with a genesis state.</summary>
     bool IsInitialized { get; }
 
     /// <summary>
@@ -62,10 +62,19 @@ public interface IStateStore : IStateReader, IDisposable
     IEnumerable<KeyValuePair<StateKey, UInt256>> Entries();
 
     /// <summary>
-    /// Writes the starting state of an empty store, its trie nodes (then <see cref="TrieNodesAt"/> is the genesis) and its record. Until it returns the
-    /// store is not initialised; an interrupted initialisation is reported as corrupt on the next open.
+    /// Writes the starting state of an empty store, its trie nodes (then <see cref="TrieNodesAt"/> is
+    /// the genesis) and its record. Until it returns the store is not initialised; an interrupted
+    /// initialisation is reported as corrupt on the next open.
     /// </summary>
     void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null);
+
+    /// <summary>
+    /// <see cref="Initialize(IEnumerable{KeyValuePair{StateKey, UInt256}}, StoredBlock, IEnumerable{TrieNodeRecord}?)"/>
+    /// for a state whose root is known only once it has been streamed through: <paramref name="state"/>
+    /// is enumerated first, then <paramref name="trieNodes"/>, then <paramref name="genesis"/> gives the
+    /// record. Neither is held whole in memory by the store.
+    /// </summary>
+    void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, Func<StoredBlock> genesis, IEnumerable<TrieNodeRecord>? trieNodes);
 
     /// <summary>
     /// Commits one block atomically: its changes to the flat state, the trie nodes that changed since

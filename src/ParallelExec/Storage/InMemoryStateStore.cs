@@ -69,6 +69,7 @@ public sealed class InMemoryStateStore : IStateStore, IUndoJournalReader
     /// <summary>Removals first, then writes (see <see cref="TrieNodeRecord"/>).</summary>
     private void ApplyNodes(IEnumerable<TrieNodeRecord> trieNodes)
     {
+        trieNodes = trieNodes as IReadOnlyCollection<TrieNodeRecord> ?? trieNodes.ToList(); // two passes
         lock (_nodes)
         {
             foreach (var node in trieNodes)
@@ -106,8 +107,13 @@ public sealed class InMemoryStateStore : IStateStore, IUndoJournalReader
     public IEnumerable<KeyValuePair<StateKey, UInt256>> Entries() => _state.Entries();
 
     /// <inheritdoc/>
-    public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null)
+    public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null) =>
+        Initialize(state, () => genesis, trieNodes);
+
+    /// <inheritdoc/>
+    public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, Func<StoredBlock> genesis, IEnumerable<TrieNodeRecord>? trieNodes)
     {
+        ArgumentNullException.ThrowIfNull(genesis);
         ArgumentNullException.ThrowIfNull(state);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_initialized) throw new InvalidOperationException("the state store is already initialised");
@@ -115,15 +121,22 @@ public sealed class InMemoryStateStore : IStateStore, IUndoJournalReader
         // (about a second more for 2 M entries).
         if (state.TryGetNonEnumeratedCount(out int count)) _state = new FlatStateTable(count);
         foreach (var (key, value) in state) _state.Set(key, value);
-        if (trieNodes is not null && _keepTrieNodes)
-        {
-            ApplyNodes(trieNodes);
-            _nodesAt = genesis;
-        }
-        _genesis = _head = genesis;
-        _blocks[genesis.Number] = genesis;
-        _oldestJournal = genesis.Number + 1;
+        if (trieNodes is not null && _keepTrieNodes) ApplyNodes(trieNodes);
+        else if (trieNodes is not null) Drain(trieNodes); // the genesis root may be known only once they are through
+        var record = genesis();
+        if (trieNodes is not null && _keepTrieNodes) _nodesAt = record;
+        _genesis = _head = record;
+        _blocks[record.Number] = record;
+        _oldestJournal = record.Number + 1;
         _initialized = true;
+    }
+
+    private static void Drain(IEnumerable<TrieNodeRecord> trieNodes)
+    {
+        using var nodes = trieNodes.GetEnumerator();
+        while (nodes.MoveNext())
+        {
+        }
     }
 
     /// <inheritdoc/>
