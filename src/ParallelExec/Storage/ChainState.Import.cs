@@ -15,9 +15,12 @@ public sealed partial class ChainState
     /// their depth (<see cref="SortedTrieBuilder"/>) and their nodes written as they are finished.
     /// Memory stays at one sort run (<paramref name="runEntries"/> × 97 bytes) plus the store's write
     /// batches, whatever the state's size. The chain state is then opened from the store.
+    /// <paramref name="genesisDigest"/> (the chain file's <see cref="Blocks.ChainStart.GenesisDigest"/>)
+    /// is recorded as the genesis record's block hash: the genesis's identity, which a later replay
+    /// compares instead of hashing the whole genesis again.
     /// </summary>
     public static ChainState Import(IStateStore store, IEnumerable<KeyValuePair<StateKey, UInt256>> genesis, string scratchFolder, long genesisNumber = 0,
-        ChainStateOptions? options = null, int runEntries = 1 << 20)
+        ChainStateOptions? options = null, int runEntries = 1 << 20, Hash256 genesisDigest = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(genesis);
@@ -25,7 +28,7 @@ public sealed partial class ChainState
         options = Checked(options);
         if (store.IsInitialized) throw new InvalidOperationException($"the state store already holds a chain (at block {store.Head.Number})");
         var started = Stopwatch.GetTimestamp();
-        bool madeFolder = !Directory.Exists(scratchFolder);
+        if (Directory.Exists(scratchFolder)) TryDelete(scratchFolder); // runs of an import that was killed
         try
         {
             using var sorter = new HashedStateSorter(scratchFolder, runEntries);
@@ -42,17 +45,40 @@ public sealed partial class ChainState
             StoredBlock Record()
             {
                 if (root is null) Drain(nodes); // nodes not persisted: the tries are still built, for the root
-                return new StoredBlock(genesisNumber, root!.Value, default);
+                return new StoredBlock(genesisNumber, root!.Value, genesisDigest);
             }
             store.Initialize(IntoSorter(), Record, options.PersistTrieNodes ? nodes : null);
         }
         finally
         {
-            if (madeFolder) TryDelete(scratchFolder);
+            TryDelete(scratchFolder);
         }
         var chain = Open(store, options);
         chain.OpenTime = Stopwatch.GetElapsedTime(started);
         return chain;
+    }
+
+    /// <summary>
+    /// The state root of <paramref name="state"/> (grouped by address), computed like <see cref="Import"/>
+    /// in bounded memory, without a store.
+    /// </summary>
+    public static Hash256 RootOf(IEnumerable<KeyValuePair<StateKey, UInt256>> state, string scratchFolder, int runEntries = 1 << 20)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentException.ThrowIfNullOrEmpty(scratchFolder);
+        if (Directory.Exists(scratchFolder)) TryDelete(scratchFolder);
+        try
+        {
+            using var sorter = new HashedStateSorter(scratchFolder, runEntries);
+            foreach (var (key, value) in state) sorter.Add(key, value);
+            Hash256 root = default;
+            Drain(SortedStateTrie.Build(sorter.Sorted(), r => root = r));
+            return root;
+        }
+        finally
+        {
+            TryDelete(scratchFolder);
+        }
     }
 
     private static void Drain(IEnumerable<TrieNodeRecord> nodes)
