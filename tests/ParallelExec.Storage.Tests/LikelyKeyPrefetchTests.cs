@@ -100,7 +100,7 @@ public class LikelyKeyPrefetchTests
     /// <summary>Every record of every column family, in order, as "family key value" in hex.</summary>
     private static List<string> StoredBytes(string path)
     {
-        string[] names = ["state", "nodes", "blocks", "journal", "meta"];
+        string[] names = ["state", "trie", "blocks", "journal", "meta"];
         var families = new ColumnFamilies();
         foreach (var name in names) families.Add(name, new ColumnFamilyOptions());
         using var db = RocksDbSharp.RocksDb.OpenReadOnly(new DbOptions(), path, families, false);

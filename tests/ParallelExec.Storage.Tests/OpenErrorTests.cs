@@ -21,7 +21,7 @@ public class OpenErrorTests
     private static void Raw(string path, Action<RocksDbSharp.RocksDb, Func<string, ColumnFamilyHandle>> action)
     {
         var families = new ColumnFamilies();
-        foreach (var name in new[] { "state", "nodes", "blocks", "journal", "meta" }) families.Add(name, new ColumnFamilyOptions());
+        foreach (var name in new[] { "state", "trie", "blocks", "journal", "meta" }) families.Add(name, new ColumnFamilyOptions());
         using var db = RocksDbSharp.RocksDb.Open(new DbOptions(), path, families);
         action(db, db.GetColumnFamily);
     }
@@ -142,7 +142,7 @@ public class OpenErrorTests
         using var dir = new TempDir();
         var path = dir.Sub("half");
         var created = new ColumnFamilies();
-        foreach (var name in new[] { "state", "nodes", "blocks", "journal", "meta" }.Take(families)) created.Add(name, new ColumnFamilyOptions());
+        foreach (var name in new[] { "state", "trie", "blocks", "journal", "meta" }.Take(families)) created.Add(name, new ColumnFamilyOptions());
         using (RocksDbSharp.RocksDb.Open(new DbOptions().SetCreateIfMissing(true).SetCreateMissingColumnFamilies(true), path, created))
         {
         }

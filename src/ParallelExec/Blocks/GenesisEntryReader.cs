@@ -32,7 +32,7 @@ internal sealed class GenesisEntryReader(Stream stream, long offset, uint crc) :
 
     private void Absorb(ReadOnlySpan<byte> bytes)
     {
-        Absorb(bytes);
+        Crc = Crc32.Update(Crc, bytes);
         _digest.AppendData(bytes);
     }
 
