@@ -36,7 +36,8 @@ public sealed partial class StateTrie
     }
 
     /// <summary>
-    /// Every node of every storage trie and of the account trie, streamed (after
+    /// Every node in memory of every storage trie and of the account trie (a trie opened from a node
+    /// source skips the nodes not loaded: they are in that source), streamed (after
     /// <see cref="ComputeRoot(int)"/>; throws when changes are pending). A record's bytes are valid
     /// until the enumeration moves on. Do not change the trie while enumerating.
     /// </summary>
@@ -64,6 +65,7 @@ public sealed partial class StateTrie
     {
         buffer.Clear();
         var (node, depth, isRoot) = stack.Pop();
+        if (node is UnresolvedNode) return buffer; // not in memory: in the node store already
         Emit(node, depth, isRoot, buffer);
         switch (node)
         {

@@ -79,6 +79,7 @@ public sealed partial class StateTrie
     /// <summary>Stamps <paramref name="node"/> and its descendants that the store lacks; false when it has the node.</summary>
     private bool StampMissing(TrieNode node, bool isRoot, Func<Hash256, bool> isStored, ref int missing)
     {
+        if (node is UnresolvedNode) return false; // loaded from the store: it is there
         if (!node.Reference.IsHash && !isRoot) return false; // embedded in its parent: stored with it
         ReadOnlySpan<byte> reference = node.Reference.Bytes;
         reference = reference[..node.Reference.Length];

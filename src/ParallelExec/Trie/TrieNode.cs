@@ -23,6 +23,9 @@ internal abstract class TrieNode
 
     public void MarkDirty() => Reference.Length = 0;
 
-    /// <summary>Any full key stored below this node (every key below shares the node's path).</summary>
-    public abstract byte[] AnyKey();
+    /// <summary>
+    /// Any full key stored below this node (every key below shares the node's path); null when none
+    /// is in memory (an <see cref="UnresolvedNode"/>, or a branch whose children are all unresolved).
+    /// </summary>
+    public abstract byte[]? AnyKey();
 }
