@@ -24,6 +24,9 @@ public sealed partial class MerklePatriciaTrie
     {
     }
 
+    /// <summary>An empty trie whose nodes belong to <paramref name="owner"/> (a storage trie's hashed address) in a node store.</summary>
+    internal MerklePatriciaTrie(byte[] owner) => _owner = owner;
+
     /// <summary>
     /// The trie with root <paramref name="root"/> whose nodes are in <paramref name="source"/>, under
     /// <paramref name="owner"/> (empty: the account trie; else the storage trie's 32-byte hashed
@@ -40,6 +43,30 @@ public sealed partial class MerklePatriciaTrie
         trie._countKnown = false;
         trie._rootHash = root;
         return trie;
+    }
+
+    /// <summary>
+    /// Whether the places of stored nodes that vanish are logged, for <see cref="ComputeRoot(int, TrieNodeSet, bool)"/>
+    /// to export as removal records (see <see cref="TrieRemovalLog"/>). Off by default: a store keyed
+    /// by hash has no use for them, and the log would only grow.
+    /// </summary>
+    internal bool RecordsRemovals
+    {
+        get => _removals is not null;
+        set => _removals = value ? _removals ?? new TrieRemovalLog() : null;
+    }
+
+    private TrieRemovalLog? _removals;
+
+    /// <summary>Places logged for removal and not exported yet.</summary>
+    internal int PendingRemovals => _removals?.Count ?? 0;
+
+    /// <summary>Moves the places logged for removal into <paramref name="export"/> as removal records.</summary>
+    internal void ExportRemovals(TrieNodeSet export, bool concurrent)
+    {
+        if (_removals is null || _removals.Count == 0) return;
+        if (!concurrent) _removals.MoveTo(export, _owner);
+        else lock (export) _removals.MoveTo(export, _owner);
     }
 
     /// <summary>Nodes loaded from the node source so far.</summary>
@@ -113,6 +140,19 @@ public sealed partial class MerklePatriciaTrie
         for (int i = 0; i < depth; i++) path[i] = (byte)Nibbles.At(key, i);
         path[depth] = (byte)other;
         branch.ResolveChild(other, Load(unresolved.Hash, path));
+    }
+
+    /// <summary>
+    /// <paramref name="node"/>, at nibbles [0, <paramref name="depth"/>) of <paramref name="key"/>
+    /// (then <paramref name="nibble"/> unless -1), leaves that place: if it was stored there, the
+    /// place is logged for removal (when removals are recorded).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Vanish(TrieNode node, ReadOnlySpan<byte> key, int depth, int nibble = -1)
+    {
+        if (!node.Stored) return;
+        node.Stored = false;
+        _removals?.Record(key, depth, nibble);
     }
 
     /// <summary>

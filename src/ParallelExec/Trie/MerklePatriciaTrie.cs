@@ -130,7 +130,8 @@ public sealed partial class MerklePatriciaTrie
                 if (hashSubtries)
                 {
                     long subtreeHashes = 0;
-                    TrieHasher.Compute(child!, 1, ref subtreeHashes, Generation, export, parallel); // not null: a key was set below
+                    // Not null: a key was set below.
+                    TrieHasher.Compute(child!, 1, ref subtreeHashes, Generation, export, parallel, _owner, _removals, [(byte)b]);
                     Interlocked.Add(ref hashes, subtreeHashes);
                 }
             }
@@ -253,13 +254,20 @@ public sealed partial class MerklePatriciaTrie
 
     /// <summary>
     /// As <see cref="ComputeRoot(int)"/>, appending every node it hashes to <paramref name="export"/>
-    /// (<paramref name="concurrent"/>: other threads may append to it meanwhile).
+    /// (<paramref name="concurrent"/>: other threads may append to it meanwhile), with this trie's
+    /// owner and each node's path, and (when <see cref="RecordsRemovals"/>) a removal record for each
+    /// place logged since the last export.
     /// </summary>
     internal Hash256 ComputeRoot(int degreeOfParallelism, TrieNodeSet? export, bool concurrent = false)
     {
-        if (_rootHashValid) return _rootHash;
+        if (_rootHashValid)
+        {
+            if (export is not null) ExportRemovals(export, concurrent);
+            return _rootHash;
+        }
         long hashes = 0;
-        _rootHash = TrieHasher.ComputeRoot(_root, degreeOfParallelism, ref hashes, Generation, export, concurrent);
+        _rootHash = TrieHasher.ComputeRoot(_root, degreeOfParallelism, ref hashes, Generation, export, concurrent, _owner, _removals);
+        if (export is not null) ExportRemovals(export, concurrent);
         Interlocked.Add(ref _hashCount, hashes);
         _rootHashValid = true;
         return _rootHash;
@@ -304,6 +312,7 @@ public sealed partial class MerklePatriciaTrie
                 }
                 changed = true;
                 added++;
+                Vanish(leaf, key, depth); // it moves below the new branch
                 int split = depth + common;
                 var branch = new BranchNode();
                 PlaceLeaf(branch, split, leaf);
@@ -323,6 +332,7 @@ public sealed partial class MerklePatriciaTrie
                 }
                 changed = true;
                 added++;
+                Vanish(ext, key, depth); // it moves below the new branch, or goes
                 int split = depth + common;
                 var keySource = ext.KeySource;
                 var branch = new BranchNode();
@@ -414,6 +424,7 @@ public sealed partial class MerklePatriciaTrie
                 if (!leaf.Key.AsSpan().SequenceEqual(key)) return leaf;
                 changed = true;
                 _count--;
+                Vanish(leaf, key, depth);
                 return null;
 
             case ExtensionNode ext:
@@ -425,9 +436,11 @@ public sealed partial class MerklePatriciaTrie
                 {
                     case LeafNode collapsedLeaf:
                         // The leaf's key already holds the extension's nibbles: it just starts higher.
+                        Vanish(ext, key, depth);
                         collapsedLeaf.MarkDirty();
                         return collapsedLeaf;
                     case ExtensionNode collapsedExtension:
+                        Vanish(ext, key, depth);
                         collapsedExtension.Length += ext.Length;
                         collapsedExtension.MarkDirty();
                         return collapsedExtension;
@@ -474,7 +487,7 @@ public sealed partial class MerklePatriciaTrie
     /// single entry by the equivalent leaf or extension. That entry is in memory
     /// (<see cref="ResolveLoneSibling"/> loaded it before the removal).
     /// </summary>
-    private static TrieNode Collapse(BranchNode branch, ReadOnlySpan<byte> key, int depth)
+    private TrieNode Collapse(BranchNode branch, ReadOnlySpan<byte> key, int depth)
     {
         int only = -1;
         for (int i = 0; i < 16; i++)
@@ -483,6 +496,7 @@ public sealed partial class MerklePatriciaTrie
             if (only >= 0 || branch.Value is not null) return branch; // two or more entries remain
             only = i;
         }
+        Vanish(branch, key, depth);
         if (only < 0)
         {
             // Only the value is left: it becomes a leaf with an empty path.
@@ -492,9 +506,11 @@ public sealed partial class MerklePatriciaTrie
         switch (child)
         {
             case LeafNode leaf:
+                Vanish(leaf, key, depth, only); // it moves up into the branch's place
                 leaf.MarkDirty();
                 return leaf;
             case ExtensionNode ext:
+                Vanish(ext, key, depth, only);
                 ext.Length += 1;
                 ext.MarkDirty();
                 return ext;

@@ -23,6 +23,7 @@ internal static class TrieNodeDecoder
         try
         {
             var node = DecodeShape(rlp, path, owner);
+            node.Stored = true; // it was loaded from its place
             if (rlp.Length >= NodeReference.HashLength)
             {
                 hash.CopyTo(node.Reference.Bytes);

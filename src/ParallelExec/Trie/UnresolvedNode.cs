@@ -16,12 +16,14 @@ internal sealed class UnresolvedNode : TrieNode
     {
         hash.CopyTo(Reference.Bytes);
         Reference.Length = NodeReference.HashLength;
+        Stored = true;
     }
 
     public UnresolvedNode(in Hash256 hash)
     {
         hash.WriteTo(Reference.Bytes);
         Reference.Length = NodeReference.HashLength;
+        Stored = true;
     }
 
     /// <summary>The node's hash.</summary>
