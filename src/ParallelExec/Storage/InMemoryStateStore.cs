@@ -66,16 +66,25 @@ public sealed class InMemoryStateStore : IStateStore, IUndoJournalReader
         return Convert.ToHexString(key[..TrieNodeKey.Write(owner, path, key)]);
     }
 
-    /// <summary>Removals first, then writes (see <see cref="TrieNodeRecord"/>).</summary>
+    /// <summary>
+    /// A set's removals first, then its writes (see <see cref="TrieNodeRecord"/>). A stream that is
+    /// not a collection (a whole trie) holds no removals and is read once: its records may share a
+    /// buffer that the next one overwrites.
+    /// </summary>
     private void ApplyNodes(IEnumerable<TrieNodeRecord> trieNodes)
     {
-        trieNodes = trieNodes as IReadOnlyCollection<TrieNodeRecord> ?? trieNodes.ToList(); // two passes
         lock (_nodes)
         {
+            if (trieNodes is IReadOnlyCollection<TrieNodeRecord>)
+            {
+                foreach (var node in trieNodes)
+                    if (node.IsRemoval) _nodes.Remove(NodeKey(node.Owner.Span, node.Path.Span));
+            }
             foreach (var node in trieNodes)
-                if (node.IsRemoval) _nodes.Remove(NodeKey(node.Owner.Span, node.Path.Span));
-            foreach (var node in trieNodes)
+            {
                 if (!node.IsRemoval) _nodes[NodeKey(node.Owner.Span, node.Path.Span)] = node.Rlp.ToArray();
+                else if (trieNodes is not IReadOnlyCollection<TrieNodeRecord>) throw new ArgumentException("a whole trie holds no removals", nameof(trieNodes));
+            }
         }
     }
 
