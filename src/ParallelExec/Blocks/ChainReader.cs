@@ -16,6 +16,7 @@ public sealed class ChainReader : IDisposable
     private readonly bool _leaveOpen;
     private readonly TransactionCodecRegistry _registry;
     private readonly ChainReaderOptions _options;
+    private ChainFormatException? _genesisDisorder;
     private readonly string? _path; // the file, when opened by path (a streamed genesis is read again from it)
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
     private long _offset;
@@ -186,6 +187,7 @@ public sealed class ChainReader : IDisposable
         uint value = BinaryPrimitives.ReadUInt32LittleEndian(stored);
         if (value != Crc32.Finish(crc))
             throw new ChainFormatException($"starting-state checksum mismatch (stored 0x{value:X8}, computed 0x{Crc32.Finish(crc):X8})", at, null);
+        if (_genesisDisorder is not null) throw _genesisDisorder;
         return start;
     }
 
@@ -212,6 +214,7 @@ public sealed class ChainReader : IDisposable
         }
         _offset = entries.Offset;
         crc = entries.Crc;
+        _genesisDisorder = entries.Disorder; // thrown once the record's checksum is known to match
         var digest = entries.Digest();
         return state is not null ? ChainStart.FromGenesis(state, digest) : ChainStart.FromGenesis(new GenesisSection(_path!, entriesOffset, count), digest);
     }

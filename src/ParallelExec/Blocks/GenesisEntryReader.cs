@@ -36,7 +36,13 @@ internal sealed class GenesisEntryReader(Stream stream, long offset, uint crc) :
         _digest.AppendData(bytes);
     }
 
-    /// <summary>Reads the next entry.</summary>
+    /// <summary>
+    /// The first key that was not above the one before (null while there is none). Kept, not thrown, so
+    /// that a caller who checks the record's checksum reports a damaged file as damaged first.
+    /// </summary>
+    public ChainFormatException? Disorder { get; private set; }
+
+    /// <summary>Reads the next entry (see <see cref="Disorder"/> for its order).</summary>
     public KeyValuePair<StateKey, UInt256> Read()
     {
         long entryOffset = Offset;
@@ -54,9 +60,9 @@ internal sealed class GenesisEntryReader(Stream stream, long offset, uint crc) :
             _ => throw new ChainFormatException($"genesis entry {_index}: unknown state key kind {kind}", entryOffset, null),
         };
         var value = ReadWord(entryOffset);
-        if (_index > 0 && key.CompareTo(_previous) <= 0)
+        if (_index > 0 && key.CompareTo(_previous) <= 0 && Disorder is null)
         {
-            throw new ChainFormatException(key.Equals(_previous)
+            Disorder = new ChainFormatException(key.Equals(_previous)
                 ? $"genesis entry {_index}: duplicate key {key}"
                 : $"genesis entry {_index}: key {key} is not above the one before ({_previous}); the entries must be sorted", entryOffset, null);
         }

@@ -31,6 +31,11 @@ public sealed class GenesisSection
         using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         stream.Seek(Offset, SeekOrigin.Begin);
         using var reader = new GenesisEntryReader(stream, Offset, Crc32.Start);
-        for (long i = 0; i < Count; i++) yield return reader.Read();
+        for (long i = 0; i < Count; i++)
+        {
+            var entry = reader.Read();
+            if (reader.Disorder is { } disorder) throw disorder;
+            yield return entry;
+        }
     }
 }
