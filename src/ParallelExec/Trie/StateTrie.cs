@@ -18,7 +18,7 @@ namespace ParallelExec.Trie;
 public sealed partial class StateTrie
 {
     private MerklePatriciaTrie _accounts = new();
-    private readonly AccountTable _byAddress = new();
+    private AccountTable _byAddress = new();
     private readonly List<StateAccount> _dirty = new();
     private long _otherHashes; // key hashes (addresses, slots) and storage-trie node hashes
     private Hash256 _root = MerklePatriciaTrie.EmptyRoot;
@@ -291,6 +291,14 @@ public sealed partial class StateTrie
         }
     }
 
+    /// <summary>An empty storage trie for <paramref name="account"/> (whose path is computed), set up like the account trie.</summary>
+    private MerklePatriciaTrie NewStorageTrie(StateAccount account)
+    {
+        var storage = new MerklePatriciaTrie(account.Path!) { RecordsRemovals = _recordsRemovals };
+        if (_nodes is not null) storage.UseSource(_nodes);
+        return storage;
+    }
+
     [SkipLocalsInit]
     private void SetSlot(StateAccount account, in UInt256 slot, in UInt256 value, ref long hashes)
     {
@@ -306,7 +314,7 @@ public sealed partial class StateTrie
         }
         Span<byte> encoded = stackalloc byte[33];
         int length = RlpWriter.Write(encoded, value);
-        account.Storage ??= new MerklePatriciaTrie(account.Path!) { RecordsRemovals = _recordsRemovals };
+        account.Storage ??= NewStorageTrie(account);
         account.Storage.Set(path, encoded[..length]);
         account.StorageDirty = true;
     }
