@@ -8,6 +8,7 @@ public sealed partial class MerklePatriciaTrie
     /// </summary>
     public IEnumerable<KeyValuePair<byte[], byte[]>> Enumerate()
     {
+        ResolveRoot();
         if (_root is null) yield break;
         // Depth first; path holds the nibbles down to the node popped: an entry's own nibble is
         // written when it is popped, and the nodes popped in between (its elder siblings' subtrees)
@@ -46,6 +47,7 @@ public sealed partial class MerklePatriciaTrie
     public bool TryGetNext(ReadOnlySpan<byte> key, out byte[] next)
     {
         var path = new byte[Math.Max(64, key.Length * 2 + 1)];
+        ResolveRoot();
         next = _root is null ? null! : FindNext(_root, key, 0, ref path)!;
         return next is not null;
     }
@@ -54,6 +56,7 @@ public sealed partial class MerklePatriciaTrie
     public bool TryGetPrevious(ReadOnlySpan<byte> key, out byte[] previous)
     {
         var path = new byte[Math.Max(64, key.Length * 2 + 1)];
+        ResolveRoot();
         previous = _root is null ? null! : FindPrevious(_root, key, 0, ref path)!;
         return previous is not null;
     }

@@ -30,19 +30,26 @@ public sealed partial class MerklePatriciaTrie
     /// <summary>
     /// The trie with root <paramref name="root"/> whose nodes are in <paramref name="source"/>, under
     /// <paramref name="owner"/> (empty: the account trie; else the storage trie's 32-byte hashed
-    /// address). Loads the root node only (nothing for <see cref="EmptyRoot"/>); every other node is
-    /// loaded when a walk reaches it. Throws <see cref="MissingTrieNodeException"/> when the source
-    /// lacks the root.
+    /// address). Reads nothing: every node, the root included, is loaded when a walk first reaches
+    /// it (and a missing one throws <see cref="MissingTrieNodeException"/> then);
+    /// <see cref="ComputeRoot(int)"/> before any change gives <paramref name="root"/>.
     /// </summary>
     public static MerklePatriciaTrie Open(ITrieNodeSource source, ReadOnlySpan<byte> owner, in Hash256 root)
     {
         ArgumentNullException.ThrowIfNull(source);
         var trie = new MerklePatriciaTrie { _source = source, _owner = owner.ToArray() };
         if (root == EmptyRoot) return trie;
-        trie._root = trie.Load(root, ReadOnlySpan<byte>.Empty);
+        trie._root = new UnresolvedNode(root);
         trie._countKnown = false;
         trie._rootHash = root;
         return trie;
+    }
+
+    /// <summary>Loads the root if it is not in memory yet: every walk starts here.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ResolveRoot()
+    {
+        if (_root is UnresolvedNode unresolved) _root = Load(unresolved.Hash, ReadOnlySpan<byte>.Empty);
     }
 
     /// <summary>

@@ -54,6 +54,7 @@ public sealed partial class MerklePatriciaTrie
         }
         bool changed = false;
         int added = 0;
+        ResolveRoot();
         _root = Insert(_root, key, ownedKey, 0, value, ref changed, ref added);
         _count += added;
         if (changed) _rootHashValid = false;
@@ -73,6 +74,7 @@ public sealed partial class MerklePatriciaTrie
     internal void SetMany(byte[][] ownedKeys, byte[] values, int[] offsets, int[] lengths, int count, int degreeOfParallelism, bool hashSubtries = false,
         TrieNodeSet? export = null)
     {
+        ResolveRoot();
         if (count < BucketedSetMinimum || _root is not BranchNode root)
         {
             var prefetcher = new TriePathPrefetcher();
@@ -195,6 +197,7 @@ public sealed partial class MerklePatriciaTrie
     public bool Delete(ReadOnlySpan<byte> key)
     {
         bool changed = false;
+        ResolveRoot();
         _root = Remove(_root, key, 0, ref changed);
         if (changed) _rootHashValid = false;
         return changed;
@@ -205,6 +208,7 @@ public sealed partial class MerklePatriciaTrie
     {
         int keyNibbles = key.Length * 2;
         int depth = 0;
+        ResolveRoot();
         var node = _root;
         while (node is not null)
         {

@@ -17,8 +17,8 @@ namespace ParallelExec.Trie;
 /// </summary>
 public sealed partial class StateTrie
 {
-    private readonly MerklePatriciaTrie _accounts = new();
-    private readonly AccountTable _byAddress = new();
+    private MerklePatriciaTrie _accounts = new();
+    private AccountTable _byAddress = new();
     private readonly List<StateAccount> _dirty = new();
     private long _otherHashes; // key hashes (addresses, slots) and storage-trie node hashes
     private Hash256 _root = MerklePatriciaTrie.EmptyRoot;
@@ -58,7 +58,10 @@ public sealed partial class StateTrie
     /// <summary>Keccak-256 computations so far: address and slot hashes plus every trie node hash.</summary>
     public long HashCount => Interlocked.Read(ref _otherHashes) + _accounts.HashCount;
 
-    /// <summary>Accounts in the account trie as of the last <see cref="ComputeRoot(int)"/>.</summary>
+    /// <summary>
+    /// Accounts in the account trie as of the last <see cref="ComputeRoot(int)"/>. Not known for a trie
+    /// opened from a node source (<see cref="Open"/>): that throws <see cref="InvalidOperationException"/>.
+    /// </summary>
     public int AccountCount => _accounts.Count;
 
     /// <summary>Builds the tries for a whole state and hashes them.</summary>
@@ -259,7 +262,7 @@ public sealed partial class StateTrie
         var account = _byAddress.Find(address);
         if (account is null)
         {
-            account = new StateAccount(address);
+            account = _nodes is null ? new StateAccount(address) : LoadAccount(address);
             _byAddress.Add(account);
         }
         if (!account.Dirty)
@@ -288,6 +291,14 @@ public sealed partial class StateTrie
         }
     }
 
+    /// <summary>An empty storage trie for <paramref name="account"/> (whose path is computed), set up like the account trie.</summary>
+    private MerklePatriciaTrie NewStorageTrie(StateAccount account)
+    {
+        var storage = new MerklePatriciaTrie(account.Path!) { RecordsRemovals = _recordsRemovals };
+        if (_nodes is not null) storage.UseSource(_nodes);
+        return storage;
+    }
+
     [SkipLocalsInit]
     private void SetSlot(StateAccount account, in UInt256 slot, in UInt256 value, ref long hashes)
     {
@@ -303,7 +314,7 @@ public sealed partial class StateTrie
         }
         Span<byte> encoded = stackalloc byte[33];
         int length = RlpWriter.Write(encoded, value);
-        account.Storage ??= new MerklePatriciaTrie(account.Path!) { RecordsRemovals = _recordsRemovals };
+        account.Storage ??= NewStorageTrie(account);
         account.Storage.Set(path, encoded[..length]);
         account.StorageDirty = true;
     }
