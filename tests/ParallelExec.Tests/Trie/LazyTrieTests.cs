@@ -148,6 +148,41 @@ public class LazyTrieTests
         Assert.InRange(lazy.LoadedNodeCount, 100, total - 1);
     }
 
+    [Fact]
+    public void SetMany_that_meets_a_missing_node_in_a_parallel_bucket_throws_it_and_leaves_a_sound_trie()
+    {
+        var random = new Random(17);
+        var full = new MerklePatriciaTrie();
+        for (int i = 0; i < 20_000; i++) full.Set(RandomKey(random), DifferentialTrieTests.Value(random));
+        var store = new TrieNodeStore(byPath: true);
+        var written = store.PutAll(full, []);
+        var lazy = MerklePatriciaTrie.Open(store, [], full.ComputeRoot());
+        // Lose one node two levels down: the keys under nibbles 3, 7 miss it, the other buckets do not.
+        var (lostPath, lostHash) = written.Single(w => w.Path.SequenceEqual(new byte[] { 3, 7 }));
+        Assert.True(store.TryGetNode([], lostPath, lostHash, out var lostRlp));
+        store.Remove([], lostPath, lostHash);
+        int count = 4000;
+        var owned = new byte[count][];
+        var values = new byte[count * 4];
+        var offsets = new int[count];
+        var lengths = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            owned[i] = RandomKey(random);
+            offsets[i] = i * 4;
+            lengths[i] = 4;
+        }
+        random.NextBytes(values);
+        owned[count / 2][0] = 0x37; // one key surely under the lost node
+        var error = Assert.Throws<MissingTrieNodeException>(() => lazy.SetMany(owned, values, offsets, lengths, count, degreeOfParallelism: 4));
+        Assert.Contains("path '37' of the account trie", error.Message);
+        // The keys set before the failure are whole: with the node back, setting them all again gives the full trie's root.
+        store.Put([], lostPath, lostHash, lostRlp);
+        lazy.SetMany(owned, values, offsets, lengths, count, degreeOfParallelism: 4);
+        full.SetMany(owned, values, offsets, lengths, count, degreeOfParallelism: 1);
+        Assert.Equal(full.ComputeRoot(), lazy.ComputeRoot());
+    }
+
     private static byte[] RandomKey(Random random)
     {
         var key = new byte[32];
