@@ -24,6 +24,8 @@ internal static class TrieNodeDecoder
         {
             var node = DecodeShape(rlp, path, owner);
             node.Stored = true; // it was loaded from its place
+            // Its RLP is current, as after hashing: a later re-hash copies the unchanged children from it.
+            (node as BranchNode)?.KeepRlp(rlp);
             if (rlp.Length >= NodeReference.HashLength)
             {
                 hash.CopyTo(node.Reference.Bytes);

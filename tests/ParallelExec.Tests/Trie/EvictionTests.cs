@@ -9,33 +9,12 @@ namespace ParallelExec.Tests.Trie;
 /// </summary>
 public class EvictionTests
 {
-    /// <summary>Applies an exported set to a place-keyed store: removals, then writes.</summary>
-    private static void Write(TrieNodeStore store, TrieNodeSet set)
-    {
-        foreach (var r in set) if (r.IsRemoval) store.Remove(r.Owner.Span, r.Path.Span, default);
-        foreach (var r in set) if (!r.IsRemoval) store.Put(r.Owner.Span, r.Path.Span, r.Hash, r.Rlp.ToArray());
-    }
-
-    private static TrieNodeStore StoreOf(StateTrie trie)
-    {
-        var store = new TrieNodeStore(byPath: true);
-        foreach (var node in trie.ExportAllNodes()) store.Put(node.Owner.Span, node.Path.Span, node.Hash, node.Rlp.ToArray());
-        return store;
-    }
-
     [Theory]
     [MemberData(nameof(LazyTrieTests.Seeds), MemberType = typeof(LazyTrieTests))]
     public void A_trie_unloaded_after_every_block_keeps_the_roots_of_one_that_never_unloads(int seed)
     {
         var random = new Random(seed);
-        var full = new MerklePatriciaTrie();
-        var keys = new List<byte[]>();
-        for (int i = 0; i < 2000; i++)
-        {
-            var key = LazyTrieTests.Key(random, 32);
-            keys.Add(key);
-            full.Set(key, LazyTrieTests.Value(random));
-        }
+        var (full, keys) = LazyTrieTests.Build(random, fixedLength: 32, count: 2000);
         var store = new TrieNodeStore(byPath: true);
         store.PutAll(full, []);
         var lazy = MerklePatriciaTrie.Open(store, [], full.ComputeRoot());
@@ -44,25 +23,10 @@ public class EvictionTests
         long unloaded = 0;
         for (int block = 0; block < 15; block++)
         {
-            for (int i = 0; i < random.Next(1, 150); i++)
-            {
-                var key = random.Next(3) == 0 ? LazyTrieTests.Key(random, 32) : keys[random.Next(keys.Count)];
-                if (random.Next(3) == 0)
-                {
-                    full.Delete(key);
-                    lazy.Delete(key);
-                }
-                else
-                {
-                    var value = LazyTrieTests.Value(random);
-                    keys.Add(key);
-                    full.Set(key, value);
-                    lazy.Set(key, value);
-                }
-            }
+            LazyTrieTests.RandomBlock(random, fixedLength: 32, keys, full, lazy);
             set.Clear();
             Assert.True(full.ComputeRoot() == lazy.ComputeRoot(2, set), $"seed {seed}, block {block}: roots differ");
-            Write(store, set); // every node hashed is now in the store: all are persisted
+            store.Apply(set); // every node hashed is now in the store: all are persisted
             long before = lazy.Resident().Nodes;
             unloaded += lazy.Unload(keepDepth: 2, persistedGeneration: int.MaxValue);
             long after = lazy.Resident().Nodes;
@@ -81,7 +45,7 @@ public class EvictionTests
         var flat = new InMemoryState();
         flat.Apply(StateTrieTests.RandomChanges(random, accounts: 600, changes: 5000));
         var full = StateTrie.FromState(flat.Entries);
-        var store = StoreOf(full);
+        var store = TrieNodeStore.Of(full, byPath: true);
         // One opened on the store, and one built whole (a genesis) then handed the store.
         var opened = StateTrie.Open(store, full.Root, flat);
         var built = StateTrie.FromState(flat.Entries);
@@ -104,14 +68,14 @@ public class EvictionTests
             // Nodes written every block (the opened trie), or at a checkpoint every third block (the built one).
             set.Clear();
             Assert.True(expected == opened.ComputeRoot(random.Next(1, 4), set), $"seed {seed}, block {block}: the opened trie's root differs");
-            Write(store, set);
+            store.Apply(set);
             opened.MarkAllPersisted();
             bool checkpoint = block % 3 == 2;
             if (checkpoint)
             {
                 set.Clear();
                 Assert.True(expected == built.ComputeRootForCheckpoint(random.Next(1, 4), set), $"seed {seed}, block {block}: the built trie's root differs");
-                Write(store, set);
+                store.Apply(set);
             }
             else
             {
@@ -140,7 +104,7 @@ public class EvictionTests
         var trie = StateTrie.FromState(flat.Entries);
         trie.MarkAllPersisted();
         Assert.Throws<InvalidOperationException>(() => trie.Evict(0));
-        trie.UseNodeStore(StoreOf(trie), flat);
+        trie.UseNodeStore(TrieNodeStore.Of(trie, byPath: true), flat);
         trie.Apply([new StateChange(StateKey.Balance(Address.FromNumber(1)), new UInt256(4))]);
         Assert.Throws<InvalidOperationException>(() => trie.Evict(0));
         trie.ComputeRoot();

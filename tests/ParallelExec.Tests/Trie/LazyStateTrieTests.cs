@@ -12,14 +12,6 @@ namespace ParallelExec.Tests.Trie;
 /// </summary>
 public class LazyStateTrieTests
 {
-    /// <summary>A store holding every node of <paramref name="trie"/> at its place (or by hash).</summary>
-    private static TrieNodeStore StoreOf(StateTrie trie, bool byPath)
-    {
-        var store = new TrieNodeStore(byPath);
-        foreach (var node in trie.ExportAllNodes()) store.Put(node.Owner.Span, node.Path.Span, node.Hash, node.Rlp.ToArray());
-        return store;
-    }
-
     /// <summary>A block of random changes, and a few accounts emptied (fields removed, slots cleared), applied to the flat state and to each trie.</summary>
     private static void ApplyBlock(Random random, InMemoryState flat, params StateTrie[] tries)
     {
@@ -47,8 +39,8 @@ public class LazyStateTrieTests
         var flat = new InMemoryState();
         flat.Apply(StateTrieTests.RandomChanges(random, accounts: 500, changes: 4000));
         var full = StateTrie.FromState(flat.Entries);
-        var byPath = StoreOf(full, byPath: true);
-        var byHash = StoreOf(full, byPath: false);
+        var byPath = TrieNodeStore.Of(full, byPath: true);
+        var byHash = TrieNodeStore.Of(full, byPath: false);
         var lazyByPath = StateTrie.Open(byPath, full.Root, flat);
         var lazyByHash = StateTrie.Open(byHash, full.Root, flat);
         Assert.Equal(0, byPath.Reads); // opening reads nothing
@@ -75,7 +67,7 @@ public class LazyStateTrieTests
         var flat = new InMemoryState();
         flat.Apply(StateTrieTests.RandomChanges(random, accounts: 300, changes: 3000));
         var full = StateTrie.FromState(flat.Entries);
-        var store = StoreOf(full, byPath: true);
+        var store = TrieNodeStore.Of(full, byPath: true);
         var lazy = StateTrie.Open(store, full.Root, flat);
         ApplyBlock(random, flat, full, lazy);
         Assert.Equal(full.ComputeRoot(), lazy.ComputeRoot());
@@ -107,7 +99,7 @@ public class LazyStateTrieTests
         var flat = new InMemoryState();
         flat.Apply(StateTrieTests.RandomChanges(random, accounts: 500, changes: 4000));
         var full = StateTrie.FromState(flat.Entries);
-        var store = StoreOf(full, byPath: true);
+        var store = TrieNodeStore.Of(full, byPath: true);
         var lazy = StateTrie.Open(store, full.Root, flat);
         lazy.RecordsRemovals = true;
         var set = new TrieNodeSet();
@@ -117,9 +109,8 @@ public class LazyStateTrieTests
             set.Clear();
             var root = lazy.ComputeRoot(random.Next(1, 4), set);
             Assert.True(full.ComputeRoot() == root, $"seed {seed}, block {block}: roots differ");
-            foreach (var r in set) if (r.IsRemoval) store.Remove(r.Owner.Span, r.Path.Span, default);
-            foreach (var r in set) if (!r.IsRemoval) store.Put(r.Owner.Span, r.Path.Span, r.Hash, r.Rlp.ToArray());
-            var current = StoreOf(full, byPath: true);
+            store.Apply(set);
+            var current = TrieNodeStore.Of(full, byPath: true);
             Assert.True(current.Count == store.Count, $"seed {seed}, block {block}: the store holds {store.Count} nodes, the trie {current.Count}");
             // Reopened on that store, the state is the same.
             var reopened = StateTrie.Open(store, root, flat);

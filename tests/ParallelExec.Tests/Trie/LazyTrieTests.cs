@@ -18,39 +18,23 @@ public class LazyTrieTests
         return new[] { 1, 2, 3, 4, 5, 6 }.Append(Environment.TickCount & 0x7fffffff).Select(s => new object[] { s });
     }
 
-    /// <summary>Keys from a small alphabet, so they share long prefixes (variable length: prefixes of each other).</summary>
-    internal static byte[] Key(Random random, int fixedLength)
-    {
-        var key = new byte[fixedLength > 0 ? fixedLength : random.Next(1, 10)];
-        for (int i = 0; i < key.Length; i++) key[i] = (byte)(random.Next(4) switch { 0 => 0x00, 1 => 0x12, 2 => 0x1f, _ => random.Next(256) });
-        return key;
-    }
-
-    internal static byte[] Value(Random random)
-    {
-        // Short values make nodes under 32 bytes (embedded); long ones exceed a hash block.
-        var value = new byte[random.Next(4) == 0 ? random.Next(40, 120) : random.Next(1, 6)];
-        random.NextBytes(value);
-        return value;
-    }
-
     /// <summary>Builds a trie of random keys; returns it with its keys.</summary>
-    private static (MerklePatriciaTrie Trie, List<byte[]> Keys) Build(Random random, int fixedLength, int count)
+    internal static (MerklePatriciaTrie Trie, List<byte[]> Keys) Build(Random random, int fixedLength, int count)
     {
         var trie = new MerklePatriciaTrie();
         var keys = new List<byte[]>();
         for (int i = 0; i < count; i++)
         {
-            var key = Key(random, fixedLength);
+            var key = DifferentialTrieTests.PlainKey(random, fixedLength);
             keys.Add(key);
-            trie.Set(key, Value(random));
+            trie.Set(key, DifferentialTrieTests.Value(random));
         }
         trie.ComputeRoot();
         return (trie, keys);
     }
 
     /// <summary>One block of random updates, applied to every trie: new keys, changed values, deletions (some whole runs of keys).</summary>
-    private static void RandomBlock(Random random, int fixedLength, List<byte[]> keys, params MerklePatriciaTrie[] tries)
+    internal static void RandomBlock(Random random, int fixedLength, List<byte[]> keys, params MerklePatriciaTrie[] tries)
     {
         int operations = random.Next(1, 60);
         for (int i = 0; i < operations; i++)
@@ -59,7 +43,7 @@ public class LazyTrieTests
             byte[] key;
             if (choice < 3 || keys.Count == 0)
             {
-                key = Key(random, fixedLength);
+                key = DifferentialTrieTests.PlainKey(random, fixedLength);
                 keys.Add(key);
             }
             else
@@ -67,7 +51,7 @@ public class LazyTrieTests
                 key = keys[random.Next(keys.Count)];
             }
             bool delete = choice >= 6 && keys.Count > 0;
-            var value = delete ? [] : Value(random);
+            var value = delete ? [] : DifferentialTrieTests.Value(random);
             foreach (var trie in tries)
             {
                 if (delete) trie.Delete(key);
@@ -130,7 +114,7 @@ public class LazyTrieTests
             var key = new byte[32];
             random.NextBytes(key);
             keys.Add(key);
-            full.Set(key, Value(random));
+            full.Set(key, DifferentialTrieTests.Value(random));
         }
         var store = new TrieNodeStore(byPath: true);
         int total = store.PutAll(full, []).Count;
@@ -164,6 +148,41 @@ public class LazyTrieTests
         Assert.InRange(lazy.LoadedNodeCount, 100, total - 1);
     }
 
+    [Fact]
+    public void SetMany_that_meets_a_missing_node_in_a_parallel_bucket_throws_it_and_leaves_a_sound_trie()
+    {
+        var random = new Random(17);
+        var full = new MerklePatriciaTrie();
+        for (int i = 0; i < 20_000; i++) full.Set(RandomKey(random), DifferentialTrieTests.Value(random));
+        var store = new TrieNodeStore(byPath: true);
+        var written = store.PutAll(full, []);
+        var lazy = MerklePatriciaTrie.Open(store, [], full.ComputeRoot());
+        // Lose one node two levels down: the keys under nibbles 3, 7 miss it, the other buckets do not.
+        var (lostPath, lostHash) = written.Single(w => w.Path.SequenceEqual(new byte[] { 3, 7 }));
+        Assert.True(store.TryGetNode([], lostPath, lostHash, out var lostRlp));
+        store.Remove([], lostPath, lostHash);
+        int count = 4000;
+        var owned = new byte[count][];
+        var values = new byte[count * 4];
+        var offsets = new int[count];
+        var lengths = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            owned[i] = RandomKey(random);
+            offsets[i] = i * 4;
+            lengths[i] = 4;
+        }
+        random.NextBytes(values);
+        owned[count / 2][0] = 0x37; // one key surely under the lost node
+        var error = Assert.Throws<MissingTrieNodeException>(() => lazy.SetMany(owned, values, offsets, lengths, count, degreeOfParallelism: 4));
+        Assert.Contains("path '37' of the account trie", error.Message);
+        // The keys set before the failure are whole: with the node back, setting them all again gives the full trie's root.
+        store.Put([], lostPath, lostHash, lostRlp);
+        lazy.SetMany(owned, values, offsets, lengths, count, degreeOfParallelism: 4);
+        full.SetMany(owned, values, offsets, lengths, count, degreeOfParallelism: 1);
+        Assert.Equal(full.ComputeRoot(), lazy.ComputeRoot());
+    }
+
     private static byte[] RandomKey(Random random)
     {
         var key = new byte[32];
@@ -185,7 +204,7 @@ public class LazyTrieTests
         var seeker = MerklePatriciaTrie.Open(store, [], root);
         for (int i = 0; i < 50; i++)
         {
-            var probe = random.Next(2) == 0 ? keys[random.Next(keys.Count)] : Key(random, fixedLength);
+            var probe = random.Next(2) == 0 ? keys[random.Next(keys.Count)] : DifferentialTrieTests.PlainKey(random, fixedLength);
             Assert.Equal(full.TryGetNext(probe, out var next), seeker.TryGetNext(probe, out var lazyNext));
             Assert.True(Equal(next, lazyNext), $"seed {seed}: next of {Convert.ToHexString(probe)} differs");
             Assert.Equal(full.TryGetPrevious(probe, out var previous), seeker.TryGetPrevious(probe, out var lazyPrevious));
@@ -210,7 +229,7 @@ public class LazyTrieTests
         {
             var key = RandomKey(random);
             keys.Add(key);
-            full.Set(key, Value(random));
+            full.Set(key, DifferentialTrieTests.Value(random));
         }
         var store = new TrieNodeStore(byPath: true);
         var written = store.PutAll(full, []);
@@ -230,7 +249,7 @@ public class LazyTrieTests
         Assert.Equal(root, lazy.ComputeRoot());
 
         // The rest of the trie still works, and so does the lost part once the node is back.
-        var value = Value(random);
+        var value = DifferentialTrieTests.Value(random);
         full.Set(elsewhere, value);
         lazy.Set(elsewhere, value);
         Assert.Equal(full.ComputeRoot(), lazy.ComputeRoot());
@@ -272,7 +291,7 @@ public class LazyTrieTests
     {
         var random = new Random(12);
         var full = new MerklePatriciaTrie();
-        for (int i = 0; i < 300; i++) full.Set(RandomKey(random), Value(random));
+        for (int i = 0; i < 300; i++) full.Set(RandomKey(random), DifferentialTrieTests.Value(random));
         var store = new TrieNodeStore(byPath: false);
         store.PutAll(full, []);
         var root = full.ComputeRoot();
@@ -290,7 +309,7 @@ public class LazyTrieTests
     {
         var random = new Random(13);
         var full = new MerklePatriciaTrie();
-        for (int i = 0; i < 100; i++) full.Set(RandomKey(random), Value(random));
+        for (int i = 0; i < 100; i++) full.Set(RandomKey(random), DifferentialTrieTests.Value(random));
         var owner = RandomKey(random);
         var store = new TrieNodeStore(byPath: true);
         store.PutAll(full, owner);
@@ -320,8 +339,8 @@ public class LazyTrieTests
             int length = secure ? 32 : 6;
             for (int i = 0; i < 400; i++)
             {
-                var key = secure ? RandomKey(random) : Key(random, length);
-                var value = Value(random);
+                var key = secure ? RandomKey(random) : DifferentialTrieTests.PlainKey(random, length);
+                var value = DifferentialTrieTests.Value(random);
                 keys.Add(key);
                 full.Set(key, value);
                 reference.Put(key, value);
@@ -334,7 +353,7 @@ public class LazyTrieTests
             {
                 for (int i = 0; i < 40; i++)
                 {
-                    var key = random.Next(3) == 0 ? (secure ? RandomKey(random) : Key(random, length)) : keys[random.Next(keys.Count)];
+                    var key = random.Next(3) == 0 ? (secure ? RandomKey(random) : DifferentialTrieTests.PlainKey(random, length)) : keys[random.Next(keys.Count)];
                     if (random.Next(2) == 0)
                     {
                         lazy.Delete(key);
@@ -342,7 +361,7 @@ public class LazyTrieTests
                     }
                     else
                     {
-                        var value = Value(random);
+                        var value = DifferentialTrieTests.Value(random);
                         keys.Add(key);
                         lazy.Set(key, value);
                         reference.Put(key, value);

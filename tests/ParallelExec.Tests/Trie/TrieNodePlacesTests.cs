@@ -88,8 +88,8 @@ public class TrieNodePlacesTests
                 }
                 else if (!shrink)
                 {
-                    var key = random.Next(4) == 0 && keys.Count > 0 ? keys[random.Next(keys.Count)] : LazyTrieTests.Key(random, fixedLength);
-                    trie.Set(key, LazyTrieTests.Value(random)); // long or short: nodes cross 32 bytes both ways
+                    var key = random.Next(4) == 0 && keys.Count > 0 ? keys[random.Next(keys.Count)] : DifferentialTrieTests.PlainKey(random, fixedLength);
+                    trie.Set(key, DifferentialTrieTests.Value(random)); // long or short: nodes cross 32 bytes both ways
                     keys.Add(key);
                 }
             }
@@ -109,14 +109,7 @@ public class TrieNodePlacesTests
     public void A_lazily_opened_trie_keeps_its_own_store_exact(int seed)
     {
         var random = new Random(seed);
-        var full = new MerklePatriciaTrie();
-        var keys = new List<byte[]>();
-        for (int i = 0; i < 3000; i++)
-        {
-            var key = LazyTrieTests.Key(random, 32);
-            keys.Add(key);
-            full.Set(key, LazyTrieTests.Value(random));
-        }
+        var (full, keys) = LazyTrieTests.Build(random, fixedLength: 32, count: 3000);
         var store = new TrieNodeStore(byPath: true);
         store.PutAll(full, []);
         var lazy = MerklePatriciaTrie.Open(store, [], full.ComputeRoot());
@@ -124,22 +117,7 @@ public class TrieNodePlacesTests
         var set = new TrieNodeSet();
         for (int block = 0; block < 20; block++)
         {
-            for (int i = 0; i < random.Next(1, 200); i++)
-            {
-                var key = random.Next(3) == 0 ? LazyTrieTests.Key(random, 32) : keys[random.Next(keys.Count)];
-                if (random.Next(2) == 0)
-                {
-                    full.Delete(key);
-                    lazy.Delete(key);
-                }
-                else
-                {
-                    var value = LazyTrieTests.Value(random);
-                    keys.Add(key);
-                    full.Set(key, value);
-                    lazy.Set(key, value);
-                }
-            }
+            LazyTrieTests.RandomBlock(random, fixedLength: 32, keys, full, lazy);
             set.Clear();
             var root = lazy.ComputeRoot(2, set);
             Assert.True(full.ComputeRoot() == root, $"seed {seed}, block {block}: roots differ");

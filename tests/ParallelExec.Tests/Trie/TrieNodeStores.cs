@@ -41,6 +41,21 @@ internal sealed class TrieNodeStore(bool byPath) : ITrieNodeSource
         return _nodes.TryGetValue(KeyOf(owner, path, hash), out rlp!);
     }
 
+    /// <summary>A store holding every node of <paramref name="trie"/> (in memory) at its place, or by hash.</summary>
+    public static TrieNodeStore Of(StateTrie trie, bool byPath)
+    {
+        var store = new TrieNodeStore(byPath);
+        foreach (var node in trie.ExportAllNodes()) store.Put(node.Owner.Span, node.Path.Span, node.Hash, node.Rlp.ToArray());
+        return store;
+    }
+
+    /// <summary>Applies an exported set as a store must: its removals, then its writes.</summary>
+    public void Apply(TrieNodeSet set)
+    {
+        foreach (var r in set) if (r.IsRemoval) Remove(r.Owner.Span, r.Path.Span, default);
+        foreach (var r in set) if (!r.IsRemoval) Put(r.Owner.Span, r.Path.Span, r.Hash, r.Rlp.ToArray());
+    }
+
     /// <summary>
     /// Writes every node of <paramref name="trie"/> (hashed) at its place: nodes referenced by hash
     /// and the root. Returns the nodes written (owner, path, hash).
