@@ -34,6 +34,9 @@ public class RevertTests
             Assert.Equal(Blocks - k, head.Number);
             Assert.Equal(expected[Blocks - k], head.StateRoot);
             Assert.Equal(expected[Blocks - k], store.Head.StateRoot);
+            // The revert wrote the nodes it changed and deleted the places it vacated (accounts the
+            // undone blocks created leave the trie): the stored trie is exactly the earlier block's.
+            AssertHeadTrieStored(store, $"reverted {k}");
             Assert.False(store.TryGetBlock(Blocks - k + 1, out _));
             var roots = Run(chain, workload, Blocks - k, Blocks);
             Assert.Equal(expected[(Blocks - k + 1)..], roots);

@@ -23,6 +23,7 @@ public sealed partial class ChainState
         {
             CheckRootNode(store, at);
             var trie = StateTrie.Open(new StoreTrieNodeSource(store), at.StateRoot, store);
+            trie.RecordsRemovals = true; // the stored trie is kept exact: vacated places are deleted
             trie.MarkAllPersisted();
             if (keys.Count == 0) return trie;
             Hash256 root;

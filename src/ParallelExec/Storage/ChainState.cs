@@ -82,6 +82,7 @@ public sealed partial class ChainState
         store.Initialize(entries, new StoredBlock(genesisNumber, root, default), options.PersistTrieNodes ? trie.ExportAllNodes() : null);
         if (options.PersistTrieNodes)
         {
+            trie.RecordsRemovals = true; // the stored trie is kept exact: vacated places are deleted
             trie.MarkAllPersisted(); // the genesis is always a checkpoint
             if (store.TrieNodesAt is not null) trie.UseNodeStore(new StoreTrieNodeSource(store), store);
         }
@@ -121,6 +122,7 @@ public sealed partial class ChainState
         if (options.PersistTrieNodes)
         {
             if (store.TrieNodesAt != head) store.ReplaceTrieNodes(trie.ExportAllNodes(), head);
+            trie.RecordsRemovals = true;
             trie.MarkAllPersisted();
             if (store.TrieNodesAt is not null) trie.UseNodeStore(new StoreTrieNodeSource(store), store);
         }
