@@ -13,6 +13,7 @@ root.Subcommands.Add(RecordCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(RevertCommand.Create());
+root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(ProofCommand.Create());
 root.Subcommands.Add(BalCommand.Create());
 root.Subcommands.Add(BatchCommand.Create());

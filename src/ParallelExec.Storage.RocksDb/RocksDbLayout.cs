@@ -4,36 +4,47 @@ using ParallelExec.State;
 namespace ParallelExec.Storage.RocksDb;
 
 /// <summary>
-/// The on-disk layout, format version 1. Column families: <c>state</c> (StateKeyEncoding → 32-byte
-/// big-endian value), <c>nodes</c> (keccak256(rlp) → rlp), <c>blocks</c> (block number → record),
-/// <c>journal</c> (block number → undo journal), <c>meta</c> (format, genesis, head, init marker).
+/// The on-disk layout, format version 2. Column families: <c>state</c> (StateKeyEncoding → 32-byte
+/// big-endian value), <c>trie</c> (the live trie's nodes by place: <see cref="TrieNodeKey"/> → rlp),
+/// <c>blocks</c> (block number → record), <c>journal</c> (block number → undo journal), <c>meta</c>
+/// (format, genesis, head, the block whose trie <c>trie</c> holds, init marker). Format 1 kept every
+/// node ever written in a family <c>nodes</c>, by hash; a migration drops it and rebuilds <c>trie</c>.
 /// Block numbers are 8-byte big-endian with the sign bit flipped, so they sort numerically.
 /// </summary>
 internal static class RocksDbLayout
 {
-    public const uint FormatVersion = 1;
+    public const uint FormatVersion = 2;
+    public const uint HashKeyedFormatVersion = 1;
     public static ReadOnlySpan<byte> Magic => "PXST"u8;
 
     public const string StateFamily = "state";
-    public const string NodesFamily = "nodes";
+    public const string TrieFamily = "trie";
+    /// <summary>Format 1's node family (keccak256(rlp) → rlp), dropped by a migration.</summary>
+    public const string HashKeyedNodesFamily = "nodes";
     public const string BlocksFamily = "blocks";
     public const string JournalFamily = "journal";
     public const string MetaFamily = "meta";
-    public static readonly string[] Families = [StateFamily, NodesFamily, BlocksFamily, JournalFamily, MetaFamily];
+    public static readonly string[] Families = [StateFamily, TrieFamily, BlocksFamily, JournalFamily, MetaFamily];
 
     public static readonly byte[] FormatKey = "format"u8.ToArray();
     public static readonly byte[] GenesisKey = "genesis"u8.ToArray();
     public static readonly byte[] HeadKey = "head"u8.ToArray();
     public static readonly byte[] InitKey = "init"u8.ToArray();
+    public static readonly byte[] TrieNodesAtKey = "trie-at"u8.ToArray();
 
     public const int BlockRecordLength = 8 + 32 + 32;
     public const int ValueLength = 32;
 
     public static byte[] FormatRecord()
     {
+        return FormatRecord(FormatVersion);
+    }
+
+    public static byte[] FormatRecord(uint version)
+    {
         var record = new byte[8];
         Magic.CopyTo(record);
-        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), FormatVersion);
+        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), version);
         return record;
     }
 

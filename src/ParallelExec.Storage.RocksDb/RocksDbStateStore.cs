@@ -30,6 +30,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
 
     private readonly RocksDbSharp.RocksDb _db;
     private readonly ColumnFamilyHandle _state, _nodes, _blocks, _journal, _meta;
+    private StoredBlock? _nodesAt;
     private readonly string _path;
     private StoredBlock _genesis, _head;
     private long _oldestJournal;
@@ -50,7 +51,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
             .SetCompression(Compression.Lz4).SetMemtablePrefixBloomSizeRatio(0.1);
         Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(_pointOptions.Handle, 1);
         // Trie nodes are mostly 32-byte hashes: compressing them costs CPU (flushes, compactions) and
-        // saves nothing. Nothing reads them during execution, so no memtable bloom (it only slows inserts).
+        // saves little. Execution never reads them, so no memtable bloom (it only slows inserts).
         _nodeOptions = new ColumnFamilyOptions().SetBlockBasedTableFactory(_pointTable).SetWriteBufferSize((ulong)options.WriteBufferBytes)
             .SetCompression(Compression.No);
         _nodeTable = ConfigureNodeFamily(_nodeOptions, _cache, options.BloomBitsPerKey);
@@ -63,7 +64,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         _write = new WriteOptions().SetSync(options.SyncCommits);
 
         bool exists = File.Exists(System.IO.Path.Combine(path, "CURRENT"));
-        bool addFamilies = false;
+        bool addFamilies = false, migrating = false;
         if (!exists)
         {
             // RocksDB's own files without CURRENT: a creation that is under way in another process
@@ -94,7 +95,13 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
                 throw Translate(e);
             }
             if (names is null) throw Fail(StateStoreError.Corrupt, "its column families cannot be listed");
-            var missing = Families.Where(f => !names.Contains(f)).ToArray();
+            if (names.Contains(HashKeyedNodesFamily) && !names.Contains(TrieFamily))
+            {
+                if (!options.MigrateHashKeyedFormat)
+                    throw Fail(StateStoreError.WrongVersion, "format version 1 (trie nodes kept by hash, every one ever written): this build keeps the live trie by place; migrate it (`parallelexec migrate --db DIR`: keeps the chain, rebuilds the trie from the flat state)");
+                migrating = true;
+            }
+            var missing = Families.Where(f => !names.Contains(f) && !(migrating && f == TrieFamily)).ToArray();
             // Some of this layout's families and no others: a creation killed while RocksDB added them
             // (one at a time). None of them and an empty default family: a creation killed after
             // RocksDB wrote CURRENT and before it added any (or anyone's database that holds nothing).
@@ -107,15 +114,16 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
             if (missing.Length > 0 && !addFamilies)
                 throw Fail(StateStoreError.NotAStateDatabase, $"a RocksDB database without the column families {string.Join(", ", missing)}");
         }
-        _dbOptions.SetCreateIfMissing(!exists).SetCreateMissingColumnFamilies(!exists || addFamilies);
+        _dbOptions.SetCreateIfMissing(!exists).SetCreateMissingColumnFamilies(!exists || addFamilies || migrating);
         var families = new ColumnFamilies(_plainOptions)
         {
             { StateFamily, _pointOptions },
-            { NodesFamily, _nodeOptions },
+            { TrieFamily, _nodeOptions },
             { BlocksFamily, _plainOptions },
             { JournalFamily, _plainOptions },
             { MetaFamily, _plainOptions },
         };
+        if (migrating) families.Add(HashKeyedNodesFamily, _plainOptions);
         try
         {
             _db = RocksDbSharp.RocksDb.Open(_dbOptions, path, families);
@@ -127,12 +135,13 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         try
         {
             _state = _db.GetColumnFamily(StateFamily);
-            _nodes = _db.GetColumnFamily(NodesFamily);
+            _nodes = _db.GetColumnFamily(TrieFamily);
             _blocks = _db.GetColumnFamily(BlocksFamily);
             _journal = _db.GetColumnFamily(JournalFamily);
             _meta = _db.GetColumnFamily(MetaFamily);
             if (!exists) WriteFormat();
-            LoadMetadata(options.CreateIfMissing);
+            if (migrating) MigrateHashKeyedFormat();
+            LoadMetadata(options.CreateIfMissing, options.MigrateHashKeyedFormat);
         }
         catch (Exception e)
         {
@@ -143,24 +152,14 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         }
     }
 
-    /// <summary>Sorted runs of trie nodes before the node family compacts (RocksDB's level-0 trigger).</summary>
-    internal const int NodeRunsBeforeCompaction = 8;
-
-    /// <summary>Sorted runs of trie nodes of similar size merged at once, at least.</summary>
-    internal const int NodeMergeWidth = 4;
-
-    /// <summary>Block size of the node family's tables.</summary>
+    /// <summary>Block size of the trie family's tables.</summary>
     internal const int NodeBlockBytes = 16 << 10;
 
     /// <summary>
-    /// Trie nodes are keyed by their hash: every commit adds ~54,000 random keys, none is ever
-    /// overwritten, and only proofs read them. Leveled compaction (RocksDB's default) merged each
-    /// batch of level-0 files into the whole bottom level, so the family was rewritten again and
-    /// again; universal (tiered) compaction merges runs of similar size instead, several at once.
-    /// Its size-amplification trigger (a full compaction once the newer runs outgrow the oldest) is
-    /// set out of reach: with no overwrites and no deletes, merging reclaims nothing. Larger blocks
-    /// make flushes and compactions cheaper (fewer blocks, a smaller index) and cost proofs little.
-    /// A database created with leveled compaction opens as it is (its levels are sorted runs).
+    /// Trie nodes are kept by place: a block overwrites the nodes on its paths and deletes the places
+    /// that vanished, so the family holds one live trie and compaction reclaims what was superseded
+    /// (leveled, RocksDB's default, which bounds that garbage). Larger blocks make flushes and
+    /// compactions cheaper and cost a node read little; the nodes are hashes, so no compression.
     /// </summary>
     private static BlockBasedTableOptions ConfigureNodeFamily(ColumnFamilyOptions options, Cache cache, int bloomBitsPerKey)
     {
@@ -169,19 +168,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         var table = new BlockBasedTableOptions().SetBlockCache(cache).SetFilterPolicy(bloom).SetWholeKeyFiltering(true)
             .SetCacheIndexAndFilterBlocks(true).SetPinL0FilterAndIndexBlocksInCache(true).SetFormatVersion(5)
             .SetBlockSize(NodeBlockBytes);
-        options.SetBlockBasedTableFactory(table).SetCompactionStyle(Compaction.Universal)
-            .SetLevel0FileNumCompactionTrigger(NodeRunsBeforeCompaction);
-        var universal = Native.Instance.rocksdb_universal_compaction_options_create();
-        try
-        {
-            Native.Instance.rocksdb_universal_compaction_options_set_min_merge_width(universal, NodeMergeWidth);
-            Native.Instance.rocksdb_universal_compaction_options_set_max_size_amplification_percent(universal, 1_000_000);
-            Native.Instance.rocksdb_options_set_universal_compaction_options(options.Handle, universal); // copied
-        }
-        finally
-        {
-            Native.Instance.rocksdb_universal_compaction_options_destroy(universal);
-        }
+        options.SetBlockBasedTableFactory(table);
         return table;
     }
 
@@ -207,7 +194,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     /// <inheritdoc/>
     public int RevertibleBlocks => _initialized ? (int)Math.Max(0, _head.Number - Math.Max(_oldestJournal, _genesis.Number + 1) + 1) : 0;
 
-    private void LoadMetadata(bool createIfMissing)
+    private void LoadMetadata(bool createIfMissing, bool migrate)
     {
         var format = _db.Get(FormatKey, _meta, _read);
         if (format is null)
@@ -220,8 +207,21 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         }
         if (format.Length != 8 || !format.AsSpan(0, 4).SequenceEqual(Magic)) throw Fail(StateStoreError.NotAStateDatabase, "the format record is not a ParallelExec one");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(format.AsSpan(4));
+        if (version == HashKeyedFormatVersion)
+        {
+            // A migration interrupted after it dropped the old family: finish it.
+            if (!migrate) throw Fail(StateStoreError.WrongVersion, "format version 1, its migration to version 2 was interrupted; migrate it again (`parallelexec migrate --db DIR`)");
+            FinishMigration();
+            version = FormatVersion;
+        }
         if (version != FormatVersion)
             throw Fail(StateStoreError.WrongVersion, $"format version {version}, this build reads version {FormatVersion}");
+        var nodesAt = _db.Get(TrieNodesAtKey, _meta, _read);
+        if (nodesAt is not null)
+        {
+            if (!TryDecodeBlock(nodesAt, out var at)) throw Fail(StateStoreError.Corrupt, "the trie-nodes record is malformed");
+            _nodesAt = at;
+        }
 
         var head = _db.Get(HeadKey, _meta, _read);
         if (head is null)
@@ -250,6 +250,26 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         _initialized = true;
     }
 
+    /// <summary>
+    /// Format 1 to 2: drops the hash-keyed node family (the new <c>trie</c> family starts empty) and
+    /// writes the new format record. The chain (flat state, blocks, journal) is kept; with no
+    /// trie-nodes record, the next <see cref="ChainState.Open"/> rebuilds the trie from the flat state
+    /// and writes its nodes. Each step is idempotent, so an interrupted migration is finished by the next.
+    /// </summary>
+    private void MigrateHashKeyedFormat()
+    {
+        _db.DropColumnFamily(HashKeyedNodesFamily);
+        FinishMigration();
+    }
+
+    private void FinishMigration()
+    {
+        using var batch = new WriteBatch();
+        batch.Delete(TrieNodesAtKey, _meta);
+        batch.Put(FormatKey, FormatRecord(), _meta);
+        Write(batch);
+    }
+
     private byte[] WriteFormat()
     {
         var record = FormatRecord();
@@ -269,10 +289,11 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
 
     private void ClearInterruptedInitialisation()
     {
-        var end = Enumerable.Repeat((byte)0xFF, 64).ToArray();
+        var end = Enumerable.Repeat((byte)0xFF, TrieNodeKey.MaxLength + 1).ToArray();
         using var batch = new WriteBatch();
         batch.DeleteRange([], 0, end, (ulong)end.Length, _state);
         batch.DeleteRange([], 0, end, (ulong)end.Length, _nodes);
+        batch.Delete(TrieNodesAtKey, _meta);
         batch.Delete(InitKey, _meta);
         Write(batch);
     }
@@ -370,12 +391,32 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     }
 
     /// <inheritdoc/>
-    public bool TryGetTrieNode(in Hash256 hash, out byte[] rlp)
+    public StoredBlock? TrieNodesAt => _nodesAt;
+
+    /// <inheritdoc/>
+    public bool TryGetTrieNode(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, out byte[] rlp)
     {
-        Span<byte> key = stackalloc byte[32];
-        hash.WriteTo(key);
-        rlp = _db.Get(key, _nodes, _read)!;
+        Span<byte> key = stackalloc byte[TrieNodeKey.MaxLength];
+        int length = TrieNodeKey.Write(owner, path, key);
+        try
+        {
+            rlp = _db.Get(key[..length], _nodes, _read)!;
+        }
+        catch (RocksDbException e)
+        {
+            throw Translate(e);
+        }
         return rlp is not null;
+    }
+
+    /// <summary>Trie nodes stored (a scan of the trie family: for reports and checks, not for hot paths).</summary>
+    public long CountTrieNodes()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        long count = 0;
+        using var it = _db.NewIterator(_nodes, _scan);
+        for (it.SeekToFirst(); it.Valid(); it.Next()) count++;
+        return count;
     }
 
     /// <inheritdoc/>
@@ -394,13 +435,19 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     }
 
     /// <inheritdoc/>
-    public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null)
+    public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null) =>
+        Initialize(state, () => genesis, trieNodes);
+
+    /// <inheritdoc/>
+    public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, Func<StoredBlock> genesis, IEnumerable<TrieNodeRecord>? trieNodes)
     {
+        ArgumentNullException.ThrowIfNull(genesis);
         ArgumentNullException.ThrowIfNull(state);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_initialized) throw new InvalidOperationException($"state database {_path} is already initialised (at block {_head.Number})");
         _db.Put(InitKey, new byte[] { 1 }, _meta, _write);
         var batch = new WriteBatch();
+        StoredBlock genesisBlock;
         try
         {
             // Chunks of InitBatchSize, each put in key order (see Commit).
@@ -415,22 +462,11 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
                 count = 0;
             }
             PutSorted(batch, changes.AsSpan(0, count));
-            if (trieNodes is not null)
-            {
-                var nodes = new TrieNodeSet(InitBatchSize);
-                foreach (var node in trieNodes)
-                {
-                    nodes.Add(node.Hash, node.Rlp.Span);
-                    if (nodes.Count + count < InitBatchSize) continue;
-                    PutSorted(batch, nodes);
-                    batch = Flush(batch);
-                    nodes.Clear();
-                    count = 0;
-                }
-                PutSorted(batch, nodes);
-            }
-            var record = EncodeBlock(genesis);
-            batch.Put(NumberKey(genesis.Number), record, _blocks);
+            if (trieNodes is not null) batch = PutAllNodes(batch, trieNodes, count);
+            genesisBlock = genesis();
+            var record = EncodeBlock(genesisBlock);
+            if (trieNodes is not null) batch.Put(TrieNodesAtKey, record, _meta);
+            batch.Put(NumberKey(genesisBlock.Number), record, _blocks);
             batch.Put(GenesisKey, record, _meta);
             batch.Put(HeadKey, record, _meta);
             batch.Delete(InitKey, _meta);
@@ -440,9 +476,52 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         {
             batch.Dispose();
         }
-        _genesis = _head = genesis;
-        _oldestJournal = genesis.Number + 1;
+        _genesis = _head = genesisBlock;
+        _nodesAt = trieNodes is null ? null : genesisBlock;
+        _oldestJournal = genesisBlock.Number + 1;
         _initialized = true;
+    }
+
+    /// <summary>Puts <paramref name="trieNodes"/> (no removals) in batches of about <see cref="InitBatchSize"/> entries; returns the batch to go on with.</summary>
+    private WriteBatch PutAllNodes(WriteBatch batch, IEnumerable<TrieNodeRecord> trieNodes, int pending)
+    {
+        var chunk = new List<TrieNodeRecord>(InitBatchSize);
+        foreach (var node in trieNodes)
+        {
+            if (node.IsRemoval) throw new ArgumentException("a whole trie holds no removals", nameof(trieNodes));
+            chunk.Add(node with { Rlp = node.Rlp.ToArray(), Owner = node.Owner.ToArray(), Path = node.Path.ToArray() }); // the source may reuse its buffers
+            if (chunk.Count + pending < InitBatchSize) continue;
+            PutSorted(batch, chunk);
+            batch = Flush(batch);
+            chunk.Clear();
+            pending = 0;
+        }
+        PutSorted(batch, chunk);
+        return batch;
+    }
+
+    /// <inheritdoc/>
+    public void ReplaceTrieNodes(IEnumerable<TrieNodeRecord> trieNodes, in StoredBlock at)
+    {
+        ArgumentNullException.ThrowIfNull(trieNodes);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (at != _head) throw new InvalidOperationException($"the trie replaced must be the head's ({_head}), not {at}'s");
+        var end = Enumerable.Repeat((byte)0xFF, TrieNodeKey.MaxLength + 1).ToArray();
+        var batch = new WriteBatch();
+        try
+        {
+            batch.Delete(TrieNodesAtKey, _meta);
+            batch.DeleteRange([], 0, end, (ulong)end.Length, _nodes);
+            _nodesAt = null;
+            batch = PutAllNodes(batch, trieNodes, 0);
+            batch.Put(TrieNodesAtKey, EncodeBlock(at), _meta);
+            Write(batch);
+            _nodesAt = at;
+        }
+        finally
+        {
+            batch.Dispose();
+        }
     }
 
     private WriteBatch Flush(WriteBatch batch)
@@ -498,6 +577,8 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
             PutSorted(batch, changes);
             if (trieNodes is not null) PutSorted(batch, trieNodes);
             var blockKey = NumberKey(block.Number);
+            var record = EncodeBlock(block);
+            if (trieNodes is not null) batch.Put(TrieNodesAtKey, record, _meta);
             if (journal is not null)
             {
                 BinaryPrimitives.WriteInt32LittleEndian(journal, changes.Length);
@@ -518,11 +599,11 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
                     batch.DeleteRange(from, (ulong)from.Length, to, (ulong)to.Length, _journal);
                 }
             }
-            var record = EncodeBlock(block);
             batch.Put(blockKey, record, _blocks);
             batch.Put(HeadKey, record, _meta);
             Write(batch);
             _head = block;
+            if (trieNodes is not null) _nodesAt = block;
             if (oldest < keepFrom) _oldestJournal = keepFrom;
         }
         catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
@@ -571,33 +652,46 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         }
     }
 
-    /// <summary>Puts trie nodes in ascending hash order (see the other overload).</summary>
+    /// <summary>
+    /// Puts trie nodes by place (<see cref="TrieNodeKey"/>): the removals first, then the writes, each
+    /// in ascending key order (see the other overload), so a place both removed and written ends written.
+    /// </summary>
     private void PutSorted(WriteBatch batch, IReadOnlyCollection<TrieNodeRecord> trieNodes)
     {
         var nodes = trieNodes as IReadOnlyList<TrieNodeRecord> ?? trieNodes.ToArray();
         int count = nodes.Count;
-        var prefixes = ArrayPool<ulong>.Shared.Rent(count);
+        var keys = ArrayPool<byte>.Shared.Rent(count * TrieNodeKey.MaxLength);
+        var lengths = ArrayPool<int>.Shared.Rent(count);
         var order = ArrayPool<int>.Shared.Rent(count);
         try
         {
-            Span<byte> hash = stackalloc byte[32];
             for (int i = 0; i < count; i++)
             {
-                nodes[i].Hash.WriteTo(hash);
-                prefixes[i] = BinaryPrimitives.ReadUInt64BigEndian(hash);
+                var node = nodes[i];
+                lengths[i] = TrieNodeKey.Write(node.Owner.Span, node.Path.Span, keys.AsSpan(i * TrieNodeKey.MaxLength, TrieNodeKey.MaxLength));
                 order[i] = i;
             }
-            prefixes.AsSpan(0, count).Sort(order.AsSpan(0, count));
-            for (int i = 0; i < count; i++)
+            var keyBytes = keys;
+            var keyLengths = lengths;
+            order.AsSpan(0, count).Sort((a, b) => keyBytes.AsSpan(a * TrieNodeKey.MaxLength, keyLengths[a]).SequenceCompareTo(keyBytes.AsSpan(b * TrieNodeKey.MaxLength, keyLengths[b])));
+            for (int pass = 0; pass < 2; pass++)
             {
-                var node = nodes[order[i]];
-                node.Hash.WriteTo(hash);
-                batch.Put(hash, node.Rlp.Span, _nodes);
+                bool removals = pass == 0;
+                for (int k = 0; k < count; k++)
+                {
+                    int i = order[k];
+                    var node = nodes[i];
+                    if (node.IsRemoval != removals) continue;
+                    var key = keys.AsSpan(i * TrieNodeKey.MaxLength, lengths[i]);
+                    if (removals) batch.Delete(key.ToArray(), _nodes);
+                    else batch.Put(key, node.Rlp.Span, _nodes);
+                }
             }
         }
         finally
         {
-            ArrayPool<ulong>.Shared.Return(prefixes);
+            ArrayPool<byte>.Shared.Return(keys);
+            ArrayPool<int>.Shared.Return(lengths);
             ArrayPool<int>.Shared.Return(order);
         }
     }
@@ -642,9 +736,25 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         long target = _head.Number - blocks;
         if (!TryReadBlock(target, out var head)) throw Fail(StateStoreError.Corrupt, $"the record of block {target} is missing");
         batch.Put(HeadKey, EncodeBlock(head), _meta);
+        bool forgetNodes = _nodesAt is { } at && at.Number > target;
+        if (forgetNodes) batch.Delete(TrieNodesAtKey, _meta);
         Write(batch);
         _head = head;
+        if (forgetNodes) _nodesAt = null;
         return head;
+    }
+
+    /// <inheritdoc/>
+    public void WriteTrieNodes(IReadOnlyCollection<TrieNodeRecord> trieNodes, in StoredBlock at)
+    {
+        ArgumentNullException.ThrowIfNull(trieNodes);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (at != _head) throw new InvalidOperationException($"trie nodes are written for the head ({_head}), not {at}");
+        using var batch = new WriteBatch();
+        PutSorted(batch, trieNodes);
+        batch.Put(TrieNodesAtKey, EncodeBlock(at), _meta);
+        Write(batch);
+        _nodesAt = at;
     }
 
     /// <inheritdoc/>

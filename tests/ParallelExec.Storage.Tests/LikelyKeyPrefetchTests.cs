@@ -57,7 +57,7 @@ public class LikelyKeyPrefetchTests
 
         var plainBytes = StoredBytes(dir.Sub("plain"));
         var bytes = StoredBytes(dir.Sub("prefetched"));
-        Assert.True(plainBytes.Count > 1000, $"{at}: {plainBytes.Count} records");
+        Assert.True(plainBytes.Count > 500, $"{at}: {plainBytes.Count} records"); // the live trie only: superseded nodes are overwritten or deleted
         for (int i = 0; i < Math.Min(plainBytes.Count, bytes.Count); i++)
             Assert.True(plainBytes[i] == bytes[i], $"{at}: record {i} differs: {plainBytes[i]} against {bytes[i]}");
         Assert.Equal(plainBytes.Count, bytes.Count);
@@ -100,7 +100,7 @@ public class LikelyKeyPrefetchTests
     /// <summary>Every record of every column family, in order, as "family key value" in hex.</summary>
     private static List<string> StoredBytes(string path)
     {
-        string[] names = ["state", "nodes", "blocks", "journal", "meta"];
+        string[] names = ["state", "trie", "blocks", "journal", "meta"];
         var families = new ColumnFamilies();
         foreach (var name in names) families.Add(name, new ColumnFamilyOptions());
         using var db = RocksDbSharp.RocksDb.OpenReadOnly(new DbOptions(), path, families, false);

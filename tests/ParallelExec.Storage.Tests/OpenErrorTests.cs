@@ -21,17 +21,17 @@ public class OpenErrorTests
     private static void Raw(string path, Action<RocksDbSharp.RocksDb, Func<string, ColumnFamilyHandle>> action)
     {
         var families = new ColumnFamilies();
-        foreach (var name in new[] { "state", "nodes", "blocks", "journal", "meta" }) families.Add(name, new ColumnFamilyOptions());
+        foreach (var name in new[] { "state", "trie", "blocks", "journal", "meta" }) families.Add(name, new ColumnFamilyOptions());
         using var db = RocksDbSharp.RocksDb.Open(new DbOptions(), path, families);
         action(db, db.GetColumnFamily);
     }
 
-    private static StateStoreException OpenFails(string path, StateStoreError error, bool create = false)
+    private static StateStoreException OpenFails(string path, StateStoreError error, bool create = false, ChainStateOptions? options = null)
     {
         var e = Assert.Throws<StateStoreException>(() =>
         {
             using var store = OpenRocks(path, create: create);
-            ChainState.Open(store);
+            ChainState.Open(store, options);
         });
         Assert.Equal(error, e.Error);
         Assert.DoesNotContain('\n', e.Message);
@@ -142,7 +142,7 @@ public class OpenErrorTests
         using var dir = new TempDir();
         var path = dir.Sub("half");
         var created = new ColumnFamilies();
-        foreach (var name in new[] { "state", "nodes", "blocks", "journal", "meta" }.Take(families)) created.Add(name, new ColumnFamilyOptions());
+        foreach (var name in new[] { "state", "trie", "blocks", "journal", "meta" }.Take(families)) created.Add(name, new ColumnFamilyOptions());
         using (RocksDbSharp.RocksDb.Open(new DbOptions().SetCreateIfMissing(true).SetCreateMissingColumnFamilies(true), path, created))
         {
         }
@@ -200,8 +200,21 @@ public class OpenErrorTests
             value[31] ^= 1;
             db.Put(key, value, cf("state"));
         });
-        var e = OpenFails(path, StateStoreError.Corrupt);
+        // An open over the stored trie reads no flat state; one that rebuilds the trie reads it all.
+        var e = OpenFails(path, StateStoreError.Corrupt, options: Rebuilding);
         Assert.Contains("hashes to root", e.Message);
+    }
+
+    private static readonly ChainStateOptions Rebuilding = new() { PersistTrieNodes = false };
+
+    [Fact]
+    public void A_stored_trie_without_its_root_node_is_corrupt()
+    {
+        using var dir = new TempDir();
+        var path = CreateChain(dir, blocks: 2);
+        Raw(path, (db, cf) => db.Remove(new byte[] { 0, 0 }, cf("trie"))); // the account trie's root: tag 0, no nibbles, count 0
+        var e = OpenFails(path, StateStoreError.Corrupt);
+        Assert.Contains("root node of the stored trie", e.Message);
     }
 
     [Fact]
@@ -210,7 +223,7 @@ public class OpenErrorTests
         using var dir = new TempDir();
         var path = CreateChain(dir);
         Raw(path, (db, cf) => db.Put(new byte[] { 1, 2, 3 }, new byte[] { 4 }, cf("state")));
-        OpenFails(path, StateStoreError.Corrupt);
+        OpenFails(path, StateStoreError.Corrupt, options: Rebuilding);
     }
 
     [Fact]

@@ -97,10 +97,16 @@ internal sealed class FaultyStore(IStateStore inner) : IStateStore
     public int RevertibleBlocks => inner.RevertibleBlocks;
     public bool TryGet(in StateKey key, out UInt256 value) => inner.TryGet(key, out value);
     public bool TryGetBlock(long number, out StoredBlock block) => inner.TryGetBlock(number, out block);
-    public bool TryGetTrieNode(in Hash256 hash, out byte[] rlp) => inner.TryGetTrieNode(hash, out rlp);
+    public StoredBlock? TrieNodesAt => inner.TrieNodesAt;
+    public bool TryGetTrieNode(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, out byte[] rlp) => inner.TryGetTrieNode(owner, path, out rlp);
+    public void WriteTrieNodes(IReadOnlyCollection<TrieNodeRecord> trieNodes, in StoredBlock at) => inner.WriteTrieNodes(trieNodes, at);
+    public void ReplaceTrieNodes(IEnumerable<TrieNodeRecord> trieNodes, in StoredBlock at) => inner.ReplaceTrieNodes(trieNodes, at);
     public IEnumerable<KeyValuePair<StateKey, UInt256>> Entries() => inner.Entries();
 
     public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null) =>
+        inner.Initialize(state, genesis, trieNodes);
+
+    public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, Func<StoredBlock> genesis, IEnumerable<TrieNodeRecord>? trieNodes) =>
         inner.Initialize(state, genesis, trieNodes);
 
     public void Commit(in StoredBlock block, ReadOnlySpan<StateChange> changes, IReadOnlyCollection<TrieNodeRecord>? trieNodes = null,

@@ -144,12 +144,7 @@ public class PipelineTests
             Assert.True(a.TryGetBlock(n, out var recordA) && b.TryGetBlock(n, out var recordB) && recordA == recordB, $"{at}: block record {n} differs");
         }
         Assert.Equal(b.RevertibleBlocks, a.RevertibleBlocks);
-        var trie = StateTrie.FromState(a.Entries());
-        Assert.Equal(a.Head.StateRoot, trie.ComputeRoot());
-        foreach (var node in trie.ExportAllNodes())
-        {
-            Assert.True(a.TryGetTrieNode(node.Hash, out var rlp) && node.Rlp.Span.SequenceEqual(rlp), $"{at}: node {node.Hash} of the final trie is not stored");
-        }
+        if (a.TrieNodesAt == a.Head) AssertHeadTrieStored(a, at);
         // The undo journals agree: reverting both one block at a time walks through the same states.
         for (int k = 1; k <= Retention; k++)
         {

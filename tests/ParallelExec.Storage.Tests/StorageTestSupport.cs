@@ -64,6 +64,32 @@ internal static class StorageTestSupport
     /// <summary>Two hashing threads, trie nodes written at every block.</summary>
     public static ChainStateOptions EveryBlock { get; } = new() { RootParallelism = 2, TrieNodeInterval = 1 };
 
+    /// <summary>
+    /// The store holds the head's trie, exactly: every node of the trie rebuilt from its flat state at
+    /// its place, byte for byte, and (when the store can count them) no other node.
+    /// </summary>
+    public static void AssertHeadTrieStored(IStateStore store, string at = "")
+    {
+        var trie = StateTrie.FromState(store.Entries());
+        Assert.True(store.Head.StateRoot == trie.ComputeRoot(), $"{at}: the flat state at block {store.Head.Number} does not hash to its recorded root");
+        Assert.True(store.TrieNodesAt == store.Head, $"{at}: the stored trie is {store.TrieNodesAt?.ToString() ?? "none"}, not the head's {store.Head}");
+        long count = 0;
+        foreach (var node in trie.ExportAllNodes())
+        {
+            Assert.True(store.TryGetTrieNode(node.Owner.Span, node.Path.Span, out var rlp) && node.Rlp.Span.SequenceEqual(rlp),
+                $"{at}: the node of block {store.Head.Number}'s trie at {Convert.ToHexString(node.Owner.Span)}/{Convert.ToHexString(node.Path.Span)} is not stored");
+            count++;
+        }
+        Assert.True(count > 0);
+        long stored = store switch
+        {
+            RocksDbStateStore rocks => rocks.CountTrieNodes(),
+            InMemoryStateStore memory => memory.TrieNodeCount,
+            _ => count,
+        };
+        Assert.True(stored == count, $"{at}: the store holds {stored} trie nodes, the head's trie {count} (garbage left behind)");
+    }
+
     public static RocksDbStateStore OpenRocks(string path, int retention = 8, bool create = true) =>
         RocksDbStateStore.Open(path, new RocksDbStoreOptions { CreateIfMissing = create, JournalRetention = retention, SyncCommits = false, BlockCacheBytes = 8 << 20 });
 }

@@ -66,10 +66,13 @@ public static class BenchCommand
         var nodeInterval = NumberOption.Int("--trie-node-interval",
             "With --store: write the trie nodes every N blocks (a checkpoint writes every node of its trie the store lacks; the blocks between write none)",
             ChainStateOptions.DefaultTrieNodeInterval, 1);
+        var cacheMb = NumberOption.Int("--cache-mb",
+            "With --store: memory for the state trie's clean nodes, in MiB (past it they are dropped and read again from the store when needed); 0: no limit",
+            (int)(ChainStateOptions.DefaultTrieCacheBytes >> 20), 0);
         var db = new Option<DirectoryInfo?>("--db") { Description = "With --store rocksdb: an existing folder to create the temporary databases in (default: the system's temporary folder)" };
 
         var command = new Command("bench", "Run sequential and parallel executors on generated blocks, check the results match, report throughput");
-        foreach (var option in new Option[] { workload, accounts, txs, blocks, workers, seed, work, noFees, hints, speculation, bal, runs, json, sweep, output, store, nodeInterval, db })
+        foreach (var option in new Option[] { workload, accounts, txs, blocks, workers, seed, work, noFees, hints, speculation, bal, runs, json, sweep, output, store, nodeInterval, cacheMb, db })
             command.Options.Add(option);
 
         command.SetInterruptibleAction((parse, cancellationToken) =>
@@ -123,11 +126,12 @@ public static class BenchCommand
                 if (kind != StoreKind.RocksDb && parent is not null) throw new ArgumentException("--db needs --store rocksdb");
                 if (parent is not null) CheckParentFolder(parent);
                 MemoryBudget.Check(settings.Chain, StoreBench.Estimate(settings), MemoryBudget.Available());
-                var stateOptions = new ChainStateOptions { TrieNodeInterval = parse.GetValue(nodeInterval) };
+                var stateOptions = new ChainStateOptions { TrieNodeInterval = parse.GetValue(nodeInterval), TrieCacheBytes = (long)parse.GetValue(cacheMb) << 20 };
                 return StoreBench.Run(settings, kind, stateOptions, parent, parse.GetValue(json), cancellationToken);
             }
             if (parse.GetValue(db) is not null) throw new ArgumentException("--db needs --store rocksdb");
             if (parse.GetResult(nodeInterval) is { Implicit: false }) throw new ArgumentException("--trie-node-interval needs --store");
+            if (parse.GetResult(cacheMb) is { Implicit: false }) throw new ArgumentException("--cache-mb needs --store");
             MemoryBudget.Check(settings.Chain, Estimate(settings, isSweep ? SweepAccounts[^1] : null), MemoryBudget.Available());
             return isSweep ? Sweep(settings, parse.GetValue(output)!, cancellationToken) : Run(settings, parse.GetValue(json), cancellationToken);
         }

@@ -39,11 +39,14 @@ public static class ReplayCommand
         var interval = NumberOption.Int("--trie-node-interval",
             "With --db: write trie nodes at every Nth block (a checkpoint: its whole trie becomes walkable from the database); 1: every block",
             ChainStateOptions.DefaultTrieNodeInterval, 1);
+        var cacheMb = NumberOption.Int("--cache-mb",
+            "With --db: memory for the state trie's clean nodes, in MiB (past it they are dropped and read again from the database when needed); 0: no limit",
+            (int)(ChainStateOptions.DefaultTrieCacheBytes >> 20), 0);
         var noPipeline = new Option<bool>("--no-pipeline") { Description = "Run one block at a time instead of executing block N+1 while block N's root is computed (and, with --db, committed)" };
         var codecs = CodecAssemblies.CreateOption();
         var command = new Command("replay", "Execute every block of a chain from its genesis (in memory, or committed to a database with --db), compute each state root and verify it against the recorded one");
         command.Arguments.Add(file);
-        foreach (var option in new Option[] { workers, sequential, verify, noVerify, json, db, journal, noNodes, interval, noPipeline, codecs }) command.Options.Add(option);
+        foreach (var option in new Option[] { workers, sequential, verify, noVerify, json, db, journal, noNodes, interval, cacheMb, noPipeline, codecs }) command.Options.Add(option);
         command.SetInterruptibleAction((parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!.FullName;
@@ -53,7 +56,7 @@ public static class ReplayCommand
             if (verifyAsked && skipVerify) throw new ArgumentException("--verify and --no-verify contradict each other");
             if (dbPath is null)
             {
-                foreach (var dbOnly in new Option[] { journal, noNodes, interval })
+                foreach (var dbOnly in new Option[] { journal, noNodes, interval, cacheMb })
                     if (parse.GetResult(dbOnly) is { Implicit: false }) throw new ArgumentException($"{dbOnly.Name} needs --db");
             }
             else
@@ -72,7 +75,8 @@ public static class ReplayCommand
                     Workers = parse.GetValue(workers), Sequential = parse.GetValue(sequential), Verify = verifying, Pipeline = !parse.GetValue(noPipeline),
                 };
                 int code = dbPath is not null
-                    ? StoredReplay.Run(path, dbPath, options, parse.GetValue(journal), !parse.GetValue(noNodes), parse.GetValue(interval), asJson, registry, cancellationToken)
+                    ? StoredReplay.Run(path, dbPath, options, parse.GetValue(journal), !parse.GetValue(noNodes), parse.GetValue(interval),
+                        (long)parse.GetValue(cacheMb) << 20, asJson, registry, cancellationToken)
                     : InMemory(path, options, asJson, registry, cancellationToken);
                 if (code == 0 && !skipVerify && !verifying)
                     CommandRunner.Note("replay", $"note: {path} has no recorded state roots, so its blocks were not verified (parallelexec record adds them)");
@@ -85,7 +89,7 @@ public static class ReplayCommand
     /// <summary>Whether the file's first block carries a recorded state root (<c>record</c> writes one into every block).</summary>
     private static bool HasRecordedRoots(string path, TransactionCodecRegistry? registry)
     {
-        using var reader = ChainReader.Open(path, registry);
+        using var reader = ChainReader.Open(path, registry, new ChainReaderOptions { GenesisInMemory = false }); // checked, not held
         return reader.ReadNext() is { HasExpectedRoot: true };
     }
 

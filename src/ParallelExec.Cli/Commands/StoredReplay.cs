@@ -10,11 +10,13 @@ namespace ParallelExec.Cli.Commands;
 /// <summary><c>parallelexec replay --db DIR</c>: replays a chain into a RocksDB state database, resuming after its head.</summary>
 internal static class StoredReplay
 {
-    public static int Run(string chainPath, string dbPath, ReplayOptions options, int journal, bool trieNodes, int trieNodeInterval, bool asJson,
+    public static int Run(string chainPath, string dbPath, ReplayOptions options, int journal, bool trieNodes, int trieNodeInterval, long cacheBytes, bool asJson,
         TransactionCodecRegistry? registry, CancellationToken cancellationToken)
     {
         using var store = RocksDbStateStore.Open(dbPath, new RocksDbStoreOptions { CreateIfMissing = true, JournalRetention = journal });
-        var stateOptions = new ChainStateOptions { RootParallelism = options.RootParallelism, PersistTrieNodes = trieNodes, TrieNodeInterval = trieNodeInterval };
+        var stateOptions = new ChainStateOptions { RootParallelism = options.RootParallelism, PersistTrieNodes = trieNodes, TrieNodeInterval = trieNodeInterval,
+            TrieCacheBytes = trieNodes ? cacheBytes : 0,
+        };
         var perBlock = new List<object>();
         long? last = null;
         void OnBlock(CommittedBlock b)

@@ -16,6 +16,8 @@ public sealed class ChainReader : IDisposable
     private readonly bool _leaveOpen;
     private readonly TransactionCodecRegistry _registry;
     private readonly ChainReaderOptions _options;
+    private ChainFormatException? _genesisDisorder;
+    private readonly string? _path; // the file, when opened by path (a streamed genesis is read again from it)
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
     private long _offset;
     private long? _lastNumber;
@@ -23,8 +25,14 @@ public sealed class ChainReader : IDisposable
 
     /// <summary>Reads a chain from <paramref name="stream"/>: the header and start (genesis or parent root) are read and checked here, the blocks by <see cref="ReadNext"/>.</summary>
     public ChainReader(Stream stream, TransactionCodecRegistry? registry = null, ChainReaderOptions? options = null, bool leaveOpen = false)
+        : this(stream, registry, options, leaveOpen, path: null)
+    {
+    }
+
+    private ChainReader(Stream stream, TransactionCodecRegistry? registry, ChainReaderOptions? options, bool leaveOpen, string? path)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        _path = path;
         _stream = stream;
         _leaveOpen = leaveOpen;
         _registry = registry ?? TransactionCodecRegistry.Default;
@@ -40,11 +48,15 @@ public sealed class ChainReader : IDisposable
         }
     }
 
-    /// <summary>Opens a chain file; the file header and starting state are read and checked here.</summary>
+    /// <summary>
+    /// Opens a chain file; the file header and starting state are read and checked here. With
+    /// <see cref="ChainReaderOptions.GenesisInMemory"/> off, an embedded genesis is not kept: it is
+    /// read again from the file by <see cref="ChainStart.GenesisSection"/>.
+    /// </summary>
     public static ChainReader Open(string path, TransactionCodecRegistry? registry = null, ChainReaderOptions? options = null)
     {
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        return new ChainReader(stream, registry, options);
+        return new ChainReader(stream, registry, options, leaveOpen: false, System.IO.Path.GetFullPath(path));
     }
 
     /// <summary>Where the chain starts: an embedded genesis state or a parent state root.</summary>
@@ -163,7 +175,7 @@ public sealed class ChainReader : IDisposable
         }
         else if (kind == (byte)ChainStartKind.Genesis)
         {
-            start = ChainStart.FromGenesis(ReadGenesis(ref crc));
+            start = ReadGenesis(ref crc);
         }
         else
         {
@@ -175,55 +187,36 @@ public sealed class ChainReader : IDisposable
         uint value = BinaryPrimitives.ReadUInt32LittleEndian(stored);
         if (value != Crc32.Finish(crc))
             throw new ChainFormatException($"starting-state checksum mismatch (stored 0x{value:X8}, computed 0x{Crc32.Finish(crc):X8})", at, null);
+        if (_genesisDisorder is not null) throw _genesisDisorder;
         return start;
     }
 
-    private InMemoryState ReadGenesis(ref uint crc)
+    private ChainStart ReadGenesis(ref uint crc)
     {
-        Span<byte> field = stackalloc byte[33];
+        Span<byte> field = stackalloc byte[8];
         long countOffset = _offset;
-        ReadExactly(field[..8], countOffset, null, "genesis entry count");
-        crc = Crc32.Update(crc, field[..8]);
+        ReadExactly(field, countOffset, null, "genesis entry count");
+        crc = Crc32.Update(crc, field);
         long count = BinaryPrimitives.ReadInt64LittleEndian(field);
         const int minEntry = ChainFormat.KeyPrefixSize + 1;
         if (count < 0 || count > _options.MaxGenesisEntries
             || (_stream.CanSeek && count > (_stream.Length - _offset) / minEntry))
             throw new ChainFormatException(
                 $"genesis entry count {count} is out of bounds (at most {_options.MaxGenesisEntries}, and {minEntry} bytes each must fit in the file: truncated?)", countOffset, null);
-        var state = new InMemoryState((int)Math.Min(count, 1 << 20));
+        using var entries = new GenesisEntryReader(_stream, _offset, crc);
+        long entriesOffset = _offset;
+        // Streamed: the entries are checked here and read again from the file when asked for.
+        var state = _path is not null && !_options.GenesisInMemory ? null : new InMemoryState((int)Math.Min(count, 1 << 20));
         for (long i = 0; i < count; i++)
         {
-            long entryOffset = _offset;
-            ReadExactly(field[..ChainFormat.KeyPrefixSize], entryOffset, null, "genesis entry");
-            crc = Crc32.Update(crc, field[..ChainFormat.KeyPrefixSize]);
-            var address = new Address(field[..Address.Size]);
-            byte kind = field[Address.Size];
-            StateKey key = kind switch
-            {
-                (byte)StateKeyKind.Nonce => StateKey.Nonce(address),
-                (byte)StateKeyKind.Balance => StateKey.Balance(address),
-                (byte)StateKeyKind.CodeHash => StateKey.CodeHash(address),
-                (byte)StateKeyKind.Storage => StateKey.Storage(address, ReadWord(field, ref crc, entryOffset)),
-                _ => throw new ChainFormatException($"genesis entry {i}: unknown state key kind {kind}", entryOffset, null),
-            };
-            var value = ReadWord(field, ref crc, entryOffset);
-            if (state.TryGet(key, out _)) throw new ChainFormatException($"genesis entry {i}: duplicate key {key}", entryOffset, null);
-            state.Set(key, value);
+            var (key, value) = entries.Read();
+            state?.Set(key, value);
         }
-        return state;
-    }
-
-    private UInt256 ReadWord(Span<byte> field, ref uint crc, long entryOffset)
-    {
-        ReadExactly(field[..1], entryOffset, null, "genesis word");
-        int length = field[0];
-        if (length > 32) throw new ChainFormatException($"genesis word length {length} exceeds 32", _offset - 1, null);
-        crc = Crc32.Update(crc, field[..1]);
-        var bytes = field[1..(1 + length)];
-        ReadExactly(bytes, entryOffset, null, "genesis word");
-        crc = Crc32.Update(crc, bytes);
-        if (length > 0 && bytes[0] == 0) throw new ChainFormatException("genesis word has a leading zero byte", entryOffset, null);
-        return UInt256.FromBigEndian(bytes);
+        _offset = entries.Offset;
+        crc = entries.Crc;
+        _genesisDisorder = entries.Disorder; // thrown once the record's checksum is known to match
+        var digest = entries.Digest();
+        return state is not null ? ChainStart.FromGenesis(state, digest) : ChainStart.FromGenesis(new GenesisSection(_path!, entriesOffset, count), digest);
     }
 
     private int ReadUpTo(Span<byte> destination)

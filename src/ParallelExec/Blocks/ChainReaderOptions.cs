@@ -9,6 +9,13 @@ public sealed record ChainReaderOptions
     /// <summary>Largest block record accepted (bytes of its payload). Default 256 MiB.</summary>
     public int MaxBlockBytes { get; init; } = 256 << 20;
 
+    /// <summary>
+    /// Keep an embedded genesis in memory (<see cref="ChainStart.Genesis"/>). Off, a reader opened on a
+    /// file (<see cref="ChainReader.Open"/>) checks the genesis and keeps only where it lies
+    /// (<see cref="ChainStart.GenesisSection"/>), for states larger than memory.
+    /// </summary>
+    public bool GenesisInMemory { get; init; } = true;
+
     /// <summary>Largest embedded genesis accepted (entries). Default 2^30.</summary>
     public long MaxGenesisEntries { get; init; } = 1L << 30;
 }

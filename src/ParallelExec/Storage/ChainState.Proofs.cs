@@ -17,7 +17,7 @@ public sealed partial class ChainState
         if (Volatile.Read(ref _uncommitted) > 0) throw new InvalidOperationException("blocks are still being committed: a proof is of the head, ask once they are");
         if (_trieStale)
         {
-            _trie = Rebuild(_store, _options);
+            _trie = OpenTrie(_store, _options, out _);
             _trieStale = false;
         }
         var proof = _trie.GetProof(address, slots);
@@ -27,10 +27,11 @@ public sealed partial class ChainState
 
     /// <summary>
     /// The proof of <paramref name="address"/> and <paramref name="slots"/> at the head of
-    /// <paramref name="store"/>: read from the store's trie nodes when the head is a checkpoint (its
-    /// whole trie is stored, see <see cref="IsCheckpoint"/>: only the nodes on the proof's paths are
-    /// read); otherwise, or when a node is missing, by opening the chain state (which rebuilds the
-    /// trie from the flat state). <paramref name="fromStore"/> says which.
+    /// <paramref name="store"/>: read from the store's trie nodes when they are the head's
+    /// (<see cref="IStateStore.TrieNodesAt"/>: only the nodes on the proof's paths are read);
+    /// otherwise by opening the chain state (which brings the trie to the head).
+    /// <paramref name="fromStore"/> says which. A node missing from a trie the store says is complete is
+    /// <see cref="StateStoreError.Corrupt"/>.
     /// </summary>
     public static AccountProof GetProof(IStateStore store, in Address address, IReadOnlyList<UInt256> slots, out bool fromStore, ChainStateOptions? options = null)
     {
@@ -38,7 +39,7 @@ public sealed partial class ChainState
         ArgumentNullException.ThrowIfNull(slots);
         if (!store.IsInitialized) throw new StateStoreException(StateStoreError.Missing, $"state database {store.Location}: holds no chain yet (no genesis state)");
         var root = store.Head.StateRoot;
-        if (store.TryGetTrieNode(root, out _))
+        if (store.TrieNodesAt == store.Head)
         {
             try
             {
@@ -46,11 +47,7 @@ public sealed partial class ChainState
                 fromStore = true;
                 return stored;
             }
-            catch (MissingTrieNodeException)
-            {
-                // A database written partly without trie nodes by an older build: prove from the flat state.
-            }
-            catch (Rlp.RlpException e)
+            catch (Exception e) when (e is MissingTrieNodeException or Rlp.RlpException)
             {
                 throw new StateStoreException(StateStoreError.Corrupt, $"state database {store.Location}: corrupt: {e.Message}", e);
             }

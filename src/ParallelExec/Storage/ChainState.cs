@@ -56,7 +56,7 @@ public sealed partial class ChainState
     public int RootParallelism => _options.RootParallelism;
 
     /// <summary>Time spent building the trie when the state was created or opened.</summary>
-    public TimeSpan OpenTime { get; }
+    public TimeSpan OpenTime { get; private set; }
 
     // Before anything is written: a bad option must not leave a half-made store behind.
     private static ChainStateOptions Checked(ChainStateOptions? options)
@@ -64,6 +64,7 @@ public sealed partial class ChainState
         options ??= ChainStateOptions.Default;
         ArgumentOutOfRangeException.ThrowIfLessThan(options.TrieNodeInterval, 1, nameof(options.TrieNodeInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.RootParallelism, 1, nameof(options.RootParallelism));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.TrieCacheBytes, nameof(options.TrieCacheBytes));
         return options;
     }
 
@@ -79,12 +80,18 @@ public sealed partial class ChainState
         var trie = StateTrie.FromState(entries, options.RootParallelism);
         var root = trie.ComputeRoot(options.RootParallelism);
         store.Initialize(entries, new StoredBlock(genesisNumber, root, default), options.PersistTrieNodes ? trie.ExportAllNodes() : null);
-        if (options.PersistTrieNodes) trie.MarkAllPersisted(); // the genesis is always a checkpoint
+        if (options.PersistTrieNodes)
+        {
+            trie.RecordsRemovals = true; // the stored trie is kept exact: vacated places are deleted
+            trie.MarkAllPersisted(); // the genesis is always a checkpoint
+            if (store.TrieNodesAt is not null) trie.UseNodeStore(new StoreTrieNodeSource(store), store);
+        }
         return new ChainState(store, trie, options, Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>
-    /// Opens an initialised store: rebuilds the trie from its flat state and checks the root against
+    /// Opens an initialised store: over its stored trie, reading almost nothing (see
+    /// <see cref="OpenTrie"/>), or else by rebuilding the trie from its flat state; the root must be
     /// the head's. A mismatch is <see cref="StateStoreError.Corrupt"/>.
     /// </summary>
     public static ChainState Open(IStateStore store, ChainStateOptions? options = null)
@@ -93,14 +100,16 @@ public sealed partial class ChainState
         options = Checked(options);
         if (!store.IsInitialized) throw new StateStoreException(StateStoreError.Missing, $"state database {store.Location}: holds no chain yet (no genesis state)");
         var started = Stopwatch.GetTimestamp();
-        var trie = Rebuild(store, options);
-        return new ChainState(store, trie, options, Stopwatch.GetElapsedTime(started));
+        var trie = OpenTrie(store, options, out bool rebuilt);
+        return new ChainState(store, trie, options, Stopwatch.GetElapsedTime(started)) { OpenRebuiltTrie = rebuilt };
     }
 
+    /// <summary>Whether <see cref="Open"/> rebuilt the trie from the whole flat state (false: it opened the stored trie).</summary>
+    public bool OpenRebuiltTrie { get; private init; }
+
     /// <summary>
-    /// The trie of the store's flat state, checked against the head's root. When nodes are persisted,
-    /// the nodes the store lacks (those of the blocks since the last checkpoint, when the head is not
-    /// one) are found by probing down from the root and are written at the next checkpoint.
+    /// The trie of the store's flat state, checked against the head's root. When nodes are persisted
+    /// and the store's are not the head's trie, they are replaced by this one's.
     /// </summary>
     private static StateTrie Rebuild(IStateStore store, ChainStateOptions options)
     {
@@ -110,12 +119,23 @@ public sealed partial class ChainState
         if (!root.Equals(head.StateRoot))
             throw new StateStoreException(StateStoreError.Corrupt,
                 $"state database {store.Location}: corrupt: the flat state hashes to root {root} but {head} is recorded");
-        if (options.PersistTrieNodes) trie.MarkPersisted(hash => store.TryGetTrieNode(hash, out _));
+        if (options.PersistTrieNodes)
+        {
+            if (store.TrieNodesAt != head) store.ReplaceTrieNodes(trie.ExportAllNodes(), head);
+            trie.RecordsRemovals = true;
+            trie.MarkAllPersisted();
+            if (store.TrieNodesAt is not null) trie.UseNodeStore(new StoreTrieNodeSource(store), store);
+        }
         return trie;
     }
 
-    /// <summary>Whether block <paramref name="number"/>'s commit writes trie nodes (<see cref="ChainStateOptions.TrieNodeInterval"/>).</summary>
-    public bool IsCheckpoint(long number) => _options.PersistTrieNodes && number % _options.TrieNodeInterval == 0;
+    /// <summary>
+    /// Whether block <paramref name="number"/>'s commit writes trie nodes (<see cref="ChainStateOptions.TrieNodeInterval"/>,
+    /// at most the store's journal retention: opening the stored trie of a checkpoint and bringing it
+    /// to the head needs the journals of the blocks since).
+    /// </summary>
+    public bool IsCheckpoint(long number) =>
+        _options.PersistTrieNodes && number % Math.Min(_options.TrieNodeInterval, Math.Max(1, _store.JournalRetention)) == 0;
 
     /// <summary>
     /// Executes <paramref name="block"/> (its number must follow the head's) over the committed state,
@@ -207,12 +227,13 @@ public sealed partial class ChainState
     {
         int dop = rootParallelism ?? _options.RootParallelism;
         var block = executed.Block;
+        EvictIfDue();
         bool ahead = Volatile.Read(ref _uncommitted) > 0;
         CheckFollows(block, ahead ? _lastRooted : _store.Head.Number);
         if (_trieStale)
         {
-            if (ahead) throw new InvalidOperationException("the trie must be rebuilt, but blocks applied to it are still being committed");
-            _trie = Rebuild(_store, _options);
+            if (ahead) throw new InvalidOperationException("the trie must be opened again, but blocks applied to it are still being committed");
+            _trie = OpenTrie(_store, _options, out _);
             _trieStale = false;
         }
 
@@ -232,6 +253,8 @@ public sealed partial class ChainState
         if (accepted)
         {
             _trieStale = false;
+            // Once this checkpoint's nodes are durable, what is beyond the budget can go.
+            if (nodes is not null && _options.TrieCacheBytes > 0) _evictionDue = true;
             _lastRooted = block.Header.Number;
             Interlocked.Increment(ref _uncommitted);
         }
@@ -287,14 +310,18 @@ public sealed partial class ChainState
         var keys = !_trieStale && _store is IUndoJournalReader reader ? UndoneKeys(reader, blocks) : null;
         var head = _store.Revert(blocks);
         _trieStale = true;
-        if (keys is not null && RevertTrie(keys) == head.StateRoot)
+        var nodes = _options.PersistTrieNodes ? _nodeSets[_nextNodeSet] : null;
+        nodes?.Clear();
+        if (keys is not null && ApplyStoreValues(_trie, _store, keys, nodes, _options.RootParallelism) == head.StateRoot)
         {
+            // The stored trie follows: the nodes the revert changed since the last checkpoint.
+            if (nodes is not null) _store.WriteTrieNodes(nodes, head);
             LastRevertRebuiltTrie = false;
         }
         else
         {
-            _trie = Rebuild(_store, _options);
-            LastRevertRebuiltTrie = true;
+            _trie = OpenTrie(_store, _options, out bool rebuilt);
+            LastRevertRebuiltTrie = rebuilt;
         }
         _trieStale = false;
         return head;
@@ -315,29 +342,4 @@ public sealed partial class ChainState
         return keys;
     }
 
-    /// <summary>
-    /// Sets <paramref name="keys"/> in the trie to the store's values (absent: zero), removes the fields
-    /// of accounts left without any, and returns the new root.
-    /// </summary>
-    private Hash256 RevertTrie(HashSet<StateKey> keys)
-    {
-        var changes = new StateChange[keys.Count];
-        var accounts = new HashSet<Address>();
-        int i = 0;
-        foreach (var key in keys)
-        {
-            _store.TryGet(key, out var value);
-            changes[i++] = new StateChange(key, value);
-            if (key.IsAccountField) accounts.Add(key.Address);
-        }
-        _trie.Apply(changes);
-        foreach (var address in accounts)
-        {
-            if (!_store.TryGet(StateKey.Nonce(address), out _) && !_store.TryGet(StateKey.Balance(address), out _)
-                && !_store.TryGet(StateKey.CodeHash(address), out _))
-                _trie.RemoveAccountFields(address);
-        }
-        // The nodes this hashes are newer than the last checkpoint: the next one writes them.
-        return _trie.ComputeRoot(_options.RootParallelism);
-    }
 }

@@ -20,6 +20,17 @@ public sealed record ChainStateOptions
     /// <summary>The default <see cref="TrieNodeInterval"/> (docs/performance.md, 2026-11-24 session 5).</summary>
     public const int DefaultTrieNodeInterval = 16;
 
+    /// <summary>
+    /// Memory for the trie's clean nodes and accounts, in bytes (an estimate from object sizes): past
+    /// it, after a checkpoint's nodes are durable, what is in the store is dropped from memory and
+    /// loaded again when a block needs it; the top levels every block passes stay. 0: no budget (the
+    /// trie grows to the state's size). Needs <see cref="PersistTrieNodes"/>.
+    /// </summary>
+    public long TrieCacheBytes { get; init; } = DefaultTrieCacheBytes;
+
+    /// <summary>The default <see cref="TrieCacheBytes"/>: 1 GiB.</summary>
+    public const long DefaultTrieCacheBytes = 1L << 30;
+
     /// <summary>The defaults.</summary>
     public static ChainStateOptions Default { get; } = new();
 }

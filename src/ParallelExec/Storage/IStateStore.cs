@@ -9,7 +9,7 @@ namespace ParallelExec.Storage;
 /// most recent blocks. Reads (<see cref="IStateReader.TryGet"/>) are safe from many threads at once, also
 /// while a <see cref="Commit"/> runs (a key the commit does not change reads the same throughout; the
 /// pipeline, <see cref="ChainPipeline"/>, never reads the keys it changes from the store meanwhile).
-/// <see cref="Initialize"/>, <see cref="Commit"/> and <see cref="Revert"/> are single-writer; initialise
+/// <c>Initialize</c>, <see cref="Commit"/> and <see cref="Revert"/> are single-writer; initialise
 /// and revert must not overlap reads. A commit is atomic: after a crash the store is at the previous
 /// block or at the new one, never in between.
 /// </summary>
@@ -18,7 +18,7 @@ public interface IStateStore : IStateReader, IDisposable
     /// <summary>Where the store lives (a directory, or "memory"), for messages.</summary>
     string Location { get; }
 
-    /// <summary>False for a new, empty store: <see cref="Initialize"/> it with a genesis state.</summary>
+    /// <summary>False for a new, empty store: <c>Initialize</c> it with a genesis state.</summary>
     bool IsInitialized { get; }
 
     /// <summary>
@@ -43,21 +43,43 @@ public interface IStateStore : IStateReader, IDisposable
     /// <summary>The record of a committed block (or the genesis) still in the store.</summary>
     bool TryGetBlock(long number, out StoredBlock block);
 
-    /// <summary>A stored trie node by hash.</summary>
-    bool TryGetTrieNode(in Hash256 hash, out byte[] rlp);
+    /// <summary>
+    /// The block whose trie the store's nodes are (<see cref="TryGetTrieNode"/>): the last commit,
+    /// initialisation or revert that was given trie nodes. Null when the store holds no complete trie
+    /// (nodes were never written, or a revert went below that block).
+    /// </summary>
+    StoredBlock? TrieNodesAt { get; }
+
+    /// <summary>
+    /// The stored node at <paramref name="path"/> (nibbles, one per byte) of the trie of
+    /// <paramref name="owner"/> (empty: the account trie; else a storage trie's 32-byte hashed
+    /// address), as of <see cref="TrieNodesAt"/>. Nodes are kept by place (<see cref="TrieNodeKey"/>),
+    /// so the caller checks the bytes hash to what it expects. Safe beside reads and commits.
+    /// </summary>
+    bool TryGetTrieNode(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, out byte[] rlp);
 
     /// <summary>Every location of the flat state (for rebuilding the state trie). Not concurrent with writes.</summary>
     IEnumerable<KeyValuePair<StateKey, UInt256>> Entries();
 
     /// <summary>
-    /// Writes the starting state of an empty store, its trie nodes and its record. Until it returns the
-    /// store is not initialised; an interrupted initialisation is reported as corrupt on the next open.
+    /// Writes the starting state of an empty store, its trie nodes (then <see cref="TrieNodesAt"/> is
+    /// the genesis) and its record. Until it returns the store is not initialised; an interrupted
+    /// initialisation is reported as corrupt on the next open.
     /// </summary>
     void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null);
 
     /// <summary>
-    /// Commits one block atomically: its changes to the flat state, its new trie nodes, its record (the
-    /// new head) and its undo journal (the previous value or absence of every changed key); the journal
+    /// <see cref="Initialize(IEnumerable{KeyValuePair{StateKey, UInt256}}, StoredBlock, IEnumerable{TrieNodeRecord}?)"/>
+    /// for a state whose root is known only once it has been streamed through: <paramref name="state"/>
+    /// is enumerated first, then <paramref name="trieNodes"/>, then <paramref name="genesis"/> gives the
+    /// record. Neither is held whole in memory by the store.
+    /// </summary>
+    void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, Func<StoredBlock> genesis, IEnumerable<TrieNodeRecord>? trieNodes);
+
+    /// <summary>
+    /// Commits one block atomically: its changes to the flat state, the trie nodes that changed since
+    /// <see cref="TrieNodesAt"/> (when given: removals first, then writes; the block becomes
+    /// <see cref="TrieNodesAt"/>), its record (the new head) and its undo journal (the previous value or absence of every changed key); the journal
     /// of the block that falls out of <see cref="JournalRetention"/> is pruned in the same write.
     /// <paramref name="block"/>'s number must follow the head's. <paramref name="previousValues"/>, when
     /// given, holds values read from this store since the last commit (see <see cref="RecordingStateReader"/>):
@@ -68,8 +90,24 @@ public interface IStateStore : IStateReader, IDisposable
 
     /// <summary>
     /// Undoes the last <paramref name="blocks"/> blocks atomically (flat state from the journal, block
-    /// records, head) and returns the new head. Throws <see cref="StateStoreException"/>
-    /// (<see cref="StateStoreError.Mismatch"/>) when fewer blocks are revertible.
+    /// records, head; a <see cref="TrieNodesAt"/> above the new head is forgotten) and returns the new
+    /// head. Throws <see cref="StateStoreException"/> (<see cref="StateStoreError.Mismatch"/>) when
+    /// fewer blocks are revertible.
     /// </summary>
     StoredBlock Revert(int blocks);
+
+    /// <summary>
+    /// Writes, atomically, the trie nodes that changed between <see cref="TrieNodesAt"/> and the head
+    /// <paramref name="at"/> (removals first, then writes), which becomes <see cref="TrieNodesAt"/>:
+    /// after a revert, or to bring the stored trie to the head outside a commit.
+    /// </summary>
+    void WriteTrieNodes(IReadOnlyCollection<TrieNodeRecord> trieNodes, in StoredBlock at);
+
+    /// <summary>
+    /// Replaces every stored trie node by <paramref name="trieNodes"/>, the whole trie of
+    /// <paramref name="at"/> (the head), after a rebuild from the flat state. Not atomic for a large
+    /// trie: <see cref="TrieNodesAt"/> is forgotten first and set last, so an interrupted replacement
+    /// leaves a store that rebuilds again on its next open.
+    /// </summary>
+    void ReplaceTrieNodes(IEnumerable<TrieNodeRecord> trieNodes, in StoredBlock at);
 }

@@ -8,10 +8,12 @@ namespace ParallelExec.Storage;
 /// retention, reverts, block records): for tests, benchmarks and embedding. Nothing survives the process.
 /// Reads may run while a commit writes, as with RocksDB (<see cref="FlatStateTable"/>).
 /// </summary>
-public sealed class InMemoryStateStore : IStateStore
+public sealed class InMemoryStateStore : IStateStore, IUndoJournalReader
 {
     private FlatStateTable _state = new();
-    private readonly Dictionary<Hash256, byte[]> _nodes = new();
+    // By place (TrieNodeKey), as the RocksDB store keeps them.
+    private readonly Dictionary<string, byte[]> _nodes = new(StringComparer.Ordinal);
+    private StoredBlock? _nodesAt;
     private readonly Dictionary<long, StoredBlock> _blocks = new();
     private readonly Dictionary<long, JournalEntry[]> _journal = new();
     private readonly bool _keepTrieNodes;
@@ -50,14 +52,77 @@ public sealed class InMemoryStateStore : IStateStore
     public bool TryGetBlock(long number, out StoredBlock block) => _blocks.TryGetValue(number, out block);
 
     /// <inheritdoc/>
-    public bool TryGetTrieNode(in Hash256 hash, out byte[] rlp) => _nodes.TryGetValue(hash, out rlp!);
+    public StoredBlock? TrieNodesAt => _nodesAt;
+
+    /// <inheritdoc/>
+    public bool TryGetTrieNode(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, out byte[] rlp)
+    {
+        lock (_nodes) return _nodes.TryGetValue(NodeKey(owner, path), out rlp!);
+    }
+
+    private static string NodeKey(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path)
+    {
+        Span<byte> key = stackalloc byte[TrieNodeKey.MaxLength];
+        return Convert.ToHexString(key[..TrieNodeKey.Write(owner, path, key)]);
+    }
+
+    /// <summary>
+    /// A set's removals first, then its writes (see <see cref="TrieNodeRecord"/>). A stream that is
+    /// not a collection (a whole trie) holds no removals and is read once: its records may share a
+    /// buffer that the next one overwrites.
+    /// </summary>
+    private void ApplyNodes(IEnumerable<TrieNodeRecord> trieNodes)
+    {
+        lock (_nodes)
+        {
+            if (trieNodes is IReadOnlyCollection<TrieNodeRecord>)
+            {
+                foreach (var node in trieNodes)
+                    if (node.IsRemoval) _nodes.Remove(NodeKey(node.Owner.Span, node.Path.Span));
+            }
+            foreach (var node in trieNodes)
+            {
+                if (!node.IsRemoval) _nodes[NodeKey(node.Owner.Span, node.Path.Span)] = node.Rlp.ToArray();
+                else if (trieNodes is not IReadOnlyCollection<TrieNodeRecord>) throw new ArgumentException("a whole trie holds no removals", nameof(trieNodes));
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool TryReadJournalKeys(long number, ICollection<StateKey> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (!_journal.TryGetValue(number, out var journal)) return false;
+        foreach (var entry in journal) keys.Add(entry.Key);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public void ReplaceTrieNodes(IEnumerable<TrieNodeRecord> trieNodes, in StoredBlock at)
+    {
+        ArgumentNullException.ThrowIfNull(trieNodes);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (at != _head) throw new InvalidOperationException($"the trie replaced must be the head's ({_head}), not {at}'s");
+        _nodesAt = null;
+        lock (_nodes) _nodes.Clear();
+        if (_keepTrieNodes)
+        {
+            ApplyNodes(trieNodes);
+            _nodesAt = at;
+        }
+    }
 
     /// <inheritdoc/>
     public IEnumerable<KeyValuePair<StateKey, UInt256>> Entries() => _state.Entries();
 
     /// <inheritdoc/>
-    public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null)
+    public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, StoredBlock genesis, IEnumerable<TrieNodeRecord>? trieNodes = null) =>
+        Initialize(state, () => genesis, trieNodes);
+
+    /// <inheritdoc/>
+    public void Initialize(IEnumerable<KeyValuePair<StateKey, UInt256>> state, Func<StoredBlock> genesis, IEnumerable<TrieNodeRecord>? trieNodes)
     {
+        ArgumentNullException.ThrowIfNull(genesis);
         ArgumentNullException.ThrowIfNull(state);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_initialized) throw new InvalidOperationException("the state store is already initialised");
@@ -65,14 +130,22 @@ public sealed class InMemoryStateStore : IStateStore
         // (about a second more for 2 M entries).
         if (state.TryGetNonEnumeratedCount(out int count)) _state = new FlatStateTable(count);
         foreach (var (key, value) in state) _state.Set(key, value);
-        if (trieNodes is not null && _keepTrieNodes)
-        {
-            foreach (var node in trieNodes) _nodes[node.Hash] = node.Rlp.ToArray();
-        }
-        _genesis = _head = genesis;
-        _blocks[genesis.Number] = genesis;
-        _oldestJournal = genesis.Number + 1;
+        if (trieNodes is not null && _keepTrieNodes) ApplyNodes(trieNodes);
+        else if (trieNodes is not null) Drain(trieNodes); // the genesis root may be known only once they are through
+        var record = genesis();
+        if (trieNodes is not null && _keepTrieNodes) _nodesAt = record;
+        _genesis = _head = record;
+        _blocks[record.Number] = record;
+        _oldestJournal = record.Number + 1;
         _initialized = true;
+    }
+
+    private static void Drain(IEnumerable<TrieNodeRecord> trieNodes)
+    {
+        using var nodes = trieNodes.GetEnumerator();
+        while (nodes.MoveNext())
+        {
+        }
     }
 
     /// <inheritdoc/>
@@ -94,7 +167,8 @@ public sealed class InMemoryStateStore : IStateStore
         }
         if (trieNodes is not null && _keepTrieNodes)
         {
-            foreach (var node in trieNodes) _nodes[node.Hash] = node.Rlp.ToArray();
+            ApplyNodes(trieNodes);
+            _nodesAt = block;
         }
         if (journal is not null) _journal[block.Number] = journal;
         _blocks[block.Number] = block;
@@ -126,7 +200,19 @@ public sealed class InMemoryStateStore : IStateStore
             _blocks.Remove(number);
         }
         _head = _blocks[_head.Number - blocks];
+        if (_nodesAt is { } at && at.Number > _head.Number) _nodesAt = null;
         return _head;
+    }
+
+    /// <inheritdoc/>
+    public void WriteTrieNodes(IReadOnlyCollection<TrieNodeRecord> trieNodes, in StoredBlock at)
+    {
+        ArgumentNullException.ThrowIfNull(trieNodes);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (at != _head) throw new InvalidOperationException($"trie nodes are written for the head ({_head}), not {at}");
+        if (!_keepTrieNodes) return;
+        ApplyNodes(trieNodes);
+        _nodesAt = at;
     }
 
     /// <inheritdoc/>

@@ -30,10 +30,13 @@ public static class StoredChainReplayer
         registry ??= TransactionCodecRegistry.Default;
         stateOptions ??= new ChainStateOptions { RootParallelism = options.RootParallelism };
         var total = Stopwatch.StartNew();
-        using var reader = ChainReader.Open(path, registry);
+        // The genesis is streamed from the file, never held whole in memory.
+        using var reader = ChainReader.Open(path, registry, new ChainReaderOptions { GenesisInMemory = false });
         if (reader.Start.Kind != ChainStartKind.Genesis)
             throw new NotSupportedException($"the chain starts from parent state root {reader.Start.ParentRoot}; only chains with an embedded genesis can be replayed into a database");
-        var genesis = reader.Start.Genesis!;
+        var start = reader.Start;
+        var scratch = Directory.Exists(store.Location) ? System.IO.Path.Combine(store.Location, "genesis-import")
+            : System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"parallelexec-genesis-{Environment.ProcessId}");
 
         ChainState chain;
         ChainBlock? pending = null;
@@ -42,15 +45,23 @@ public static class StoredChainReplayer
         {
             pending = reader.ReadNext();
             long genesisNumber = pending is null ? 0 : pending.Number - 1;
-            chain = ChainState.Create(store, genesis.Entries, genesisNumber, stateOptions);
+            chain = ChainState.Import(store, start.GenesisEntries(), scratch, genesisNumber, stateOptions, genesisDigest: start.GenesisDigest);
         }
         else
         {
             chain = ChainState.Open(store, stateOptions);
-            var fileRoot = StateTrie.FromState(genesis.Entries, stateOptions.RootParallelism).ComputeRoot(stateOptions.RootParallelism);
-            if (!fileRoot.Equals(store.Genesis.StateRoot))
+            // The same genesis: its digest, recorded at creation, or (a store created otherwise) its root.
+            var recorded = store.Genesis.BlockHash;
+            if (recorded != default && recorded != start.GenesisDigest)
                 throw new StateStoreException(StateStoreError.Mismatch,
-                    $"the database holds another chain: its genesis root is {store.Genesis.StateRoot}, the chain file's is {fileRoot}");
+                    $"the database holds another chain: its genesis was created from entries with digest {recorded}, the chain file's have {start.GenesisDigest}");
+            if (recorded == default)
+            {
+                var fileRoot = ChainState.RootOf(start.GenesisEntries(), scratch);
+                if (!fileRoot.Equals(store.Genesis.StateRoot))
+                    throw new StateStoreException(StateStoreError.Mismatch,
+                        $"the database holds another chain: its genesis root is {store.Genesis.StateRoot}, the chain file's is {fileRoot}");
+            }
         }
         var openTime = total.Elapsed;
         var startHead = chain.Head;

@@ -10,7 +10,8 @@ namespace ParallelExec.Trie;
 /// changes touch accounts scattered over a table of a million; <see cref="Dictionary{TKey, TValue}"/>
 /// waits for a bucket, an entry and the account one after the other for each change, while
 /// <see cref="StateTrie.Apply"/> prefetches a few changes ahead and overlaps those misses.
-/// Accounts are never removed (an account emptied by a block stays, out of the account trie).
+/// Accounts are never removed (an account emptied by a block stays, out of the account trie);
+/// <see cref="StateTrie.Evict"/> replaces the whole table by one holding the accounts it keeps.
 /// </summary>
 internal sealed class AccountTable
 {

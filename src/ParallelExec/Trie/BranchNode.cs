@@ -70,11 +70,20 @@ internal sealed class BranchNode : TrieNode
         rlp.CopyTo(_rlp);
     }
 
-    public override byte[] AnyKey()
+    /// <summary>
+    /// Puts the node just loaded for an <see cref="UnresolvedNode"/> child in its place: the same
+    /// node by hash, so the kept RLP stays current and no child becomes stale.
+    /// </summary>
+    public void ResolveChild(int nibble, TrieNode child) => _children[nibble] = child;
+
+    public override byte[]? AnyKey()
     {
         if (ValueKey is not null) return ValueKey;
-        foreach (var child in Children) if (child is not null) return child.AnyKey();
-        throw new InvalidOperationException("a branch without children or value");
+        foreach (var child in Children)
+        {
+            if (child?.AnyKey() is { } key) return key;
+        }
+        return null;
     }
 
     [InlineArray(16)]

@@ -35,7 +35,7 @@ internal sealed class InMemoryTrieNodeSource(TrieNode? accountRoot, byte[]? stor
                     return false; // a leaf ends every path through it
             }
         }
-        if (node is null || depth != path.Length) return false;
+        if (node is null or UnresolvedNode || depth != path.Length) return false; // not in memory: a caller may ask the store
         if (node.IsDirty) throw new InvalidOperationException("a proof was asked of a trie with changes whose root was not computed yet");
         var kept = (node as BranchNode)?.Rlp;
         rlp = kept is not null ? (byte[])kept.Clone() : new byte[StateTrie.EncodedLength(node, depth)];

@@ -2,26 +2,39 @@ namespace ParallelExec.Trie;
 
 public sealed partial class MerklePatriciaTrie
 {
-    /// <summary>All entries in ascending byte order of their keys (the arrays must not be changed).</summary>
+    /// <summary>
+    /// All entries in ascending byte order of their keys (the arrays must not be changed). Nodes not
+    /// in memory are loaded on the way.
+    /// </summary>
     public IEnumerable<KeyValuePair<byte[], byte[]>> Enumerate()
     {
+        ResolveRoot();
         if (_root is null) yield break;
-        var stack = new Stack<TrieNode>();
-        stack.Push(_root);
+        // Depth first; path holds the nibbles down to the node popped: an entry's own nibble is
+        // written when it is popped, and the nodes popped in between (its elder siblings' subtrees)
+        // write only from that depth on.
+        var path = new byte[64];
+        var stack = new Stack<(TrieNode Node, TrieNode? Parent, int Nibble, int Depth)>();
+        stack.Push((_root, null, -1, 0));
         while (stack.Count > 0)
         {
-            switch (stack.Pop())
+            var (node, parent, nibble, depth) = stack.Pop();
+            if (nibble >= 0) path[depth - 1] = (byte)nibble;
+            if (node is UnresolvedNode unresolved) node = ResolveIn(parent!, nibble, unresolved, path.AsSpan(0, depth));
+            switch (node)
             {
                 case LeafNode leaf:
                     yield return new(leaf.Key, leaf.Value);
                     break;
                 case ExtensionNode ext:
-                    stack.Push(ext.Child);
+                    Through(ext, depth, ref path);
+                    stack.Push((ext.Child, ext, -1, depth + ext.Length)); // popped next: path is current
                     break;
                 case BranchNode branch:
+                    if (path.Length <= depth) Array.Resize(ref path, path.Length * 2);
                     for (int i = 15; i >= 0; i--)
                     {
-                        if (branch.Children[i] is { } child) stack.Push(child);
+                        if (branch.Children[i] is { } child) stack.Push((child, branch, i, depth + 1));
                     }
                     // A key ending at the branch is a prefix of (so sorts before) every key below it.
                     if (branch.Value is not null) yield return new(branch.ValueKey!, branch.Value);
@@ -33,19 +46,23 @@ public sealed partial class MerklePatriciaTrie
     /// <summary>The smallest key strictly greater than <paramref name="key"/> (a seek).</summary>
     public bool TryGetNext(ReadOnlySpan<byte> key, out byte[] next)
     {
-        next = _root is null ? null! : FindNext(_root, key, 0)!;
+        var path = new byte[Math.Max(64, key.Length * 2 + 1)];
+        ResolveRoot();
+        next = _root is null ? null! : FindNext(_root, key, 0, ref path)!;
         return next is not null;
     }
 
     /// <summary>The greatest key strictly less than <paramref name="key"/>.</summary>
     public bool TryGetPrevious(ReadOnlySpan<byte> key, out byte[] previous)
     {
-        previous = _root is null ? null! : FindPrevious(_root, key, 0)!;
+        var path = new byte[Math.Max(64, key.Length * 2 + 1)];
+        ResolveRoot();
+        previous = _root is null ? null! : FindPrevious(_root, key, 0, ref path)!;
         return previous is not null;
     }
 
-    // Every key below a node visited at depth d shares the probe's first d nibbles.
-    private static byte[]? FindNext(TrieNode node, ReadOnlySpan<byte> probe, int depth)
+    // Every key below a node visited at depth d shares the probe's first d nibbles, which path holds.
+    private byte[]? FindNext(TrieNode node, ReadOnlySpan<byte> probe, int depth, ref byte[] path)
     {
         int probeNibbles = probe.Length * 2;
         switch (node)
@@ -55,9 +72,11 @@ public sealed partial class MerklePatriciaTrie
             case ExtensionNode ext:
             {
                 int order = ComparePath(ext, probe, depth);
-                if (order > 0) return MinKey(ext);
                 if (order < 0) return null;
-                return FindNext(ext.Child, probe, depth + ext.Length);
+                Through(ext, depth, ref path);
+                var child = Child(ext, path.AsSpan(0, depth + ext.Length));
+                if (order > 0) return MinKey(child, depth + ext.Length, ref path);
+                return FindNext(child, probe, depth + ext.Length, ref path);
             }
             case BranchNode branch:
             {
@@ -66,12 +85,12 @@ public sealed partial class MerklePatriciaTrie
                 if (depth < probeNibbles)
                 {
                     int nibble = Nibbles.At(probe, depth);
-                    if (branch.Children[nibble] is { } child && FindNext(child, probe, depth + 1) is { } found) return found;
+                    if (Child(branch, nibble, depth, ref path) is { } child && FindNext(child, probe, depth + 1, ref path) is { } found) return found;
                     first = nibble + 1;
                 }
                 for (int i = first; i < 16; i++)
                 {
-                    if (branch.Children[i] is { } later) return MinKey(later);
+                    if (Child(branch, i, depth, ref path) is { } later) return MinKey(later, depth + 1, ref path);
                 }
                 return null;
             }
@@ -80,7 +99,7 @@ public sealed partial class MerklePatriciaTrie
         }
     }
 
-    private static byte[]? FindPrevious(TrieNode node, ReadOnlySpan<byte> probe, int depth)
+    private byte[]? FindPrevious(TrieNode node, ReadOnlySpan<byte> probe, int depth, ref byte[] path)
     {
         int probeNibbles = probe.Length * 2;
         switch (node)
@@ -90,18 +109,20 @@ public sealed partial class MerklePatriciaTrie
             case ExtensionNode ext:
             {
                 int order = ComparePath(ext, probe, depth);
-                if (order < 0) return MaxKey(ext);
                 if (order > 0) return null;
-                return FindPrevious(ext.Child, probe, depth + ext.Length);
+                Through(ext, depth, ref path);
+                var child = Child(ext, path.AsSpan(0, depth + ext.Length));
+                if (order < 0) return MaxKey(child, depth + ext.Length, ref path);
+                return FindPrevious(child, probe, depth + ext.Length, ref path);
             }
             case BranchNode branch:
             {
                 if (depth >= probeNibbles) return null; // every key here is the probe or extends it
                 int nibble = Nibbles.At(probe, depth);
-                if (branch.Children[nibble] is { } child && FindPrevious(child, probe, depth + 1) is { } found) return found;
+                if (Child(branch, nibble, depth, ref path) is { } child && FindPrevious(child, probe, depth + 1, ref path) is { } found) return found;
                 for (int i = nibble - 1; i >= 0; i--)
                 {
-                    if (branch.Children[i] is { } earlier) return MaxKey(earlier);
+                    if (Child(branch, i, depth, ref path) is { } earlier) return MaxKey(earlier, depth + 1, ref path);
                 }
                 return branch.ValueKey; // a proper prefix of the probe
             }
@@ -127,7 +148,8 @@ public sealed partial class MerklePatriciaTrie
         return 0;
     }
 
-    private static byte[] MinKey(TrieNode node)
+    /// <summary>The smallest key below <paramref name="node"/>, which lies at <paramref name="depth"/> (path holds its nibbles).</summary>
+    private byte[] MinKey(TrieNode node, int depth, ref byte[] path)
     {
         while (true)
         {
@@ -136,11 +158,14 @@ public sealed partial class MerklePatriciaTrie
                 case LeafNode leaf:
                     return leaf.Key;
                 case ExtensionNode ext:
-                    node = ext.Child;
+                    Through(ext, depth, ref path);
+                    depth += ext.Length;
+                    node = Child(ext, path.AsSpan(0, depth));
                     break;
                 case BranchNode branch:
                     if (branch.ValueKey is not null) return branch.ValueKey;
-                    node = FirstChild(branch);
+                    node = Child(branch, FirstChild(branch), depth, ref path)!;
+                    depth++;
                     break;
                 default:
                     throw new InvalidOperationException("unknown node type");
@@ -148,7 +173,8 @@ public sealed partial class MerklePatriciaTrie
         }
     }
 
-    private static byte[] MaxKey(TrieNode node)
+    /// <summary>The greatest key below <paramref name="node"/>, which lies at <paramref name="depth"/> (path holds its nibbles).</summary>
+    private byte[] MaxKey(TrieNode node, int depth, ref byte[] path)
     {
         while (true)
         {
@@ -157,10 +183,13 @@ public sealed partial class MerklePatriciaTrie
                 case LeafNode leaf:
                     return leaf.Key;
                 case ExtensionNode ext:
-                    node = ext.Child;
+                    Through(ext, depth, ref path);
+                    depth += ext.Length;
+                    node = Child(ext, path.AsSpan(0, depth));
                     break;
                 case BranchNode branch:
-                    node = LastChild(branch);
+                    node = Child(branch, LastChild(branch), depth, ref path)!;
+                    depth++;
                     break;
                 default:
                     throw new InvalidOperationException("unknown node type");
@@ -168,16 +197,50 @@ public sealed partial class MerklePatriciaTrie
         }
     }
 
-    private static TrieNode FirstChild(BranchNode branch)
+    private static int FirstChild(BranchNode branch)
     {
-        foreach (var child in branch.Children) if (child is not null) return child;
+        var children = branch.Children;
+        for (int i = 0; i < children.Length; i++) if (children[i] is not null) return i;
         throw new InvalidOperationException("a branch without children");
     }
 
-    private static TrieNode LastChild(BranchNode branch)
+    private static int LastChild(BranchNode branch)
     {
         var children = branch.Children;
-        for (int i = children.Length - 1; i >= 0; i--) if (children[i] is { } child) return child;
+        for (int i = children.Length - 1; i >= 0; i--) if (children[i] is not null) return i;
         throw new InvalidOperationException("a branch without children");
+    }
+
+    /// <summary>Writes an extension's run (it lies at <paramref name="depth"/>) into the path, growing it as needed.</summary>
+    private static void Through(ExtensionNode ext, int depth, ref byte[] path)
+    {
+        int end = depth + ext.Length;
+        if (path.Length <= end) Array.Resize(ref path, Math.Max(path.Length * 2, end + 1));
+        for (int i = depth; i < end; i++) path[i] = (byte)Nibbles.At(ext.KeySource, i);
+    }
+
+    /// <summary>
+    /// Child <paramref name="nibble"/> of a branch at <paramref name="depth"/> (path holds its
+    /// nibbles), loaded if need be; the nibble is written into the path for the walk below it.
+    /// </summary>
+    private TrieNode? Child(BranchNode branch, int nibble, int depth, ref byte[] path)
+    {
+        if (path.Length <= depth) Array.Resize(ref path, path.Length * 2);
+        path[depth] = (byte)nibble;
+        var child = branch.Children[nibble];
+        return child is UnresolvedNode unresolved ? ResolveIn(branch, nibble, unresolved, path.AsSpan(0, depth + 1)) : child;
+    }
+
+    /// <summary>An extension's child, at <paramref name="childPath"/>, loaded if need be.</summary>
+    private TrieNode Child(ExtensionNode ext, ReadOnlySpan<byte> childPath) =>
+        ext.Child is UnresolvedNode unresolved ? ResolveIn(ext, -1, unresolved, childPath) : ext.Child;
+
+    /// <summary>Loads <paramref name="node"/> (at <paramref name="path"/>) into its parent's slot <paramref name="nibble"/> (-1: an extension's child).</summary>
+    private TrieNode ResolveIn(TrieNode parent, int nibble, UnresolvedNode node, ReadOnlySpan<byte> path)
+    {
+        var resolved = Load(node.Hash, path);
+        if (parent is BranchNode branch) branch.ResolveChild(nibble, resolved);
+        else ((ExtensionNode)parent).Child = resolved;
+        return resolved;
     }
 }

@@ -19,8 +19,11 @@ public sealed partial class MerklePatriciaTrie
     private Hash256 _rootHash = EmptyRoot;
     private bool _rootHashValid = true;
 
-    /// <summary>Number of keys held.</summary>
-    public int Count => _count;
+    /// <summary>
+    /// Number of keys held. Not known for a trie opened from a node source with keys in it
+    /// (<see cref="Open"/>): that throws <see cref="InvalidOperationException"/>.
+    /// </summary>
+    public int Count => _countKnown ? _count : throw new InvalidOperationException("the key count of a trie opened from a node source is not known");
 
     /// <summary>Whether the trie holds no key.</summary>
     public bool IsEmpty => _root is null;
@@ -51,6 +54,7 @@ public sealed partial class MerklePatriciaTrie
         }
         bool changed = false;
         int added = 0;
+        ResolveRoot();
         _root = Insert(_root, key, ownedKey, 0, value, ref changed, ref added);
         _count += added;
         if (changed) _rootHashValid = false;
@@ -70,6 +74,7 @@ public sealed partial class MerklePatriciaTrie
     internal void SetMany(byte[][] ownedKeys, byte[] values, int[] offsets, int[] lengths, int count, int degreeOfParallelism, bool hashSubtries = false,
         TrieNodeSet? export = null)
     {
+        ResolveRoot();
         if (count < BucketedSetMinimum || _root is not BranchNode root)
         {
             var prefetcher = new TriePathPrefetcher();
@@ -106,34 +111,66 @@ public sealed partial class MerklePatriciaTrie
             bool changed = false;
             int subtreeAdded = 0;
             var child = root.Children[b];
-            var prefetcher = new TriePathPrefetcher();
-            int end = start[b + 1];
-            for (int k = start[b]; k < Math.Min(end, start[b] + TriePathPrefetcher.Lanes); k++) prefetcher.Start(child, ownedKeys[order[k]], 1);
-            for (int k = start[b]; k < end; k++)
+            try
             {
-                prefetcher.Step();
-                int i = order[k];
-                child = Insert(child, ownedKeys[i], ownedKeys[i], 1, values.AsSpan(offsets[i], lengths[i]), ref changed, ref subtreeAdded);
-                if (k + TriePathPrefetcher.Lanes < end) prefetcher.Start(child, ownedKeys[order[k + TriePathPrefetcher.Lanes]], 1);
+                // Each bucket loads its own child: distinct slots of the root, no two threads on one.
+                if (child is UnresolvedNode unresolved)
+                {
+                    child = Resolve(unresolved, ownedKeys[order[start[b]]], 1);
+                    root.ResolveChild(b, child);
+                }
+                var prefetcher = new TriePathPrefetcher();
+                int end = start[b + 1];
+                for (int k = start[b]; k < Math.Min(end, start[b] + TriePathPrefetcher.Lanes); k++) prefetcher.Start(child, ownedKeys[order[k]], 1);
+                for (int k = start[b]; k < end; k++)
+                {
+                    prefetcher.Step();
+                    int i = order[k];
+                    child = Insert(child, ownedKeys[i], ownedKeys[i], 1, values.AsSpan(offsets[i], lengths[i]), ref changed, ref subtreeAdded);
+                    if (k + TriePathPrefetcher.Lanes < end) prefetcher.Start(child, ownedKeys[order[k + TriePathPrefetcher.Lanes]], 1);
+                }
+                if (hashSubtries)
+                {
+                    long subtreeHashes = 0;
+                    // Not null: a key was set below.
+                    TrieHasher.Compute(child!, 1, ref subtreeHashes, Generation, export, parallel, _owner, _removals, [(byte)b]);
+                    Interlocked.Add(ref hashes, subtreeHashes);
+                }
             }
-            if (hashSubtries)
+            finally
             {
-                long subtreeHashes = 0;
-                TrieHasher.Compute(child!, 1, ref subtreeHashes, Generation, export, parallel); // not null: a key was set below
-                Interlocked.Add(ref hashes, subtreeHashes);
+                // Also after a missing node: the keys set before it are in the subtrie, which must be linked.
+                subtries[b] = child;
+                changedSubtries[b] = changed;
+                Interlocked.Add(ref added, subtreeAdded);
             }
-            subtries[b] = child;
-            changedSubtries[b] = changed;
-            Interlocked.Add(ref added, subtreeAdded);
         }
-        if (parallel)
+        Exception? missing = null;
+        try
         {
-            Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism }, FillSubtrie);
+            if (parallel)
+            {
+                Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism }, FillSubtrie);
+            }
+            else
+            {
+                for (int b = 0; b < 16; b++) FillSubtrie(b);
+            }
         }
-        else
+        catch (AggregateException e) when (e.InnerExceptions[0] is MissingTrieNodeException)
         {
-            for (int b = 0; b < 16; b++) FillSubtrie(b);
+            missing = e.InnerExceptions[0];
         }
+        finally
+        {
+            LinkSubtries(root, subtries, changedSubtries, added, hashes);
+        }
+        if (missing is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(missing);
+    }
+
+    /// <summary>Puts the subtries <see cref="SetMany"/> filled under the root (on this thread).</summary>
+    private void LinkSubtries(BranchNode root, TrieNode?[] subtries, bool[] changedSubtries, int added, long hashes)
+    {
         _count += added;
         Interlocked.Add(ref _hashCount, hashes);
         bool anyChanged = false;
@@ -160,6 +197,7 @@ public sealed partial class MerklePatriciaTrie
     public bool Delete(ReadOnlySpan<byte> key)
     {
         bool changed = false;
+        ResolveRoot();
         _root = Remove(_root, key, 0, ref changed);
         if (changed) _rootHashValid = false;
         return changed;
@@ -170,6 +208,7 @@ public sealed partial class MerklePatriciaTrie
     {
         int keyNibbles = key.Length * 2;
         int depth = 0;
+        ResolveRoot();
         var node = _root;
         while (node is not null)
         {
@@ -190,7 +229,7 @@ public sealed partial class MerklePatriciaTrie
                         return false;
                     }
                     depth += ext.Length;
-                    node = ext.Child;
+                    node = ChildOf(ext, key, depth);
                     break;
                 case BranchNode branch:
                     if (depth == keyNibbles)
@@ -198,7 +237,7 @@ public sealed partial class MerklePatriciaTrie
                         value = branch.Value;
                         return branch.Value is not null;
                     }
-                    node = branch.Children[Nibbles.At(key, depth)];
+                    node = ChildOf(branch, Nibbles.At(key, depth), key, depth + 1);
                     depth++;
                     break;
             }
@@ -219,13 +258,20 @@ public sealed partial class MerklePatriciaTrie
 
     /// <summary>
     /// As <see cref="ComputeRoot(int)"/>, appending every node it hashes to <paramref name="export"/>
-    /// (<paramref name="concurrent"/>: other threads may append to it meanwhile).
+    /// (<paramref name="concurrent"/>: other threads may append to it meanwhile), with this trie's
+    /// owner and each node's path, and (when <see cref="RecordsRemovals"/>) a removal record for each
+    /// place logged since the last export.
     /// </summary>
     internal Hash256 ComputeRoot(int degreeOfParallelism, TrieNodeSet? export, bool concurrent = false)
     {
-        if (_rootHashValid) return _rootHash;
+        if (_rootHashValid)
+        {
+            if (export is not null) ExportRemovals(export, concurrent);
+            return _rootHash;
+        }
         long hashes = 0;
-        _rootHash = TrieHasher.ComputeRoot(_root, degreeOfParallelism, ref hashes, Generation, export, concurrent);
+        _rootHash = TrieHasher.ComputeRoot(_root, degreeOfParallelism, ref hashes, Generation, export, concurrent, _owner, _removals);
+        if (export is not null) ExportRemovals(export, concurrent);
         Interlocked.Add(ref _hashCount, hashes);
         _rootHashValid = true;
         return _rootHash;
@@ -243,7 +289,7 @@ public sealed partial class MerklePatriciaTrie
         return lengths;
     }
 
-    private static TrieNode Insert(TrieNode? node, ReadOnlySpan<byte> key, byte[]? ownedKey, int depth, ReadOnlySpan<byte> value, ref bool changed, ref int added)
+    private TrieNode Insert(TrieNode? node, ReadOnlySpan<byte> key, byte[]? ownedKey, int depth, ReadOnlySpan<byte> value, ref bool changed, ref int added)
     {
         int keyNibbles = key.Length * 2;
         switch (node)
@@ -270,6 +316,7 @@ public sealed partial class MerklePatriciaTrie
                 }
                 changed = true;
                 added++;
+                Vanish(leaf, key, depth); // it moves below the new branch
                 int split = depth + common;
                 var branch = new BranchNode();
                 PlaceLeaf(branch, split, leaf);
@@ -283,12 +330,13 @@ public sealed partial class MerklePatriciaTrie
                 int common = Nibbles.CommonPrefix(ext.KeySource, key, depth, limit);
                 if (common == ext.Length)
                 {
-                    ext.Child = Insert(ext.Child, key, ownedKey, depth + ext.Length, value, ref changed, ref added);
+                    ext.Child = Insert(ChildOf(ext, key, depth + ext.Length), key, ownedKey, depth + ext.Length, value, ref changed, ref added);
                     if (changed) ext.MarkDirty();
                     return ext;
                 }
                 changed = true;
                 added++;
+                Vanish(ext, key, depth); // it moves below the new branch, or goes
                 int split = depth + common;
                 var keySource = ext.KeySource;
                 var branch = new BranchNode();
@@ -329,7 +377,7 @@ public sealed partial class MerklePatriciaTrie
                     return branch;
                 }
                 int nibble = Nibbles.At(key, depth);
-                var child = Insert(branch.Children[nibble], key, ownedKey, depth + 1, value, ref changed, ref added);
+                var child = Insert(ChildOf(branch, nibble, key, depth + 1), key, ownedKey, depth + 1, value, ref changed, ref added);
                 if (changed)
                 {
                     branch.SetChild(nibble, child);
@@ -380,20 +428,23 @@ public sealed partial class MerklePatriciaTrie
                 if (!leaf.Key.AsSpan().SequenceEqual(key)) return leaf;
                 changed = true;
                 _count--;
+                Vanish(leaf, key, depth);
                 return null;
 
             case ExtensionNode ext:
             {
                 if (keyNibbles - depth < ext.Length || Nibbles.CommonPrefix(ext.KeySource, key, depth, ext.Length) != ext.Length) return ext;
-                var child = Remove(ext.Child, key, depth + ext.Length, ref changed);
+                var child = Remove(ChildOf(ext, key, depth + ext.Length), key, depth + ext.Length, ref changed);
                 if (!changed) return ext;
                 switch (child)
                 {
                     case LeafNode collapsedLeaf:
                         // The leaf's key already holds the extension's nibbles: it just starts higher.
+                        Vanish(ext, key, depth);
                         collapsedLeaf.MarkDirty();
                         return collapsedLeaf;
                     case ExtensionNode collapsedExtension:
+                        Vanish(ext, key, depth);
                         collapsedExtension.Length += ext.Length;
                         collapsedExtension.MarkDirty();
                         return collapsedExtension;
@@ -409,6 +460,7 @@ public sealed partial class MerklePatriciaTrie
                 if (depth == keyNibbles)
                 {
                     if (branch.Value is null) return branch;
+                    ResolveLoneSibling(branch, -1, key, depth);
                     branch.Value = null;
                     branch.ValueKey = null;
                     changed = true;
@@ -417,14 +469,16 @@ public sealed partial class MerklePatriciaTrie
                 else
                 {
                     int nibble = Nibbles.At(key, depth);
-                    var old = branch.Children[nibble];
+                    var old = ChildOf(branch, nibble, key, depth + 1);
                     if (old is null) return branch;
+                    // Only a leaf removed outright empties a slot (and may leave one entry): load that entry first.
+                    if (old is LeafNode leaf && leaf.Key.AsSpan().SequenceEqual(key)) ResolveLoneSibling(branch, nibble, key, depth);
                     var updated = Remove(old, key, depth + 1, ref changed);
                     if (!changed) return branch;
                     branch.SetChild(nibble, updated);
                 }
                 branch.MarkDirty();
-                return Collapse(branch);
+                return Collapse(branch, key, depth);
             }
 
             default:
@@ -432,8 +486,12 @@ public sealed partial class MerklePatriciaTrie
         }
     }
 
-    /// <summary>Replaces a branch left with a single entry by the equivalent leaf or extension.</summary>
-    private static TrieNode Collapse(BranchNode branch)
+    /// <summary>
+    /// Replaces a branch (at <paramref name="depth"/> on <paramref name="key"/>'s path) left with a
+    /// single entry by the equivalent leaf or extension. That entry is in memory
+    /// (<see cref="ResolveLoneSibling"/> loaded it before the removal).
+    /// </summary>
+    private TrieNode Collapse(BranchNode branch, ReadOnlySpan<byte> key, int depth)
     {
         int only = -1;
         for (int i = 0; i < 16; i++)
@@ -442,6 +500,7 @@ public sealed partial class MerklePatriciaTrie
             if (only >= 0 || branch.Value is not null) return branch; // two or more entries remain
             only = i;
         }
+        Vanish(branch, key, depth);
         if (only < 0)
         {
             // Only the value is left: it becomes a leaf with an empty path.
@@ -451,14 +510,19 @@ public sealed partial class MerklePatriciaTrie
         switch (child)
         {
             case LeafNode leaf:
+                Vanish(leaf, key, depth, only); // it moves up into the branch's place
                 leaf.MarkDirty();
                 return leaf;
             case ExtensionNode ext:
+                Vanish(ext, key, depth, only);
                 ext.Length += 1;
                 ext.MarkDirty();
                 return ext;
+            case UnresolvedNode:
+                throw new InvalidOperationException("a branch collapsed onto a node not in memory");
             default:
-                return new ExtensionNode(child.AnyKey(), 1, child);
+                // A branch stays where it is, below a new one-nibble extension.
+                return new ExtensionNode(child.AnyKey() ?? KeyThrough(key, depth, only), 1, child);
         }
     }
 }

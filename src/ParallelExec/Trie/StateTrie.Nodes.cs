@@ -22,21 +22,22 @@ public sealed partial class StateTrie
     {
         if (_dirty.Count == 0) return ComputeRoot(degreeOfParallelism);
         NextGeneration();
-        var dirty = new List<(TrieNode Node, int Depth, bool IsRoot)>();
+        var dirty = new List<(TrieNode Node, byte[] Path, bool IsRoot, byte[] Owner)>();
         foreach (var account in _dirty)
         {
-            if (account.StorageDirty && account.Storage?.Root is { } storageRoot) CollectDirty(storageRoot, 0, isRoot: true, dirty);
+            if (account.StorageDirty && account.Storage?.Root is { } storageRoot) CollectDirty(storageRoot, [], isRoot: true, account.Path!, dirty);
         }
         HashStorageTries(degreeOfParallelism);
         UpdateAccountTrie(degreeOfParallelism, hashSubtries: false); // its dirty nodes are collected first
-        if (_accounts.Root is { } accountRoot) CollectDirty(accountRoot, 0, isRoot: true, dirty);
+        if (_accounts.Root is { } accountRoot) CollectDirty(accountRoot, [], isRoot: true, [], dirty);
         _root = _accounts.ComputeRoot(degreeOfParallelism);
-        foreach (var (node, depth, isRoot) in dirty) Emit(node, depth, isRoot, newNodes);
+        foreach (var (node, path, isRoot, owner) in dirty) Emit(node, path, isRoot, owner, newNodes);
         return _root;
     }
 
     /// <summary>
-    /// Every node of every storage trie and of the account trie, streamed (after
+    /// Every node in memory of every storage trie and of the account trie (a trie opened from a node
+    /// source skips the nodes not loaded: they are in that source), streamed (after
     /// <see cref="ComputeRoot(int)"/>; throws when changes are pending). A record's bytes are valid
     /// until the enumeration moves on. Do not change the trie while enumerating.
     /// </summary>
@@ -49,45 +50,77 @@ public sealed partial class StateTrie
     private IEnumerable<TrieNodeRecord> ExportAll()
     {
         var buffer = new TrieNodeSet(16);
-        var stack = new Stack<(TrieNode Node, int Depth, bool IsRoot)>();
+        var walk = new NodeWalk();
         foreach (var account in _byAddress.Accounts())
         {
-            if (account.Storage?.Root is { } storageRoot) stack.Push((storageRoot, 0, true));
-            while (stack.Count > 0) foreach (var record in Drain(stack, buffer)) yield return record;
+            if (account.Storage?.Root is not { } storageRoot) continue;
+            walk.Start(storageRoot, account.Path!);
+            while (walk.Next(buffer)) foreach (var record in buffer) yield return record;
         }
-        if (_accounts.Root is { } root) stack.Push((root, 0, true));
-        while (stack.Count > 0) foreach (var record in Drain(stack, buffer)) yield return record;
+        if (_accounts.Root is not { } root) yield break;
+        walk.Start(root, []);
+        while (walk.Next(buffer)) foreach (var record in buffer) yield return record;
     }
 
-    /// <summary>Pops one node, emits it (into <paramref name="buffer"/>, cleared first) and pushes its children.</summary>
-    private static TrieNodeSet Drain(Stack<(TrieNode Node, int Depth, bool IsRoot)> stack, TrieNodeSet buffer)
+    /// <summary>
+    /// A depth-first walk over the nodes in memory of one trie, emitting one node per step. The path
+    /// buffer holds the nibbles down to the node popped: a branch child's nibble is written when it is
+    /// popped (the nodes popped in between, its elder siblings' subtrees, write only from that depth
+    /// on), an extension's run when its child is pushed (that child is popped next).
+    /// </summary>
+    private sealed class NodeWalk
     {
-        buffer.Clear();
-        var (node, depth, isRoot) = stack.Pop();
-        Emit(node, depth, isRoot, buffer);
-        switch (node)
+        private readonly Stack<(TrieNode Node, int Depth, int Nibble)> _stack = new();
+        private byte[] _path = new byte[64];
+        private byte[] _owner = [];
+
+        public void Start(TrieNode root, byte[] owner)
         {
-            case ExtensionNode ext:
-                stack.Push((ext.Child, depth + ext.Length, false));
-                break;
-            case BranchNode branch:
-                foreach (var child in branch.Children)
-                {
-                    if (child is not null) stack.Push((child, depth + 1, false));
-                }
-                break;
+            _stack.Clear();
+            _stack.Push((root, 0, -1));
+            _owner = owner;
         }
-        return buffer;
+
+        /// <summary>Pops one node and emits it into <paramref name="buffer"/> (cleared first); false when the walk is done.</summary>
+        public bool Next(TrieNodeSet buffer)
+        {
+            buffer.Clear();
+            if (_stack.Count == 0) return false;
+            var (node, depth, nibble) = _stack.Pop();
+            if (nibble >= 0) _path[depth - 1] = (byte)nibble;
+            if (node is UnresolvedNode) return true; // not in memory: in the node store already
+            Emit(node, _path.AsSpan(0, depth), isRoot: depth == 0, _owner, buffer);
+            switch (node)
+            {
+                case ExtensionNode ext:
+                    int end = depth + ext.Length;
+                    if (_path.Length <= end) Array.Resize(ref _path, Math.Max(2 * _path.Length, end + 1));
+                    for (int i = depth; i < end; i++) _path[i] = (byte)Nibbles.At(ext.KeySource, i);
+                    _stack.Push((ext.Child, end, -1));
+                    break;
+                case BranchNode branch:
+                    if (_path.Length <= depth) Array.Resize(ref _path, 2 * _path.Length);
+                    for (int i = 15; i >= 0; i--)
+                    {
+                        if (branch.Children[i] is { } child) _stack.Push((child, depth + 1, i));
+                    }
+                    break;
+            }
+            return true;
+        }
     }
 
-    private static void CollectDirty(TrieNode node, int depth, bool isRoot, List<(TrieNode, int, bool)> dirty)
+    private static void CollectDirty(TrieNode node, byte[] path, bool isRoot, byte[] owner, List<(TrieNode, byte[], bool, byte[])> dirty)
     {
         if (!node.IsDirty) return;
-        dirty.Add((node, depth, isRoot));
+        dirty.Add((node, path, isRoot, owner));
         switch (node)
         {
             case ExtensionNode ext:
-                CollectDirty(ext.Child, depth + ext.Length, isRoot: false, dirty);
+                var extended = new byte[path.Length + ext.Length];
+                path.CopyTo(extended, 0);
+                for (int i = path.Length; i < extended.Length; i++) extended[i] = (byte)Nibbles.At(ext.KeySource, i);
+                CollectDirty(ext.Child, extended, isRoot: false, owner, dirty);
                 break;
             case BranchNode branch:
                 // Only a stale child can be dirty: the others are not even read.
@@ -95,20 +128,22 @@ public sealed partial class StateTrie
                 int stale = branch.StaleChildren;
                 for (int i = 0; i < 16; i++)
                 {
-                    if ((stale & (1 << i)) != 0 && children[i] is { } child) CollectDirty(child, depth + 1, isRoot: false, dirty);
+                    if ((stale & (1 << i)) != 0 && children[i] is { } child) CollectDirty(child, [.. path, (byte)i], isRoot: false, owner, dirty);
                 }
                 break;
         }
     }
 
-    private static void Emit(TrieNode node, int depth, bool isRoot, TrieNodeSet sink)
+    /// <summary>Appends <paramref name="node"/> (at <paramref name="path"/> of the trie of <paramref name="owner"/>) to <paramref name="sink"/> unless it is embedded.</summary>
+    private static void Emit(TrieNode node, ReadOnlySpan<byte> path, bool isRoot, ReadOnlySpan<byte> owner, TrieNodeSet sink)
     {
         if (!node.Reference.IsComputed) throw new InvalidOperationException("trie node exported before its hash was computed");
         if (!node.Reference.IsHash && !isRoot) return; // embedded in its parent
         // A hashed branch that kept its RLP is copied from it: nothing to encode, no child to read.
+        int depth = path.Length;
         var kept = (node as BranchNode)?.Rlp;
         int length = kept?.Length ?? EncodedLength(node, depth);
-        var rlp = sink.Reserve(length);
+        var rlp = sink.Reserve(length, owner, path);
         if (kept is not null) kept.CopyTo(rlp);
         else Encode(node, depth, rlp);
         var hash = node.Reference.IsHash ? new Hash256(node.Reference.Bytes) : Keccak256.Compute(rlp);

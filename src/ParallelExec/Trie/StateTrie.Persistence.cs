@@ -79,6 +79,7 @@ public sealed partial class StateTrie
     /// <summary>Stamps <paramref name="node"/> and its descendants that the store lacks; false when it has the node.</summary>
     private bool StampMissing(TrieNode node, bool isRoot, Func<Hash256, bool> isStored, ref int missing)
     {
+        if (node is UnresolvedNode) return false; // loaded from the store: it is there
         if (!node.Reference.IsHash && !isRoot) return false; // embedded in its parent: stored with it
         ReadOnlySpan<byte> reference = node.Reference.Bytes;
         reference = reference[..node.Reference.Length];
@@ -116,32 +117,46 @@ public sealed partial class StateTrie
         // Only the nodes of this generation are new when the last checkpoint was the computation before.
         if (_persisted < _generation - 1)
         {
-            if (_accounts.Root is { } accountRoot) ExportOlder(accountRoot, 0, isRoot: true, nodes);
+            var path = new byte[64];
+            if (_accounts.Root is { } accountRoot) ExportOlder(accountRoot, ref path, 0, [], nodes);
             foreach (var account in _unpersistedStorage)
             {
-                if (account.InTrie && account.Storage?.Root is { } storageRoot) ExportOlder(storageRoot, 0, isRoot: true, nodes);
+                if (account.InTrie && account.Storage?.Root is { } storageRoot) ExportOlder(storageRoot, ref path, 0, account.Path!, nodes);
             }
         }
+        // Places vacated in the computations since the last checkpoint (this one's are exported already).
+        foreach (var account in _unpersistedStorage) account.Storage?.ExportRemovals(nodes, concurrent: false);
+        _accounts.ExportRemovals(nodes, concurrent: false);
         ForgetUnpersistedStorage();
         _persisted = _generation;
         return root;
     }
 
-    /// <summary>Emits the nodes newer than the last checkpoint but older than this computation (which handed its own over).</summary>
-    private void ExportOlder(TrieNode node, int depth, bool isRoot, TrieNodeSet nodes)
+    /// <summary>
+    /// Emits the nodes newer than the last checkpoint but older than this computation (which handed
+    /// its own over); <paramref name="path"/> holds the nibbles down to <paramref name="node"/>.
+    /// </summary>
+    private void ExportOlder(TrieNode node, ref byte[] path, int depth, byte[] owner, TrieNodeSet nodes)
     {
+        bool isRoot = depth == 0;
         if (node.Generation <= _persisted) return; // stored, with its subtree
         if (!node.Reference.IsHash && !isRoot) return; // embedded: so is everything below it
-        if (node.Generation != _generation) Emit(node, depth, isRoot, nodes);
+        if (node.Generation != _generation) Emit(node, path.AsSpan(0, depth), isRoot, owner, nodes);
         switch (node)
         {
             case ExtensionNode ext:
-                ExportOlder(ext.Child, depth + ext.Length, isRoot: false, nodes);
+                int end = depth + ext.Length;
+                if (path.Length <= end) Array.Resize(ref path, Math.Max(2 * path.Length, end + 1));
+                for (int i = depth; i < end; i++) path[i] = (byte)Nibbles.At(ext.KeySource, i);
+                ExportOlder(ext.Child, ref path, end, owner, nodes);
                 break;
             case BranchNode branch:
-                foreach (var child in branch.Children)
+                if (path.Length <= depth) Array.Resize(ref path, 2 * path.Length);
+                for (int i = 0; i < 16; i++)
                 {
-                    if (child is not null) ExportOlder(child, depth + 1, isRoot: false, nodes);
+                    if (branch.Children[i] is not { } child) continue;
+                    path[depth] = (byte)i;
+                    ExportOlder(child, ref path, depth + 1, owner, nodes);
                 }
                 break;
         }

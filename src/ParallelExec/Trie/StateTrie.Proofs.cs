@@ -11,7 +11,8 @@ public sealed partial class StateTrie
     /// <summary>
     /// <c>eth_getProof</c> of <paramref name="address"/> and <paramref name="slots"/> at
     /// <see cref="Root"/> (absent ones get exclusion proofs). Throws when changes are pending (their
-    /// root was not computed yet).
+    /// root was not computed yet). On a trie opened from a node store (<see cref="Open"/>) the nodes
+    /// not in memory are read from the store.
     /// </summary>
     public AccountProof GetProof(in Address address, IReadOnlyList<UInt256> slots)
     {
@@ -26,8 +27,11 @@ public sealed partial class StateTrie
     {
         if (_dirty.Count != 0) throw new InvalidOperationException("the trie has changes whose root was not computed yet");
         var account = _byAddress.Find(address);
-        return account is { Storage.Root: { } storage }
+        var memory = account is { Storage.Root: { } storage }
             ? new InMemoryTrieNodeSource(_accounts.Root, account.Path, storage)
             : new InMemoryTrieNodeSource(_accounts.Root, null, null);
+        // Opened from a store: the subtrees not loaded are read from it.
+        ITrieNodeSource source = _nodes is null ? memory : new LayeredTrieNodeSource(memory, _nodes);
+        return source;
     }
 }

@@ -17,8 +17,8 @@ namespace ParallelExec.Trie;
 /// </summary>
 public sealed partial class StateTrie
 {
-    private readonly MerklePatriciaTrie _accounts = new();
-    private readonly AccountTable _byAddress = new();
+    private MerklePatriciaTrie _accounts = new();
+    private AccountTable _byAddress = new();
     private readonly List<StateAccount> _dirty = new();
     private long _otherHashes; // key hashes (addresses, slots) and storage-trie node hashes
     private Hash256 _root = MerklePatriciaTrie.EmptyRoot;
@@ -31,10 +31,37 @@ public sealed partial class StateTrie
     {
     }
 
+    /// <summary>
+    /// Whether the tries log the places their stored nodes leave (deleted, moved by a collapse or a
+    /// split, or re-encoded under 32 bytes), so that <see cref="ComputeRoot(int, TrieNodeSet)"/> and
+    /// <see cref="ComputeRootForCheckpoint"/> append a removal record
+    /// (<see cref="TrieNodeRecord.IsRemoval"/>) for each: what a store keyed by (owner, path) needs to
+    /// hold exactly the current nodes. Logged places accumulate until a node set takes them. Off by
+    /// default (a store keyed by hash has no use for them); turn it on before the first change.
+    /// </summary>
+    public bool RecordsRemovals
+    {
+        get => _recordsRemovals;
+        set
+        {
+            _recordsRemovals = value;
+            _accounts.RecordsRemovals = value;
+            foreach (var account in _byAddress.Accounts())
+            {
+                if (account.Storage is { } storage) storage.RecordsRemovals = value;
+            }
+        }
+    }
+
+    private bool _recordsRemovals;
+
     /// <summary>Keccak-256 computations so far: address and slot hashes plus every trie node hash.</summary>
     public long HashCount => Interlocked.Read(ref _otherHashes) + _accounts.HashCount;
 
-    /// <summary>Accounts in the account trie as of the last <see cref="ComputeRoot(int)"/>.</summary>
+    /// <summary>
+    /// Accounts in the account trie as of the last <see cref="ComputeRoot(int)"/>. Not known for a trie
+    /// opened from a node source (<see cref="Open"/>): that throws <see cref="InvalidOperationException"/>.
+    /// </summary>
     public int AccountCount => _accounts.Count;
 
     /// <summary>Builds the tries for a whole state and hashes them.</summary>
@@ -72,7 +99,7 @@ public sealed partial class StateTrie
             Parallel.For(0, withStorage.Length, options, () => 0L, (i, _, local) =>
             {
                 var (account, list) = withStorage[i];
-                foreach (var (slot, value) in list) SetSlot(account, slot, value, ref local);
+                foreach (var (slot, value) in list) trie.SetSlot(account, slot, value, ref local);
                 return local;
             }, local => Interlocked.Add(ref hashes, local));
         }
@@ -81,7 +108,7 @@ public sealed partial class StateTrie
             StateAccount.ComputePaths(CollectionsMarshal.AsSpan(accounts), ref hashes);
             foreach (var (account, list) in slots)
             {
-                foreach (var (slot, value) in list) SetSlot(account, slot, value, ref hashes);
+                foreach (var (slot, value) in list) trie.SetSlot(account, slot, value, ref hashes);
             }
         }
         trie._otherHashes += hashes;
@@ -235,7 +262,7 @@ public sealed partial class StateTrie
         var account = _byAddress.Find(address);
         if (account is null)
         {
-            account = new StateAccount(address);
+            account = _nodes is null ? new StateAccount(address) : LoadAccount(address);
             _byAddress.Add(account);
         }
         if (!account.Dirty)
@@ -264,8 +291,16 @@ public sealed partial class StateTrie
         }
     }
 
+    /// <summary>An empty storage trie for <paramref name="account"/> (whose path is computed), set up like the account trie.</summary>
+    private MerklePatriciaTrie NewStorageTrie(StateAccount account)
+    {
+        var storage = new MerklePatriciaTrie(account.Path!) { RecordsRemovals = _recordsRemovals };
+        if (_nodes is not null) storage.UseSource(_nodes);
+        return storage;
+    }
+
     [SkipLocalsInit]
-    private static void SetSlot(StateAccount account, in UInt256 slot, in UInt256 value, ref long hashes)
+    private void SetSlot(StateAccount account, in UInt256 slot, in UInt256 value, ref long hashes)
     {
         Span<byte> slotBytes = stackalloc byte[32];
         Span<byte> path = stackalloc byte[32];
@@ -279,7 +314,7 @@ public sealed partial class StateTrie
         }
         Span<byte> encoded = stackalloc byte[33];
         int length = RlpWriter.Write(encoded, value);
-        account.Storage ??= new MerklePatriciaTrie();
+        account.Storage ??= NewStorageTrie(account);
         account.Storage.Set(path, encoded[..length]);
         account.StorageDirty = true;
     }

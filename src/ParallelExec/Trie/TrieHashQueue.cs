@@ -18,9 +18,10 @@ namespace ParallelExec.Trie;
 /// digest is written back (measured: 4096 is slower on a 1 M-account trie). One queue per thread; queues are pooled, so hashing allocates nothing per node.
 /// </para>
 /// <para>
-/// While exporting (<see cref="ExportTo"/>), a flush also appends each node it hashes (its digest and
-/// final RLP) to a <see cref="TrieNodeSet"/>: the node export for a node database, without walking
-/// the trie or encoding the nodes a second time.
+/// While exporting (<see cref="ExportTo"/>), a flush also appends each node it hashes (its digest,
+/// final RLP, owner and path) to a <see cref="TrieNodeSet"/>: the node export for a node database,
+/// without walking the trie or encoding the nodes a second time. The walk keeps the nibbles down to
+/// the node it visits in <see cref="Path"/>; a node queued while exporting keeps a copy of its path.
 /// </para>
 /// </summary>
 internal sealed class TrieHashQueue
@@ -43,6 +44,9 @@ internal sealed class TrieHashQueue
         public int Height;
         /// <summary>Where the digest goes in the parent's RLP; -1 while the parent is not written.</summary>
         public int Hole;
+        /// <summary>The node's path in <see cref="_paths"/> (exporting only).</summary>
+        public int PathOffset;
+        public int PathLength;
     }
 
     private readonly int _flushThreshold;
@@ -60,6 +64,32 @@ internal sealed class TrieHashQueue
     private TrieNodeSet? _export; // where a flush appends the nodes it hashes: _target or _own
     private TrieNodeSet? _target;
     private TrieNodeSet? _own; // kept with the pooled queue
+    private byte[] _owner = [];
+    private TrieRemovalLog? _removals;
+    private byte[] _paths = new byte[4096]; // paths of the queued nodes, while exporting
+    private int _pathsUsed;
+
+    /// <summary>The nibbles from the trie's root down to the node being visited (the walk writes them).</summary>
+    public byte[] Path = new byte[128];
+
+    /// <summary>Makes <see cref="Path"/> hold at least <paramref name="length"/> nibbles.</summary>
+    public void EnsurePath(int length)
+    {
+        if (Path.Length < length) Array.Resize(ref Path, Math.Max(length, 2 * Path.Length));
+    }
+
+    /// <summary>Starts a walk at <paramref name="path"/> (or at an untracked path when it is empty and <paramref name="depth"/> is not).</summary>
+    public void StartAt(ReadOnlySpan<byte> path, int depth)
+    {
+        EnsurePath(depth + 1);
+        if (path.Length == depth) path.CopyTo(Path);
+    }
+
+    /// <summary>
+    /// A stored node at depth <paramref name="depth"/> of the walk was re-encoded under 32 bytes: it is
+    /// embedded in its parent now, and its place is logged for removal.
+    /// </summary>
+    public void LogRemoval(int depth) => _removals?.Record(Path.AsSpan(0, depth));
 
     /// <summary>Stamped on each node this queue completes (<see cref="TrieNode.Generation"/>).</summary>
     public int Generation { get; private set; }
@@ -97,9 +127,11 @@ internal sealed class TrieHashQueue
     /// are then collected in this queue's own set and added to <paramref name="nodes"/> under its lock
     /// by <see cref="EndExport"/>. Either way, call <see cref="EndExport"/> after the last flush.
     /// </summary>
-    public void ExportTo(TrieNodeSet? nodes, bool concurrent, int generation)
+    public void ExportTo(TrieNodeSet? nodes, bool concurrent, int generation, byte[]? owner = null, TrieRemovalLog? removals = null)
     {
         Generation = generation;
+        _owner = owner ?? [];
+        _removals = removals;
         _target = nodes;
         if (nodes is null || !concurrent)
         {
@@ -118,13 +150,14 @@ internal sealed class TrieHashQueue
         {
             lock (_target!)
             {
-                foreach (var node in _own) _target.Add(node.Hash, node.Rlp.Span);
+                foreach (var node in _own) _target.Add(node);
             }
             // A pooled queue keeps one chunk's worth at most.
             if (_own.ByteCount > 1 << 20) _own = null;
             else _own.Clear();
         }
         _export = _target = null;
+        _removals = null;
     }
 
     /// <summary>Node hashes computed since the last call.</summary>
@@ -148,11 +181,21 @@ internal sealed class TrieHashQueue
         return _buffer.AsSpan(offset, length);
     }
 
-    /// <summary>Queues the node whose RLP was written at <paramref name="offset"/>; returns its handle.</summary>
-    public int Add(TrieNode node, int offset, int length, int height)
+    /// <summary>
+    /// Queues the node whose RLP was written at <paramref name="offset"/>, at depth
+    /// <paramref name="depth"/> of the walk; returns its handle.
+    /// </summary>
+    public int Add(TrieNode node, int offset, int length, int height, int depth)
     {
         int handle = _entries.Count;
-        _entries.Add(new Entry { Node = node, Offset = offset, Length = length, Height = height, Hole = -1 });
+        int pathOffset = _pathsUsed;
+        if (_export is not null)
+        {
+            if (_pathsUsed + depth > _paths.Length) Array.Resize(ref _paths, Math.Max(2 * _paths.Length, _pathsUsed + depth));
+            Path.AsSpan(0, depth).CopyTo(_paths.AsSpan(_pathsUsed));
+            _pathsUsed += depth;
+        }
+        _entries.Add(new Entry { Node = node, Offset = offset, Length = length, Height = height, Hole = -1, PathOffset = pathOffset, PathLength = depth });
         while (_byHeight.Count <= height) _byHeight.Add([]);
         _byHeight[height].Add(handle);
         if (height > _maxHeight) _maxHeight = height;
@@ -188,10 +231,11 @@ internal sealed class TrieHashQueue
                     digest.CopyTo(entry.Node.Reference.Bytes);
                     entry.Node.Reference.Length = NodeReference.HashLength;
                     entry.Node.Generation = Generation;
+                    entry.Node.Stored = true;
                     if (entry.Hole >= 0) digest.CopyTo(_buffer.AsSpan(entry.Hole));
                     // Its holes are filled (children are of lower height): the RLP is final.
                     if (entry.Node is BranchNode branch) branch.KeepRlp(_buffer.AsSpan(entry.Offset, entry.Length));
-                    _export?.Add(new Hash256(digest), _buffer.AsSpan(entry.Offset, entry.Length));
+                    _export?.Add(new Hash256(digest), _buffer.AsSpan(entry.Offset, entry.Length), _owner, _paths.AsSpan(entry.PathOffset, entry.PathLength));
                 }
             }
             _byHeight[height].Clear();
@@ -200,6 +244,7 @@ internal sealed class TrieHashQueue
         _entries.Clear();
         _maxHeight = -1;
         _used = 0;
+        _pathsUsed = 0;
     }
 
     /// <summary>Forgets anything left by a walk that threw; those nodes simply stay dirty.</summary>
@@ -212,6 +257,9 @@ internal sealed class TrieHashQueue
         _hashes = 0;
         _own?.Clear();
         _export = _target = null;
+        _removals = null;
+        _owner = [];
+        _pathsUsed = 0;
         Generation = 0;
     }
 }

@@ -24,14 +24,18 @@ internal static class TrieHasher
     /// The root hash. With <paramref name="export"/>, every node hashed (each dirty node referenced by
     /// hash, and a dirty root) is appended to it, digest and RLP; <paramref name="concurrent"/>: other
     /// threads may be appending to it meanwhile (see <see cref="TrieHashQueue.ExportTo"/>). Every node
-    /// hashed gets <paramref name="generation"/> (<see cref="TrieNode.Generation"/>).
+    /// hashed gets <paramref name="generation"/> (<see cref="TrieNode.Generation"/>). Exported nodes
+    /// carry <paramref name="owner"/> and their path; a stored node re-encoded under 32 bytes (now
+    /// embedded) has its place logged in <paramref name="removals"/>.
     /// </summary>
-    public static Hash256 ComputeRoot(TrieNode? root, int degreeOfParallelism, ref long hashes, int generation, TrieNodeSet? export = null, bool concurrent = false)
+    public static Hash256 ComputeRoot(TrieNode? root, int degreeOfParallelism, ref long hashes, int generation, TrieNodeSet? export = null, bool concurrent = false,
+        byte[]? owner = null, TrieRemovalLog? removals = null)
     {
         if (root is null) return MerklePatriciaTrie.EmptyRoot;
         bool dirty = root.IsDirty;
-        if (degreeOfParallelism > 1 && dirty) ComputeSubtreesInParallel(root, degreeOfParallelism, ref hashes, generation, export);
-        Compute(root, 0, ref hashes, generation, export, concurrent);
+        if (degreeOfParallelism > 1 && dirty) ComputeSubtreesInParallel(root, degreeOfParallelism, ref hashes, generation, export, owner, removals);
+        Compute(root, 0, ref hashes, generation, export, concurrent, owner, removals, []);
+        root.Stored = true; // a root is always stored, even when under 32 bytes
         if (root.Reference.IsHash) return new Hash256(ReferenceSpan(root));
         // The root is always hashed (and stored), even when its RLP is shorter than 32 bytes.
         hashes++;
@@ -39,16 +43,18 @@ internal static class TrieHasher
         var hash = Keccak256.Compute(rlp);
         if (dirty && export is not null)
         {
-            if (!concurrent) export.Add(hash, rlp);
-            else lock (export) export.Add(hash, rlp);
+            if (!concurrent) export.Add(hash, rlp, owner, []);
+            else lock (export) export.Add(hash, rlp, owner, []);
         }
         return hash;
     }
 
-    private static void ComputeSubtreesInParallel(TrieNode root, int degreeOfParallelism, ref long hashes, int generation, TrieNodeSet? export)
+    private static void ComputeSubtreesInParallel(TrieNode root, int degreeOfParallelism, ref long hashes, int generation, TrieNodeSet? export,
+        byte[]? owner, TrieRemovalLog? removals)
     {
-        var work = new List<(TrieNode Node, int Depth)>();
-        CollectDirtySubtrees(root, 0, ParallelBranchLevels, work);
+        var work = new List<(TrieNode Node, int Depth, byte[]? Path)>();
+        // Paths are needed only to export nodes or log removals.
+        CollectDirtySubtrees(root, export is not null || removals is not null ? new byte[16] : null, 0, ParallelBranchLevels, work);
         if (work.Count < 2) return;
         long total = 0;
         // Each worker queues all the subtrees it takes, so its batches span subtrees.
@@ -59,12 +65,13 @@ internal static class TrieHasher
             () =>
             {
                 var queue = TrieHashQueue.Rent();
-                queue.ExportTo(export, concurrent: true, generation);
+                queue.ExportTo(export, concurrent: true, generation, owner, removals);
                 return queue;
             },
             (i, _, queue) =>
             {
-                var (node, depth) = work[i];
+                var (node, depth, path) = work[i];
+                queue.StartAt(path, depth);
                 Visit(node, depth, queue);
                 return queue;
             },
@@ -78,22 +85,31 @@ internal static class TrieHasher
         hashes += total;
     }
 
-    private static void CollectDirtySubtrees(TrieNode node, int depth, int branchLevels, List<(TrieNode, int)> work)
+    /// <summary>Collects the dirty subtrees below the top branch levels, with their paths when <paramref name="path"/> is given.</summary>
+    private static void CollectDirtySubtrees(TrieNode node, byte[]? path, int depth, int branchLevels, List<(TrieNode, int, byte[]?)> work)
     {
         if (!node.IsDirty) return;
         switch (node)
         {
             case ExtensionNode ext:
-                CollectDirtySubtrees(ext.Child, depth + ext.Length, branchLevels, work);
+                if (path is not null)
+                {
+                    if (path.Length < depth + ext.Length + 1) Array.Resize(ref path, depth + ext.Length + 16);
+                    for (int i = depth; i < depth + ext.Length; i++) path[i] = (byte)Nibbles.At(ext.KeySource, i);
+                }
+                CollectDirtySubtrees(ext.Child, path, depth + ext.Length, branchLevels, work);
                 break;
             case BranchNode branch when branchLevels > 0:
-                foreach (var child in branch.Children)
+                var children = branch.Children;
+                for (int i = 0; i < children.Length; i++)
                 {
-                    if (child is not null) CollectDirtySubtrees(child, depth + 1, branchLevels - 1, work);
+                    if (children[i] is not { } child) continue;
+                    if (path is not null) path[depth] = (byte)i;
+                    CollectDirtySubtrees(child, path, depth + 1, branchLevels - 1, work);
                 }
                 break;
             default:
-                work.Add((node, depth));
+                work.Add((node, depth, path?[..depth]));
                 break;
         }
     }
@@ -105,11 +121,16 @@ internal static class TrieHasher
     /// <param name="generation">The current hashing generation (marks the references computed by this pass).</param>
     /// <param name="concurrent">Other threads may be appending to <paramref name="export"/> meanwhile.</param>
     /// <param name="export">Where to append the nodes hashed (see <see cref="ComputeRoot"/>), or null.</param>
-    public static void Compute(TrieNode node, int depth, ref long hashes, int generation, TrieNodeSet? export = null, bool concurrent = false)
+    /// <param name="owner">The trie's owner, for the exported nodes.</param>
+    /// <param name="removals">Where places of stored nodes now embedded are logged, or null.</param>
+    /// <param name="path">The node's path (nibbles; <paramref name="depth"/> of them), or empty when neither exported nor logged.</param>
+    public static void Compute(TrieNode node, int depth, ref long hashes, int generation, TrieNodeSet? export = null, bool concurrent = false,
+        byte[]? owner = null, TrieRemovalLog? removals = null, ReadOnlySpan<byte> path = default)
     {
         if (!node.IsDirty) return;
         var queue = TrieHashQueue.Rent();
-        queue.ExportTo(export, concurrent, generation);
+        queue.ExportTo(export, concurrent, generation, owner, removals);
+        queue.StartAt(path, depth);
         Compute(node, depth, queue);
         queue.EndExport();
         hashes += queue.TakeHashes();
@@ -119,6 +140,7 @@ internal static class TrieHasher
     /// <summary>As above, through a given queue (tests pass one that flushes often).</summary>
     internal static void Compute(TrieNode node, int depth, TrieHashQueue queue)
     {
+        queue.EnsurePath(depth + 1);
         Visit(node, depth, queue);
         queue.Flush();
     }
@@ -141,19 +163,27 @@ internal static class TrieHasher
                 int o = RlpWriter.WriteListHeader(destination, payload);
                 o += WritePathItem(destination[o..], leaf.Key, depth, leaf.Key.Length * 2 - depth, isLeaf: true);
                 RlpWriter.WriteString(destination[o..], leaf.Value);
-                return Done(leaf, destination.Length, offset, height: 0, queue);
+                return Done(leaf, destination.Length, offset, height: 0, queue, depth);
             }
             case ExtensionNode ext:
             {
                 var child = ext.Child;
-                int childHandle = Visit(child, depth + ext.Length, queue);
+                int childDepth = depth + ext.Length;
+                if (child.IsDirty)
+                {
+                    // The run, into the walk's path.
+                    queue.EnsurePath(childDepth + 1);
+                    var path = queue.Path;
+                    for (int i = depth; i < childDepth; i++) path[i] = (byte)Nibbles.At(ext.KeySource, i);
+                }
+                int childHandle = Visit(child, childDepth, queue);
                 int payload = PathItemLength(ext.Length) + ReferenceLength(child);
                 var destination = Destination(ext, RlpWriter.LengthOfList(payload), queue, out int offset);
                 int o = RlpWriter.WriteListHeader(destination, payload);
                 o += WritePathItem(destination[o..], ext.KeySource, depth, ext.Length, isLeaf: false);
                 int height = 0;
                 WriteChild(destination, o, offset, child, childHandle, queue, ref height);
-                return Done(ext, destination.Length, offset, height, queue);
+                return Done(ext, destination.Length, offset, height, queue, depth);
             }
             default:
                 return VisitBranch((BranchNode)node, depth, queue);
@@ -174,10 +204,14 @@ internal static class TrieHasher
         if (old is not null) ChildItemOffsets(old, oldItems);
         PrefetchChildren(children, stale);
         Span<int> handles = stackalloc int[16];
+        queue.EnsurePath(depth + 2);
+        var path = queue.Path;
         for (int i = 0; i < 16; i++)
         {
             handles[i] = -1;
-            if ((stale & (1 << i)) != 0 && children[i] is { } child) handles[i] = Visit(child, depth + 1, queue);
+            if ((stale & (1 << i)) == 0 || children[i] is not { } child) continue;
+            path[depth] = (byte)i;
+            handles[i] = Visit(child, depth + 1, queue);
         }
         int payload = branch.Value is null ? 1 : RlpWriter.LengthOf(branch.Value);
         for (int i = 0; i < 16; i++)
@@ -205,7 +239,7 @@ internal static class TrieHasher
         }
         if (branch.Value is null) destination[o] = RlpWriter.EmptyString;
         else RlpWriter.WriteString(destination[o..], branch.Value);
-        int handle = Done(branch, destination.Length, offset, height, queue);
+        int handle = Done(branch, destination.Length, offset, height, queue, depth);
         if (offset < 0) branch.KeepRlp(destination); // inlined in its parent: final already
         return handle;
     }
@@ -243,16 +277,25 @@ internal static class TrieHasher
         return queue.Reserve(length, out offset);
     }
 
+    /// <summary>
+    /// A node's RLP is written: final when embedded (<paramref name="offset"/> &lt; 0), else queued for
+    /// its hash. A stored node now embedded (other than a root) has no record of its own any more.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Done(TrieNode node, int length, int offset, int height, TrieHashQueue queue)
+    private static int Done(TrieNode node, int length, int offset, int height, TrieHashQueue queue, int depth)
     {
         if (offset < 0)
         {
             node.Reference.Length = (byte)length;
             node.Generation = queue.Generation;
+            if (node.Stored && depth > 0)
+            {
+                node.Stored = false;
+                queue.LogRemoval(depth);
+            }
             return -1;
         }
-        return queue.Add(node, offset, length, height);
+        return queue.Add(node, offset, length, height, depth);
     }
 
     /// <summary>

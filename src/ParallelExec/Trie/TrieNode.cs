@@ -19,10 +19,21 @@ internal abstract class TrieNode
     /// </summary>
     public int Generation;
 
+    /// <summary>
+    /// The node has a record of its own at its place in a node store, as of its last hashing (its
+    /// reference is a hash, or it is its trie's root; loaded or unresolved nodes came from there). A
+    /// stored node that leaves its place, or is re-encoded under 32 bytes, is logged for removal
+    /// (<see cref="TrieRemovalLog"/>). (Fits the padding after <see cref="Reference"/>.)
+    /// </summary>
+    public bool Stored;
+
     public bool IsDirty => Reference.Length == 0;
 
     public void MarkDirty() => Reference.Length = 0;
 
-    /// <summary>Any full key stored below this node (every key below shares the node's path).</summary>
-    public abstract byte[] AnyKey();
+    /// <summary>
+    /// Any full key stored below this node (every key below shares the node's path); null when none
+    /// is in memory (an <see cref="UnresolvedNode"/>, or a branch whose children are all unresolved).
+    /// </summary>
+    public abstract byte[]? AnyKey();
 }

@@ -4,10 +4,12 @@ using ParallelExec.State;
 namespace ParallelExec.Trie;
 
 /// <summary>
-/// The trie nodes one root computation exported, encoded back to back into large reusable chunks:
-/// no array per node, and after the first block no allocation at all (<see cref="Clear"/> keeps the
-/// chunks). Records handed out (<see cref="this[int]"/>, enumeration) are slices of the chunks and
-/// are valid until the next <see cref="Clear"/>. Not thread-safe.
+/// The trie nodes one root computation exported, each with its place (owner and path), encoded back
+/// to back into large reusable chunks: no array per node, and after the first block no allocation at
+/// all (<see cref="Clear"/> keeps the chunks). Records handed out (<see cref="this[int]"/>,
+/// enumeration) are slices of the chunks (owner, path and RLP side by side) and are valid until the
+/// next <see cref="Clear"/>. A set may also hold removals (<see cref="TrieNodeRecord.IsRemoval"/>),
+/// which a store applies before the writes. Not thread-safe.
 /// </summary>
 public sealed class TrieNodeSet : IReadOnlyList<TrieNodeRecord>
 {
@@ -19,6 +21,7 @@ public sealed class TrieNodeSet : IReadOnlyList<TrieNodeRecord>
     private int _chunk; // chunk being written
     private int _offset; // next free byte in it
     private long _bytes;
+    private int _ownerLength, _pathLength; // of the node being reserved
 
     /// <summary>An empty set with room for <paramref name="capacity"/> nodes before it grows.</summary>
     public TrieNodeSet(int capacity = 1024) => _entries = new Entry[Math.Max(16, capacity)];
@@ -26,7 +29,7 @@ public sealed class TrieNodeSet : IReadOnlyList<TrieNodeRecord>
     /// <summary>Nodes held.</summary>
     public int Count => _count;
 
-    /// <summary>Total RLP bytes held.</summary>
+    /// <summary>Total RLP bytes held (places not counted).</summary>
     public long ByteCount => _bytes;
 
     /// <summary>The node at <paramref name="index"/>, in the order added.</summary>
@@ -36,21 +39,52 @@ public sealed class TrieNodeSet : IReadOnlyList<TrieNodeRecord>
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_count, nameof(index));
             ref readonly var entry = ref _entries[index];
-            return new TrieNodeRecord(entry.Hash, new ReadOnlyMemory<byte>(_chunks[entry.Chunk], entry.Offset, entry.Length));
+            var chunk = _chunks[entry.Chunk];
+            int path = entry.Offset + entry.OwnerLength, rlp = path + entry.PathLength;
+            return new TrieNodeRecord(entry.Hash, new ReadOnlyMemory<byte>(chunk, rlp, entry.Length),
+                new ReadOnlyMemory<byte>(chunk, entry.Offset, entry.OwnerLength), new ReadOnlyMemory<byte>(chunk, path, entry.PathLength));
         }
     }
 
-    /// <summary>Appends a copy of <paramref name="rlp"/> under <paramref name="hash"/>.</summary>
-    public void Add(in Hash256 hash, ReadOnlySpan<byte> rlp)
+    /// <summary>Appends a copy of <paramref name="rlp"/> under <paramref name="hash"/>, with no place.</summary>
+    public void Add(in Hash256 hash, ReadOnlySpan<byte> rlp) => Add(hash, rlp, default, default);
+
+    /// <summary>
+    /// Appends a copy of the node <paramref name="hash"/> (<paramref name="rlp"/>) at
+    /// <paramref name="path"/> (nibbles) of the trie of <paramref name="owner"/>; an empty
+    /// <paramref name="rlp"/> records a removal (see <see cref="AddRemoval"/>).
+    /// </summary>
+    public void Add(in Hash256 hash, ReadOnlySpan<byte> rlp, ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path)
     {
-        rlp.CopyTo(Reserve(rlp.Length));
+        rlp.CopyTo(Reserve(rlp.Length, owner, path));
         Append(hash, rlp.Length);
     }
 
+    /// <summary>Appends a copy of <paramref name="record"/> (its place and RLP).</summary>
+    public void Add(in TrieNodeRecord record) => Add(record.Hash, record.Rlp.Span, record.Owner.Span, record.Path.Span);
+
+    /// <summary>Records that the node at <paramref name="path"/> of the trie of <paramref name="owner"/> is gone.</summary>
+    public void AddRemoval(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path) => Add(default, [], owner, path);
+
+    /// <summary>Room for a node of <paramref name="length"/> bytes with no place (see the other overload).</summary>
+    internal Span<byte> Reserve(int length) => Reserve(length, default, default);
+
     /// <summary>
-    /// Room for a node of <paramref name="length"/> bytes; write it there, then <see cref="Append"/> it.
+    /// Room for a node of <paramref name="length"/> bytes at <paramref name="path"/> of the trie of
+    /// <paramref name="owner"/> (both copied in); write the node there, then <see cref="Append"/> it.
     /// </summary>
-    internal Span<byte> Reserve(int length)
+    internal Span<byte> Reserve(int length, ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path)
+    {
+        _ownerLength = owner.Length;
+        _pathLength = path.Length;
+        int place = owner.Length + path.Length;
+        var node = ReserveBytes(place + length);
+        owner.CopyTo(node);
+        path.CopyTo(node[owner.Length..]);
+        return node[place..];
+    }
+
+    private Span<byte> ReserveBytes(int length)
     {
         if (_chunks.Count == 0) _chunks.Add(new byte[Math.Max(ChunkSize, length)]);
         if (_offset + length > _chunks[_chunk].Length)
@@ -64,12 +98,12 @@ public sealed class TrieNodeSet : IReadOnlyList<TrieNodeRecord>
         return _chunks[_chunk].AsSpan(_offset, length);
     }
 
-    /// <summary>Records the <paramref name="length"/> bytes written into the last <see cref="Reserve"/>.</summary>
+    /// <summary>Records the <paramref name="length"/> bytes written into the last <see cref="Reserve(int, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>.</summary>
     internal void Append(in Hash256 hash, int length)
     {
         if (_count == _entries.Length) Array.Resize(ref _entries, _entries.Length * 2);
-        _entries[_count++] = new Entry(hash, _chunk, _offset, length);
-        _offset += length;
+        _entries[_count++] = new Entry(hash, _chunk, _offset, length, (byte)_ownerLength, _pathLength);
+        _offset += _ownerLength + _pathLength + length;
         _bytes += length;
     }
 
@@ -111,5 +145,6 @@ public sealed class TrieNodeSet : IReadOnlyList<TrieNodeRecord>
         }
     }
 
-    private readonly record struct Entry(Hash256 Hash, int Chunk, int Offset, int Length);
+    /// <summary>A node at <see cref="Offset"/>: its owner, its path, then its RLP of <see cref="Length"/> bytes.</summary>
+    private readonly record struct Entry(Hash256 Hash, int Chunk, int Offset, int Length, byte OwnerLength, int PathLength);
 }

@@ -27,7 +27,7 @@ internal static class TrieProofWalk
         if (root == MerklePatriciaTrie.EmptyRoot) return null;
         Span<byte> path = stackalloc byte[KeyNibbles];
         for (int i = 0; i < KeyNibbles; i++) path[i] = (byte)Nibbles.At(key, i);
-        byte[] rlp = Load(source, owner, path[..0], root);
+        byte[] rlp = source.LoadChecked(owner, path[..0], root);
         proof.Add(rlp);
         ReadOnlySpan<byte> node = rlp;
         int depth = 0;
@@ -73,17 +73,10 @@ internal static class TrieProofWalk
             }
             var hash = new RlpReader(reference).ReadString();
             if (hash.Length != Hash256.Size) throw Malformed(owner, path[..depth], "refers to a child by a reference that is neither a hash nor a node");
-            rlp = Load(source, owner, path[..depth], new Hash256(hash));
+            rlp = source.LoadChecked(owner, path[..depth], new Hash256(hash));
             proof.Add(rlp);
             node = rlp;
         }
-    }
-
-    private static byte[] Load(ITrieNodeSource source, ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash)
-    {
-        if (!source.TryGetNode(owner, path, hash, out var rlp)) throw MissingTrieNodeException.For(owner, path, hash, "is not in the node source");
-        if (Keccak256.Compute(rlp) != hash) throw MissingTrieNodeException.For(owner, path, hash, "was returned with bytes of another hash");
-        return rlp;
     }
 
     private static RlpException Malformed(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, string what) =>

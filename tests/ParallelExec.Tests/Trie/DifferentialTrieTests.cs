@@ -30,14 +30,14 @@ public class DifferentialTrieTests
     }
 
     /// <summary>Keys from a small alphabet so they share long prefixes (and, with variable length, are prefixes of each other).</summary>
-    private static byte[] PlainKey(Random random, int fixedLength)
+    internal static byte[] PlainKey(Random random, int fixedLength)
     {
         var key = new byte[fixedLength > 0 ? fixedLength : random.Next(1, 12)];
         for (int i = 0; i < key.Length; i++) key[i] = (byte)(random.Next(4) switch { 0 => 0x00, 1 => 0x12, 2 => 0x1f, _ => random.Next(256) });
         return key;
     }
 
-    private static byte[] Value(Random random)
+    internal static byte[] Value(Random random)
     {
         // Short values make nodes under 32 bytes (inlined); long ones exceed a hash block.
         var value = new byte[random.Next(4) == 0 ? random.Next(40, 200) : random.Next(1, 6)];

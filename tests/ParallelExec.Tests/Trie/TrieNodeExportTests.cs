@@ -112,5 +112,5 @@ public class TrieNodeExportTests
     }
 
     private static List<string> Sorted(TrieNodeSet nodes) =>
-        nodes.Select(n => n.Hash + ":" + Convert.ToHexString(n.Rlp.Span)).Order(StringComparer.Ordinal).ToList();
+        nodes.Select(n => TrieNodeStore.PlaceKey(n.Owner.Span, n.Path.Span) + ":" + n.Hash + ":" + Convert.ToHexString(n.Rlp.Span)).Order(StringComparer.Ordinal).ToList();
 }

@@ -1,0 +1,39 @@
+using System.CommandLine;
+using System.Diagnostics;
+using ParallelExec.Cli.Terminal;
+using ParallelExec.Storage;
+using ParallelExec.Storage.RocksDb;
+
+namespace ParallelExec.Cli.Commands;
+
+/// <summary>
+/// <c>parallelexec migrate --db DIR</c>: brings a state database of an older format to this build's.
+/// Format 1 kept every trie node ever written, by hash: its node family is dropped, the trie is rebuilt
+/// from the flat state and its nodes are written by place. The chain (state, blocks, journal) is kept.
+/// </summary>
+public static class MigrateCommand
+{
+    public static Command Create()
+    {
+        var db = new Option<DirectoryInfo>("--db") { Description = "The RocksDB state database", Required = true };
+        var command = new Command("migrate", "Bring a state database of an older format to this build's (keeps the chain, rebuilds the trie's nodes)");
+        command.Options.Add(db);
+        command.SetGuardedAction(parse =>
+        {
+            var path = parse.GetValue(db)!.FullName;
+            if (File.Exists(path)) throw new ArgumentException($"--db {path}: is a file, not a database folder");
+            if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"--db {path}: no such database folder");
+            var started = Stopwatch.GetTimestamp();
+            using var store = RocksDbStateStore.Open(path, new RocksDbStoreOptions { JournalRetention = int.MaxValue, MigrateHashKeyedFormat = true });
+            if (store.TrieNodesAt == store.Head)
+            {
+                CliConsole.Prose($"{path}: already in this build's format (block {store.Head.Number}); nothing to do");
+                return 0;
+            }
+            ChainState.Open(store); // rebuilds the trie from the flat state, checks the head's root and writes its nodes
+            CliConsole.Prose($"migrated {path}: block {store.Head.Number}, state root {store.Head.StateRoot} (verified), {store.CountTrieNodes():N0} trie nodes written, {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+            return 0;
+        });
+        return command;
+    }
+}

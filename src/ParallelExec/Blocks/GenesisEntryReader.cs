@@ -1,0 +1,109 @@
+using System.Security.Cryptography;
+using ParallelExec.State;
+
+namespace ParallelExec.Blocks;
+
+/// <summary>
+/// Reads the entries of a chain file's embedded genesis one at a time (format in docs/block-format.md):
+/// each entry is a key prefix (address, kind), a slot word for storage, and a value word, and every key
+/// must be above the one before (the format keeps them sorted: that also rules out duplicates). Updates
+/// the running CRC-32 of the starting-state record and a SHA-256 of the entries' bytes (the genesis's
+/// identity, <see cref="ChainStart.GenesisDigest"/>). Every problem is a <see cref="ChainFormatException"/>
+/// naming the entry and its byte offset.
+/// </summary>
+internal sealed class GenesisEntryReader(Stream stream, long offset, uint crc) : IDisposable
+{
+    private readonly IncrementalHash _digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly byte[] _field = new byte[33];
+    private StateKey _previous;
+    private long _index;
+
+    /// <summary>Byte offset of the next entry.</summary>
+    public long Offset { get; private set; } = offset;
+
+    /// <summary>The running CRC-32 (not finished).</summary>
+    public uint Crc { get; private set; } = crc;
+
+    /// <summary>SHA-256 of the entries' bytes read so far (call once, after the last entry).</summary>
+    public Hash256 Digest() => new(_digest.GetHashAndReset());
+
+    /// <inheritdoc/>
+    public void Dispose() => _digest.Dispose();
+
+    private void Absorb(ReadOnlySpan<byte> bytes)
+    {
+        Crc = Crc32.Update(Crc, bytes);
+        _digest.AppendData(bytes);
+    }
+
+    /// <summary>
+    /// The first key that was not above the one before (null while there is none). Kept, not thrown, so
+    /// that a caller who checks the record's checksum reports a damaged file as damaged first.
+    /// </summary>
+    public ChainFormatException? Disorder { get; private set; }
+
+    /// <summary>Reads the next entry (see <see cref="Disorder"/> for its order).</summary>
+    public KeyValuePair<StateKey, UInt256> Read()
+    {
+        long entryOffset = Offset;
+        var field = _field.AsSpan();
+        ReadExactly(field[..ChainFormat.KeyPrefixSize], entryOffset, "genesis entry");
+        Absorb(field[..ChainFormat.KeyPrefixSize]);
+        var address = new Address(field[..Address.Size]);
+        byte kind = field[Address.Size];
+        StateKey key = kind switch
+        {
+            (byte)StateKeyKind.Nonce => StateKey.Nonce(address),
+            (byte)StateKeyKind.Balance => StateKey.Balance(address),
+            (byte)StateKeyKind.CodeHash => StateKey.CodeHash(address),
+            (byte)StateKeyKind.Storage => StateKey.Storage(address, ReadWord(entryOffset)),
+            _ => throw new ChainFormatException($"genesis entry {_index}: unknown state key kind {kind}", entryOffset, null),
+        };
+        var value = ReadWord(entryOffset);
+        if (_index > 0 && key.CompareTo(_previous) <= 0 && Disorder is null)
+        {
+            Disorder = new ChainFormatException(key.Equals(_previous)
+                ? $"genesis entry {_index}: duplicate key {key}"
+                : $"genesis entry {_index}: key {key} is not above the one before ({_previous}); the entries must be sorted", entryOffset, null);
+        }
+        _previous = key;
+        _index++;
+        return new(key, value);
+    }
+
+    private UInt256 ReadWord(long entryOffset)
+    {
+        var field = _field.AsSpan();
+        ReadExactly(field[..1], entryOffset, "genesis word");
+        int length = field[0];
+        if (length > 32) throw new ChainFormatException($"genesis word length {length} exceeds 32", Offset - 1, null);
+        Absorb(field[..1]);
+        var bytes = field[1..(1 + length)];
+        ReadExactly(bytes, entryOffset, "genesis word");
+        Absorb(bytes);
+        if (length > 0 && bytes[0] == 0) throw new ChainFormatException("genesis word has a leading zero byte", entryOffset, null);
+        return UInt256.FromBigEndian(bytes);
+    }
+
+    private void ReadExactly(Span<byte> destination, long entryOffset, string what)
+    {
+        int total = 0;
+        while (total < destination.Length)
+        {
+            int n;
+            try
+            {
+                n = stream.Read(destination[total..]);
+            }
+            catch (IOException e)
+            {
+                throw new ChainFormatException($"read failed: {e.Message}", Offset + total, null, e);
+            }
+            if (n == 0) break;
+            total += n;
+        }
+        Offset += total;
+        if (total < destination.Length)
+            throw new ChainFormatException($"truncated: {what} needs {destination.Length} bytes, the file has {total} left", entryOffset, null);
+    }
+}

@@ -1,0 +1,116 @@
+using ParallelExec.Crypto;
+using ParallelExec.State;
+using ParallelExec.Trie;
+
+namespace ParallelExec.Storage;
+
+/// <summary>How the chain state gets its trie: opened over the store's nodes, or rebuilt; and kept within its memory budget.</summary>
+public sealed partial class ChainState
+{
+    /// <summary>
+    /// The trie at the store's head. When the store holds a trie (<see cref="IStateStore.TrieNodesAt"/>)
+    /// it is opened over it, reading nothing but its root node; when that trie is of an earlier block
+    /// (the head is between checkpoints), the keys the blocks since changed (their undo journals) are
+    /// set to their values in the flat state, and the root must come out as the head's. Otherwise (no
+    /// stored trie, or journals missing) the trie is rebuilt from the whole flat state and its nodes
+    /// replace the stored ones. Either way the trie loads from and evicts to the store from then on.
+    /// </summary>
+    private static StateTrie OpenTrie(IStateStore store, ChainStateOptions options, out bool rebuilt)
+    {
+        var head = store.Head;
+        rebuilt = false;
+        if (options.PersistTrieNodes && store.TrieNodesAt is { } at && KeysSince(store, at) is { } keys)
+        {
+            CheckRootNode(store, at);
+            var trie = StateTrie.Open(new StoreTrieNodeSource(store), at.StateRoot, store);
+            trie.RecordsRemovals = true; // the stored trie is kept exact: vacated places are deleted
+            trie.MarkAllPersisted();
+            if (keys.Count == 0) return trie;
+            Hash256 root;
+            try
+            {
+                root = ApplyStoreValues(trie, store, keys, null, options.RootParallelism);
+            }
+            catch (MissingTrieNodeException e)
+            {
+                throw new StateStoreException(StateStoreError.Corrupt, $"state database {store.Location}: corrupt: {e.Message}", e);
+            }
+            if (root != head.StateRoot)
+                throw new StateStoreException(StateStoreError.Corrupt,
+                    $"state database {store.Location}: corrupt: the stored trie of block {at.Number} with the changes of blocks {at.Number + 1}..{head.Number} hashes to {root}, but {head} is recorded");
+            return trie;
+        }
+        rebuilt = true;
+        return Rebuild(store, options);
+    }
+
+    /// <summary>The keys the blocks after <paramref name="at"/> changed, from their journals; null when one is not kept.</summary>
+    private static HashSet<StateKey>? KeysSince(IStateStore store, StoredBlock at)
+    {
+        var keys = new HashSet<StateKey>();
+        if (at.Number == store.Head.Number) return keys;
+        if (at.Number > store.Head.Number || store is not IUndoJournalReader journals) return null;
+        for (long n = at.Number + 1; n <= store.Head.Number; n++)
+        {
+            if (!journals.TryReadJournalKeys(n, keys)) return null;
+        }
+        return keys;
+    }
+
+    /// <summary>The stored trie's root node is there and is the one recorded: a cheap sign the trie family is whole.</summary>
+    private static void CheckRootNode(IStateStore store, StoredBlock at)
+    {
+        if (at.StateRoot == MerklePatriciaTrie.EmptyRoot) return;
+        if (!store.TryGetTrieNode([], [], out var rlp) || Keccak256.Compute(rlp) != at.StateRoot)
+            throw new StateStoreException(StateStoreError.Corrupt,
+                $"state database {store.Location}: corrupt: the root node of the stored trie (block {at.Number}, root {at.StateRoot}) is {(rlp is null ? "missing" : "another node")}");
+    }
+
+    /// <summary>
+    /// Sets <paramref name="keys"/> in <paramref name="trie"/> to the store's values (absent: zero),
+    /// removes the fields of accounts left without any, and returns the new root (collecting, at a
+    /// checkpoint, the nodes the store lacks into <paramref name="nodes"/>).
+    /// </summary>
+    private static Hash256 ApplyStoreValues(StateTrie trie, IStateStore store, IReadOnlyCollection<StateKey> keys, TrieNodeSet? nodes, int dop)
+    {
+        var changes = new StateChange[keys.Count];
+        var accounts = new HashSet<Address>();
+        int i = 0;
+        foreach (var key in keys)
+        {
+            store.TryGet(key, out var value);
+            changes[i++] = new StateChange(key, value);
+            if (key.IsAccountField) accounts.Add(key.Address);
+        }
+        trie.Apply(changes);
+        foreach (var address in accounts)
+        {
+            if (!store.TryGet(StateKey.Nonce(address), out _) && !store.TryGet(StateKey.Balance(address), out _)
+                && !store.TryGet(StateKey.CodeHash(address), out _))
+                trie.RemoveAccountFields(address);
+        }
+        return nodes is null ? trie.ComputeRoot(dop) : trie.ComputeRootForCheckpoint(dop, nodes);
+    }
+
+    /// <summary>
+    /// After a checkpoint's nodes are durable: drops what the trie holds beyond
+    /// <see cref="ChainStateOptions.TrieCacheBytes"/> (it is loaded again from the store when a block
+    /// needs it). Called by <see cref="Root"/> before it changes the trie, once the commits in flight
+    /// have landed (a node counts as persisted once its checkpoint was hashed, but the store has it only
+    /// once that commit is written).
+    /// </summary>
+    private void EvictIfDue()
+    {
+        if (!_evictionDue) return;
+        SpinWait.SpinUntil(() => Volatile.Read(ref _uncommitted) == 0);
+        _evictionDue = false;
+        if (_trieStale || _store.TrieNodesAt is null) return; // a failed commit: the trie is opened again
+        _trie.Evict(_options.TrieCacheBytes);
+        Evictions++;
+    }
+
+    private bool _evictionDue;
+
+    /// <summary>How many times the trie was brought back within <see cref="ChainStateOptions.TrieCacheBytes"/> (a check that found it within counts).</summary>
+    public long Evictions { get; private set; }
+}

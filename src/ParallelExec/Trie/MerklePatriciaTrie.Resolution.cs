@@ -1,0 +1,178 @@
+using System.Runtime.CompilerServices;
+using ParallelExec.State;
+
+namespace ParallelExec.Trie;
+
+/// <summary>
+/// Tries opened from a root hash: nodes not in memory are <see cref="UnresolvedNode"/>s, loaded from
+/// the <see cref="ITrieNodeSource"/> when a walk (a read, an update, a deletion, an iteration) reaches
+/// them, checked against their hash and decoded in their parent's place. A walk resolves everything
+/// on its way before it changes anything, so a <see cref="MissingTrieNodeException"/> leaves the trie
+/// as it was (only some nodes more in memory); <see cref="SetMany"/> may have set some of its keys
+/// by then, each whole.
+/// </summary>
+public sealed partial class MerklePatriciaTrie
+{
+    private ITrieNodeSource? _source;
+    private byte[] _owner = [];
+    private long _loadedNodes;
+    /// <summary>False for a trie opened from a source: its keys in the store are not counted.</summary>
+    private bool _countKnown = true;
+
+    /// <summary>An empty trie (with no node source).</summary>
+    public MerklePatriciaTrie()
+    {
+    }
+
+    /// <summary>An empty trie whose nodes belong to <paramref name="owner"/> (a storage trie's hashed address) in a node store.</summary>
+    internal MerklePatriciaTrie(byte[] owner) => _owner = owner;
+
+    /// <summary>
+    /// The trie with root <paramref name="root"/> whose nodes are in <paramref name="source"/>, under
+    /// <paramref name="owner"/> (empty: the account trie; else the storage trie's 32-byte hashed
+    /// address). Reads nothing: every node, the root included, is loaded when a walk first reaches
+    /// it (and a missing one throws <see cref="MissingTrieNodeException"/> then);
+    /// <see cref="ComputeRoot(int)"/> before any change gives <paramref name="root"/>.
+    /// </summary>
+    public static MerklePatriciaTrie Open(ITrieNodeSource source, ReadOnlySpan<byte> owner, in Hash256 root)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var trie = new MerklePatriciaTrie { _source = source, _owner = owner.ToArray() };
+        if (root == EmptyRoot) return trie;
+        trie._root = new UnresolvedNode(root);
+        trie._countKnown = false;
+        trie._rootHash = root;
+        return trie;
+    }
+
+    /// <summary>Loads the root if it is not in memory yet: every walk starts here.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ResolveRoot()
+    {
+        if (_root is UnresolvedNode unresolved) _root = Load(unresolved.Hash, ReadOnlySpan<byte>.Empty);
+    }
+
+    /// <summary>
+    /// Whether the places of stored nodes that vanish are logged, for <see cref="ComputeRoot(int, TrieNodeSet, bool)"/>
+    /// to export as removal records (see <see cref="TrieRemovalLog"/>). Off by default: a store keyed
+    /// by hash has no use for them, and the log would only grow.
+    /// </summary>
+    internal bool RecordsRemovals
+    {
+        get => _removals is not null;
+        set => _removals = value ? _removals ?? new TrieRemovalLog() : null;
+    }
+
+    private TrieRemovalLog? _removals;
+
+    /// <summary>Places logged for removal and not exported yet.</summary>
+    internal int PendingRemovals => _removals?.Count ?? 0;
+
+    /// <summary>Moves the places logged for removal into <paramref name="export"/> as removal records.</summary>
+    internal void ExportRemovals(TrieNodeSet export, bool concurrent)
+    {
+        if (_removals is null || _removals.Count == 0) return;
+        if (!concurrent) _removals.MoveTo(export, _owner);
+        else lock (export) _removals.MoveTo(export, _owner);
+    }
+
+    /// <summary>Nodes loaded from the node source so far.</summary>
+    public long LoadedNodeCount => Interlocked.Read(ref _loadedNodes);
+
+    /// <summary>The trie's owner in its node source: empty for the account trie, else a storage trie's hashed address.</summary>
+    internal ReadOnlySpan<byte> Owner => _owner;
+
+    /// <summary>Where nodes not in memory are loaded from (null for a trie built in memory).</summary>
+    internal ITrieNodeSource? Source => _source;
+
+    /// <summary>Loads, checks and decodes the node <paramref name="hash"/> at <paramref name="path"/> (nibbles).</summary>
+    private TrieNode Load(in Hash256 hash, ReadOnlySpan<byte> path)
+    {
+        if (_source is null) throw new InvalidOperationException("a trie without a node source reached a node not in memory");
+        var rlp = _source.LoadChecked(_owner, path, hash);
+        Interlocked.Increment(ref _loadedNodes);
+        Span<byte> hashBytes = stackalloc byte[Hash256.Size];
+        hash.WriteTo(hashBytes);
+        return TrieNodeDecoder.Decode(rlp, path, _owner, hashBytes);
+    }
+
+    /// <summary>Loads <paramref name="node"/>, which lies at nibbles [0, <paramref name="depth"/>) of <paramref name="key"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private TrieNode Resolve(UnresolvedNode node, ReadOnlySpan<byte> key, int depth)
+    {
+        Span<byte> path = depth <= 128 ? stackalloc byte[depth] : new byte[depth];
+        for (int i = 0; i < depth; i++) path[i] = (byte)Nibbles.At(key, i);
+        return Load(node.Hash, path);
+    }
+
+    /// <summary>Child <paramref name="nibble"/> of a branch on <paramref name="key"/>'s path (at <paramref name="childDepth"/>), loaded if need be.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private TrieNode? ChildOf(BranchNode branch, int nibble, ReadOnlySpan<byte> key, int childDepth)
+    {
+        var child = branch.Children[nibble];
+        if (child is UnresolvedNode unresolved)
+        {
+            child = Resolve(unresolved, key, childDepth);
+            branch.ResolveChild(nibble, child);
+        }
+        return child;
+    }
+
+    /// <summary>An extension's child on <paramref name="key"/>'s path (at <paramref name="childDepth"/>), loaded if need be.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private TrieNode ChildOf(ExtensionNode ext, ReadOnlySpan<byte> key, int childDepth)
+    {
+        var child = ext.Child;
+        if (child is UnresolvedNode unresolved) ext.Child = child = Resolve(unresolved, key, childDepth);
+        return child;
+    }
+
+    /// <summary>
+    /// Before a removal below child <paramref name="nibble"/> (-1: the branch's own value) of a branch
+    /// at <paramref name="depth"/> on <paramref name="key"/>'s path that may leave the branch a single
+    /// entry, loads that entry: the collapse must know what it is, and nothing has changed yet.
+    /// </summary>
+    private void ResolveLoneSibling(BranchNode branch, int nibble, ReadOnlySpan<byte> key, int depth)
+    {
+        int entries = branch.Value is null ? 0 : 1, other = -1;
+        var children = branch.Children;
+        for (int i = 0; i < 16; i++)
+        {
+            if (children[i] is null) continue;
+            entries++;
+            if (i != nibble) other = i;
+        }
+        if (entries != 2 || other < 0 || children[other] is not UnresolvedNode unresolved) return;
+        var path = new byte[depth + 1];
+        for (int i = 0; i < depth; i++) path[i] = (byte)Nibbles.At(key, i);
+        path[depth] = (byte)other;
+        branch.ResolveChild(other, Load(unresolved.Hash, path));
+    }
+
+    /// <summary>
+    /// <paramref name="node"/>, at nibbles [0, <paramref name="depth"/>) of <paramref name="key"/>
+    /// (then <paramref name="nibble"/> unless -1), leaves that place: if it was stored there, the
+    /// place is logged for removal (when removals are recorded).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Vanish(TrieNode node, ReadOnlySpan<byte> key, int depth, int nibble = -1)
+    {
+        if (!node.Stored) return;
+        node.Stored = false;
+        _removals?.Record(key, depth, nibble);
+    }
+
+    /// <summary>
+    /// A key whose nibbles [0, <paramref name="depth"/>) are <paramref name="key"/>'s and nibble
+    /// <paramref name="depth"/> is <paramref name="nibble"/>: the key source of an extension of one
+    /// nibble over a branch none of whose keys is in memory.
+    /// </summary>
+    private static byte[] KeyThrough(ReadOnlySpan<byte> key, int depth, int nibble)
+    {
+        var through = new byte[depth / 2 + 1];
+        key[..(depth / 2)].CopyTo(through);
+        if ((depth & 1) == 1) through[depth / 2] = (byte)((key[depth / 2] & 0xf0) | nibble);
+        else through[depth / 2] = (byte)(nibble << 4);
+        return through;
+    }
+}

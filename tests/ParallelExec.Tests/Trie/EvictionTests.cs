@@ -1,0 +1,113 @@
+using ParallelExec.State;
+using ParallelExec.Trie;
+
+namespace ParallelExec.Tests.Trie;
+
+/// <summary>
+/// Eviction under a tiny budget (everything evictable dropped after every block) gives the roots of
+/// the trie that never evicts, while what stays in memory is bounded. Every assertion names its seed.
+/// </summary>
+public class EvictionTests
+{
+    [Theory]
+    [MemberData(nameof(LazyTrieTests.Seeds), MemberType = typeof(LazyTrieTests))]
+    public void A_trie_unloaded_after_every_block_keeps_the_roots_of_one_that_never_unloads(int seed)
+    {
+        var random = new Random(seed);
+        var (full, keys) = LazyTrieTests.Build(random, fixedLength: 32, count: 2000);
+        var store = new TrieNodeStore(byPath: true);
+        store.PutAll(full, []);
+        var lazy = MerklePatriciaTrie.Open(store, [], full.ComputeRoot());
+        lazy.RecordsRemovals = true;
+        var set = new TrieNodeSet();
+        long unloaded = 0;
+        for (int block = 0; block < 15; block++)
+        {
+            LazyTrieTests.RandomBlock(random, fixedLength: 32, keys, full, lazy);
+            set.Clear();
+            Assert.True(full.ComputeRoot() == lazy.ComputeRoot(2, set), $"seed {seed}, block {block}: roots differ");
+            store.Apply(set); // every node hashed is now in the store: all are persisted
+            long before = lazy.Resident().Nodes;
+            unloaded += lazy.Unload(keepDepth: 2, persistedGeneration: int.MaxValue);
+            long after = lazy.Resident().Nodes;
+            Assert.True(after <= 1 + 16 + 256, $"seed {seed}, block {block}: {after} nodes in memory after unloading");
+            Assert.True(after < before, $"seed {seed}, block {block}: unloading kept {after} of {before} nodes");
+        }
+        Assert.True(unloaded > 30, $"seed {seed}: only {unloaded} subtrees unloaded");
+        Assert.Equal(full.ComputeRoot(), lazy.ComputeRoot());
+    }
+
+    [Theory]
+    [MemberData(nameof(StateTrieTests.Seeds), MemberType = typeof(StateTrieTests))]
+    public void A_state_trie_evicting_to_a_tiny_budget_after_every_block_gives_the_same_roots(int seed)
+    {
+        var random = new Random(seed);
+        var flat = new InMemoryState();
+        flat.Apply(StateTrieTests.RandomChanges(random, accounts: 600, changes: 5000));
+        var full = StateTrie.FromState(flat.Entries);
+        var store = TrieNodeStore.Of(full, byPath: true);
+        // One opened on the store, and one built whole (a genesis) then handed the store.
+        var opened = StateTrie.Open(store, full.Root, flat);
+        var built = StateTrie.FromState(flat.Entries);
+        built.UseNodeStore(store, flat);
+        var set = new TrieNodeSet();
+        foreach (var trie in new[] { opened, built })
+        {
+            trie.RecordsRemovals = true;
+            trie.MarkAllPersisted();
+        }
+        long builtBefore = built.Resident().Bytes;
+        for (int block = 0; block < 12; block++)
+        {
+            var changes = StateTrieTests.RandomChanges(random, accounts: 800, changes: random.Next(1, 200)).ToArray();
+            flat.Apply(changes);
+            full.Apply(changes);
+            opened.Apply(changes);
+            built.Apply(changes);
+            var expected = full.ComputeRoot();
+            // Nodes written every block (the opened trie), or at a checkpoint every third block (the built one).
+            set.Clear();
+            Assert.True(expected == opened.ComputeRoot(random.Next(1, 4), set), $"seed {seed}, block {block}: the opened trie's root differs");
+            store.Apply(set);
+            opened.MarkAllPersisted();
+            bool checkpoint = block % 3 == 2;
+            if (checkpoint)
+            {
+                set.Clear();
+                Assert.True(expected == built.ComputeRootForCheckpoint(random.Next(1, 4), set), $"seed {seed}, block {block}: the built trie's root differs");
+                store.Apply(set);
+            }
+            else
+            {
+                Assert.True(expected == built.ComputeRoot(random.Next(1, 4)), $"seed {seed}, block {block}: the built trie's root differs");
+            }
+
+            opened.Evict(0);
+            var (_, nodes, accounts) = opened.Resident();
+            Assert.True(accounts == 0 && nodes <= 1 + 16 + 256, $"seed {seed}, block {block}: {accounts} accounts and {nodes} nodes stay after evicting");
+            built.Evict(0);
+            var (_, builtNodes, builtAccounts) = built.Resident();
+            if (checkpoint) Assert.True(builtAccounts == 0 && builtNodes <= 1 + 16 + 256, $"seed {seed}, block {block}: {builtAccounts} accounts, {builtNodes} nodes stay after a checkpoint");
+        }
+        Assert.True(built.Resident().Bytes * 10 < builtBefore, $"seed {seed}: the built trie went from {builtBefore} to {built.Resident().Bytes} bytes");
+        // Proofs still come out right from what was evicted.
+        var address = Address.FromNumber(5, tag: 0);
+        Assert.Equal(AccountProofJson.ToJson(full.GetProof(address, [new UInt256(1)])), AccountProofJson.ToJson(opened.GetProof(address, [new UInt256(1)])));
+        Assert.Equal(AccountProofJson.ToJson(full.GetProof(address, [new UInt256(1)])), AccountProofJson.ToJson(built.GetProof(address, [new UInt256(1)])));
+    }
+
+    [Fact]
+    public void Eviction_refuses_without_a_store_or_with_pending_changes()
+    {
+        var flat = new InMemoryState();
+        flat.Set(StateKey.Balance(Address.FromNumber(1)), new UInt256(3));
+        var trie = StateTrie.FromState(flat.Entries);
+        trie.MarkAllPersisted();
+        Assert.Throws<InvalidOperationException>(() => trie.Evict(0));
+        trie.UseNodeStore(TrieNodeStore.Of(trie, byPath: true), flat);
+        trie.Apply([new StateChange(StateKey.Balance(Address.FromNumber(1)), new UInt256(4))]);
+        Assert.Throws<InvalidOperationException>(() => trie.Evict(0));
+        trie.ComputeRoot();
+        Assert.True(trie.Evict(long.MaxValue) > 0); // within budget: nothing to do
+    }
+}

@@ -1,0 +1,151 @@
+using System.Text.Json;
+using ParallelExec.State;
+using ParallelExec.Testing;
+using ParallelExec.Trie;
+
+namespace ParallelExec.Tests.Trie;
+
+/// <summary>
+/// <see cref="StateTrie.Open"/> (nothing read until a block touches an account) against
+/// <see cref="StateTrie.FromState"/> (the whole state in memory) over random blocks: equal roots after
+/// every block, equal proofs, exact place-keyed stores. Every assertion names its seed.
+/// </summary>
+public class LazyStateTrieTests
+{
+    /// <summary>A block of random changes, and a few accounts emptied (fields removed, slots cleared), applied to the flat state and to each trie.</summary>
+    private static void ApplyBlock(Random random, InMemoryState flat, params StateTrie[] tries)
+    {
+        var changes = StateTrieTests.RandomChanges(random, accounts: 700, changes: random.Next(1, 80));
+        flat.Apply(changes);
+        foreach (var trie in tries) trie.Apply(changes.ToArray());
+        for (int i = 0; i < random.Next(0, 3); i++)
+        {
+            var address = Address.FromNumber((ulong)random.Next(700), tag: 0);
+            var clears = Enumerable.Range(0, 40).Select(s => new StateChange(StateKey.Storage(address, new UInt256((ulong)s)), UInt256.Zero)).ToArray();
+            flat.Apply(clears);
+            foreach (var trie in tries)
+            {
+                trie.RemoveAccountFields(address);
+                trie.Apply(clears);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StateTrieTests.Seeds), MemberType = typeof(StateTrieTests))]
+    public void An_opened_state_trie_follows_the_whole_one_block_by_block(int seed)
+    {
+        var random = new Random(seed);
+        var flat = new InMemoryState();
+        flat.Apply(StateTrieTests.RandomChanges(random, accounts: 500, changes: 4000));
+        var full = StateTrie.FromState(flat.Entries);
+        var byPath = TrieNodeStore.Of(full, byPath: true);
+        var byHash = TrieNodeStore.Of(full, byPath: false);
+        var lazyByPath = StateTrie.Open(byPath, full.Root, flat);
+        var lazyByHash = StateTrie.Open(byHash, full.Root, flat);
+        Assert.Equal(0, byPath.Reads); // opening reads nothing
+        Assert.Equal(full.Root, lazyByPath.ComputeRoot());
+        for (int block = 0; block < 10; block++)
+        {
+            ApplyBlock(random, flat, full, lazyByPath, lazyByHash);
+            int dop = random.Next(1, 4);
+            var expected = full.ComputeRoot(dop);
+            Assert.True(expected == lazyByPath.ComputeRoot(dop), $"seed {seed}, block {block}: root of the state trie opened on a path-keyed store differs");
+            Assert.True(expected == lazyByHash.ComputeRoot(dop, new TrieNodeSet()), $"seed {seed}, block {block}: root of the state trie opened on a hash-keyed store differs");
+        }
+        // The lazy path ran: accounts and nodes were loaded, not all of them.
+        Assert.InRange(lazyByPath.LoadedAccountCount, 1, full.AccountCount - 1);
+        Assert.InRange(lazyByPath.LoadedNodeCount, 10, byPath.Count - 1);
+        Assert.Equal(byPath.Reads, lazyByPath.LoadedNodeCount);
+    }
+
+    [Theory]
+    [MemberData(nameof(StateTrieTests.Seeds), MemberType = typeof(StateTrieTests))]
+    public void Proofs_from_an_opened_state_trie_are_those_of_the_whole_one_and_verify_in_ethereumjs(int seed)
+    {
+        var random = new Random(seed);
+        var flat = new InMemoryState();
+        flat.Apply(StateTrieTests.RandomChanges(random, accounts: 300, changes: 3000));
+        var full = StateTrie.FromState(flat.Entries);
+        var store = TrieNodeStore.Of(full, byPath: true);
+        var lazy = StateTrie.Open(store, full.Root, flat);
+        ApplyBlock(random, flat, full, lazy);
+        Assert.Equal(full.ComputeRoot(), lazy.ComputeRoot());
+        var proofs = new List<string>();
+        // Slots present in the state (of accounts with storage), then random accounts and slots, then absent accounts.
+        var present = flat.Entries.Where(e => e.Key.Kind == StateKeyKind.Storage && !e.Value.IsZero).Select(e => e.Key)
+            .OrderBy(k => k.Address.ToString()).ThenBy(k => k.Slot.ToString()).Take(4).ToList();
+        Assert.NotEmpty(present);
+        for (int i = 0; i < 12; i++)
+        {
+            var address = i < present.Count ? present[i].Address : Address.FromNumber((ulong)random.Next(i < 10 ? 300 : 100_000), tag: (byte)(i % 5 == 0 ? 1 : 0));
+            UInt256[] slots = [i < present.Count ? present[i].Slot : new UInt256((ulong)random.Next(40)), new UInt256((ulong)random.Next(40)), new UInt256(1_000_000)];
+            var expected = AccountProofJson.ToJson(full.GetProof(address, slots));
+            var actual = AccountProofJson.ToJson(lazy.GetProof(address, slots));
+            Assert.True(expected == actual, $"seed {seed}: proof of {address} differs\n expected {expected}\n actual   {actual}");
+            proofs.Add(actual);
+        }
+        var verdict = MptReference.VerifyProofs(full.Root.ToString(), "[" + string.Join(",", proofs) + "]");
+        foreach (var result in verdict.EnumerateArray()) Assert.False(result.TryGetProperty("error", out var error), $"seed {seed}: ethereumjs rejects a proof: {error}");
+        Assert.Contains(verdict.EnumerateArray(), r => r.GetProperty("account").ValueKind == JsonValueKind.Null);
+        Assert.Contains(verdict.EnumerateArray(), r => r.GetProperty("storage").EnumerateArray().Any(v => v.ValueKind != JsonValueKind.Null));
+    }
+
+    [Theory]
+    [MemberData(nameof(StateTrieTests.Seeds), MemberType = typeof(StateTrieTests))]
+    public void An_opened_state_trie_keeps_its_place_keyed_store_exact_and_reopens_from_it(int seed)
+    {
+        var random = new Random(seed);
+        var flat = new InMemoryState();
+        flat.Apply(StateTrieTests.RandomChanges(random, accounts: 500, changes: 4000));
+        var full = StateTrie.FromState(flat.Entries);
+        var store = TrieNodeStore.Of(full, byPath: true);
+        var lazy = StateTrie.Open(store, full.Root, flat);
+        lazy.RecordsRemovals = true;
+        var set = new TrieNodeSet();
+        for (int block = 0; block < 8; block++)
+        {
+            ApplyBlock(random, flat, full, lazy);
+            set.Clear();
+            var root = lazy.ComputeRoot(random.Next(1, 4), set);
+            Assert.True(full.ComputeRoot() == root, $"seed {seed}, block {block}: roots differ");
+            store.Apply(set);
+            var current = TrieNodeStore.Of(full, byPath: true);
+            Assert.True(current.Count == store.Count, $"seed {seed}, block {block}: the store holds {store.Count} nodes, the trie {current.Count}");
+            // Reopened on that store, the state is the same.
+            var reopened = StateTrie.Open(store, root, flat);
+            var address = Address.FromNumber((ulong)random.Next(700), tag: 0);
+            Assert.Equal(AccountProofJson.ToJson(full.GetProof(address, [new UInt256(3)])), AccountProofJson.ToJson(reopened.GetProof(address, [new UInt256(3)])));
+        }
+    }
+
+    [Fact]
+    public void A_storage_node_missing_from_the_store_fails_the_block_and_names_the_storage_trie()
+    {
+        var random = new Random(31);
+        var flat = new InMemoryState();
+        var contract = Address.FromNumber(7, tag: 0);
+        for (int s = 0; s < 200; s++) flat.Set(StateKey.Storage(contract, new UInt256((ulong)s)), new UInt256((ulong)s + 1_000_000_000_000));
+        flat.Set(StateKey.Balance(contract), new UInt256(5));
+        var full = StateTrie.FromState(flat.Entries);
+        var store = new TrieNodeStore(byPath: true);
+        string? lost = null;
+        foreach (var node in full.ExportAllNodes())
+        {
+            // Lose every node of the storage trie below its root.
+            if (!node.Owner.IsEmpty && node.Path.Length > 0)
+            {
+                lost = Convert.ToHexStringLower(node.Owner.Span);
+                continue;
+            }
+            store.Put(node.Owner.Span, node.Path.Span, node.Hash, node.Rlp.ToArray());
+        }
+        Assert.NotNull(lost);
+        var lazy = StateTrie.Open(store, full.Root, flat);
+        // A balance change loads the account, not its storage.
+        lazy.Apply([new StateChange(StateKey.Balance(contract), new UInt256(6))]);
+        var error = Assert.Throws<MissingTrieNodeException>(() => lazy.Apply([new StateChange(StateKey.Storage(contract, new UInt256(3)), UInt256.Zero)]));
+        Assert.Contains($"of the storage trie of 0x{lost}", error.Message);
+        Assert.Contains("is not in the node source", error.Message);
+    }
+}
