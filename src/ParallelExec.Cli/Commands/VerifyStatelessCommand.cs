@@ -18,9 +18,6 @@ public static class VerifyStatelessCommand
     /// <summary>Exit code when the witness or the block is rejected.</summary>
     public const int RejectedExitCode = 2;
 
-    /// <summary>Exit code when everything but the post-state root is checked and this build cannot compute that root.</summary>
-    public const int UnavailableExitCode = 3;
-
     public static Command Create()
     {
         var preRoot = new Option<string>("--pre-root") { Description = "The state root before the block (0x and 64 hex digits)", Required = true };
@@ -58,8 +55,7 @@ public static class VerifyStatelessCommand
             else throw new ArgumentException($"--claimed-root: not given, and block {number} of {path} has no recorded root");
 
             using var executor = new ParallelExecutor(parse.GetValue(workers));
-            // The post-state root step is not wired in this build (it needs the trie to open over the witness's nodes).
-            var verifier = new StatelessVerifier(executor, postRoot: null);
+            var verifier = new StatelessVerifier(executor);
             var runs = new List<VerificationResult>();
             for (int r = parse.GetValue(repeat); r > 0; r--) runs.Add(verifier.Verify(pre, block.Block, witness, claim));
             var verdict = runs[^1];
@@ -71,7 +67,6 @@ public static class VerifyStatelessCommand
             return verdict.Outcome switch
             {
                 VerificationOutcome.Proven => Proven(verdict),
-                VerificationOutcome.PostRootUnavailable => throw new CommandFailedException(verdict.Message, UnavailableExitCode),
                 _ => throw new CommandFailedException($"rejected ({verdict.Outcome}): {verdict.Message}", RejectedExitCode),
             };
         });

@@ -20,20 +20,19 @@ namespace ParallelExec.Stateless;
 public sealed class StatelessVerifier
 {
     private readonly IBlockExecutor _executor;
-    private readonly IPostStateRootComputer? _postRoot;
+    private readonly IPostStateRootComputer _postRoot;
     private readonly ExecutionOptions _options;
 
     /// <summary>
     /// A verifier executing with <paramref name="executor"/> (a <see cref="Scheduling.ParallelExecutor"/>
     /// for parallel verification) and computing post-state roots with <paramref name="postRoot"/>
-    /// (null: that step is not available, and a verification that gets there ends as
-    /// <see cref="VerificationOutcome.PostRootUnavailable"/>); <paramref name="speculation"/> is how
-    /// the parallel executor may speculate.
+    /// (by default <see cref="WitnessPostStateRoot"/>: the state trie opened over the witness's nodes);
+    /// <paramref name="speculation"/> is how the parallel executor may speculate.
     /// </summary>
-    public StatelessVerifier(IBlockExecutor executor, IPostStateRootComputer? postRoot, SpeculationMode speculation = SpeculationMode.Adaptive)
+    public StatelessVerifier(IBlockExecutor executor, IPostStateRootComputer? postRoot = null, SpeculationMode speculation = SpeculationMode.Adaptive)
     {
         _executor = executor ?? throw new ArgumentNullException(nameof(executor));
-        _postRoot = postRoot;
+        _postRoot = postRoot ?? new WitnessPostStateRoot();
         _options = new ExecutionOptions { Speculation = speculation };
     }
 
@@ -92,14 +91,6 @@ public sealed class StatelessVerifier
         }
         var executionTime = Stopwatch.GetElapsedTime(started);
 
-        if (_postRoot is null)
-        {
-            return Fail(VerificationOutcome.PostRootUnavailable,
-                $"the witness proves the pre-state ({witness.Entries.Count} keys, {witness.Nodes.Count} nodes) and the block's {block.Transactions.Count} transactions executed on it alone, but the post-state root step is not available in this build") with
-            {
-                ProofTime = proofTime, ExecutionTime = executionTime, Stats = result.Stats,
-            };
-        }
         started = Stopwatch.GetTimestamp();
         Hash256 computed;
         try

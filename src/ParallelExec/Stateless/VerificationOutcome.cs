@@ -13,8 +13,6 @@ public enum VerificationOutcome
     KeyOutsideWitness,
     /// <summary>The execution failed for another reason (an engine fault).</summary>
     ExecutionFault,
-    /// <summary>Everything else is proven, but this build has no post-state root step (<see cref="IPostStateRootComputer"/>).</summary>
-    PostRootUnavailable,
     /// <summary>The post-state root differs from the claim (with digests, the first diverging transaction is named).</summary>
     PostRootMismatch,
 }

@@ -25,6 +25,14 @@ public static class WitnessBuilder
         ArgumentNullException.ThrowIfNull(result);
         var keys = new SortedSet<StateKey>(result.TouchedKeys);
         keys.UnionWith(result.CreditCheckedKeys);
+        // Every touched account's fields too: the post-state root step asks whether an account with
+        // storage has fields (it exists without them only while it has a slot).
+        foreach (var address in keys.Select(k => k.Address).Distinct().ToList())
+        {
+            keys.Add(StateKey.Nonce(address));
+            keys.Add(StateKey.Balance(address));
+            keys.Add(StateKey.CodeHash(address));
+        }
         var zeroed = new HashSet<StateKey>();
         foreach (var change in result.Changes)
             if (change.Key.Kind == StateKeyKind.Storage && change.Value.IsZero) zeroed.Add(change.Key);

@@ -23,16 +23,20 @@ public sealed class StatelessCliTests
             var pre = Regex.Match(made.Out, "pre-state root (0x[0-9a-f]{64})").Groups[1].Value;
             Assert.Matches("witness: [0-9]+ bytes", made.Out);
 
-            // Everything but the post-state root is checked; this build says that step is missing (exit 3).
+            // Proven against the root recorded in the chain file: exit 0.
             var verified = CliProcess.Run(cli, "verify-stateless", "--pre-root", pre, "--block", chain + ":2", "--witness", witness);
-            Assert.Equal(3, verified.Code);
+            Assert.True(verified.Code == 0, verified.Err);
             Assert.Contains("execution on the witness", verified.Out);
-            Assert.Equal("parallelexec verify-stateless: the witness proves the pre-state", verified.Err.Trim()[..63]);
-            Assert.Contains("the post-state root step is not available in this build", verified.Err);
-            Assert.Single(verified.Err.Trim().Split('\n'));
+            Assert.Contains("proven: block 2 takes " + pre, verified.Out);
 
             // The witness's own block when no number is given, the same result.
-            Assert.Equal(3, CliProcess.Run(cli, "verify-stateless", "--pre-root", pre, "--block", chain, "--witness", witness).Code);
+            Assert.Equal(0, CliProcess.Run(cli, "verify-stateless", "--pre-root", pre, "--block", chain, "--witness", witness).Code);
+
+            // A false claimed post-state root: rejected (exit 2), one line.
+            var falseRoot = CliProcess.Run(cli, "verify-stateless", "--pre-root", pre, "--block", chain + ":2", "--witness", witness, "--claimed-root", "0x" + new string('2', 64));
+            Assert.Equal(2, falseRoot.Code);
+            Assert.StartsWith("parallelexec verify-stateless: rejected (PostRootMismatch): the post-state root is 0x", falseRoot.Err);
+            Assert.Single(falseRoot.Err.Trim().Split('\n'));
 
             // Another pre-state root, or another block: rejected (exit 2), one line.
             var wrongRoot = CliProcess.Run(cli, "verify-stateless", "--pre-root", "0x" + new string('1', 64), "--block", chain + ":2", "--witness", witness);

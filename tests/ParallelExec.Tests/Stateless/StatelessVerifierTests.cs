@@ -12,9 +12,8 @@ namespace ParallelExec.Tests.Stateless;
 
 /// <summary>
 /// Honest witnesses verify (sequentially and in parallel on many workers, speculation forced); each
-/// kind of dishonesty is rejected with its reason. The post-state root step runs on a test double
-/// computed from the full state (<see cref="FullStatePostRoot"/>): what is under test here is every
-/// other step and the comparison with the claim.
+/// kind of dishonesty is rejected with its reason. The post-state root is computed from the witness
+/// alone (<see cref="WitnessPostStateRoot"/>) and must equal the root of the full state.
 /// </summary>
 public sealed class StatelessVerifierTests(ITestOutputHelper output) : IDisposable
 {
@@ -25,8 +24,8 @@ public sealed class StatelessVerifierTests(ITestOutputHelper output) : IDisposab
 
     private StatelessVerifier[] Verifiers(InMemoryState pre) =>
     [
-        new(new SequentialExecutor(), new FullStatePostRoot(pre)),
-        new(_parallel, new FullStatePostRoot(pre), SpeculationMode.SpeculateFirst),
+        new(new SequentialExecutor(), new WitnessPostStateRoot()),
+        new(_parallel, new WitnessPostStateRoot(), SpeculationMode.SpeculateFirst),
     ];
 
     [Theory]
@@ -49,9 +48,6 @@ public sealed class StatelessVerifierTests(ITestOutputHelper output) : IDisposab
                 Assert.True(verdict.IsProven, $"{kind} block {block.Header.Number}: {verdict.Message}");
                 Assert.Equal(postRoot, verdict.ComputedPostRoot);
             }
-            var unwired = new StatelessVerifier(_parallel, null).Verify(preRoot, block, decoded, postRoot);
-            Assert.Equal(VerificationOutcome.PostRootUnavailable, unwired.Outcome);
-            Assert.DoesNotContain('\n', unwired.Message);
             state.Apply(result.Changes);
         }
     }
@@ -97,7 +93,7 @@ public sealed class StatelessVerifierTests(ITestOutputHelper output) : IDisposab
             {
                 foreach (var executor in parallel)
                 {
-                    var verdict = new StatelessVerifier(executor, new FullStatePostRoot(state), SpeculationMode.SpeculateFirst).Verify(preRoot, block, witness, postRoot);
+                    var verdict = new StatelessVerifier(executor, new WitnessPostStateRoot(), SpeculationMode.SpeculateFirst).Verify(preRoot, block, witness, postRoot);
                     Assert.True(verdict.IsProven, $"{executor.Workers} workers, round {round}: {verdict.Message}");
                     faults += verdict.Stats!.SpeculativeFaults;
                     runs++;
@@ -120,7 +116,7 @@ public sealed class StatelessVerifierTests(ITestOutputHelper output) : IDisposab
         foreach (var block in workload.Blocks)
         {
             var (witness, result, preRoot, postRoot) = WitnessFixtures.Witness(state, block, _parallel);
-            var verdict = new StatelessVerifier(_parallel, new FullStatePostRoot(state)).Verify(preRoot, block, witness, postRoot);
+            var verdict = new StatelessVerifier(_parallel, new WitnessPostStateRoot()).Verify(preRoot, block, witness, postRoot);
             Assert.True(verdict.IsProven, $"block {block.Header.Number}: {verdict.Message}");
             Assert.Equal(postRoot, verdict.ComputedPostRoot);
             state.Apply(result.Changes);
