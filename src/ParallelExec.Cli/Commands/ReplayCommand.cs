@@ -5,6 +5,7 @@ using ParallelExec.Cli.Chains;
 using ParallelExec.Cli.Options;
 using ParallelExec.Cli.Terminal;
 using ParallelExec.Storage;
+using ParallelExec.Storage.RocksDb;
 using Spectre.Console;
 
 namespace ParallelExec.Cli.Commands;
@@ -42,11 +43,14 @@ public static class ReplayCommand
         var cacheMb = NumberOption.Int("--cache-mb",
             "With --db: memory for the state trie's clean nodes, in MiB (past it they are dropped and read again from the database when needed); 0: no limit",
             (int)(ChainStateOptions.DefaultTrieCacheBytes >> 20), 0);
+        var dbCacheMb = NumberOption.Int("--db-cache-mb",
+            "With --db: RocksDB's block cache (flat state and trie nodes read from disk), in MiB",
+            (int)(RocksDbStoreOptions.Default.BlockCacheBytes >> 20), 8);
         var noPipeline = new Option<bool>("--no-pipeline") { Description = "Run one block at a time instead of executing block N+1 while block N's root is computed (and, with --db, committed)" };
         var codecs = CodecAssemblies.CreateOption();
         var command = new Command("replay", "Execute every block of a chain from its genesis (in memory, or committed to a database with --db), compute each state root and verify it against the recorded one");
         command.Arguments.Add(file);
-        foreach (var option in new Option[] { workers, sequential, verify, noVerify, json, db, journal, noNodes, interval, cacheMb, noPipeline, codecs }) command.Options.Add(option);
+        foreach (var option in new Option[] { workers, sequential, verify, noVerify, json, db, journal, noNodes, interval, cacheMb, dbCacheMb, noPipeline, codecs }) command.Options.Add(option);
         command.SetInterruptibleAction((parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!.FullName;
@@ -56,7 +60,7 @@ public static class ReplayCommand
             if (verifyAsked && skipVerify) throw new ArgumentException("--verify and --no-verify contradict each other");
             if (dbPath is null)
             {
-                foreach (var dbOnly in new Option[] { journal, noNodes, interval, cacheMb })
+                foreach (var dbOnly in new Option[] { journal, noNodes, interval, cacheMb, dbCacheMb })
                     if (parse.GetResult(dbOnly) is { Implicit: false }) throw new ArgumentException($"{dbOnly.Name} needs --db");
             }
             else
@@ -76,7 +80,7 @@ public static class ReplayCommand
                 };
                 int code = dbPath is not null
                     ? StoredReplay.Run(path, dbPath, options, parse.GetValue(journal), !parse.GetValue(noNodes), parse.GetValue(interval),
-                        (long)parse.GetValue(cacheMb) << 20, asJson, registry, cancellationToken)
+                        (long)parse.GetValue(cacheMb) << 20, (long)parse.GetValue(dbCacheMb) << 20, asJson, registry, cancellationToken)
                     : InMemory(path, options, asJson, registry, cancellationToken);
                 if (code == 0 && !skipVerify && !verifying)
                     CommandRunner.Note("replay", $"note: {path} has no recorded state roots, so its blocks were not verified (parallelexec record adds them)");

@@ -10,10 +10,10 @@ namespace ParallelExec.Cli.Commands;
 /// <summary><c>parallelexec replay --db DIR</c>: replays a chain into a RocksDB state database, resuming after its head.</summary>
 internal static class StoredReplay
 {
-    public static int Run(string chainPath, string dbPath, ReplayOptions options, int journal, bool trieNodes, int trieNodeInterval, long cacheBytes, bool asJson,
+    public static int Run(string chainPath, string dbPath, ReplayOptions options, int journal, bool trieNodes, int trieNodeInterval, long cacheBytes, long blockCacheBytes, bool asJson,
         TransactionCodecRegistry? registry, CancellationToken cancellationToken)
     {
-        using var store = RocksDbStateStore.Open(dbPath, new RocksDbStoreOptions { CreateIfMissing = true, JournalRetention = journal });
+        using var store = RocksDbStateStore.Open(dbPath, new RocksDbStoreOptions { CreateIfMissing = true, JournalRetention = journal, BlockCacheBytes = blockCacheBytes });
         var stateOptions = new ChainStateOptions { RootParallelism = options.RootParallelism, PersistTrieNodes = trieNodes, TrieNodeInterval = trieNodeInterval,
             TrieCacheBytes = trieNodes ? cacheBytes : 0,
         };
