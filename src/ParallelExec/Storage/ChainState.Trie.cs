@@ -113,4 +113,11 @@ public sealed partial class ChainState
 
     /// <summary>How many times the trie was brought back within <see cref="ChainStateOptions.TrieCacheBytes"/> (a check that found it within counts).</summary>
     public long Evictions { get; private set; }
+
+    /// <summary>
+    /// Trie nodes the current trie has read from the store (on first touch after an open, and again
+    /// after an eviction dropped them): a diagnostic of what the memory budget costs in reads. It
+    /// visits every account in memory; not for a hot path.
+    /// </summary>
+    public long TrieLoadedNodes => _trie.LoadedNodeCount;
 }
