@@ -1,4 +1,3 @@
-using ParallelExec.Crypto;
 using ParallelExec.Rlp;
 using ParallelExec.State;
 using ParallelExec.Trie;
@@ -82,25 +81,9 @@ internal static class SortedStateTrie
         {
             var storageRoot = storage?.Finish() ?? MerklePatriciaTrie.EmptyRoot;
             if (!hasFields && storage is null) return; // only zero slots: no account
-            Span<byte> encoded = stackalloc byte[StateAccountLeafLength];
-            int length = EncodeAccount(encoded, nonce, balance, storageRoot, codeHash);
+            Span<byte> encoded = stackalloc byte[StateAccount.MaxEncodedLength];
+            int length = StateAccount.EncodeLeaf(encoded, nonce, balance, storageRoot, codeHash);
             accounts.Add(account, encoded[..length]);
         }
-    }
-
-    /// <summary>Largest RLP of [nonce, balance, storageRoot, codeHash]: 2 + 9 + 33 + 33 + 33.</summary>
-    private const int StateAccountLeafLength = 110;
-
-    /// <summary>RLP([nonce, balance, storageRoot, codeHash]) as the account trie keeps it (a zero code hash is the empty code's).</summary>
-    public static int EncodeAccount(Span<byte> destination, ulong nonce, in UInt256 balance, in Hash256 storageRoot, in UInt256 codeHash)
-    {
-        var code = codeHash.IsZero ? Keccak256.OfEmpty : Hash256.FromUInt256(codeHash);
-        int payload = RlpWriter.LengthOf(nonce) + RlpWriter.LengthOf(balance) + 2 * (Hash256.Size + 1);
-        int o = RlpWriter.WriteListHeader(destination, payload);
-        o += RlpWriter.Write(destination[o..], nonce);
-        o += RlpWriter.Write(destination[o..], balance);
-        o += RlpWriter.Write(destination[o..], storageRoot);
-        o += RlpWriter.Write(destination[o..], code);
-        return o;
     }
 }

@@ -85,15 +85,17 @@ internal sealed class StateAccount(Address address)
     }
 
     /// <summary>Writes RLP([nonce, balance, storageRoot, codeHash]); the storage root must be current.</summary>
-    [SkipLocalsInit]
-    public int Encode(Span<byte> destination)
+    public int Encode(Span<byte> destination) =>
+        EncodeLeaf(destination, Nonce, Balance, Storage is null ? MerklePatriciaTrie.EmptyRoot : Storage.ComputeRoot(), CodeHash);
+
+    /// <summary>An account leaf's value, RLP([nonce, balance, storageRoot, codeHash]) (a zero code hash is the empty code's), at most <see cref="MaxEncodedLength"/> bytes.</summary>
+    public static int EncodeLeaf(Span<byte> destination, ulong nonce, in UInt256 balance, in Hash256 storageRoot, in UInt256 codeHashWord)
     {
-        var storageRoot = Storage is null ? MerklePatriciaTrie.EmptyRoot : Storage.ComputeRoot();
-        var codeHash = CodeHash.IsZero ? Keccak256.OfEmpty : Hash256.FromUInt256(CodeHash);
-        int payload = RlpWriter.LengthOf(Nonce) + RlpWriter.LengthOf(Balance) + 2 * (Hash256.Size + 1);
+        var codeHash = codeHashWord.IsZero ? Keccak256.OfEmpty : Hash256.FromUInt256(codeHashWord);
+        int payload = RlpWriter.LengthOf(nonce) + RlpWriter.LengthOf(balance) + 2 * (Hash256.Size + 1);
         int o = RlpWriter.WriteListHeader(destination, payload);
-        o += RlpWriter.Write(destination[o..], Nonce);
-        o += RlpWriter.Write(destination[o..], Balance);
+        o += RlpWriter.Write(destination[o..], nonce);
+        o += RlpWriter.Write(destination[o..], balance);
         o += RlpWriter.Write(destination[o..], storageRoot);
         o += RlpWriter.Write(destination[o..], codeHash);
         return o;
