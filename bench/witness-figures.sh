@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Witness size and stateless verification time (without the post-state root step) against ordinary
+# Witness size and stateless verification time (proof check, execution, post-state root) against ordinary
 # execution of the same block, for every built-in workload: 1000-tx blocks over 10000 accounts,
 # block 3 of a generated 3-block chain, 2 workers, 11 timed runs each.
 set -euo pipefail

@@ -62,7 +62,8 @@ public static class VerifyStatelessCommand
             if (verdict.Stats is not null)
             {
                 Console.WriteLine($"block {number}: {block.Transactions.Count} txs; witness {witness.Entries.Count} keys, {witness.Nodes.Count} nodes; "
-                                  + $"proof check {Times(runs, v => v.ProofTime)}, execution on the witness {Times(runs, v => v.ExecutionTime)} ({executor.ActiveWorkers} workers)");
+                                  + $"proof check {Times(runs, v => v.ProofTime)}, execution on the witness {Times(runs, v => v.ExecutionTime)} ({executor.ActiveWorkers} workers), "
+                                  + $"post-state root {Times(runs, v => v.PostRootTime)}");
             }
             return verdict.Outcome switch
             {
