@@ -240,7 +240,7 @@ public sealed partial class ChainState
         var t1 = Stopwatch.GetTimestamp();
         // From here until the root is accepted the trie holds a block that may never be committed.
         _trieStale = true;
-        _trie.Apply(executed.Result.Changes);
+        _trie.Apply(executed.Result.Changes, dop);
         var t2 = Stopwatch.GetTimestamp();
         var nodes = IsCheckpoint(block.Header.Number) ? _nodeSets[_nextNodeSet] : null;
         _nextNodeSet ^= 1;

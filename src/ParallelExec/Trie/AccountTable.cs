@@ -9,7 +9,7 @@ namespace ParallelExec.Trie;
 /// at most half full) whose slot for an address can be prefetched before it is looked up. A block's
 /// changes touch accounts scattered over a table of a million; <see cref="Dictionary{TKey, TValue}"/>
 /// waits for a bucket, an entry and the account one after the other for each change, while
-/// <see cref="StateTrie.Apply"/> prefetches a few changes ahead and overlaps those misses.
+/// <see cref="StateTrie.Apply(ReadOnlySpan{StateChange}, int)"/> prefetches a few changes ahead and overlaps those misses.
 /// Accounts are never removed (an account emptied by a block stays, out of the account trie);
 /// <see cref="StateTrie.Evict"/> replaces the whole table by one holding the accounts it keeps.
 /// </summary>

@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 using ParallelExec.Rlp;
 using ParallelExec.State;
 
@@ -19,7 +21,7 @@ public sealed partial class StateTrie
     /// <summary>
     /// The state with root <paramref name="root"/> whose trie nodes are in <paramref name="nodes"/>
     /// (owner: empty for the account trie, keccak256(address) for a storage trie), ready at once: it
-    /// reads nothing. An account is loaded when <see cref="Apply"/> (or
+    /// reads nothing. An account is loaded when <see cref="Apply(ReadOnlySpan{StateChange}, int)"/> (or
     /// <see cref="RemoveAccountFields"/>) first touches it: nonce, balance, code hash and storage root
     /// from its leaf; and, for an account with storage, which of its fields are present from
     /// <paramref name="fields"/> (the flat state, as of <paramref name="root"/> or later: a block only
@@ -58,6 +60,61 @@ public sealed partial class StateTrie
     /// <summary>Accounts loaded from the node source so far.</summary>
     public long LoadedAccountCount { get; private set; }
 
+    /// <summary>Passes of <see cref="LoadAccounts"/> that loaded on several threads (for tests).</summary>
+    internal int ParallelLoads { get; private set; }
+
+    /// <summary>Accounts a block must load below which they are loaded one by one, as Apply meets them.</summary>
+    private const int ParallelLoadMinimum = 256;
+
+    /// <summary>
+    /// Loads the accounts <paramref name="changes"/> touch that are not in memory, the account trie's
+    /// sixteen subtries on up to <paramref name="degreeOfParallelism"/> threads. Each account's walk
+    /// stays in the subtrie under its path's first nibble, so no two threads share a node (of the root
+    /// branch, each replaces only its own child slot); the loaded accounts join the table afterwards,
+    /// on this thread. Cold accounts cost a node read per level, so a block over a large state spends
+    /// most of its trie update here.
+    /// </summary>
+    private void LoadAccounts(ReadOnlySpan<StateChange> changes, int degreeOfParallelism)
+    {
+        if (_nodes is null || degreeOfParallelism < 2 || changes.Length < ParallelLoadMinimum) return;
+        var seen = new HashSet<Address>();
+        var missing = new List<StateAccount>();
+        foreach (var change in changes)
+        {
+            var address = change.Key.Address;
+            if (seen.Add(address) && _byAddress.Find(address) is null) missing.Add(new StateAccount(address));
+        }
+        if (missing.Count < ParallelLoadMinimum) return; // Apply loads these few as it meets them
+        long hashes = 0;
+        StateAccount.ComputePaths(CollectionsMarshal.AsSpan(missing), ref hashes);
+        _otherHashes += hashes;
+        _accounts.TryGet(missing[0].Path, out _); // the root, loaded before the threads split
+        if (_accounts.Root is BranchNode)
+        {
+            var buckets = new List<StateAccount>[16];
+            for (int b = 0; b < 16; b++) buckets[b] = new List<StateAccount>();
+            foreach (var account in missing) buckets[account.Path![0] >> 4].Add(account);
+            ParallelLoads++;
+            try
+            {
+                Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism }, b =>
+                {
+                    foreach (var account in buckets[b]) Fill(account);
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); // a missing node, as from a serial load
+            }
+        }
+        else
+        {
+            foreach (var account in missing) Fill(account);
+        }
+        foreach (var account in missing) _byAddress.Add(account);
+        LoadedAccountCount += missing.Count;
+    }
+
     /// <summary>An account not in memory yet, as the account trie and the flat state hold it.</summary>
     private StateAccount LoadAccount(in Address address)
     {
@@ -66,7 +123,19 @@ public sealed partial class StateTrie
         account.ComputePath(ref hashes);
         _otherHashes += hashes;
         LoadedAccountCount++;
-        if (!_accounts.TryGet(account.Path, out var leaf)) return account; // absent: no field can be present either
+        Fill(account);
+        return account;
+    }
+
+    /// <summary>
+    /// Fills a new account (its path computed) from its account-trie leaf and, when it has storage,
+    /// the flat state. Touches nothing shared but the account trie's nodes on its path: safe beside
+    /// fills of accounts under other first nibbles.
+    /// </summary>
+    private void Fill(StateAccount account)
+    {
+        var address = account.Address;
+        if (!_accounts.TryGet(account.Path, out var leaf)) return; // absent: no field can be present either
         var items = new RlpReader(leaf).ReadList();
         account.Nonce = items.ReadUInt64();
         account.Balance = items.ReadUInt256();
@@ -77,13 +146,12 @@ public sealed partial class StateTrie
         if (storageRoot == MerklePatriciaTrie.EmptyRoot)
         {
             account.HasFields = true; // in the trie without storage: only fields make it exist
-            return account;
+            return;
         }
         account.Storage = MerklePatriciaTrie.Open(_nodes!, account.Path, storageRoot);
         account.Storage.RecordsRemovals = _recordsRemovals;
         account.HasFields = _fields!.TryGet(StateKey.Nonce(address), out _)
             || _fields.TryGet(StateKey.Balance(address), out _)
             || _fields.TryGet(StateKey.CodeHash(address), out _);
-        return account;
     }
 }

@@ -2,7 +2,7 @@ using ParallelExec.State;
 
 namespace ParallelExec.Trie;
 
-/// <summary>Undoing blocks by ordinary updates: what <see cref="Apply"/> cannot express.</summary>
+/// <summary>Undoing blocks by ordinary updates: what <see cref="Apply(ReadOnlySpan{StateChange}, int)"/> cannot express.</summary>
 public sealed partial class StateTrie
 {
     /// <summary>

@@ -12,7 +12,7 @@ namespace ParallelExec.Trie;
 /// keccak256(address), values RLP([nonce, balance, storageRoot, codeHash])) and one storage trie per
 /// contract (secure, keyed by keccak256(slot), values RLP(value without leading zeros); a zero value
 /// deletes the slot). An account exists when any of its fields is present (even as zero) or it has a
-/// non-zero slot. <see cref="Apply"/> records a block's changes; <see cref="ComputeRoot(int)"/> re-hashes
+/// non-zero slot. <see cref="Apply(ReadOnlySpan{StateChange}, int)"/> records a block's changes; <see cref="ComputeRoot(int)"/> re-hashes
 /// only the touched storage tries and account paths. Not thread-safe: one writer at a time.
 /// </summary>
 public sealed partial class StateTrie
@@ -120,7 +120,13 @@ public sealed partial class StateTrie
     /// Records a block's final changes. Only the accounts touched are marked; their storage tries
     /// and account-trie paths are updated and re-hashed by the next <see cref="ComputeRoot(int)"/>.
     /// </summary>
-    public void Apply(ReadOnlySpan<StateChange> changes)
+    public void Apply(ReadOnlySpan<StateChange> changes) => Apply(changes, 1);
+
+    /// <summary>
+    /// <see cref="Apply(ReadOnlySpan{StateChange})"/>; on a trie over a node store, the accounts not in
+    /// memory are first loaded on up to <paramref name="degreeOfParallelism"/> threads (<see cref="LoadAccounts"/>).
+    /// </summary>
+    public void Apply(ReadOnlySpan<StateChange> changes, int degreeOfParallelism)
     {
         foreach (var change in changes)
         {
@@ -129,6 +135,7 @@ public sealed partial class StateTrie
                 throw new ArgumentException($"nonce of {change.Key.Address} does not fit in 64 bits: {change.Value.ToHexString()}", nameof(changes));
             }
         }
+        LoadAccounts(changes, degreeOfParallelism);
         long hashes = 0;
         for (int i = 0; i < changes.Length; i++)
         {
@@ -145,7 +152,7 @@ public sealed partial class StateTrie
         _otherHashes += hashes;
     }
 
-    /// <summary>How many changes ahead <see cref="Apply"/> prefetches an account's slot, and the account.</summary>
+    /// <summary>How many changes ahead <see cref="Apply(ReadOnlySpan{StateChange}, int)"/> prefetches an account's slot, and the account.</summary>
     private const int SlotLookahead = 16, AccountLookahead = 8;
 
     /// <summary>

@@ -61,6 +61,31 @@ public class LazyStateTrieTests
 
     [Theory]
     [MemberData(nameof(StateTrieTests.Seeds), MemberType = typeof(StateTrieTests))]
+    public void Large_blocks_load_their_accounts_on_several_threads_and_give_the_whole_tries_roots(int seed)
+    {
+        // Blocks touching hundreds of accounts not in memory: Apply loads them on four threads, one
+        // subtrie each, before it applies the changes (accounts with storage, new accounts and
+        // emptied ones among them).
+        var random = new Random(seed);
+        var flat = new InMemoryState();
+        flat.Apply(StateTrieTests.RandomChanges(random, accounts: 3000, changes: 12_000));
+        var full = StateTrie.FromState(flat.Entries);
+        var store = TrieNodeStore.Of(full, byPath: true);
+        var lazy = StateTrie.Open(store, full.Root, flat);
+        for (int block = 0; block < 6; block++)
+        {
+            var changes = StateTrieTests.RandomChanges(random, accounts: 3500, changes: 2000).ToArray();
+            flat.Apply(changes);
+            full.Apply(changes);
+            lazy.Apply(changes, degreeOfParallelism: 4);
+            Assert.True(full.ComputeRoot() == lazy.ComputeRoot(2), $"seed {seed}, block {block}: the root after a parallel load differs from the whole trie's");
+        }
+        Assert.InRange(lazy.LoadedNodeCount, 10, store.Count - 1);
+        Assert.True(lazy.ParallelLoads >= 2, $"seed {seed}: {lazy.ParallelLoads} parallel loading passes");
+    }
+
+    [Theory]
+    [MemberData(nameof(StateTrieTests.Seeds), MemberType = typeof(StateTrieTests))]
     public void Proofs_from_an_opened_state_trie_are_those_of_the_whole_one_and_verify_in_ethereumjs(int seed)
     {
         var random = new Random(seed);
