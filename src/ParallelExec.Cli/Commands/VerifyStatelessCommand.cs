@@ -24,11 +24,12 @@ public static class VerifyStatelessCommand
         var blockOption = new Option<string>("--block") { Description = "The block: CHAIN.pxb:N, or CHAIN.pxb for the witness's block", Required = true };
         var witnessOption = new Option<FileInfo>("--witness") { Description = "The block's witness file", Required = true };
         var claimed = new Option<string?>("--claimed-root") { Description = "The claimed state root after the block (default: the root recorded in the chain file)" };
+        var claimedDigests = new Option<FileInfo?>("--claimed-digests") { Description = "The operator's per-transaction result digests (witness --digests): when the root differs, the first transaction whose result differs is named" };
         var workers = NumberOption.Int("--workers", $"Workers of the parallel executor (default: processor count; at most {WorkerCounts.Max})",
             WorkerCounts.Default, 1, WorkerCounts.Max);
         var repeat = NumberOption.Int("--repeat", "Verify this many times and report min/median/max of each step's time (for measurements)", 1, 1, 1000);
         var command = new Command("verify-stateless", "Verify a block's state transition from its witness alone: the witness proves the pre-state, the block executes in parallel on it, the post-state root matches the claim");
-        foreach (var option in new Option[] { preRoot, blockOption, witnessOption, claimed, workers, repeat }) command.Options.Add(option);
+        foreach (var option in new Option[] { preRoot, blockOption, witnessOption, claimed, claimedDigests, workers, repeat }) command.Options.Add(option);
         command.SetGuardedAction(parse =>
         {
             var pre = ParseRoot(parse.GetValue(preRoot)!, "--pre-root");
@@ -53,11 +54,28 @@ public static class VerifyStatelessCommand
             if (parse.GetValue(claimed) is { } text) claim = ParseRoot(text, "--claimed-root");
             else if (block.HasExpectedRoot) claim = block.ExpectedRoot;
             else throw new ArgumentException($"--claimed-root: not given, and block {number} of {path} has no recorded root");
+            Hash256[]? digests = null;
+            if (parse.GetValue(claimedDigests)?.FullName is { } digestsPath)
+            {
+                if (!File.Exists(digestsPath)) throw new FileNotFoundException($"--claimed-digests {digestsPath}: no such file", digestsPath);
+                if (new FileInfo(digestsPath).Length > TransactionDigestFile.MaxFileBytes)
+                    throw new InvalidDataException($"--claimed-digests {digestsPath}: larger than {TransactionDigestFile.MaxFileBytes >> 20} MiB, not a digest file of one block");
+                try
+                {
+                    (long digestsBlock, digests) = TransactionDigestFile.Decode(File.ReadAllBytes(digestsPath));
+                    if (digestsBlock != number) throw new ArgumentException($"--claimed-digests {digestsPath}: the digests are of block {digestsBlock}, not {number}");
+                }
+                catch (WitnessFormatException e)
+                {
+                    throw new InvalidDataException($"{digestsPath}: {e.Message}", e);
+                }
+            }
+            var fullClaim = new StatelessClaim(claim, digests);
 
             using var executor = new ParallelExecutor(parse.GetValue(workers));
             var verifier = new StatelessVerifier(executor);
             var runs = new List<VerificationResult>();
-            for (int r = parse.GetValue(repeat); r > 0; r--) runs.Add(verifier.Verify(pre, block.Block, witness, claim));
+            for (int r = parse.GetValue(repeat); r > 0; r--) runs.Add(verifier.Verify(pre, block.Block, witness, fullClaim));
             var verdict = runs[^1];
             if (verdict.Stats is not null)
             {

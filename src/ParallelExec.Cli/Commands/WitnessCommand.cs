@@ -25,6 +25,7 @@ public static class WitnessCommand
         var workers = NumberOption.Int("--workers", $"Workers of the parallel executor (default: processor count; at most {WorkerCounts.Max})",
             WorkerCounts.Default, 1, WorkerCounts.Max);
         var repeat = NumberOption.Int("--repeat", "Time the block's ordinary execution this many times (min/median/max; for measurements)", 1, 1, 1000);
+        var digestsOption = new Option<FileInfo?>("--digests") { Description = "Also write the block's per-transaction result digests (what an operator claims beside its post-state root; verify-stateless --claimed-digests)" };
         var command = new Command("witness", "Execute a chain in memory up to a block and write that block's execution witness: its keys' pre-state values, the trie nodes proving them (each once), the nodes its post-state root needs, its code hashes");
         command.Arguments.Add(file);
         command.Options.Add(blockOption);
@@ -32,12 +33,15 @@ public static class WitnessCommand
         command.Options.Add(force);
         command.Options.Add(workers);
         command.Options.Add(repeat);
+        command.Options.Add(digestsOption);
         command.SetGuardedAction(parse =>
         {
             var path = parse.GetValue(file)!.FullName;
             long number = parse.GetValue(blockOption);
             var output = parse.GetValue(outputOption)!.FullName;
             ChainCli.CheckOutputFile(output, parse.GetValue(force), "--force");
+            var digestsPath = parse.GetValue(digestsOption)?.FullName;
+            if (digestsPath is not null) ChainCli.CheckOutputFile(digestsPath, parse.GetValue(force), "--force");
             using var executor = new ParallelExecutor(parse.GetValue(workers));
             var (block, recordBytes, state) = ChainCli.OnChainFile(path, () =>
             {
@@ -48,7 +52,7 @@ public static class WitnessCommand
                 return (found.Block, found.RecordBytes, genesis);
             });
             var trie = StateTrie.FromState(state.Entries, Environment.ProcessorCount);
-            var result = executor.Execute(block.Block, state);
+            var result = executor.Execute(block.Block, state, new ExecutionOptions { RecordTransactionDigests = digestsPath is not null });
             var witness = WitnessBuilder.Build(trie, number, result);
             var bytes = WitnessCodec.Encode(witness);
             var temporary = ChainCli.TemporaryNextTo(output);
@@ -64,6 +68,13 @@ public static class WitnessCommand
             for (int r = parse.GetValue(repeat) - 1; r > 0; r--) runs.Add(executor.Execute(block.Block, state).Stats);
             Console.WriteLine($"ordinary execution: {VerifyStatelessCommand.Times(runs, s => s.Elapsed)} ({result.Stats.Executor}, {executor.ActiveWorkers} workers)");
             Console.WriteLine($"wrote {output}");
+            if (digestsPath is not null)
+            {
+                var temporaryDigests = ChainCli.TemporaryNextTo(digestsPath);
+                File.WriteAllBytes(temporaryDigests, TransactionDigestFile.Encode(number, result.TransactionDigests!));
+                File.Move(temporaryDigests, digestsPath, overwrite: true);
+                Console.WriteLine($"wrote {digestsPath} ({txs} transaction digests)");
+            }
             return 0;
         });
         return command;

@@ -32,6 +32,27 @@ public sealed class StatelessCliTests
             // The witness's own block when no number is given, the same result.
             Assert.Equal(0, CliProcess.Run(cli, "verify-stateless", "--pre-root", pre, "--block", chain, "--witness", witness).Code);
 
+            // With the operator's per-transaction digests: proven; then one digest and the root forged,
+            // and the verifier names that transaction (the step a fraud proof bisects to).
+            var digests = chain + ".digests";
+            Assert.Equal(0, CliProcess.Run(cli, "witness", chain, "--block", "2", "-o", witness, "--digests", digests, "--force").Code);
+            Assert.Equal(0, CliProcess.Run(cli, "verify-stateless", "--pre-root", pre, "--block", chain + ":2", "--witness", witness, "--claimed-digests", digests).Code);
+            var forged = File.ReadAllBytes(digests);
+            forged[4 + 2 + 2 + 8 + 4 + 7 * 32] ^= 1; // transaction 7's digest
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(forged.AsSpan(forged.Length - 4), ParallelExec.Blocks.Crc32.Compute(forged.AsSpan(0, forged.Length - 4)));
+            File.WriteAllBytes(digests, forged);
+            var bisected = CliProcess.Run(cli, "verify-stateless", "--pre-root", pre, "--block", chain + ":2", "--witness", witness,
+                "--claimed-root", "0x" + new string('3', 64), "--claimed-digests", digests);
+            Assert.Equal(2, bisected.Code);
+            Assert.Contains("the first diverging transaction is 7", bisected.Err);
+            Assert.Single(bisected.Err.Trim().Split('\n'));
+            forged[forged.Length / 2] ^= 0x10; // a damaged digest file: one line, exit 1
+            File.WriteAllBytes(digests, forged);
+            var damagedDigests = CliProcess.Run(cli, "verify-stateless", "--pre-root", pre, "--block", chain + ":2", "--witness", witness, "--claimed-digests", digests);
+            Assert.Equal(1, damagedDigests.Code);
+            Assert.Matches("digest file at byte [0-9]+: checksum mismatch", damagedDigests.Err);
+            File.Delete(digests);
+
             // A false claimed post-state root: rejected (exit 2), one line.
             var falseRoot = CliProcess.Run(cli, "verify-stateless", "--pre-root", pre, "--block", chain + ":2", "--witness", witness, "--claimed-root", "0x" + new string('2', 64));
             Assert.Equal(2, falseRoot.Code);
