@@ -17,7 +17,7 @@ namespace ParallelExec.Stateless;
 /// carries per-transaction digests, the first transaction whose digest differs is named. Hostile
 /// input gives a typed failure with one line, never an exception. One block at a time per instance.
 /// </summary>
-public sealed class StatelessVerifier
+public sealed partial class StatelessVerifier
 {
     private readonly IBlockExecutor _executor;
     private readonly IPostStateRootComputer _postRoot;
