@@ -19,6 +19,7 @@ root.Subcommands.Add(BalCommand.Create());
 root.Subcommands.Add(BatchCommand.Create());
 root.Subcommands.Add(WitnessCommand.Create());
 root.Subcommands.Add(VerifyStatelessCommand.Create());
+root.Subcommands.Add(VerifyBatchCommand.Create());
 var parse = root.Parse(args);
 if (parse.Action is ParseErrorAction)
 {

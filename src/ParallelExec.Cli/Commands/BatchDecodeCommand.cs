@@ -53,7 +53,7 @@ public static class BatchDecodeCommand
         return command;
     }
 
-    private static byte[] ReadBatchFile(string path)
+    internal static byte[] ReadBatchFile(string path)
     {
         if (Directory.Exists(path)) throw new ArgumentException($"{path}: is a folder, not a batch file");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such batch file", path);
@@ -62,7 +62,7 @@ public static class BatchDecodeCommand
         return File.ReadAllBytes(path);
     }
 
-    private static T OnBatch<T>(string path, Func<T> body)
+    internal static T OnBatch<T>(string path, Func<T> body)
     {
         try
         {
@@ -74,7 +74,7 @@ public static class BatchDecodeCommand
         }
     }
 
-    private static InMemoryState ReadGenesis(string path)
+    internal static InMemoryState ReadGenesis(string path)
     {
         using var reader = ChainReader.Open(path);
         return reader.Start.Genesis ?? throw new ArgumentException($"--genesis {path}: the chain file starts from a parent root, it embeds no genesis");

@@ -8,6 +8,46 @@ namespace ParallelExec.Tests.Stateless;
 public sealed class StatelessCliTests
 {
     [Fact]
+    public void A_compressed_batch_verifies_from_one_witness_per_block_through_the_cli()
+    {
+        var cli = RepositoryPaths.BuiltCli();
+        Assert.True(cli is not null, "the CLI was not built next to the tests");
+        var chain = ChainTestFiles.TempFile();
+        var batch = chain + ".pxbatch";
+        var witnesses = Enumerable.Range(1, 3).Select(n => $"{chain}.w{n}").ToArray();
+        try
+        {
+            Assert.Equal(0, CliProcess.Run(cli, "gen", "--workload", "mixed", "--accounts", "80", "--txs", "40", "--blocks", "3", "--seed", "6", "-o", chain).Code);
+            Assert.Equal(0, CliProcess.Run(cli, "record", chain).Code);
+            for (int n = 1; n <= 3; n++) Assert.Equal(0, CliProcess.Run(cli, "witness", chain, "--block", n.ToString(), "-o", witnesses[n - 1]).Code);
+            var encoded = CliProcess.Run(cli, "batch", "encode", chain, "-o", batch);
+            Assert.True(encoded.Code == 0, encoded.Err);
+
+            var proven = CliProcess.Run(cli, "verify-batch", batch, "--genesis", chain, "--witness", witnesses[0], "--witness", witnesses[1], "--witness", witnesses[2]);
+            Assert.True(proven.Code == 0, proven.Err);
+            Assert.Contains("proven: blocks 1..3 take ", proven.Out);
+
+            // Witnesses out of order, or one short: rejected (exit 2), one line naming the block.
+            var swapped = CliProcess.Run(cli, "verify-batch", batch, "--genesis", chain, "--witness", witnesses[1], "--witness", witnesses[0], "--witness", witnesses[2]);
+            Assert.Equal(2, swapped.Code);
+            Assert.StartsWith("parallelexec verify-batch: rejected (", swapped.Err);
+            Assert.Contains("block 1: ", swapped.Err);
+            Assert.Single(swapped.Err.Trim().Split('\n'));
+            var shortOne = CliProcess.Run(cli, "verify-batch", batch, "--genesis", chain, "--witness", witnesses[0], "--witness", witnesses[1]);
+            Assert.Equal(2, shortOne.Code);
+            Assert.Contains("3 blocks but 2 witnesses", shortOne.Err);
+            // Without the genesis its positions refer to: one line, exit 1.
+            var noGenesis = CliProcess.Run(cli, "verify-batch", batch, "--witness", witnesses[0]);
+            Assert.Equal(1, noGenesis.Code);
+            Assert.Contains("--genesis", noGenesis.Err);
+        }
+        finally
+        {
+            foreach (var file in witnesses.Append(batch).Append(chain)) File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Witness_then_verify_stateless_through_the_cli()
     {
         var cli = RepositoryPaths.BuiltCli();
