@@ -482,21 +482,24 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         _initialized = true;
     }
 
-    /// <summary>Puts <paramref name="trieNodes"/> (no removals) in batches of about <see cref="InitBatchSize"/> entries; returns the batch to go on with.</summary>
+    /// <summary>
+    /// Puts a whole trie's nodes (no removals) as they come, in write batches of about
+    /// <see cref="InitBatchSize"/> entries; returns the batch to go on with. The batch copies each
+    /// node when it is put, so a source that reuses its buffers is safe; a whole trie comes from a
+    /// walk in path order, close to key order, so it is not sorted first.
+    /// </summary>
     private WriteBatch PutAllNodes(WriteBatch batch, IEnumerable<TrieNodeRecord> trieNodes, int pending)
     {
-        var chunk = new List<TrieNodeRecord>(InitBatchSize);
+        Span<byte> key = stackalloc byte[TrieNodeKey.MaxLength];
         foreach (var node in trieNodes)
         {
             if (node.IsRemoval) throw new ArgumentException("a whole trie holds no removals", nameof(trieNodes));
-            chunk.Add(node with { Rlp = node.Rlp.ToArray(), Owner = node.Owner.ToArray(), Path = node.Path.ToArray() }); // the source may reuse its buffers
-            if (chunk.Count + pending < InitBatchSize) continue;
-            PutSorted(batch, chunk);
+            int length = TrieNodeKey.Write(node.Owner.Span, node.Path.Span, key);
+            batch.Put(key[..length], node.Rlp.Span, _nodes);
+            if (++pending < InitBatchSize) continue;
             batch = Flush(batch);
-            chunk.Clear();
             pending = 0;
         }
-        PutSorted(batch, chunk);
         return batch;
     }
 

@@ -10,8 +10,8 @@ public sealed partial class ChainState
     /// <summary>
     /// Like <see cref="Create"/>, for a genesis of any size: <paramref name="genesis"/> (grouped by
     /// address, as a chain file and the flat state order it) is streamed once into the store's flat
-    /// state and into an external sort by trie order (run files in <paramref name="scratchFolder"/>,
-    /// on disk, deleted afterwards); the tries are then built from the sorted runs in memory bounded by
+    /// state and into an external sort by trie order (run files in a folder of their own inside
+    /// <paramref name="scratchFolder"/>, on disk, deleted afterwards); the tries are then built from the sorted runs in memory bounded by
     /// their depth (<see cref="SortedTrieBuilder"/>) and their nodes written as they are finished.
     /// Memory stays at one sort run (<paramref name="runEntries"/> × 97 bytes) plus the store's write
     /// batches, whatever the state's size. The chain state is then opened from the store.
@@ -28,10 +28,8 @@ public sealed partial class ChainState
         options = Checked(options);
         if (store.IsInitialized) throw new InvalidOperationException($"the state store already holds a chain (at block {store.Head.Number})");
         var started = Stopwatch.GetTimestamp();
-        if (Directory.Exists(scratchFolder)) TryDelete(scratchFolder); // runs of an import that was killed
-        try
+        using (var sorter = new HashedStateSorter(scratchFolder, runEntries))
         {
-            using var sorter = new HashedStateSorter(scratchFolder, runEntries);
             Hash256? root = null;
             IEnumerable<KeyValuePair<StateKey, UInt256>> IntoSorter()
             {
@@ -49,10 +47,6 @@ public sealed partial class ChainState
             }
             store.Initialize(IntoSorter(), Record, options.PersistTrieNodes ? nodes : null);
         }
-        finally
-        {
-            TryDelete(scratchFolder);
-        }
         var chain = Open(store, options);
         chain.OpenTime = Stopwatch.GetElapsedTime(started);
         return chain;
@@ -66,19 +60,11 @@ public sealed partial class ChainState
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentException.ThrowIfNullOrEmpty(scratchFolder);
-        if (Directory.Exists(scratchFolder)) TryDelete(scratchFolder);
-        try
-        {
-            using var sorter = new HashedStateSorter(scratchFolder, runEntries);
-            foreach (var (key, value) in state) sorter.Add(key, value);
-            Hash256 root = default;
-            Drain(SortedStateTrie.Build(sorter.Sorted(), r => root = r));
-            return root;
-        }
-        finally
-        {
-            TryDelete(scratchFolder);
-        }
+        using var sorter = new HashedStateSorter(scratchFolder, runEntries);
+        foreach (var (key, value) in state) sorter.Add(key, value);
+        Hash256 root = default;
+        Drain(SortedStateTrie.Build(sorter.Sorted(), r => root = r));
+        return root;
     }
 
     private static void Drain(IEnumerable<TrieNodeRecord> nodes)
@@ -86,18 +72,6 @@ public sealed partial class ChainState
         using var e = nodes.GetEnumerator();
         while (e.MoveNext())
         {
-        }
-    }
-
-    private static void TryDelete(string folder)
-    {
-        try
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A scratch folder left behind holds nothing the store needs.
         }
     }
 }

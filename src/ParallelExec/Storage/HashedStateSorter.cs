@@ -6,9 +6,11 @@ namespace ParallelExec.Storage;
 /// <summary>
 /// Puts a state given in key order (by address) into the order of its tries (by keccak256(address),
 /// then an account's fields, then its slots by keccak256(slot)), for a state too large to sort in
-/// memory: an external merge sort. Entries are collected into runs of <see cref="RunEntries"/>, each
+/// memory: an external merge sort. Entries are collected into runs (2^20 entries by default), each
 /// sorted in memory and written to a file in the scratch folder; <see cref="Sorted"/> merges the runs.
-/// Memory: one run, plus a read buffer per run while merging. The files are deleted on dispose.
+/// Memory: one run, plus a read buffer per run while merging. The runs go to a folder of their own
+/// inside the scratch folder (made at the first run: a state that fits in one run writes nothing),
+/// deleted with them on dispose.
 /// </summary>
 internal sealed class HashedStateSorter : IDisposable
 {
@@ -26,22 +28,15 @@ internal sealed class HashedStateSorter : IDisposable
     private readonly byte[] _lastHash = new byte[32];
     private bool _hasLast, _merged;
 
-    /// <param name="scratchFolder">Where run files go (created, then deleted on dispose when this made it): on disk, not in a RAM-backed temp folder.</param>
+    /// <param name="scratchFolder">Where this sorter's folder of runs goes: on disk, not in a RAM-backed temp folder.</param>
     /// <param name="runEntries">Entries per sorted run held in memory (<see cref="RecordLength"/> bytes each).</param>
     public HashedStateSorter(string scratchFolder, int runEntries = 1 << 20)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(runEntries, 2);
-        _folder = scratchFolder;
+        _folder = System.IO.Path.Combine(scratchFolder, $"sort-{Guid.NewGuid():N}");
         _runEntries = runEntries;
         _records = new byte[runEntries * RecordLength];
-        Directory.CreateDirectory(_folder);
     }
-
-    /// <summary>Entries per run.</summary>
-    public int RunEntries => _runEntries;
-
-    /// <summary>Entries added.</summary>
-    public long Count { get; private set; }
 
     /// <summary>Adds one entry (entries of one address are expected together: its hash is computed once).</summary>
     public void Add(in StateKey key, in UInt256 value)
@@ -71,13 +66,13 @@ internal sealed class HashedStateSorter : IDisposable
             record[33] = (byte)key.Kind;
         }
         value.WriteBigEndian(record.Slice(65, 32));
-        Count++;
         if (++_count == _runEntries) WriteRun();
     }
 
     private void WriteRun()
     {
         var order = SortRun();
+        Directory.CreateDirectory(_folder);
         var path = System.IO.Path.Combine(_folder, $"run-{_runs.Count:D5}.bin");
         using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
         {
@@ -168,20 +163,17 @@ internal sealed class HashedStateSorter : IDisposable
     /// <summary>The value of a record.</summary>
     public static UInt256 Value(ReadOnlySpan<byte> record) => UInt256.FromBigEndian(record.Slice(65, 32));
 
-    /// <summary>Deletes the run files.</summary>
+    /// <summary>Deletes the runs and their folder.</summary>
     public void Dispose()
     {
-        foreach (var run in _runs)
-        {
-            try
-            {
-                File.Delete(run);
-            }
-            catch (IOException)
-            {
-                // Left behind in the scratch folder; nothing reads it again.
-            }
-        }
         _runs.Clear();
+        try
+        {
+            if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left behind in the scratch folder; nothing reads it again.
+        }
     }
 }

@@ -35,8 +35,10 @@ public static class StoredChainReplayer
         if (reader.Start.Kind != ChainStartKind.Genesis)
             throw new NotSupportedException($"the chain starts from parent state root {reader.Start.ParentRoot}; only chains with an embedded genesis can be replayed into a database");
         var start = reader.Start;
-        var scratch = Directory.Exists(store.Location) ? System.IO.Path.Combine(store.Location, "genesis-import")
-            : System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"parallelexec-genesis-{Environment.ProcessId}");
+        // Sort runs of a large genesis go inside the database's folder (on its disk); a folder an
+        // import killed midway left there is cleared first.
+        var scratch = Directory.Exists(store.Location) ? System.IO.Path.Combine(store.Location, "genesis-import") : System.IO.Path.GetTempPath();
+        if (scratch != System.IO.Path.GetTempPath() && Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
 
         ChainState chain;
         ChainBlock? pending = null;

@@ -31,11 +31,4 @@ public static class TrieNodeKey
         destination[o++] = (byte)path.Length;
         return o;
     }
-
-    /// <summary>The key of a node as a new array (see <see cref="Write"/>).</summary>
-    public static byte[] Of(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path)
-    {
-        Span<byte> key = stackalloc byte[MaxLength];
-        return key[..Write(owner, path, key)].ToArray();
-    }
 }

@@ -56,8 +56,7 @@ public sealed partial class StateTrie
     /// persisted subtree of the account trie below its top <see cref="ResidentAccountTrieLevels"/>
     /// levels, and of the storage tries kept, back into an unresolved node (only its hash kept).
     /// "Persisted" is the generation tracking's: a node of a generation at most that of the last
-    /// <see cref="MarkAllPersisted"/>, <see cref="MarkPersisted"/> or
-    /// <see cref="ComputeRootForCheckpoint"/> is in the node store with its whole subtree, so call
+    /// <see cref="MarkAllPersisted"/> or <see cref="ComputeRootForCheckpoint"/> is in the node store with its whole subtree, so call
     /// this after the nodes of the last root are durable and one of those said so (a store written
     /// every block calls <see cref="MarkAllPersisted"/> after each commit). Nodes or accounts changed
     /// since are never dropped. Needs a node store (<see cref="Open"/> or <see cref="UseNodeStore"/>)
@@ -68,7 +67,7 @@ public sealed partial class StateTrie
     {
         if (_dirty.Count != 0) throw new InvalidOperationException("the trie has changes whose root was not computed yet");
         if (_nodes is null) throw new InvalidOperationException("evicting needs a node store to load from: open the trie with Open, or call UseNodeStore");
-        if (_persisted < 0) throw new InvalidOperationException("persistence is not tracked: call MarkAllPersisted or MarkPersisted first");
+        if (_persisted < 0) throw new InvalidOperationException("persistence is not tracked: call MarkAllPersisted first");
         var (bytes, _, _) = Resident();
         if (bytes <= budgetBytes) return bytes;
         var kept = new AccountTable();

@@ -1,4 +1,3 @@
-using ParallelExec.Crypto;
 using ParallelExec.State;
 
 namespace ParallelExec.Trie;
@@ -20,7 +19,7 @@ public sealed partial class StateTrie
     /// <summary>Accounts whose storage trie has nodes newer than <see cref="_persisted"/> (each once: <see cref="StateAccount.StorageUnpersisted"/>).</summary>
     private readonly List<StateAccount> _unpersistedStorage = new();
 
-    /// <summary>True once <see cref="MarkAllPersisted"/> or <see cref="MarkPersisted"/> started tracking.</summary>
+    /// <summary>True once <see cref="MarkAllPersisted"/> started tracking.</summary>
     public bool TracksPersistence => _persisted >= 0;
 
     /// <summary>Starts a root computation: the nodes it hashes get a new generation.</summary>
@@ -48,71 +47,15 @@ public sealed partial class StateTrie
     }
 
     /// <summary>
-    /// Starts tracking for a store whose nodes are not known (a trie rebuilt from the flat state):
-    /// walks down from each root and stops at every node <paramref name="isStored"/> finds, since a
-    /// stored node's subtree is stored too; the nodes not found are written at the next
-    /// <see cref="ComputeRootForCheckpoint"/>. When the account trie's root is stored, so is every
-    /// storage trie it references, and none is probed. Returns the number of nodes not found.
-    /// </summary>
-    public int MarkPersisted(Func<Hash256, bool> isStored)
-    {
-        ArgumentNullException.ThrowIfNull(isStored);
-        if (_dirty.Count != 0) throw new InvalidOperationException("the trie has changes whose root was not computed yet");
-        ForgetUnpersistedStorage();
-        _persisted = _generation;
-        int missing = 0;
-        if (_accounts.Root is { } root && StampMissing(root, isRoot: true, isStored, ref missing))
-        {
-            foreach (var account in _byAddress.Accounts())
-            {
-                if (account.Storage?.Root is not { } storageRoot || !StampMissing(storageRoot, isRoot: true, isStored, ref missing)) continue;
-                account.StorageUnpersisted = true;
-                _unpersistedStorage.Add(account);
-            }
-        }
-        // The missing nodes carry the next generation (nothing was hashed in it); with none missing
-        // the next checkpoint after one root computation has nothing to walk.
-        if (missing > 0) NextGeneration();
-        return missing;
-    }
-
-    /// <summary>Stamps <paramref name="node"/> and its descendants that the store lacks; false when it has the node.</summary>
-    private bool StampMissing(TrieNode node, bool isRoot, Func<Hash256, bool> isStored, ref int missing)
-    {
-        if (node is UnresolvedNode) return false; // loaded from the store: it is there
-        if (!node.Reference.IsHash && !isRoot) return false; // embedded in its parent: stored with it
-        ReadOnlySpan<byte> reference = node.Reference.Bytes;
-        reference = reference[..node.Reference.Length];
-        var hash = node.Reference.IsHash ? new Hash256(reference) : Keccak256.Compute(reference);
-        if (isStored(hash)) return false;
-        node.Generation = _generation + 1;
-        missing++;
-        switch (node)
-        {
-            case ExtensionNode ext:
-                StampMissing(ext.Child, isRoot: false, isStored, ref missing);
-                break;
-            case BranchNode branch:
-                foreach (var child in branch.Children)
-                {
-                    if (child is not null) StampMissing(child, isRoot: false, isStored, ref missing);
-                }
-                break;
-        }
-        return true;
-    }
-
-    /// <summary>
     /// <see cref="ComputeRoot(int, TrieNodeSet)"/> at a checkpoint: appends to <paramref name="nodes"/>
     /// the nodes this computation hashes and every other node of the tries that is not in the store
-    /// (hashed since the last checkpoint and still in the tries, or found missing by
-    /// <see cref="MarkPersisted"/>); afterwards all of them count as persisted. The caller writes them
+    /// (hashed since the last checkpoint and still in the tries); afterwards all of them count as persisted. The caller writes them
     /// with this root, atomically (or rebuilds the trie if it does not).
     /// </summary>
     public Hash256 ComputeRootForCheckpoint(int degreeOfParallelism, TrieNodeSet nodes)
     {
         ArgumentNullException.ThrowIfNull(nodes);
-        if (_persisted < 0) throw new InvalidOperationException("persistence is not tracked: call MarkAllPersisted or MarkPersisted first");
+        if (_persisted < 0) throw new InvalidOperationException("persistence is not tracked: call MarkAllPersisted first");
         var root = ComputeRoot(degreeOfParallelism, nodes);
         // Only the nodes of this generation are new when the last checkpoint was the computation before.
         if (_persisted < _generation - 1)
