@@ -19,7 +19,8 @@ public sealed partial class ChainState
     {
         var head = store.Head;
         rebuilt = false;
-        if (options.PersistTrieNodes && store.TrieNodesAt is { } at && KeysSince(store, at) is { } keys)
+        if (options.PersistTrieNodes && store.TrieNodesAt is { } at && at.Number <= head.Number
+            && JournalKeys(store, at.Number + 1, head.Number) is { } keys)
         {
             CheckRootNode(store, at);
             var trie = StateTrie.Open(new StoreTrieNodeSource(store), at.StateRoot, store);
@@ -44,17 +45,31 @@ public sealed partial class ChainState
         return Rebuild(store, options);
     }
 
-    /// <summary>The keys the blocks after <paramref name="at"/> changed, from their journals; null when one is not kept.</summary>
-    private static HashSet<StateKey>? KeysSince(IStateStore store, StoredBlock at)
+    /// <summary>
+    /// The keys blocks <paramref name="from"/>..<paramref name="to"/> changed, from their undo journals
+    /// (none for an empty range); null when the store lists no journals or one is not kept.
+    /// </summary>
+    private static HashSet<StateKey>? JournalKeys(IStateStore store, long from, long to)
     {
         var keys = new HashSet<StateKey>();
-        if (at.Number == store.Head.Number) return keys;
-        if (at.Number > store.Head.Number || store is not IUndoJournalReader journals) return null;
-        for (long n = at.Number + 1; n <= store.Head.Number; n++)
+        if (from > to) return keys;
+        if (store is not IUndoJournalReader journals) return null;
+        for (long n = from; n <= to; n++)
         {
             if (!journals.TryReadJournalKeys(n, keys)) return null;
         }
         return keys;
+    }
+
+    /// <summary>
+    /// From here the trie keeps the store's trie exact: its nodes count as stored, the places it
+    /// vacates are logged for deletion, and what it drops is loaded again from the store.
+    /// </summary>
+    private static void FollowStore(StateTrie trie, IStateStore store)
+    {
+        trie.RecordsRemovals = true;
+        trie.MarkAllPersisted();
+        if (store.TrieNodesAt is not null) trie.UseNodeStore(new StoreTrieNodeSource(store), store);
     }
 
     /// <summary>The stored trie's root node is there and is the one recorded: a cheap sign the trie family is whole.</summary>

@@ -80,12 +80,7 @@ public sealed partial class ChainState
         var trie = StateTrie.FromState(entries, options.RootParallelism);
         var root = trie.ComputeRoot(options.RootParallelism);
         store.Initialize(entries, new StoredBlock(genesisNumber, root, default), options.PersistTrieNodes ? trie.ExportAllNodes() : null);
-        if (options.PersistTrieNodes)
-        {
-            trie.RecordsRemovals = true; // the stored trie is kept exact: vacated places are deleted
-            trie.MarkAllPersisted(); // the genesis is always a checkpoint
-            if (store.TrieNodesAt is not null) trie.UseNodeStore(new StoreTrieNodeSource(store), store);
-        }
+        if (options.PersistTrieNodes) FollowStore(trie, store); // the genesis is always a checkpoint
         return new ChainState(store, trie, options, Stopwatch.GetElapsedTime(started));
     }
 
@@ -122,9 +117,7 @@ public sealed partial class ChainState
         if (options.PersistTrieNodes)
         {
             if (store.TrieNodesAt != head) store.ReplaceTrieNodes(trie.ExportAllNodes(), head);
-            trie.RecordsRemovals = true;
-            trie.MarkAllPersisted();
-            if (store.TrieNodesAt is not null) trie.UseNodeStore(new StoreTrieNodeSource(store), store);
+            FollowStore(trie, store);
         }
         return trie;
     }
@@ -307,7 +300,8 @@ public sealed partial class ChainState
     {
         if (Volatile.Read(ref _uncommitted) > 0) throw new InvalidOperationException("blocks are still being committed: revert once they are");
         // The journals are read before the store drops them; a trie ahead of the store is rebuilt instead.
-        var keys = !_trieStale && _store is IUndoJournalReader reader ? UndoneKeys(reader, blocks) : null;
+        long headNumber = _store.Head.Number;
+        var keys = _trieStale ? null : JournalKeys(_store, Math.Max(headNumber - blocks + 1, 0), headNumber);
         var head = _store.Revert(blocks);
         _trieStale = true;
         var nodes = _options.PersistTrieNodes ? _nodeSets[_nextNodeSet] : null;
@@ -329,17 +323,5 @@ public sealed partial class ChainState
 
     /// <summary>Whether the last <see cref="Revert"/> rebuilt the trie from the flat state (false: it updated the keys the undone blocks changed).</summary>
     public bool LastRevertRebuiltTrie { get; private set; }
-
-    /// <summary>The keys the last <paramref name="blocks"/> blocks changed, or null when a journal is missing (the revert will say so).</summary>
-    private HashSet<StateKey>? UndoneKeys(IUndoJournalReader reader, int blocks)
-    {
-        var keys = new HashSet<StateKey>();
-        long head = _store.Head.Number;
-        for (int n = 0; n < blocks && n <= head; n++)
-        {
-            if (!reader.TryReadJournalKeys(head - n, keys)) return null;
-        }
-        return keys;
-    }
 
 }
