@@ -32,10 +32,7 @@ public static class BatchDecodeCommand
             var bytes = ReadBatchFile(path);
             var header = OnBatch(path, () => BatchDecoder.ReadHeader(bytes));
             var genesisPath = parse.GetValue(genesisOption)?.FullName;
-            if (header.UsesDirectory && genesisPath is null)
-                throw new ArgumentException($"{path}: the batch names accounts by their position in its chain's genesis; give that chain file with --genesis");
-            var genesis = genesisPath is null ? null : ChainCli.OnChainFile(genesisPath, () => ReadGenesis(genesisPath));
-            var directory = header.UsesDirectory ? AccountDirectory.FromState(genesis!) : null;
+            var (genesis, directory) = GenesisFor(path, header, genesisPath);
             var batch = OnBatch(path, () => BatchDecoder.Decode(bytes, directory));
             var start = ChainStart.FromParentRoot(header.PreviousRoot);
             if (header.StartsAtGenesis && genesis is not null)
@@ -74,7 +71,19 @@ public static class BatchDecodeCommand
         }
     }
 
-    internal static InMemoryState ReadGenesis(string path)
+    /// <summary>
+    /// The genesis given with <c>--genesis</c> (null when none) and the account directory the batch's
+    /// positions refer to (null when it uses none); a batch that needs one without it is an error.
+    /// </summary>
+    internal static (InMemoryState? Genesis, AccountDirectory? Directory) GenesisFor(string batchPath, BatchHeader header, string? genesisPath)
+    {
+        if (header.UsesDirectory && genesisPath is null)
+            throw new ArgumentException($"{batchPath}: the batch names accounts by their position in its chain's genesis; give that chain file with --genesis");
+        var genesis = genesisPath is null ? null : ChainCli.OnChainFile(genesisPath, () => ReadGenesis(genesisPath));
+        return (genesis, header.UsesDirectory ? AccountDirectory.FromState(genesis!) : null);
+    }
+
+    private static InMemoryState ReadGenesis(string path)
     {
         using var reader = ChainReader.Open(path);
         return reader.Start.Genesis ?? throw new ArgumentException($"--genesis {path}: the chain file starts from a parent root, it embeds no genesis");

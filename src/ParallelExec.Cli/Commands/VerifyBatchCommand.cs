@@ -1,6 +1,5 @@
 using System.CommandLine;
 using ParallelExec.Batches;
-using ParallelExec.Cli.Chains;
 using ParallelExec.Cli.Options;
 using ParallelExec.Cli.Terminal;
 using ParallelExec.Scheduling;
@@ -34,12 +33,7 @@ public static class VerifyBatchCommand
             var path = parse.GetValue(file)!.FullName;
             var bytes = BatchDecodeCommand.ReadBatchFile(path);
             var header = BatchDecodeCommand.OnBatch(path, () => BatchDecoder.ReadHeader(bytes));
-            var genesisPath = parse.GetValue(genesisOption)?.FullName;
-            if (header.UsesDirectory && genesisPath is null)
-                throw new ArgumentException($"{path}: the batch names accounts by their position in its chain's genesis; give that chain file with --genesis");
-            var directory = header.UsesDirectory
-                ? AccountDirectory.FromState(ChainCli.OnChainFile(genesisPath!, () => BatchDecodeCommand.ReadGenesis(genesisPath!)))
-                : null;
+            var (_, directory) = BatchDecodeCommand.GenesisFor(path, header, parse.GetValue(genesisOption)?.FullName);
             var batch = BatchDecodeCommand.OnBatch(path, () => BatchDecoder.Decode(bytes, directory));
             var witnesses = new List<ExecutionWitness>();
             foreach (var witnessFile in parse.GetValue(witnessOption)!)
