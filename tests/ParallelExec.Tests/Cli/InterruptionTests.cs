@@ -70,14 +70,16 @@ public class InterruptionTests
     public void An_interrupted_gen_writes_nothing()
     {
         var path = ChainTestFiles.TempFile();
-        // Generating a million transactions takes a while before the first block is written.
-        using var gen = CliProcess.Start(CliProcess.Built(), "gen", "--accounts", "100", "--txs", "20", "--blocks", "50000", "-o", path);
+        // Six million transactions (about 8 s, under 1 GB by gen's own memory estimate, so a small
+        // machine still accepts it): the interrupt always comes first. A million took 1.3 s, and
+        // once gen ended before the SIGINT was sent.
+        using var gen = CliProcess.Start(CliProcess.Built(), "gen", "--accounts", "100", "--txs", "20", "--blocks", "300000", "-o", path);
         Assert.True(gen.WaitForErrorLine("gen: generating"), "gen ended before reporting progress");
         gen.Interrupt();
         var (code, _, stderr) = gen.WaitForExit(Limit);
 
         Assert.Equal(130, code);
-        Assert.Matches($@"^parallelexec gen: stopped after writing \d+ of 50000 blocks; {System.Text.RegularExpressions.Regex.Escape(path)} was not written$", CliProcess.LastLine(stderr));
+        Assert.Matches($@"^parallelexec gen: stopped after writing \d+ of 300000 blocks; {System.Text.RegularExpressions.Regex.Escape(path)} was not written$", CliProcess.LastLine(stderr));
         Assert.False(File.Exists(path));
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}*"));
     }
