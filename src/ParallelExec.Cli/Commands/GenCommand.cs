@@ -48,23 +48,23 @@ public static class GenCommand
             bool existed = File.Exists(path);
             MemoryBudget.Check(options, Estimate(options), MemoryBudget.Available());
             var started = Stopwatch.GetTimestamp();
-            var generated = CliProgress.Status("gen", progress =>
-            {
-                progress?.Invoke("generating");
-                return WorkloadGenerator.Generate(options);
-            });
+            // Streamed: the genesis goes from its generator into the file and the blocks are made one at
+            // a time, so memory stays a nonce per account plus one block, whatever the sizes.
             var temp = ChainCli.TemporaryNextTo(path);
-            long written = 0;
+            long written = 0, transactions = 0;
             try
             {
                 CliProgress.Fraction("writing", progress =>
                 {
-                    using var writer = ChainWriter.Create(temp, ChainStart.FromGenesis(generated.Genesis));
-                    foreach (var block in generated.Blocks)
+                    var start = ChainStart.FromSortedGenesis(WorkloadGenesis.Count(options), () => WorkloadGenesis.Entries(options));
+                    using var writer = ChainWriter.Create(temp, start);
+                    foreach (var block in WorkloadGenerator.GenerateBlocks(options))
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         writer.WriteBlock(new ChainBlock(block));
-                        progress?.Invoke((double)++written / generated.Blocks.Length);
+                        transactions += block.Transactions.Count;
+                        written++;
+                        progress?.Invoke((double)written / options.Blocks);
                     }
                     writer.Complete();
                     return 0;
@@ -73,24 +73,22 @@ public static class GenCommand
             }
             catch (OperationCanceledException e)
             {
-                throw new CommandInterruptedException($"stopped after writing {written} of {generated.Blocks.Length} blocks; {path} {(existed ? "is unchanged" : "was not written")}", e);
+                throw new CommandInterruptedException($"stopped after writing {written} of {options.Blocks} blocks; {path} {(existed ? "is unchanged" : "was not written")}", e);
             }
             finally
             {
                 if (File.Exists(temp)) File.Delete(temp);
             }
             var size = new FileInfo(path).Length;
-            CliConsole.Prose($"wrote {path}: {generated.Blocks.Length} blocks, {generated.TransactionCount} txs, " +
-                              $"{generated.Genesis.Count} genesis entries, {size:N0} bytes in {ChainCli.Ms(Stopwatch.GetElapsedTime(started))}");
+            CliConsole.Prose($"wrote {path}: {written} blocks, {transactions} txs, " +
+                              $"{WorkloadGenesis.Count(options)} genesis entries, {size:N0} bytes in {ChainCli.Ms(Stopwatch.GetElapsedTime(started))}");
             return 0;
         });
         return command;
     }
 
     /// <summary>Memory of gen: the generated genesis and every transaction, held until written.</summary>
-    private static MemoryBudget.Estimate Estimate(WorkloadOptions options)
-    {
-        int entries = MemoryBudget.EntriesPerAccount(options, [options.Kind]);
-        return (accounts, txs, blocks) => accounts * entries * MemoryBudget.BytesPerStateEntry + txs * blocks * MemoryBudget.BytesPerTransaction;
-    }
+    // What gen holds: a nonce per account and one block (the genesis and the other blocks are streamed).
+    private static MemoryBudget.Estimate Estimate(WorkloadOptions options) =>
+        (accounts, txs, _) => accounts * sizeof(ulong) + txs * MemoryBudget.BytesPerTransaction;
 }

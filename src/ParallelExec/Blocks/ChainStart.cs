@@ -5,6 +5,16 @@ namespace ParallelExec.Blocks;
 /// <summary>The starting state of a chain file: an embedded genesis or a reference to a parent state root.</summary>
 public sealed class ChainStart
 {
+    private readonly Func<IEnumerable<KeyValuePair<StateKey, UInt256>>>? _sortedEntries;
+    private readonly long _sortedCount;
+
+    private ChainStart(long count, Func<IEnumerable<KeyValuePair<StateKey, UInt256>>> sortedEntries)
+    {
+        Kind = ChainStartKind.Genesis;
+        _sortedCount = count;
+        _sortedEntries = sortedEntries;
+    }
+
     private ChainStart(ChainStartKind kind, InMemoryState? genesis, GenesisSection? section, Hash256 parentRoot, Hash256 digest = default)
     {
         GenesisDigest = digest;
@@ -30,10 +40,13 @@ public sealed class ChainStart
     /// </summary>
     public Hash256 GenesisDigest { get; }
 
-    /// <summary>The embedded genesis's entries in key order, from memory or streamed from the file.</summary>
+    /// <summary>The embedded genesis's entries in key order, from memory, streamed from the file or from their source.</summary>
     public IEnumerable<KeyValuePair<StateKey, UInt256>> GenesisEntries() =>
         Genesis is not null ? Genesis.Entries.OrderBy(e => e.Key)
-        : GenesisSection?.Entries() ?? throw new InvalidOperationException("the chain starts from a parent state root, not an embedded genesis");
+        : GenesisSection?.Entries() ?? _sortedEntries?.Invoke() ?? throw new InvalidOperationException("the chain starts from a parent state root, not an embedded genesis");
+
+    /// <summary>How many entries the embedded genesis has (zero for a chain that starts from a parent root).</summary>
+    public long GenesisCount => Genesis?.Count ?? GenesisSection?.Count ?? _sortedCount;
 
     /// <summary>The parent state root when <see cref="Kind"/> is ParentRoot; zero otherwise.</summary>
     public Hash256 ParentRoot { get; }
@@ -46,6 +59,17 @@ public sealed class ChainStart
 
     /// <summary>A chain that starts from a genesis embedded in the file and not held in memory.</summary>
     internal static ChainStart FromGenesis(GenesisSection genesis, Hash256 digest) => new(ChainStartKind.Genesis, null, genesis, default, digest);
+
+    /// <summary>
+    /// A chain that starts from a genesis embedded in the file and never held in memory:
+    /// <paramref name="sortedEntries"/> gives its <paramref name="count"/> entries in key order (by
+    /// address, then kind, then slot), each key once, every time it is called (a writer checks both).
+    /// </summary>
+    public static ChainStart FromSortedGenesis(long count, Func<IEnumerable<KeyValuePair<StateKey, UInt256>>> sortedEntries)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        return new(count, sortedEntries ?? throw new ArgumentNullException(nameof(sortedEntries)));
+    }
 
     /// <summary>A chain that continues a state with root <paramref name="root"/> (not embedded).</summary>
     public static ChainStart FromParentRoot(Hash256 root) => new(ChainStartKind.ParentRoot, null, null, root);

@@ -31,8 +31,19 @@ public sealed class ChainWriter : IDisposable
     }
 
     /// <summary>Creates (or overwrites) a chain file.</summary>
-    public static ChainWriter Create(string path, ChainStart start, TransactionCodecRegistry? registry = null) =>
-        new(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16), start, registry);
+    public static ChainWriter Create(string path, ChainStart start, TransactionCodecRegistry? registry = null)
+    {
+        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        try
+        {
+            return new ChainWriter(stream, start, registry);
+        }
+        catch
+        {
+            stream.Dispose(); // the header failed (a genesis stream out of order, a full disk): the file is not left open
+            throw;
+        }
+    }
 
     /// <summary>Writes a whole chain file.</summary>
     public static void Write(string path, ChainStart start, IEnumerable<ChainBlock> blocks, TransactionCodecRegistry? registry = null)
@@ -101,15 +112,32 @@ public sealed class ChainWriter : IDisposable
         }
         else
         {
-            var entries = start.Genesis!.Entries.ToArray();
-            Array.Sort(entries, (a, b) => a.Key.CompareTo(b.Key));
-            w.WriteInt64(entries.Length);
+            // In key order: sorted here when held in memory, streamed (and checked) otherwise.
+            IEnumerable<KeyValuePair<StateKey, UInt256>> entries;
+            if (start.Genesis is { } genesis)
+            {
+                var sorted = genesis.Entries.ToArray();
+                Array.Sort(sorted, (a, b) => a.Key.CompareTo(b.Key));
+                entries = sorted;
+            }
+            else
+            {
+                entries = start.GenesisEntries();
+            }
+            long count = start.GenesisCount, written = 0;
+            w.WriteInt64(count);
+            StateKey previous = default;
             foreach (var (key, value) in entries)
             {
+                if (written > 0 && previous.CompareTo(key) >= 0)
+                    throw new InvalidOperationException($"genesis entry {written} ({key}) is not after {previous}: a streamed genesis must come in key order, each key once");
+                if (++written > count) break;
                 w.WriteStateKey(key);
                 w.WriteUInt256(value);
                 if (w.Length >= 1 << 16) Flush(ref crc);
+                previous = key;
             }
+            if (written != count) throw new InvalidOperationException($"the genesis gave {(written > count ? "more than" : "only")} {Math.Min(written, count)} entries of the {count} it announced");
         }
         Flush(ref crc);
         BinaryPrimitives.WriteUInt32LittleEndian(w.GetSpan(4), Crc32.Finish(crc));

@@ -35,46 +35,32 @@ public static class WorkloadGenerator
     public static Workload Generate(WorkloadOptions options)
     {
         options.Validate();
+        return new Workload(options, CreateGenesis(options), [.. GenerateBlocks(options)]);
+    }
+
+    /// <summary>
+    /// The blocks of <see cref="Generate"/>, made one at a time as they are enumerated (what stays
+    /// in memory is a nonce per account); their genesis is <see cref="WorkloadGenesis.Entries"/>.
+    /// </summary>
+    public static IEnumerable<Block> GenerateBlocks(WorkloadOptions options)
+    {
+        options.Validate();
         var random = new Random(unchecked((int)options.Seed ^ (int)(options.Seed >> 32)));
-        var genesis = CreateGenesis(options);
         var nonces = new ulong[options.Accounts];
-        var blocks = new Block[options.Blocks];
         for (int b = 0; b < options.Blocks; b++)
         {
             var header = new BlockHeader(b + 1, Beneficiary);
             var txs = new ITransaction[options.TransactionsPerBlock];
             for (int t = 0; t < txs.Length; t++)
                 txs[t] = NextTransaction(options, random, nonces, header.Beneficiary);
-            blocks[b] = new Block(header, txs);
+            yield return new Block(header, txs);
         }
-        return new Workload(options, genesis, blocks);
     }
 
     private static InMemoryState CreateGenesis(WorkloadOptions options)
     {
-        bool tokens = options.Kind is WorkloadKind.Token or WorkloadKind.Mixed;
-        bool pools = options.Kind is WorkloadKind.Amm or WorkloadKind.Mixed;
-        var state = new InMemoryState(options.Accounts * (2 + (tokens ? 1 : 0) + (pools ? 2 : 0)) + 16);
-        for (int a = 0; a < options.Accounts; a++)
-        {
-            var account = Account(a);
-            state.Set(StateKey.Nonce(account), UInt256.Zero);
-            state.Set(StateKey.Balance(account), InitialBalance);
-            if (tokens) state.Set(TokenTransfer.BalanceSlot(Token, account), InitialTokens);
-            if (pools)
-                for (int side = 0; side < 2; side++)
-                    for (int p = 0; p < options.Pools; p++)
-                        state.Set(TokenTransfer.BalanceSlot(PoolToken(p, side), account), InitialTokens);
-        }
-        state.Set(StateKey.Balance(Beneficiary), UInt256.Zero);
-        if (pools)
-        {
-            for (int p = 0; p < options.Pools; p++)
-            {
-                state.Set(PoolSwap.Reserve0(Pool(p)), InitialReserve);
-                state.Set(PoolSwap.Reserve1(Pool(p)), InitialReserve);
-            }
-        }
+        var state = new InMemoryState((int)Math.Min(WorkloadGenesis.Count(options), int.MaxValue));
+        foreach (var (key, value) in WorkloadGenesis.Entries(options)) state.Set(key, value);
         return state;
     }
 
