@@ -4,6 +4,8 @@ using ParallelExec.Blocks;
 using ParallelExec.Cli.Chains;
 using ParallelExec.Cli.Options;
 using ParallelExec.Cli.Terminal;
+using ParallelExec.Storage;
+using ParallelExec.Storage.RocksDb;
 
 namespace ParallelExec.Cli.Commands;
 
@@ -17,24 +19,48 @@ public static class RecordCommand
             WorkerCounts.Default, 1, WorkerCounts.Max);
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
         var codecs = CodecAssemblies.CreateOption();
+        var db = new Option<DirectoryInfo?>("--db")
+        {
+            Description = "Execute into this new RocksDB state database folder instead of memory (the genesis streamed, the trie's memory bounded by --cache-mb): " +
+                          "for states that do not fit in memory; afterwards it holds the chain's state, as replay --db would leave it",
+        };
+        var cacheMb = NumberOption.Int("--cache-mb",
+            "With --db: memory for the state trie's clean nodes, in MiB (past it they are dropped and read again from the database when needed); 0: no limit",
+            (int)(ChainStateOptions.DefaultTrieCacheBytes >> 20), 0);
+        var dbCacheMb = NumberOption.Int("--db-cache-mb", "With --db: RocksDB's block cache (flat state and trie nodes read from disk), in MiB",
+            (int)(RocksDbStoreOptions.Default.BlockCacheBytes >> 20), 8);
         var command = new Command("record", "Execute a chain (parallel, dependencies recorded) and record each block's post-state root and dependency graph in the file");
         command.Arguments.Add(file);
-        command.Options.Add(workers);
-        command.Options.Add(json);
-        command.Options.Add(codecs);
+        foreach (var option in new Option[] { workers, json, codecs, db, cacheMb, dbCacheMb }) command.Options.Add(option);
         command.SetInterruptibleAction((parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!.FullName;
             int n = parse.GetValue(workers);
+            var dbPath = parse.GetValue(db)?.FullName;
+            if (dbPath is null)
+            {
+                foreach (var dbOnly in new Option[] { cacheMb, dbCacheMb })
+                    if (parse.GetResult(dbOnly) is { Implicit: false }) throw new ArgumentException($"{dbOnly.Name} needs --db");
+            }
+            else if (File.Exists(dbPath) || (Directory.Exists(dbPath) && Directory.EnumerateFileSystemEntries(dbPath).Any()))
+            {
+                throw new ArgumentException($"--db {dbPath}: must be a new or empty folder (record executes the chain from its genesis)");
+            }
             ReplayReport report;
             try
             {
-                report = ChainCli.OnChainFile(path, () =>
-                    CliProgress.Fraction("recording", p => ChainRecorder.Record(path, n, CodecAssemblies.Load(parse.GetValue(codecs)), progress: p, cancellationToken: cancellationToken)));
+                report = ChainCli.OnChainFile(path, () => CliProgress.Fraction("recording", p =>
+                {
+                    var registry = CodecAssemblies.Load(parse.GetValue(codecs));
+                    if (dbPath is null) return ChainRecorder.Record(path, n, registry, progress: p, cancellationToken: cancellationToken);
+                    using var store = RocksDbStateStore.Open(dbPath, new RocksDbStoreOptions { CreateIfMissing = true, BlockCacheBytes = (long)parse.GetValue(dbCacheMb) << 20 });
+                    var stateOptions = new ChainStateOptions { TrieCacheBytes = (long)parse.GetValue(cacheMb) << 20 };
+                    return ChainRecorder.Record(path, n, registry, progress: p, cancellationToken: cancellationToken, store: store, stateOptions: stateOptions);
+                }));
             }
             catch (OperationCanceledException e)
             {
-                throw new CommandInterruptedException($"stopped before the end; {path} is unchanged", e);
+                throw new CommandInterruptedException($"stopped before the end; {path} is unchanged" + (dbPath is null ? "" : $" ({dbPath} holds the blocks executed so far)"), e);
             }
             if (parse.GetValue(json))
             {

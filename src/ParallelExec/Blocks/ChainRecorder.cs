@@ -1,4 +1,6 @@
+using ParallelExec.Execution;
 using ParallelExec.State;
+using ParallelExec.Storage;
 
 namespace ParallelExec.Blocks;
 
@@ -11,24 +13,45 @@ namespace ParallelExec.Blocks;
 /// </summary>
 public static class ChainRecorder
 {
-    /// <summary>Executes the chain in <paramref name="path"/> with the parallel executor and rewrites it (atomically, through a temporary file) with each block's state root and dependency graph; <paramref name="outputPath"/> writes elsewhere instead.</summary>
+    /// <summary>
+    /// Executes the chain in <paramref name="path"/> with the parallel executor and rewrites it
+    /// (atomically, through a temporary file) with each block's state root and dependency graph;
+    /// <paramref name="outputPath"/> writes elsewhere instead. The state is held in memory, unless
+    /// <paramref name="store"/> is given: then the chain is replayed into that empty store (its
+    /// genesis streamed from the file, the trie's memory bounded by <paramref name="stateOptions"/>),
+    /// which afterwards holds the chain's state, and neither the genesis nor the state is ever whole
+    /// in memory.
+    /// </summary>
     public static ReplayReport Record(string path, int workers, TransactionCodecRegistry? registry = null, Action<double>? progress = null,
-        string? outputPath = null, CancellationToken cancellationToken = default)
+        string? outputPath = null, CancellationToken cancellationToken = default, IStateStore? store = null, ChainStateOptions? stateOptions = null)
     {
         registry ??= TransactionCodecRegistry.Default;
         outputPath ??= path;
+        if (store is { IsInitialized: true })
+            throw new ArgumentException($"recording into a database needs an empty one: {store.Location} already holds a chain (head block {store.Head.Number})", nameof(store));
         var full = Path.GetFullPath(outputPath);
         var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
             ReplayReport report;
-            using (var reader = ChainReader.Open(path, registry))
+            var options = new ReplayOptions { Workers = workers, RecordDependencies = true, RecordAccessList = true };
+            // The genesis is copied into the new file as it is streamed from the old one when the state lives in a store.
+            using (var reader = ChainReader.Open(path, registry, new ChainReaderOptions { GenesisInMemory = store is null }))
             using (var writer = ChainWriter.Create(temp, reader.Start, registry))
             {
-                var options = new ReplayOptions { Workers = workers, RecordDependencies = true, RecordAccessList = true };
-                report = ChainReplayer.Replay(reader, options,
-                    replay => writer.WriteBlock(replay.Block.WithRecord(replay.Root, Normalize(replay.Result.Dependencies), replay.Result.AccessList)), progress,
-                    cancellationToken);
+                static ChainBlock Recorded(ChainBlock block, BlockResult result, Hash256 root) =>
+                    block.WithRecord(root, Normalize(result.Dependencies), result.AccessList);
+                if (store is null)
+                {
+                    report = ChainReplayer.Replay(reader, options, replay => writer.WriteBlock(Recorded(replay.Block, replay.Result, replay.Root)), progress,
+                        cancellationToken);
+                }
+                else
+                {
+                    var stored = StoredChainReplayer.Replay(path, store, options, stateOptions, registry, progress: progress, cancellationToken: cancellationToken,
+                        onChainBlock: (done, block) => writer.WriteBlock(Recorded(block, done.Result, done.Block.StateRoot)));
+                    report = stored.ToReplayReport();
+                }
                 writer.Complete();
             }
             File.Move(temp, full, overwrite: true);

@@ -20,10 +20,15 @@ namespace ParallelExec.Storage;
 /// </summary>
 public static class StoredChainReplayer
 {
-    /// <summary>Replays the chain file in <paramref name="path"/> into <paramref name="store"/> (creating its genesis, or resuming after its head), committing every block.</summary>
+    /// <summary>
+    /// Replays the chain file in <paramref name="path"/> into <paramref name="store"/> (creating its
+    /// genesis, or resuming after its head), committing every block. <paramref name="onBlock"/> sees
+    /// every committed block; <paramref name="onChainBlock"/> also sees the file's block it came from
+    /// (what a recorder rewrites).
+    /// </summary>
     public static StoredReplayReport Replay(string path, IStateStore store, ReplayOptions options, ChainStateOptions? stateOptions = null,
         TransactionCodecRegistry? registry = null, Action<CommittedBlock>? onBlock = null, Action<double>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Action<CommittedBlock, ChainBlock>? onChainBlock = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
@@ -70,7 +75,7 @@ public static class StoredChainReplayer
 
         using var parallel = options.Sequential ? null : new ParallelExecutor(options.Workers);
         IBlockExecutor executor = parallel is null ? new SequentialExecutor() : parallel;
-        var execOptions = new ExecutionOptions { RecordDependencies = options.RecordDependencies };
+        var execOptions = new ExecutionOptions { RecordDependencies = options.RecordDependencies, RecordAccessList = options.RecordAccessList };
         long length = reader.StreamLength;
         long blocks = 0, skipped = 0, txs = 0, nodes = 0, reexec = 0, verified = 0, unrecorded = 0;
         long lastInFile = store.Genesis.Number;
@@ -114,6 +119,7 @@ public static class StoredChainReplayer
             txs += block.Transactions.Count;
             nodes += result.TrieNodes;
             onBlock?.Invoke(result);
+            onChainBlock?.Invoke(result, block);
             if (progress is not null && length > 0) progress(Math.Min(1.0, (double)reader.Offset / length));
         }, cancellationToken);
         if (outcome.Rejected is { } rejected) Count(rejected, outcome.RejectedBlock!);

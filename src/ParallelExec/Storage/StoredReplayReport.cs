@@ -65,4 +65,14 @@ public sealed record StoredReplayReport
 
     /// <summary>Transactions per second of wall time (<see cref="BlocksElapsed"/>): the end-to-end rate.</summary>
     public double Tps => BlocksElapsed.TotalSeconds is > 0 and var s ? Transactions / s : 0;
+
+    /// <summary>The same run in the terms of an in-memory replay (opening counts as the genesis stage, committing as applying).</summary>
+    public ReplayReport ToReplayReport() => new()
+    {
+        Executor = Executor, Workers = Workers, Blocks = Blocks, Transactions = Transactions, Reexecutions = Reexecutions,
+        VerifiedBlocks = VerifiedBlocks, UnrecordedBlocks = UnrecordedBlocks,
+        Execute = Execute, Apply = Apply + Commit, Root = Root, Genesis = Open, Total = Total,
+        Pipelined = Pipelined, BlocksElapsed = BlocksElapsed, BlocksCpu = BlocksCpu,
+        GenesisRoot = GenesisRoot, FinalRoot = FinalRoot, Mismatch = Mismatch,
+    };
 }

@@ -148,6 +148,11 @@ public class CliErrorTests
             Assert.True(gen.Code == 0, gen.Err);
             Assert.Contains($"--db {path}: is a file, not a database folder", OneLineError("replay", 1, "replay", path, "--db", path));
             Assert.Contains($"--db {path}: is a file", OneLineError("revert", 1, "revert", "--db", path));
+            // record executes from the genesis: only into a new or empty folder, and its database options need --db.
+            Assert.Contains($"--db {path}: must be a new or empty folder", OneLineError("record", 1, "record", path, "--db", path));
+            var folder = Path.GetDirectoryName(path)!;
+            Assert.Contains($"--db {folder}: must be a new or empty folder", OneLineError("record", 1, "record", path, "--db", folder));
+            Assert.Contains("--cache-mb needs --db", OneLineError("record", 1, "record", path, "--cache-mb", "64"));
         }
         finally
         {
