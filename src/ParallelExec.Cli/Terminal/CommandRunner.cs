@@ -72,7 +72,7 @@ internal static class CommandRunner
         }
         catch (OutOfMemoryException)
         {
-            return Fail(command, OutOfMemory());
+            return Fail(command, OutOfMemory(command));
         }
         catch (Exception e) when (e is ArgumentException or ChainFormatException or IOException or UnauthorizedAccessException
                                       or NotSupportedException or InvalidOperationException or FormatException or InvalidDataException)
@@ -93,12 +93,14 @@ internal static class CommandRunner
         AppDomain.CurrentDomain.UnhandledException += (_, args) =>
         {
             var e = args.ExceptionObject as Exception;
-            Fail(_current, e is OutOfMemoryException ? OutOfMemory() : Unexpected(e));
+            Fail(_current, e is OutOfMemoryException ? OutOfMemory(_current) : Unexpected(e));
             Environment.Exit(1);
         };
 
-    private static string OutOfMemory() =>
-        $"out of memory: the work asked for does not fit in the {MemoryBudget.Describe(MemoryBudget.Available())} available to this process; ask for less";
+    // replay and record hold the state in memory unless they run into a database.
+    private static string OutOfMemory(string? command) =>
+        $"out of memory: the work asked for does not fit in the {MemoryBudget.Describe(MemoryBudget.Available())} available to this process; " +
+        (command is "replay" or "record" ? "ask for less, or run it into a database (--db DIR), which holds the state on disk" : "ask for less");
 
     private static string Unexpected(Exception? e) =>
         e is null ? "unexpected error" : $"unexpected error: {e.Message} ({e.GetType().Name} in {e.TargetSite?.DeclaringType?.Name}.{e.TargetSite?.Name})";

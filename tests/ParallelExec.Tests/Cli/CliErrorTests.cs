@@ -183,7 +183,7 @@ public class CliErrorTests
             var (code, stdout, stderr) = CliProcess.Run(CliProcess.Built(), SmallHeap, "replay", path);
             Assert.Equal(1, code);
             Assert.Single(stderr.TrimEnd().Split('\n'));
-            Assert.Matches(@"^parallelexec replay: out of memory: the work asked for does not fit in the \d+ MiB available to this process", stderr);
+            Assert.Matches(@"^parallelexec replay: out of memory: the work asked for does not fit in the \d+ MiB available to this process; .*--db DIR", stderr);
             Assert.DoesNotContain("   at ", stderr + stdout);
         }
         finally
