@@ -60,7 +60,7 @@ public static class RecordCommand
             }
             catch (OperationCanceledException e)
             {
-                throw new CommandInterruptedException($"stopped before the end; {path} is unchanged" + (dbPath is null ? "" : $" ({dbPath} holds the blocks executed so far)"), e);
+                throw new CommandInterruptedException($"stopped before the end; {path} is unchanged" + (dbPath is null ? "" : $"; {dbPath} holds the blocks executed so far (delete it before recording again)"), e);
             }
             if (parse.GetValue(json))
             {
