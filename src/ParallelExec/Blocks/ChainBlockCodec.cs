@@ -54,7 +54,7 @@ internal static class ChainBlockCodec
     }
 
     public static ChainBlock Decode(ReadOnlySpan<byte> payload, long payloadOffset, long? expectedNumber, TransactionCodecRegistry registry,
-        ushort version = ChainFormat.Version)
+        ushort version = ChainFormat.Version, bool decodeAccessList = true)
     {
         long reportedNumber = expectedNumber ?? (payload.Length >= 8 ? BitConverter.ToInt64(payload[..8]) : 0);
         var reader = new ChainSpanReader(payload, payloadOffset, reportedNumber);
@@ -82,7 +82,12 @@ internal static class ChainBlockCodec
                 dependencies.Add((from, to));
             }
         }
-        var accessList = (flags & HasAccessList) != 0 ? DecodeAccessList(ref reader, count) : null;
+        BlockAccessList? accessList = null;
+        if ((flags & HasAccessList) != 0)
+        {
+            if (decodeAccessList) accessList = DecodeAccessList(ref reader, count);
+            else SkipAccessList(ref reader);
+        }
         var txs = new ITransaction[count];
         for (int i = 0; i < count; i++) txs[i] = DecodeTransaction(ref reader, i, number, registry);
         if (!reader.End) throw reader.Fail($"{reader.Remaining} unexpected bytes after the last transaction");
@@ -108,6 +113,14 @@ internal static class ChainBlockCodec
         }
         if (list.MaxIndex > txCount) throw reader.Fail($"access list index {list.MaxIndex} is past the block's {txCount} transactions");
         return list;
+    }
+
+    // Steps over a list's RLP and hash, checking only that they lie within the record.
+    private static void SkipAccessList(ref ChainSpanReader reader)
+    {
+        int length = reader.ReadVarInt32(reader.Remaining, "access list length");
+        reader.ReadBytes(length);
+        reader.ReadHash();
     }
 
     private static ITransaction DecodeTransaction(ref ChainSpanReader reader, int index, long number, TransactionCodecRegistry registry)

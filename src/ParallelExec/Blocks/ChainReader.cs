@@ -114,7 +114,7 @@ public sealed class ChainReader : IDisposable
             long shown = expected ?? (length >= 8 ? BinaryPrimitives.ReadInt64LittleEndian(payload) : 0);
             throw new ChainFormatException($"checksum mismatch (stored 0x{stored:X8}, computed 0x{computed:X8}): the block is corrupt", recordOffset, shown);
         }
-        var block = ChainBlockCodec.Decode(payload, payloadOffset, expected, _registry, Version);
+        var block = ChainBlockCodec.Decode(payload, payloadOffset, expected, _registry, Version, _options.DecodeAccessLists);
         _lastNumber = block.Number;
         BlocksRead++;
         return block;

@@ -16,6 +16,14 @@ public sealed record ChainReaderOptions
     /// </summary>
     public bool GenesisInMemory { get; init; } = true;
 
+    /// <summary>
+    /// Decode each block's recorded access list (<see cref="ChainBlock.AccessList"/>). Off, a reader
+    /// steps over the list's bytes (the record's checksum still covers them) and every block reads
+    /// as having none: what a replay that does not run with the lists wants, since hashing and
+    /// decoding a large block's list costs a few percent of executing it.
+    /// </summary>
+    public bool DecodeAccessLists { get; init; } = true;
+
     /// <summary>Largest embedded genesis accepted (entries). Default 2^30.</summary>
     public long MaxGenesisEntries { get; init; } = 1L << 30;
 }

@@ -36,7 +36,7 @@ public static class ChainRecorder
             ReplayReport report;
             var options = new ReplayOptions { Workers = workers, RecordDependencies = true, RecordAccessList = true };
             // The genesis is copied into the new file as it is streamed from the old one when the state lives in a store.
-            using (var reader = ChainReader.Open(path, registry, new ChainReaderOptions { GenesisInMemory = store is null }))
+            using (var reader = ChainReader.Open(path, registry, new ChainReaderOptions { GenesisInMemory = store is null, DecodeAccessLists = false }))
             using (var writer = ChainWriter.Create(temp, reader.Start, registry))
             {
                 static ChainBlock Recorded(ChainBlock block, BlockResult result, Hash256 root) =>

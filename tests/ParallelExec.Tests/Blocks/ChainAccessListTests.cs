@@ -40,6 +40,32 @@ public sealed class ChainAccessListTests
     }
 
     [Fact]
+    public void A_reader_told_not_to_decode_the_lists_steps_over_them()
+    {
+        var file = RecordedFile(out var lists);
+        var decoded = ChainTestFiles.ReadAll(file);
+        var skipped = ChainTestFiles.ReadAll(file, options: new ChainReaderOptions { DecodeAccessLists = false });
+        Assert.Equal(decoded.Count, skipped.Count);
+        for (int i = 0; i < decoded.Count; i++)
+        {
+            Assert.Null(skipped[i].AccessList);
+            Assert.NotNull(decoded[i].AccessList);
+            Assert.Equal(decoded[i].Number, skipped[i].Number);
+            Assert.Equal(decoded[i].Transactions.Count, skipped[i].Transactions.Count);
+            Assert.Equal(ParallelExec.Storage.BlockHash.Compute(decoded[i]), ParallelExec.Storage.BlockHash.Compute(skipped[i])); // the same transactions, byte for byte
+        }
+        // A list it does not read is not checked either (the record's checksum still covers its bytes).
+        var offsets = ChainTestFiles.RecordOffsets(file);
+        var rlp = lists[1].Encode();
+        int at = file.AsSpan().IndexOf(rlp);
+        var bytes = (byte[])file.Clone();
+        bytes[at + rlp.Length / 2] ^= 0x01;
+        ChainTestFiles.FixCrc(bytes, offsets[1]);
+        Assert.Equal(decoded.Count, ChainTestFiles.ReadAll(bytes, options: new ChainReaderOptions { DecodeAccessLists = false }).Count);
+        Assert.Throws<ChainFormatException>(() => ChainTestFiles.ReadAll(bytes));
+    }
+
+    [Fact]
     public void A_corrupt_access_list_or_hash_is_named_in_one_line()
     {
         var file = RecordedFile(out var lists);
