@@ -31,7 +31,9 @@ public class EvictionTests
             unloaded += lazy.Unload(keepDepth: 2, persistedGeneration: int.MaxValue);
             long after = lazy.Resident().Nodes;
             Assert.True(after <= 1 + 16 + 256, $"seed {seed}, block {block}: {after} nodes in memory after unloading");
-            Assert.True(after < before, $"seed {seed}, block {block}: unloading kept {after} of {before} nodes");
+            // A block may load nothing below the kept levels (say, one delete of a key that is not
+            // there, ending in an empty slot at depth 2): then there is nothing to unload.
+            Assert.True(after <= before, $"seed {seed}, block {block}: unloading went from {before} to {after} nodes");
         }
         Assert.True(unloaded > 30, $"seed {seed}: only {unloaded} subtrees unloaded");
         Assert.Equal(full.ComputeRoot(), lazy.ComputeRoot());
