@@ -220,6 +220,25 @@ public sealed partial class ChainState
     {
         int dop = rootParallelism ?? _options.RootParallelism;
         var block = executed.Block;
+        PrepareTrie(block);
+        var t1 = Stopwatch.GetTimestamp();
+        // From here until the root is accepted the trie holds a block that may never be committed.
+        _trieStale = true;
+        _trie.Apply(executed.Result.Changes, dop);
+        var t2 = Stopwatch.GetTimestamp();
+        var nodes = NextNodeSet(block);
+        // A checkpoint writes every node the store lacks; the blocks between write none.
+        var root = nodes is null ? _trie.ComputeRoot(dop) : _trie.ComputeRootForCheckpoint(dop, nodes);
+        var t3 = Stopwatch.GetTimestamp();
+        return Seal(executed, blockHash, accept, root, nodes, Stopwatch.GetElapsedTime(t1, t2), Stopwatch.GetElapsedTime(t2, t3), ListRootOutcome.None);
+    }
+
+    /// <summary>
+    /// Before a block changes the trie: evicts if a checkpoint made it due, checks the block follows the
+    /// last one applied, and opens the trie again if it holds changes that were never committed.
+    /// </summary>
+    private void PrepareTrie(Block block)
+    {
         EvictIfDue();
         bool ahead = Volatile.Read(ref _uncommitted) > 0;
         CheckFollows(block, ahead ? _lastRooted : _store.Head.Number);
@@ -229,29 +248,33 @@ public sealed partial class ChainState
             _trie = OpenTrie(_store, _options, out _);
             _trieStale = false;
         }
+    }
 
-        var t1 = Stopwatch.GetTimestamp();
-        // From here until the root is accepted the trie holds a block that may never be committed.
-        _trieStale = true;
-        _trie.Apply(executed.Result.Changes, dop);
-        var t2 = Stopwatch.GetTimestamp();
+    /// <summary>At a checkpoint, the node set (in turn, cleared) for the nodes the store lacks; null between checkpoints.</summary>
+    private TrieNodeSet? NextNodeSet(Block block)
+    {
         var nodes = IsCheckpoint(block.Header.Number) ? _nodeSets[_nextNodeSet] : null;
         _nextNodeSet ^= 1;
         nodes?.Clear();
-        // A checkpoint writes every node the store lacks; the blocks between write none.
-        var root = nodes is null ? _trie.ComputeRoot(dop) : _trie.ComputeRootForCheckpoint(dop, nodes);
-        var t3 = Stopwatch.GetTimestamp();
-        var stored = new StoredBlock(block.Header.Number, root, blockHash);
+        return nodes;
+    }
+
+    /// <summary>The block's root is in the trie: the caller's check, and on acceptance the trie is the block's.</summary>
+    private RootedBlock Seal(ExecutedBlock executed, in Hash256 blockHash, Func<Hash256, bool>? accept, in Hash256 root, TrieNodeSet? nodes,
+        TimeSpan applyTime, TimeSpan rootTime, ListRootOutcome listRoot)
+    {
+        var number = executed.Block.Header.Number;
+        var stored = new StoredBlock(number, root, blockHash);
         bool accepted = accept is null || accept(root);
         if (accepted)
         {
             _trieStale = false;
             // Once this checkpoint's nodes are durable, what is beyond the budget can go.
             if (nodes is not null && _options.TrieCacheBytes > 0) _evictionDue = true;
-            _lastRooted = block.Header.Number;
+            _lastRooted = number;
             Interlocked.Increment(ref _uncommitted);
         }
-        return new RootedBlock(executed, stored, accepted ? nodes : null, accepted, Stopwatch.GetElapsedTime(t1, t2), Stopwatch.GetElapsedTime(t2, t3));
+        return new RootedBlock(executed, stored, accepted ? nodes : null, accepted, applyTime, rootTime) { ListRoot = listRoot };
     }
 
     /// <summary>
@@ -278,7 +301,7 @@ public sealed partial class ChainState
             Interlocked.Decrement(ref _uncommitted);
         }
         return new CommittedBlock(rooted.Stored, executed.Result, true, rooted.Nodes?.Count ?? 0, executed.ExecuteTime, rooted.ApplyTime,
-            rooted.RootTime, Stopwatch.GetElapsedTime(t));
+            rooted.RootTime, Stopwatch.GetElapsedTime(t)) { ListRoot = rooted.ListRoot };
     }
 
     /// <summary>Gives up a block <see cref="Root"/> accepted that will not be committed (a failure came first): the trie is rebuilt before the next block.</summary>
