@@ -80,9 +80,7 @@ internal static class StoredReplay
         CliConsole.Prose($"stages summed: execute {ChainCli.Ms(r.Execute)}, apply {ChainCli.Ms(r.Apply)}, root {ChainCli.Ms(r.Root)}, commit {ChainCli.Ms(r.Commit)}: {r.TotalTps:N0} tx/s"
             + (r.Pipelined ? $"; waited for root and commit {ChainCli.Ms(r.Waiting)}" : ""));
         if (options.UseAccessLists)
-            CliConsole.Prose("access lists: every block executed with its recorded list; " + (r.Pipelined
-                ? $"the root hashed from the list while the block executed stood for {r.ListRoots} of {r.Blocks} blocks"
-                : "one block at a time, each root computed after execution"));
+            CliConsole.Prose($"access lists: every block executed with its recorded list; the root hashed from the list while the block executed stood for {r.ListRoots} of {r.Blocks} blocks");
         CliConsole.Prose($"head block {r.Head.Number}, state root {r.FinalRoot}");
         if (options.Verify)
             CliConsole.Prose(r.Mismatch is null

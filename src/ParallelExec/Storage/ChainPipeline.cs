@@ -62,10 +62,11 @@ public sealed class ChainPipeline
     public int RootParallelism { get; }
 
     /// <summary>
-    /// Overlapped, a block that comes with an access list (<see cref="ExecutionOptions.AccessList"/>) has
-    /// the list's post-state applied to the trie and hashed while it executes, and checked against its
-    /// actual changes afterwards (<see cref="CommittedBlock.ListRoot"/> says whether that stood). On by
-    /// default; false computes every root after execution.
+    /// A block that comes with an access list (<see cref="ExecutionOptions.AccessList"/>) has the list's
+    /// post-state applied to the trie and hashed while it executes (on the root stage, or without
+    /// overlap on a thread of its own), and checked against its actual changes afterwards
+    /// (<see cref="CommittedBlock.ListRoot"/> says whether that stood). On by default; false computes
+    /// every root after execution.
     /// </summary>
     public bool RootFromAccessList { get; init; } = true;
 
@@ -149,7 +150,7 @@ public sealed class ChainPipeline
     private CommittedBlock ExecuteOne(PipelineBlock block)
     {
         PipelineBlock.Check(block);
-        return _chain.Execute(block.Block, block.Hash, _executor, block.Options, block.Accept);
+        return _chain.Execute(block.Block, block.Hash, _executor, block.Options, block.Accept, RootFromAccessList);
     }
 
     private CommittedBlock? RunSequential(IEnumerable<PipelineBlock> blocks, Action<CommittedBlock>? committed, CancellationToken cancellationToken)

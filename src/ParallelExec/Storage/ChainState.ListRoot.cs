@@ -15,6 +15,24 @@ public sealed partial class ChainState
 {
     private readonly AccessListPostState _postState = new(); // the list of the block between BeginListRoot and FinishListRoot
 
+    /// <summary>
+    /// The decoded access list of a block executed with <paramref name="options"/>, to hash beside its
+    /// execution; null without one, or when it cannot be decoded (the executor then deals with it as its
+    /// mode says, and the root is computed after execution as usual).
+    /// </summary>
+    internal static BlockAccessList? ListToHash(ExecutionOptions? options)
+    {
+        if (options?.AccessList is not { } input) return null;
+        try
+        {
+            return input.Resolve();
+        }
+        catch (BlockAccessListException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A list's post-state applied to the trie and hashed, awaiting the block's execution.</summary>
     internal sealed record ListRoot(Block Block, Hash256 Root, TimeSpan ApplyTime, TimeSpan RootTime);
 

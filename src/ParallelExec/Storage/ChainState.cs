@@ -134,15 +134,40 @@ public sealed partial class ChainState
     /// Executes <paramref name="block"/> (its number must follow the head's) over the committed state,
     /// computes the new root and commits it, unless <paramref name="accept"/> rejects the root: then
     /// nothing is written and the result says <see cref="CommittedBlock.Committed"/> = false.
-    /// (<see cref="ChainPipeline"/> runs the same parts of consecutive blocks at once.)
+    /// With <paramref name="rootFromAccessList"/> and an access list in the options, the list's
+    /// post-state is hashed on another thread while the block executes, then checked against its
+    /// changes (<see cref="CommittedBlock.ListRoot"/>). (<see cref="ChainPipeline"/> runs the same
+    /// parts of consecutive blocks at once.)
     /// </summary>
     public CommittedBlock Execute(Block block, in Hash256 blockHash, IBlockExecutor executor, ExecutionOptions? executionOptions = null,
-        Func<Hash256, bool>? accept = null)
+        Func<Hash256, bool>? accept = null, bool rootFromAccessList = false)
     {
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(executor);
         CheckFollows(block, _store.Head.Number);
-        return RootAndCommit(ExecuteOver(_store, block, executor, executionOptions), blockHash, accept);
+        if ((rootFromAccessList ? ListToHash(executionOptions) : null) is not { } list)
+            return RootAndCommit(ExecuteOver(_store, block, executor, executionOptions), blockHash, accept);
+        var hashing = Task.Factory.StartNew(() => BeginListRoot(block, list), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        ExecutedBlock executed;
+        try
+        {
+            executed = ExecuteOver(_store, block, executor, executionOptions);
+        }
+        catch
+        {
+            // The hashing changes the trie: it must be over before anything else uses it (opened again, as it is
+            // stale). The execution's failure is the one thrown.
+            try
+            {
+                hashing.Wait();
+            }
+            catch (AggregateException)
+            {
+            }
+            throw;
+        }
+        var rooted = FinishListRoot(hashing.GetAwaiter().GetResult(), executed, _store, blockHash, accept);
+        return rooted.Accepted ? Commit(rooted) : rooted.Rejected();
     }
 
     internal static void CheckFollows(Block block, long previous)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using ParallelExec.AccessLists;
 using ParallelExec.Execution;
 using ParallelExec.State;
 
@@ -167,7 +166,7 @@ internal sealed class PipelineRun
                 PipelineBlock.Check(block);
                 ChainState.CheckFollows(block.Block, previous);
                 var before = state ?? (IStateReader)_chain.Store;
-                var executing = new ExecutingBlock(block, _rootFromAccessList ? ListOf(block) : null, before);
+                var executing = new ExecutingBlock(block, _rootFromAccessList ? ChainState.ListToHash(block.Options) : null, before);
                 // With a list the root stage takes the block now (the channel is empty: it took the last one).
                 if (executing.AccessList is not null) ChannelHandoff.Write(output, executing, _stop.Token);
                 ExecutedBlock executed;
@@ -200,21 +199,6 @@ internal sealed class PipelineRun
         finally
         {
             output.TryComplete(error);
-        }
-    }
-
-    // The block's decoded access list; null without one, or when it cannot be decoded (the executor
-    // then deals with it as its mode says, and the root is computed after execution as usual).
-    private static BlockAccessList? ListOf(PipelineBlock block)
-    {
-        if (block.Options?.AccessList is not { } input) return null;
-        try
-        {
-            return input.Resolve();
-        }
-        catch (BlockAccessListException)
-        {
-            return null;
         }
     }
 
