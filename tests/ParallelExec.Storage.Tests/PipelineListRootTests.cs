@@ -94,6 +94,32 @@ public class PipelineListRootTests
         Assert.False(ChainState.Open(listed, Interval(3)).OpenRebuiltTrie);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void With_batched_reads_the_keys_a_list_names_are_read_in_batches_before_the_block_executes(bool overlap)
+    {
+        const int blocks = 6;
+        int seed = Environment.TickCount & 0x7fffffff;
+        var at = $"seed {seed}, overlap {overlap}";
+        var workload = Workload(blocks: blocks, txs: 60, seed: (ulong)seed, kind: WorkloadKind.Mixed, accounts: 40);
+        var lists = RecordLists(workload);
+        using var dir = new TempDir();
+        using var rocks = OpenRocks(dir.Sub("db"), retention: Retention);
+        var store = new FaultyStore(rocks) { Batched = true };
+        using var parallel = new ParallelExecutor(2);
+        var roots = new List<Hash256>();
+
+        Assert.Null(new ChainPipeline(Create(store, workload, Interval(3)), parallel, overlap)
+            .Run(WithLists(workload, lists, 0, blocks, AccessListMode.Strict), c => roots.Add(c.Block.StateRoot)));
+
+        Assert.True(ReferenceRoots(workload)[1..].SequenceEqual(roots), at);
+        Assert.True(ReferenceStates(workload)[blocks].SequenceEqual(Sorted(rocks.Entries())), at);
+        // Every named key is read once per block at most (keys the blocks still in flight changed come from them).
+        long named = lists.Sum(l => l.Accounts.Sum(a => 3L + a.StorageChanges.Length + a.StorageReads.Length));
+        Assert.InRange(store.BatchedKeys, 1, named);
+    }
+
     [Fact]
     public void Turned_off_no_root_is_computed_beside_execution()
     {

@@ -182,16 +182,17 @@ public sealed partial class ChainState
     /// When the store keeps an undo journal, reads go through a recorder, so the journal takes each
     /// changed key's previous value from what the block saw (the state after the block before it)
     /// instead of reading the store again; without a journal nothing would use them. When the store
-    /// batches reads (<see cref="IStateStore.BatchedReads"/>), the keys the block's transactions declare
-    /// in their hints, or else will likely touch (<see cref="PrefetchKeys"/>), are read first, in one
-    /// batch per executor worker, into that recorder.
+    /// batches reads (<see cref="IStateStore.BatchedReads"/>), the keys the block's access list names,
+    /// or else those its transactions declare in their hints or will likely touch (<see cref="PrefetchKeys"/>),
+    /// are read first, in one batch per executor worker, into that recorder.
     /// Touches neither the trie nor the store's writes: may run while <see cref="RootAndCommit"/> runs
     /// (but not beside another ExecuteOver).
     /// </summary>
     internal ExecutedBlock ExecuteOver(IStateReader state, Block block, IBlockExecutor executor, ExecutionOptions? executionOptions)
     {
         var started = Stopwatch.GetTimestamp();
-        var keys = _store.BatchedReads ? _prefetchKeys.Collect(block) : null;
+        var keys = !_store.BatchedReads ? null
+            : ListToHash(executionOptions) is { } list ? _prefetchKeys.Collect(list) : _prefetchKeys.Collect(block);
         bool prefetch = keys is { Count: > 0 };
         bool journaled = _store.JournalRetention > 0;
         if (!journaled && !prefetch)

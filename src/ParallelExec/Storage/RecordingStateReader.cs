@@ -31,6 +31,50 @@ public sealed class RecordingStateReader(IStateReader inner, int capacity = 0) :
     }
 
     /// <summary>
+    /// Answers the keys read before from memory and reads the others from the store in one batch
+    /// (RocksDB: MultiGet), remembering them: a block executed with an access list reads every key the
+    /// list names this way.
+    /// </summary>
+    public void TryGetMany(ReadOnlySpan<StateKey> keys, Span<UInt256> values, Span<bool> found)
+    {
+        if (values.Length < keys.Length || found.Length < keys.Length) throw new ArgumentException("values and found must be as long as keys");
+        var missing = ArrayPool<StateKey>.Shared.Rent(keys.Length);
+        var positions = ArrayPool<int>.Shared.Rent(keys.Length);
+        var missingValues = ArrayPool<UInt256>.Shared.Rent(keys.Length);
+        var missingFound = ArrayPool<bool>.Shared.Rent(keys.Length);
+        try
+        {
+            int n = 0;
+            for (int i = 0; i < keys.Length; i++)
+            {
+                if (_seen.TryGetValue(keys[i], out var known))
+                {
+                    values[i] = known.Value;
+                    found[i] = known.Existed;
+                    continue;
+                }
+                missing[n] = keys[i];
+                positions[n++] = i;
+            }
+            if (n == 0) return;
+            inner.TryGetMany(missing.AsSpan(0, n), missingValues.AsSpan(0, n), missingFound.AsSpan(0, n));
+            for (int m = 0; m < n; m++)
+            {
+                values[positions[m]] = missingValues[m];
+                found[positions[m]] = missingFound[m];
+                _seen.TryAdd(missing[m], (missingFound[m], missingValues[m]));
+            }
+        }
+        finally
+        {
+            ArrayPool<StateKey>.Shared.Return(missing);
+            ArrayPool<int>.Shared.Return(positions);
+            ArrayPool<UInt256>.Shared.Return(missingValues);
+            ArrayPool<bool>.Shared.Return(missingFound);
+        }
+    }
+
+    /// <summary>
     /// Reads <paramref name="keys"/> (distinct, not read yet) from the store in one batch and remembers
     /// them, so the block's reads of them are answered from memory. Safe alongside <see cref="TryGet"/>:
     /// both record the same pre-block value.
