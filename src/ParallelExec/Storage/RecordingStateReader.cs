@@ -9,7 +9,7 @@ namespace ParallelExec.Storage;
 /// reads). While a block executes the store does not change, so what it remembers is each key's value
 /// before the block: the undo journal can take it instead of reading the store again.
 /// </summary>
-public sealed class RecordingStateReader(IStateReader inner, int capacity = 0) : IStateReader
+public sealed class RecordingStateReader(IStateReader inner, int capacity = 0) : IStateReader, SplitBatchedRead.IOwnAnswers
 {
     private readonly ConcurrentDictionary<StateKey, (bool Existed, UInt256 Value)> _seen =
         new(Math.Max(1, Environment.ProcessorCount), Math.Max(31, capacity));
@@ -35,44 +35,23 @@ public sealed class RecordingStateReader(IStateReader inner, int capacity = 0) :
     /// (RocksDB: MultiGet), remembering them: a block executed with an access list reads every key the
     /// list names this way.
     /// </summary>
-    public void TryGetMany(ReadOnlySpan<StateKey> keys, Span<UInt256> values, Span<bool> found)
+    public void TryGetMany(ReadOnlySpan<StateKey> keys, Span<UInt256> values, Span<bool> found) =>
+        SplitBatchedRead.Read(this, inner, keys, values, found);
+
+    bool SplitBatchedRead.IOwnAnswers.TryAnswer(in StateKey key, out UInt256 value, out bool found)
     {
-        if (values.Length < keys.Length || found.Length < keys.Length) throw new ArgumentException("values and found must be as long as keys");
-        var missing = ArrayPool<StateKey>.Shared.Rent(keys.Length);
-        var positions = ArrayPool<int>.Shared.Rent(keys.Length);
-        var missingValues = ArrayPool<UInt256>.Shared.Rent(keys.Length);
-        var missingFound = ArrayPool<bool>.Shared.Rent(keys.Length);
-        try
+        if (_seen.TryGetValue(key, out var known))
         {
-            int n = 0;
-            for (int i = 0; i < keys.Length; i++)
-            {
-                if (_seen.TryGetValue(keys[i], out var known))
-                {
-                    values[i] = known.Value;
-                    found[i] = known.Existed;
-                    continue;
-                }
-                missing[n] = keys[i];
-                positions[n++] = i;
-            }
-            if (n == 0) return;
-            inner.TryGetMany(missing.AsSpan(0, n), missingValues.AsSpan(0, n), missingFound.AsSpan(0, n));
-            for (int m = 0; m < n; m++)
-            {
-                values[positions[m]] = missingValues[m];
-                found[positions[m]] = missingFound[m];
-                _seen.TryAdd(missing[m], (missingFound[m], missingValues[m]));
-            }
+            value = known.Value;
+            found = known.Existed;
+            return true;
         }
-        finally
-        {
-            ArrayPool<StateKey>.Shared.Return(missing);
-            ArrayPool<int>.Shared.Return(positions);
-            ArrayPool<UInt256>.Shared.Return(missingValues);
-            ArrayPool<bool>.Shared.Return(missingFound);
-        }
+        value = default;
+        found = false;
+        return false;
     }
+
+    void SplitBatchedRead.IOwnAnswers.Learned(in StateKey key, bool found, in UInt256 value) => _seen.TryAdd(key, (found, value));
 
     /// <summary>
     /// Reads <paramref name="keys"/> (distinct, not read yet) from the store in one batch and remembers
