@@ -70,6 +70,32 @@ public class BatchedReadTests
         Assert.Equal([(UInt256)10, (UInt256)21, (UInt256)1, (UInt256)3, default], values);
     }
 
+    [Fact]
+    public void A_recording_reader_answers_what_it_saw_and_batches_the_rest_once()
+    {
+        var a = new Address(Enumerable.Repeat((byte)1, Address.Size).ToArray());
+        var b = new Address(Enumerable.Repeat((byte)2, Address.Size).ToArray());
+        var committed = new InMemoryStateStore();
+        committed.Initialize([new(StateKey.Balance(a), 10), new(StateKey.Balance(b), 20), new(StateKey.Nonce(b), 0)], new StoredBlock(0, default, default));
+        var store = new FaultyStore(committed);
+        var recorder = new RecordingStateReader(store);
+        Assert.True(recorder.TryGet(StateKey.Balance(a), out _));
+        StateKey[] keys = [StateKey.Balance(a), StateKey.Balance(b), StateKey.Nonce(b), StateKey.CodeHash(a)];
+        var values = new UInt256[keys.Length];
+        var found = new bool[keys.Length];
+
+        recorder.TryGetMany(keys, values, found);
+
+        Assert.Equal(3, store.BatchedKeys); // the key read before came from memory
+        Assert.Equal([true, true, true, false], found);
+        Assert.Equal([(UInt256)10, (UInt256)20, default, default], values);
+        recorder.TryGetMany(keys, values, found);
+        Assert.Equal(3, store.BatchedKeys); // all seen now
+        Assert.Equal([true, true, true, false], found);
+        Assert.Equal(4, recorder.Seen.Count);
+        Assert.Equal((false, UInt256.Zero), recorder.Seen[StateKey.CodeHash(a)]);
+    }
+
     [Theory]
     [InlineData(HintMode.Exact, 1, true)]
     [InlineData(HintMode.Exact, 2, false)]

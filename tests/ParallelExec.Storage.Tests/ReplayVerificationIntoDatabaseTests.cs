@@ -41,4 +41,40 @@ public class ReplayVerificationIntoDatabaseTests
         using var unchanged = OpenRocks(db, create: false);
         Assert.Equal(2, unchanged.Head.Number);
     }
+
+    [Fact]
+    public void With_bal_every_block_runs_with_its_recorded_list_and_a_file_without_lists_is_refused()
+    {
+        using var dir = new TempDir();
+        var chain = dir.Sub("chain.pxb");
+        var workload = Workload(blocks: 4, txs: 40, seed: 21, accounts: 60);
+        var expected = ReferenceRoots(workload);
+        ChainWriter.Write(chain, ChainStart.FromGenesis(workload.Genesis), workload.Blocks.Select(b => new ChainBlock(b)));
+
+        var refused = CliProcess.Run(CliProcess.Built(), "replay", chain, "--db", dir.Sub("refused"), "--bal");
+        Assert.Equal(ReplayCommandExit.Unrecorded, refused.Code);
+        Assert.Equal($"parallelexec replay: --bal: {chain} has no recorded access lists (parallelexec record adds them)", refused.Err.Trim());
+        Assert.False(Directory.Exists(dir.Sub("refused")) && Directory.EnumerateFileSystemEntries(dir.Sub("refused")).Any(), "a refused replay wrote a database");
+
+        var record = CliProcess.Run(CliProcess.Built(), "record", chain);
+        Assert.True(record.Code == 0, record.Err);
+        var db = dir.Sub("db");
+        var (code, stdout, stderr) = CliProcess.Run(CliProcess.Built(), "replay", chain, "--db", db, "--bal", "--workers", "2", "--json");
+
+        Assert.True(code == 0, stderr);
+        var report = System.Text.Json.JsonDocument.Parse(stdout).RootElement;
+        Assert.True(report.GetProperty("accessLists").GetBoolean());
+        Assert.Equal(4, report.GetProperty("verifiedBlocks").GetInt64());
+        Assert.Equal(4, report.GetProperty("listRoots").GetInt64()); // each root hashed from its list beside execution stood
+        Assert.All(report.GetProperty("perBlock").EnumerateArray(), b => Assert.Equal("used", b.GetProperty("listRoot").GetString()));
+        Assert.Equal(expected[4].ToString(), report.GetProperty("finalRoot").GetString());
+        using var store = OpenRocks(db, create: false);
+        Assert.Equal(expected[4], store.Head.StateRoot);
+    }
+
+    /// <summary>The replay's exit code for a file without the recorded data an option asks for.</summary>
+    private static class ReplayCommandExit
+    {
+        public const int Unrecorded = 3;
+    }
 }

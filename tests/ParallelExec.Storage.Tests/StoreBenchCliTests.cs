@@ -55,6 +55,31 @@ public class StoreBenchCliTests
     }
 
     [Theory]
+    [InlineData("memory")]
+    [InlineData("rocksdb")]
+    public void With_access_lists_the_runs_with_a_list_reach_the_same_root_with_it_hashed_beside_execution(string store)
+    {
+        // The runner fails a run whose blocks left the list's path or whose root beside execution did not stand.
+        using var dir = new TempDir();
+        var args = new List<string>
+        {
+            "bench", "--store", store, "--workload", "token", "--accounts", "200", "--txs", "60", "--blocks", "3",
+            "--seed", "4", "--work", "0", "--workers", "1,2", "--runs", "1", "--json", "--bal",
+        };
+        if (store == "rocksdb") args.AddRange(["--db", dir.Path]);
+
+        var (code, stdout, stderr) = Run([.. args]);
+
+        Assert.True(code == 0, stderr);
+        var runs = JsonDocument.Parse(stdout).RootElement.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(["sequential/1", "parallel/1", "parallel/2", "parallel+bal/2", "parallel+bal, root after/2"],
+            runs.Select(r => $"{r.GetProperty("executor").GetString()}/{r.GetProperty("workers").GetInt32()}"));
+        Assert.Single(runs.Select(r => r.GetProperty("stateRoot").GetString()).Distinct());
+        Assert.All(runs, r => Assert.True(r.GetProperty("tps").GetDouble() > 0));
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Theory]
     [InlineData("--store", "memory", "--db", "x")]
     [InlineData("--sweep", "--store", "rocksdb")]
     [InlineData("--db", "x")]

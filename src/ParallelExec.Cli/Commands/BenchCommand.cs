@@ -48,7 +48,8 @@ public static class BenchCommand
         speculation.AcceptOnlyFromAmong(BenchSettings.SpeculationNames);
         var bal = new Option<bool>("--bal")
         {
-            Description = "Also run the parallel executor with each block's EIP-7928 access list (recorded beforehand by a sequential run, not timed) at each worker count above 1",
+            Description = "Also run the parallel executor with each block's EIP-7928 access list (recorded beforehand by a sequential run, not timed) at each worker count above 1; "
+                          + "with --store, once with the root hashed from the list while the block executes and once with the root computed after it",
         };
         var runs = NumberOption.Int("--runs", "Timed runs per configuration (the median is reported)", 3, 1, 1000);
         var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
@@ -116,8 +117,7 @@ public static class BenchCommand
                 Speculation = BenchSettings.ParseSpeculation(parse.GetValue(speculation)!),
                 AccessLists = parse.GetValue(bal),
             };
-            if (settings.AccessLists && (isSweep || parse.GetValue(store) is not null))
-                throw new ArgumentException("--bal runs the executors alone; it cannot be combined with --sweep or --store");
+            if (settings.AccessLists && isSweep) throw new ArgumentException("--bal cannot be combined with --sweep");
             if (parse.GetValue(store) is { } storeName)
             {
                 if (isSweep) throw new ArgumentException("--sweep runs the executors alone; it cannot be combined with --store");

@@ -46,11 +46,16 @@ public static class ReplayCommand
         var dbCacheMb = NumberOption.Int("--db-cache-mb",
             "With --db: RocksDB's block cache (flat state and trie nodes read from disk), in MiB",
             (int)(RocksDbStoreOptions.Default.BlockCacheBytes >> 20), 8);
+        var bal = new Option<bool>("--bal")
+        {
+            Description = "Execute each block with its recorded EIP-7928 access list (strict: a list the block does not follow fails it), "
+                          + "hashing the state root from the list while the block executes (the file must carry lists: parallelexec record adds them)",
+        };
         var noPipeline = new Option<bool>("--no-pipeline") { Description = "Run one block at a time instead of executing block N+1 while block N's root is computed (and, with --db, committed)" };
         var codecs = CodecAssemblies.CreateOption();
         var command = new Command("replay", "Execute every block of a chain from its genesis (in memory, or committed to a database with --db), compute each state root and verify it against the recorded one");
         command.Arguments.Add(file);
-        foreach (var option in new Option[] { workers, sequential, verify, noVerify, json, db, journal, noNodes, interval, cacheMb, dbCacheMb, noPipeline, codecs }) command.Options.Add(option);
+        foreach (var option in new Option[] { workers, sequential, verify, noVerify, json, db, journal, noNodes, interval, cacheMb, dbCacheMb, noPipeline, bal, codecs }) command.Options.Add(option);
         command.SetInterruptibleAction((parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!.FullName;
@@ -58,6 +63,8 @@ public static class ReplayCommand
             bool verifyAsked = parse.GetValue(verify), skipVerify = parse.GetValue(noVerify);
             var dbPath = parse.GetValue(db)?.FullName;
             if (verifyAsked && skipVerify) throw new ArgumentException("--verify and --no-verify contradict each other");
+            bool withLists = parse.GetValue(bal);
+            if (withLists && parse.GetValue(sequential)) throw new ArgumentException("--bal runs the parallel executor with each block's list; it cannot be combined with --sequential");
             if (dbPath is null)
             {
                 foreach (var dbOnly in new Option[] { journal, noNodes, interval, cacheMb, dbCacheMb })
@@ -72,11 +79,14 @@ public static class ReplayCommand
             {
                 var registry = CodecAssemblies.Load(parse.GetValue(codecs));
                 bool verifying = !skipVerify && HasRecordedRoots(path, registry);
+                if (withLists && !HasAccessLists(path, registry))
+                    throw new CommandFailedException($"--bal: {path} has no recorded access lists (parallelexec record adds them)", UnrecordedExitCode);
                 if (verifyAsked && !verifying)
                     throw new CommandFailedException($"--verify: {path} has no recorded state roots, nothing to verify (parallelexec record adds them)", UnrecordedExitCode);
                 var options = new ReplayOptions
                 {
                     Workers = parse.GetValue(workers), Sequential = parse.GetValue(sequential), Verify = verifying, Pipeline = !parse.GetValue(noPipeline),
+                    UseAccessLists = withLists,
                 };
                 int code = dbPath is not null
                     ? StoredReplay.Run(path, dbPath, options, parse.GetValue(journal), !parse.GetValue(noNodes), parse.GetValue(interval),
@@ -95,6 +105,13 @@ public static class ReplayCommand
     {
         using var reader = ChainReader.Open(path, registry, new ChainReaderOptions { GenesisInMemory = false }); // checked, not held
         return reader.ReadNext() is { HasExpectedRoot: true };
+    }
+
+    /// <summary>Whether the file's first block carries a recorded access list (<c>record</c> writes one into every block).</summary>
+    private static bool HasAccessLists(string path, TransactionCodecRegistry? registry)
+    {
+        using var reader = ChainReader.Open(path, registry, new ChainReaderOptions { GenesisInMemory = false });
+        return reader.ReadNext() is { AccessList: not null };
     }
 
     private static int InMemory(string path, ReplayOptions options, bool asJson, TransactionCodecRegistry? registry, CancellationToken cancellationToken)

@@ -17,7 +17,7 @@ internal static class StoreBench
     public static MemoryBudget.Estimate Estimate(BenchSettings settings)
     {
         int entries = MemoryBudget.EntriesPerAccount(settings.Chain, settings.Workloads);
-        int executors = 1 + settings.Workers.Count;
+        int executors = 1 + settings.Workers.Count + (settings.AccessLists ? 2 * settings.Workers.Count(w => w > 1) : 0);
         return (accounts, txs, blocks) =>
             accounts * entries * (MemoryBudget.BytesPerStateEntry + MemoryBudget.ChainBytesPerStateEntry)
             + txs * blocks * (MemoryBudget.BytesPerTransaction + MemoryBudget.ChainBytesPerStateEntry) // each block's changes, kept by the in-memory store
@@ -70,7 +70,12 @@ internal static class StoreBench
             ("workload", false), ("executor", false), ("execute", true), ("root", true), ("commit", true), ("waited", true), ("nodes written", true));
         foreach (var r in rows)
         {
-            string executor = r.Executor == "sequential" ? r.Executor : $"{r.Workers} worker{(r.Workers == 1 ? "" : "s")}";
+            string executor = r.Executor == "sequential" ? r.Executor : $"{r.Workers} worker{(r.Workers == 1 ? "" : "s")}" + r.Executor switch
+            {
+                StoreBenchRunner.ListedName => " +bal",
+                StoreBenchRunner.ListedRootAfterName => " +bal, root after",
+                _ => "",
+            };
             table.AddRow(r.Workload, executor, r.Tps.ToString("N0"), $"{r.Speedup:F2}x", r.CpuMicrosecondsPerTx.ToString("F1"), r.Reexecutions.ToString("N0"));
             stages.AddRow(r.Workload, executor, r.ExecuteMs.ToString("N0"), r.RootMs.ToString("N0"), r.CommitMs.ToString("N0"), r.WaitingMs.ToString("N0"),
                 r.TrieNodes.ToString("N0"));
@@ -82,7 +87,11 @@ internal static class StoreBench
                           $"trie nodes written at checkpoints, every {stateOptions.TrieNodeInterval} blocks (\"nodes written\": during the timed blocks); " +
                           "block N+1 executes while N is hashed and N-1 committed, so the stage times overlap and add up to more than the wall time; " +
                           "\"CPU\": the whole process (every stage, the store's own threads); \"waited\": execution waiting for the other stages; " +
-                          "every block's state root matched sequential's");
+                          "every block's state root matched sequential's" +
+                          (settings.AccessLists
+                              ? "; +bal: every block ran with its recorded access list (handed over as RLP with its hash), its root hashed from the list while it executed " +
+                                "and checked against its changes after (\"root after\": computed after execution, as without a list)"
+                              : ""));
         return 0;
     }
 }

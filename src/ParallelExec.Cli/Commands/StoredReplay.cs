@@ -25,7 +25,7 @@ internal static class StoredReplay
             if (!asJson) return;
             perBlock.Add(new
             {
-                number = b.Block.Number, trieNodes = b.TrieNodes,
+                number = b.Block.Number, trieNodes = b.TrieNodes, listRoot = b.ListRoot.ToString().ToLowerInvariant(),
                 rootMs = Math.Round(b.Root.TotalMilliseconds, 3), commitMs = Math.Round(b.Commit.TotalMilliseconds, 3),
             });
         }
@@ -56,7 +56,7 @@ internal static class StoredReplay
             file = path, db, executor = r.Executor, workers = r.Workers, created = r.Created,
             startBlock = r.StartHead.Number, headBlock = r.Head.Number, skippedBlocks = r.SkippedBlocks,
             blocks = r.Blocks, txs = r.Transactions, trieNodes = r.TrieNodes,
-            verify = options.Verify, verifiedBlocks = r.VerifiedBlocks, unrecordedBlocks = r.UnrecordedBlocks, success = r.Success,
+            verify = options.Verify, verifiedBlocks = r.VerifiedBlocks, accessLists = options.UseAccessLists, listRoots = r.ListRoots, unrecordedBlocks = r.UnrecordedBlocks, success = r.Success,
             mismatch = r.Mismatch is { } m ? new { block = m.BlockNumber, expected = m.Expected.ToString(), actual = m.Actual.ToString() } : null,
             genesisRoot = r.GenesisRoot.ToString(), finalRoot = r.FinalRoot.ToString(), pipelined = r.Pipelined,
             tps = Math.Round(r.Tps), stageSumTps = Math.Round(r.TotalTps),
@@ -79,6 +79,8 @@ internal static class StoredReplay
         CliConsole.Prose($"blocks {ChainCli.Ms(r.BlocksElapsed)} ({ChainCli.Ms(r.BlocksCpu)} CPU): {r.Tps:N0} tx/s (open {ChainCli.Ms(r.Open)} before)");
         CliConsole.Prose($"stages summed: execute {ChainCli.Ms(r.Execute)}, apply {ChainCli.Ms(r.Apply)}, root {ChainCli.Ms(r.Root)}, commit {ChainCli.Ms(r.Commit)}: {r.TotalTps:N0} tx/s"
             + (r.Pipelined ? $"; waited for root and commit {ChainCli.Ms(r.Waiting)}" : ""));
+        if (options.UseAccessLists)
+            CliConsole.Prose($"access lists: every block executed with its recorded list; the root hashed from the list while the block executed stood for {r.ListRoots} of {r.Blocks} blocks");
         CliConsole.Prose($"head block {r.Head.Number}, state root {r.FinalRoot}");
         if (options.Verify)
             CliConsole.Prose(r.Mismatch is null

@@ -30,8 +30,7 @@ internal static class AccessListCheck
             if (!view.TryGetEntry(write.Key, out var entry, out int key)) return $"transaction {txIndex} wrote {write.Key}, which the access list does not name";
             marks.Touch(key, entry, txIndex, position++);
             marks.MarkWritten(key);
-            var before = view.ValueBefore(entry, txIndex, out _);
-            int listed = view.FindChange(entry, index);
+            var before = view.ValueBeforeAndOwnChange(entry, txIndex, out int listed);
             if (!write.Value.Equals(before))
             {
                 if (listed < 0)

@@ -15,6 +15,7 @@ public sealed class AccessListInput
     private readonly Hash256? _expectedHash;
     private readonly BlockAccessList? _list;
     private readonly AccessListLimits _limits;
+    private BlockAccessList? _decoded; // the RLP's decoding, once it succeeded
 
     private AccessListInput(BlockAccessList? list, ReadOnlyMemory<byte> rlp, Hash256? expectedHash, AccessListMode mode, AccessListLimits? limits)
     {
@@ -39,10 +40,15 @@ public sealed class AccessListInput
     /// <summary>The same list with another <see cref="AccessListMode"/>.</summary>
     public AccessListInput WithMode(AccessListMode mode) => new(_list, _rlp, _expectedHash, mode, _limits);
 
-    /// <summary>The decoded list; throws <see cref="BlockAccessListException"/> when it is malformed, oversized or does not match its hash.</summary>
+    /// <summary>
+    /// The decoded list; throws <see cref="BlockAccessListException"/> when it is malformed, oversized or
+    /// does not match its hash. Decoded once: a chain pipeline resolves it to hash the list's post-state
+    /// while the executor runs with it.
+    /// </summary>
     public BlockAccessList Resolve()
     {
         if (_list is not null) return _list;
+        if (Volatile.Read(ref _decoded) is { } decoded) return decoded;
         if (_rlp.Length > _limits.MaxBytes)
             throw new BlockAccessListException($"block access list of {_rlp.Length} bytes exceeds the limit of {_limits.MaxBytes} bytes");
         if (_expectedHash is { } expected)
@@ -50,6 +56,8 @@ public sealed class AccessListInput
             var actual = Keccak256.Compute(_rlp.Span);
             if (!actual.Equals(expected)) throw new BlockAccessListException($"block access list hash {actual} does not match the header's {expected}");
         }
-        return BlockAccessList.Decode(_rlp.Span, _limits);
+        decoded = BlockAccessList.Decode(_rlp.Span, _limits);
+        Volatile.Write(ref _decoded, decoded);
+        return decoded;
     }
 }

@@ -181,11 +181,41 @@ internal sealed class AccessListView : IStateView
         return false;
     }
 
-    /// <summary>Index of the change at <paramref name="index"/> within an entry's changes, or -1.</summary>
-    public int FindChange(in KeyEntry entry, ushort index)
+    /// <summary>
+    /// The value of a named key before transaction <paramref name="txIndex"/> (as <see cref="ValueBefore"/>)
+    /// and, in <paramref name="listed"/>, the position of the change the list makes at the transaction's
+    /// own index, or -1: one search for both, as the check of a write needs.
+    /// </summary>
+    public UInt256 ValueBeforeAndOwnChange(in KeyEntry entry, int txIndex, out int listed)
     {
-        int pos = Array.BinarySearch(_changeIndexes, entry.Start, entry.Count, index);
-        return pos >= 0 ? pos : -1;
+        int pos = Search(entry, (ushort)(txIndex + 1));
+        int before;
+        if (pos >= 0)
+        {
+            listed = pos;
+            before = pos - 1;
+        }
+        else
+        {
+            listed = -1;
+            before = ~pos - 1;
+        }
+        return before >= entry.Start ? _changeValues[before] : entry.Base;
+    }
+
+    // Array.BinarySearch's answer over an entry's change indexes: most keys have one or two changes,
+    // which a scan answers without the call; a key every transaction changes is searched.
+    private int Search(in KeyEntry entry, ushort index)
+    {
+        int start = entry.Start, end = start + entry.Count;
+        if (entry.Count > 8) return Array.BinarySearch(_changeIndexes, start, entry.Count, index);
+        for (int c = start; c < end; c++)
+        {
+            ushort at = _changeIndexes[c];
+            if (at == index) return c;
+            if (at > index) return ~c;
+        }
+        return ~end;
     }
 
     public UInt256 ChangeValue(int change) => _changeValues[change];
@@ -215,7 +245,7 @@ internal sealed class AccessListView : IStateView
     public UInt256 ValueBefore(in KeyEntry entry, int txIndex, out int source)
     {
         // Changes at indexes 1..txIndex were made by transactions before this one (index txIndex + 1).
-        int pos = Array.BinarySearch(_changeIndexes, entry.Start, entry.Count, (ushort)(txIndex + 1));
+        int pos = Search(entry, (ushort)(txIndex + 1));
         int before = (pos >= 0 ? pos : ~pos) - 1;
         if (before >= entry.Start)
         {

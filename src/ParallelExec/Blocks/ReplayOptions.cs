@@ -18,6 +18,13 @@ public sealed record ReplayOptions
     /// <summary>Record each block's EIP-7928 access list (<see cref="Execution.BlockResult.AccessList"/>).</summary>
     public bool RecordAccessList { get; init; }
 
+    /// <summary>
+    /// Execute each block with its recorded EIP-7928 access list (strict: a list the block does not
+    /// follow fails it), the state root hashed from the list while the block executes
+    /// (<see cref="Storage.ChainPipeline.RootFromAccessList"/>). Every block must carry one.
+    /// </summary>
+    public bool UseAccessLists { get; init; }
+
     /// <summary>Use each block's recorded dependency graph as scheduling hints (never trusted: results stay exact).</summary>
     public bool UseRecordedDependencies { get; init; } = true;
 

@@ -62,6 +62,15 @@ public sealed class ChainPipeline
     public int RootParallelism { get; }
 
     /// <summary>
+    /// A block that comes with an access list (<see cref="ExecutionOptions.AccessList"/>) has the list's
+    /// post-state applied to the trie and hashed while it executes (on the root stage, or without
+    /// overlap on a thread of its own), and checked against its actual changes afterwards
+    /// (<see cref="CommittedBlock.ListRoot"/> says whether that stood). On by default; false computes
+    /// every root after execution.
+    /// </summary>
+    public bool RootFromAccessList { get; init; } = true;
+
+    /// <summary>
     /// Hashing threads that leave an executor of <paramref name="executorWorkers"/> its cores while it runs:
     /// the cores it does not use, at least one, at most <paramref name="limit"/>. Measured on 2 cores over
     /// RocksDB, where executing a block takes about as long as hashing and committing it, hashing on 2
@@ -141,7 +150,7 @@ public sealed class ChainPipeline
     private CommittedBlock ExecuteOne(PipelineBlock block)
     {
         PipelineBlock.Check(block);
-        return _chain.Execute(block.Block, block.Hash, _executor, block.Options, block.Accept);
+        return _chain.Execute(block.Block, block.Hash, _executor, block.Options, block.Accept, RootFromAccessList);
     }
 
     private CommittedBlock? RunSequential(IEnumerable<PipelineBlock> blocks, Action<CommittedBlock>? committed, CancellationToken cancellationToken)
@@ -158,7 +167,7 @@ public sealed class ChainPipeline
 
     private CommittedBlock? RunOverlapped(IEnumerable<PipelineBlock> blocks, Action<CommittedBlock>? committed, CancellationToken cancellationToken)
     {
-        var run = new PipelineRun(_chain, _executor, RootParallelism, synchronousResults: true, cancellationToken);
+        var run = new PipelineRun(_chain, _executor, RootParallelism, RootFromAccessList, synchronousResults: true, cancellationToken);
         try
         {
             run.Start(blocks);
@@ -182,7 +191,7 @@ public sealed class ChainPipeline
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Enter();
-        var run = new PipelineRun(_chain, _executor, RootParallelism, synchronousResults: false, cancellationToken);
+        var run = new PipelineRun(_chain, _executor, RootParallelism, RootFromAccessList, synchronousResults: false, cancellationToken);
         try
         {
             run.Start(blocks);

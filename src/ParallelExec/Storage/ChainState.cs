@@ -134,15 +134,40 @@ public sealed partial class ChainState
     /// Executes <paramref name="block"/> (its number must follow the head's) over the committed state,
     /// computes the new root and commits it, unless <paramref name="accept"/> rejects the root: then
     /// nothing is written and the result says <see cref="CommittedBlock.Committed"/> = false.
-    /// (<see cref="ChainPipeline"/> runs the same parts of consecutive blocks at once.)
+    /// With <paramref name="rootFromAccessList"/> and an access list in the options, the list's
+    /// post-state is hashed on another thread while the block executes, then checked against its
+    /// changes (<see cref="CommittedBlock.ListRoot"/>). (<see cref="ChainPipeline"/> runs the same
+    /// parts of consecutive blocks at once.)
     /// </summary>
     public CommittedBlock Execute(Block block, in Hash256 blockHash, IBlockExecutor executor, ExecutionOptions? executionOptions = null,
-        Func<Hash256, bool>? accept = null)
+        Func<Hash256, bool>? accept = null, bool rootFromAccessList = false)
     {
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(executor);
         CheckFollows(block, _store.Head.Number);
-        return RootAndCommit(ExecuteOver(_store, block, executor, executionOptions), blockHash, accept);
+        if ((rootFromAccessList ? ListToHash(executionOptions) : null) is not { } list)
+            return RootAndCommit(ExecuteOver(_store, block, executor, executionOptions), blockHash, accept);
+        var hashing = Task.Factory.StartNew(() => BeginListRoot(block, list), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        ExecutedBlock executed;
+        try
+        {
+            executed = ExecuteOver(_store, block, executor, executionOptions);
+        }
+        catch
+        {
+            // The hashing changes the trie: it must be over before anything else uses it (opened again, as it is
+            // stale). The execution's failure is the one thrown.
+            try
+            {
+                hashing.Wait();
+            }
+            catch (AggregateException)
+            {
+            }
+            throw;
+        }
+        var rooted = FinishListRoot(hashing.GetAwaiter().GetResult(), executed, _store, blockHash, accept);
+        return rooted.Accepted ? Commit(rooted) : rooted.Rejected();
     }
 
     internal static void CheckFollows(Block block, long previous)
@@ -157,16 +182,17 @@ public sealed partial class ChainState
     /// When the store keeps an undo journal, reads go through a recorder, so the journal takes each
     /// changed key's previous value from what the block saw (the state after the block before it)
     /// instead of reading the store again; without a journal nothing would use them. When the store
-    /// batches reads (<see cref="IStateStore.BatchedReads"/>), the keys the block's transactions declare
-    /// in their hints, or else will likely touch (<see cref="PrefetchKeys"/>), are read first, in one
-    /// batch per executor worker, into that recorder.
+    /// batches reads (<see cref="IStateStore.BatchedReads"/>), the keys the block's access list names,
+    /// or else those its transactions declare in their hints or will likely touch (<see cref="PrefetchKeys"/>),
+    /// are read first, in one batch per executor worker, into that recorder.
     /// Touches neither the trie nor the store's writes: may run while <see cref="RootAndCommit"/> runs
     /// (but not beside another ExecuteOver).
     /// </summary>
     internal ExecutedBlock ExecuteOver(IStateReader state, Block block, IBlockExecutor executor, ExecutionOptions? executionOptions)
     {
         var started = Stopwatch.GetTimestamp();
-        var keys = _store.BatchedReads ? _prefetchKeys.Collect(block) : null;
+        var keys = !_store.BatchedReads ? null
+            : ListToHash(executionOptions) is { } list ? _prefetchKeys.Collect(list) : _prefetchKeys.Collect(block);
         bool prefetch = keys is { Count: > 0 };
         bool journaled = _store.JournalRetention > 0;
         if (!journaled && !prefetch)
@@ -220,6 +246,25 @@ public sealed partial class ChainState
     {
         int dop = rootParallelism ?? _options.RootParallelism;
         var block = executed.Block;
+        PrepareTrie(block);
+        var t1 = Stopwatch.GetTimestamp();
+        // From here until the root is accepted the trie holds a block that may never be committed.
+        _trieStale = true;
+        _trie.Apply(executed.Result.Changes, dop);
+        var t2 = Stopwatch.GetTimestamp();
+        var nodes = NextNodeSet(block);
+        // A checkpoint writes every node the store lacks; the blocks between write none.
+        var root = nodes is null ? _trie.ComputeRoot(dop) : _trie.ComputeRootForCheckpoint(dop, nodes);
+        var t3 = Stopwatch.GetTimestamp();
+        return Seal(executed, blockHash, accept, root, nodes, Stopwatch.GetElapsedTime(t1, t2), Stopwatch.GetElapsedTime(t2, t3), ListRootOutcome.None);
+    }
+
+    /// <summary>
+    /// Before a block changes the trie: evicts if a checkpoint made it due, checks the block follows the
+    /// last one applied, and opens the trie again if it holds changes that were never committed.
+    /// </summary>
+    private void PrepareTrie(Block block)
+    {
         EvictIfDue();
         bool ahead = Volatile.Read(ref _uncommitted) > 0;
         CheckFollows(block, ahead ? _lastRooted : _store.Head.Number);
@@ -229,29 +274,33 @@ public sealed partial class ChainState
             _trie = OpenTrie(_store, _options, out _);
             _trieStale = false;
         }
+    }
 
-        var t1 = Stopwatch.GetTimestamp();
-        // From here until the root is accepted the trie holds a block that may never be committed.
-        _trieStale = true;
-        _trie.Apply(executed.Result.Changes, dop);
-        var t2 = Stopwatch.GetTimestamp();
+    /// <summary>At a checkpoint, the node set (in turn, cleared) for the nodes the store lacks; null between checkpoints.</summary>
+    private TrieNodeSet? NextNodeSet(Block block)
+    {
         var nodes = IsCheckpoint(block.Header.Number) ? _nodeSets[_nextNodeSet] : null;
         _nextNodeSet ^= 1;
         nodes?.Clear();
-        // A checkpoint writes every node the store lacks; the blocks between write none.
-        var root = nodes is null ? _trie.ComputeRoot(dop) : _trie.ComputeRootForCheckpoint(dop, nodes);
-        var t3 = Stopwatch.GetTimestamp();
-        var stored = new StoredBlock(block.Header.Number, root, blockHash);
+        return nodes;
+    }
+
+    /// <summary>The block's root is in the trie: the caller's check, and on acceptance the trie is the block's.</summary>
+    private RootedBlock Seal(ExecutedBlock executed, in Hash256 blockHash, Func<Hash256, bool>? accept, in Hash256 root, TrieNodeSet? nodes,
+        TimeSpan applyTime, TimeSpan rootTime, ListRootOutcome listRoot)
+    {
+        var number = executed.Block.Header.Number;
+        var stored = new StoredBlock(number, root, blockHash);
         bool accepted = accept is null || accept(root);
         if (accepted)
         {
             _trieStale = false;
             // Once this checkpoint's nodes are durable, what is beyond the budget can go.
             if (nodes is not null && _options.TrieCacheBytes > 0) _evictionDue = true;
-            _lastRooted = block.Header.Number;
+            _lastRooted = number;
             Interlocked.Increment(ref _uncommitted);
         }
-        return new RootedBlock(executed, stored, accepted ? nodes : null, accepted, Stopwatch.GetElapsedTime(t1, t2), Stopwatch.GetElapsedTime(t2, t3));
+        return new RootedBlock(executed, stored, accepted ? nodes : null, accepted, applyTime, rootTime) { ListRoot = listRoot };
     }
 
     /// <summary>
@@ -278,7 +327,7 @@ public sealed partial class ChainState
             Interlocked.Decrement(ref _uncommitted);
         }
         return new CommittedBlock(rooted.Stored, executed.Result, true, rooted.Nodes?.Count ?? 0, executed.ExecuteTime, rooted.ApplyTime,
-            rooted.RootTime, Stopwatch.GetElapsedTime(t));
+            rooted.RootTime, Stopwatch.GetElapsedTime(t)) { ListRoot = rooted.ListRoot };
     }
 
     /// <summary>Gives up a block <see cref="Root"/> accepted that will not be committed (a failure came first): the trie is rebuilt before the next block.</summary>

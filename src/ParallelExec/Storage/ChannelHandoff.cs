@@ -73,9 +73,15 @@ internal static class ChannelHandoff
         {
             return false;
         }
-        Wait(writer.WaitToWriteAsync(stop)); // space again: the next stage took it
+        WaitTaken(writer, stop);
         return true;
     }
+
+    /// <summary>
+    /// Waits until the next stage has taken what was written to <paramref name="writer"/> (space again
+    /// on a channel of capacity 1); <see cref="OperationCanceledException"/> when <paramref name="stop"/> is cancelled first.
+    /// </summary>
+    public static void WaitTaken<T>(ChannelWriter<T> writer, CancellationToken stop) => Wait(writer.WaitToWriteAsync(stop));
 
     private static void Wait(ValueTask task)
     {

@@ -11,6 +11,12 @@ public sealed record CommittedBlock(
     StoredBlock Block, BlockResult Result, bool Committed, int TrieNodes,
     TimeSpan Execute, TimeSpan Apply, TimeSpan Root, TimeSpan Commit)
 {
+    /// <summary>
+    /// Whether the root was computed from the block's access list while it executed, and whether that
+    /// stood. <see cref="Apply"/> and <see cref="Root"/> then include the part done beside execution.
+    /// </summary>
+    public ListRootOutcome ListRoot { get; init; }
+
     /// <summary>The time of all stages together.</summary>
     public TimeSpan Total => Execute + Apply + Root + Commit;
 }

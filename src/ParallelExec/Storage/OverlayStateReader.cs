@@ -1,4 +1,3 @@
-using System.Buffers;
 using ParallelExec.State;
 
 namespace ParallelExec.Storage;
@@ -11,7 +10,7 @@ namespace ParallelExec.Storage;
 /// sees exactly the state after the block before it. Concurrent reads are safe when the committed
 /// state allows reads during a commit (<see cref="IStateStore"/> does).
 /// </summary>
-public sealed class OverlayStateReader : IStateReader
+public sealed class OverlayStateReader : IStateReader, SplitBatchedRead.IOwnAnswers
 {
     private readonly IStateReader _committed;
     private readonly Dictionary<StateKey, UInt256> _changes;
@@ -44,39 +43,13 @@ public sealed class OverlayStateReader : IStateReader
         _changes.TryGetValue(key, out value) || (_before is not null && _before.TryGetValue(key, out value));
 
     /// <summary>Keys the pending blocks changed are answered here; the others in one batch from the committed state.</summary>
-    public void TryGetMany(ReadOnlySpan<StateKey> keys, Span<UInt256> values, Span<bool> found)
+    public void TryGetMany(ReadOnlySpan<StateKey> keys, Span<UInt256> values, Span<bool> found) =>
+        SplitBatchedRead.Read(this, _committed, keys, values, found);
+
+    bool SplitBatchedRead.IOwnAnswers.TryAnswer(in StateKey key, out UInt256 value, out bool found) => found = TryGetPending(key, out value);
+
+    void SplitBatchedRead.IOwnAnswers.Learned(in StateKey key, bool found, in UInt256 value)
     {
-        if (values.Length < keys.Length || found.Length < keys.Length) throw new ArgumentException("values and found must be as long as keys");
-        var rest = ArrayPool<StateKey>.Shared.Rent(keys.Length);
-        var positions = ArrayPool<int>.Shared.Rent(keys.Length);
-        var restValues = ArrayPool<UInt256>.Shared.Rent(keys.Length);
-        var restFound = ArrayPool<bool>.Shared.Rent(keys.Length);
-        try
-        {
-            int n = 0;
-            for (int i = 0; i < keys.Length; i++)
-            {
-                if (TryGetPending(keys[i], out values[i]))
-                {
-                    found[i] = true;
-                    continue;
-                }
-                rest[n] = keys[i];
-                positions[n++] = i;
-            }
-            _committed.TryGetMany(rest.AsSpan(0, n), restValues.AsSpan(0, n), restFound.AsSpan(0, n));
-            for (int j = 0; j < n; j++)
-            {
-                values[positions[j]] = restValues[j];
-                found[positions[j]] = restFound[j];
-            }
-        }
-        finally
-        {
-            ArrayPool<StateKey>.Shared.Return(rest);
-            ArrayPool<int>.Shared.Return(positions);
-            ArrayPool<UInt256>.Shared.Return(restValues);
-            ArrayPool<bool>.Shared.Return(restFound);
-        }
+        // The committed state is the store's: nothing to keep.
     }
 }

@@ -1,3 +1,4 @@
+using ParallelExec.AccessLists;
 using ParallelExec.Blocks;
 using ParallelExec.Execution;
 using ParallelExec.State;
@@ -13,7 +14,9 @@ public sealed record PipelineBlock(Block Block, Hash256 Hash, ExecutionOptions? 
 {
     /// <summary>
     /// A block of a chain file as a replay runs it: its recorded dependency graph as hints (when the
-    /// options use them) and, with <see cref="ReplayOptions.Verify"/>, a check against its recorded root.
+    /// options use them), its recorded access list (strict) with <see cref="ReplayOptions.UseAccessLists"/>
+    /// (<see cref="InvalidDataException"/> when it has none) and, with <see cref="ReplayOptions.Verify"/>,
+    /// a check against its recorded root.
     /// </summary>
     internal static PipelineBlock FromChain(ChainBlock block, in Hash256 hash, ReplayOptions options, ExecutionOptions executionOptions)
     {
@@ -22,6 +25,12 @@ public sealed record PipelineBlock(Block Block, Hash256 Hash, ExecutionOptions? 
         var execution = options.UseRecordedDependencies && block.Dependencies is { } recorded
             ? executionOptions with { DependencyHints = recorded }
             : executionOptions;
+        if (options.UseAccessLists)
+        {
+            if (block.AccessList is not { } list)
+                throw new InvalidDataException($"block {block.Block.Header.Number} has no recorded access list (parallelexec record adds them)");
+            execution = execution with { AccessList = AccessListInput.From(list, AccessListMode.Strict) };
+        }
         return new PipelineBlock(block.Block, hash, execution, accept);
     }
 

@@ -19,6 +19,13 @@ namespace ParallelExec.Storage;
 /// its channel, one waiting to go in).
 /// </para>
 /// <para>
+/// A block with an access list (when the run computes roots from lists) is handed to the root stage as
+/// its execution starts instead: the root stage, once it has handed the block before to commit, applies
+/// the list's post-state to the trie and hashes it while the block executes, then waits for the
+/// execution and checks it (<see cref="ChainState.FinishListRoot"/>). The execute stage goes on to the
+/// next block once the root stage has taken this one and the execution has ended, as before.
+/// </para>
+/// <para>
 /// A stage that fails completes its output channel with the exception; the stages after it finish the
 /// blocks already handed to them and pass the exception on, so the commit stage meets it in block
 /// order, after committing every block before it. The commit stage ends the run at the first
@@ -33,10 +40,11 @@ internal sealed class PipelineRun
     private readonly ChainState _chain;
     private readonly IBlockExecutor _executor;
     private readonly int _rootThreads;
+    private readonly bool _rootFromAccessList;
     private readonly CancellationToken _cancellation; // the caller's
     private readonly CancellationTokenSource _abandoned = new(); // the caller stopped reading results
     private readonly CancellationTokenSource _stop; // the run is over or cancelled: stages stop waiting
-    private readonly Channel<(PipelineBlock Block, ExecutedBlock Executed)> _executed = ChannelHandoff.Bounded<(PipelineBlock, ExecutedBlock)>(1);
+    private readonly Channel<ExecutingBlock> _executed = ChannelHandoff.Bounded<ExecutingBlock>(1);
     private readonly Channel<RootedBlock> _rooted = ChannelHandoff.Bounded<RootedBlock>(1);
     private readonly Channel<CommittedBlock> _results;
     private readonly List<Task> _stages = new(4);
@@ -46,16 +54,19 @@ internal sealed class PipelineRun
     /// <param name="chain">The chain every block is applied to and committed on.</param>
     /// <param name="executor">Executes each block.</param>
     /// <param name="rootThreads">Threads for hashing a block's trie.</param>
+    /// <param name="rootFromAccessList">Hash a block's access list's post-state while the block executes.</param>
     /// <param name="synchronousResults">
     /// True when the caller blocks on <see cref="Results"/> (it is woken on the commit thread); false
     /// when it awaits them, so its continuation never runs on the commit thread.
     /// </param>
     /// <param name="cancellation">Stops the run at a block boundary.</param>
-    public PipelineRun(ChainState chain, IBlockExecutor executor, int rootThreads, bool synchronousResults, CancellationToken cancellation)
+    public PipelineRun(ChainState chain, IBlockExecutor executor, int rootThreads, bool rootFromAccessList, bool synchronousResults,
+        CancellationToken cancellation)
     {
         _chain = chain;
         _executor = executor;
         _rootThreads = rootThreads;
+        _rootFromAccessList = rootFromAccessList;
         _cancellation = cancellation;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, _abandoned.Token);
         _results = ChannelHandoff.Bounded<CommittedBlock>(1, synchronousResults);
@@ -154,13 +165,29 @@ internal sealed class PipelineRun
                 _stop.Token.ThrowIfCancellationRequested();
                 PipelineBlock.Check(block);
                 ChainState.CheckFollows(block.Block, previous);
-                var executed = _chain.ExecuteOver(state ?? (IStateReader)_chain.Store, block.Block, _executor, block.Options);
+                var before = state ?? (IStateReader)_chain.Store;
+                var executing = new ExecutingBlock(block, _rootFromAccessList ? ChainState.ListToHash(block.Options) : null, before);
+                // With a list the root stage takes the block now (the channel is empty: it took the last one).
+                if (executing.AccessList is not null) ChannelHandoff.Write(output, executing, _stop.Token);
+                ExecutedBlock executed;
+                try
+                {
+                    executed = _chain.ExecuteOver(before, block.Block, _executor, block.Options);
+                }
+                catch (Exception e) when (executing.AccessList is not null)
+                {
+                    executing.Fail(e); // the root stage waits for it; then the exception goes on as any other
+                    throw;
+                }
+                executing.Complete(executed);
                 // Built before the hand-over and never changed: the next block reads it from its workers.
                 // By the time that block runs, the one before this is committing and the one before that committed.
                 state = new OverlayStateReader(_chain.Store, executed.Result.Changes, state);
                 previous = block.Block.Header.Number;
                 var waitStarted = Stopwatch.GetTimestamp();
-                bool handed = ChannelHandoff.HandOver(output, (block, executed), _stop.Token);
+                bool handed = true;
+                if (executing.AccessList is not null) ChannelHandoff.WaitTaken(output, _stop.Token);
+                else handed = ChannelHandoff.HandOver(output, executing, _stop.Token);
                 Interlocked.Add(ref _waiting, Stopwatch.GetTimestamp() - waitStarted);
                 if (!handed) _stop.Token.ThrowIfCancellationRequested();
             }
@@ -184,7 +211,17 @@ internal sealed class PipelineRun
             while (ChannelHandoff.Take(_executed.Reader, _stop.Token, out var work))
             {
                 _stop.Token.ThrowIfCancellationRequested();
-                var rooted = _chain.Root(work.Executed, work.Block.Hash, work.Block.Accept, _rootThreads);
+                var block = work.Block;
+                RootedBlock rooted;
+                if (work.AccessList is { } list)
+                {
+                    var started = _chain.BeginListRoot(block.Block, list, _rootThreads);
+                    rooted = _chain.FinishListRoot(started, work.Wait(_stop.Token), work.Before, block.Hash, block.Accept, _rootThreads);
+                }
+                else
+                {
+                    rooted = _chain.Root(work.Wait(_stop.Token), block.Hash, block.Accept, _rootThreads);
+                }
                 if (!ChannelHandoff.HandOver(output, rooted, _stop.Token))
                 {
                     _unhanded = rooted;

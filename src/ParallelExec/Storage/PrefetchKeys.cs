@@ -1,3 +1,4 @@
+using ParallelExec.AccessLists;
 using ParallelExec.Execution;
 using ParallelExec.State;
 
@@ -9,8 +10,9 @@ namespace ParallelExec.Storage;
 /// usable ones, else the keys it will likely touch (<see cref="ITransaction.AppendLikelyKeys"/>).
 /// Hints larger than <see cref="ExecutionLimits.MaxHintKeys"/> are not usable, as the scheduler skips
 /// them; only the first <see cref="ExecutionLimits.MaxLikelyKeys"/> likely keys are taken, and a
-/// transaction whose <see cref="ITransaction.AppendLikelyKeys"/> throws adds none. Neither is trusted:
-/// a prefetch of keys nobody reads costs only time.
+/// transaction whose <see cref="ITransaction.AppendLikelyKeys"/> throws adds none. A block that comes
+/// with an access list prefetches the keys the list names instead. None of it is trusted: a prefetch of
+/// keys nobody reads costs only time.
 /// </summary>
 internal sealed class PrefetchKeys
 {
@@ -50,6 +52,26 @@ internal sealed class PrefetchKeys
             _likely.Capacity = ExecutionLimits.MaxLikelyKeys;
         }
         _keys.Sort();
+        return _keys;
+    }
+
+    /// <summary>
+    /// The keys <paramref name="list"/> names — each listed account's balance, nonce and code hash, and
+    /// its changed and read slots: exactly what its block reads when the list is right — in key order.
+    /// </summary>
+    public List<StateKey> Collect(BlockAccessList list)
+    {
+        _keys.Clear();
+        foreach (var account in list.Accounts)
+        {
+            var address = account.Address;
+            _keys.Add(StateKey.Balance(address));
+            _keys.Add(StateKey.Nonce(address));
+            _keys.Add(StateKey.CodeHash(address));
+            foreach (var slot in account.StorageChanges) _keys.Add(StateKey.Storage(address, slot.Slot));
+            foreach (var slot in account.StorageReads) _keys.Add(StateKey.Storage(address, slot));
+        }
+        _keys.Sort(); // distinct by the list's structure
         return _keys;
     }
 

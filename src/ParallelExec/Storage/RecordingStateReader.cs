@@ -9,7 +9,7 @@ namespace ParallelExec.Storage;
 /// reads). While a block executes the store does not change, so what it remembers is each key's value
 /// before the block: the undo journal can take it instead of reading the store again.
 /// </summary>
-public sealed class RecordingStateReader(IStateReader inner, int capacity = 0) : IStateReader
+public sealed class RecordingStateReader(IStateReader inner, int capacity = 0) : IStateReader, SplitBatchedRead.IOwnAnswers
 {
     private readonly ConcurrentDictionary<StateKey, (bool Existed, UInt256 Value)> _seen =
         new(Math.Max(1, Environment.ProcessorCount), Math.Max(31, capacity));
@@ -29,6 +29,29 @@ public sealed class RecordingStateReader(IStateReader inner, int capacity = 0) :
         _seen.TryAdd(key, (found, value));
         return found;
     }
+
+    /// <summary>
+    /// Answers the keys read before from memory and reads the others from the store in one batch
+    /// (RocksDB: MultiGet), remembering them: a block executed with an access list reads every key the
+    /// list names this way.
+    /// </summary>
+    public void TryGetMany(ReadOnlySpan<StateKey> keys, Span<UInt256> values, Span<bool> found) =>
+        SplitBatchedRead.Read(this, inner, keys, values, found);
+
+    bool SplitBatchedRead.IOwnAnswers.TryAnswer(in StateKey key, out UInt256 value, out bool found)
+    {
+        if (_seen.TryGetValue(key, out var known))
+        {
+            value = known.Value;
+            found = known.Existed;
+            return true;
+        }
+        value = default;
+        found = false;
+        return false;
+    }
+
+    void SplitBatchedRead.IOwnAnswers.Learned(in StateKey key, bool found, in UInt256 value) => _seen.TryAdd(key, (found, value));
 
     /// <summary>
     /// Reads <paramref name="keys"/> (distinct, not read yet) from the store in one batch and remembers

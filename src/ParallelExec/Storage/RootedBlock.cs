@@ -9,7 +9,10 @@ namespace ParallelExec.Storage;
 /// </summary>
 internal sealed record RootedBlock(ExecutedBlock Executed, StoredBlock Stored, TrieNodeSet? Nodes, bool Accepted, TimeSpan ApplyTime, TimeSpan RootTime)
 {
+    /// <summary>Whether the root was computed from the block's access list beside its execution.</summary>
+    public ListRootOutcome ListRoot { get; init; }
+
     /// <summary>The outcome reported for a rejected block: not committed, nothing written.</summary>
     public CommittedBlock Rejected() =>
-        new(Stored, Executed.Result, false, 0, Executed.ExecuteTime, ApplyTime, RootTime, TimeSpan.Zero);
+        new(Stored, Executed.Result, false, 0, Executed.ExecuteTime, ApplyTime, RootTime, TimeSpan.Zero) { ListRoot = ListRoot };
 }

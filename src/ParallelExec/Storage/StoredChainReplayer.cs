@@ -77,7 +77,7 @@ public static class StoredChainReplayer
         IBlockExecutor executor = parallel is null ? new SequentialExecutor() : parallel;
         var execOptions = new ExecutionOptions { RecordDependencies = options.RecordDependencies, RecordAccessList = options.RecordAccessList };
         long length = reader.StreamLength;
-        long blocks = 0, skipped = 0, txs = 0, nodes = 0, reexec = 0, verified = 0, unrecorded = 0;
+        long blocks = 0, skipped = 0, txs = 0, nodes = 0, reexec = 0, verified = 0, unrecorded = 0, listRoots = 0;
         long lastInFile = store.Genesis.Number;
         TimeSpan execute = default, apply = default, root = default, commit = default;
         // Read on the pipeline's read stage, while the blocks before are being executed, hashed and committed.
@@ -107,6 +107,7 @@ public static class StoredChainReplayer
             root += result.Root;
             commit += result.Commit;
             reexec += result.Result.Stats.Reexecutions;
+            if (result.ListRoot == ListRootOutcome.Used) listRoots++;
             if (!block.HasExpectedRoot) unrecorded++;
             else if (block.ExpectedRoot.Equals(result.Block.StateRoot)) verified++;
         }
@@ -131,7 +132,7 @@ public static class StoredChainReplayer
         {
             Executor = executor.Name, Workers = executor.Workers, Created = created, StartHead = startHead, Head = chain.Head,
             SkippedBlocks = skipped, Blocks = blocks, Transactions = txs, TrieNodes = nodes, Reexecutions = reexec,
-            VerifiedBlocks = verified, UnrecordedBlocks = unrecorded, Open = openTime,
+            VerifiedBlocks = verified, UnrecordedBlocks = unrecorded, ListRoots = listRoots, Open = openTime,
             Execute = execute, Apply = apply, Root = root, Commit = commit, Total = total.Elapsed,
             Pipelined = pipeline.Overlap, Waiting = pipeline.Waiting, BlocksElapsed = outcome.Elapsed, BlocksCpu = outcome.Cpu,
             GenesisRoot = store.Genesis.StateRoot, Mismatch = mismatch,

@@ -30,6 +30,8 @@ public sealed record StoredReplayReport
     public long VerifiedBlocks { get; init; }
     /// <summary>Blocks the file has no recorded root for.</summary>
     public long UnrecordedBlocks { get; init; }
+    /// <summary>Blocks executed with their access list whose root, hashed from the list beside execution, stood (<see cref="ListRootOutcome.Used"/>).</summary>
+    public long ListRoots { get; init; }
     /// <summary>Building the trie: from the genesis (new store) or from the flat state (resume), plus the genesis check.</summary>
     public TimeSpan Open { get; init; }
     /// <summary>Sums of each block's stage times. Pipelined, execution overlaps apply, root and commit.</summary>

@@ -59,9 +59,9 @@ public partial class CliOutputTests
         Assert.Equal(0, listed.GetProperty("reexecutions").GetInt64());
         Assert.Equal(runs[0].GetProperty("stateRoot").GetString(), listed.GetProperty("stateRoot").GetString());
 
-        var (storeCode, _, storeErr) = CliProcess.Run(CliProcess.Built(), "bench", "--store", "memory", "--bal");
-        Assert.Equal(1, storeCode);
-        Assert.Equal("parallelexec bench: --bal runs the executors alone; it cannot be combined with --sweep or --store", storeErr.Trim());
+        var (sweepCode, _, sweepErr) = CliProcess.Run(CliProcess.Built(), "bench", "--sweep", "--bal");
+        Assert.Equal(1, sweepCode);
+        Assert.Equal("parallelexec bench: --bal cannot be combined with --sweep", sweepErr.Trim());
     }
 
     [Fact]
