@@ -24,7 +24,7 @@ public static class ChainReplayer
     public static ReplayReport Replay(string path, ReplayOptions options, TransactionCodecRegistry? registry = null,
         Action<BlockReplay>? onBlock = null, Action<double>? progress = null, CancellationToken cancellationToken = default)
     {
-        using var reader = ChainReader.Open(path, registry, new ChainReaderOptions { DecodeAccessLists = false }); // the recorded lists are not used
+        using var reader = ChainReader.Open(path, registry, new ChainReaderOptions { DecodeAccessLists = options.UseAccessLists }); // read only to run with them
         return Replay(reader, options, onBlock, progress, cancellationToken);
     }
 

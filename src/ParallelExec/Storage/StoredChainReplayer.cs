@@ -35,8 +35,8 @@ public static class StoredChainReplayer
         registry ??= TransactionCodecRegistry.Default;
         stateOptions ??= new ChainStateOptions { RootParallelism = options.RootParallelism };
         var total = Stopwatch.StartNew();
-        // The genesis is streamed from the file, never held whole in memory; recorded access lists are not read.
-        using var reader = ChainReader.Open(path, registry, new ChainReaderOptions { GenesisInMemory = false, DecodeAccessLists = false });
+        // The genesis is streamed from the file, never held whole in memory; recorded access lists are read only to run with them.
+        using var reader = ChainReader.Open(path, registry, new ChainReaderOptions { GenesisInMemory = false, DecodeAccessLists = options.UseAccessLists });
         if (reader.Start.Kind != ChainStartKind.Genesis)
             throw new NotSupportedException($"the chain starts from parent state root {reader.Start.ParentRoot}; only chains with an embedded genesis can be replayed into a database");
         var start = reader.Start;
