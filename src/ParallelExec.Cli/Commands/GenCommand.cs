@@ -87,7 +87,6 @@ public static class GenCommand
         return command;
     }
 
-    /// <summary>Memory of gen: the generated genesis and every transaction, held until written.</summary>
     // What gen holds: a nonce per account and one block (the genesis and the other blocks are streamed).
     private static MemoryBudget.Estimate Estimate(WorkloadOptions options) =>
         (accounts, txs, _) => accounts * sizeof(ulong) + txs * MemoryBudget.BytesPerTransaction;
