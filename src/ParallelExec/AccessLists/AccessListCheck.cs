@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ParallelExec.Execution;
 using ParallelExec.State;
 
@@ -19,15 +20,23 @@ internal static class AccessListCheck
     {
         ushort index = (ushort)(txIndex + 1);
         int position = 0;
+        // A read keeps where the view found its key (the view this output ran on): no second lookup.
         foreach (ref readonly var read in output.Reads)
         {
-            if (!view.TryGetEntry(read.Key, out var entry, out int key)) return $"transaction {txIndex} read {read.Key}, which the access list does not name";
-            marks.Touch(key, entry, txIndex, position++);
+            int key = read.Slot;
+            Debug.Assert(key < 0 || view.Name(key).Equals(read.Key), "a read's slot comes from another view");
+            if (key < 0) return $"transaction {txIndex} read {read.Key}, which the access list does not name";
+            marks.Touch(key, view.EntryAt(key), txIndex, position++);
         }
         int changed = 0;
         foreach (ref readonly var write in output.Writes)
         {
-            if (!view.TryGetEntry(write.Key, out var entry, out int key)) return $"transaction {txIndex} wrote {write.Key}, which the access list does not name";
+            // A key the transaction read first has its slot on the read (a scan of a few entries in
+            // cache); a key only written (a credit) is looked up.
+            int read = output.FindRead(write.Key);
+            int key = read >= 0 ? output.ReadAt(read).Slot : view.Position(write.Key);
+            if (key < 0) return $"transaction {txIndex} wrote {write.Key}, which the access list does not name";
+            ref readonly var entry = ref view.EntryAt(key);
             marks.Touch(key, entry, txIndex, position++);
             marks.MarkWritten(key);
             var before = view.ValueBeforeAndOwnChange(entry, txIndex, out int listed);

@@ -228,20 +228,26 @@ internal sealed class AccessListView : IStateView
     public int ChangeCount { get; private set; }
 
     /// <summary>The value transaction <paramref name="txIndex"/> sees: the latest listed change below its index, else the starting state.</summary>
-    public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source)
+    public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source) => TryRead(key, txIndex, out value, out source, out _);
+
+    /// <summary>As the other overload; <paramref name="slot"/> is the key's <see cref="Position"/> (-1: not named).</summary>
+    public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source, out int slot)
     {
-        int named = _keys.Find(key);
-        if (named < 0)
+        slot = _keys.Find(key);
+        if (slot < 0)
         {
             value = StartStateReads.Read(_state, key);
             source = -1;
             return true;
         }
-        value = ValueBefore(_entries[named], txIndex, out source);
+        value = ValueBefore(_entries[slot], txIndex, out source);
         return true;
     }
 
-    /// <summary>The value of a named key as transaction <paramref name="txIndex"/> sees it; <paramref name="source"/> as in <see cref="TryRead"/>.</summary>
+    /// <summary>What the list says about the named key at <paramref name="position"/>.</summary>
+    public ref readonly KeyEntry EntryAt(int position) => ref _entries[position];
+
+    /// <summary>The value of a named key as transaction <paramref name="txIndex"/> sees it; <paramref name="source"/> as in <see cref="TryRead(in StateKey, int, out UInt256, out int)"/>.</summary>
     public UInt256 ValueBefore(in KeyEntry entry, int txIndex, out int source)
     {
         // Changes at indexes 1..txIndex were made by transactions before this one (index txIndex + 1).

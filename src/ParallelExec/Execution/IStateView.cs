@@ -13,4 +13,15 @@ internal interface IStateView
     /// <paramref name="source"/> is the writer's index, or -1 for the starting state.
     /// Returns false when the value cannot be resolved (pending credits overflow).</summary>
     bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source);
+
+    /// <summary>
+    /// <see cref="TryRead(in StateKey, int, out UInt256, out int)"/>, also giving where the view keeps
+    /// <paramref name="key"/> (<paramref name="slot"/>, recorded with the read so a later check of the
+    /// same view need not look the key up again), or -1 when it keeps no such place.
+    /// </summary>
+    bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source, out int slot)
+    {
+        slot = -1;
+        return TryRead(key, txIndex, out value, out source);
+    }
 }

@@ -97,10 +97,10 @@ internal sealed class TransactionContext : ITransactionContext
         if (r >= 0) return _output.ReadAt(r).Value;
         bool resolved;
         UInt256 value;
-        int source;
+        int source, slot;
         try
         {
-            resolved = _view.TryRead(key, TransactionIndex, out value, out source);
+            resolved = _view.TryRead(key, TransactionIndex, out value, out source, out slot);
         }
         catch (Exception e) when (e is not EngineFaultException)
         {
@@ -111,7 +111,7 @@ internal sealed class TransactionContext : ITransactionContext
             _output.Invalid = true;
             throw new TransactionFailedException(FailureReason.Overflow, $"credits to {key} overflow");
         }
-        _output.AddRead(key, value, source);
+        _output.AddRead(key, value, source, slot);
         return value;
     }
 

@@ -24,6 +24,8 @@ internal sealed class TxOutput
         public UInt256 Value;
         /// <summary>Index of the transaction whose write was read, or -1 for the block's starting state.</summary>
         public int Source;
+        /// <summary>Where the view that served the read keeps the key (its named position in an access list's view), or -1.</summary>
+        public int Slot;
     }
 
     internal struct WriteEntry : IKeyed
@@ -87,10 +89,10 @@ internal sealed class TxOutput
 
     public ref WriteEntry WriteAt(int index) => ref _writes[index];
 
-    public void AddRead(in StateKey key, in UInt256 value, int source)
+    public void AddRead(in StateKey key, in UInt256 value, int source, int slot = -1)
     {
         if (ReadCount == _reads.Length) Array.Resize(ref _reads, _reads.Length * 2);
-        _reads[ReadCount] = new ReadEntry { Key = key, Value = value, Source = source };
+        _reads[ReadCount] = new ReadEntry { Key = key, Value = value, Source = source, Slot = slot };
         if (ReadCount >= LinearSearchLimit) Index(ref _readIndex, _reads, ReadCount);
         ReadCount++;
     }
