@@ -58,7 +58,9 @@ public sealed class WitnessCaptureTests(ITestOutputHelper output) : IDisposable
         }
         output.WriteLine($"{transactions} txs run in parallel: {speculativeCommits} committed as speculated, {validationFailures} failed validation; {creditChecked} keys read only by an overflowing credit");
         if (Environment.GetEnvironmentVariable("PARALLELEXEC_SEED") is not null) return;
-        Assert.True(speculativeCommits * 10 >= transactions, "too little speculation to test anything");
+        // Alone this run keeps 35-49 % of its transactions as speculated; under the whole suite's load on
+        // 2 cores the committer takes most over (9 % once in CI): ask for 2 %, still thousands of outputs.
+        Assert.True(speculativeCommits * 50 >= transactions, $"too little speculation to test anything: {speculativeCommits} of {transactions}");
         Assert.True(validationFailures > 0, "no speculative run was ever stale");
         Assert.True(creditChecked > 0, "no credit ever overflowed: the credit-checked keys were never exercised");
     }
