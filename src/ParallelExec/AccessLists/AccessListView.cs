@@ -168,19 +168,6 @@ internal sealed class AccessListView : IStateView
     /// <summary>The position of <paramref name="key"/> among the named keys, or -1 when the list does not name it.</summary>
     public int Position(in StateKey key) => _keys.Find(key);
 
-    /// <summary>What the list says about <paramref name="key"/>, and its <see cref="Position"/>; false when it does not name it.</summary>
-    public bool TryGetEntry(in StateKey key, out KeyEntry entry, out int position)
-    {
-        position = _keys.Find(key);
-        if (position >= 0)
-        {
-            entry = _entries[position];
-            return true;
-        }
-        entry = default;
-        return false;
-    }
-
     /// <summary>
     /// The value of a named key before transaction <paramref name="txIndex"/> (as <see cref="ValueBefore"/>)
     /// and, in <paramref name="listed"/>, the position of the change the list makes at the transaction's

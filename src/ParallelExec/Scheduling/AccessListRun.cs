@@ -282,9 +282,9 @@ internal sealed class AccessListRun
         for (int i = 0; i < n; i++)
         {
             var output = _outputs[i];
-            // Every key is named: the checks passed.
+            // Every key is named: the checks passed (a read keeps its key's position).
             foreach (ref readonly var read in output.Reads)
-                if (_lastWriter[_view.Position(read.Key)] is >= 0 and var writer) dependencies.Add((writer, i));
+                if (_lastWriter[read.Slot] is >= 0 and var writer) dependencies.Add((writer, i));
             foreach (ref readonly var write in output.Writes) _lastWriter[_view.Position(write.Key)] = i;
         }
         return dependencies;
