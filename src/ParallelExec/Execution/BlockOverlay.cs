@@ -56,6 +56,13 @@ internal sealed class BlockOverlay : IStateView
         _count = 0;
     }
 
+    /// <inheritdoc/>
+    public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source, out int slot)
+    {
+        slot = -1;
+        return TryRead(key, txIndex, out value, out source);
+    }
+
     public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source)
     {
         if (_index.TryGetValue(key, out int i))

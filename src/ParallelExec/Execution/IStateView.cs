@@ -17,11 +17,8 @@ internal interface IStateView
     /// <summary>
     /// <see cref="TryRead(in StateKey, int, out UInt256, out int)"/>, also giving where the view keeps
     /// <paramref name="key"/> (<paramref name="slot"/>, recorded with the read so a later check of the
-    /// same view need not look the key up again), or -1 when it keeps no such place.
+    /// same view need not look the key up again), or -1 when it keeps no such place. What a
+    /// transaction's reads go through: each view implements it directly (one interface call per read).
     /// </summary>
-    bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source, out int slot)
-    {
-        slot = -1;
-        return TryRead(key, txIndex, out value, out source);
-    }
+    bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source, out int slot);
 }

@@ -36,6 +36,13 @@ internal sealed class MultiVersionMap : IStateView
         }
     }
 
+    /// <inheritdoc/>
+    public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source, out int slot)
+    {
+        slot = -1;
+        return TryRead(key, txIndex, out value, out source);
+    }
+
     public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source)
     {
         if (_versions.TryGet(key, out var list))

@@ -43,6 +43,12 @@ internal sealed class CountingView(Func<int, UInt256> valueForCall, bool resolva
         source = -1;
         return resolvable;
     }
+
+    public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source, out int slot)
+    {
+        slot = -1;
+        return TryRead(key, txIndex, out value, out source);
+    }
 }
 
 internal static class Keys
