@@ -35,8 +35,9 @@ public static class ChainRecorder
         {
             ReplayReport report;
             var options = new ReplayOptions { Workers = workers, RecordDependencies = true, RecordAccessList = true };
-            // The genesis is copied into the new file as it is streamed from the old one when the state lives in a store.
-            using (var reader = ChainReader.Open(path, registry, new ChainReaderOptions { GenesisInMemory = store is null, DecodeAccessLists = false }))
+            // With a store the genesis is streamed, into the store and into the new file, from one reader (checked once).
+            var readerOptions = store is null ? new ChainReaderOptions { DecodeAccessLists = false } : StoredChainReplayer.ReaderOptions(options);
+            using (var reader = ChainReader.Open(path, registry, readerOptions))
             using (var writer = ChainWriter.Create(temp, reader.Start, registry))
             {
                 static ChainBlock Recorded(ChainBlock block, BlockResult result, Hash256 root) =>
@@ -48,7 +49,7 @@ public static class ChainRecorder
                 }
                 else
                 {
-                    var stored = StoredChainReplayer.Replay(path, store, options, stateOptions, registry, progress: progress, cancellationToken: cancellationToken,
+                    var stored = StoredChainReplayer.Replay(reader, store, options, stateOptions, registry, onBlock: null, progress, cancellationToken,
                         onChainBlock: (done, block) => writer.WriteBlock(Recorded(block, done.Result, done.Block.StateRoot)));
                     report = stored.ToReplayReport();
                 }

@@ -30,13 +30,33 @@ public static class StoredChainReplayer
         TransactionCodecRegistry? registry = null, Action<CommittedBlock>? onBlock = null, Action<double>? progress = null,
         CancellationToken cancellationToken = default, Action<CommittedBlock, ChainBlock>? onChainBlock = null)
     {
-        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
         registry ??= TransactionCodecRegistry.Default;
-        stateOptions ??= new ChainStateOptions { RootParallelism = options.RootParallelism };
         var total = Stopwatch.StartNew();
-        // The genesis is streamed from the file, never held whole in memory; recorded access lists are read only to run with them.
-        using var reader = ChainReader.Open(path, registry, new ChainReaderOptions { GenesisInMemory = false, DecodeAccessLists = options.UseAccessLists });
+        using var reader = ChainReader.Open(path, registry, ReaderOptions(options));
+        return Replay(reader, store, options, stateOptions, registry, onBlock, progress, cancellationToken, onChainBlock, total);
+    }
+
+    /// <summary>
+    /// How a replay reads its file: the genesis streamed, never held whole in memory; recorded access
+    /// lists read only to run with them.
+    /// </summary>
+    internal static ChainReaderOptions ReaderOptions(ReplayOptions options) =>
+        new() { GenesisInMemory = false, DecodeAccessLists = options.UseAccessLists };
+
+    /// <summary>
+    /// As the other overload, over a reader already open on the file (opened with <see cref="ReaderOptions"/>
+    /// and <paramref name="registry"/>, at its first block): a caller that also needs the file's start
+    /// (a recorder copying the genesis) reads and checks the genesis once.
+    /// </summary>
+    internal static StoredReplayReport Replay(ChainReader reader, IStateStore store, ReplayOptions options, ChainStateOptions? stateOptions,
+        TransactionCodecRegistry registry, Action<CommittedBlock>? onBlock, Action<double>? progress, CancellationToken cancellationToken,
+        Action<CommittedBlock, ChainBlock>? onChainBlock, Stopwatch? total = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        stateOptions ??= new ChainStateOptions { RootParallelism = options.RootParallelism };
+        total ??= Stopwatch.StartNew();
         if (reader.Start.Kind != ChainStartKind.Genesis)
             throw new NotSupportedException($"the chain starts from parent state root {reader.Start.ParentRoot}; only chains with an embedded genesis can be replayed into a database");
         var start = reader.Start;
