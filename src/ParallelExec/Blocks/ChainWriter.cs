@@ -112,22 +112,11 @@ public sealed class ChainWriter : IDisposable
         }
         else
         {
-            // In key order: sorted here when held in memory, streamed (and checked) otherwise.
-            IEnumerable<KeyValuePair<StateKey, UInt256>> entries;
-            if (start.Genesis is { } genesis)
-            {
-                var sorted = genesis.Entries.ToArray();
-                Array.Sort(sorted, (a, b) => a.Key.CompareTo(b.Key));
-                entries = sorted;
-            }
-            else
-            {
-                entries = start.GenesisEntries();
-            }
+            // In key order (sorted when held in memory, streamed otherwise), checked as written.
             long count = start.GenesisCount, written = 0;
             w.WriteInt64(count);
             StateKey previous = default;
-            foreach (var (key, value) in entries)
+            foreach (var (key, value) in start.GenesisEntries())
             {
                 if (written > 0 && previous.CompareTo(key) >= 0)
                     throw new InvalidOperationException($"genesis entry {written} ({key}) is not after {previous}: a streamed genesis must come in key order, each key once");
