@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ParallelExec.State;
 
 namespace ParallelExec.Trie;
 
@@ -11,6 +12,13 @@ namespace ParallelExec.Trie;
 /// it then copies the unchanged children's references from that RLP instead of reading them from
 /// the children, which lie scattered over the heap: a block touching 20,000 of 1,000,000 accounts
 /// dirties ~17,000 branches of up to 16 children, and reading every child cost more than hashing.
+/// </para>
+/// <para>
+/// A child not in memory whose hash is in the kept RLP is held as <see cref="UnresolvedNode.InParent"/>,
+/// one shared object, instead of an <see cref="UnresolvedNode"/> of its own: a branch loaded from the
+/// store then costs its own object and its RLP, not sixteen more objects (about 1 KB less per branch).
+/// Such a child's hash is read from the RLP (<see cref="UnresolvedChildHash"/>), so the RLP is kept
+/// whatever its length while one is there, and the child is never moved elsewhere unresolved.
 /// </para>
 /// </summary>
 internal sealed class BranchNode : TrieNode
@@ -56,12 +64,13 @@ internal sealed class BranchNode : TrieNode
 
     /// <summary>
     /// Keeps the RLP just hashed (the array is reused when the length is unchanged), unless it is
-    /// shorter than <see cref="MinKeptRlpLength"/>; no child is stale after.
+    /// shorter than <see cref="MinKeptRlpLength"/> and no child's hash is read from it; no child is
+    /// stale after.
     /// </summary>
     public void KeepRlp(ReadOnlySpan<byte> rlp)
     {
         _stale = 0;
-        if (rlp.Length < MinKeptRlpLength)
+        if (rlp.Length < MinKeptRlpLength && !HasChildInRlp())
         {
             _rlp = null; // all children are read next time
             return;
@@ -75,6 +84,44 @@ internal sealed class BranchNode : TrieNode
     /// node by hash, so the kept RLP stays current and no child becomes stale.
     /// </summary>
     public void ResolveChild(int nibble, TrieNode child) => _children[nibble] = child;
+
+    /// <summary>Whether a child is <see cref="UnresolvedNode.InParent"/>: its hash is only in the kept RLP.</summary>
+    private bool HasChildInRlp()
+    {
+        foreach (var child in Children)
+        {
+            if (ReferenceEquals(child, UnresolvedNode.InParent)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Whether child <paramref name="nibble"/>, clean and referenced by hash, can be dropped from memory
+    /// as <see cref="UnresolvedNode.InParent"/>: the kept RLP holds its current reference.
+    /// </summary>
+    public bool KeepsReferenceOf(int nibble) => _rlp is not null && (_stale & (1 << nibble)) == 0;
+
+    /// <summary>The hash of child <paramref name="nibble"/>, which is not in memory (an <see cref="UnresolvedNode"/>).</summary>
+    public Hash256 UnresolvedChildHash(int nibble)
+    {
+        var child = (UnresolvedNode)_children[nibble]!;
+        if (!ReferenceEquals(child, UnresolvedNode.InParent)) return child.Hash;
+        return new Hash256(KeptChildItem(nibble)[1..]);
+    }
+
+    /// <summary>Child <paramref name="nibble"/>'s item in the kept RLP: 0xa0 and the 32-byte hash.</summary>
+    private ReadOnlySpan<byte> KeptChildItem(int nibble)
+    {
+        var rlp = _rlp!;
+        int o = rlp[0] <= 0xf7 ? 1 : 1 + (rlp[0] - 0xf7); // the list header
+        for (int i = 0; i < nibble; i++)
+        {
+            byte b = rlp[o];
+            o += b >= 0xc0 ? 1 + (b - 0xc0) : 1 + (b - global::ParallelExec.Rlp.RlpWriter.EmptyString);
+        }
+        if (rlp[o] != 0x80 + NodeReference.HashLength) throw new InvalidOperationException($"child {nibble:x} of a branch is not referenced by hash in its kept RLP");
+        return rlp.AsSpan(o, NodeReference.HashLength + 1);
+    }
 
     public override byte[]? AnyKey()
     {

@@ -43,7 +43,7 @@ public sealed partial class MerklePatriciaTrie
                 }
                 break;
             default:
-                bytes += UnresolvedBytes;
+                if (!ReferenceEquals(node, UnresolvedNode.InParent)) bytes += UnresolvedBytes; // the shared one costs its parent's slot only
                 break;
         }
     }
@@ -80,7 +80,8 @@ public sealed partial class MerklePatriciaTrie
                     if (children[i] is not { } child) continue;
                     if (Unloadable(child, depth + 1, keepDepth, persistedGeneration))
                     {
-                        branch.ResolveChild(i, new UnresolvedNode(child.Reference.Bytes)); // the same node by hash: the kept RLP stays current
+                        // The same node by hash, so the kept RLP stays current; its hash is there already when kept.
+                        branch.ResolveChild(i, branch.KeepsReferenceOf(i) ? UnresolvedNode.InParent : new UnresolvedNode(child.Reference.Bytes));
                         unloaded++;
                     }
                     else

@@ -238,7 +238,7 @@ public sealed partial class MerklePatriciaTrie
     /// <summary>Loads <paramref name="node"/> (at <paramref name="path"/>) into its parent's slot <paramref name="nibble"/> (-1: an extension's child).</summary>
     private TrieNode ResolveIn(TrieNode parent, int nibble, UnresolvedNode node, ReadOnlySpan<byte> path)
     {
-        var resolved = Load(node.Hash, path);
+        var resolved = Load(parent is BranchNode owner ? owner.UnresolvedChildHash(nibble) : node.Hash, path);
         if (parent is BranchNode branch) branch.ResolveChild(nibble, resolved);
         else ((ExtensionNode)parent).Child = resolved;
         return resolved;

@@ -96,13 +96,13 @@ public sealed partial class MerklePatriciaTrie
         return TrieNodeDecoder.Decode(rlp, path, _owner, hashBytes);
     }
 
-    /// <summary>Loads <paramref name="node"/>, which lies at nibbles [0, <paramref name="depth"/>) of <paramref name="key"/>.</summary>
+    /// <summary>Loads the node <paramref name="hash"/>, which lies at nibbles [0, <paramref name="depth"/>) of <paramref name="key"/>.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private TrieNode Resolve(UnresolvedNode node, ReadOnlySpan<byte> key, int depth)
+    private TrieNode Resolve(in Hash256 hash, ReadOnlySpan<byte> key, int depth)
     {
         Span<byte> path = depth <= 128 ? stackalloc byte[depth] : new byte[depth];
         for (int i = 0; i < depth; i++) path[i] = (byte)Nibbles.At(key, i);
-        return Load(node.Hash, path);
+        return Load(hash, path);
     }
 
     /// <summary>Child <paramref name="nibble"/> of a branch on <paramref name="key"/>'s path (at <paramref name="childDepth"/>), loaded if need be.</summary>
@@ -110,9 +110,9 @@ public sealed partial class MerklePatriciaTrie
     private TrieNode? ChildOf(BranchNode branch, int nibble, ReadOnlySpan<byte> key, int childDepth)
     {
         var child = branch.Children[nibble];
-        if (child is UnresolvedNode unresolved)
+        if (child is UnresolvedNode)
         {
-            child = Resolve(unresolved, key, childDepth);
+            child = Resolve(branch.UnresolvedChildHash(nibble), key, childDepth);
             branch.ResolveChild(nibble, child);
         }
         return child;
@@ -123,7 +123,7 @@ public sealed partial class MerklePatriciaTrie
     private TrieNode ChildOf(ExtensionNode ext, ReadOnlySpan<byte> key, int childDepth)
     {
         var child = ext.Child;
-        if (child is UnresolvedNode unresolved) ext.Child = child = Resolve(unresolved, key, childDepth);
+        if (child is UnresolvedNode unresolved) ext.Child = child = Resolve(unresolved.Hash, key, childDepth);
         return child;
     }
 
@@ -142,11 +142,11 @@ public sealed partial class MerklePatriciaTrie
             entries++;
             if (i != nibble) other = i;
         }
-        if (entries != 2 || other < 0 || children[other] is not UnresolvedNode unresolved) return;
+        if (entries != 2 || other < 0 || children[other] is not UnresolvedNode) return;
         var path = new byte[depth + 1];
         for (int i = 0; i < depth; i++) path[i] = (byte)Nibbles.At(key, i);
         path[depth] = (byte)other;
-        branch.ResolveChild(other, Load(unresolved.Hash, path));
+        branch.ResolveChild(other, Load(branch.UnresolvedChildHash(other), path));
     }
 
     /// <summary>

@@ -114,9 +114,9 @@ public sealed partial class MerklePatriciaTrie
             try
             {
                 // Each bucket loads its own child: distinct slots of the root, no two threads on one.
-                if (child is UnresolvedNode unresolved)
+                if (child is UnresolvedNode)
                 {
-                    child = Resolve(unresolved, ownedKeys[order[start[b]]], 1);
+                    child = Resolve(root.UnresolvedChildHash(b), ownedKeys[order[start[b]]], 1);
                     root.ResolveChild(b, child);
                 }
                 var prefetcher = new TriePathPrefetcher();

@@ -182,6 +182,7 @@ public sealed partial class StateTrie
             case BranchNode branch:
             {
                 int o = RlpWriter.WriteListHeader(rlp, BranchPayload(branch));
+                // A branch with a child in UnresolvedNode.InParent always keeps its RLP, which is copied instead.
                 foreach (var child in branch.Children)
                 {
                     if (child is null) rlp[o++] = 0x80;

@@ -91,7 +91,8 @@ internal static class TrieNodeDecoder
             }
             var hash = new RlpReader(item).ReadString();
             if (hash.Length != NodeReference.HashLength) throw Malformed(owner, path, $"refers to child {i:x} by a {hash.Length}-byte string, not a hash");
-            branch.ResolveChild(i, new UnresolvedNode(hash));
+            // Its hash stays in the branch's RLP, which the branch keeps (see BranchNode).
+            branch.ResolveChild(i, UnresolvedNode.InParent);
         }
         var value = items.ReadString();
         if (!value.IsEmpty)

@@ -12,6 +12,13 @@ namespace ParallelExec.Trie;
 /// </summary>
 internal sealed class UnresolvedNode : TrieNode
 {
+    /// <summary>
+    /// A branch's child not in memory whose hash is in the branch's kept RLP (see
+    /// <see cref="BranchNode.UnresolvedChildHash"/>): one shared object, never changed, never moved.
+    /// Its own reference reads as a hash (clean, stored) but is not the child's.
+    /// </summary>
+    public static readonly UnresolvedNode InParent = new(default(Hash256));
+
     public UnresolvedNode(ReadOnlySpan<byte> hash)
     {
         hash.CopyTo(Reference.Bytes);
