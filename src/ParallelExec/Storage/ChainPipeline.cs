@@ -43,6 +43,7 @@ public sealed class ChainPipeline
     /// <param name="rootParallelism">
     /// Threads for hashing a block's trie while the next block executes; by default the cores the
     /// executor leaves free (<see cref="StageParallelism"/>). Without overlap the chain's own setting applies.
+    /// Applying the block to the trie before hashing uses all of the chain's threads (see <see cref="ChainState.RootParallelism"/>).
     /// </param>
     public ChainPipeline(ChainState chain, IBlockExecutor executor, bool overlap = true, int? rootParallelism = null)
     {
