@@ -113,12 +113,9 @@ internal sealed class BranchNode : TrieNode
     private ReadOnlySpan<byte> KeptChildItem(int nibble)
     {
         var rlp = _rlp!;
-        int o = rlp[0] <= 0xf7 ? 1 : 1 + (rlp[0] - 0xf7); // the list header
-        for (int i = 0; i < nibble; i++)
-        {
-            byte b = rlp[o];
-            o += b >= 0xc0 ? 1 + (b - 0xc0) : 1 + (b - global::ParallelExec.Rlp.RlpWriter.EmptyString);
-        }
+        Span<int> items = stackalloc int[17];
+        TrieHasher.ChildItemOffsets(rlp, items);
+        int o = items[nibble];
         if (rlp[o] != 0x80 + NodeReference.HashLength) throw new InvalidOperationException($"child {nibble:x} of a branch is not referenced by hash in its kept RLP");
         return rlp.AsSpan(o, NodeReference.HashLength + 1);
     }

@@ -249,7 +249,7 @@ internal static class TrieHasher
     /// value item starts). A child item is the empty string, a 32-byte hash or an embedded node (a
     /// list under 32 bytes), so its first byte gives its length.
     /// </summary>
-    private static void ChildItemOffsets(ReadOnlySpan<byte> rlp, Span<int> offsets)
+    internal static void ChildItemOffsets(ReadOnlySpan<byte> rlp, Span<int> offsets)
     {
         int o = rlp[0] <= 0xf7 ? 1 : 1 + (rlp[0] - 0xf7); // the list header
         for (int i = 0; i < 16; i++)
