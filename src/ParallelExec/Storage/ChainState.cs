@@ -245,8 +245,8 @@ public sealed partial class ChainState
     /// the update runs on all of the chain's. Most of an update over a large stored trie is loading the
     /// nodes it walks into (a RocksDB read that misses the block cache, then a hash check), which waits
     /// on memory more than it computes, so its threads overlap those waits even while the next block
-    /// executes: at 10 M accounts on 2 cores a block's update took 0.6-0.7 s on two threads against
-    /// 0.9-1.0 s on one, and hashing on two threads there still cost more than it saved.
+    /// executes: at 10 M accounts on 2 cores a block's update took 0.65-0.73 s on two threads against
+    /// 0.94 s on one, and hashing on two threads there still cost more than it saved.
     /// </summary>
     internal RootedBlock Root(ExecutedBlock executed, in Hash256 blockHash, Func<Hash256, bool>? accept, int? rootParallelism = null)
     {
