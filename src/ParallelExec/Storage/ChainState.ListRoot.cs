@@ -50,7 +50,7 @@ public sealed partial class ChainState
         var t1 = Stopwatch.GetTimestamp();
         _postState.Load(list);
         _trieStale = true;
-        _trie.Apply(_postState.Changes, dop);
+        UpdateTrie(_postState.Changes);
         var t2 = Stopwatch.GetTimestamp();
         // Never a checkpoint's export here: FinishListRoot exports this computation's nodes with its own.
         var root = _trie.ComputeRoot(dop);
@@ -80,12 +80,12 @@ public sealed partial class ChainState
         if (used)
         {
             changed = _postState.Unlisted.Length > 0;
-            if (changed) _trie.Apply(_postState.Unlisted, dop);
+            if (changed) UpdateTrie(_postState.Unlisted);
         }
         else
         {
             TakeBackListedValues(before, changes);
-            _trie.Apply(changes, dop);
+            UpdateTrie(changes);
             changed = true;
         }
         var t2 = Stopwatch.GetTimestamp();
@@ -102,27 +102,6 @@ public sealed partial class ChainState
     private void TakeBackListedValues(IStateReader before, StateChange[] changes)
     {
         var unmatched = _postState.Unmatched();
-        if (unmatched.Count == 0) return;
-        var restored = new StateChange[unmatched.Count];
-        var accounts = new HashSet<Address>();
-        for (int i = 0; i < unmatched.Count; i++)
-        {
-            var key = unmatched[i];
-            before.TryGet(key, out var value);
-            restored[i] = new StateChange(key, value);
-            if (key.IsAccountField) accounts.Add(key.Address);
-        }
-        _trie.Apply(restored);
-        if (accounts.Count == 0) return;
-        foreach (var change in changes)
-        {
-            if (change.Key.IsAccountField) accounts.Remove(change.Key.Address); // the block sets a field of it
-        }
-        foreach (var address in accounts)
-        {
-            if (!before.TryGet(StateKey.Nonce(address), out _) && !before.TryGet(StateKey.Balance(address), out _)
-                && !before.TryGet(StateKey.CodeHash(address), out _))
-                _trie.RemoveAccountFields(address);
-        }
+        if (unmatched.Count > 0) SetToValues(_trie, before, unmatched, changes);
     }
 }

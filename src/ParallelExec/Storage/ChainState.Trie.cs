@@ -88,23 +88,37 @@ public sealed partial class ChainState
     /// </summary>
     private static Hash256 ApplyStoreValues(StateTrie trie, IStateStore store, IReadOnlyCollection<StateKey> keys, TrieNodeSet? nodes, int dop)
     {
+        SetToValues(trie, store, keys);
+        return nodes is null ? trie.ComputeRoot(dop) : trie.ComputeRootForCheckpoint(dop, nodes);
+    }
+
+    /// <summary>
+    /// Sets <paramref name="keys"/> in <paramref name="trie"/> to their values in <paramref name="state"/>
+    /// (absent: zero) and removes the fields of an account among them that has none there, unless
+    /// <paramref name="setAfter"/> (changes the caller applies next) sets one of its fields.
+    /// </summary>
+    private static void SetToValues(StateTrie trie, IStateReader state, IReadOnlyCollection<StateKey> keys, ReadOnlySpan<StateChange> setAfter = default)
+    {
         var changes = new StateChange[keys.Count];
         var accounts = new HashSet<Address>();
         int i = 0;
         foreach (var key in keys)
         {
-            store.TryGet(key, out var value);
+            state.TryGet(key, out var value);
             changes[i++] = new StateChange(key, value);
             if (key.IsAccountField) accounts.Add(key.Address);
         }
         trie.Apply(changes);
+        foreach (var change in setAfter)
+        {
+            if (change.Key.IsAccountField) accounts.Remove(change.Key.Address);
+        }
         foreach (var address in accounts)
         {
-            if (!store.TryGet(StateKey.Nonce(address), out _) && !store.TryGet(StateKey.Balance(address), out _)
-                && !store.TryGet(StateKey.CodeHash(address), out _))
+            if (!state.TryGet(StateKey.Nonce(address), out _) && !state.TryGet(StateKey.Balance(address), out _)
+                && !state.TryGet(StateKey.CodeHash(address), out _))
                 trie.RemoveAccountFields(address);
         }
-        return nodes is null ? trie.ComputeRoot(dop) : trie.ComputeRootForCheckpoint(dop, nodes);
     }
 
     /// <summary>
