@@ -24,11 +24,8 @@ public static class RecordCommand
             Description = "Execute into this new RocksDB state database folder instead of memory (the genesis streamed, the trie's memory bounded by --cache-mb): " +
                           "for states that do not fit in memory; afterwards it holds the chain's state, as replay --db would leave it",
         };
-        var cacheMb = NumberOption.Int("--cache-mb",
-            "With --db: memory for the state trie's clean nodes, in MiB (past it they are dropped and read again from the database when needed); 0: no limit",
-            (int)(ChainStateOptions.DefaultTrieCacheBytes >> 20), 0);
-        var dbCacheMb = NumberOption.Int("--db-cache-mb", "With --db: RocksDB's block cache (flat state and trie nodes read from disk), in MiB",
-            (int)(RocksDbStoreOptions.Default.BlockCacheBytes >> 20), 8);
+        var cacheMb = DatabaseOptions.TrieCacheMb();
+        var dbCacheMb = DatabaseOptions.BlockCacheMb();
         var command = new Command("record", "Execute a chain (parallel, dependencies recorded) and record each block's post-state root and dependency graph in the file");
         command.Arguments.Add(file);
         foreach (var option in new Option[] { workers, json, codecs, db, cacheMb, dbCacheMb }) command.Options.Add(option);
@@ -37,12 +34,8 @@ public static class RecordCommand
             var path = parse.GetValue(file)!.FullName;
             int n = parse.GetValue(workers);
             var dbPath = parse.GetValue(db)?.FullName;
-            if (dbPath is null)
-            {
-                foreach (var dbOnly in new Option[] { cacheMb, dbCacheMb })
-                    if (parse.GetResult(dbOnly) is { Implicit: false }) throw new ArgumentException($"{dbOnly.Name} needs --db");
-            }
-            else if (File.Exists(dbPath) || (Directory.Exists(dbPath) && Directory.EnumerateFileSystemEntries(dbPath).Any()))
+            DatabaseOptions.RequireDb(parse, dbPath, cacheMb, dbCacheMb);
+            if (dbPath is not null && (File.Exists(dbPath) || (Directory.Exists(dbPath) && Directory.EnumerateFileSystemEntries(dbPath).Any())))
             {
                 throw new ArgumentException($"--db {dbPath}: must be a new or empty folder (record executes the chain from its genesis)");
             }

@@ -40,12 +40,8 @@ public static class ReplayCommand
         var interval = NumberOption.Int("--trie-node-interval",
             "With --db: write trie nodes at every Nth block (a checkpoint: its whole trie becomes walkable from the database); 1: every block",
             ChainStateOptions.DefaultTrieNodeInterval, 1);
-        var cacheMb = NumberOption.Int("--cache-mb",
-            "With --db: memory for the state trie's clean nodes, in MiB (past it they are dropped and read again from the database when needed); 0: no limit",
-            (int)(ChainStateOptions.DefaultTrieCacheBytes >> 20), 0);
-        var dbCacheMb = NumberOption.Int("--db-cache-mb",
-            "With --db: RocksDB's block cache (flat state and trie nodes read from disk), in MiB",
-            (int)(RocksDbStoreOptions.Default.BlockCacheBytes >> 20), 8);
+        var cacheMb = DatabaseOptions.TrieCacheMb();
+        var dbCacheMb = DatabaseOptions.BlockCacheMb();
         var bal = new Option<bool>("--bal")
         {
             Description = "Execute each block with its recorded EIP-7928 access list (strict: a list the block does not follow fails it), "
@@ -65,12 +61,8 @@ public static class ReplayCommand
             if (verifyAsked && skipVerify) throw new ArgumentException("--verify and --no-verify contradict each other");
             bool withLists = parse.GetValue(bal);
             if (withLists && parse.GetValue(sequential)) throw new ArgumentException("--bal runs the parallel executor with each block's list; it cannot be combined with --sequential");
-            if (dbPath is null)
-            {
-                foreach (var dbOnly in new Option[] { journal, noNodes, interval, cacheMb, dbCacheMb })
-                    if (parse.GetResult(dbOnly) is { Implicit: false }) throw new ArgumentException($"{dbOnly.Name} needs --db");
-            }
-            else
+            DatabaseOptions.RequireDb(parse, dbPath, journal, noNodes, interval, cacheMb, dbCacheMb);
+            if (dbPath is not null)
             {
                 if (skipVerify) throw new ArgumentException("--no-verify cannot be combined with --db: a database never commits a block whose recorded root differs");
                 if (File.Exists(dbPath)) throw new ArgumentException($"--db {dbPath}: is a file, not a database folder");

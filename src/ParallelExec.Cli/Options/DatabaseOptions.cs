@@ -1,0 +1,31 @@
+using System.CommandLine;
+using ParallelExec.Storage;
+using ParallelExec.Storage.RocksDb;
+
+namespace ParallelExec.Cli.Options;
+
+/// <summary>
+/// Options of the commands that execute into a RocksDB state database (<c>--db</c>): the
+/// trie's memory (<c>--cache-mb</c>) and RocksDB's block cache (<c>--db-cache-mb</c>), with the same
+/// names, texts and defaults in each, and the check that options meant for a database come with <c>--db</c>.
+/// </summary>
+internal static class DatabaseOptions
+{
+    /// <summary><c>--cache-mb</c>: memory for the state trie's clean nodes, in MiB; 0: no limit.</summary>
+    public static Option<int> TrieCacheMb() => NumberOption.Int("--cache-mb",
+        "With --db: memory for the state trie's clean nodes, in MiB (past it they are dropped and read again from the database when needed); 0: no limit",
+        (int)(ChainStateOptions.DefaultTrieCacheBytes >> 20), 0);
+
+    /// <summary><c>--db-cache-mb</c>: RocksDB's block cache, in MiB.</summary>
+    public static Option<int> BlockCacheMb() => NumberOption.Int("--db-cache-mb",
+        "With --db: RocksDB's block cache (flat state and trie nodes read from disk), in MiB",
+        (int)(RocksDbStoreOptions.Default.BlockCacheBytes >> 20), 8);
+
+    /// <summary>A one-line error when one of <paramref name="dbOnly"/> was given without <c>--db</c>.</summary>
+    public static void RequireDb(ParseResult parse, string? dbPath, params Option[] dbOnly)
+    {
+        if (dbPath is not null) return;
+        foreach (var option in dbOnly)
+            if (parse.GetResult(option) is { Implicit: false }) throw new ArgumentException($"{option.Name} needs --db");
+    }
+}
