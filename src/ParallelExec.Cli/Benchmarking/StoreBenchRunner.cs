@@ -108,8 +108,8 @@ public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, Ch
         var listed = new PipelineBlock[blocks.Length];
         for (int b = 0; b < blocks.Length; b++)
         {
-            var list = lists[blocks[b].Block.Header.Number];
-            var input = AccessLists.AccessListInput.FromRlp(list.Encode(), list.ComputeHash());
+            var rlp = lists[blocks[b].Block.Header.Number].Encode();
+            var input = AccessLists.AccessListInput.FromRlp(rlp, Crypto.Keccak256.Compute(rlp));
             listed[b] = blocks[b] with { Options = blocks[b].Options! with { AccessList = input } };
         }
         foreach (int w in settings.Workers)
