@@ -153,7 +153,7 @@ public sealed partial class StateTrie
     /// <summary>The length of a node's RLP (its children's references must be current).</summary>
     internal static int EncodedLength(TrieNode node, int depth) => node switch
     {
-        LeafNode leaf => RlpWriter.LengthOfList(TrieHasher.LeafPayload(leaf, depth)),
+        LeafNode leaf => TrieHasher.LeafLength(leaf.Key.Length * 2 - depth, leaf.Value),
         ExtensionNode ext => RlpWriter.LengthOfList(ExtensionPayload(ext)),
         BranchNode branch => RlpWriter.LengthOfList(BranchPayload(branch)),
         _ => throw new InvalidOperationException("unknown node type"),
@@ -165,13 +165,8 @@ public sealed partial class StateTrie
         switch (node)
         {
             case LeafNode leaf:
-            {
-                int pathNibbles = leaf.Key.Length * 2 - depth;
-                int o = RlpWriter.WriteListHeader(rlp, TrieHasher.LeafPayload(leaf, depth));
-                o += TrieHasher.WritePathItem(rlp[o..], leaf.Key, depth, pathNibbles, isLeaf: true);
-                RlpWriter.WriteString(rlp[o..], leaf.Value);
+                TrieHasher.WriteLeaf(rlp, leaf.Key, depth, leaf.Value);
                 return;
-            }
             case ExtensionNode ext:
             {
                 int o = RlpWriter.WriteListHeader(rlp, ExtensionPayload(ext));

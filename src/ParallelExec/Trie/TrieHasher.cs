@@ -158,11 +158,8 @@ internal static class TrieHasher
         {
             case LeafNode leaf:
             {
-                int payload = LeafPayload(leaf, depth);
-                var destination = Destination(leaf, RlpWriter.LengthOfList(payload), queue, out int offset);
-                int o = RlpWriter.WriteListHeader(destination, payload);
-                o += WritePathItem(destination[o..], leaf.Key, depth, leaf.Key.Length * 2 - depth, isLeaf: true);
-                RlpWriter.WriteString(destination[o..], leaf.Value);
+                var destination = Destination(leaf, LeafLength(leaf.Key.Length * 2 - depth, leaf.Value), queue, out int offset);
+                WriteLeaf(destination, leaf.Key, depth, leaf.Value);
                 return Done(leaf, destination.Length, offset, height: 0, queue, depth);
             }
             case ExtensionNode ext:
@@ -363,10 +360,18 @@ internal static class TrieHasher
         return offset + Nibbles.WriteHexPrefix(destination[offset..], key, start, nibbleCount, isLeaf);
     }
 
-    /// <summary>The payload of a leaf's RLP list below nibble <paramref name="depth"/>: its path item and its value.</summary>
+    /// <summary>The RLP length of a leaf of <paramref name="nibbles"/> path nibbles holding <paramref name="value"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int LeafPayload(LeafNode leaf, int depth) =>
-        PathItemLength(leaf.Key.Length * 2 - depth) + RlpWriter.LengthOf(leaf.Value);
+    internal static int LeafLength(int nibbles, ReadOnlySpan<byte> value) => RlpWriter.LengthOfList(PathItemLength(nibbles) + RlpWriter.LengthOf(value));
+
+    /// <summary>Writes the leaf of <paramref name="key"/> below nibble <paramref name="depth"/> holding <paramref name="value"/> (<see cref="LeafLength"/> bytes).</summary>
+    internal static int WriteLeaf(Span<byte> destination, ReadOnlySpan<byte> key, int depth, ReadOnlySpan<byte> value)
+    {
+        int nibbles = key.Length * 2 - depth;
+        int o = RlpWriter.WriteListHeader(destination, PathItemLength(nibbles) + RlpWriter.LengthOf(value));
+        o += WritePathItem(destination[o..], key, depth, nibbles, isLeaf: true);
+        return o + RlpWriter.WriteString(destination[o..], value);
+    }
 
     /// <summary>Writes a clean child's reference as its parent embeds it: 0xa0 and the hash, or the short node itself.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -396,7 +401,7 @@ internal static class TrieHasher
         switch (node)
         {
             case LeafNode leaf:
-                length = RlpWriter.LengthOfList(LeafPayload(leaf, depth));
+                length = LeafLength(leaf.Key.Length * 2 - depth, leaf.Value);
                 break;
             case ExtensionNode ext:
                 CollectHashedLengths(ext.Child, depth + ext.Length, lengths, isRoot: false, dirtyOnly, generation);
