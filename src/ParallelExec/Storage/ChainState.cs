@@ -325,6 +325,7 @@ public sealed partial class ChainState
         if (!rooted.Accepted) throw new InvalidOperationException($"{rooted.Stored} was rejected: it cannot be committed");
         var executed = rooted.Executed;
         var t = Stopwatch.GetTimestamp();
+        int nodeCount = rooted.Nodes?.Count ?? 0;
         try
         {
             _store.Commit(rooted.Stored, executed.Result.Changes, rooted.Nodes, executed.PreviousValues);
@@ -336,9 +337,12 @@ public sealed partial class ChainState
         }
         finally
         {
+            // The nodes are in the store (or the trie is rebuilt): let a checkpoint's go now, not when
+            // the set is next filled.
+            rooted.Nodes?.Clear();
             Interlocked.Decrement(ref _uncommitted);
         }
-        return new CommittedBlock(rooted.Stored, executed.Result, true, rooted.Nodes?.Count ?? 0, executed.ExecuteTime, rooted.ApplyTime,
+        return new CommittedBlock(rooted.Stored, executed.Result, true, nodeCount, executed.ExecuteTime, rooted.ApplyTime,
             rooted.RootTime, Stopwatch.GetElapsedTime(t)) { ListRoot = rooted.ListRoot };
     }
 

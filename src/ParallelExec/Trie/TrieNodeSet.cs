@@ -5,8 +5,8 @@ namespace ParallelExec.Trie;
 
 /// <summary>
 /// The trie nodes one root computation exported, each with its place (owner and path), encoded back
-/// to back into large reusable chunks: no array per node, and after the first block no allocation at
-/// all (<see cref="Clear"/> keeps the chunks). Records handed out (<see cref="this[int]"/>,
+/// to back into large reusable chunks: no array per node, and after the first block no allocation for
+/// blocks of a similar size (<see cref="Clear"/> keeps the chunks, up to a bound). Records handed out (<see cref="this[int]"/>,
 /// enumeration) are slices of the chunks (owner, path and RLP side by side) and are valid until the
 /// next <see cref="Clear"/>. A set may also hold removals (<see cref="TrieNodeRecord.IsRemoval"/>),
 /// which a store applies before the writes. Not thread-safe.
@@ -31,6 +31,17 @@ public sealed class TrieNodeSet : IReadOnlyList<TrieNodeRecord>
 
     /// <summary>Total RLP bytes held (places not counted).</summary>
     public long ByteCount => _bytes;
+
+    /// <summary>Bytes of chunks held, used or kept for reuse (for tests).</summary>
+    internal long ChunkBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var chunk in _chunks) total += chunk.Length;
+            return total;
+        }
+    }
 
     /// <summary>The node at <paramref name="index"/>, in the order added.</summary>
     public TrieNodeRecord this[int index]
@@ -107,13 +118,22 @@ public sealed class TrieNodeSet : IReadOnlyList<TrieNodeRecord>
         _bytes += length;
     }
 
-    /// <summary>Forgets every node and keeps the memory for the next block.</summary>
+    /// <summary>Chunks and entries a <see cref="Clear"/> keeps: more than a block's nodes take, far less than a checkpoint's over a large state.</summary>
+    private const int RetainedChunks = 32, RetainedEntries = 1 << 18;
+
+    /// <summary>
+    /// Forgets every node and keeps the memory for the next block, up to 32 MiB of chunks and 262,144
+    /// entries: a checkpoint's export over a large state (about 350 MB at 10 M accounts) is not kept
+    /// alive through the blocks until the next one.
+    /// </summary>
     public void Clear()
     {
         _count = 0;
         _chunk = 0;
         _offset = 0;
         _bytes = 0;
+        if (_chunks.Count > RetainedChunks) _chunks.RemoveRange(RetainedChunks, _chunks.Count - RetainedChunks);
+        if (_entries.Length > RetainedEntries) _entries = new Entry[RetainedEntries];
     }
 
     /// <summary>Enumerates the nodes in the order added, without allocating.</summary>

@@ -7,6 +7,30 @@ namespace ParallelExec.Tests.Trie;
 public class TrieNodeExportTests
 {
     [Fact]
+    public void A_cleared_node_set_keeps_a_blocks_worth_of_chunks_for_reuse_and_lets_a_checkpoints_go()
+    {
+        var set = new TrieNodeSet();
+        var rlp = new byte[500];
+        void Fill(long bytes)
+        {
+            for (long added = 0; added < bytes; added += rlp.Length) set.Add(default, rlp, [], [1, 2, 3]);
+        }
+        Fill(8L << 20); // a block's nodes
+        long blockChunks = set.ChunkBytes;
+        set.Clear();
+        Fill(8L << 20);
+        Assert.Equal(blockChunks, set.ChunkBytes); // reused, nothing allocated
+        set.Clear();
+        Fill(200L << 20); // a checkpoint's over a large state
+        Assert.True(set.ChunkBytes >= 200L << 20);
+        set.Clear();
+        Assert.Empty(set);
+        Assert.InRange(set.ChunkBytes, blockChunks, 32L << 20);
+        Fill(8L << 20);
+        Assert.Equal((8L << 20) / rlp.Length + 1, set.Count); // still a working set
+    }
+
+    [Fact]
     public void A_node_set_gives_back_every_node_across_chunks_and_after_a_clear()
     {
         var random = new Random(5);
