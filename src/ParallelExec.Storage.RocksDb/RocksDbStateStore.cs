@@ -553,7 +553,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         StateStoreChecks.CheckCommit(this, _initialized, _disposed, block);
         bool journaled = JournalRetention > 0;
         byte[]? journal = journaled ? ArrayPool<byte>.Shared.Rent(4 + changes.Length * MaxJournalEntryLength) : null;
-        using var batch = new WriteBatch();
+        using var batch = NewBatch(BatchBytes(changes.Length, trieNodes, journaled));
         try
         {
             int o = 4;
@@ -619,6 +619,35 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         }
     }
 
+    /// <summary>Batches at least this large are made at their final size (see <see cref="NewBatch"/>).</summary>
+    private const long ReservedBatchMinimum = 4L << 20;
+
+    /// <summary>
+    /// A write batch with room for <paramref name="bytes"/>. Grown by doubling, a checkpoint's batch
+    /// (hundreds of megabytes over a large state) would hold its old and new buffers at once while it
+    /// copies, the peak of the process's memory; made at its size, it never copies. Pages of the
+    /// room it does not use are never touched.
+    /// </summary>
+    private static WriteBatch NewBatch(long bytes) => bytes < ReservedBatchMinimum ? new WriteBatch()
+        : new WriteBatch(Native.Instance.rocksdb_writebatch_create_with_params((UIntPtr)(ulong)bytes, UIntPtr.Zero, UIntPtr.Zero, UIntPtr.Zero));
+
+    /// <summary>
+    /// At most what a commit of <paramref name="changes"/> changes and <paramref name="trieNodes"/> puts in
+    /// its batch: each record's key, value and a few bytes of tag, family and lengths, the journal, and
+    /// room for the block record and head.
+    /// </summary>
+    private static long BatchBytes(int changes, IReadOnlyCollection<TrieNodeRecord>? trieNodes, bool journaled)
+    {
+        const int RecordOverhead = 1 + 5 + 5 + 5; // tag, family id, key and value lengths (varints)
+        long bytes = 4096 + (long)changes * (StateKeyEncoding.MaxLength + ValueLength + RecordOverhead);
+        if (journaled) bytes += 4 + (long)changes * MaxJournalEntryLength + RecordOverhead;
+        if (trieNodes is null) return bytes;
+        bytes += (long)trieNodes.Count * (TrieNodeKey.MaxLength + RecordOverhead);
+        if (trieNodes is TrieNodeSet set) return bytes + set.ByteCount;
+        foreach (var node in trieNodes) bytes += node.Rlp.Length;
+        return bytes;
+    }
+
     /// <summary>
     /// Puts flat-state values in ascending key order. The memtable is a skip list: keys inserted in
     /// ascending order go in several times faster (each insert starts from the previous one's position).
@@ -663,20 +692,28 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     {
         var nodes = trieNodes as IReadOnlyList<TrieNodeRecord> ?? trieNodes.ToArray();
         int count = nodes.Count;
-        var keys = ArrayPool<byte>.Shared.Rent(count * TrieNodeKey.MaxLength);
-        var lengths = ArrayPool<int>.Shared.Rent(count);
+        // The keys back to back: an account-trie key is a few bytes, so room for the longest per node
+        // would make a checkpoint's buffer over a large state ten times what it needs.
+        long keyTotal = 0;
+        for (int i = 0; i < count; i++) keyTotal += TrieNodeKey.Length(nodes[i].Owner.Length, nodes[i].Path.Length);
+        var keys = ArrayPool<byte>.Shared.Rent((int)keyTotal);
+        var offsets = ArrayPool<int>.Shared.Rent(count + 1);
         var order = ArrayPool<int>.Shared.Rent(count);
         try
         {
+            int at = 0;
             for (int i = 0; i < count; i++)
             {
                 var node = nodes[i];
-                lengths[i] = TrieNodeKey.Write(node.Owner.Span, node.Path.Span, keys.AsSpan(i * TrieNodeKey.MaxLength, TrieNodeKey.MaxLength));
+                offsets[i] = at;
+                at += TrieNodeKey.Write(node.Owner.Span, node.Path.Span, keys.AsSpan(at));
                 order[i] = i;
             }
+            offsets[count] = at;
             var keyBytes = keys;
-            var keyLengths = lengths;
-            order.AsSpan(0, count).Sort((a, b) => keyBytes.AsSpan(a * TrieNodeKey.MaxLength, keyLengths[a]).SequenceCompareTo(keyBytes.AsSpan(b * TrieNodeKey.MaxLength, keyLengths[b])));
+            var keyOffsets = offsets;
+            order.AsSpan(0, count).Sort((a, b) => keyBytes.AsSpan(keyOffsets[a], keyOffsets[a + 1] - keyOffsets[a])
+                .SequenceCompareTo(keyBytes.AsSpan(keyOffsets[b], keyOffsets[b + 1] - keyOffsets[b])));
             for (int pass = 0; pass < 2; pass++)
             {
                 bool removals = pass == 0;
@@ -685,7 +722,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
                     int i = order[k];
                     var node = nodes[i];
                     if (node.IsRemoval != removals) continue;
-                    var key = keys.AsSpan(i * TrieNodeKey.MaxLength, lengths[i]);
+                    var key = keys.AsSpan(offsets[i], offsets[i + 1] - offsets[i]);
                     if (removals) batch.Delete(key.ToArray(), _nodes);
                     else batch.Put(key, node.Rlp.Span, _nodes);
                 }
@@ -694,7 +731,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         finally
         {
             ArrayPool<byte>.Shared.Return(keys);
-            ArrayPool<int>.Shared.Return(lengths);
+            ArrayPool<int>.Shared.Return(offsets);
             ArrayPool<int>.Shared.Return(order);
         }
     }
@@ -753,7 +790,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         ArgumentNullException.ThrowIfNull(trieNodes);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (at != _head) throw new InvalidOperationException($"trie nodes are written for the head ({_head}), not {at}");
-        using var batch = new WriteBatch();
+        using var batch = NewBatch(BatchBytes(0, trieNodes, journaled: false));
         PutSorted(batch, trieNodes);
         batch.Put(TrieNodesAtKey, EncodeBlock(at), _meta);
         Write(batch);

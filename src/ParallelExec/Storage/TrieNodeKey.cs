@@ -13,6 +13,9 @@ public static class TrieNodeKey
     /// <summary>Longest key: tag, owner, 64 nibbles packed, count.</summary>
     public const int MaxLength = 1 + 32 + 32 + 1;
 
+    /// <summary>The length of the key of a node <paramref name="pathLength"/> nibbles deep in a trie whose owner is <paramref name="ownerLength"/> bytes (0 or 32).</summary>
+    public static int Length(int ownerLength, int pathLength) => 1 + ownerLength + (pathLength + 1) / 2 + 1;
+
     /// <summary>Writes the key of the node at <paramref name="path"/> (nibbles, one per byte) of <paramref name="owner"/>'s trie; returns its length.</summary>
     public static int Write(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, Span<byte> destination)
     {
