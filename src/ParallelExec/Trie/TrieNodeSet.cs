@@ -6,9 +6,9 @@ namespace ParallelExec.Trie;
 /// <summary>
 /// The trie nodes one root computation exported, each with its place (owner and path), encoded back
 /// to back into large reusable chunks: no array per node, and after the first block no allocation for
-/// blocks of a similar size (<see cref="Clear"/> keeps the chunks, up to a bound). Records handed out (<see cref="this[int]"/>,
-/// enumeration) are slices of the chunks (owner, path and RLP side by side) and are valid until the
-/// next <see cref="Clear"/>. A set may also hold removals (<see cref="TrieNodeRecord.IsRemoval"/>),
+/// blocks of a similar size (<see cref="Clear"/> keeps the chunks, up to a bound). Records handed out
+/// (<see cref="this[int]"/>, enumeration) are slices of the chunks (owner, path and RLP side by side)
+/// and are valid until the next <see cref="Clear"/>. A set may also hold removals (<see cref="TrieNodeRecord.IsRemoval"/>),
 /// which a store applies before the writes. Not thread-safe.
 /// </summary>
 public sealed class TrieNodeSet : IReadOnlyList<TrieNodeRecord>
