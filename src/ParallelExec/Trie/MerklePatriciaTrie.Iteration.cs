@@ -238,9 +238,14 @@ public sealed partial class MerklePatriciaTrie
     /// <summary>Loads <paramref name="node"/> (at <paramref name="path"/>) into its parent's slot <paramref name="nibble"/> (-1: an extension's child).</summary>
     private TrieNode ResolveIn(TrieNode parent, int nibble, UnresolvedNode node, ReadOnlySpan<byte> path)
     {
-        var resolved = Load(parent is BranchNode owner ? owner.UnresolvedChildHash(nibble) : node.Hash, path);
-        if (parent is BranchNode branch) branch.ResolveChild(nibble, resolved);
-        else ((ExtensionNode)parent).Child = resolved;
+        if (parent is BranchNode branch)
+        {
+            var child = Load(branch.UnresolvedChildHash(nibble), path); // node may be the shared InParent
+            branch.ResolveChild(nibble, child);
+            return child;
+        }
+        var resolved = Load(node.Hash, path);
+        ((ExtensionNode)parent).Child = resolved;
         return resolved;
     }
 }
