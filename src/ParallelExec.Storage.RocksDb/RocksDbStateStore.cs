@@ -625,8 +625,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     /// <summary>
     /// A write batch with room for <paramref name="bytes"/>. Grown by doubling, a checkpoint's batch
     /// (hundreds of megabytes over a large state) would hold its old and new buffers at once while it
-    /// copies, the peak of the process's memory; made at its size, it never copies. Pages of the
-    /// room it does not use are never touched.
+    /// copies; made at its size, it never copies. Pages of the room it does not use are never touched.
     /// </summary>
     private static WriteBatch NewBatch(long bytes) => bytes < ReservedBatchMinimum ? new WriteBatch()
         : new WriteBatch(Native.Instance.rocksdb_writebatch_create_with_params((UIntPtr)(ulong)bytes, UIntPtr.Zero, UIntPtr.Zero, UIntPtr.Zero));
