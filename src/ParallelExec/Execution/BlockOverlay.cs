@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ParallelExec.AccessLists;
+using ParallelExec.MultiVersion;
 using ParallelExec.State;
 
 namespace ParallelExec.Execution;
@@ -10,6 +12,10 @@ namespace ParallelExec.Execution;
 /// Both executors commit transaction outputs into it with the same <see cref="TryCommit"/>, which
 /// is why their results are identical by construction; for the parallel executor the same pass also
 /// validates a speculative output. Single-threaded: only the committer uses it.
+/// Entries are found through a dictionary keyed by the key, or, when the parallel executor
+/// speculates, through the block's key ids (<see cref="MultiVersionMap.KeyId"/>): the reads and writes
+/// of a speculative output carry their keys' ids, so validating and applying it indexes an array
+/// instead of hashing each key into a dictionary (the serial path's main cost).
 /// </summary>
 internal sealed class BlockOverlay : IStateView
 {
@@ -18,6 +24,7 @@ internal sealed class BlockOverlay : IStateView
         public StateKey Key;
         public UInt256 Value;
         public int LastWriter; // -1: only read, value is the starting state's
+        public int Id; // the key's id, when found by ids
     }
 
     private struct Undo
@@ -28,6 +35,9 @@ internal sealed class BlockOverlay : IStateView
     }
 
     private readonly Dictionary<StateKey, int> _index;
+    // Found by key ids instead of _index: entry of each id, -1 when the block has not touched it.
+    private MultiVersionMap? _keyIds;
+    private int[] _entryOfId = [];
     private Undo[] _undo = new Undo[16];
     private int _undoCount;
     private List<int>? _writtenSlots;
@@ -43,13 +53,20 @@ internal sealed class BlockOverlay : IStateView
         _entries = new Entry[capacity];
     }
 
-    public void Reset(IStateReader baseState, int expectedKeys)
+    /// <summary>
+    /// Starts a block over <paramref name="baseState"/>. With <paramref name="keyIds"/> (already reset
+    /// for this block) entries are found by the ids it gives keys, else by a dictionary.
+    /// </summary>
+    public void Reset(IStateReader baseState, int expectedKeys, MultiVersionMap? keyIds = null)
     {
         // An executor recording an access list hands its state in wrapped with the recorder.
         _recorder = (baseState as AccessListRecordingState)?.Recorder;
         _baseState = baseState is AccessListRecordingState recording ? recording.Inner : baseState;
+        if (_keyIds is not null)
+            for (int i = 0; i < _count; i++) _entryOfId[_entries[i].Id] = -1; // cheaper than clearing the whole array
+        _keyIds = keyIds;
         _index.Clear();
-        _index.EnsureCapacity(expectedKeys);
+        if (keyIds is null) _index.EnsureCapacity(expectedKeys);
         _writtenSlots = null;
         _creditChecked = null;
         if (_entries.Length < expectedKeys) _entries = new Entry[expectedKeys];
@@ -57,21 +74,28 @@ internal sealed class BlockOverlay : IStateView
     }
 
     /// <inheritdoc/>
+    /// <remarks><paramref name="slot"/> is the key's id when entries are found by ids, else -1.</remarks>
     public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source, out int slot)
     {
         slot = -1;
-        return TryRead(key, txIndex, out value, out source);
+        return Read(key, txIndex, out value, out source, ref slot);
     }
 
     public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source)
     {
-        if (_index.TryGetValue(key, out int i))
+        int slot = -1;
+        return Read(key, txIndex, out value, out source, ref slot);
+    }
+
+    private bool Read(in StateKey key, int txIndex, out UInt256 value, out int source, ref int id)
+    {
+        if (Find(key, ref id) is var i and >= 0)
         {
             value = _entries[i].Value;
             source = _entries[i].LastWriter;
             return true;
         }
-        value = StartStateReads.Read(_baseState, key, txIndex);
+        value = StartValue(key, id, txIndex);
         source = -1;
         return true;
     }
@@ -103,7 +127,8 @@ internal sealed class BlockOverlay : IStateView
         _undoCount = 0;
         foreach (ref readonly var read in output.Reads)
         {
-            ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, read.Key, out bool exists);
+            int id = read.Slot;
+            ref int slot = ref SlotOf(read.Key, ref id, out bool exists);
             if (exists)
             {
                 ref readonly var entry = ref _entries[slot];
@@ -113,26 +138,27 @@ internal sealed class BlockOverlay : IStateView
             }
             // Nobody in the block touched it yet: the value is the starting state's. A read served
             // by a speculative write that no committed transaction kept must be checked against it.
-            if (validate && read.Source >= 0 && !StartValueIs(read.Key, read.Value))
+            if (validate && read.Source >= 0 && !StartValueIs(read.Key, id, read.Value))
             {
-                _index.Remove(read.Key);
+                Forget(read.Key);
                 return Rollback(mark, edges, recorded, dependencies, CommitResult.Invalid);
             }
-            slot = Append(read.Key, read.Value, -1);
+            slot = Append(read.Key, read.Value, -1, id);
         }
         foreach (ref readonly var write in output.Writes)
         {
-            ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, write.Key, out bool exists);
+            int id = write.Slot;
+            ref int slot = ref SlotOf(write.Key, ref id, out bool exists);
             if (!exists)
             {
                 UInt256 value = write.Value;
-                if (write.IsDelta && !UInt256.TryAdd(StartStateReads.Read(_baseState, write.Key, txIndex), write.Value, out value))
+                if (write.IsDelta && !UInt256.TryAdd(StartValue(write.Key, id, txIndex), write.Value, out value))
                 {
-                    _index.Remove(write.Key);
+                    Forget(write.Key);
                     RememberCreditChecks(output, write.Key);
                     return Rollback(mark, edges, recorded, dependencies, CommitResult.CreditOverflow);
                 }
-                slot = Append(write.Key, value, txIndex);
+                slot = Append(write.Key, value, txIndex, id);
                 _writtenSlots?.Add(slot);
                 continue;
             }
@@ -167,11 +193,11 @@ internal sealed class BlockOverlay : IStateView
     // Whether the starting state holds value at key. Only a speculative output's check asks: a read
     // that fails there (a stateless run's witness lacks a key that only a torn view reached) makes
     // the output stale, and the committer runs the transaction again in order, where a fault is real.
-    private bool StartValueIs(in StateKey key, in UInt256 value)
+    private bool StartValueIs(in StateKey key, int id, in UInt256 value)
     {
         try
         {
-            return StartStateReads.Read(_baseState, key).Equals(value);
+            return StartValue(key, id).Equals(value);
         }
         catch (EngineFaultException)
         {
@@ -190,7 +216,11 @@ internal sealed class BlockOverlay : IStateView
             entry.Value = undo.Value;
             entry.LastWriter = undo.LastWriter;
         }
-        for (int i = mark; i < _count; i++) _index.Remove(_entries[i].Key);
+        for (int i = mark; i < _count; i++)
+        {
+            if (_keyIds is null) _index.Remove(_entries[i].Key);
+            else _entryOfId[_entries[i].Id] = -1;
+        }
         _count = mark;
         if (dependencies is not null && dependencies.Count > edges) dependencies.RemoveRange(edges, dependencies.Count - edges);
         return result;
@@ -215,11 +245,49 @@ internal sealed class BlockOverlay : IStateView
         return (e.Key, e.Value, e.LastWriter);
     }
 
-    private int Append(in StateKey key, in UInt256 value, int writer)
+    private int Append(in StateKey key, in UInt256 value, int writer, int id)
     {
         if (_count == _entries.Length) Array.Resize(ref _entries, _entries.Length * 2);
-        _entries[_count] = new Entry { Key = key, Value = value, LastWriter = writer };
+        _entries[_count] = new Entry { Key = key, Value = value, LastWriter = writer, Id = id };
         return _count++;
+    }
+
+    // The key's value in the block's starting state: kept by multi-version memory if a worker read it, else read here.
+    private UInt256 StartValue(in StateKey key, int id, int txIndex = -1) =>
+        _keyIds is not null && _keyIds.TryGetStartValue(id, out var value) ? value : StartStateReads.Read(_baseState, key, txIndex);
+
+    // The entry of key, or -1. id: the key's id if the caller has it (else -1; set to it when found by ids).
+    private int Find(in StateKey key, ref int id)
+    {
+        if (_keyIds is null) return _index.TryGetValue(key, out int i) ? i : -1;
+        if (id < 0) id = _keyIds.KeyId(key);
+        return id < _entryOfId.Length ? _entryOfId[id] : -1;
+    }
+
+    // Where the entry index of key is kept; when the key has none (exists false) the caller either
+    // stores the index of the entry it appends there or calls Forget. id as for Find.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref int SlotOf(in StateKey key, ref int id, out bool exists)
+    {
+        if (_keyIds is null) return ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out exists);
+        if (id < 0) id = _keyIds.KeyId(key);
+        if (id >= _entryOfId.Length) GrowIds(id);
+        ref int slot = ref _entryOfId[id];
+        exists = slot >= 0;
+        return ref slot;
+    }
+
+    // Undoes the dictionary's add by SlotOf for a key that got no entry (an id's slot stayed -1).
+    private void Forget(in StateKey key)
+    {
+        if (_keyIds is null) _index.Remove(key);
+    }
+
+    private void GrowIds(int id)
+    {
+        int old = _entryOfId.Length;
+        Array.Resize(ref _entryOfId, Math.Max(id + 1, Math.Max(1024, _keyIds!.KeyCount * 2)));
+        Array.Fill(_entryOfId, -1, old, _entryOfId.Length - old);
     }
 
     /// <summary>Every key the block wrote, with its final value, in first-touch order.</summary>
@@ -244,7 +312,10 @@ internal sealed class BlockOverlay : IStateView
         var keys = new List<StateKey>();
         var seen = new HashSet<StateKey>();
         foreach (var key in _creditChecked)
-            if (!_index.ContainsKey(key) && seen.Add(key)) keys.Add(key);
+        {
+            int id = -1;
+            if (Find(key, ref id) < 0 && seen.Add(key)) keys.Add(key);
+        }
         return [.. keys];
     }
 

@@ -24,7 +24,11 @@ internal sealed class TxOutput
         public UInt256 Value;
         /// <summary>Index of the transaction whose write was read, or -1 for the block's starting state.</summary>
         public int Source;
-        /// <summary>Where the view that served the read keeps the key (its named position in an access list's view), or -1.</summary>
+        /// <summary>
+        /// Where the view that served the read keeps the key, or -1: its named position in an access
+        /// list's view, its id in the block (<see cref="MultiVersion.MultiVersionMap.KeyId"/>) when
+        /// multi-version memory or a committed prefix indexed by those ids served it.
+        /// </summary>
         public int Slot;
     }
 
@@ -34,6 +38,8 @@ internal sealed class TxOutput
         public UInt256 Value;
         /// <summary>True for a commutative credit (<see cref="ITransactionContext.Add"/>) not yet resolved.</summary>
         public bool IsDelta;
+        /// <summary>The key's id in the block once the write is published to multi-version memory, else -1.</summary>
+        public int Slot;
     }
 
     private ReadEntry[] _reads = new ReadEntry[8];
@@ -100,7 +106,7 @@ internal sealed class TxOutput
     public void AddWrite(in StateKey key, in UInt256 value, bool isDelta)
     {
         if (WriteCount == _writes.Length) Array.Resize(ref _writes, _writes.Length * 2);
-        _writes[WriteCount] = new WriteEntry { Key = key, Value = value, IsDelta = isDelta };
+        _writes[WriteCount] = new WriteEntry { Key = key, Value = value, IsDelta = isDelta, Slot = -1 };
         if (WriteCount >= LinearSearchLimit) Index(ref _writeIndex, _writes, WriteCount);
         WriteCount++;
     }

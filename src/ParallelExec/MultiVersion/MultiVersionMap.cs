@@ -36,47 +36,111 @@ internal sealed class MultiVersionMap : IStateView
         }
     }
 
+    /// <summary>Keys given an id in this block so far: every id is below it.</summary>
+    public int KeyCount => Volatile.Read(ref _rented);
+
+    /// <summary>
+    /// The id of <paramref name="key"/> in this block (<see cref="VersionList.Id"/>), given on first use:
+    /// every key a transaction reads or writes here gets one, so the committer can keep the committed
+    /// prefix in arrays indexed by it instead of a dictionary keyed by the key.
+    /// </summary>
+    public int KeyId(in StateKey key) => _versions.GetOrAdd(key, _rent).Id;
+
     /// <inheritdoc/>
+    /// <remarks><paramref name="slot"/> is the key's id (<see cref="KeyId"/>).</remarks>
     public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source, out int slot)
     {
-        slot = -1;
-        return TryRead(key, txIndex, out value, out source);
+        var list = _versions.GetOrAdd(key, _rent);
+        slot = list.Id;
+        return Read(list, key, txIndex, out value, out source);
     }
 
     public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source)
     {
-        if (_versions.TryGet(key, out var list))
-        {
-            switch (list.Read(txIndex, out value, out source))
-            {
-                case ReadResult.Absolute:
-                    return true;
-                case ReadResult.OnStart:
-                    var credits = value;
-                    return UInt256.TryAdd(StartStateReads.Read(_baseState, key), credits, out value);
-                case ReadResult.Overflow:
-                    return false;
-            }
-        }
+        if (_versions.TryGet(key, out var list)) return Read(list, key, txIndex, out value, out source);
         source = -1;
         value = StartStateReads.Read(_baseState, key);
         return true;
     }
 
+    private bool Read(VersionList list, in StateKey key, int txIndex, out UInt256 value, out int source)
+    {
+        switch (list.Read(txIndex, out value, out source))
+        {
+            case ReadResult.Absolute:
+                return true;
+            case ReadResult.OnStart:
+                var credits = value;
+                return UInt256.TryAdd(StartValue(list, key), credits, out value);
+            case ReadResult.Overflow:
+                return false;
+        }
+        source = -1;
+        value = StartValue(list, key);
+        return true;
+    }
+
+    // The key's starting value, read once per block and kept in its list: the committer takes it
+    // from there (StartValue(int)) instead of reading it again on the serial path.
+    private UInt256 StartValue(VersionList list, in StateKey key)
+    {
+        if (list.TryGetStart(out var value)) return value;
+        value = StartStateReads.Read(_baseState, key);
+        list.SetStart(value);
+        return value;
+    }
+
+    /// <summary>
+    /// The starting value of the key with id <paramref name="id"/>, if a speculative execution has
+    /// read it in this block (or published a credit to it); false otherwise.
+    /// </summary>
+    public bool TryGetStartValue(int id, out UInt256 value)
+    {
+        if ((uint)id < (uint)Math.Min(Volatile.Read(ref _rented), _pool.Length)) return _pool[id].TryGetStart(out value);
+        value = default;
+        return false;
+    }
+
     /// <summary>
     /// Makes the writes of transaction <paramref name="txIndex"/> visible to later transactions.
     /// Credits to an unread hot key are not published (see <see cref="VersionList.IsUnreadCreditSink"/>).
+    /// Each write is given its key's id (<see cref="TxOutput.WriteEntry.Slot"/>). A speculative output
+    /// also reads the starting value of each key it credits, for the committer (<see cref="TryGetStartValue"/>);
+    /// a committed one (<paramref name="committed"/>) need not: the committer has read it already.
     /// </summary>
-    public void Publish(int txIndex, TxOutput output)
+    public void Publish(int txIndex, TxOutput output, bool committed = false)
     {
-        foreach (ref readonly var write in output.Writes) Publish(txIndex, write.Key, write.Value, write.IsDelta);
+        for (int w = 0; w < output.WriteCount; w++)
+        {
+            ref var write = ref output.WriteAt(w);
+            var list = _versions.GetOrAdd(write.Key, _rent);
+            Set(list, txIndex, write.Value, write.IsDelta);
+            if (write.IsDelta && !committed && !list.TryGetStart(out _)) TryKeepStart(list, write.Key);
+            write.Slot = list.Id;
+        }
     }
 
-    public void Publish(int txIndex, in StateKey key, in UInt256 value, bool isDelta)
+    /// <summary>Publishes one committed write.</summary>
+    public void Publish(int txIndex, in StateKey key, in UInt256 value, bool isDelta) =>
+        Set(_versions.GetOrAdd(key, _rent), txIndex, value, isDelta);
+
+    private static void Set(VersionList list, int txIndex, in UInt256 value, bool isDelta)
     {
-        var list = _versions.GetOrAdd(key, _rent);
-        if (isDelta && list.IsUnreadCreditSink) return;
-        list.Set(txIndex, value, isDelta);
+        if (!isDelta || !list.IsUnreadCreditSink) list.Set(txIndex, value, isDelta);
+    }
+
+    // A credit's key is read on the serial path (the committer adds the credit to its starting value)
+    // unless its starting value is here: the worker reads it now. A read that fails here is left to
+    // the committer, which faults only where sequential execution would.
+    private void TryKeepStart(VersionList list, in StateKey key)
+    {
+        try
+        {
+            list.SetStart(StartStateReads.Read(_baseState, key));
+        }
+        catch (EngineFaultException)
+        {
+        }
     }
 
     /// <summary>Withdraws the writes of an incarnation that is about to be replaced.</summary>
@@ -89,6 +153,8 @@ internal sealed class MultiVersionMap : IStateView
     private VersionList Rent()
     {
         int i = Interlocked.Increment(ref _rented) - 1;
-        return i < _pool.Length ? _pool[i] : new VersionList();
+        var list = i < _pool.Length ? _pool[i] : new VersionList();
+        list.Id = i;
+        return list;
     }
 }

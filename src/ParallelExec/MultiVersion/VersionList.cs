@@ -23,6 +23,9 @@ internal sealed class VersionList
     private bool[]? _isDelta;
     private int _count;
     private int _reads;
+    // The key's value in the block's starting state, once someone read it (immutable for the block).
+    private UInt256 _start;
+    private volatile bool _hasStart;
 
     /// <summary>Versions after which credits to a key nobody has read stop being published.</summary>
     public const int UnreadCreditLimit = 32;
@@ -30,12 +33,38 @@ internal sealed class VersionList
     /// <summary>The location this list holds versions of (set when taken from the pool).</summary>
     public StateKey Key { get; private set; }
 
+    /// <summary>
+    /// The key's id in this block: dense from 0 in the order keys were first touched, one per key
+    /// (<see cref="MultiVersionMap.KeyId"/>). The committer indexes its committed prefix by it.
+    /// </summary>
+    public int Id { get; set; }
+
     /// <summary>Takes the list for <paramref name="key"/>, with no versions.</summary>
     public void Assign(in StateKey key)
     {
         Key = key;
         _count = _reads = 0;
         _inArrays = false;
+        _hasStart = false;
+    }
+
+    /// <summary>The key's starting value, if a reader has left it here (<see cref="SetStart"/>).</summary>
+    public bool TryGetStart(out UInt256 value)
+    {
+        if (_hasStart)
+        {
+            value = _start;
+            return true;
+        }
+        value = default;
+        return false;
+    }
+
+    /// <summary>Leaves the key's starting value for later readers (racing writers write the same value).</summary>
+    public void SetStart(in UInt256 value)
+    {
+        _start = value;
+        _hasStart = true; // volatile: published after the value
     }
 
     /// <summary>
@@ -119,6 +148,15 @@ internal sealed class VersionList
     /// </summary>
     public ReadResult Read(int reader, out UInt256 value, out int writer)
     {
+        value = default;
+        writer = -1;
+        if (Volatile.Read(ref _count) == 0)
+        {
+            // Nothing written yet (most keys a block reads): no lock. A write racing with this read
+            // is one the reader may miss anyway; validation decides.
+            _reads++;
+            return ReadResult.None;
+        }
         lock (this)
         {
             _reads++;

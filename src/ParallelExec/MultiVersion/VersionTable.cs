@@ -12,15 +12,16 @@ namespace ParallelExec.MultiVersion;
 /// Slots are tagged with the block's generation: a slot of an earlier block reads as empty, so a
 /// new block starts without clearing the table (a memset of megabytes that would also evict the
 /// cache the block is about to use).
-/// If the table fills past three quarters, further keys go to an overflow dictionary. Near that
-/// threshold two racing inserts of one key could land in both places; multi-version memory is only
-/// a source of speculative values (validation against the committed prefix decides), so that costs
-/// at most a re-execution, never correctness.
+/// If the table fills past three quarters, further keys go to an overflow dictionary: an insert that
+/// finds the table full seals the empty slot that ends its probe, so a racing insert of the same key
+/// cannot claim that slot afterwards and both end in the overflow. A key has one list per block,
+/// whichever thread adds it (the committer relies on it: a list's <see cref="VersionList.Id"/> names
+/// the key).
 /// </summary>
 internal sealed class VersionTable
 {
     // A slot's Tag is generation << 2 | state; a tag of another generation means empty.
-    private const int Claimed = 1, Ready = 2, StateMask = 3;
+    private const int Claimed = 1, Ready = 2, Sealed = 3, StateMask = 3;
     private const int MaxGeneration = int.MaxValue >> 2;
 
     // 16 bytes: the key lives in the list, compared only when the hash matches.
@@ -70,7 +71,7 @@ internal sealed class VersionTable
         {
             ref var slot = ref slots[i];
             int tag = Volatile.Read(ref slot.Tag);
-            if (tag >> 2 != _generation) break; // empty in this block
+            if (tag >> 2 != _generation || (tag & StateMask) == Sealed) break; // empty in this block, or the overflow's
             if ((tag & StateMask) == Claimed) WaitReady(ref slot);
             if (slot.Hash == hash && slot.List!.Key.Equals(key))
             {
@@ -94,8 +95,9 @@ internal sealed class VersionTable
             int tag = Volatile.Read(ref slot.Tag);
             if (tag >> 2 != _generation)
             {
-                if (Volatile.Read(ref _count) >= _limit) break;
-                int seen = Interlocked.CompareExchange(ref slot.Tag, _generation << 2 | Claimed, tag);
+                bool full = Volatile.Read(ref _count) >= _limit;
+                int seen = Interlocked.CompareExchange(ref slot.Tag, _generation << 2 | (full ? Sealed : Claimed), tag);
+                if (seen == tag && full) break;
                 if (seen == tag)
                 {
                     slot.Hash = hash;
@@ -106,8 +108,9 @@ internal sealed class VersionTable
                     Interlocked.Increment(ref _count);
                     return slot.List;
                 }
-                tag = seen; // another thread claimed it in this generation
+                tag = seen; // another thread claimed or sealed it in this generation
             }
+            if ((tag & StateMask) == Sealed) break;
             if ((tag & StateMask) == Claimed) WaitReady(ref slot);
             if (slot.Hash == hash && slot.List!.Key.Equals(key)) return slot.List;
         }

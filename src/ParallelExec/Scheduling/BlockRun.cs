@@ -113,8 +113,8 @@ internal sealed class BlockRun
         _receipts = new Receipt[n];
         _dependencies = options.RecordDependencies ? new List<(int, int)>() : null;
         _digests = options.RecordTransactionDigests ? new Hash256[n] : null;
-        _overlay.Reset(state, n * 4);
         if (_speculate) _versions.Reset(state, n * 4);
+        _overlay.Reset(state, n * 4, _speculate ? _versions : null);
         _useHints = _speculate && HintGraph.Build(_txs, _predecessor, _hintWriters);
         if (_speculate && options.DependencyHints is { } edges) _useHints |= HintGraph.MergeEdges(edges, _predecessor, n);
         _stretchWrites.Clear();
@@ -350,7 +350,7 @@ internal sealed class BlockRun
         _committerExecutions++;
         BlockCommit.Commit(_txs[i], i, output, _overlay, context, _block.Header, _dependencies, _digests);
         // After the commit: a credit that overflowed has turned the output into its failure path.
-        if (_speculate && !_speculation.Sequential) _versions.Publish(i, output);
+        if (_speculate && !_speculation.Sequential) _versions.Publish(i, output, committed: true);
         return output;
     }
 

@@ -106,6 +106,42 @@ public sealed class MultiVersionMapTests
     }
 
     [Fact]
+    public void Every_key_read_or_written_gets_one_dense_id_in_the_block()
+    {
+        var (map, _) = NewMap();
+        Assert.True(map.TryRead(K, 0, out _, out _, out int k));
+        var output = Writes((L, 1, false), (K, 2, true));
+        map.Publish(0, output);
+        int l = output.WriteAt(0).Slot;
+        Assert.Equal(k, output.WriteAt(1).Slot);
+        Assert.True(map.TryRead(Missing, 1, out _, out _, out int missing));
+        Assert.Equal([0, 1, 2], new[] { k, l, missing }.Order());
+        Assert.Equal(3, map.KeyCount);
+        Assert.Equal(l, map.KeyId(L));
+        Assert.True(map.TryRead(L, 1, out _, out _, out int again));
+        Assert.Equal(l, again);
+        map.Reset(new InMemoryState(), 8);
+        Assert.Equal(0, map.KeyId(Missing)); // ids start again in each block
+    }
+
+    [Fact]
+    public void A_keys_starting_value_is_kept_once_read_or_credited()
+    {
+        var (map, state) = NewMap();
+        Assert.False(map.TryGetStartValue(map.KeyId(K), out _)); // named, not read
+        Read(map, K, 3);
+        Assert.True(map.TryGetStartValue(map.KeyId(K), out var k));
+        Assert.Equal(new UInt256(10), k);
+        map.Publish(1, Writes((L, 5, false)));
+        Assert.False(map.TryGetStartValue(map.KeyId(L), out _)); // an absolute write needs no starting value
+        map.Publish(2, Writes((L, 5, true)));
+        Assert.True(map.TryGetStartValue(map.KeyId(L), out var l)); // a credit does: its worker read it
+        Assert.Equal(new UInt256(20), l);
+        state.Set(K, 99); // the starting state does not change within a block: the kept value stands
+        Assert.Equal((true, new UInt256(10), -1), Read(map, K, 0));
+    }
+
+    [Fact]
     public void Reset_starts_a_new_block_over_a_new_state()
     {
         var (map, _) = NewMap();
