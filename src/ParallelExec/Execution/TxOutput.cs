@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using ParallelExec.State;
+using ParallelExec.Trie;
 
 namespace ParallelExec.Execution;
 
@@ -117,6 +118,30 @@ internal sealed class TxOutput
         index ??= new Dictionary<StateKey, int>();
         if (index.Count == 0) for (int i = 0; i < newIndex; i++) index[entries[i].Key] = i;
         index[entries[newIndex].Key] = newIndex;
+    }
+
+    /// <summary>
+    /// Starts loading the lines the committer reads first: <paramref name="next"/>'s first entries
+    /// (its object was prefetched a step earlier) and <paramref name="afterNext"/>'s object. Outputs
+    /// are scattered objects written by other cores; fetched one after another, their misses were
+    /// about half of the committer's time per transaction.
+    /// </summary>
+    public static void PrefetchForCommit(TxOutput? next, TxOutput? afterNext)
+    {
+        if (!Prefetch.IsSupported) return;
+        if (next is not null)
+        {
+            PrefetchEntries(next._reads, next.ReadCount * Unsafe.SizeOf<ReadEntry>());
+            PrefetchEntries(next._writes, next.WriteCount * Unsafe.SizeOf<WriteEntry>());
+        }
+        Prefetch.Object(afterNext);
+    }
+
+    // An array's first lines of entries (at most four): past its 16-byte header.
+    private static void PrefetchEntries(Array entries, int bytes)
+    {
+        int end = Math.Min(16 + bytes, 16 + 4 * 64);
+        for (int offset = 16; offset < end; offset += 64) Prefetch.Object(entries, offset);
     }
 
     public Receipt ToReceipt(int index) =>

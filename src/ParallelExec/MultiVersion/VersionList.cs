@@ -23,9 +23,6 @@ internal sealed class VersionList
     private bool[]? _isDelta;
     private int _count;
     private int _reads;
-    // The key's value in the block's starting state, once someone read it (immutable for the block).
-    private UInt256 _start;
-    private volatile bool _hasStart;
 
     /// <summary>Versions after which credits to a key nobody has read stop being published.</summary>
     public const int UnreadCreditLimit = 32;
@@ -45,26 +42,6 @@ internal sealed class VersionList
         Key = key;
         _count = _reads = 0;
         _inArrays = false;
-        _hasStart = false;
-    }
-
-    /// <summary>The key's starting value, if a reader has left it here (<see cref="SetStart"/>).</summary>
-    public bool TryGetStart(out UInt256 value)
-    {
-        if (_hasStart)
-        {
-            value = _start;
-            return true;
-        }
-        value = default;
-        return false;
-    }
-
-    /// <summary>Leaves the key's starting value for later readers (racing writers write the same value).</summary>
-    public void SetStart(in UInt256 value)
-    {
-        _start = value;
-        _hasStart = true; // volatile: published after the value
     }
 
     /// <summary>
