@@ -24,7 +24,8 @@ internal sealed class BlockOverlay : IStateView
         public StateKey Key;
         public UInt256 Value;
         public int LastWriter; // -1: only read, value is the starting state's
-        public int Id; // the key's id, when found by ids
+        public int Id; // the key's id when it is found by id, else -1
+        public bool InIndex; // found through _index
     }
 
     private struct Undo
@@ -34,10 +35,14 @@ internal sealed class BlockOverlay : IStateView
         public int LastWriter;
     }
 
+    // Entries by key: all of them without key ids; with ids, only those the committer's own
+    // executions added (their reads and writes carry no id, and giving them one would cost the
+    // in-order path a version-table insert per key). Either way a key has one entry.
     private readonly Dictionary<StateKey, int> _index;
-    // Found by key ids instead of _index: entry of each id, -1 when the block has not touched it.
+    // Entries by key id (-1: none), when the block has ids.
     private MultiVersionMap? _keyIds;
     private int[] _entryOfId = [];
+    private int _found; // what SlotOf hands back for an entry it found
     private Undo[] _undo = new Undo[16];
     private int _undoCount;
     private List<int>? _writtenSlots;
@@ -62,11 +67,11 @@ internal sealed class BlockOverlay : IStateView
         // An executor recording an access list hands its state in wrapped with the recorder.
         _recorder = (baseState as AccessListRecordingState)?.Recorder;
         _baseState = baseState is AccessListRecordingState recording ? recording.Inner : baseState;
-        if (_keyIds is not null)
-            for (int i = 0; i < _count; i++) _entryOfId[_entries[i].Id] = -1; // cheaper than clearing the whole array
+        for (int i = 0; i < _count; i++)
+            if (_entries[i].Id >= 0) _entryOfId[_entries[i].Id] = -1; // cheaper than clearing the whole array
         _keyIds = keyIds;
         _index.Clear();
-        if (keyIds is null) _index.EnsureCapacity(expectedKeys);
+        if (keyIds is null) _index.EnsureCapacity(expectedKeys); // with ids it holds only the committer's own keys
         _writtenSlots = null;
         _creditChecked = null;
         if (_entries.Length < expectedKeys) _entries = new Entry[expectedKeys];
@@ -101,8 +106,8 @@ internal sealed class BlockOverlay : IStateView
     }
 
     /// <summary>
-    /// Commits the output of transaction <paramref name="txIndex"/> in one pass, one dictionary
-    /// operation per key. With <paramref name="validate"/> (a speculative output), every read must
+    /// Commits the output of transaction <paramref name="txIndex"/> in one pass, one lookup per key
+    /// (by id when the output carries its keys' ids). With <paramref name="validate"/> (a speculative output), every read must
     /// still see the value it saw — then the execution is exactly what sequential execution would
     /// have done here — or nothing changes and the result is <see cref="CommitResult.Invalid"/>.
     /// A credit that would pass 2^256 also leaves nothing changed (<see cref="CommitResult.CreditOverflow"/>):
@@ -140,7 +145,7 @@ internal sealed class BlockOverlay : IStateView
             // by a speculative write that no committed transaction kept must be checked against it.
             if (validate && read.Source >= 0 && !StartValueIs(read.Key, id, read.Value))
             {
-                Forget(read.Key);
+                Forget(read.Key, id);
                 return Rollback(mark, edges, recorded, dependencies, CommitResult.Invalid);
             }
             slot = Append(read.Key, read.Value, -1, id);
@@ -154,7 +159,7 @@ internal sealed class BlockOverlay : IStateView
                 UInt256 value = write.Value;
                 if (write.IsDelta && !UInt256.TryAdd(StartValue(write.Key, id, txIndex), write.Value, out value))
                 {
-                    Forget(write.Key);
+                    Forget(write.Key, id);
                     RememberCreditChecks(output, write.Key);
                     return Rollback(mark, edges, recorded, dependencies, CommitResult.CreditOverflow);
                 }
@@ -218,8 +223,9 @@ internal sealed class BlockOverlay : IStateView
         }
         for (int i = mark; i < _count; i++)
         {
-            if (_keyIds is null) _index.Remove(_entries[i].Key);
-            else _entryOfId[_entries[i].Id] = -1;
+            ref readonly var entry = ref _entries[i];
+            if (entry.InIndex) _index.Remove(entry.Key);
+            if (entry.Id >= 0) _entryOfId[entry.Id] = -1;
         }
         _count = mark;
         if (dependencies is not null && dependencies.Count > edges) dependencies.RemoveRange(edges, dependencies.Count - edges);
@@ -248,7 +254,7 @@ internal sealed class BlockOverlay : IStateView
     private int Append(in StateKey key, in UInt256 value, int writer, int id)
     {
         if (_count == _entries.Length) Array.Resize(ref _entries, _entries.Length * 2);
-        _entries[_count] = new Entry { Key = key, Value = value, LastWriter = writer, Id = id };
+        _entries[_count] = new Entry { Key = key, Value = value, LastWriter = writer, Id = id, InIndex = id < 0 };
         return _count++;
     }
 
@@ -256,31 +262,55 @@ internal sealed class BlockOverlay : IStateView
     private UInt256 StartValue(in StateKey key, int id, int txIndex = -1) =>
         _keyIds is not null && _keyIds.TryGetStartValue(id, out var value) ? value : StartStateReads.Read(_baseState, key, txIndex);
 
-    // The entry of key, or -1. id: the key's id if the caller has it (else -1; set to it when found by ids).
+    // The entry of key, or -1. id: the key's id if the caller has it, else -1 (then set to the key's
+    // id if it has one; in a block without ids it stays -1).
     private int Find(in StateKey key, ref int id)
     {
-        if (_keyIds is null) return _index.TryGetValue(key, out int i) ? i : -1;
-        if (id < 0) id = _keyIds.KeyId(key);
-        return id < _entryOfId.Length ? _entryOfId[id] : -1;
+        if (_keyIds is null)
+        {
+            id = -1;
+            return _index.TryGetValue(key, out int i) ? i : -1;
+        }
+        int slot;
+        if (id >= 0)
+        {
+            slot = id < _entryOfId.Length ? _entryOfId[id] : -1;
+            if (slot >= 0 || _index.Count == 0) return slot;
+            // Not found by its id: the committer may have added it by key. Found so, it is linked.
+            if (!_index.TryGetValue(key, out slot)) return -1;
+            if (id >= _entryOfId.Length) GrowIds(id);
+            _entryOfId[id] = slot;
+            _entries[slot].Id = id;
+            return slot;
+        }
+        if (_index.Count > 0 && _index.TryGetValue(key, out slot)) return slot;
+        // Only looked up, never added: a key no worker touched has no entry found by id either.
+        return _keyIds.TryGetKeyId(key, out id) && id < _entryOfId.Length ? _entryOfId[id] : -1;
     }
 
-    // Where the entry index of key is kept; when the key has none (exists false) the caller either
-    // stores the index of the entry it appends there or calls Forget. id as for Find.
+    // Where the entry index of key is kept. When the key has none (exists false) the caller either
+    // stores the index of the entry it appends there (by id if the key has one, else by key) or calls
+    // Forget. id as for Find.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref int SlotOf(in StateKey key, ref int id, out bool exists)
     {
-        if (_keyIds is null) return ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out exists);
-        if (id < 0) id = _keyIds.KeyId(key);
+        if (_keyIds is null)
+        {
+            id = -1;
+            return ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out exists);
+        }
+        _found = Find(key, ref id);
+        exists = _found >= 0;
+        if (exists) return ref _found;
+        if (id < 0) return ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out _);
         if (id >= _entryOfId.Length) GrowIds(id);
-        ref int slot = ref _entryOfId[id];
-        exists = slot >= 0;
-        return ref slot;
+        return ref _entryOfId[id];
     }
 
-    // Undoes the dictionary's add by SlotOf for a key that got no entry (an id's slot stayed -1).
-    private void Forget(in StateKey key)
+    // Undoes SlotOf's add to the index for a key that got no entry (a slot by id stayed -1).
+    private void Forget(in StateKey key, int id)
     {
-        if (_keyIds is null) _index.Remove(key);
+        if (id < 0) _index.Remove(key);
     }
 
     private void GrowIds(int id)

@@ -60,6 +60,14 @@ internal sealed class MultiVersionMap : IStateView
     /// </summary>
     public int KeyId(in StateKey key) => _versions.GetOrAdd(key, _rent).Id;
 
+    /// <summary>The id of <paramref name="key"/> if a transaction has touched it in this block; gives none.</summary>
+    public bool TryGetKeyId(in StateKey key, out int id)
+    {
+        bool found = _versions.TryGet(key, out var list);
+        id = found ? list.Id : -1;
+        return found;
+    }
+
     /// <inheritdoc/>
     /// <remarks><paramref name="slot"/> is the key's id (<see cref="KeyId"/>).</remarks>
     public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source, out int slot)
