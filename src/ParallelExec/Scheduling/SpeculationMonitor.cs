@@ -24,10 +24,15 @@ namespace ParallelExec.Scheduling;
 /// learned while the JIT was cold (2–3x the warm cost) is gone after a few: the worst case does not
 /// depend on what the first block of a process happened to measure.
 /// What is learned carries over to the next block (a node's blocks look alike). A speculating
-/// block is lost when it ends inside a stretch covering half of it, or takes longer than the
-/// learned in-order cost for as many transactions: its start and switches cost more than running
-/// it in order from the first transaction (15–30 % on a hot counter with 2 workers, see
-/// docs/performance.md). After two lost blocks in a row (one can be noise) the next blocks run
+/// block is lost when it ends inside a stretch covering half of it, or takes longer than running
+/// it wholly in order would: its start and switches cost more than running it in order from the
+/// first transaction (15–30 % on a hot counter with 2 workers, see docs/performance.md). That
+/// reference is the cost per transaction of blocks run wholly in order, once one has run: a
+/// stretch inside a speculating block runs the same transactions 20–30 % slower (over the block's
+/// key ids, between speculative commits), so a block that only beats the stretches' cost may still
+/// lose. A block that wins by less than <see cref="NarrowWin"/> against a reference that is only a
+/// stretch's, or one older than <see cref="BlockCostMaxAge"/> blocks, has the next block run in
+/// order to measure it. After two lost blocks in a row (one can be noise) the next blocks run
 /// wholly in order, with no multi-version memory at all, and every so often one block probes by
 /// speculating again; the gap between probes doubles while they keep losing (up to
 /// <see cref="MaxProbeGap"/>) and closes as soon as one does not. Pausing is only ever a question
@@ -57,6 +62,10 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
     /// <see cref="MinPayoffStretch"/> re-learns the in-order cost: about 3 % of commits run in order.
     /// </summary>
     public const int RemeasureAfterWindows = 32;
+    /// <summary>A speculating block that took more than this share of the in-order reference won narrowly.</summary>
+    public const double NarrowWin = 0.8;
+    /// <summary>Blocks after which a narrow win has the in-order block cost measured again.</summary>
+    public const int BlockCostMaxAge = 16;
 
     private readonly Func<long> _clock = clock ?? Stopwatch.GetTimestamp;
 
@@ -73,6 +82,10 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
     private double _inOrderCost;
     private bool _inOrderMeasured;
     private int _windowsSinceMeasured;
+    // Ticks per transaction of blocks run wholly in order (the reference a speculating block must beat).
+    private double _blockCost;
+    private bool _blockCostMeasured;
+    private int _blocksSinceBlockCost;
 
     // The current stretch: in-order executions left, and executions counted since the clock started.
     private int _remaining, _inOrderRun;
@@ -129,16 +142,29 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
         if (_inOrderBlock)
         {
             // It learned nothing about speculation, but measured in-order execution, block costs included.
-            if (elapsedTicks > 0) LearnInOrderCost(elapsedTicks / (double)transactions);
+            if (elapsedTicks > 0)
+            {
+                double cost = elapsedTicks / (double)transactions;
+                LearnInOrderCost(cost);
+                _blockCost = _blockCostMeasured ? (_blockCost + cost) / 2 : cost;
+                _blockCostMeasured = true;
+                _blocksSinceBlockCost = 0;
+            }
             return;
         }
+        _blocksSinceBlockCost++;
         bool endedInLongStretch = _sequential && _inOrderRun * 2L >= transactions;
         // Speculation that never lost a payoff window by much can still lose the block: its start,
         // windows that lose and win in turn, the switches. The block's own time says so.
-        bool slowerThanInOrder = _inOrderMeasured && elapsedTicks > _inOrderCost * transactions;
+        bool referenceKnown = _blockCostMeasured || _inOrderMeasured;
+        double reference = (_blockCostMeasured ? _blockCost : _inOrderCost) * transactions;
+        bool slowerThanInOrder = referenceKnown && elapsedTicks > reference;
         if (!endedInLongStretch && !slowerThanInOrder)
         {
             _lostInARow = _probeGap = _inOrderBlocksLeft = 0;
+            // A narrow win against a reference a stretch measured, or an old one: measure it on a whole block.
+            if (referenceKnown && elapsedTicks > NarrowWin * reference && (!_blockCostMeasured || _blocksSinceBlockCost >= BlockCostMaxAge))
+                _inOrderBlocksLeft = 1;
             return;
         }
         // One lost block can be noise (a worker descheduled during a payoff window); two in a row

@@ -364,7 +364,7 @@ public sealed class SpeculationMonitorTests
         for (int b = 0; b < 3; b++)
         {
             Assert.True(monitor.StartBlock());
-            monitor.EndBlock(1000, elapsedTicks: 9_000); // faster than in order: won
+            monitor.EndBlock(1000, elapsedTicks: 7_000); // clearly faster than in order: won
         }
         Assert.True(monitor.StartBlock());
         monitor.EndBlock(1000, elapsedTicks: 10_001); // slower: lost (once may be noise)
@@ -372,8 +372,54 @@ public sealed class SpeculationMonitorTests
         monitor.EndBlock(1000, elapsedTicks: 10_001);
         InOrderBlocks(monitor, 1);
         Assert.True(monitor.StartBlock()); // the probe
-        monitor.EndBlock(1000, elapsedTicks: 9_000);
+        monitor.EndBlock(1000, elapsedTicks: 7_000);
         Assert.True(monitor.StartBlock()); // won: speculating again
+    }
+
+    [Fact]
+    public void A_narrow_win_against_the_stretches_cost_is_checked_against_a_block_run_wholly_in_order()
+    {
+        var clock = new StepClock();
+        var monitor = new SpeculationMonitor(clock.Read);
+        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
+        InOrderStretch(monitor, clock, 10); // a stretch: 10 ticks a transaction
+        Assert.True(monitor.StartBlock());
+        monitor.EndBlock(1000, elapsedTicks: 9_500); // beats the stretches by 5 %: narrow
+        Assert.False(monitor.StartBlock()); // the next block runs in order, to measure
+        Assert.Equal(1, monitor.Fallbacks);
+        monitor.EndBlock(1000, elapsedTicks: 8_000); // whole blocks in order cost 8 a transaction
+        // Against that, 9,500 loses: twice, and blocks run in order (probes between them).
+        Assert.True(monitor.StartBlock());
+        monitor.EndBlock(1000, elapsedTicks: 9_500);
+        Assert.True(monitor.StartBlock());
+        monitor.EndBlock(1000, elapsedTicks: 9_500);
+        Assert.False(monitor.StartBlock());
+    }
+
+    [Fact]
+    public void Clear_wins_run_no_block_in_order_and_narrow_ones_remeasure_only_when_the_block_cost_is_old()
+    {
+        var clock = new StepClock();
+        var monitor = new SpeculationMonitor(clock.Read);
+        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
+        InOrderStretch(monitor, clock, 10);
+        for (int b = 0; b < 40; b++)
+        {
+            Assert.True(monitor.StartBlock(), $"block {b}");
+            monitor.EndBlock(1000, elapsedTicks: 7_000); // beats in order by 30 %
+        }
+        Assert.True(monitor.StartBlock());
+        monitor.EndBlock(1000, elapsedTicks: 9_000); // narrow
+        Assert.False(monitor.StartBlock()); // measured on a whole block
+        monitor.EndBlock(1000, elapsedTicks: 10_000);
+        for (int b = 1; b < SpeculationMonitor.BlockCostMaxAge; b++)
+        {
+            Assert.True(monitor.StartBlock(), $"block {b} after the measurement");
+            monitor.EndBlock(1000, elapsedTicks: 9_000); // narrow, but the block cost is fresh
+        }
+        Assert.True(monitor.StartBlock());
+        monitor.EndBlock(1000, elapsedTicks: 9_000); // narrow, and the block cost is 16 blocks old
+        Assert.False(monitor.StartBlock());
     }
 
     /// <summary>
