@@ -43,6 +43,10 @@ internal sealed class BlockOverlay : IStateView
     private MultiVersionMap? _keyIds;
     private int[] _entryOfId = [];
     private int _found; // what SlotOf hands back for an entry it found
+    // With ids: a bit per key hash (mod 65,536) of the keys added to _index, so that a key found by
+    // id only looks in _index when the committer may have added it there (a miss there cost what ids save).
+    private readonly ulong[] _indexedHashes = new ulong[1024];
+    private bool _anyIndexedHash;
     private Undo[] _undo = new Undo[16];
     private int _undoCount;
     private List<int>? _writtenSlots;
@@ -71,6 +75,8 @@ internal sealed class BlockOverlay : IStateView
             if (_entries[i].Id >= 0) _entryOfId[_entries[i].Id] = -1; // cheaper than clearing the whole array
         _keyIds = keyIds;
         _index.Clear();
+        if (_anyIndexedHash) Array.Clear(_indexedHashes);
+        _anyIndexedHash = false;
         if (keyIds is null) _index.EnsureCapacity(expectedKeys); // with ids it holds only the committer's own keys
         _writtenSlots = null;
         _creditChecked = null;
@@ -275,7 +281,7 @@ internal sealed class BlockOverlay : IStateView
         if (id >= 0)
         {
             slot = id < _entryOfId.Length ? _entryOfId[id] : -1;
-            if (slot >= 0 || _index.Count == 0) return slot;
+            if (slot >= 0 || !MaybeIndexed(key)) return slot;
             // Not found by its id: the committer may have added it by key. Found so, it is linked.
             if (!_index.TryGetValue(key, out slot)) return -1;
             if (id >= _entryOfId.Length) GrowIds(id);
@@ -302,9 +308,22 @@ internal sealed class BlockOverlay : IStateView
         _found = Find(key, ref id);
         exists = _found >= 0;
         if (exists) return ref _found;
-        if (id < 0) return ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out _);
+        if (id < 0)
+        {
+            int bit = key.GetHashCode() & 0xFFFF;
+            _indexedHashes[bit >> 6] |= 1UL << bit;
+            _anyIndexedHash = true;
+            return ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out _);
+        }
         if (id >= _entryOfId.Length) GrowIds(id);
         return ref _entryOfId[id];
+    }
+
+    private bool MaybeIndexed(in StateKey key)
+    {
+        if (!_anyIndexedHash) return false;
+        int bit = key.GetHashCode() & 0xFFFF;
+        return (_indexedHashes[bit >> 6] & (1UL << bit)) != 0;
     }
 
     // Undoes SlotOf's add to the index for a key that got no entry (a slot by id stayed -1).
