@@ -185,9 +185,7 @@ public sealed class SpeculationMonitorTests
     public void Speculation_that_loses_pauses_for_stretches_that_grow_and_halve_when_it_wins_again()
     {
         var clock = new StepClock();
-        var monitor = new SpeculationMonitor(clock.Read);
-        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
-        InOrderStretch(monitor, clock, 10); // in order: 10 ticks a transaction
+        var monitor = MeasuredInOrderAt10(clock);
         var lengths = new List<int>();
         for (int i = 0; i < 8; i++)
         {
@@ -212,9 +210,7 @@ public sealed class SpeculationMonitorTests
     public void One_slow_window_between_winning_ones_starts_no_stretch()
     {
         var clock = new StepClock();
-        var monitor = new SpeculationMonitor(clock.Read);
-        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
-        InOrderStretch(monitor, clock, 10);
+        var monitor = MeasuredInOrderAt10(clock);
         // Fewer windows than a re-measurement waits for: only noise could pause speculation here.
         for (int i = 0; i < (SpeculationMonitor.RemeasureAfterWindows - 2) / 2; i++)
         {
@@ -239,13 +235,20 @@ public sealed class SpeculationMonitorTests
         Assert.Equal(10, monitor.InOrderCost);
     }
 
+    /// <summary>A monitor on <paramref name="clock"/> whose first measuring stretch found in-order execution at 10 ticks a transaction.</summary>
+    private static SpeculationMonitor MeasuredInOrderAt10(StepClock clock)
+    {
+        var monitor = new SpeculationMonitor(clock.Read);
+        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
+        InOrderStretch(monitor, clock, 10);
+        return monitor;
+    }
+
     [Fact]
     public void The_in_order_cost_carries_over_to_the_next_block_and_is_averaged_with_new_measurements()
     {
         var clock = new StepClock();
-        var monitor = new SpeculationMonitor(clock.Read);
-        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
-        InOrderStretch(monitor, clock, 10);
+        var monitor = MeasuredInOrderAt10(clock);
         monitor.StartBlock();
         Assert.False(monitor.Sequential);
         Assert.Equal(0, monitor.Fallbacks);
@@ -358,9 +361,7 @@ public sealed class SpeculationMonitorTests
     public void A_block_slower_than_in_order_execution_is_lost_even_without_a_long_stretch()
     {
         var clock = new StepClock();
-        var monitor = new SpeculationMonitor(clock.Read);
-        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
-        InOrderStretch(monitor, clock, 10); // in order: 10 ticks a transaction
+        var monitor = MeasuredInOrderAt10(clock);
         for (int b = 0; b < 3; b++)
         {
             Assert.True(monitor.StartBlock());
@@ -380,9 +381,7 @@ public sealed class SpeculationMonitorTests
     public void A_narrow_win_against_the_stretches_cost_is_checked_against_a_block_run_wholly_in_order()
     {
         var clock = new StepClock();
-        var monitor = new SpeculationMonitor(clock.Read);
-        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
-        InOrderStretch(monitor, clock, 10); // a stretch: 10 ticks a transaction
+        var monitor = MeasuredInOrderAt10(clock);
         Assert.True(monitor.StartBlock());
         monitor.EndBlock(1000, elapsedTicks: 9_500); // beats the stretches by 5 %: narrow
         Assert.False(monitor.StartBlock()); // the next block runs in order, to measure
@@ -400,9 +399,7 @@ public sealed class SpeculationMonitorTests
     public void Clear_wins_run_no_block_in_order_and_narrow_ones_remeasure_only_when_the_block_cost_is_old()
     {
         var clock = new StepClock();
-        var monitor = new SpeculationMonitor(clock.Read);
-        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 12, speculated: true);
-        InOrderStretch(monitor, clock, 10);
+        var monitor = MeasuredInOrderAt10(clock);
         for (int b = 0; b < 40; b++)
         {
             Assert.True(monitor.StartBlock(), $"block {b}");
