@@ -280,7 +280,7 @@ internal sealed class BlockOverlay : IStateView
         int slot;
         if (id >= 0)
         {
-            slot = id < _entryOfId.Length ? _entryOfId[id] : -1;
+            slot = EntryOfId(id);
             if (slot >= 0 || !MaybeIndexed(key)) return slot;
             // Not found by its id: the committer may have added it by key. Found so, it is linked.
             if (!_index.TryGetValue(key, out slot)) return -1;
@@ -291,8 +291,11 @@ internal sealed class BlockOverlay : IStateView
         }
         if (_index.Count > 0 && _index.TryGetValue(key, out slot)) return slot;
         // Only looked up, never added: a key no worker touched has no entry found by id either.
-        return _keyIds.TryGetKeyId(key, out id) && id < _entryOfId.Length ? _entryOfId[id] : -1;
+        return _keyIds.TryGetKeyId(key, out id) ? EntryOfId(id) : -1;
     }
+
+    // The entry found by id, or -1 (ids past the array have none yet).
+    private int EntryOfId(int id) => id < _entryOfId.Length ? _entryOfId[id] : -1;
 
     // Where the entry index of key is kept. When the key has none (exists false) the caller either
     // stores the index of the entry it appends there (by id if the key has one, else by key) or calls

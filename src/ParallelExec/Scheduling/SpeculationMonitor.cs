@@ -146,8 +146,7 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
             {
                 double cost = elapsedTicks / (double)transactions;
                 LearnInOrderCost(cost);
-                _blockCost = _blockCostMeasured ? (_blockCost + cost) / 2 : cost;
-                _blockCostMeasured = true;
+                Learn(ref _blockCost, ref _blockCostMeasured, cost);
                 _blocksSinceBlockCost = 0;
             }
             return;
@@ -243,9 +242,15 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
 
     private void LearnInOrderCost(double cost)
     {
-        _inOrderCost = _inOrderMeasured ? (_inOrderCost + cost) / 2 : cost;
-        _inOrderMeasured = true;
+        Learn(ref _inOrderCost, ref _inOrderMeasured, cost);
         _windowsSinceMeasured = 0;
+    }
+
+    // A new measurement weighs half: an old one (a cold JIT's) fades after a few.
+    private static void Learn(ref double cost, ref bool measured, double sample)
+    {
+        cost = measured ? (cost + sample) / 2 : sample;
+        measured = true;
     }
 
     private void StartStretch(int length)

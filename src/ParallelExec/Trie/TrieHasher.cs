@@ -362,13 +362,17 @@ internal static class TrieHasher
 
     /// <summary>The RLP length of a leaf of <paramref name="nibbles"/> path nibbles holding <paramref name="value"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int LeafLength(int nibbles, ReadOnlySpan<byte> value) => RlpWriter.LengthOfList(PathItemLength(nibbles) + RlpWriter.LengthOf(value));
+    internal static int LeafLength(int nibbles, ReadOnlySpan<byte> value) => RlpWriter.LengthOfList(LeafPayload(nibbles, value));
+
+    // A leaf's list payload: its path item and its value.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int LeafPayload(int nibbles, ReadOnlySpan<byte> value) => PathItemLength(nibbles) + RlpWriter.LengthOf(value);
 
     /// <summary>Writes the leaf of <paramref name="key"/> below nibble <paramref name="depth"/> holding <paramref name="value"/> (<see cref="LeafLength"/> bytes).</summary>
     internal static int WriteLeaf(Span<byte> destination, ReadOnlySpan<byte> key, int depth, ReadOnlySpan<byte> value)
     {
         int nibbles = key.Length * 2 - depth;
-        int o = RlpWriter.WriteListHeader(destination, PathItemLength(nibbles) + RlpWriter.LengthOf(value));
+        int o = RlpWriter.WriteListHeader(destination, LeafPayload(nibbles, value));
         o += WritePathItem(destination[o..], key, depth, nibbles, isLeaf: true);
         return o + RlpWriter.WriteString(destination[o..], value);
     }
