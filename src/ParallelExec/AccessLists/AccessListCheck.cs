@@ -8,16 +8,22 @@ namespace ParallelExec.AccessLists;
 /// Checks one transaction's actual accesses against the block's access list, right after it ran
 /// (on the worker that ran it): every key it read or wrote is named by the list; every write whose
 /// post-value differs from the value before the transaction is listed at the transaction's index with
-/// that post-value; every write that left the value unchanged is not; and the list makes no other
-/// change at that index. Marks what the transaction touched and wrote (<see cref="AccessListMarks"/>), so
-/// that <see cref="FindUntouched"/> can find names no transaction used and the result can be laid out
-/// from the marks. Allocation-free unless it fails.
+/// that post-value; every write that left the value unchanged is not. It counts the listed changes the
+/// transaction made; that the list makes no other change is checked once for the block, by the sum of
+/// those counts (each names a distinct listed change), and only a wrong sum costs a count per index
+/// (<see cref="DescribeMissingChange"/> names what is missing). Marks what the transaction touched and wrote
+/// (<see cref="AccessListMarks"/>), so that <see cref="FindUntouched"/> can find names no transaction
+/// used and the result can be laid out from the marks. Allocation-free unless it fails.
 /// </summary>
 internal static class AccessListCheck
 {
-    /// <summary>Null when the output agrees with the list, else what disagrees (one line).</summary>
-    public static string? Check(TxOutput output, int txIndex, AccessListView view, AccessListMarks marks)
+    /// <summary>
+    /// Null when the output agrees with the list, else what disagrees (one line); <paramref name="changed"/>:
+    /// the listed changes at the transaction's index that it made (all of them when the list is right).
+    /// </summary>
+    public static string? Check(TxOutput output, int txIndex, AccessListView view, AccessListMarks marks, out int changed)
     {
+        changed = 0;
         ushort index = (ushort)(txIndex + 1);
         int position = 0;
         // A read keeps where the view found its key (the view this output ran on): no second lookup.
@@ -28,13 +34,12 @@ internal static class AccessListCheck
             if (key < 0) return $"transaction {txIndex} read {read.Key}, which the access list does not name";
             marks.Touch(key, view.EntryAt(key), txIndex, position++);
         }
-        int changed = 0;
         foreach (ref readonly var write in output.Writes)
         {
-            // A key the transaction read first has its slot on the read (a scan of a few entries in
-            // cache); a key only written (a credit) is looked up.
-            int read = output.FindRead(write.Key);
-            int key = read >= 0 ? output.ReadAt(read).Slot : view.Position(write.Key);
+            // A credit carries its position from when it was resolved; a key the transaction read
+            // first has it on the read (a scan of a few entries in cache); anything else is looked up.
+            int read = write.Slot >= 0 ? -1 : output.FindRead(write.Key);
+            int key = write.Slot >= 0 ? write.Slot : read >= 0 ? output.ReadAt(read).Slot : view.Position(write.Key);
             if (key < 0) return $"transaction {txIndex} wrote {write.Key}, which the access list does not name";
             ref readonly var entry = ref view.EntryAt(key);
             marks.Touch(key, entry, txIndex, position++);
@@ -53,16 +58,20 @@ internal static class AccessListCheck
                 return $"transaction {txIndex} left {write.Key} at {before.ToHexString()}, but the access list changes it to {view.ChangeValue(listed).ToHexString()} at index {index}";
             }
         }
-        return changed == view.ChangesAtIndex[index] ? null : DescribeMissingChange(output, txIndex, view);
+        return null;
     }
 
-    // The list changes more keys at this index than the transaction did: name the first such key.
-    private static string DescribeMissingChange(TxOutput output, int txIndex, AccessListView view)
+    /// <summary>The list changes more keys at the transaction's index than it did: names the first such key.</summary>
+    public static string DescribeMissingChange(TxOutput output, int txIndex, AccessListView view)
     {
         ushort index = (ushort)(txIndex + 1);
-        for (int c = 0; c < view.ChangeCount; c++)
-            if (view.ChangeIndex(c) == index && output.FindWrite(view.ChangeKey(c)) < 0)
-                return $"the access list changes {view.ChangeKey(c)} at index {index}, but transaction {txIndex} did not write it";
+        for (int k = 0; k < view.NamedCount; k++)
+        {
+            ref readonly var entry = ref view.EntryAt(k);
+            for (int c = entry.Start; c < entry.Start + entry.Count; c++)
+                if (view.ChangeIndex(c) == index && output.FindWrite(entry.Name) < 0)
+                    return $"the access list changes {entry.Name} at index {index}, but transaction {txIndex} did not write it";
+        }
         return $"the access list's changes at index {index} disagree with transaction {txIndex}";
     }
 

@@ -31,7 +31,7 @@ internal sealed class AccessListMarks
     }
 
     /// <summary>Transaction <paramref name="txIndex"/> touched named key <paramref name="key"/> at <paramref name="position"/> of its reads-then-writes.</summary>
-    public void Touch(int key, in AccessListView.KeyEntry entry, int txIndex, int position)
+    public void Touch(int key, in ListedKey entry, int txIndex, int position)
     {
         if (AccountTouched[entry.Account] == 0) AccountTouched[entry.Account] = 1;
         if (entry.Read >= 0 && ReadTouched[entry.Read] == 0) ReadTouched[entry.Read] = 1;

@@ -15,36 +15,18 @@ namespace ParallelExec.AccessLists;
 /// </summary>
 internal sealed class AccessListView : IStateView
 {
-    /// <summary>What the list says about one key.</summary>
-    internal struct KeyEntry
-    {
-        /// <summary>Value in the block's starting state.</summary>
-        public UInt256 Base;
-        /// <summary>The key's changes: the view's change arrays [Start, Start + Count), ascending.</summary>
-        public int Start, Count;
-        /// <summary>Position of the key's account in the list.</summary>
-        public int Account;
-        /// <summary>Position among the list's storage reads, or -1.</summary>
-        public int Read;
-    }
-
-    // Every named key → its position in _entries/_names (list order).
+    // Every named key → its position in _entries (list order).
     private readonly NamedKeyTable _keys = new();
     // Per account (and one past the last): where its keys, changes and storage reads start.
     private int[] _keyStart = [], _changeStart = [], _readStart = [];
     private int _transactions;
-    private KeyEntry[] _entries = [];
-    private StateKey[] _names = [];
+    private ListedKey[] _entries = [];
     private int _named;
     private ushort[] _changeIndexes = [];
     private UInt256[] _changeValues = [];
-    private StateKey[] _changeKeys = [];
     private IStateReader _state = null!;
 
     public BlockAccessList List { get; private set; } = BlockAccessList.Empty;
-
-    /// <summary>Changes the list makes at each block access index (0..n+1).</summary>
-    public int[] ChangesAtIndex { get; private set; } = [];
 
     /// <summary>Number of storage reads the list names.</summary>
     public int ReadCount { get; private set; }
@@ -81,19 +63,13 @@ internal sealed class AccessListView : IStateView
         _keyStart[accounts] = _named = keys;
         _changeStart[accounts] = ChangeCount = changes;
         _readStart[accounts] = ReadCount = reads;
-        if (_entries.Length < keys)
-        {
-            _entries = new KeyEntry[keys];
-            _names = new StateKey[keys];
-        }
+        if (_entries.Length < keys) _entries = new ListedKey[keys];
         if (_changeValues.Length < changes)
         {
             _changeIndexes = new ushort[changes];
             _changeValues = new UInt256[changes];
-            _changeKeys = new StateKey[changes];
         }
-        _keys.Reset(keys, _names);
-        ChangesAtIndex = new int[transactions + 2];
+        _keys.Reset(keys, _entries);
     }
 
     /// <summary>Accounts the list names: <see cref="Fill"/> covers them in ranges.</summary>
@@ -101,12 +77,12 @@ internal sealed class AccessListView : IStateView
 
     /// <summary>
     /// Fills accounts [<paramref name="first"/>, <paramref name="end"/>): their keys, changes and table
-    /// entries, then their keys' starting values in batches of the buffers' size. Workers fill disjoint
-    /// ranges at once. Returns what is wrong with the list there (a change outside the transactions'
+    /// entries, then their keys' starting values in batches of the buffers' size (<paramref name="names"/>
+    /// holds a batch's keys for the read). Workers fill disjoint ranges at once. Returns what is wrong with the list there (a change outside the transactions'
     /// indexes 1..n — this engine has no system calls before or after them), or null. A failing state
     /// read is thrown as it is.
     /// </summary>
-    public string? Fill(int first, int end, Span<UInt256> values, Span<bool> found)
+    public string? Fill(int first, int end, Span<StateKey> names, Span<UInt256> values, Span<bool> found)
     {
         for (int a = first; a < end; a++)
         {
@@ -125,7 +101,8 @@ internal sealed class AccessListView : IStateView
         for (int start = _keyStart[first], stop = _keyStart[end]; start < stop; start += values.Length)
         {
             int count = Math.Min(values.Length, stop - start);
-            _state.TryGetMany(_names.AsSpan(start, count), values[..count], found[..count]);
+            for (int i = 0; i < count; i++) names[i] = _entries[start + i].Name;
+            _state.TryGetMany(names[..count], values[..count], found[..count]);
             for (int i = 0; i < count; i++) _entries[start + i].Base = found[i] ? values[i] : default;
         }
         return null;
@@ -135,7 +112,7 @@ internal sealed class AccessListView : IStateView
     public int NamedCount => _named;
 
     /// <summary>The <paramref name="key"/>-th named key.</summary>
-    public StateKey Name(int key) => _names[key];
+    public StateKey Name(int key) => _entries[key].Name;
 
     /// <summary>The value the block leaves the <paramref name="key"/>-th named key at: its last listed change, else its starting value.</summary>
     public UInt256 FinalValue(int key)
@@ -153,12 +130,9 @@ internal sealed class AccessListView : IStateView
                 return $"{key}: change at index {change.Index} is outside the block's transactions (1..{_transactions})";
             _changeIndexes[at] = change.Index;
             _changeValues[at] = change.Value;
-            _changeKeys[at] = key;
-            Interlocked.Increment(ref ChangesAtIndex[change.Index]);
             at++;
         }
-        _entries[named] = new KeyEntry { Start = start, Count = changes.Length, Account = account, Read = read };
-        _names[named] = key;
+        _entries[named] = new ListedKey { Name = key, Start = start, Count = changes.Length, Account = account, Read = read };
         // The list's structure makes every key unique; a duplicate would mean a broken list object.
         if (!_keys.TryAdd(named)) return $"{key} is named twice";
         named++;
@@ -173,7 +147,7 @@ internal sealed class AccessListView : IStateView
     /// and, in <paramref name="listed"/>, the position of the change the list makes at the transaction's
     /// own index, or -1: one search for both, as the check of a write needs.
     /// </summary>
-    public UInt256 ValueBeforeAndOwnChange(in KeyEntry entry, int txIndex, out int listed)
+    public UInt256 ValueBeforeAndOwnChange(in ListedKey entry, int txIndex, out int listed)
     {
         int pos = Search(entry, (ushort)(txIndex + 1));
         int before;
@@ -190,13 +164,24 @@ internal sealed class AccessListView : IStateView
         return before >= entry.Start ? _changeValues[before] : entry.Base;
     }
 
-    // Array.BinarySearch's answer over an entry's change indexes: most keys have one or two changes,
-    // which a scan answers without the call; a key every transaction changes is searched.
-    private int Search(in KeyEntry entry, ushort index)
+    // Array.BinarySearch's answer over an entry's change indexes (the position of the change at
+    // index, else the complement of where it would go). Most keys have one or two changes, which a
+    // scan answers; a key every transaction changes (a fee recipient) is bisected.
+    private int Search(in ListedKey entry, ushort index)
     {
-        int start = entry.Start, end = start + entry.Count;
-        if (entry.Count > 8) return Array.BinarySearch(_changeIndexes, start, entry.Count, index);
-        for (int c = start; c < end; c++)
+        int low = entry.Start, end = low + entry.Count;
+        if (entry.Count > 8)
+        {
+            var indexes = _changeIndexes;
+            for (int high = end; low < high;)
+            {
+                int middle = (int)((uint)(low + high) >> 1);
+                if (indexes[middle] < index) low = middle + 1;
+                else high = middle;
+            }
+            return low < end && indexes[low] == index ? low : ~low;
+        }
+        for (int c = low; c < end; c++)
         {
             ushort at = _changeIndexes[c];
             if (at == index) return c;
@@ -207,12 +192,17 @@ internal sealed class AccessListView : IStateView
 
     public UInt256 ChangeValue(int change) => _changeValues[change];
 
-    /// <summary>The key of the <paramref name="change"/>-th listed change (for error messages).</summary>
-    public StateKey ChangeKey(int change) => _changeKeys[change];
-
     public ushort ChangeIndex(int change) => _changeIndexes[change];
 
     public int ChangeCount { get; private set; }
+
+    /// <summary>Changes the list makes at each block access index (0..n+1), counted when a check needs them (a wrong list).</summary>
+    public int[] CountChangesAtIndexes()
+    {
+        var counts = new int[_transactions + 2];
+        for (int c = 0; c < ChangeCount; c++) counts[_changeIndexes[c]]++;
+        return counts;
+    }
 
     /// <summary>The value transaction <paramref name="txIndex"/> sees: the latest listed change below its index, else the starting state.</summary>
     public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source) => TryRead(key, txIndex, out value, out source, out _);
@@ -232,10 +222,10 @@ internal sealed class AccessListView : IStateView
     }
 
     /// <summary>What the list says about the named key at <paramref name="position"/>.</summary>
-    public ref readonly KeyEntry EntryAt(int position) => ref _entries[position];
+    public ref readonly ListedKey EntryAt(int position) => ref _entries[position];
 
     /// <summary>The value of a named key as transaction <paramref name="txIndex"/> sees it; <paramref name="source"/> as in <see cref="TryRead(in StateKey, int, out UInt256, out int)"/>.</summary>
-    public UInt256 ValueBefore(in KeyEntry entry, int txIndex, out int source)
+    public UInt256 ValueBefore(in ListedKey entry, int txIndex, out int source)
     {
         // Changes at indexes 1..txIndex were made by transactions before this one (index txIndex + 1).
         int pos = Search(entry, (ushort)(txIndex + 1));

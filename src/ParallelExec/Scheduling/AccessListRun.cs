@@ -29,6 +29,11 @@ internal sealed class AccessListRun
     private readonly AccessListView _view = new();
     private readonly AccessListMarks _marks = new();
     private readonly TransactionContext[] _contexts;
+    // Each worker's output, reused for every transaction it runs: once checked, an output is not
+    // needed again (unless a dependency graph is asked for: then each transaction keeps its own).
+    private readonly TxOutput[] _workerOutputs;
+    private bool _keepOutputs;
+    private readonly StateKey[][] _prefetchNames;
     private readonly UInt256[][] _prefetchValues;
     private readonly bool[][] _prefetchFound;
     private readonly Action<int> _work, _fill;
@@ -38,6 +43,9 @@ internal sealed class AccessListRun
     private Receipt[] _receipts = [];
     private TxOutput[] _outputs = [];
     private string?[] _problems = [];
+    // Per transaction, the listed changes its check found it made; their sum, added up per worker.
+    private int[] _changed = [];
+    private long _changesMade;
     private EngineFaultException?[] _faults = [];
     private Block _block = null!;
     private int _next;
@@ -51,11 +59,15 @@ internal sealed class AccessListRun
     public AccessListRun(int workers)
     {
         _contexts = new TransactionContext[workers];
+        _workerOutputs = new TxOutput[workers];
+        _prefetchNames = new StateKey[workers][];
         _prefetchValues = new UInt256[workers][];
         _prefetchFound = new bool[workers][];
         for (int w = 0; w < workers; w++)
         {
             _contexts[w] = new TransactionContext();
+            _workerOutputs[w] = new TxOutput();
+            _prefetchNames[w] = new StateKey[PrefetchChunk];
             _prefetchValues[w] = new UInt256[PrefetchChunk];
             _prefetchFound[w] = new bool[PrefetchChunk];
         }
@@ -76,6 +88,7 @@ internal sealed class AccessListRun
     public BlockResult? TryExecute(Block block, IStateReader state, ExecutionOptions options, AccessListInput input, WorkerGroup group,
         long started, out string? problem, out bool unproven)
     {
+        _keepOutputs = options.RecordDependencies;
         problem = Run(block, state, input, group, out unproven);
         if (problem is not null)
         {
@@ -106,13 +119,18 @@ internal sealed class AccessListRun
             return e.Message;
         }
         _block = block;
-        if (_outputs.Length < n)
+        if (_problems.Length < n)
+        {
+            int length = Math.Max(n, _problems.Length * 2);
+            _problems = new string?[length];
+            _changed = new int[length];
+            _faults = new EngineFaultException?[length];
+        }
+        if (_keepOutputs && _outputs.Length < n)
         {
             int grown = _outputs.Length;
             Array.Resize(ref _outputs, Math.Max(n, grown * 2));
             for (int i = grown; i < _outputs.Length; i++) _outputs[i] = new TxOutput();
-            _problems = new string?[_outputs.Length];
-            _faults = new EngineFaultException?[_outputs.Length];
         }
         Array.Clear(_problems, 0, n);
         Array.Clear(_faults, 0, n);
@@ -137,12 +155,18 @@ internal sealed class AccessListRun
         // Workers claim runs of consecutive transactions: one shared counter update per run, and the
         // per-transaction slots they fill (outputs, receipts) are not written by two cores at once.
         _next = 0;
+        _changesMade = 0;
         _chunk = Math.Clamp(n / (group.Count * 16), 1, 32);
         group.Run(_work);
+        // Each change a check counted is a distinct listed one, so the list makes no change the
+        // transactions did not exactly when the counts add up to all of its changes; only when they
+        // do not are the list's changes counted per index to find the transaction.
+        int[]? listed = _changesMade == _view.ChangeCount ? null : _view.CountChangesAtIndexes();
         for (int i = 0; i < n; i++)
         {
             if (_faults[i] is { } fault) ExceptionDispatchInfo.Throw(fault);
             if (_problems[i] is { } problem) return problem;
+            if (listed is not null && _changed[i] != listed[i + 1]) return AccessListCheck.DescribeMissingChange(OutputOf(i), i, _view);
         }
         return AccessListCheck.FindUntouched(_view, _marks);
     }
@@ -156,7 +180,7 @@ internal sealed class AccessListRun
             int first = chunk * AccountsPerChunk;
             try
             {
-                _fillProblems[chunk] = _view.Fill(first, Math.Min(first + AccountsPerChunk, accounts), _prefetchValues[worker], _prefetchFound[worker]);
+                _fillProblems[chunk] = _view.Fill(first, Math.Min(first + AccountsPerChunk, accounts), _prefetchNames[worker], _prefetchValues[worker], _prefetchFound[worker]);
             }
             catch (Exception e) when (!EnvironmentFault.Is(e))
             {
@@ -170,28 +194,48 @@ internal sealed class AccessListRun
     private void Work(int worker)
     {
         var context = _contexts[worker];
-        var txs = _block.Transactions;
-        var header = _block.Header;
-        int n = txs.Count, chunk = _chunk;
+        int n = _block.Transactions.Count, chunk = _chunk;
+        long changesMade = 0;
         for (int first = Interlocked.Add(ref _next, chunk) - chunk; first < n; first = Interlocked.Add(ref _next, chunk) - chunk)
         {
             for (int i = first, end = Math.Min(first + chunk, n); i < end; i++)
             {
-                var output = _outputs[i];
+                var output = _keepOutputs ? _outputs[i] : _workerOutputs[worker];
                 try
                 {
-                    TransactionRunner.Run(txs[i], context, _view, header, i, output);
-                    ResolveCredits(txs[i], i, output, context, header);
+                    Execute(i, context, output);
                 }
                 catch (EngineFaultException e)
                 {
                     _faults[i] = e;
+                    _changed[i] = 0;
                     continue;
                 }
-                if (AccessListCheck.Check(output, i, _view, _marks) is { } problem) _problems[i] = problem;
+                if (AccessListCheck.Check(output, i, _view, _marks, out int changed) is { } problem) _problems[i] = problem;
+                _changed[i] = changed;
+                changesMade += changed;
                 _receipts[i] = output.ToReceipt(i);
             }
         }
+        Interlocked.Add(ref _changesMade, changesMade);
+    }
+
+    // Runs transaction i over the view; its credits become absolute post-values.
+    private void Execute(int i, TransactionContext context, TxOutput output)
+    {
+        var tx = _block.Transactions[i];
+        TransactionRunner.Run(tx, context, _view, _block.Header, i, output);
+        ResolveCredits(tx, i, output, context, _block.Header);
+    }
+
+    // Transaction i's output, after every transaction ran and passed its check: the kept one, or
+    // (outputs not kept) the same output made again — the view is read-only and execution
+    // deterministic. Only a wrong list's message needs it.
+    private TxOutput OutputOf(int i)
+    {
+        if (_keepOutputs) return _outputs[i];
+        Execute(i, _contexts[0], _workerOutputs[0]);
+        return _workerOutputs[0];
     }
 
     // Credits become absolute post-values over the value before the transaction; one that would pass
@@ -210,10 +254,11 @@ internal sealed class AccessListRun
         {
             ref var write = ref output.WriteAt(w);
             if (!write.IsDelta) continue;
-            _view.TryRead(write.Key, i, out var before, out _);
+            _view.TryRead(write.Key, i, out var before, out _, out int position);
             if (!UInt256.TryAdd(before, write.Value, out var sum)) return false;
             write.Value = sum;
             write.IsDelta = false;
+            write.Slot = position; // the check needs not look the key up again
         }
         return true;
     }

@@ -223,6 +223,30 @@ public sealed class AccessListExecutionTests : IDisposable
     }
 
     /// <summary>
+    /// A change the list makes that no transaction made is found from the block's count of changes,
+    /// after every transaction ran; it still names the lowest transaction that disagrees, before a
+    /// disagreement at a higher one.
+    /// </summary>
+    [Fact]
+    public void Strict_error_names_a_listed_change_no_transaction_made_before_a_later_disagreement()
+    {
+        var (block, state) = AccessListSamples.Workload(WorkloadKind.P2p, seed: 4, txs: 50, blocks: 1).Single();
+        var list = _sequential.Execute(block, state, new ExecutionOptions { RecordAccessList = true }).AccessList!;
+        var accounts = list.Accounts.ToArray();
+        // A storage change at index 4 (transaction 3) that nobody makes, and a wrong post-balance at index 21.
+        var slot = UInt256.MaxValue - 11;
+        accounts[0] = accounts[0] with { StorageChanges = [.. accounts[0].StorageChanges, new SlotChanges(slot, [new AccessListChange(4, 1)])] };
+        int a = Array.FindIndex(accounts, x => x.BalanceChanges.Any(c => c.Index == 21));
+        accounts[a] = accounts[a] with { BalanceChanges = accounts[a].BalanceChanges.Select(c => c.Index == 21 ? c with { Value = c.Value + 5 } : c).ToArray() };
+        var wrong = AccessListInput.From(new BlockAccessList(accounts));
+        foreach (var parallel in _parallel)
+        {
+            var e = Assert.Throws<BlockAccessListException>(() => parallel.Execute(block, state, new ExecutionOptions { AccessList = wrong }));
+            Assert.Contains($"the access list changes {StateKey.Storage(accounts[0].Address, slot)} at index 4, but transaction 3 did not write it", e.Message);
+        }
+    }
+
+    /// <summary>
     /// A writer of A, a writer of B, then a reader that reads a key the store fails on when it sees
     /// A != B, which in block order it never does. The list given leaves out the write of B, so under
     /// it the reader sees A == 1, B == 0 and meets the failing key: a fault sequential execution

@@ -23,7 +23,7 @@ public sealed class NamedKeyTableTests
         var table = new NamedKeyTable();
         for (int round = 0; round < 3; round++) // reused, as across blocks
         {
-            table.Reset(count, names);
+            table.Reset(count, Entries(names));
             int next = -1;
             var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
             {
@@ -45,10 +45,12 @@ public sealed class NamedKeyTableTests
         var key = StateKey.Balance(Address.FromNumber(5));
         var names = new[] { key, StateKey.Nonce(Address.FromNumber(5)), key };
         var table = new NamedKeyTable();
-        table.Reset(names.Length, names);
+        table.Reset(names.Length, Entries(names));
         Assert.True(table.TryAdd(0));
         Assert.True(table.TryAdd(1));
         Assert.False(table.TryAdd(2));
         Assert.Equal(0, table.Find(key));
     }
+
+    private static ListedKey[] Entries(StateKey[] names) => Array.ConvertAll(names, name => new ListedKey { Name = name });
 }
