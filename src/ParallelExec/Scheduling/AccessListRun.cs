@@ -36,7 +36,7 @@ internal sealed class AccessListRun
     private readonly StateKey[][] _prefetchNames;
     private readonly UInt256[][] _prefetchValues;
     private readonly bool[][] _prefetchFound;
-    private readonly Action<int> _work, _fill;
+    private readonly Action<int> _work, _fill, _gather;
     private Exception? _fillFault;
     private string?[] _fillProblems = [];
     private int _nextChunk, _chunk;
@@ -55,6 +55,12 @@ internal sealed class AccessListRun
     private int[] _lastWriter = [];
     private int[] _order = [];
     private long[] _orderKeys = [];
+    // The layout's gather: ranges of the order, each with the written keys before it.
+    private const int GatherRange = 2048;
+    private int[] _writtenBefore = [];
+    private int _nextRange, _touchedCount;
+    private StateKey[] _touched = [];
+    private StateChange[] _changes = [];
 
     public AccessListRun(int workers)
     {
@@ -73,6 +79,7 @@ internal sealed class AccessListRun
         }
         _work = Work;
         _fill = Fill;
+        _gather = Gather;
     }
 
     /// <summary>
@@ -95,7 +102,7 @@ internal sealed class AccessListRun
             if (input.Mode == AccessListMode.Strict && !unproven) throw new BlockAccessListException($"block {block.Header.Number}: {problem}");
             return null;
         }
-        var result = LayOut(group.Count, started, options.RecordDependencies ? Dependencies() : null);
+        var result = LayOut(group, started, options.RecordDependencies ? Dependencies() : null);
         if (options.RecordAccessList) result.AccessList = _view.List;
         return result;
     }
@@ -266,19 +273,21 @@ internal sealed class AccessListRun
     // The result from the marks: the touched named keys in first-touch order (a counting sort by the
     // transaction that first touched each, then by position within it), the written ones with the
     // value the block leaves them at. Equal to what the block overlay lays out from committed outputs.
-    private BlockResult LayOut(int workers, long started, List<(int From, int To)>? dependencies)
+    // The sort runs over arrays in order; the gather of names and values (entries in list order read
+    // in first-touch order, and megabytes of result written) is split between the workers.
+    private BlockResult LayOut(WorkerGroup group, long started, List<(int From, int To)>? dependencies)
     {
         int n = _block.Transactions.Count, named = _view.NamedCount;
         long[] first = _marks.FirstTouch;
+        byte[] written = _marks.Written;
         if (_bucketEnds.Length < n + 1) _bucketEnds = new int[Math.Max(n + 1, _bucketEnds.Length * 2)];
         Array.Clear(_bucketEnds, 0, n + 1);
-        int touchedCount = 0, written = 0;
+        int touchedCount = 0;
         for (int k = 0; k < named; k++)
         {
             if (first[k] == AccessListMarks.Untouched) continue;
             _bucketEnds[(int)(first[k] >> 32) + 1]++;
             touchedCount++;
-            written += _marks.Written[k];
         }
         for (int t = 1; t <= n; t++) _bucketEnds[t] += _bucketEnds[t - 1]; // now each transaction's bucket start
         if (_order.Length < touchedCount)
@@ -296,17 +305,41 @@ internal sealed class AccessListRun
         for (int t = 0, start = 0; t < n; start = _bucketEnds[t++])
             if (_bucketEnds[t] - start > 1) Array.Sort(_orderKeys, _order, start, _bucketEnds[t] - start);
 
-        var touched = new StateKey[touchedCount];
-        var changes = new StateChange[written];
-        for (int o = 0, c = 0; o < touchedCount; o++)
+        int ranges = (touchedCount + GatherRange - 1) / GatherRange;
+        if (_writtenBefore.Length < ranges + 1) _writtenBefore = new int[Math.Max(ranges + 1, _writtenBefore.Length * 2)];
+        int writtenCount = 0;
+        for (int o = 0; o < touchedCount; o++)
         {
-            int k = _order[o];
-            touched[o] = _view.Name(k);
-            if (_marks.Written[k] != 0) changes[c++] = new StateChange(touched[o], _view.FinalValue(k));
+            if (o % GatherRange == 0) _writtenBefore[o / GatherRange] = writtenCount;
+            writtenCount += written[_order[o]];
         }
-        var receipts = _receipts;
+        _touched = new StateKey[touchedCount];
+        _changes = new StateChange[writtenCount];
+        _touchedCount = touchedCount;
+        _nextRange = -1;
+        group.Run(_gather);
+        var result = new BlockResult(_receipts, _changes, _touched, dependencies, ListStats(n, group.Count, started));
         _receipts = [];
-        return new BlockResult(receipts, changes, touched, dependencies, ListStats(n, workers, started));
+        _touched = [];
+        _changes = [];
+        return result;
+    }
+
+    // Each worker fills the next range of the result's keys and changes.
+    private void Gather(int worker)
+    {
+        byte[] written = _marks.Written;
+        for (int range = Interlocked.Increment(ref _nextRange); (long)range * GatherRange < _touchedCount; range = Interlocked.Increment(ref _nextRange))
+        {
+            int c = _writtenBefore[range];
+            for (int o = range * GatherRange, end = Math.Min(o + GatherRange, _touchedCount); o < end; o++)
+            {
+                int k = _order[o];
+                ref readonly var entry = ref _view.EntryAt(k);
+                _touched[o] = entry.Name;
+                if (written[k] != 0) _changes[c++] = new StateChange(entry.Name, _view.FinalValue(k));
+            }
+        }
     }
 
     private static BlockExecutionStats ListStats(int n, int workers, long started) => new()
