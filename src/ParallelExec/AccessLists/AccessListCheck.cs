@@ -21,7 +21,7 @@ internal static class AccessListCheck
     /// Null when the output agrees with the list, else what disagrees (one line); <paramref name="changed"/>:
     /// the listed changes at the transaction's index that it made (all of them when the list is right).
     /// </summary>
-    public static string? Check(TxOutput output, int txIndex, AccessListView view, AccessListMarks marks, out int changed)
+    public static string? Check(TxOutput output, int txIndex, AccessListView view, AccessListMarks.WorkerMarks marks, out int changed)
     {
         changed = 0;
         ushort index = (ushort)(txIndex + 1);
@@ -32,7 +32,7 @@ internal static class AccessListCheck
             int key = read.Slot;
             Debug.Assert(key < 0 || view.Name(key).Equals(read.Key), "a read's slot comes from another view");
             if (key < 0) return $"transaction {txIndex} read {read.Key}, which the access list does not name";
-            marks.Touch(key, view.EntryAt(key), txIndex, position++);
+            marks.Touch(key, txIndex, position++);
         }
         foreach (ref readonly var write in output.Writes)
         {
@@ -42,7 +42,7 @@ internal static class AccessListCheck
             int key = write.Slot >= 0 ? write.Slot : read >= 0 ? output.ReadAt(read).Slot : view.Position(write.Key);
             if (key < 0) return $"transaction {txIndex} wrote {write.Key}, which the access list does not name";
             ref readonly var entry = ref view.EntryAt(key);
-            marks.Touch(key, entry, txIndex, position++);
+            marks.Touch(key, txIndex, position++);
             marks.MarkWritten(key);
             var before = view.ValueBeforeAndOwnChange(entry, txIndex, out int listed);
             if (!write.Value.Equals(before))
@@ -75,18 +75,22 @@ internal static class AccessListCheck
         return $"the access list's changes at index {index} disagree with transaction {txIndex}";
     }
 
-    /// <summary>After every transaction passed <see cref="Check"/>: a listed account or read slot no transaction touched, or null.</summary>
+    /// <summary>After every transaction passed <see cref="Check"/> and the marks are merged: a listed account or read slot no transaction touched, or null.</summary>
     public static string? FindUntouched(AccessListView view, AccessListMarks marks)
     {
-        byte[] accountTouched = marks.AccountTouched, readTouched = marks.ReadTouched;
+        long[] first = marks.FirstTouch;
         var accounts = view.List.Accounts;
-        int read = 0;
         for (int a = 0; a < accounts.Count; a++)
         {
-            if (accountTouched[a] == 0) return $"account {accounts[a].Address} is in the access list, but no transaction accessed it";
-            foreach (var slot in accounts[a].StorageReads)
-                if (readTouched[read++] == 0)
-                    return $"{StateKey.Storage(accounts[a].Address, slot)} is listed as read, but no transaction read it";
+            var (start, end) = view.KeysOf(a);
+            bool touched = false;
+            for (int k = start; k < end && !touched; k++) touched = first[k] != AccessListMarks.Untouched;
+            if (!touched) return $"account {accounts[a].Address} is in the access list, but no transaction accessed it";
+            // An account's read slots are its last keys, in the list's order.
+            var reads = accounts[a].StorageReads;
+            for (int r = 0; r < reads.Length; r++)
+                if (first[end - reads.Length + r] == AccessListMarks.Untouched)
+                    return $"{StateKey.Storage(accounts[a].Address, reads[r])} is listed as read, but no transaction read it";
         }
         return null;
     }

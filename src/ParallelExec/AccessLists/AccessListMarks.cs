@@ -2,60 +2,98 @@ namespace ParallelExec.AccessLists;
 
 /// <summary>
 /// What the transactions of a block did to the keys its access list names, marked by the workers as
-/// they check each transaction (<see cref="AccessListCheck"/>): which accounts and read slots were
-/// touched (a name nobody used makes the list wrong), which keys were written, and where the block
-/// first touched each key — transaction, then position within it — so that the result's keys can be
-/// laid out in first-touch order without a serial pass over the outputs. Marks are idempotent or
-/// minimums, so workers set them without locks; each is written only when it changes, so a key every
-/// transaction touches (a fee beneficiary) does not bounce between cores. Reused across blocks.
+/// they check each transaction (<see cref="AccessListCheck"/>): which keys were written, and where the
+/// block first touched each key — transaction, then position within it — so that the result's keys
+/// can be laid out in first-touch order without a serial pass over the outputs, and names no
+/// transaction used can be found. Each worker marks its own arrays (<see cref="WorkerMarks"/>): a
+/// mark shared by all would be a line that every core writes and reads again, a coherence miss on
+/// most checks. <see cref="Merge"/> then folds them into worker 0's, in parallel ranges of keys.
+/// Reused across blocks.
 /// </summary>
 internal sealed class AccessListMarks
 {
     /// <summary>Not touched.</summary>
     public const long Untouched = long.MaxValue;
 
-    public byte[] AccountTouched { get; private set; } = [];
-    public byte[] ReadTouched { get; private set; } = [];
-    /// <summary>Per named key: (transaction &lt;&lt; 32) | position of its first touch, or <see cref="Untouched"/>.</summary>
-    public long[] FirstTouch { get; private set; } = [];
-    /// <summary>Per named key: 1 when some transaction wrote it (even with the value it had).</summary>
-    public byte[] Written { get; private set; } = [];
+    /// <summary>Keys per range a worker merges.</summary>
+    private const int MergeRange = 4096;
 
-    public void Reset(AccessListView view)
+    private readonly WorkerMarks[] _workers;
+    private int _named, _nextRange;
+
+    public AccessListMarks(int workers)
     {
-        AccountTouched = Cleared(AccountTouched, view.List.Accounts.Count);
-        ReadTouched = Cleared(ReadTouched, view.ReadCount);
-        Written = Cleared(Written, view.NamedCount);
-        if (FirstTouch.Length < view.NamedCount) FirstTouch = new long[Math.Max(view.NamedCount, FirstTouch.Length * 2)];
-        Array.Fill(FirstTouch, Untouched, 0, view.NamedCount);
+        _workers = new WorkerMarks[workers];
+        for (int w = 0; w < workers; w++) _workers[w] = new WorkerMarks();
     }
 
-    /// <summary>Transaction <paramref name="txIndex"/> touched named key <paramref name="key"/> at <paramref name="position"/> of its reads-then-writes.</summary>
-    public void Touch(int key, in ListedKey entry, int txIndex, int position)
+    /// <summary>One worker's marks.</summary>
+    public WorkerMarks this[int worker] => _workers[worker];
+
+    /// <summary>After <see cref="Merge"/>: per named key, (transaction &lt;&lt; 32) | position of its first touch, or <see cref="Untouched"/>.</summary>
+    public long[] FirstTouch => _workers[0].FirstTouch;
+
+    /// <summary>After <see cref="Merge"/>: per named key, 1 when some transaction wrote it (even with the value it had).</summary>
+    public byte[] Written => _workers[0].Written;
+
+    /// <summary>Prepares for a block whose list names <paramref name="named"/> keys; each worker clears its own marks (<see cref="WorkerMarks.Clear"/>).</summary>
+    public void Reset(int named)
     {
-        if (AccountTouched[entry.Account] == 0) AccountTouched[entry.Account] = 1;
-        if (entry.Read >= 0 && ReadTouched[entry.Read] == 0) ReadTouched[entry.Read] = 1;
-        long touch = ((long)txIndex << 32) | (uint)position;
-        ref long first = ref FirstTouch[key];
-        long seen = Volatile.Read(ref first);
-        while (touch < seen)
+        _named = named;
+        _nextRange = -1;
+    }
+
+    /// <summary>
+    /// Run by every worker once all transactions are checked: folds the other workers' marks into
+    /// worker 0's, a range of keys at a time.
+    /// </summary>
+    public void Merge(int worker)
+    {
+        long[] first = _workers[0].FirstTouch;
+        byte[] written = _workers[0].Written;
+        for (int range = Interlocked.Increment(ref _nextRange); (long)range * MergeRange < _named; range = Interlocked.Increment(ref _nextRange))
         {
-            long was = Interlocked.CompareExchange(ref first, touch, seen);
-            if (was == seen) return;
-            seen = was;
+            int start = range * MergeRange, end = Math.Min(start + MergeRange, _named);
+            for (int w = 1; w < _workers.Length; w++)
+            {
+                long[] theirFirst = _workers[w].FirstTouch;
+                byte[] theirWritten = _workers[w].Written;
+                for (int k = start; k < end; k++)
+                {
+                    if (theirFirst[k] < first[k]) first[k] = theirFirst[k];
+                    written[k] |= theirWritten[k];
+                }
+            }
         }
     }
 
-    /// <summary>Named key <paramref name="key"/> was written.</summary>
-    public void MarkWritten(int key)
+    /// <summary>The marks one worker makes, read by no other until the merge.</summary>
+    internal sealed class WorkerMarks
     {
-        if (Written[key] == 0) Written[key] = 1;
-    }
+        public long[] FirstTouch { get; private set; } = [];
+        public byte[] Written { get; private set; } = [];
 
-    private static byte[] Cleared(byte[] array, int length)
-    {
-        if (array.Length < length) return new byte[Math.Max(length, array.Length * 2)];
-        Array.Clear(array, 0, length);
-        return array;
+        /// <summary>Clears the marks for <paramref name="named"/> keys (by the worker that owns them, as its work starts).</summary>
+        public void Clear(int named)
+        {
+            if (FirstTouch.Length < named)
+            {
+                FirstTouch = new long[Math.Max(named, FirstTouch.Length * 2)];
+                Written = new byte[FirstTouch.Length];
+            }
+            else Array.Clear(Written, 0, named);
+            Array.Fill(FirstTouch, Untouched, 0, named);
+        }
+
+        /// <summary>Transaction <paramref name="txIndex"/> touched named key <paramref name="key"/> at <paramref name="position"/> of its reads-then-writes.</summary>
+        public void Touch(int key, int txIndex, int position)
+        {
+            long touch = ((long)txIndex << 32) | (uint)position;
+            ref long first = ref FirstTouch[key];
+            if (touch < first) first = touch;
+        }
+
+        /// <summary>Named key <paramref name="key"/> was written.</summary>
+        public void MarkWritten(int key) => Written[key] = 1;
     }
 }

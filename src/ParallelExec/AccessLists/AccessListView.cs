@@ -17,8 +17,8 @@ internal sealed class AccessListView : IStateView
 {
     // Every named key → its position in _entries (list order).
     private readonly NamedKeyTable _keys = new();
-    // Per account (and one past the last): where its keys, changes and storage reads start.
-    private int[] _keyStart = [], _changeStart = [], _readStart = [];
+    // Per account (and one past the last): where its keys and changes start.
+    private int[] _keyStart = [], _changeStart = [];
     private int _transactions;
     private ListedKey[] _entries = [];
     private int _named;
@@ -27,9 +27,6 @@ internal sealed class AccessListView : IStateView
     private IStateReader _state = null!;
 
     public BlockAccessList List { get; private set; } = BlockAccessList.Empty;
-
-    /// <summary>Number of storage reads the list names.</summary>
-    public int ReadCount { get; private set; }
 
     /// <summary>
     /// Aims the view at a block of <paramref name="transactions"/> over <paramref name="state"/> and lays
@@ -46,23 +43,19 @@ internal sealed class AccessListView : IStateView
             int length = Math.Max(accounts + 1, _keyStart.Length * 2);
             _keyStart = new int[length];
             _changeStart = new int[length];
-            _readStart = new int[length];
         }
-        int keys = 0, changes = 0, reads = 0;
+        int keys = 0, changes = 0;
         for (int a = 0; a < accounts; a++)
         {
             _keyStart[a] = keys;
             _changeStart[a] = changes;
-            _readStart[a] = reads;
             var account = list.Accounts[a];
             keys += 3 + account.StorageChanges.Length + account.StorageReads.Length;
-            reads += account.StorageReads.Length;
             changes += account.BalanceChanges.Length + account.NonceChanges.Length + account.CodeChanges.Length;
             foreach (var slot in account.StorageChanges) changes += slot.Changes.Length;
         }
         _keyStart[accounts] = _named = keys;
         _changeStart[accounts] = ChangeCount = changes;
-        _readStart[accounts] = ReadCount = reads;
         if (_entries.Length < keys) _entries = new ListedKey[keys];
         if (_changeValues.Length < changes)
         {
@@ -78,9 +71,9 @@ internal sealed class AccessListView : IStateView
     /// <summary>
     /// Fills accounts [<paramref name="first"/>, <paramref name="end"/>): their keys, changes and table
     /// entries, then their keys' starting values in batches of the buffers' size (<paramref name="names"/>
-    /// holds a batch's keys for the read). Workers fill disjoint ranges at once. Returns what is wrong with the list there (a change outside the transactions'
-    /// indexes 1..n — this engine has no system calls before or after them), or null. A failing state
-    /// read is thrown as it is.
+    /// holds a batch's keys for the read). Workers fill disjoint ranges at once. Returns what is wrong
+    /// with the list there (a change outside the transactions' indexes 1..n — this engine has no
+    /// system calls before or after them), or null. A failing state read is thrown as it is.
     /// </summary>
     public string? Fill(int first, int end, Span<StateKey> names, Span<UInt256> values, Span<bool> found)
     {
@@ -88,15 +81,15 @@ internal sealed class AccessListView : IStateView
         {
             var account = List.Accounts[a];
             var address = account.Address;
-            int key = _keyStart[a], at = _changeStart[a], read = _readStart[a];
-            string? problem = Add(StateKey.Balance(address), account.BalanceChanges, a, -1, ref key, ref at)
-                ?? Add(StateKey.Nonce(address), account.NonceChanges, a, -1, ref key, ref at)
-                ?? Add(StateKey.CodeHash(address), account.CodeChanges, a, -1, ref key, ref at);
+            int key = _keyStart[a], at = _changeStart[a];
+            string? problem = Add(StateKey.Balance(address), account.BalanceChanges, ref key, ref at)
+                ?? Add(StateKey.Nonce(address), account.NonceChanges, ref key, ref at)
+                ?? Add(StateKey.CodeHash(address), account.CodeChanges, ref key, ref at);
             if (problem is not null) return problem;
             foreach (var slot in account.StorageChanges)
-                if (Add(StateKey.Storage(address, slot.Slot), slot.Changes, a, -1, ref key, ref at) is { } wrong) return wrong;
+                if (Add(StateKey.Storage(address, slot.Slot), slot.Changes, ref key, ref at) is { } wrong) return wrong;
             foreach (var slot in account.StorageReads)
-                if (Add(StateKey.Storage(address, slot), [], a, read++, ref key, ref at) is { } wrong) return wrong;
+                if (Add(StateKey.Storage(address, slot), [], ref key, ref at) is { } wrong) return wrong;
         }
         for (int start = _keyStart[first], stop = _keyStart[end]; start < stop; start += values.Length)
         {
@@ -107,6 +100,12 @@ internal sealed class AccessListView : IStateView
         }
         return null;
     }
+
+    /// <summary>
+    /// The named keys of the <paramref name="account"/>-th account: [Start, End), in the list's order —
+    /// balance, nonce, code hash, changed slots, then read slots.
+    /// </summary>
+    public (int Start, int End) KeysOf(int account) => (_keyStart[account], _keyStart[account + 1]);
 
     /// <summary>Keys the list names (account fields and slots).</summary>
     public int NamedCount => _named;
@@ -121,7 +120,7 @@ internal sealed class AccessListView : IStateView
         return entry.Count > 0 ? _changeValues[entry.Start + entry.Count - 1] : entry.Base;
     }
 
-    private string? Add(in StateKey key, AccessListChange[] changes, int account, int read, ref int named, ref int at)
+    private string? Add(in StateKey key, AccessListChange[] changes, ref int named, ref int at)
     {
         int start = at;
         foreach (var change in changes)
@@ -132,7 +131,7 @@ internal sealed class AccessListView : IStateView
             _changeValues[at] = change.Value;
             at++;
         }
-        _entries[named] = new ListedKey { Name = key, Start = start, Count = changes.Length, Account = account, Read = read };
+        _entries[named] = new ListedKey { Name = key, Start = start, Count = changes.Length };
         // The list's structure makes every key unique; a duplicate would mean a broken list object.
         if (!_keys.TryAdd(named)) return $"{key} is named twice";
         named++;

@@ -16,8 +16,4 @@ internal struct ListedKey
     public UInt256 Base;
     /// <summary>The key's changes: the view's change arrays [Start, Start + Count), ascending by index.</summary>
     public int Start, Count;
-    /// <summary>Position of the key's account in the list.</summary>
-    public int Account;
-    /// <summary>Position among the list's storage reads, or -1.</summary>
-    public int Read;
 }

@@ -27,7 +27,7 @@ internal sealed class AccessListRun
     private const int AccountsPerChunk = 64, PrefetchChunk = 1024;
 
     private readonly AccessListView _view = new();
-    private readonly AccessListMarks _marks = new();
+    private readonly AccessListMarks _marks;
     private readonly TransactionContext[] _contexts;
     // Each worker's output, reused for every transaction it runs: once checked, an output is not
     // needed again (unless a dependency graph is asked for: then each transaction keeps its own).
@@ -36,7 +36,7 @@ internal sealed class AccessListRun
     private readonly StateKey[][] _prefetchNames;
     private readonly UInt256[][] _prefetchValues;
     private readonly bool[][] _prefetchFound;
-    private readonly Action<int> _work, _fill, _gather;
+    private readonly Action<int> _work, _fill, _gather, _merge;
     private Exception? _fillFault;
     private string?[] _fillProblems = [];
     private int _nextChunk, _chunk;
@@ -64,6 +64,7 @@ internal sealed class AccessListRun
 
     public AccessListRun(int workers)
     {
+        _marks = new AccessListMarks(workers);
         _contexts = new TransactionContext[workers];
         _workerOutputs = new TxOutput[workers];
         _prefetchNames = new StateKey[workers][];
@@ -80,6 +81,7 @@ internal sealed class AccessListRun
         _work = Work;
         _fill = Fill;
         _gather = Gather;
+        _merge = _marks.Merge;
     }
 
     /// <summary>
@@ -157,7 +159,7 @@ internal sealed class AccessListRun
         }
         for (int c = 0; c < chunks; c++)
             if (_fillProblems[c] is { } wrong) return wrong;
-        _marks.Reset(_view);
+        _marks.Reset(_view.NamedCount);
 
         // Workers claim runs of consecutive transactions: one shared counter update per run, and the
         // per-transaction slots they fill (outputs, receipts) are not written by two cores at once.
@@ -165,6 +167,7 @@ internal sealed class AccessListRun
         _changesMade = 0;
         _chunk = Math.Clamp(n / (group.Count * 16), 1, 32);
         group.Run(_work);
+        group.Run(_merge);
         // Each change a check counted is a distinct listed one, so the list makes no change the
         // transactions did not exactly when the counts add up to all of its changes; only when they
         // do not are the list's changes counted per index to find the transaction.
@@ -201,6 +204,8 @@ internal sealed class AccessListRun
     private void Work(int worker)
     {
         var context = _contexts[worker];
+        var marks = _marks[worker];
+        marks.Clear(_view.NamedCount);
         int n = _block.Transactions.Count, chunk = _chunk;
         long changesMade = 0;
         for (int first = Interlocked.Add(ref _next, chunk) - chunk; first < n; first = Interlocked.Add(ref _next, chunk) - chunk)
@@ -218,7 +223,7 @@ internal sealed class AccessListRun
                     _changed[i] = 0;
                     continue;
                 }
-                if (AccessListCheck.Check(output, i, _view, _marks, out int changed) is { } problem) _problems[i] = problem;
+                if (AccessListCheck.Check(output, i, _view, marks, out int changed) is { } problem) _problems[i] = problem;
                 _changed[i] = changed;
                 changesMade += changed;
                 _receipts[i] = output.ToReceipt(i);
