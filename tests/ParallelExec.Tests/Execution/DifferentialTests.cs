@@ -11,8 +11,10 @@ namespace ParallelExec.Tests.Execution;
 /// The parallel executor must return exactly what the sequential one returns — receipts, final
 /// changes and touched keys — for any worker count (more workers than cores included), any
 /// schedule, and any hints. Every case is seeded; a failure names its seed.
-/// Rerun one seed with PARALLELEXEC_SEED=N.
+/// Rerun one seed with PARALLELEXEC_SEED=N. Runs alone (no other test class beside it): how much its
+/// oversubscribed workers speculate depends on the cores they get, and that is asserted.
 /// </summary>
+[Collection(nameof(DifferentialTests))]
 public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly int[] WorkerCounts = [1, 2, 4, 16];
@@ -63,9 +65,10 @@ public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
     private void AssertSpeculationRan()
     {
         if (Environment.GetEnvironmentVariable("PARALLELEXEC_SEED") is not null) return; // one seed proves little either way
-        // A tenth of the transactions speculated and validated: far below what any schedule gives
-        // (most of these blocks are contended), far above what a committer-only run gives (none).
-        Assert.True(_forced.SpeculativeCommits * 10 >= _forced.Transactions, $"too little speculation: {_forced}");
+        // A twentieth of the transactions speculated and validated: far above what a committer-only
+        // run gives (none). Measured: 34-40 % alone; 9 % once with other test classes running beside
+        // it on 2 cores (the committer takes over what starved workers have not finished).
+        Assert.True(_forced.SpeculativeCommits * 20 >= _forced.Transactions, $"too little speculation: {_forced}");
         Assert.True(_forced.ValidationFailures > 0, $"no speculative result was ever stale: {_forced}");
     }
 
@@ -281,3 +284,7 @@ public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
         return state;
     }
 }
+
+/// <summary>Runs <see cref="DifferentialTests"/> with no other test class at the same time.</summary>
+[CollectionDefinition(nameof(DifferentialTests), DisableParallelization = true)]
+public sealed class DifferentialTestsCollection;
