@@ -14,10 +14,10 @@ namespace ParallelExec.Scheduling;
 /// (<see cref="AccessListCheck"/>). When every check passes, the list is exactly the block's, so each
 /// transaction saw what sequential execution would have shown it and the outputs are final. Nearly all
 /// of it runs on every worker: the starting values of the named keys are read in parallel ranges, each
-/// worker makes the receipts of the transactions it ran and marks what they touched
-/// (<see cref="AccessListMarks"/>), and the result is laid out from the marks in one pass over the named
-/// keys — not over the outputs, which is what a serial commit walk costs (only a recorded dependency
-/// graph still needs that pass). A wrong list makes the block invalid (strict) or is dropped for the
+/// worker makes the receipts of the transactions it ran and marks what they touched in arrays of its
+/// own (<see cref="AccessListMarks"/>, merged in parallel ranges), and the result is laid out from the
+/// marks: a sort over the named keys, then a gather on every worker — not a pass over the outputs,
+/// which is what a serial commit walk costs (only a recorded dependency graph still needs that pass). A wrong list makes the block invalid (strict) or is dropped for the
 /// ordinary path (lenient): its cost is bounded by one execution of every transaction plus the list's
 /// size. State is reused across blocks; one block at a time.
 /// </summary>
@@ -270,7 +270,7 @@ internal sealed class AccessListRun
             if (!UInt256.TryAdd(before, write.Value, out var sum)) return false;
             write.Value = sum;
             write.IsDelta = false;
-            write.Slot = position; // the check needs not look the key up again
+            write.Slot = position; // so the check need not look the key up again
         }
         return true;
     }
