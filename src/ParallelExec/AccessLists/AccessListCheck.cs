@@ -38,8 +38,12 @@ internal static class AccessListCheck
         {
             // A credit carries its position from when it was resolved; a key the transaction read
             // first has it on the read (a scan of a few entries in cache); anything else is looked up.
-            int read = write.Slot >= 0 ? -1 : output.FindRead(write.Key);
-            int key = write.Slot >= 0 ? write.Slot : read >= 0 ? output.ReadAt(read).Slot : view.Position(write.Key);
+            int key = write.Slot;
+            if (key < 0)
+            {
+                int read = output.FindRead(write.Key);
+                key = read >= 0 ? output.ReadAt(read).Slot : view.Position(write.Key);
+            }
             if (key < 0) return $"transaction {txIndex} wrote {write.Key}, which the access list does not name";
             ref readonly var entry = ref view.EntryAt(key);
             marks.Touch(key, txIndex, position++);

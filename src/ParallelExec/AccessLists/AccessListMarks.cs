@@ -27,8 +27,13 @@ internal sealed class AccessListMarks
         for (int w = 0; w < workers; w++) _workers[w] = new WorkerMarks();
     }
 
-    /// <summary>One worker's marks.</summary>
-    public WorkerMarks this[int worker] => _workers[worker];
+    /// <summary>Worker <paramref name="worker"/>'s marks, cleared for the block's keys (by that worker, as its work starts).</summary>
+    public WorkerMarks Begin(int worker)
+    {
+        var marks = _workers[worker];
+        marks.Clear(_named);
+        return marks;
+    }
 
     /// <summary>After <see cref="Merge"/>: per named key, (transaction &lt;&lt; 32) | position of its first touch, or <see cref="Untouched"/>.</summary>
     public long[] FirstTouch => _workers[0].FirstTouch;
@@ -36,7 +41,7 @@ internal sealed class AccessListMarks
     /// <summary>After <see cref="Merge"/>: per named key, 1 when some transaction wrote it (even with the value it had).</summary>
     public byte[] Written => _workers[0].Written;
 
-    /// <summary>Prepares for a block whose list names <paramref name="named"/> keys; each worker clears its own marks (<see cref="WorkerMarks.Clear"/>).</summary>
+    /// <summary>Prepares for a block whose list names <paramref name="named"/> keys; each worker then clears its own marks (<see cref="Begin"/>).</summary>
     public void Reset(int named)
     {
         _named = named;
@@ -73,7 +78,7 @@ internal sealed class AccessListMarks
         public long[] FirstTouch { get; private set; } = [];
         public byte[] Written { get; private set; } = [];
 
-        /// <summary>Clears the marks for <paramref name="named"/> keys (by the worker that owns them, as its work starts).</summary>
+        /// <summary>Clears the marks for <paramref name="named"/> keys.</summary>
         public void Clear(int named)
         {
             if (FirstTouch.Length < named)

@@ -204,8 +204,7 @@ internal sealed class AccessListRun
     private void Work(int worker)
     {
         var context = _contexts[worker];
-        var marks = _marks[worker];
-        marks.Clear(_view.NamedCount);
+        var marks = _marks.Begin(worker);
         int n = _block.Transactions.Count, chunk = _chunk;
         long changesMade = 0;
         for (int first = Interlocked.Add(ref _next, chunk) - chunk; first < n; first = Interlocked.Add(ref _next, chunk) - chunk)
