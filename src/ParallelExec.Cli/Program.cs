@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using ParallelExec.Cli.Commands;
+using ParallelExec.Cli.Hosting;
 using ParallelExec.Cli.Terminal;
 
+MallocArenas.Limit();
 CommandRunner.InstallUnhandledExceptionHandler();
 Interruption.Install();
 var root = new RootCommand("ParallelExec: deterministic parallel execution of blockchain transactions");

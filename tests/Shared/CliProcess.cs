@@ -40,8 +40,11 @@ internal static class CliProcess
     /// Starts the CLI with its progress written as plain lines on standard error
     /// (<c>PARALLELEXEC_PROGRESS=plain</c>), so a test can wait until it is under way before signalling it.
     /// </summary>
-    public static Running Start(string cli, params string[] args) =>
-        new(StartInfo("dotnet", [cli, .. args], new Dictionary<string, string> { ["PARALLELEXEC_PROGRESS"] = "plain" }));
+    public static Running Start(string cli, params string[] args) => Start(cli, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Start(string, string[])"/>, with these environment variables set too.</summary>
+    public static Running Start(string cli, Dictionary<string, string> environment, params string[] args) =>
+        new(StartInfo("dotnet", [cli, .. args], new Dictionary<string, string>(environment) { ["PARALLELEXEC_PROGRESS"] = "plain" }));
 
     private static ProcessStartInfo StartInfo(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment)
     {
@@ -83,6 +86,9 @@ internal static class CliProcess
             _process.BeginOutputReadLine();
             _process.BeginErrorReadLine();
         }
+
+        /// <summary>The process id (the same after the CLI replaces its own image at start).</summary>
+        public int Id => _process.Id;
 
         /// <summary>Waits for a line on standard error that contains <paramref name="text"/>; false if the process ended first.</summary>
         public bool WaitForErrorLine(string text)
