@@ -14,7 +14,8 @@ public class MallocArenasTests
     [Fact]
     public void A_running_command_has_two_malloc_arenas_set()
     {
-        Assert.Equal("2", ArenasOfRunningBench([]));
+        // Unless the machine running the tests set a value of its own, which the CLI inherits and keeps.
+        Assert.Equal(Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") ?? "2", ArenasOfRunningBench([]));
     }
 
     [Fact]
