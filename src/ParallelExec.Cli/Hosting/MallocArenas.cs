@@ -8,7 +8,7 @@ namespace ParallelExec.Cli.Hosting;
 /// up to eight per core, and memory freed into one arena is not reused by threads of another:
 /// RocksDB's flush, compaction and read threads spread the block cache and the memtables over many
 /// arenas. Replaying a 10 M-account chain (32 blocks, 2 cores) peaked at a median 2.66 GB (2.49–2.81)
-/// with the default and 2.29 GB (2.14–2.56) with <c>MALLOC_ARENA_MAX=2</c>, at the same speed.
+/// with the default and 2.40 GB (2.15–2.56) with <c>MALLOC_ARENA_MAX=2</c>, at the same speed.
 /// <para>
 /// glibc reads that variable once, when the process starts; by the time <c>Main</c> runs the runtime's
 /// own threads have their arenas already, and <c>mallopt</c> from here only stops new ones (2.45–2.50
