@@ -1,3 +1,5 @@
+using ParallelExec.Scheduling;
+
 namespace ParallelExec.AccessLists;
 
 /// <summary>
@@ -19,7 +21,8 @@ internal sealed class AccessListMarks
     private const int MergeRange = 4096;
 
     private readonly WorkerMarks[] _workers;
-    private int _named, _nextRange;
+    private int _named;
+    private RangeClaims _mergeRanges;
 
     public AccessListMarks(int workers)
     {
@@ -45,7 +48,7 @@ internal sealed class AccessListMarks
     public void Reset(int named)
     {
         _named = named;
-        _nextRange = -1;
+        _mergeRanges.Reset();
     }
 
     /// <summary>
@@ -56,9 +59,8 @@ internal sealed class AccessListMarks
     {
         long[] first = _workers[0].FirstTouch;
         byte[] written = _workers[0].Written;
-        for (int range = Interlocked.Increment(ref _nextRange); (long)range * MergeRange < _named; range = Interlocked.Increment(ref _nextRange))
+        while (_mergeRanges.TryClaim(_named, MergeRange, out _, out int start, out int end))
         {
-            int start = range * MergeRange, end = Math.Min(start + MergeRange, _named);
             for (int w = 1; w < _workers.Length; w++)
             {
                 long[] theirFirst = _workers[w].FirstTouch;

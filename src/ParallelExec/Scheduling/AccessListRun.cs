@@ -17,9 +17,10 @@ namespace ParallelExec.Scheduling;
 /// worker makes the receipts of the transactions it ran and marks what they touched in arrays of its
 /// own (<see cref="AccessListMarks"/>, merged in parallel ranges), and the result is laid out from the
 /// marks: a sort over the named keys, then a gather on every worker — not a pass over the outputs,
-/// which is what a serial commit walk costs (only a recorded dependency graph still needs that pass). A wrong list makes the block invalid (strict) or is dropped for the
-/// ordinary path (lenient): its cost is bounded by one execution of every transaction plus the list's
-/// size. State is reused across blocks; one block at a time.
+/// which is what a serial commit walk costs (only a recorded dependency graph still needs that pass).
+/// A wrong list makes the block invalid (strict) or is dropped for the ordinary path (lenient): its
+/// cost is bounded by one execution of every transaction plus the list's size. State is reused across
+/// blocks; one block at a time.
 /// </summary>
 internal sealed class AccessListRun
 {
@@ -39,7 +40,8 @@ internal sealed class AccessListRun
     private readonly Action<int> _work, _fill, _gather, _merge;
     private Exception? _fillFault;
     private string?[] _fillProblems = [];
-    private int _nextChunk, _chunk;
+    private RangeClaims _fillChunks;
+    private int _chunk;
     private Receipt[] _receipts = [];
     private TxOutput[] _outputs = [];
     private string?[] _problems = [];
@@ -58,7 +60,8 @@ internal sealed class AccessListRun
     // The layout's gather: ranges of the order, each with the written keys before it.
     private const int GatherRange = 2048;
     private int[] _writtenBefore = [];
-    private int _nextRange, _touchedCount;
+    private RangeClaims _gatherRanges;
+    private int _touchedCount;
     private StateKey[] _touched = [];
     private StateChange[] _changes = [];
 
@@ -149,7 +152,7 @@ internal sealed class AccessListRun
         int chunks = (_view.AccountCount + AccountsPerChunk - 1) / AccountsPerChunk;
         if (_fillProblems.Length < chunks) _fillProblems = new string?[Math.Max(chunks, _fillProblems.Length * 2)];
         Array.Clear(_fillProblems, 0, chunks);
-        _nextChunk = -1;
+        _fillChunks.Reset();
         _fillFault = null;
         group.Run(_fill);
         if (_fillFault is { } failed)
@@ -184,13 +187,11 @@ internal sealed class AccessListRun
     // Each worker fills the view for the next range of accounts.
     private void Fill(int worker)
     {
-        int accounts = _view.AccountCount;
-        for (int chunk = Interlocked.Increment(ref _nextChunk); (long)chunk * AccountsPerChunk < accounts; chunk = Interlocked.Increment(ref _nextChunk))
+        while (_fillChunks.TryClaim(_view.AccountCount, AccountsPerChunk, out int chunk, out int first, out int end))
         {
-            int first = chunk * AccountsPerChunk;
             try
             {
-                _fillProblems[chunk] = _view.Fill(first, Math.Min(first + AccountsPerChunk, accounts), _prefetchNames[worker], _prefetchValues[worker], _prefetchFound[worker]);
+                _fillProblems[chunk] = _view.Fill(first, end, _prefetchNames[worker], _prefetchValues[worker], _prefetchFound[worker]);
             }
             catch (Exception e) when (!EnvironmentFault.Is(e))
             {
@@ -320,7 +321,7 @@ internal sealed class AccessListRun
         _touched = new StateKey[touchedCount];
         _changes = new StateChange[writtenCount];
         _touchedCount = touchedCount;
-        _nextRange = -1;
+        _gatherRanges.Reset();
         group.Run(_gather);
         var result = new BlockResult(_receipts, _changes, _touched, dependencies, ListStats(n, group.Count, started));
         _receipts = [];
@@ -333,10 +334,10 @@ internal sealed class AccessListRun
     private void Gather(int worker)
     {
         byte[] written = _marks.Written;
-        for (int range = Interlocked.Increment(ref _nextRange); (long)range * GatherRange < _touchedCount; range = Interlocked.Increment(ref _nextRange))
+        while (_gatherRanges.TryClaim(_touchedCount, GatherRange, out int range, out int start, out int end))
         {
             int c = _writtenBefore[range];
-            for (int o = range * GatherRange, end = Math.Min(o + GatherRange, _touchedCount); o < end; o++)
+            for (int o = start; o < end; o++)
             {
                 int k = _order[o];
                 ref readonly var entry = ref _view.EntryAt(k);
