@@ -409,6 +409,50 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         return rlp is not null;
     }
 
+    /// <inheritdoc/>
+    public unsafe long EstimateAccountTrieBytes()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        // The account trie's keys start with tag 0 (TrieNodeKey): the range [0x00, 0x01), in the
+        // tables and in the memtables.
+        byte start = 0, limit = 1;
+        IntPtr startKey = (IntPtr)(&start), limitKey = (IntPtr)(&limit);
+        UIntPtr length = 1;
+        ulong size = 0;
+        Native.Instance.rocksdb_approximate_sizes_cf_with_flags(_db.Handle, _nodes.Handle, 1, (IntPtr)(&startKey), (IntPtr)(&length),
+            (IntPtr)(&limitKey), (IntPtr)(&length), IncludeFilesAndMemtables, (IntPtr)(&size), out var error);
+        if (error != IntPtr.Zero)
+        {
+            Native.Instance.rocksdb_free(error);
+            return -1;
+        }
+        return (long)size;
+    }
+
+    private const byte IncludeFilesAndMemtables = 1 | 2;
+
+    /// <inheritdoc/>
+    public bool ScanAccountTrie(TrieNodeVisitor visit)
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        try
+        {
+            using var it = _db.NewIterator(_nodes, _scan);
+            for (it.SeekToFirst(); it.Valid(); it.Next())
+            {
+                var key = it.GetKeySpan();
+                if (key.IsEmpty || key[0] != 0) break; // past the account trie (storage tries are tagged 1)
+                if (!visit(key, it.GetValueSpan())) break;
+            }
+        }
+        catch (RocksDbException e)
+        {
+            throw Translate(e);
+        }
+        return true;
+    }
+
     /// <summary>Trie nodes stored (a scan of the trie family: for reports and checks, not for hot paths).</summary>
     public long CountTrieNodes()
     {

@@ -44,6 +44,7 @@ public sealed partial class ChainState
         if (options.PersistTrieNodes)
             for (int i = 0; i < _nodeSets.Length; i++) _nodeSets[i] = new TrieNodeSet(1 << 16);
         OpenTime = openTime;
+        _warmDue = options.WarmTrie && options.PersistTrieNodes;
     }
 
     /// <summary>The store the chain commits to.</summary>
@@ -277,6 +278,7 @@ public sealed partial class ChainState
     /// </summary>
     private void PrepareTrie(Block block)
     {
+        WarmIfDue();
         EvictIfDue();
         bool ahead = Volatile.Read(ref _uncommitted) > 0;
         CheckFollows(block, ahead ? _lastRooted : _store.Head.Number);

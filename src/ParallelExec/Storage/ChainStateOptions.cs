@@ -31,6 +31,15 @@ public sealed record ChainStateOptions
     /// <summary>The default <see cref="TrieCacheBytes"/>: 1 GiB.</summary>
     public const long DefaultTrieCacheBytes = 1L << 30;
 
+    /// <summary>
+    /// Before the first block, read the stored account trie in one sequential scan of the node store
+    /// and put it in memory, when it takes at most a quarter of <see cref="TrieCacheBytes"/> (the
+    /// default budget when that is 0); a larger trie is left to load as blocks touch it. A block's
+    /// trie update otherwise loads each cold node with a point read, and over a state that fits in
+    /// the budget nearly every node is loaded sooner or later: the scan is far cheaper per node.
+    /// </summary>
+    public bool WarmTrie { get; init; } = true;
+
     /// <summary>The defaults.</summary>
     public static ChainStateOptions Default { get; } = new();
 }

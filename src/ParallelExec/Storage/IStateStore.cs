@@ -58,6 +58,20 @@ public interface IStateStore : IStateReader, IDisposable
     /// </summary>
     bool TryGetTrieNode(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, out byte[] rlp);
 
+    /// <summary>
+    /// About how many bytes (keys and RLP) the stored nodes of the account trie take, without reading
+    /// them (RocksDB: the approximate size of their key range); -1 when the store cannot tell cheaply.
+    /// </summary>
+    long EstimateAccountTrieBytes() => -1;
+
+    /// <summary>
+    /// Visits the stored nodes of the account trie (as of <see cref="TrieNodesAt"/>) in key order
+    /// (<see cref="TrieNodeKey"/>), in one sequential read: each node's key and RLP, valid only during
+    /// the call; the scan stops when <paramref name="visit"/> returns false. Returns false when the
+    /// store cannot scan (then nothing was visited). Safe beside reads and commits (a snapshot).
+    /// </summary>
+    bool ScanAccountTrie(TrieNodeVisitor visit) => false;
+
     /// <summary>Every location of the flat state (for rebuilding the state trie). Not concurrent with writes.</summary>
     IEnumerable<KeyValuePair<StateKey, UInt256>> Entries();
 
@@ -111,3 +125,6 @@ public interface IStateStore : IStateReader, IDisposable
     /// </summary>
     void ReplaceTrieNodes(IEnumerable<TrieNodeRecord> trieNodes, in StoredBlock at);
 }
+
+/// <summary>A stored trie node, by its store key (<see cref="TrieNodeKey"/>) and RLP; false stops the scan.</summary>
+public delegate bool TrieNodeVisitor(ReadOnlySpan<byte> key, ReadOnlySpan<byte> rlp);

@@ -60,6 +60,31 @@ public sealed class InMemoryStateStore : IStateStore, IUndoJournalReader
         lock (_nodes) return _nodes.TryGetValue(NodeKey(owner, path), out rlp!);
     }
 
+    /// <inheritdoc/>
+    public long EstimateAccountTrieBytes()
+    {
+        long bytes = 0;
+        lock (_nodes)
+        {
+            foreach (var (key, rlp) in _nodes)
+                if (key.StartsWith("00", StringComparison.Ordinal)) bytes += key.Length / 2 + rlp.Length;
+        }
+        return bytes;
+    }
+
+    /// <inheritdoc/>
+    public bool ScanAccountTrie(TrieNodeVisitor visit)
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        List<KeyValuePair<string, byte[]>> nodes;
+        lock (_nodes) nodes = _nodes.Where(n => n.Key.StartsWith("00", StringComparison.Ordinal)).ToList();
+        // Upper-case hex sorts as its bytes do.
+        nodes.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        foreach (var (key, rlp) in nodes)
+            if (!visit(Convert.FromHexString(key), rlp)) break;
+        return true;
+    }
+
     private static string NodeKey(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path)
     {
         Span<byte> key = stackalloc byte[TrieNodeKey.MaxLength];

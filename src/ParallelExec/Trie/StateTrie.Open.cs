@@ -57,6 +57,15 @@ public sealed partial class StateTrie
         }
     }
 
+    /// <summary>
+    /// Puts in memory every account-trie node that <paramref name="nodes"/> (a scan of the node store)
+    /// holds below those in memory, checked against the hashes their parents name, on up to
+    /// <paramref name="degreeOfParallelism"/> threads; a node it lacks stays to be loaded from the
+    /// store when a block needs it. Accounts are still made from their leaves as blocks touch them,
+    /// but their paths are in memory by then. Returns the nodes put in memory.
+    /// </summary>
+    internal long LoadFrom(ITrieNodeLookup nodes, int degreeOfParallelism) => _accounts.LoadFrom(nodes, degreeOfParallelism);
+
     /// <summary>Accounts loaded from the node source so far.</summary>
     public long LoadedAccountCount { get; private set; }
 

@@ -12,10 +12,11 @@ namespace ParallelExec.Tests.Trie;
 internal sealed class TrieNodeStore(bool byPath) : ITrieNodeSource
 {
     private readonly ConcurrentDictionary<string, byte[]> _nodes = new();
-    private long _reads;
+    private long _reads, _accountTrieReads;
 
     public bool ByPath => byPath;
     public long Reads => Interlocked.Read(ref _reads);
+    public long AccountTrieReads => Interlocked.Read(ref _accountTrieReads);
     public int Count => _nodes.Count;
 
     /// <summary>Called with (owner, path) on each read: returns replacement bytes (or null to read normally).</summary>
@@ -33,6 +34,7 @@ internal sealed class TrieNodeStore(bool byPath) : ITrieNodeSource
     public bool TryGetNode(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash, out byte[] rlp)
     {
         Interlocked.Increment(ref _reads);
+        if (owner.IsEmpty) Interlocked.Increment(ref _accountTrieReads);
         if (Tamper?.Invoke(owner.ToArray(), path.ToArray()) is { } replaced)
         {
             rlp = replaced;

@@ -1,0 +1,100 @@
+using ParallelExec.State;
+using ParallelExec.Storage;
+using ParallelExec.Testing;
+using ParallelExec.Trie;
+
+namespace ParallelExec.Tests.Trie;
+
+/// <summary>
+/// A stored trie put in memory from one scan of its nodes (<see cref="MerklePatriciaTrie.LoadFrom"/>,
+/// as <see cref="ChainState"/> warms its trie): every account-trie node the scan holds is loaded and
+/// checked, the blocks after it read no account-trie node from the store and reach the roots of the
+/// whole trie, and a node the scan lacks or holds with other bytes is left to the store. Every
+/// assertion names its seed.
+/// </summary>
+public class TrieWarmingTests
+{
+    /// <summary>
+    /// The account-trie nodes of <paramref name="whole"/> as a scan of a node store holds them (by store
+    /// key, in key order), each RLP first passed through <paramref name="tamper"/> (path, RLP) when given.
+    /// </summary>
+    private static ScannedTrieNodes Scan(StateTrie whole, Func<byte[], byte[], byte[]?>? tamper = null)
+    {
+        var nodes = new SortedDictionary<byte[], byte[]>(Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b)));
+        foreach (var node in whole.ExportAllNodes())
+        {
+            if (!node.Owner.IsEmpty) continue;
+            var key = new byte[TrieNodeKey.MaxLength];
+            int length = TrieNodeKey.Write(node.Owner.Span, node.Path.Span, key);
+            var rlp = tamper?.Invoke(node.Path.ToArray(), node.Rlp.ToArray()) ?? node.Rlp.ToArray();
+            nodes.Add(key[..length], rlp);
+        }
+        var scanned = new ScannedTrieNodes();
+        foreach (var (key, rlp) in nodes) scanned.Add(key, rlp);
+        return scanned;
+    }
+
+    [Theory]
+    [MemberData(nameof(StateTrieTests.Seeds), MemberType = typeof(StateTrieTests))]
+    public void A_warmed_trie_reads_no_account_node_from_the_store_and_keeps_the_whole_tries_roots(int seed)
+    {
+        foreach (int threads in new[] { 1, 4 })
+        {
+            var random = new Random(seed);
+            var flat = new InMemoryState();
+            flat.Apply(StateTrieTests.RandomChanges(random, accounts: 500, changes: 4000));
+            var whole = StateTrie.FromState(flat.Entries);
+            var store = TrieNodeStore.Of(whole, byPath: true);
+            var scanned = Scan(whole);
+            var warmed = StateTrie.Open(store, whole.Root, flat);
+            long loaded = warmed.LoadFrom(scanned, threads);
+            Assert.True(loaded == scanned.Count, $"seed {seed}, {threads} threads: {loaded} of the scan's {scanned.Count} nodes put in place");
+            Assert.Equal(0, store.Reads);
+            Assert.Equal(whole.Root, warmed.ComputeRoot());
+            for (int block = 0; block < 6; block++)
+            {
+                var changes = StateTrieTests.RandomChanges(random, accounts: 700, changes: random.Next(1, 80)).ToArray();
+                flat.Apply(changes);
+                whole.Apply(changes);
+                warmed.Apply(changes);
+                Assert.True(whole.ComputeRoot() == warmed.ComputeRoot(), $"seed {seed}, {threads} threads: roots differ after block {block}");
+            }
+            long accountReads = store.AccountTrieReads;
+            Assert.True(accountReads == 0, $"seed {seed}, {threads} threads: {accountReads} account-trie nodes read from the store after warming");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StateTrieTests.Seeds), MemberType = typeof(StateTrieTests))]
+    public void A_node_the_scan_holds_with_other_bytes_is_left_with_its_subtree_to_the_store(int seed)
+    {
+        var random = new Random(seed);
+        var flat = new InMemoryState();
+        flat.Apply(StateTrieTests.RandomChanges(random, accounts: 500, changes: 4000));
+        var whole = StateTrie.FromState(flat.Entries);
+        var store = TrieNodeStore.Of(whole, byPath: true);
+        int nibble = random.Next(16);
+        // The node at [nibble] with another node's bytes (its first child's, say: any bytes but its own).
+        var scanned = Scan(whole, (path, rlp) => path.Length == 1 && path[0] == nibble ? [.. rlp.Reverse()] : null);
+        var readPaths = new List<byte[]>();
+        store.Tamper = (owner, path) =>
+        {
+            if (owner.Length == 0) lock (readPaths) readPaths.Add(path);
+            return null;
+        };
+        var warmed = StateTrie.Open(store, whole.Root, flat);
+        long loaded = warmed.LoadFrom(scanned, 2);
+        Assert.True(loaded > 0 && loaded < scanned.Count, $"seed {seed}: {loaded} of {scanned.Count} nodes put in place with the node at [{nibble}] wrong");
+        for (int block = 0; block < 6; block++)
+        {
+            var changes = StateTrieTests.RandomChanges(random, accounts: 700, changes: random.Next(20, 80)).ToArray();
+            flat.Apply(changes);
+            whole.Apply(changes);
+            warmed.Apply(changes);
+            Assert.True(whole.ComputeRoot() == warmed.ComputeRoot(), $"seed {seed}: roots differ after block {block}");
+        }
+        Assert.True(readPaths.Count > 0, $"seed {seed}: the subtree at [{nibble}] was never read from the store");
+        Assert.All(readPaths, path => Assert.True(path.Length > 0 && path[0] == nibble,
+            $"seed {seed}: the store was asked for a node outside the subtree at [{nibble}] ({Convert.ToHexString(path)})"));
+    }
+}
