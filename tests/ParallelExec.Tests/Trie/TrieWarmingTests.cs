@@ -34,6 +34,28 @@ public class TrieWarmingTests
         return scanned;
     }
 
+    /// <summary>A random state, its whole trie in memory and a store holding that trie's nodes by place.</summary>
+    private static (InMemoryState Flat, StateTrie Whole, TrieNodeStore Store) StoredState(Random random)
+    {
+        var flat = new InMemoryState();
+        flat.Apply(StateTrieTests.RandomChanges(random, accounts: 500, changes: 4000));
+        var whole = StateTrie.FromState(flat.Entries);
+        return (flat, whole, TrieNodeStore.Of(whole, byPath: true));
+    }
+
+    /// <summary>Six blocks of random changes (some to accounts not in the state yet) applied to both tries: equal roots after each.</summary>
+    private static void FollowBlocks(Random random, InMemoryState flat, StateTrie whole, StateTrie warmed, string at)
+    {
+        for (int block = 0; block < 6; block++)
+        {
+            var changes = StateTrieTests.RandomChanges(random, accounts: 700, changes: random.Next(20, 80)).ToArray();
+            flat.Apply(changes);
+            whole.Apply(changes);
+            warmed.Apply(changes);
+            Assert.True(whole.ComputeRoot() == warmed.ComputeRoot(), $"{at}: roots differ after block {block}");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(StateTrieTests.Seeds), MemberType = typeof(StateTrieTests))]
     public void A_warmed_trie_reads_no_account_node_from_the_store_and_keeps_the_whole_tries_roots(int seed)
@@ -41,24 +63,14 @@ public class TrieWarmingTests
         foreach (int threads in new[] { 1, 4 })
         {
             var random = new Random(seed);
-            var flat = new InMemoryState();
-            flat.Apply(StateTrieTests.RandomChanges(random, accounts: 500, changes: 4000));
-            var whole = StateTrie.FromState(flat.Entries);
-            var store = TrieNodeStore.Of(whole, byPath: true);
+            var (flat, whole, store) = StoredState(random);
             var scanned = Scan(whole);
             var warmed = StateTrie.Open(store, whole.Root, flat);
             long loaded = warmed.LoadFrom(scanned, threads);
             Assert.True(loaded == scanned.Count, $"seed {seed}, {threads} threads: {loaded} of the scan's {scanned.Count} nodes put in place");
             Assert.Equal(0, store.Reads);
             Assert.Equal(whole.Root, warmed.ComputeRoot());
-            for (int block = 0; block < 6; block++)
-            {
-                var changes = StateTrieTests.RandomChanges(random, accounts: 700, changes: random.Next(1, 80)).ToArray();
-                flat.Apply(changes);
-                whole.Apply(changes);
-                warmed.Apply(changes);
-                Assert.True(whole.ComputeRoot() == warmed.ComputeRoot(), $"seed {seed}, {threads} threads: roots differ after block {block}");
-            }
+            FollowBlocks(random, flat, whole, warmed, $"seed {seed}, {threads} threads");
             long accountReads = store.AccountTrieReads;
             Assert.True(accountReads == 0, $"seed {seed}, {threads} threads: {accountReads} account-trie nodes read from the store after warming");
         }
@@ -69,12 +81,9 @@ public class TrieWarmingTests
     public void A_node_the_scan_holds_with_other_bytes_is_left_with_its_subtree_to_the_store(int seed)
     {
         var random = new Random(seed);
-        var flat = new InMemoryState();
-        flat.Apply(StateTrieTests.RandomChanges(random, accounts: 500, changes: 4000));
-        var whole = StateTrie.FromState(flat.Entries);
-        var store = TrieNodeStore.Of(whole, byPath: true);
+        var (flat, whole, store) = StoredState(random);
         int nibble = random.Next(16);
-        // The node at [nibble] with another node's bytes (its first child's, say: any bytes but its own).
+        // The node at [nibble] read with bytes that are not its own (reversed).
         var scanned = Scan(whole, (path, rlp) => path.Length == 1 && path[0] == nibble ? [.. rlp.Reverse()] : null);
         var readPaths = new List<byte[]>();
         store.Tamper = (owner, path) =>
@@ -85,14 +94,7 @@ public class TrieWarmingTests
         var warmed = StateTrie.Open(store, whole.Root, flat);
         long loaded = warmed.LoadFrom(scanned, 2);
         Assert.True(loaded > 0 && loaded < scanned.Count, $"seed {seed}: {loaded} of {scanned.Count} nodes put in place with the node at [{nibble}] wrong");
-        for (int block = 0; block < 6; block++)
-        {
-            var changes = StateTrieTests.RandomChanges(random, accounts: 700, changes: random.Next(20, 80)).ToArray();
-            flat.Apply(changes);
-            whole.Apply(changes);
-            warmed.Apply(changes);
-            Assert.True(whole.ComputeRoot() == warmed.ComputeRoot(), $"seed {seed}: roots differ after block {block}");
-        }
+        FollowBlocks(random, flat, whole, warmed, $"seed {seed}");
         Assert.True(readPaths.Count > 0, $"seed {seed}: the subtree at [{nibble}] was never read from the store");
         Assert.All(readPaths, path => Assert.True(path.Length > 0 && path[0] == nibble,
             $"seed {seed}: the store was asked for a node outside the subtree at [{nibble}] ({Convert.ToHexString(path)})"));
