@@ -31,6 +31,9 @@ internal sealed class TrieNodeStore(bool byPath) : ITrieNodeSource
 
     public bool Remove(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash) => _nodes.TryRemove(KeyOf(owner, path, hash), out _);
 
+    /// <summary>The node stored at a place (a by-path store), not counted as a read and not tampered with.</summary>
+    public bool TryGetStored(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, out byte[] rlp) => _nodes.TryGetValue(PlaceKey(owner, path), out rlp!);
+
     public bool TryGetNode(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash, out byte[] rlp)
     {
         Interlocked.Increment(ref _reads);

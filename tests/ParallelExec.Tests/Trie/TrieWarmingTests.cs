@@ -99,4 +99,28 @@ public class TrieWarmingTests
         Assert.All(readPaths, path => Assert.True(path.Length > 0 && path[0] == nibble,
             $"seed {seed}: the store was asked for a node outside the subtree at [{nibble}] ({Convert.ToHexString(path)})"));
     }
+
+    [Fact]
+    public void A_node_wrong_in_the_scan_and_in_the_store_fails_the_block_that_needs_it_naming_its_place()
+    {
+        var random = new Random(5);
+        var (flat, whole, store) = StoredState(random);
+        static bool AtSeven(byte[] path) => path.Length == 1 && path[0] == 7;
+        var scanned = Scan(whole, (path, rlp) => AtSeven(path) ? [.. rlp.Reverse()] : null);
+        var warmed = StateTrie.Open(store, whole.Root, flat);
+        Assert.InRange(warmed.LoadFrom(scanned, 2), 1, scanned.Count - 1);
+        // The store is corrupt there too.
+        store.Tamper = (owner, path) => owner.Length == 0 && AtSeven(path) && store.TryGetStored(owner, path, out var rlp) ? [.. rlp.Reverse()] : null;
+        static int FirstNibble(Address address)
+        {
+            Span<byte> digest = stackalloc byte[32];
+            ParallelExec.Crypto.Keccak256.Compute(address.ToArray(), digest);
+            return digest[0] >> 4;
+        }
+        var addresses = Enumerable.Range(0, 500).Select(i => Address.FromNumber((ulong)i, tag: 0)).ToArray();
+        warmed.Apply([new StateChange(StateKey.Balance(addresses.First(a => FirstNibble(a) != 7)), new UInt256(9))]);
+        var error = Assert.Throws<MissingTrieNodeException>(() =>
+            warmed.Apply([new StateChange(StateKey.Balance(addresses.First(a => FirstNibble(a) == 7)), new UInt256(9))]));
+        Assert.Contains("bytes of another hash", error.Message);
+    }
 }
