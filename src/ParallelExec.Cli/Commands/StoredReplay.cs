@@ -78,7 +78,7 @@ internal static class StoredReplay
         CliConsole.Prose($"committed {r.Blocks} blocks, {r.Transactions} txs, {r.TrieNodes} trie nodes ({r.Executor}, {r.Workers} workers, {(r.Pipelined ? "pipelined" : "one block at a time")})");
         CliConsole.Prose($"blocks {ChainCli.Ms(r.BlocksElapsed)} ({ChainCli.Ms(r.BlocksCpu)} CPU): {r.Tps:N0} tx/s (open {ChainCli.Ms(r.Open)} before)");
         if (r.WarmedNodes > 0)
-            CliConsole.Prose($"trie warmed before the first block: {r.WarmedNodes:N0} account-trie nodes read in one scan in {ChainCli.Ms(r.Warm)} (within apply)");
+            CliConsole.Prose($"trie warmed before the first block: {r.WarmedNodes:N0} account-trie nodes read in one scan in {ChainCli.Ms(r.Warm)}, before the first block's apply");
         CliConsole.Prose($"stages summed: execute {ChainCli.Ms(r.Execute)}, apply {ChainCli.Ms(r.Apply)}, root {ChainCli.Ms(r.Root)}, commit {ChainCli.Ms(r.Commit)}: {r.TotalTps:N0} tx/s"
             + (r.Pipelined ? $"; waited for root and commit {ChainCli.Ms(r.Waiting)}" : ""));
         if (options.UseAccessLists)

@@ -34,7 +34,7 @@ public sealed record StoredReplayReport
     public long ListRoots { get; init; }
     /// <summary>Building the trie: from the genesis (new store) or from the flat state (resume), plus the genesis check.</summary>
     public TimeSpan Open { get; init; }
-    /// <summary>Account-trie nodes put in memory by one scan of the store before the first block (<see cref="ChainStateOptions.WarmTrie"/>), and the time it took (within the first block's apply time).</summary>
+    /// <summary>Account-trie nodes put in memory by one scan of the store before the first block (<see cref="ChainStateOptions.WarmTrie"/>), and the time it took: part of the blocks' elapsed time, before the first block's apply, in no stage sum.</summary>
     public long WarmedNodes { get; init; }
     /// <inheritdoc cref="WarmedNodes"/>
     public TimeSpan Warm { get; init; }
