@@ -34,8 +34,10 @@ public class TrieWarmingTests
 
             // What a scan of the store holds: the account trie's nodes (tag 0) only, each once, in key order.
             var keys = new List<byte[]>();
+            long scannedBytes = 0;
             Assert.True(store.ScanAccountTrie((key, rlp) =>
             {
+                scannedBytes += key.Length + rlp.Length;
                 Assert.True(key[0] == 0 && rlp.Length > 0, $"{at}: the scan visited {Convert.ToHexString(key)}, not an account-trie node");
                 keys.Add(key.ToArray());
                 return true;
@@ -54,8 +56,9 @@ public class TrieWarmingTests
                 var blocksAfter = Enumerable.Range(reopenAt, blocks - reopenAt).Select(i => new PipelineBlock(workload.Blocks[i], HashOf(workload.Blocks[i])));
                 Assert.Null(new ChainPipeline(chain, parallel).Run(blocksAfter, c => roots.Add(c.Block.StateRoot)));
                 Assert.True(expected[(reopenAt + 1)..].SequenceEqual(roots), $"{at}: roots after a reopen with warming {warm}, budget {budget} differ");
-                if (warmed) Assert.True(chain.WarmedNodes == keys.Count, $"{at}: {chain.WarmedNodes} of the {keys.Count} stored account-trie nodes warmed");
-                else Assert.True(chain.WarmedNodes == 0, $"{at}: warmed {chain.WarmedNodes} nodes with warming {warm}, budget {budget}");
+                if (warmed) Assert.True(chain.WarmedNodes == keys.Count && chain.WarmedBytes == scannedBytes,
+                    $"{at}: {chain.WarmedNodes} of the {keys.Count} stored account-trie nodes warmed, {chain.WarmedBytes} of {scannedBytes} bytes");
+                else Assert.True(chain.WarmedNodes == 0 && chain.WarmedBytes == 0, $"{at}: warmed {chain.WarmedNodes} nodes with warming {warm}, budget {budget}");
                 Assert.Equal(expected[reopenAt], chain.Revert(blocks - reopenAt).StateRoot);
             }
         }

@@ -59,7 +59,7 @@ internal static class StoredReplay
             verify = options.Verify, verifiedBlocks = r.VerifiedBlocks, accessLists = options.UseAccessLists, listRoots = r.ListRoots, unrecordedBlocks = r.UnrecordedBlocks, success = r.Success,
             mismatch = r.Mismatch is { } m ? new { block = m.BlockNumber, expected = m.Expected.ToString(), actual = m.Actual.ToString() } : null,
             genesisRoot = r.GenesisRoot.ToString(), finalRoot = r.FinalRoot.ToString(), pipelined = r.Pipelined,
-            tps = Math.Round(r.Tps), stageSumTps = Math.Round(r.TotalTps), warmedTrieNodes = r.WarmedNodes,
+            tps = Math.Round(r.Tps), stageSumTps = Math.Round(r.TotalTps), warmedTrieNodes = r.WarmedNodes, warmedTrieBytes = r.WarmedBytes,
             stagesMs = new
             {
                 open = Math.Round(r.Open.TotalMilliseconds, 3), warm = Math.Round(r.Warm.TotalMilliseconds, 3), execute = Math.Round(r.Execute.TotalMilliseconds, 3),
@@ -78,7 +78,7 @@ internal static class StoredReplay
         CliConsole.Prose($"committed {r.Blocks} blocks, {r.Transactions} txs, {r.TrieNodes} trie nodes ({r.Executor}, {r.Workers} workers, {(r.Pipelined ? "pipelined" : "one block at a time")})");
         CliConsole.Prose($"blocks {ChainCli.Ms(r.BlocksElapsed)} ({ChainCli.Ms(r.BlocksCpu)} CPU): {r.Tps:N0} tx/s (open {ChainCli.Ms(r.Open)} before)");
         if (r.WarmedNodes > 0)
-            CliConsole.Prose($"trie warmed before the first block: {r.WarmedNodes:N0} account-trie nodes read in one scan in {ChainCli.Ms(r.Warm)}, before the first block's apply");
+            CliConsole.Prose($"trie warmed before the first block: {r.WarmedNodes:N0} account-trie nodes ({r.WarmedBytes / (1 << 20):N0} MiB) read in one scan in {ChainCli.Ms(r.Warm)}, before the first block's apply");
         CliConsole.Prose($"stages summed: execute {ChainCli.Ms(r.Execute)}, apply {ChainCli.Ms(r.Apply)}, root {ChainCli.Ms(r.Root)}, commit {ChainCli.Ms(r.Commit)}: {r.TotalTps:N0} tx/s"
             + (r.Pipelined ? $"; waited for root and commit {ChainCli.Ms(r.Waiting)}" : ""));
         if (options.UseAccessLists)

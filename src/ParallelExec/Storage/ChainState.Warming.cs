@@ -10,6 +10,9 @@ public sealed partial class ChainState
     /// <summary>Account-trie nodes put in memory by the scan before the first block (<see cref="ChainStateOptions.WarmTrie"/>); 0 when none was made.</summary>
     public long WarmedNodes { get; private set; }
 
+    /// <summary>Bytes (store keys and RLP) the scan before the first block read: how close the account trie is to the quarter of the budget it must fit in.</summary>
+    public long WarmedBytes { get; private set; }
+
     /// <summary>Time the scan before the first block took (reading, checking and decoding), zero when none was made.</summary>
     public TimeSpan WarmTime { get; private set; }
 
@@ -46,6 +49,7 @@ public sealed partial class ChainState
             return; // a store that fails a scan: the nodes a block needs are read (and any failure reported) one by one
         }
         WarmedNodes = _trie.LoadFrom(scanned, _options.RootParallelism);
+        WarmedBytes = scanned.Bytes;
         WarmTime = Stopwatch.GetElapsedTime(started);
     }
 }

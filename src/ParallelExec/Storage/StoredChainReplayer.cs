@@ -153,7 +153,7 @@ public static class StoredChainReplayer
             Executor = executor.Name, Workers = executor.Workers, Created = created, StartHead = startHead, Head = chain.Head,
             SkippedBlocks = skipped, Blocks = blocks, Transactions = txs, TrieNodes = nodes, Reexecutions = reexec,
             VerifiedBlocks = verified, UnrecordedBlocks = unrecorded, ListRoots = listRoots, Open = openTime,
-            WarmedNodes = chain.WarmedNodes, Warm = chain.WarmTime,
+            WarmedNodes = chain.WarmedNodes, WarmedBytes = chain.WarmedBytes, Warm = chain.WarmTime,
             Execute = execute, Apply = apply, Root = root, Commit = commit, Total = total.Elapsed,
             Pipelined = pipeline.Overlap, Waiting = pipeline.Waiting, BlocksElapsed = outcome.Elapsed, BlocksCpu = outcome.Cpu,
             GenesisRoot = store.Genesis.StateRoot, Mismatch = mismatch,

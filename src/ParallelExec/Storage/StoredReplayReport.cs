@@ -38,6 +38,8 @@ public sealed record StoredReplayReport
     public long WarmedNodes { get; init; }
     /// <inheritdoc cref="WarmedNodes"/>
     public TimeSpan Warm { get; init; }
+    /// <summary>Bytes the scan read (<see cref="ChainState.WarmedBytes"/>).</summary>
+    public long WarmedBytes { get; init; }
     /// <summary>Sums of each block's stage times. Pipelined, execution overlaps apply, root and commit.</summary>
     public TimeSpan Execute { get; init; }
     /// <summary>Time spent applying changes to the trie.</summary>
