@@ -65,7 +65,7 @@ public static class BenchCommand
         };
         store.AcceptOnlyFromAmong("memory", "rocksdb");
         var nodeInterval = NumberOption.Int("--trie-node-interval",
-            "With --store: write the trie nodes every N blocks (a checkpoint writes every node of its trie the store lacks; the blocks between write none)",
+            $"With --store: write the trie nodes every N blocks, more often while a checkpoint writes over {ChainStateOptions.DefaultCheckpointBytes >> 20} MiB (a checkpoint writes every node of its trie the store lacks; the blocks between write none)",
             ChainStateOptions.DefaultTrieNodeInterval, 1);
         var cacheMb = NumberOption.Int("--cache-mb",
             "With --store: memory for the state trie's clean nodes, in MiB (past it they are dropped and read again from the store when needed); 0: no limit",

@@ -38,7 +38,7 @@ public static class ReplayCommand
         var journal = NumberOption.Int("--journal", "With --db: blocks that keep an undo journal (revertible)", 128, 0);
         var noNodes = new Option<bool>("--no-trie-nodes") { Description = "With --db: do not write trie nodes (flat state, records and journal only)" };
         var interval = NumberOption.Int("--trie-node-interval",
-            "With --db: write trie nodes at every Nth block (a checkpoint: its whole trie becomes walkable from the database); 1: every block",
+            $"With --db: write trie nodes at every Nth block (a checkpoint: its whole trie becomes walkable from the database), more often while a checkpoint writes over {ChainStateOptions.DefaultCheckpointBytes >> 20} MiB; 1: every block",
             ChainStateOptions.DefaultTrieNodeInterval, 1);
         var cacheMb = DatabaseOptions.TrieCacheMb();
         var dbCacheMb = DatabaseOptions.BlockCacheMb();

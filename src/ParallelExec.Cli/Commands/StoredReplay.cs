@@ -25,7 +25,7 @@ internal static class StoredReplay
             if (!asJson) return;
             perBlock.Add(new
             {
-                number = b.Block.Number, trieNodes = b.TrieNodes, listRoot = b.ListRoot.ToString().ToLowerInvariant(),
+                number = b.Block.Number, trieNodes = b.TrieNodes, trieBytes = b.TrieBytes, listRoot = b.ListRoot.ToString().ToLowerInvariant(),
                 rootMs = Math.Round(b.Root.TotalMilliseconds, 3), commitMs = Math.Round(b.Commit.TotalMilliseconds, 3),
             });
         }

@@ -66,6 +66,7 @@ public sealed partial class ChainState
         ArgumentOutOfRangeException.ThrowIfLessThan(options.TrieNodeInterval, 1, nameof(options.TrieNodeInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.RootParallelism, 1, nameof(options.RootParallelism));
         ArgumentOutOfRangeException.ThrowIfNegative(options.TrieCacheBytes, nameof(options.TrieCacheBytes));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.CheckpointBytes, nameof(options.CheckpointBytes));
         return options;
     }
 
@@ -122,14 +123,6 @@ public sealed partial class ChainState
         }
         return trie;
     }
-
-    /// <summary>
-    /// Whether block <paramref name="number"/>'s commit writes trie nodes (<see cref="ChainStateOptions.TrieNodeInterval"/>,
-    /// at most the store's journal retention: opening the stored trie of a checkpoint and bringing it
-    /// to the head needs the journals of the blocks since).
-    /// </summary>
-    public bool IsCheckpoint(long number) =>
-        _options.PersistTrieNodes && number % Math.Min(_options.TrieNodeInterval, Math.Max(1, _store.JournalRetention)) == 0;
 
     /// <summary>
     /// Executes <paramref name="block"/> (its number must follow the head's) over the committed state,
@@ -311,6 +304,7 @@ public sealed partial class ChainState
             _trieStale = false;
             // Once this checkpoint's nodes are durable, what is beyond the budget can go.
             if (nodes is not null && _options.TrieCacheBytes > 0) _evictionDue = true;
+            if (nodes is not null) AdaptCheckpoints(nodes.ByteCount);
             _lastRooted = number;
             Interlocked.Increment(ref _uncommitted);
         }
@@ -328,6 +322,7 @@ public sealed partial class ChainState
         var executed = rooted.Executed;
         var t = Stopwatch.GetTimestamp();
         int nodeCount = rooted.Nodes?.Count ?? 0;
+        long nodeBytes = rooted.Nodes?.ByteCount ?? 0;
         try
         {
             _store.Commit(rooted.Stored, executed.Result.Changes, rooted.Nodes, executed.PreviousValues);
@@ -345,7 +340,7 @@ public sealed partial class ChainState
             Interlocked.Decrement(ref _uncommitted);
         }
         return new CommittedBlock(rooted.Stored, executed.Result, true, nodeCount, executed.ExecuteTime, rooted.ApplyTime,
-            rooted.RootTime, Stopwatch.GetElapsedTime(t)) { ListRoot = rooted.ListRoot };
+            rooted.RootTime, Stopwatch.GetElapsedTime(t)) { ListRoot = rooted.ListRoot, TrieBytes = nodeBytes };
     }
 
     /// <summary>Gives up a block <see cref="Root"/> accepted that will not be committed (a failure came first): the trie is rebuilt before the next block.</summary>

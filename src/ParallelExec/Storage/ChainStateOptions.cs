@@ -17,6 +17,19 @@ public sealed record ChainStateOptions
     /// </summary>
     public int TrieNodeInterval { get; init; } = DefaultTrieNodeInterval;
 
+    /// <summary>
+    /// With <see cref="PersistTrieNodes"/>: the most RLP bytes a checkpoint should write. A checkpoint's
+    /// nodes are held three times while it commits (the exported set, the write batch and RocksDB's
+    /// memtable), and over a larger state the same interval exports more: when a checkpoint writes
+    /// more than this, the checkpoints that follow come twice as often (down to every block); when
+    /// one writes under a quarter of it, half as often again (up to <see cref="TrieNodeInterval"/>).
+    /// 0: no bound, every <see cref="TrieNodeInterval"/>th block.
+    /// </summary>
+    public long CheckpointBytes { get; init; } = DefaultCheckpointBytes;
+
+    /// <summary>The default <see cref="CheckpointBytes"/>: 96 MiB.</summary>
+    public const long DefaultCheckpointBytes = 96L << 20;
+
     /// <summary>The default <see cref="TrieNodeInterval"/> (docs/performance.md, 2026-11-24 session 5).</summary>
     public const int DefaultTrieNodeInterval = 16;
 

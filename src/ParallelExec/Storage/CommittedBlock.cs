@@ -17,6 +17,9 @@ public sealed record CommittedBlock(
     /// </summary>
     public ListRootOutcome ListRoot { get; init; }
 
+    /// <summary>RLP bytes of the trie nodes written (a checkpoint's; see <see cref="ChainStateOptions.CheckpointBytes"/>).</summary>
+    public long TrieBytes { get; init; }
+
     /// <summary>The time of all stages together.</summary>
     public TimeSpan Total => Execute + Apply + Root + Commit;
 }
