@@ -20,7 +20,7 @@ public sealed partial class ChainState
     /// Before the first block (<see cref="ChainStateOptions.WarmTrie"/>): when the store says its
     /// account trie fits in a quarter of the trie budget, reads it in key order (at most that many
     /// bytes) and puts what the trie in memory lacks in place, checked against the hashes the parents
-    /// name. Decoded nodes take about twice their stored bytes, so the trie stays within its budget;
+    /// name. Decoded nodes take roughly twice their stored bytes (an estimate from object sizes), so the trie stays within its budget;
     /// a node the scan missed, or read with other bytes, is loaded from the store as before when a
     /// block needs it. Not at open: an open stays instant, and a proof reads only its paths.
     /// </summary>
