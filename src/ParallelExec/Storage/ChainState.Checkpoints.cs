@@ -18,7 +18,11 @@ public sealed partial class ChainState
 
     private int LongestCheckpointInterval => Math.Min(_options.TrieNodeInterval, Math.Max(1, _store.JournalRetention));
 
-    /// <summary>Whether block <paramref name="number"/>'s commit writes trie nodes: a multiple of <see cref="CheckpointInterval"/>.</summary>
+    /// <summary>
+    /// Whether block <paramref name="number"/>'s commit writes trie nodes, as the interval stands now:
+    /// a multiple of <see cref="CheckpointInterval"/>. The interval may change after each checkpoint,
+    /// so for a block already committed ask its <see cref="CommittedBlock.TrieNodes"/> instead.
+    /// </summary>
     public bool IsCheckpoint(long number) => _options.PersistTrieNodes && number % CheckpointInterval == 0;
 
     /// <summary>

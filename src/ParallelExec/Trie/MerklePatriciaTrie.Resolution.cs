@@ -91,6 +91,12 @@ public sealed partial class MerklePatriciaTrie
         if (_source is null) throw new InvalidOperationException("a trie without a node source reached a node not in memory");
         var rlp = _source.LoadChecked(_owner, path, hash);
         Interlocked.Increment(ref _loadedNodes);
+        return DecodeLoaded(rlp, path, hash);
+    }
+
+    /// <summary>Decodes the node <paramref name="hash"/> (its bytes already checked) loaded at <paramref name="path"/> of this trie.</summary>
+    private TrieNode DecodeLoaded(ReadOnlySpan<byte> rlp, ReadOnlySpan<byte> path, in Hash256 hash)
+    {
         Span<byte> hashBytes = stackalloc byte[Hash256.Size];
         hash.WriteTo(hashBytes);
         return TrieNodeDecoder.Decode(rlp, path, _owner, hashBytes);

@@ -95,11 +95,9 @@ public sealed partial class MerklePatriciaTrie
     private TrieNode? TryLoad(ITrieNodeLookup nodes, in Hash256 hash, ReadOnlySpan<byte> path)
     {
         if (!nodes.TryFind(_owner, path, out var rlp) || Keccak256.Compute(rlp) != hash) return null;
-        Span<byte> hashBytes = stackalloc byte[Hash256.Size];
-        hash.WriteTo(hashBytes);
         try
         {
-            return TrieNodeDecoder.Decode(rlp, path, _owner, hashBytes);
+            return DecodeLoaded(rlp, path, hash);
         }
         catch (Rlp.RlpException)
         {
