@@ -21,7 +21,9 @@ public sealed partial class ChainState
     /// <summary>
     /// Whether block <paramref name="number"/>'s commit writes trie nodes, as the interval stands now:
     /// a multiple of <see cref="CheckpointInterval"/>. The interval may change after each checkpoint,
-    /// so for a block already committed ask its <see cref="CommittedBlock.TrieNodes"/> instead.
+    /// and a block between may be made one when its loads take the trie past its budget
+    /// (<see cref="BudgetCheckpoints"/>), so for a block already committed ask its
+    /// <see cref="CommittedBlock.TrieNodes"/> instead.
     /// </summary>
     public bool IsCheckpoint(long number) => _options.PersistTrieNodes && number % CheckpointInterval == 0;
 

@@ -4,7 +4,7 @@ using ParallelExec.Trie;
 
 namespace ParallelExec.Storage;
 
-/// <summary>How the chain state gets its trie: opened over the store's nodes, or rebuilt; and kept within its memory budget.</summary>
+/// <summary>How the chain state gets its trie: opened over the store's nodes, or rebuilt.</summary>
 public sealed partial class ChainState
 {
     /// <summary>
@@ -122,31 +122,16 @@ public sealed partial class ChainState
     }
 
     /// <summary>
-    /// After a checkpoint's nodes are durable: drops what the trie holds beyond
-    /// <see cref="ChainStateOptions.TrieCacheBytes"/> (it is loaded again from the store when a block
-    /// needs it). Called by <see cref="Root"/> before it changes the trie, once the commits in flight
-    /// have landed (a node counts as persisted once its checkpoint was hashed, but the store has it only
-    /// once that commit is written).
-    /// </summary>
-    private void EvictIfDue()
-    {
-        if (!_evictionDue) return;
-        SpinWait.SpinUntil(() => Volatile.Read(ref _uncommitted) == 0);
-        _evictionDue = false;
-        if (_trieStale || _store.TrieNodesAt is null) return; // a failed commit: the trie is opened again
-        _trie.Evict(_options.TrieCacheBytes);
-        Evictions++;
-    }
-
-    private bool _evictionDue;
-
-    /// <summary>How many times the trie was brought back within <see cref="ChainStateOptions.TrieCacheBytes"/> (a check that found it within counts).</summary>
-    public long Evictions { get; private set; }
-
-    /// <summary>
     /// Trie nodes the current trie has read from the store (on first touch after an open, and again
     /// after an eviction dropped them): a diagnostic of what the memory budget costs in reads. It
     /// visits every account in memory; not for a hot path.
     /// </summary>
     public long TrieLoadedNodes => _trie.LoadedNodeCount;
+
+    /// <summary>
+    /// The estimated bytes the trie holds in memory (object sizes of its nodes and accounts, the measure
+    /// <see cref="ChainStateOptions.TrieCacheBytes"/> bounds): a diagnostic. It walks everything in
+    /// memory; not for a hot path.
+    /// </summary>
+    public long TrieResidentBytes => _trie.Resident().Bytes;
 }

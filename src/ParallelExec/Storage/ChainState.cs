@@ -283,10 +283,19 @@ public sealed partial class ChainState
         }
     }
 
-    /// <summary>At a checkpoint, the node set (in turn, cleared) for the nodes the store lacks; null between checkpoints.</summary>
+    /// <summary>
+    /// At a checkpoint (of the interval, or for the budget: <see cref="OverBudget"/>), the node set (in
+    /// turn, cleared) for the nodes the store lacks; null between checkpoints.
+    /// </summary>
     private TrieNodeSet? NextNodeSet(Block block)
     {
-        var nodes = IsCheckpoint(block.Header.Number) ? _nodeSets[_nextNodeSet] : null;
+        bool checkpoint = IsCheckpoint(block.Header.Number);
+        if (!checkpoint && OverBudget())
+        {
+            checkpoint = true;
+            BudgetCheckpoints++;
+        }
+        var nodes = checkpoint ? _nodeSets[_nextNodeSet] : null;
         _nextNodeSet ^= 1;
         nodes?.Clear();
         return nodes;
@@ -304,7 +313,7 @@ public sealed partial class ChainState
             _trieStale = false;
             // Once this checkpoint's nodes are durable, what is beyond the budget can go.
             if (nodes is not null && _options.TrieCacheBytes > 0) _evictionDue = true;
-            if (nodes is not null) AdaptCheckpoints(nodes.ByteCount);
+            if (nodes is not null && IsCheckpoint(number)) AdaptCheckpoints(nodes.ByteCount); // the interval follows its own checkpoints
             _lastRooted = number;
             Interlocked.Increment(ref _uncommitted);
         }

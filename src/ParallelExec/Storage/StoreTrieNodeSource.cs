@@ -9,6 +9,16 @@ namespace ParallelExec.Storage;
 /// </summary>
 public sealed class StoreTrieNodeSource(IStateStore store) : ITrieNodeSource
 {
+    private long _loadedBytes;
+
+    /// <summary>RLP bytes of the nodes read so far (by any thread): how much a trie loading from here has grown.</summary>
+    public long LoadedBytes => Interlocked.Read(ref _loadedBytes);
+
     /// <inheritdoc/>
-    public bool TryGetNode(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash, out byte[] rlp) => store.TryGetTrieNode(owner, path, out rlp);
+    public bool TryGetNode(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash, out byte[] rlp)
+    {
+        if (!store.TryGetTrieNode(owner, path, out rlp)) return false;
+        Interlocked.Add(ref _loadedBytes, rlp.Length);
+        return true;
+    }
 }

@@ -40,6 +40,10 @@ public sealed record StoredReplayReport
     public TimeSpan Warm { get; init; }
     /// <summary>Bytes the scan read (<see cref="ChainState.WarmedBytes"/>).</summary>
     public long WarmedBytes { get; init; }
+    /// <summary>Times the trie was brought back within its budget after a checkpoint (<see cref="ChainState.Evictions"/>).</summary>
+    public long Evictions { get; init; }
+    /// <summary>Blocks made checkpoints because the trie's loads took it past its budget (<see cref="ChainState.BudgetCheckpoints"/>).</summary>
+    public long BudgetCheckpoints { get; init; }
     /// <summary>Sums of each block's stage times. Pipelined, execution overlaps apply, root and commit.</summary>
     public TimeSpan Execute { get; init; }
     /// <summary>Time spent applying changes to the trie.</summary>

@@ -11,7 +11,7 @@ namespace ParallelExec.Trie;
 /// waits for a bucket, an entry and the account one after the other for each change, while
 /// <see cref="StateTrie.Apply(ReadOnlySpan{StateChange}, int)"/> prefetches a few changes ahead and overlaps those misses.
 /// Accounts are never removed (an account emptied by a block stays, out of the account trie);
-/// <see cref="StateTrie.Evict"/> replaces the whole table by one holding the accounts it keeps.
+/// <see cref="StateTrie.Evict(long)"/> replaces the whole table by one holding the accounts it keeps.
 /// </summary>
 internal sealed class AccountTable
 {

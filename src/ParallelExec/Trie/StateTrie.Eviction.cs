@@ -63,12 +63,16 @@ public sealed partial class StateTrie
     /// and no pending changes. Walks everything in memory: its cost grows with the budget, not the
     /// state. Returns the estimate after eviction.
     /// </summary>
-    public long Evict(long budgetBytes)
+    public long Evict(long budgetBytes) => Evict(budgetBytes, out _);
+
+    /// <summary>As <see cref="Evict(long)"/>; <paramref name="residentBefore"/>: the estimate before eviction.</summary>
+    public long Evict(long budgetBytes, out long residentBefore)
     {
         if (_dirty.Count != 0) throw new InvalidOperationException("the trie has changes whose root was not computed yet");
         if (_nodes is null) throw new InvalidOperationException("evicting needs a node store to load from: open the trie with Open, or call UseNodeStore");
         if (_persisted < 0) throw new InvalidOperationException("persistence is not tracked: call MarkAllPersisted first");
         var (bytes, _, _) = Resident();
+        residentBefore = bytes;
         if (bytes <= budgetBytes) return bytes;
         var kept = new AccountTable();
         foreach (var account in _byAddress.Accounts())

@@ -15,6 +15,10 @@ public sealed partial class StateTrie
 {
     /// <summary>Where nodes not in memory are loaded from (null: the tries are whole in memory).</summary>
     private ITrieNodeSource? _nodes;
+
+    /// <summary>Where the trie loads what is not in memory (<see cref="Open"/>, <see cref="UseNodeStore"/>); null for a trie wholly in memory.</summary>
+    internal ITrieNodeSource? NodeSource => _nodes;
+
     /// <summary>The flat state, for which fields of a loaded account are present.</summary>
     private IStateReader? _fields;
 

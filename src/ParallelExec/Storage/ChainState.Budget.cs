@@ -1,0 +1,85 @@
+using ParallelExec.Trie;
+
+namespace ParallelExec.Storage;
+
+/// <summary>
+/// Keeping the trie within <see cref="ChainStateOptions.TrieCacheBytes"/>: what a checkpoint made
+/// durable is dropped past the budget, and a block whose loads took the trie past the budget is made
+/// a checkpoint, so that what it loaded can be dropped before the regular checkpoint comes.
+/// </summary>
+public sealed partial class ChainState
+{
+    /// <summary>Growth since the last measure below which no block is made a checkpoint for the budget: a checkpoint writes the trie's top levels each time.</summary>
+    internal const long MinimumBudgetGrowth = 1L << 20;
+
+    // The trie's estimated bytes (StateTrie.Resident) when last measured, the node source's loaded RLP
+    // bytes then, and the estimated bytes each loaded RLP byte adds (nodes, the unresolved children a
+    // branch brings, accounts), learned from each eviction's measure; -1: not measured for this trie.
+    private long _measuredResident = -1, _loadedAtMeasure;
+    private double _bytesPerLoadedByte = InitialBytesPerLoadedByte;
+    private ITrieNodeSource? _measuredSource;
+    private bool _evictionDue;
+
+    // A branch's RLP is most of a loaded branch's bytes, but a loaded branch also brings an unresolved
+    // node for each child: about three estimated bytes per RLP byte, until an eviction measures it.
+    private const double InitialBytesPerLoadedByte = 3;
+
+    /// <summary>How many times the trie was brought back within <see cref="ChainStateOptions.TrieCacheBytes"/> (a check that found it within counts).</summary>
+    public long Evictions { get; private set; }
+
+    /// <summary>Blocks made checkpoints because the trie's loads took it past <see cref="ChainStateOptions.TrieCacheBytes"/>, not because of the interval.</summary>
+    public long BudgetCheckpoints { get; private set; }
+
+    /// <summary>
+    /// After a checkpoint's nodes are durable: drops what the trie holds beyond
+    /// <see cref="ChainStateOptions.TrieCacheBytes"/> (it is loaded again from the store when a block
+    /// needs it). Called by <see cref="Root"/> before it changes the trie, once the commits in flight
+    /// have landed (a node counts as persisted once its checkpoint was hashed, but the store has it only
+    /// once that commit is written). Its measure of the trie before and after also calibrates the
+    /// estimate <see cref="OverBudget"/> keeps between evictions.
+    /// </summary>
+    private void EvictIfDue()
+    {
+        if (!_evictionDue) return;
+        SpinWait.SpinUntil(() => Volatile.Read(ref _uncommitted) == 0);
+        _evictionDue = false;
+        if (_trieStale || _store.TrieNodesAt is null) return; // a failed commit: the trie is opened again
+        long after = _trie.Evict(_options.TrieCacheBytes, out long before);
+        Evictions++;
+        long loaded = LoadedTrieBytes();
+        if (_measuredResident >= 0 && ReferenceEquals(_measuredSource, _trie.NodeSource) && loaded - _loadedAtMeasure >= MinimumBudgetGrowth / 4)
+            _bytesPerLoadedByte = Math.Clamp((double)(before - _measuredResident) / (loaded - _loadedAtMeasure), 1, 16);
+        Measured(after, loaded);
+    }
+
+    /// <summary>
+    /// On the root stage, after the block's update loaded what it walked into: whether the trie's
+    /// estimate (the last measure plus what was loaded since) is past the budget by more than the
+    /// slack a checkpoint is worth. Only a checkpoint makes loaded and changed nodes droppable, so
+    /// without this a trie grows by everything the blocks between two checkpoints load. The first
+    /// call for a trie measures it (a walk of what is in memory: the opened root and what warming put
+    /// in, or once a whole trie built in memory).
+    /// </summary>
+    private bool OverBudget()
+    {
+        long budget = _options.TrieCacheBytes;
+        if (budget <= 0 || !_options.PersistTrieNodes || _store.TrieNodesAt is null || _trie.NodeSource is null) return false;
+        long loaded = LoadedTrieBytes();
+        if (_measuredResident < 0 || !ReferenceEquals(_measuredSource, _trie.NodeSource))
+        {
+            Measured(_trie.Resident().Bytes, loaded);
+            return _measuredResident > budget + Math.Max(budget / 8, MinimumBudgetGrowth);
+        }
+        long growth = (long)((loaded - _loadedAtMeasure) * _bytesPerLoadedByte);
+        return _measuredResident + growth > budget && growth >= Math.Max(budget / 8, MinimumBudgetGrowth);
+    }
+
+    private void Measured(long resident, long loaded)
+    {
+        _measuredResident = resident;
+        _loadedAtMeasure = loaded;
+        _measuredSource = _trie.NodeSource;
+    }
+
+    private long LoadedTrieBytes() => (_trie.NodeSource as StoreTrieNodeSource)?.LoadedBytes ?? 0;
+}
