@@ -82,6 +82,7 @@ internal sealed class AccessListView : IStateView
             var account = List.Accounts[a];
             var address = account.Address;
             int key = _keyStart[a], at = _changeStart[a];
+            // Balance, nonce, code hash, in this order: the key table finds the other two from the balance.
             string? problem = Add(StateKey.Balance(address), account.BalanceChanges, ref key, ref at)
                 ?? Add(StateKey.Nonce(address), account.NonceChanges, ref key, ref at)
                 ?? Add(StateKey.CodeHash(address), account.CodeChanges, ref key, ref at);

@@ -3,27 +3,31 @@ using ParallelExec.State;
 
 namespace ParallelExec.Tests.AccessLists;
 
-/// <summary>The access-list view's key table: filled by many threads at once, every key found at its position, nothing else found.</summary>
+/// <summary>
+/// The access-list view's key table: filled by many threads at once, every key found at its position
+/// (an account's nonce and code hash through its balance, as the view lays them out), nothing else found.
+/// </summary>
 public sealed class NamedKeyTableTests
 {
     [Theory]
     [InlineData(1, 1)]
     [InlineData(1_000, 4)]
     [InlineData(20_000, 8)]
-    public void Keys_added_from_many_threads_are_found_at_their_positions(int count, int threads)
+    public void Keys_added_from_many_threads_are_found_at_their_positions(int accounts, int threads)
     {
-        var names = new StateKey[count];
-        for (int i = 0; i < count; i++)
-            names[i] = (i % 3) switch
-            {
-                0 => StateKey.Balance(Address.FromNumber((ulong)i)),
-                1 => StateKey.Nonce(Address.FromNumber((ulong)i)),
-                _ => StateKey.Storage(Address.FromNumber(7), (ulong)i),
-            };
+        // The view's layout: per account its balance, nonce and code hash, then its slots (every other account has two).
+        var names = new List<StateKey>();
+        for (int a = 0; a < accounts; a++)
+        {
+            var address = Address.FromNumber((ulong)a + 1);
+            names.AddRange([StateKey.Balance(address), StateKey.Nonce(address), StateKey.CodeHash(address)]);
+            if (a % 2 == 0) names.AddRange([StateKey.Storage(address, (ulong)a), StateKey.Storage(address, (ulong)a + 1)]);
+        }
+        int count = names.Count;
         var table = new NamedKeyTable();
         for (int round = 0; round < 3; round++) // reused, as across blocks
         {
-            table.Reset(count, Entries(names));
+            table.Reset(count, Entries([.. names]));
             int next = -1;
             var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
             {
@@ -34,8 +38,9 @@ public sealed class NamedKeyTableTests
             workers.ForEach(t => t.Join());
 
             for (int i = 0; i < count; i++) Assert.Equal(i, table.Find(names[i]));
-            Assert.Equal(-1, table.Find(StateKey.CodeHash(Address.FromNumber(1))));
-            Assert.Equal(-1, table.Find(StateKey.Storage(Address.FromNumber(8), 0)));
+            Assert.Equal(-1, table.Find(StateKey.CodeHash(Address.FromNumber((ulong)accounts + 1))));
+            Assert.Equal(-1, table.Find(StateKey.Storage(Address.FromNumber(1), 5_000_000)));
+            Assert.Equal(-1, table.Find(StateKey.Storage(Address.FromNumber(2), 1))); // an account without slots
         }
     }
 
