@@ -130,8 +130,8 @@ public sealed partial class ChainState
 
     /// <summary>
     /// The estimated bytes the trie holds in memory (object sizes of its nodes and accounts, the measure
-    /// <see cref="ChainStateOptions.TrieCacheBytes"/> bounds): a diagnostic. It walks everything in
-    /// memory; not for a hot path.
+    /// <see cref="ChainStateOptions.TrieCacheBytes"/> bounds): a diagnostic, between blocks (not while a
+    /// pipeline roots one). It walks everything in memory; not for a hot path.
     /// </summary>
     public long TrieResidentBytes => _trie.Resident().Bytes;
 }
