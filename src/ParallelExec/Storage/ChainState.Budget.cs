@@ -9,19 +9,22 @@ namespace ParallelExec.Storage;
 /// </summary>
 public sealed partial class ChainState
 {
-    /// <summary>Growth since the last measure below which no block is made a checkpoint for the budget: a checkpoint writes the trie's top levels each time.</summary>
-    internal const long MinimumBudgetGrowth = 1L << 20;
+    // Growth since the last measure below which no block is made a checkpoint for the budget: a
+    // checkpoint writes the trie's top levels each time.
+    private const long MinimumBudgetGrowth = 1L << 20;
 
     // The trie's estimated bytes (StateTrie.Resident) when last measured, the node source's loaded RLP
-    // bytes then, and the estimated bytes each loaded RLP byte adds (nodes, the unresolved children a
-    // branch brings, accounts), learned from each eviction's measure; -1: not measured for this trie.
+    // bytes then, and the estimated bytes each loaded RLP byte adds (the node's object besides the RLP
+    // or key and value it keeps, the accounts loaded with it), learned from each eviction's measure;
+    // -1: not measured for this trie.
     private long _measuredResident = -1, _loadedAtMeasure;
     private double _bytesPerLoadedByte = InitialBytesPerLoadedByte;
     private ITrieNodeSource? _measuredSource;
     private bool _evictionDue;
 
-    // A branch's RLP is most of a loaded branch's bytes, but a loaded branch also brings an unresolved
-    // node for each child: about three estimated bytes per RLP byte, until an eviction measures it.
+    // A loaded branch keeps its RLP beside a ~220-byte object (1.4 estimated bytes per RLP byte), a
+    // leaf its key and value beside ~150 and its account ~220 more (about 4): three, on the safe side
+    // for paths that are mostly branches, until an eviction measures it.
     private const double InitialBytesPerLoadedByte = 3;
 
     /// <summary>How many times the trie was brought back within <see cref="ChainStateOptions.TrieCacheBytes"/> (a check that found it within counts).</summary>
