@@ -1,0 +1,71 @@
+using ParallelExec.AccessLists;
+using ParallelExec.State;
+
+namespace ParallelExec.Tests.AccessLists;
+
+/// <summary>
+/// The access-list view's answer for a key with many changes (a fee recipient, a counter): before
+/// each transaction the value of its last listed change below the transaction's index, and the change
+/// at its own index, found by bisecting its change indexes, dense and sparse alike. Checked against a
+/// plain scan of the changes, for random index sets (seeded, seed printed on failure).
+/// </summary>
+public sealed class AccessListViewTests
+{
+    [Fact]
+    public void Values_before_each_transaction_match_a_scan_of_the_changes()
+    {
+        int seed = Environment.TickCount & 0x7fffffff;
+        var random = new Random(seed);
+        var view = new AccessListView();
+        var state = new InMemoryState();
+        var names = new StateKey[1024];
+        var values = new UInt256[1024];
+        var found = new bool[1024];
+        for (int trial = 0; trial < 200; trial++)
+        {
+            int n = random.Next(10, 3000);
+            var indexes = Indexes(random, n);
+            var changes = indexes.Select(i => new AccessListChange(i, (UInt256)(ulong)(i * 7 + 1))).ToArray();
+            var address = Address.FromNumber(9);
+            var list = new BlockAccessList([new AccountChanges(address, [], [], changes, [], [])]);
+            view.Reset(list, state, n);
+            Assert.Null(view.Fill(0, 1, names, values, found));
+            var key = StateKey.Balance(address);
+            int position = view.Position(key);
+            var at = $"seed {seed}, trial {trial}: {changes.Length} changes over {n} transactions";
+            for (int t = 0; t < n; t++)
+            {
+                // Changes at indexes 1..t were made before transaction t (whose own index is t + 1).
+                int before = Array.FindLastIndex(changes, c => c.Index <= t);
+                int own = Array.FindIndex(changes, c => c.Index == t + 1);
+                view.TryRead(key, t, out var value, out int source);
+                Assert.True((before < 0 ? UInt256.Zero : changes[before].Value) == value, $"{at}: value before transaction {t}");
+                Assert.True((before < 0 ? -1 : changes[before].Index - 1) == source, $"{at}: source before transaction {t}");
+                var also = view.ValueBeforeAndOwnChange(view.EntryAt(position), t, out int listed);
+                Assert.True(also == value, $"{at}: value with the own change, transaction {t}");
+                Assert.True(own < 0 ? listed < 0 : view.ChangeValue(listed) == changes[own].Value && view.ChangeIndex(listed) == t + 1,
+                    $"{at}: own change of transaction {t}");
+            }
+        }
+    }
+
+    // Ascending distinct indexes in 1..n, at least nine: dense runs with gaps, or spread sparsely.
+    private static ushort[] Indexes(Random random, int n)
+    {
+        var chosen = new SortedSet<ushort>();
+        int want = random.Next(9, Math.Min(n, 600));
+        bool dense = random.Next(2) == 0;
+        int at = random.Next(1, Math.Max(2, n / 4));
+        while (chosen.Count < want)
+        {
+            if (dense)
+            {
+                if (at > n) at = random.Next(1, n + 1);
+                chosen.Add((ushort)at);
+                at += random.Next(10) == 0 ? random.Next(2, 40) : 1;
+            }
+            else chosen.Add((ushort)random.Next(1, n + 1));
+        }
+        return [.. chosen];
+    }
+}
