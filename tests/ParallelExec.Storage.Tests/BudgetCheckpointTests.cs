@@ -8,9 +8,10 @@ namespace ParallelExec.Storage.Tests;
 /// <summary>
 /// A trie that loads from the store past its budget between two checkpoints of the interval makes the
 /// block that took it past a checkpoint, so what the blocks loaded can be dropped then instead of at
-/// the interval's checkpoint: the trie stays near its budget where, with the interval alone, it grows by
-/// everything the blocks before the interval's checkpoint load. Each such checkpoint stores its block's whole trie, the roots are
-/// the reference's, and a reopen after one reaches the head from the stored trie.
+/// the interval's checkpoint: the trie stays near its budget where, with the interval alone, it grows
+/// by everything the blocks before the interval's checkpoint load. Each such checkpoint stores its
+/// block's whole trie, the roots are the reference's, and a reopen after one reaches the head from
+/// the stored trie.
 /// </summary>
 public class BudgetCheckpointTests
 {

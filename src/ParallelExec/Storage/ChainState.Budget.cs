@@ -67,14 +67,14 @@ public sealed partial class ChainState
     {
         long budget = _options.TrieCacheBytes;
         if (budget <= 0 || !_options.PersistTrieNodes || _store.TrieNodesAt is null || _trie.NodeSource is null) return false;
-        long loaded = LoadedTrieBytes();
+        long loaded = LoadedTrieBytes(), slack = Math.Max(budget / 8, MinimumBudgetGrowth);
         if (_measuredResident < 0 || !ReferenceEquals(_measuredSource, _trie.NodeSource))
         {
             Measured(_trie.Resident().Bytes, loaded);
-            return _measuredResident > budget + Math.Max(budget / 8, MinimumBudgetGrowth);
+            return _measuredResident > budget + slack; // a trie built whole in memory, over budget from the start
         }
         long growth = (long)((loaded - _loadedAtMeasure) * _bytesPerLoadedByte);
-        return _measuredResident + growth > budget && growth >= Math.Max(budget / 8, MinimumBudgetGrowth);
+        return _measuredResident + growth > budget && growth >= slack;
     }
 
     private void Measured(long resident, long loaded)
