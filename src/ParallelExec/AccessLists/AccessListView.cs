@@ -166,42 +166,14 @@ internal sealed class AccessListView : IStateView
 
     // Array.BinarySearch's answer over an entry's change indexes (the position of the change at
     // index, else the complement of where it would go). Most keys have one or two changes, which a
-    // scan answers. A key many transactions change (a fee recipient, a counter) is searched by
-    // interpolation: its changes are spread over the block's indexes, so a guess in proportion lands
-    // on the answer or beside it (a fee recipient's, changed by every transaction, exactly). Two
-    // guesses at most, then a bisection of what is left: a hostile spread costs no more than bisecting.
+    // scan answers; a key every transaction changes (a fee recipient) is bisected.
     private int Search(in ListedKey entry, ushort index)
     {
         int low = entry.Start, end = low + entry.Count;
-        var indexes = _changeIndexes;
         if (entry.Count > 8)
         {
-            // The answer (the first position whose index is at least index) lies in [low, high].
-            int high = end;
-            for (int guesses = 0; guesses < 2 && high - low > 8; guesses++)
-            {
-                int first = indexes[low], last = indexes[high - 1];
-                if (index <= first)
-                {
-                    high = low;
-                    break;
-                }
-                if (index > last)
-                {
-                    low = high;
-                    break;
-                }
-                // first < index <= last, so last > first and the guess lies in [low, high - 1].
-                int guess = low + (int)((long)(index - first) * (high - 1 - low) / (last - first));
-                if (indexes[guess] < index) low = guess + 1;
-                else if (guess == low || indexes[guess - 1] < index)
-                {
-                    low = high = guess;
-                    break;
-                }
-                else high = guess - 1;
-            }
-            while (low < high)
+            var indexes = _changeIndexes;
+            for (int high = end; low < high;)
             {
                 int middle = (int)((uint)(low + high) >> 1);
                 if (indexes[middle] < index) low = middle + 1;
@@ -211,7 +183,7 @@ internal sealed class AccessListView : IStateView
         }
         for (int c = low; c < end; c++)
         {
-            ushort at = indexes[c];
+            ushort at = _changeIndexes[c];
             if (at == index) return c;
             if (at > index) return ~c;
         }
