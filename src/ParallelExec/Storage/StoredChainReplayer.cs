@@ -90,6 +90,8 @@ public static class StoredChainReplayer
                         $"the database holds another chain: its genesis root is {store.Genesis.StateRoot}, the chain file's is {fileRoot}");
             }
         }
+        // The runs are merged by now; an import killed midway leaves the folder for the next run to clear.
+        if (scratch != System.IO.Path.GetTempPath() && Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
         var openTime = total.Elapsed;
         var startHead = chain.Head;
 
