@@ -58,8 +58,9 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         _plainOptions = new ColumnFamilyOptions().SetBlockBasedTableFactory(_plainTable).SetWriteBufferSize((ulong)Math.Min(options.WriteBufferBytes, 16L << 20))
             .SetCompression(Compression.Lz4);
         // The write-ahead log is kept until every family has flushed what it holds; the small families
-        // (block records, head) would never fill a memtable, so without a bound the log grew by every
-        // block's writes (700 MB after 64 blocks at 1 M accounts), all of it replayed by the next open.
+        // (block records, head) never fill a memtable, so under RocksDB's own bound (four times every
+        // family's memtables, ~1.4 GB) the log kept every block's writes (700 MB after 64 blocks at
+        // 1 M accounts), all of it replayed by the next open.
         _dbOptions = new DbOptions().IncreaseParallelism(Math.Max(2, Environment.ProcessorCount)).SetKeepLogFileNum(2)
             .SetMaxOpenFiles(512).SetMaxTotalWalSize((ulong)(MaxLogMemtables * options.WriteBufferBytes));
         _read = new ReadOptions();
