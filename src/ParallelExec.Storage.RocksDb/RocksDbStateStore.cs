@@ -856,18 +856,11 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     {
         if (_disposed) return;
         _disposed = true;
-        try
-        {
-            var flush = new FlushOptions().SetWaitForFlush(true);
-            foreach (var family in new[] { _state, _nodes, _blocks, _journal, _meta })
-            {
-                Native.Instance.rocksdb_flush_cf(_db.Handle, flush.Handle, family.Handle, out IntPtr error);
-                if (error != IntPtr.Zero) Native.Instance.rocksdb_free(error);
-            }
-        }
-        catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
-        {
-        }
+        IntPtr[] families = [_state.Handle, _nodes.Handle, _blocks.Handle, _journal.Handle, _meta.Handle];
+        var flush = new FlushOptions().SetWaitForFlush(true); // its finalizer frees the handle: kept alive past the call
+        Native.Instance.rocksdb_flush_cfs(_db.Handle, flush.Handle, families, families.Length, out IntPtr error);
+        GC.KeepAlive(flush);
+        if (error != IntPtr.Zero) Native.Instance.rocksdb_free(error);
         _db.Dispose();
     }
 }

@@ -63,7 +63,11 @@ public static class StoredChainReplayer
         // Sort runs of a large genesis go inside the database's folder (on its disk); a folder an
         // import killed midway left there is cleared first.
         var scratch = Directory.Exists(store.Location) ? System.IO.Path.Combine(store.Location, "genesis-import") : System.IO.Path.GetTempPath();
-        if (scratch != System.IO.Path.GetTempPath() && Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+        void ClearScratch()
+        {
+            if (scratch != System.IO.Path.GetTempPath() && Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+        }
+        ClearScratch();
 
         ChainState chain;
         ChainBlock? pending = null;
@@ -90,8 +94,7 @@ public static class StoredChainReplayer
                         $"the database holds another chain: its genesis root is {store.Genesis.StateRoot}, the chain file's is {fileRoot}");
             }
         }
-        // The runs are merged by now; an import killed midway leaves the folder for the next run to clear.
-        if (scratch != System.IO.Path.GetTempPath() && Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+        ClearScratch(); // the runs are merged by now (an import killed midway leaves it to the next run's clearing above)
         var openTime = total.Elapsed;
         var startHead = chain.Head;
 
