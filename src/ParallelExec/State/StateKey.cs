@@ -66,7 +66,7 @@ public readonly struct StateKey : IEquatable<StateKey>, IComparable<StateKey>
     {
         int c = Address.CompareTo(other.Address);
         if (c != 0) return c;
-        c = Kind.CompareTo(other.Kind);
+        c = (int)Kind - (int)other.Kind; // not Kind.CompareTo: Enum.CompareTo(object) boxes both kinds
         return c != 0 ? c : Slot.CompareTo(other.Slot);
     }
 
