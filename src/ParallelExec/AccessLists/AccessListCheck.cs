@@ -45,10 +45,9 @@ internal static class AccessListCheck
                 key = read >= 0 ? output.ReadAt(read).Slot : view.Position(write.Key);
             }
             if (key < 0) return $"transaction {txIndex} wrote {write.Key}, which the access list does not name";
-            ref readonly var entry = ref view.EntryAt(key);
             marks.Touch(key, txIndex, position++);
             marks.MarkWritten(key);
-            var before = view.ValueBeforeAndOwnChange(entry, txIndex, out int listed);
+            var before = view.ValueBeforeAndOwnChange(key, txIndex, out int listed);
             if (!write.Value.Equals(before))
             {
                 if (listed < 0)

@@ -10,8 +10,9 @@ namespace ParallelExec.AccessLists;
 /// checks need: which keys the list names, and the changes it lists per key and per index.
 /// Built in two steps: <see cref="Reset"/> lays out where each account's keys and changes go (one
 /// short serial pass over the accounts), then workers <see cref="Fill"/> ranges of accounts at once:
-/// keys, changes, the key table, and the keys' starting values in batched reads
-/// (<see cref="IStateReader.TryGetMany"/>; the three account fields of every listed account included).
+/// keys, changes, the key table, and the starting values of the keys the list changes or reads in
+/// batched reads (<see cref="IStateReader.TryGetMany"/>); an account field it leaves unchanged is read
+/// when a transaction first needs it (<see cref="StartingValue"/>).
 /// </summary>
 internal sealed class AccessListView : IStateView
 {
@@ -70,12 +71,15 @@ internal sealed class AccessListView : IStateView
 
     /// <summary>
     /// Fills accounts [<paramref name="first"/>, <paramref name="end"/>): their keys, changes and table
-    /// entries, then their keys' starting values in batches of the buffers' size (<paramref name="names"/>
-    /// holds a batch's keys for the read). Workers fill disjoint ranges at once. Returns what is wrong
-    /// with the list there (a change outside the transactions' indexes 1..n — this engine has no
+    /// entries, then the starting values of the keys the list changes or reads, in batches of the
+    /// buffers' size (<paramref name="names"/> holds a batch's keys for the read, <paramref name="positions"/>
+    /// their entries). An account field the list leaves unchanged (a recipient's nonce, most code
+    /// hashes: a third to a half of an ordinary block's named keys) is read only if a transaction
+    /// needs it (<see cref="StartingValue"/>). Workers fill disjoint ranges at once. Returns what is
+    /// wrong with the list there (a change outside the transactions' indexes 1..n — this engine has no
     /// system calls before or after them), or null. A failing state read is thrown as it is.
     /// </summary>
-    public string? Fill(int first, int end, Span<StateKey> names, Span<UInt256> values, Span<bool> found)
+    public string? Fill(int first, int end, Span<StateKey> names, Span<int> positions, Span<UInt256> values, Span<bool> found)
     {
         for (int a = first; a < end; a++)
         {
@@ -92,14 +96,47 @@ internal sealed class AccessListView : IStateView
             foreach (var slot in account.StorageReads)
                 if (Add(StateKey.Storage(address, slot), [], ref key, ref at) is { } wrong) return wrong;
         }
-        for (int start = _keyStart[first], stop = _keyStart[end]; start < stop; start += values.Length)
+        int batch = 0;
+        for (int k = _keyStart[first], stop = _keyStart[end]; k < stop; k++)
         {
-            int count = Math.Min(values.Length, stop - start);
-            for (int i = 0; i < count; i++) names[i] = _entries[start + i].Name;
-            _state.TryGetMany(names[..count], values[..count], found[..count]);
-            for (int i = 0; i < count; i++) _entries[start + i].Base = found[i] ? values[i] : default;
+            ref readonly var entry = ref _entries[k];
+            if (entry.Count == 0 && entry.Name.IsAccountField) continue;
+            names[batch] = entry.Name;
+            positions[batch++] = k;
+            if (batch == names.Length) batch = ReadStartingValues(names, positions, values, found, batch);
         }
+        ReadStartingValues(names, positions, values, found, batch);
         return null;
+    }
+
+    // One batched read (RocksDB: a MultiGet) of the first count names; returns 0, the next batch's size.
+    private int ReadStartingValues(Span<StateKey> names, Span<int> positions, Span<UInt256> values, Span<bool> found, int count)
+    {
+        if (count == 0) return 0;
+        _state.TryGetMany(names[..count], values[..count], found[..count]);
+        for (int i = 0; i < count; i++)
+        {
+            ref var entry = ref _entries[positions[i]];
+            entry.Base = found[i] ? values[i] : default;
+            entry.BaseRead = true; // the workers read the view only after every range is filled
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// The starting value of the named key at <paramref name="position"/>, read from the state the first
+    /// time a transaction needs it when the fill left it (an account field the list does not change).
+    /// Whichever worker reads it first keeps it; racing readers write the same value, and the flag is
+    /// published after it. A failing read throws <see cref="EngineFaultException"/>.
+    /// </summary>
+    private UInt256 StartingValue(int position)
+    {
+        ref var entry = ref _entries[position];
+        if (Volatile.Read(ref entry.BaseRead)) return entry.Base;
+        var value = StartStateReads.Read(_state, entry.Name);
+        entry.Base = value;
+        Volatile.Write(ref entry.BaseRead, true);
+        return value;
     }
 
     /// <summary>
@@ -118,7 +155,7 @@ internal sealed class AccessListView : IStateView
     public UInt256 FinalValue(int key)
     {
         ref readonly var entry = ref _entries[key];
-        return entry.Count > 0 ? _changeValues[entry.Start + entry.Count - 1] : entry.Base;
+        return entry.Count > 0 ? _changeValues[entry.Start + entry.Count - 1] : StartingValue(key);
     }
 
     private string? Add(in StateKey key, AccessListChange[] changes, ref int named, ref int at)
@@ -143,12 +180,13 @@ internal sealed class AccessListView : IStateView
     public int Position(in StateKey key) => _keys.Find(key);
 
     /// <summary>
-    /// The value of a named key before transaction <paramref name="txIndex"/> (as <see cref="ValueBefore"/>)
-    /// and, in <paramref name="listed"/>, the position of the change the list makes at the transaction's
-    /// own index, or -1: one search for both, as the check of a write needs.
+    /// The value of the named key at <paramref name="position"/> before transaction <paramref name="txIndex"/>
+    /// (as <see cref="ValueBefore"/>) and, in <paramref name="listed"/>, the position of the change the list
+    /// makes at the transaction's own index, or -1: one search for both, as the check of a write needs.
     /// </summary>
-    public UInt256 ValueBeforeAndOwnChange(in ListedKey entry, int txIndex, out int listed)
+    public UInt256 ValueBeforeAndOwnChange(int position, int txIndex, out int listed)
     {
+        ref readonly var entry = ref _entries[position];
         int pos = Search(entry, (ushort)(txIndex + 1));
         int before;
         if (pos >= 0)
@@ -161,7 +199,7 @@ internal sealed class AccessListView : IStateView
             listed = -1;
             before = ~pos - 1;
         }
-        return before >= entry.Start ? _changeValues[before] : entry.Base;
+        return before >= entry.Start ? _changeValues[before] : StartingValue(position);
     }
 
     // Array.BinarySearch's answer over an entry's change indexes (the position of the change at
@@ -217,16 +255,17 @@ internal sealed class AccessListView : IStateView
             source = -1;
             return true;
         }
-        value = ValueBefore(_entries[slot], txIndex, out source);
+        value = ValueBefore(slot, txIndex, out source);
         return true;
     }
 
     /// <summary>What the list says about the named key at <paramref name="position"/>.</summary>
     public ref readonly ListedKey EntryAt(int position) => ref _entries[position];
 
-    /// <summary>The value of a named key as transaction <paramref name="txIndex"/> sees it; <paramref name="source"/> as in <see cref="TryRead(in StateKey, int, out UInt256, out int)"/>.</summary>
-    public UInt256 ValueBefore(in ListedKey entry, int txIndex, out int source)
+    /// <summary>The value of the named key at <paramref name="position"/> as transaction <paramref name="txIndex"/> sees it; <paramref name="source"/> as in <see cref="TryRead(in StateKey, int, out UInt256, out int)"/>.</summary>
+    public UInt256 ValueBefore(int position, int txIndex, out int source)
     {
+        ref readonly var entry = ref _entries[position];
         // Changes at indexes 1..txIndex were made by transactions before this one (index txIndex + 1).
         int pos = Search(entry, (ushort)(txIndex + 1));
         int before = (pos >= 0 ? pos : ~pos) - 1;
@@ -236,6 +275,6 @@ internal sealed class AccessListView : IStateView
             return _changeValues[before];
         }
         source = -1;
-        return entry.Base;
+        return StartingValue(position);
     }
 }

@@ -12,8 +12,13 @@ internal struct ListedKey
 {
     /// <summary>The key.</summary>
     public StateKey Name;
-    /// <summary>Value in the block's starting state.</summary>
+    /// <summary>Value in the block's starting state, once <see cref="BaseRead"/>.</summary>
     public UInt256 Base;
+    /// <summary>
+    /// Whether <see cref="Base"/> has been read: at once for a key the list changes or reads, when a
+    /// transaction first needs it for an account field the list leaves unchanged (see AccessListView).
+    /// </summary>
+    public bool BaseRead;
     /// <summary>The key's changes: the view's change arrays [Start, Start + Count), ascending by index.</summary>
     public int Start, Count;
 }

@@ -35,6 +35,7 @@ internal sealed class AccessListRun
     private readonly TxOutput[] _workerOutputs;
     private bool _keepOutputs;
     private readonly StateKey[][] _prefetchNames;
+    private readonly int[][] _prefetchPositions;
     private readonly UInt256[][] _prefetchValues;
     private readonly bool[][] _prefetchFound;
     private readonly Action<int> _work, _fill, _gather, _merge;
@@ -49,6 +50,9 @@ internal sealed class AccessListRun
     private int[] _changed = [];
     private long _changesMade;
     private EngineFaultException?[] _faults = [];
+    // Per transaction, a fault while its check read a starting value the transaction itself did not
+    // read (a written account field the list leaves unchanged): sequential execution would not read it.
+    private EngineFaultException?[] _checkFaults = [];
     private Block _block = null!;
     private int _next;
 
@@ -71,6 +75,7 @@ internal sealed class AccessListRun
         _contexts = new TransactionContext[workers];
         _workerOutputs = new TxOutput[workers];
         _prefetchNames = new StateKey[workers][];
+        _prefetchPositions = new int[workers][];
         _prefetchValues = new UInt256[workers][];
         _prefetchFound = new bool[workers][];
         for (int w = 0; w < workers; w++)
@@ -78,6 +83,7 @@ internal sealed class AccessListRun
             _contexts[w] = new TransactionContext();
             _workerOutputs[w] = new TxOutput();
             _prefetchNames[w] = new StateKey[PrefetchChunk];
+            _prefetchPositions[w] = new int[PrefetchChunk];
             _prefetchValues[w] = new UInt256[PrefetchChunk];
             _prefetchFound[w] = new bool[PrefetchChunk];
         }
@@ -92,8 +98,9 @@ internal sealed class AccessListRun
     /// <see cref="AccessListMode.Lenient"/> (<paramref name="problem"/> says why); throws
     /// <see cref="BlockAccessListException"/> when it is wrong and strict.
     /// An engine fault fails the block only when it is sequential execution's own (see <see cref="Run"/>).
-    /// <paramref name="unproven"/>: reading the starting values of the keys the list names failed, before
-    /// any transaction ran; a wrong list can name keys sequential execution never reads, so null is
+    /// <paramref name="unproven"/>: reading the starting value of a key the list names failed where no
+    /// transaction had read it (the fill's reads of the keys it changes or reads, or a check's read of a
+    /// written account field it leaves unchanged); a wrong list can name keys sequential execution never reads, so null is
     /// returned in either mode and the caller runs the ordinary path, which faults only where
     /// sequential execution does (and, strict, checks the list against the one it records).
     /// </summary>
@@ -137,6 +144,7 @@ internal sealed class AccessListRun
             _problems = new string?[length];
             _changed = new int[length];
             _faults = new EngineFaultException?[length];
+            _checkFaults = new EngineFaultException?[length];
         }
         if (_keepOutputs && _outputs.Length < n)
         {
@@ -146,6 +154,7 @@ internal sealed class AccessListRun
         }
         Array.Clear(_problems, 0, n);
         Array.Clear(_faults, 0, n);
+        Array.Clear(_checkFaults, 0, n);
         _receipts = new Receipt[n];
 
         // The view's keys, changes, key table and starting values, built by all workers at once.
@@ -178,6 +187,11 @@ internal sealed class AccessListRun
         for (int i = 0; i < n; i++)
         {
             if (_faults[i] is { } fault) ExceptionDispatchInfo.Throw(fault);
+            if (_checkFaults[i] is { } unread)
+            {
+                unproven = true;
+                return $"transaction {i}: reading the starting value of a key it wrote failed: {unread.Message}";
+            }
             if (_problems[i] is { } problem) return problem;
             if (listed is not null && _changed[i] != listed[i + 1]) return AccessListCheck.DescribeMissingChange(OutputOf(i), i, _view);
         }
@@ -191,7 +205,7 @@ internal sealed class AccessListRun
         {
             try
             {
-                _fillProblems[chunk] = _view.Fill(first, end, _prefetchNames[worker], _prefetchValues[worker], _prefetchFound[worker]);
+                _fillProblems[chunk] = _view.Fill(first, end, _prefetchNames[worker], _prefetchPositions[worker], _prefetchValues[worker], _prefetchFound[worker]);
             }
             catch (Exception e) when (!EnvironmentFault.Is(e))
             {
@@ -223,7 +237,16 @@ internal sealed class AccessListRun
                     _changed[i] = 0;
                     continue;
                 }
-                if (AccessListCheck.Check(output, i, _view, marks, out int changed) is { } problem) _problems[i] = problem;
+                int changed;
+                try
+                {
+                    if (AccessListCheck.Check(output, i, _view, marks, out changed) is { } problem) _problems[i] = problem;
+                }
+                catch (EngineFaultException e)
+                {
+                    _checkFaults[i] = e;
+                    changed = 0;
+                }
                 _changed[i] = changed;
                 changesMade += changed;
                 _receipts[i] = output.ToReceipt(i);

@@ -355,4 +355,118 @@ public sealed class AccessListExecutionTests : IDisposable
             Assert.True(expected.ContentEquals(listed));
         }
     }
+
+    // Two accounts: the payer's balance and the payee's (credited) change; the payee's nonce, the payer's
+    // nonce and both code hashes are named by the list (accessed accounts) and left unchanged.
+    private static readonly Address Payer = Address.FromNumber(21), Payee = Address.FromNumber(22);
+
+    private static (Block Block, InMemoryState State) PaymentThenNonceRead()
+    {
+        var state = new InMemoryState();
+        state.Set(StateKey.Balance(Payer), 100);
+        state.Set(StateKey.Nonce(Payee), 7);
+        var block = new Block(Keys.Header, [
+            new LambdaTransaction(ctx =>
+            {
+                ctx.Write(StateKey.Balance(Payer), ctx.Read(StateKey.Balance(Payer)) - 10);
+                ctx.Add(StateKey.Balance(Payee), 10);
+                return ExecutionOutcome.Success;
+            }),
+            new LambdaTransaction(ctx =>
+            {
+                ctx.Write(Keys.Slot(1), ctx.Read(StateKey.Nonce(Payee)) + ctx.Read(StateKey.Balance(Payee)));
+                return ExecutionOutcome.Success;
+            }),
+        ]);
+        return (block, state);
+    }
+
+    /// <summary>
+    /// The starting values of keys the list changes or reads are read before the transactions run; an
+    /// account field it leaves unchanged only when a transaction reads it. Here the payee's nonce is
+    /// read once, by the transaction that needs it, and fields no transaction reads are never read, so
+    /// even a store that fails on them does not keep the block off the list's path.
+    /// </summary>
+    [Fact]
+    public void Unchanged_account_fields_are_read_only_when_a_transaction_reads_them()
+    {
+        var (block, healthy) = PaymentThenNonceRead();
+        var expected = _sequential.Execute(block, healthy, new ExecutionOptions { RecordAccessList = true });
+        var list = AccessListInput.From(expected.AccessList!);
+        Assert.Equal(new UInt256(17), expected.Changes.Single(c => c.Key.Equals(Keys.Slot(1))).Value);
+        StateKey[] unread = [StateKey.Nonce(Payer), StateKey.CodeHash(Payer), StateKey.CodeHash(Payee)];
+        foreach (var parallel in _parallel)
+        {
+            var state = new CountingStateReader(healthy, unread);
+            var actual = parallel.Execute(block, state, new ExecutionOptions { AccessList = list });
+            Assert.Equal(AccessListOutcome.Used, actual.Stats.AccessList);
+            Assert.True(expected.ContentEquals(actual), $"{parallel.Workers} workers: {expected.DescribeFirstDifference(actual)}");
+            Assert.Equal(1, state.ReadsOf(StateKey.Nonce(Payee)));
+            Assert.Equal(1, state.ReadsOf(StateKey.Balance(Payee)));
+            Assert.All(unread, key => Assert.Equal(0, state.ReadsOf(key)));
+        }
+    }
+
+    /// <summary>
+    /// A transaction that reads an unchanged field whose read fails, every check below it passed:
+    /// sequential execution reads it there too, so the block fails in either mode.
+    /// </summary>
+    [Fact]
+    public void A_failing_read_of_an_unchanged_field_a_transaction_reads_fails_the_block_as_sequentially()
+    {
+        var (block, healthy) = PaymentThenNonceRead();
+        var list = _sequential.Execute(block, healthy, new ExecutionOptions { RecordAccessList = true }).AccessList!;
+        var state = new FaultingStateReader(healthy, StateKey.Nonce(Payee), () => new IOException("bad sector"));
+        Assert.Throws<EngineFaultException>(() => _sequential.Execute(block, state));
+        foreach (var parallel in _parallel)
+            foreach (var mode in new[] { AccessListMode.Strict, AccessListMode.Lenient })
+            {
+                var e = Assert.Throws<EngineFaultException>(() => parallel.Execute(block, state, new ExecutionOptions { AccessList = AccessListInput.From(list, mode) }));
+                Assert.Contains("bad sector", e.Message);
+            }
+    }
+
+    /// <summary>
+    /// A transaction that writes an account field without reading it, leaving it as it was: only the
+    /// check reads its starting value (to know that the write changed nothing), a read sequential
+    /// execution does not make. When it fails the list is unproven, not the block: in lenient mode the
+    /// list is dropped and the ordinary path gives sequential's result.
+    /// </summary>
+    [Fact]
+    public void A_failing_read_only_a_check_makes_drops_the_list_not_the_block()
+    {
+        var nonce = StateKey.Nonce(Payee);
+        var healthy = new InMemoryState();
+        healthy.Set(nonce, 7);
+        var block = new Block(Keys.Header, [
+            new LambdaTransaction(ctx => { ctx.Write(Keys.Slot(1), 1); return ExecutionOutcome.Success; }),
+            new LambdaTransaction(ctx => { ctx.Write(nonce, 7); return ExecutionOutcome.Success; }),
+        ]);
+        var list = _sequential.Execute(block, healthy, new ExecutionOptions { RecordAccessList = true }).AccessList!;
+        Assert.Contains(list.Accounts, a => a.Address == Payee && a.NonceChanges.Length == 0);
+        var state = new FaultingStateReader(healthy, nonce, () => new IOException("bad sector"));
+        var expected = _sequential.Execute(block, state);
+        foreach (var parallel in _parallel)
+        {
+            var actual = parallel.Execute(block, state, new ExecutionOptions { AccessList = AccessListInput.From(list, AccessListMode.Lenient) });
+            Assert.Equal(AccessListOutcome.Dropped, actual.Stats.AccessList);
+            Assert.Contains("bad sector", actual.Stats.AccessListProblem);
+            Assert.True(expected.ContentEquals(actual), $"{parallel.Workers} workers: {expected.DescribeFirstDifference(actual)}");
+        }
+    }
+
+    /// <summary>Reads an in-memory state, counting the reads of each key; throws for the keys it is told fail.</summary>
+    private sealed class CountingStateReader(InMemoryState inner, StateKey[] failing) : IStateReader
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<StateKey, int> _reads = new();
+
+        public int ReadsOf(in StateKey key) => _reads.GetValueOrDefault(key);
+
+        public bool TryGet(in StateKey key, out UInt256 value)
+        {
+            _reads.AddOrUpdate(key, 1, (_, n) => n + 1);
+            if (failing.Contains(key)) throw new IOException($"bad sector at {key}");
+            return inner.TryGet(key, out value);
+        }
+    }
 }

@@ -21,6 +21,7 @@ public sealed class AccessListViewTests
         var names = new StateKey[1024];
         var values = new UInt256[1024];
         var found = new bool[1024];
+        var positions = new int[1024];
         for (int trial = 0; trial < 200; trial++)
         {
             int n = random.Next(10, 3000);
@@ -29,7 +30,7 @@ public sealed class AccessListViewTests
             var address = Address.FromNumber(9);
             var list = new BlockAccessList([new AccountChanges(address, [], [], changes, [], [])]);
             view.Reset(list, state, n);
-            Assert.Null(view.Fill(0, 1, names, values, found));
+            Assert.Null(view.Fill(0, 1, names, positions, values, found));
             var key = StateKey.Balance(address);
             int position = view.Position(key);
             var at = $"seed {seed}, trial {trial}: {changes.Length} changes over {n} transactions";
@@ -41,7 +42,7 @@ public sealed class AccessListViewTests
                 view.TryRead(key, t, out var value, out int source);
                 Assert.True((before < 0 ? UInt256.Zero : changes[before].Value) == value, $"{at}: value before transaction {t}");
                 Assert.True((before < 0 ? -1 : changes[before].Index - 1) == source, $"{at}: source before transaction {t}");
-                var also = view.ValueBeforeAndOwnChange(view.EntryAt(position), t, out int listed);
+                var also = view.ValueBeforeAndOwnChange(position, t, out int listed);
                 Assert.True(also == value, $"{at}: value with the own change, transaction {t}");
                 Assert.True(own < 0 ? listed < 0 : view.ChangeValue(listed) == changes[own].Value && view.ChangeIndex(listed) == t + 1,
                     $"{at}: own change of transaction {t}");
