@@ -20,6 +20,19 @@ internal sealed class AccessListView : IStateView
     private readonly NamedKeyTable _keys = new();
     // Per account (and one past the last): where its keys and changes start.
     private int[] _keyStart = [], _changeStart = [];
+    // The fill's units of work, in list order: a run of whole accounts, or a piece of one account's
+    // slots (a token contract can hold most of a block's keys: one unit of it would leave the other
+    // workers idle). A piece's key and change starts are where its first slot's go.
+    private struct FillUnit
+    {
+        public int Account, EndAccount; // accounts [Account, EndAccount)
+        public int SlotFrom, SlotTo; // a piece: the account's slots [SlotFrom, SlotTo) (changed ones, then read ones); -1: whole accounts
+        public int KeyStart, KeyEnd, ChangeStart;
+    }
+    private FillUnit[] _units = new FillUnit[16];
+    private int _unitCount;
+    // A unit holds at most this many accounts and, short of one account's fields, about this many keys.
+    private const int AccountsPerUnit = 64, KeysPerUnit = 1024;
     private int _transactions;
     private ListedKey[] _entries = [];
     private int _named;
@@ -31,7 +44,8 @@ internal sealed class AccessListView : IStateView
 
     /// <summary>
     /// Aims the view at a block of <paramref name="transactions"/> over <paramref name="state"/> and lays
-    /// out where every account's keys and changes go; <see cref="Fill"/> must then cover every account.
+    /// out where every account's keys and changes go, in units of about <see cref="KeysPerUnit"/> keys;
+    /// <see cref="Fill"/> must then cover every unit.
     /// </summary>
     public void Reset(BlockAccessList list, IStateReader state, int transactions)
     {
@@ -45,16 +59,31 @@ internal sealed class AccessListView : IStateView
             _keyStart = new int[length];
             _changeStart = new int[length];
         }
-        int keys = 0, changes = 0;
+        int keys = 0, changes = 0, runStart = 0;
+        _unitCount = 0;
         for (int a = 0; a < accounts; a++)
         {
             _keyStart[a] = keys;
             _changeStart[a] = changes;
             var account = list.Accounts[a];
-            keys += 3 + account.StorageChanges.Length + account.StorageReads.Length;
+            int slots = account.StorageChanges.Length + account.StorageReads.Length;
+            if (slots > KeysPerUnit)
+            {
+                // Large: it ends the run before it and is cut into pieces of its own.
+                if (runStart < a) AddUnit(runStart, a, -1, -1, _keyStart[runStart], keys, _changeStart[runStart]);
+                LayOutPieces(a, account, keys, changes);
+                runStart = a + 1;
+            }
+            keys += 3 + slots;
             changes += account.BalanceChanges.Length + account.NonceChanges.Length + account.CodeChanges.Length;
             foreach (var slot in account.StorageChanges) changes += slot.Changes.Length;
+            if (runStart <= a && (a + 1 - runStart == AccountsPerUnit || keys - _keyStart[runStart] >= KeysPerUnit))
+            {
+                AddUnit(runStart, a + 1, -1, -1, _keyStart[runStart], keys, _changeStart[runStart]);
+                runStart = a + 1;
+            }
         }
+        if (runStart < accounts) AddUnit(runStart, accounts, -1, -1, _keyStart[runStart], keys, _changeStart[runStart]);
         _keyStart[accounts] = _named = keys;
         _changeStart[accounts] = ChangeCount = changes;
         if (_entries.Length < keys) _entries = new ListedKey[keys];
@@ -66,38 +95,55 @@ internal sealed class AccessListView : IStateView
         _keys.Reset(keys, _entries);
     }
 
-    /// <summary>Accounts the list names: <see cref="Fill"/> covers them in ranges.</summary>
-    public int AccountCount => List.Accounts.Count;
+    /// <summary>Units of the fill (<see cref="Fill"/>), in list order.</summary>
+    public int FillUnitCount => _unitCount;
+
+    // Pieces of KeysPerUnit slots of a large account; the first also has its three fields.
+    private void LayOutPieces(int a, AccountChanges account, int keys, int changes)
+    {
+        int changed = account.StorageChanges.Length, slots = changed + account.StorageReads.Length;
+        int at = changes + account.BalanceChanges.Length + account.NonceChanges.Length + account.CodeChanges.Length;
+        for (int from = 0; from < slots; from += KeysPerUnit)
+        {
+            int to = Math.Min(from + KeysPerUnit, slots);
+            AddUnit(a, a + 1, from, to, from == 0 ? keys : keys + 3 + from, keys + 3 + to, from == 0 ? changes : at);
+            for (int s = from; s < Math.Min(to, changed); s++) at += account.StorageChanges[s].Changes.Length;
+        }
+    }
+
+    private void AddUnit(int account, int endAccount, int slotFrom, int slotTo, int keyStart, int keyEnd, int changeStart)
+    {
+        if (_unitCount == _units.Length) Array.Resize(ref _units, _units.Length * 2);
+        _units[_unitCount++] = new FillUnit
+        {
+            Account = account, EndAccount = endAccount, SlotFrom = slotFrom, SlotTo = slotTo,
+            KeyStart = keyStart, KeyEnd = keyEnd, ChangeStart = changeStart,
+        };
+    }
 
     /// <summary>
-    /// Fills accounts [<paramref name="first"/>, <paramref name="end"/>): their keys, changes and table
-    /// entries, then the starting values of the keys the list changes or reads, in batches of the
+    /// Fills the <paramref name="unit"/>-th unit (a run of accounts, or a piece of a large one's slots):
+    /// its keys, changes and table entries, then the starting values of the keys the list changes or reads, in batches of the
     /// buffers' size (<paramref name="names"/> holds a batch's keys for the read, <paramref name="positions"/>
     /// their entries). An account field the list leaves unchanged (a recipient's nonce, most code
     /// hashes: a third to a half of an ordinary block's named keys) is read only if a transaction
-    /// needs it (<see cref="StartingValue"/>). Workers fill disjoint ranges at once. Returns what is
+    /// needs it (<see cref="StartingValue"/>). Workers fill distinct units at once. Returns what is
     /// wrong with the list there (a change outside the transactions' indexes 1..n — this engine has no
     /// system calls before or after them), or null. A failing state read is thrown as it is.
     /// </summary>
-    public string? Fill(int first, int end, Span<StateKey> names, Span<int> positions, Span<UInt256> values, Span<bool> found)
+    public string? Fill(int unit, Span<StateKey> names, Span<int> positions, Span<UInt256> values, Span<bool> found)
     {
-        for (int a = first; a < end; a++)
+        ref readonly var u = ref _units[unit];
+        int key = u.KeyStart, at = u.ChangeStart;
+        for (int a = u.Account; a < u.EndAccount; a++)
         {
             var account = List.Accounts[a];
-            var address = account.Address;
-            int key = _keyStart[a], at = _changeStart[a];
-            // Balance, nonce, code hash, in this order: the key table finds the other two from the balance.
-            string? problem = Add(StateKey.Balance(address), account.BalanceChanges, ref key, ref at)
-                ?? Add(StateKey.Nonce(address), account.NonceChanges, ref key, ref at)
-                ?? Add(StateKey.CodeHash(address), account.CodeChanges, ref key, ref at);
-            if (problem is not null) return problem;
-            foreach (var slot in account.StorageChanges)
-                if (Add(StateKey.Storage(address, slot.Slot), slot.Changes, ref key, ref at) is { } wrong) return wrong;
-            foreach (var slot in account.StorageReads)
-                if (Add(StateKey.Storage(address, slot), [], ref key, ref at) is { } wrong) return wrong;
+            int from = u.SlotFrom < 0 ? 0 : u.SlotFrom;
+            int to = u.SlotFrom < 0 ? account.StorageChanges.Length + account.StorageReads.Length : u.SlotTo;
+            if (FillAccount(account, from, to, ref key, ref at) is { } problem) return problem;
         }
         int batch = 0;
-        for (int k = _keyStart[first], stop = _keyStart[end]; k < stop; k++)
+        for (int k = u.KeyStart, stop = u.KeyEnd; k < stop; k++)
         {
             ref readonly var entry = ref _entries[k];
             if (entry.Count == 0 && entry.Name.IsAccountField) continue;
@@ -106,6 +152,29 @@ internal sealed class AccessListView : IStateView
             if (batch == names.Length) batch = ReadStartingValues(names, positions, values, found, batch);
         }
         ReadStartingValues(names, positions, values, found, batch);
+        return null;
+    }
+
+    // The account's keys from its slot `from` (the changed slots, then the read ones) to `to`; from 0, its
+    // fields first: balance, nonce, code hash, in this order (the key table finds the other two from the balance).
+    private string? FillAccount(AccountChanges account, int from, int to, ref int key, ref int at)
+    {
+        var address = account.Address;
+        if (from == 0)
+        {
+            string? problem = Add(StateKey.Balance(address), account.BalanceChanges, ref key, ref at)
+                ?? Add(StateKey.Nonce(address), account.NonceChanges, ref key, ref at)
+                ?? Add(StateKey.CodeHash(address), account.CodeChanges, ref key, ref at);
+            if (problem is not null) return problem;
+        }
+        int changed = account.StorageChanges.Length;
+        for (int s = from; s < Math.Min(to, changed); s++)
+        {
+            var slot = account.StorageChanges[s];
+            if (Add(StateKey.Storage(address, slot.Slot), slot.Changes, ref key, ref at) is { } wrong) return wrong;
+        }
+        for (int s = Math.Max(from, changed); s < to; s++)
+            if (Add(StateKey.Storage(address, account.StorageReads[s - changed]), [], ref key, ref at) is { } wrong) return wrong;
         return null;
     }
 

@@ -24,8 +24,8 @@ namespace ParallelExec.Scheduling;
 /// </summary>
 internal sealed class AccessListRun
 {
-    // Accounts per range a worker fills; named keys per batched read of starting values (RocksDB: one MultiGet).
-    private const int AccountsPerChunk = 64, PrefetchChunk = 1024;
+    // Named keys per batched read of starting values (RocksDB: one MultiGet).
+    private const int PrefetchChunk = 1024;
 
     private readonly AccessListView _view = new();
     private readonly AccessListMarks _marks;
@@ -158,7 +158,7 @@ internal sealed class AccessListRun
         _receipts = new Receipt[n];
 
         // The view's keys, changes, key table and starting values, built by all workers at once.
-        int chunks = (_view.AccountCount + AccountsPerChunk - 1) / AccountsPerChunk;
+        int chunks = _view.FillUnitCount;
         if (_fillProblems.Length < chunks) _fillProblems = new string?[Math.Max(chunks, _fillProblems.Length * 2)];
         Array.Clear(_fillProblems, 0, chunks);
         _fillChunks.Reset();
@@ -198,14 +198,14 @@ internal sealed class AccessListRun
         return AccessListCheck.FindUntouched(_view, _marks);
     }
 
-    // Each worker fills the view for the next range of accounts.
+    // Each worker fills the view for the next unit (a run of accounts, or a piece of a large one).
     private void Fill(int worker)
     {
-        while (_fillChunks.TryClaim(_view.AccountCount, AccountsPerChunk, out int chunk, out int first, out int end))
+        while (_fillChunks.TryClaim(_view.FillUnitCount, 1, out int chunk, out _, out _))
         {
             try
             {
-                _fillProblems[chunk] = _view.Fill(first, end, _prefetchNames[worker], _prefetchPositions[worker], _prefetchValues[worker], _prefetchFound[worker]);
+                _fillProblems[chunk] = _view.Fill(chunk, _prefetchNames[worker], _prefetchPositions[worker], _prefetchValues[worker], _prefetchFound[worker]);
             }
             catch (Exception e) when (!EnvironmentFault.Is(e))
             {

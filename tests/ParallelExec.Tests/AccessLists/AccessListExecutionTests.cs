@@ -356,6 +356,37 @@ public sealed class AccessListExecutionTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A contract with 3,500 named slots (1,500 changed, 500 of them twice, then 2,000 only read), beside
+    /// 50 credited accounts: the view fills it in pieces of its own on several workers (a piece that
+    /// spans its last changed slots and first read ones among them), and the result is sequential's.
+    /// </summary>
+    [Fact]
+    public void A_contract_with_thousands_of_slots_is_filled_in_pieces_and_matches_sequential()
+    {
+        var state = new InMemoryState();
+        for (ulong s = 0; s < 3_500; s++) state.Set(Keys.Slot(s), s + 1);
+        var txs = new ITransaction[2_000];
+        for (int t = 0; t < txs.Length; t++)
+        {
+            ulong t64 = (ulong)t;
+            StateKey written = Keys.Slot(t64 % 1_500), read = Keys.Slot(1_500 + t64);
+            var credited = StateKey.Balance(Address.FromNumber(100 + t64 % 50));
+            txs[t] = new LambdaTransaction(ctx =>
+            {
+                ctx.Write(written, ctx.Read(written) + ctx.Read(read));
+                ctx.Add(credited, t64 + 1);
+                return ExecutionOutcome.Success;
+            });
+        }
+        var block = new Block(Keys.Header, txs);
+        var list = _sequential.Execute(block, state, new ExecutionOptions { RecordAccessList = true }).AccessList!;
+        var contract = list.Accounts.Single(a => a.Address == Keys.Contract);
+        Assert.Equal(1_500, contract.StorageChanges.Length);
+        Assert.Equal(2_000, contract.StorageReads.Length);
+        AssertListPathMatches(block, state, "a contract of 3,500 slots");
+    }
+
     // Two accounts: the payer's balance and the payee's (credited) change; the payee's nonce, the payer's
     // nonce and both code hashes are named by the list (accessed accounts) and left unchanged.
     private static readonly Address Payer = Address.FromNumber(21), Payee = Address.FromNumber(22);

@@ -30,7 +30,7 @@ public sealed class AccessListViewTests
             var address = Address.FromNumber(9);
             var list = new BlockAccessList([new AccountChanges(address, [], [], changes, [], [])]);
             view.Reset(list, state, n);
-            Assert.Null(view.Fill(0, 1, names, positions, values, found));
+            Assert.Null(view.Fill(0, names, positions, values, found));
             var key = StateKey.Balance(address);
             int position = view.Position(key);
             var at = $"seed {seed}, trial {trial}: {changes.Length} changes over {n} transactions";
