@@ -6,13 +6,14 @@ namespace ParallelExec.AccessLists;
 /// <summary>
 /// The state every transaction of a block sees when the block comes with an access list: the
 /// block's starting state plus, for each key, the list's post-value of the highest index below the
-/// transaction's own. Read-only once built, so all workers read it at once. It also answers what the
+/// transaction's own. Read-only once built (but for starting values read on first need, each written
+/// once with the same value whoever reads it), so all workers read it at once. It also answers what the
 /// checks need: which keys the list names, and the changes it lists per key and per index.
 /// Built in two steps: <see cref="Reset"/> lays out where each account's keys and changes go (one
-/// short serial pass over the accounts), then workers <see cref="Fill"/> ranges of accounts at once:
-/// keys, changes, the key table, and the starting values of the keys the list changes or reads in
-/// batched reads (<see cref="IStateReader.TryGetMany"/>); an account field it leaves unchanged is read
-/// when a transaction first needs it (<see cref="StartingValue"/>).
+/// short serial pass over the accounts, cut into units of about a thousand keys), then workers
+/// <see cref="Fill"/> units at once: keys, changes, the key table, and the starting values of the
+/// keys the list changes or reads in batched reads (<see cref="IStateReader.TryGetMany"/>); an account
+/// field it leaves unchanged is read when a transaction first needs it (<see cref="StartingValue"/>).
 /// </summary>
 internal sealed class AccessListView : IStateView
 {
@@ -123,9 +124,9 @@ internal sealed class AccessListView : IStateView
 
     /// <summary>
     /// Fills the <paramref name="unit"/>-th unit (a run of accounts, or a piece of a large one's slots):
-    /// its keys, changes and table entries, then the starting values of the keys the list changes or reads, in batches of the
-    /// buffers' size (<paramref name="names"/> holds a batch's keys for the read, <paramref name="positions"/>
-    /// their entries). An account field the list leaves unchanged (a recipient's nonce, most code
+    /// its keys, changes and table entries, then the starting values of the keys the list changes or
+    /// reads, in batches of the buffers' size (<paramref name="names"/> holds a batch's keys for the read,
+    /// <paramref name="positions"/> their entries). An account field the list leaves unchanged (a recipient's nonce, most code
     /// hashes: a third to a half of an ordinary block's named keys) is read only if a transaction
     /// needs it (<see cref="StartingValue"/>). Workers fill distinct units at once. Returns what is
     /// wrong with the list there (a change outside the transactions' indexes 1..n — this engine has no
@@ -187,7 +188,7 @@ internal sealed class AccessListView : IStateView
         {
             ref var entry = ref _entries[positions[i]];
             entry.Base = found[i] ? values[i] : default;
-            entry.BaseRead = true; // the workers read the view only after every range is filled
+            entry.BaseRead = true; // the workers read the view only after every unit is filled
         }
         return 0;
     }

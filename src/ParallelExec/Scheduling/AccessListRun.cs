@@ -13,7 +13,7 @@ namespace ParallelExec.Scheduling;
 /// and each transaction's actual accesses are checked against the list by the worker that ran it
 /// (<see cref="AccessListCheck"/>). When every check passes, the list is exactly the block's, so each
 /// transaction saw what sequential execution would have shown it and the outputs are final. Nearly all
-/// of it runs on every worker: the starting values of the named keys are read in parallel ranges, each
+/// of it runs on every worker: the view is filled in units of about a thousand keys; each
 /// worker makes the receipts of the transactions it ran and marks what they touched in arrays of its
 /// own (<see cref="AccessListMarks"/>, merged in parallel ranges), and the result is laid out from the
 /// marks: a sort over the named keys, then a gather on every worker — not a pass over the outputs,
