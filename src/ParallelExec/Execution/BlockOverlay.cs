@@ -347,7 +347,7 @@ internal sealed class BlockOverlay : IStateView
     {
         int written = 0;
         for (int i = 0; i < _count; i++) if (_entries[i].LastWriter >= 0) written++;
-        var changes = new StateChange[written];
+        var changes = GC.AllocateUninitializedArray<StateChange>(written); // every element is written below
         int k = 0;
         for (int i = 0; i < _count; i++)
         {
@@ -374,7 +374,7 @@ internal sealed class BlockOverlay : IStateView
     /// <summary>Every key the block read or wrote, in first-touch order.</summary>
     public StateKey[] CollectTouchedKeys()
     {
-        var keys = new StateKey[_count];
+        var keys = GC.AllocateUninitializedArray<StateKey>(_count); // every element is written below
         for (int i = 0; i < _count; i++) keys[i] = _entries[i].Key;
         return keys;
     }
