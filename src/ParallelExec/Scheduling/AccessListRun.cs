@@ -100,9 +100,10 @@ internal sealed class AccessListRun
     /// An engine fault fails the block only when it is sequential execution's own (see <see cref="Run"/>).
     /// <paramref name="unproven"/>: reading the starting value of a key the list names failed where no
     /// transaction had read it (the fill's reads of the keys it changes or reads, or a check's read of a
-    /// written account field it leaves unchanged); a wrong list can name keys sequential execution never reads, so null is
-    /// returned in either mode and the caller runs the ordinary path, which faults only where
-    /// sequential execution does (and, strict, checks the list against the one it records).
+    /// written account field it leaves unchanged); a wrong list can name keys sequential execution
+    /// never reads, so null is returned in either mode and the caller runs the ordinary path, which
+    /// faults only where sequential execution does (and, strict, checks the list against the one it
+    /// records).
     /// </summary>
     public BlockResult? TryExecute(Block block, IStateReader state, ExecutionOptions options, AccessListInput input, WorkerGroup group,
         long started, out string? problem, out bool unproven)
