@@ -132,7 +132,7 @@ internal sealed class AccessListView : IStateView
     /// wrong with the list there (a change outside the transactions' indexes 1..n — this engine has no
     /// system calls before or after them), or null. A failing state read is thrown as it is.
     /// </summary>
-    public string? Fill(int unit, Span<StateKey> names, Span<int> positions, Span<UInt256> values, Span<bool> found)
+    public string? Fill(int unit, KeyBuckets buckets, Span<StateKey> names, Span<int> positions, Span<UInt256> values, Span<bool> found)
     {
         ref readonly var u = ref _units[unit];
         int key = u.KeyStart, at = u.ChangeStart;
@@ -141,7 +141,7 @@ internal sealed class AccessListView : IStateView
             var account = List.Accounts[a];
             int from = u.SlotFrom < 0 ? 0 : u.SlotFrom;
             int to = u.SlotFrom < 0 ? account.StorageChanges.Length + account.StorageReads.Length : u.SlotTo;
-            if (FillAccount(account, from, to, ref key, ref at) is { } problem) return problem;
+            if (FillAccount(account, from, to, buckets, ref key, ref at) is { } problem) return problem;
         }
         int batch = 0;
         for (int k = u.KeyStart, stop = u.KeyEnd; k < stop; k++)
@@ -158,24 +158,24 @@ internal sealed class AccessListView : IStateView
 
     // The account's keys from its slot `from` (the changed slots, then the read ones) to `to`; from 0, its
     // fields first: balance, nonce, code hash, in this order (the key table finds the other two from the balance).
-    private string? FillAccount(AccountChanges account, int from, int to, ref int key, ref int at)
+    private string? FillAccount(AccountChanges account, int from, int to, KeyBuckets buckets, ref int key, ref int at)
     {
         var address = account.Address;
         if (from == 0)
         {
-            string? problem = Add(StateKey.Balance(address), account.BalanceChanges, ref key, ref at)
-                ?? Add(StateKey.Nonce(address), account.NonceChanges, ref key, ref at)
-                ?? Add(StateKey.CodeHash(address), account.CodeChanges, ref key, ref at);
+            string? problem = Add(StateKey.Balance(address), account.BalanceChanges, buckets, ref key, ref at)
+                ?? Add(StateKey.Nonce(address), account.NonceChanges, buckets, ref key, ref at)
+                ?? Add(StateKey.CodeHash(address), account.CodeChanges, buckets, ref key, ref at);
             if (problem is not null) return problem;
         }
         int changed = account.StorageChanges.Length;
         for (int s = from; s < Math.Min(to, changed); s++)
         {
             var slot = account.StorageChanges[s];
-            if (Add(StateKey.Storage(address, slot.Slot), slot.Changes, ref key, ref at) is { } wrong) return wrong;
+            if (Add(StateKey.Storage(address, slot.Slot), slot.Changes, buckets, ref key, ref at) is { } wrong) return wrong;
         }
         for (int s = Math.Max(from, changed); s < to; s++)
-            if (Add(StateKey.Storage(address, account.StorageReads[s - changed]), [], ref key, ref at) is { } wrong) return wrong;
+            if (Add(StateKey.Storage(address, account.StorageReads[s - changed]), [], buckets, ref key, ref at) is { } wrong) return wrong;
         return null;
     }
 
@@ -228,7 +228,7 @@ internal sealed class AccessListView : IStateView
         return entry.Count > 0 ? _changeValues[entry.Start + entry.Count - 1] : StartingValue(key);
     }
 
-    private string? Add(in StateKey key, AccessListChange[] changes, ref int named, ref int at)
+    private string? Add(in StateKey key, AccessListChange[] changes, KeyBuckets buckets, ref int named, ref int at)
     {
         int start = at;
         foreach (var change in changes)
@@ -240,10 +240,40 @@ internal sealed class AccessListView : IStateView
             at++;
         }
         _entries[named] = new ListedKey { Name = key, Start = start, Count = changes.Length };
-        // The list's structure makes every key unique; a duplicate would mean a broken list object.
-        if (!_keys.TryAdd(named)) return $"{key} is named twice";
+        if (_keys.SlotValue(named, out int partition) is var value and not 0) buckets.Add(partition, value);
         named++;
         return null;
+    }
+
+    /// <summary>Makes room in the key table for the largest partition the workers' buckets hold.</summary>
+    public void ReserveKeyTable(KeyBuckets[] buckets)
+    {
+        int largest = 0;
+        for (int p = 0; p < NamedKeyTable.Partitions; p++)
+        {
+            int total = 0;
+            foreach (var worker in buckets) total += worker.Count(p);
+            largest = Math.Max(largest, total);
+        }
+        _keys.Reserve(largest);
+    }
+
+    /// <summary>
+    /// Puts the key table's <paramref name="partition"/> together from every worker's buckets, after the
+    /// fill. The list's structure makes every key unique; a duplicate (a broken list object) is reported
+    /// by the lower position of the two, or -1.
+    /// </summary>
+    public int InsertPartition(int partition, KeyBuckets[] buckets)
+    {
+        int duplicate = -1;
+        foreach (var worker in buckets)
+            foreach (long value in worker.Of(partition))
+                if (!_keys.Insert(value, out int other))
+                {
+                    int first = Math.Min(other, (int)value - 1);
+                    if (duplicate < 0 || first < duplicate) duplicate = first;
+                }
+        return duplicate;
     }
 
     /// <summary>The position of <paramref name="key"/> among the named keys, or -1 when the list does not name it.</summary>

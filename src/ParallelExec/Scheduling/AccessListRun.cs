@@ -13,7 +13,8 @@ namespace ParallelExec.Scheduling;
 /// and each transaction's actual accesses are checked against the list by the worker that ran it
 /// (<see cref="AccessListCheck"/>). When every check passes, the list is exactly the block's, so each
 /// transaction saw what sequential execution would have shown it and the outputs are final. Nearly all
-/// of it runs on every worker: the view is filled in units of about a thousand keys; each
+/// of it runs on every worker: the view is filled in units of about a thousand keys and its key table
+/// put together by partitions; each
 /// worker makes the receipts of the transactions it ran and marks what they touched in arrays of its
 /// own (<see cref="AccessListMarks"/>, merged in parallel ranges), and the result is laid out from the
 /// marks: a sort over the named keys, then a gather on every worker — not a pass over the outputs,
@@ -38,7 +39,11 @@ internal sealed class AccessListRun
     private readonly int[][] _prefetchPositions;
     private readonly UInt256[][] _prefetchValues;
     private readonly bool[][] _prefetchFound;
-    private readonly Action<int> _work, _fill, _gather, _merge;
+    private readonly Action<int> _work, _fill, _insert, _gather, _merge;
+    // Each worker's key-table entries by partition, collected in the fill and inserted after it.
+    private readonly KeyBuckets[] _keyBuckets;
+    private RangeClaims _partitionClaims;
+    private readonly int[] _duplicates = new int[NamedKeyTable.Partitions];
     private Exception? _fillFault;
     private string?[] _fillProblems = [];
     private RangeClaims _fillChunks;
@@ -78,8 +83,10 @@ internal sealed class AccessListRun
         _prefetchPositions = new int[workers][];
         _prefetchValues = new UInt256[workers][];
         _prefetchFound = new bool[workers][];
+        _keyBuckets = new KeyBuckets[workers];
         for (int w = 0; w < workers; w++)
         {
+            _keyBuckets[w] = new KeyBuckets();
             _contexts[w] = new TransactionContext();
             _workerOutputs[w] = new TxOutput();
             _prefetchNames[w] = new StateKey[PrefetchChunk];
@@ -89,6 +96,7 @@ internal sealed class AccessListRun
         }
         _work = Work;
         _fill = Fill;
+        _insert = Insert;
         _gather = Gather;
         _merge = _marks.Merge;
     }
@@ -164,6 +172,7 @@ internal sealed class AccessListRun
         Array.Clear(_fillProblems, 0, chunks);
         _fillChunks.Reset();
         _fillFault = null;
+        foreach (var buckets in _keyBuckets) buckets.Clear();
         group.Run(_fill);
         if (_fillFault is { } failed)
         {
@@ -172,6 +181,13 @@ internal sealed class AccessListRun
         }
         for (int c = 0; c < chunks; c++)
             if (_fillProblems[c] is { } wrong) return wrong;
+        _view.ReserveKeyTable(_keyBuckets);
+        _partitionClaims.Reset();
+        group.Run(_insert);
+        int duplicate = -1;
+        foreach (int d in _duplicates)
+            if (d >= 0 && (duplicate < 0 || d < duplicate)) duplicate = d;
+        if (duplicate >= 0) return $"{_view.Name(duplicate)} is named twice";
         _marks.Reset(_view.NamedCount);
 
         // Workers claim runs of consecutive transactions: one shared counter update per run, and the
@@ -206,7 +222,7 @@ internal sealed class AccessListRun
         {
             try
             {
-                _fillProblems[chunk] = _view.Fill(chunk, _prefetchNames[worker], _prefetchPositions[worker], _prefetchValues[worker], _prefetchFound[worker]);
+                _fillProblems[chunk] = _view.Fill(chunk, _keyBuckets[worker], _prefetchNames[worker], _prefetchPositions[worker], _prefetchValues[worker], _prefetchFound[worker]);
             }
             catch (Exception e) when (!EnvironmentFault.Is(e))
             {
@@ -214,6 +230,13 @@ internal sealed class AccessListRun
                 return;
             }
         }
+    }
+
+    // Each worker puts the next partitions of the key table together.
+    private void Insert(int worker)
+    {
+        while (_partitionClaims.TryClaim(NamedKeyTable.Partitions, 1, out int partition, out _, out _))
+            _duplicates[partition] = _view.InsertPartition(partition, _keyBuckets);
     }
 
     // Each worker takes the next transaction, runs it over the view and checks it against the list.

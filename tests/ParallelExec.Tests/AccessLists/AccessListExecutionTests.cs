@@ -387,6 +387,36 @@ public sealed class AccessListExecutionTests : IDisposable
         AssertListPathMatches(block, state, "a contract of 3,500 slots");
     }
 
+    /// <summary>
+    /// A list object changed after it was built (its arrays are the caller's) so that it names one slot
+    /// twice, as changed and as only read: the view's key table finds it when its partitions are put
+    /// together, and the list is wrong in either mode.
+    /// </summary>
+    [Fact]
+    public void A_list_naming_a_key_twice_is_wrong()
+    {
+        var block = new Block(Keys.Header, [
+            new LambdaTransaction(ctx => { ctx.Write(Keys.Slot(1), ctx.Read(Keys.Slot(1)) + ctx.Read(Keys.Slot(2))); return ExecutionOutcome.Success; }),
+        ]);
+        var state = new InMemoryState();
+        state.Set(Keys.Slot(1), 1);
+        state.Set(Keys.Slot(2), 5);
+        var expected = _sequential.Execute(block, state, new ExecutionOptions { RecordAccessList = true });
+        var list = expected.AccessList!;
+        var contract = list.Accounts.Single(a => a.Address == Keys.Contract);
+        Assert.Equal([Keys.Slot(2).Slot], contract.StorageReads);
+        contract.StorageReads[0] = Keys.Slot(1).Slot; // now slot 1 is both changed and read
+        var twice = AccessListInput.From(list);
+        foreach (var parallel in _parallel)
+        {
+            var e = Assert.Throws<BlockAccessListException>(() => parallel.Execute(block, state, new ExecutionOptions { AccessList = twice }));
+            Assert.Contains($"{Keys.Slot(1)} is named twice", e.Message);
+            var lenient = parallel.Execute(block, state, new ExecutionOptions { AccessList = twice.WithMode(AccessListMode.Lenient) });
+            Assert.Equal(AccessListOutcome.Dropped, lenient.Stats.AccessList);
+            Assert.True(expected.ContentEquals(lenient));
+        }
+    }
+
     // Two accounts: the payer's balance and the payee's (credited) change; the payee's nonce, the payer's
     // nonce and both code hashes are named by the list (accessed accounts) and left unchanged.
     private static readonly Address Payer = Address.FromNumber(21), Payee = Address.FromNumber(22);

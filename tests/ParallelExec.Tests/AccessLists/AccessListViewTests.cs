@@ -22,6 +22,7 @@ public sealed class AccessListViewTests
         var values = new UInt256[1024];
         var found = new bool[1024];
         var positions = new int[1024];
+        var buckets = new KeyBuckets();
         for (int trial = 0; trial < 200; trial++)
         {
             int n = random.Next(10, 3000);
@@ -30,7 +31,10 @@ public sealed class AccessListViewTests
             var address = Address.FromNumber(9);
             var list = new BlockAccessList([new AccountChanges(address, [], [], changes, [], [])]);
             view.Reset(list, state, n);
-            Assert.Null(view.Fill(0, names, positions, values, found));
+            buckets.Clear();
+            Assert.Null(view.Fill(0, buckets, names, positions, values, found));
+            view.ReserveKeyTable([buckets]);
+            for (int p = 0; p < NamedKeyTable.Partitions; p++) Assert.Equal(-1, view.InsertPartition(p, [buckets]));
             var key = StateKey.Balance(address);
             int position = view.Position(key);
             var at = $"seed {seed}, trial {trial}: {changes.Length} changes over {n} transactions";
