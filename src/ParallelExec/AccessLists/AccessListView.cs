@@ -72,13 +72,15 @@ internal sealed class AccessListView : IStateView
             {
                 // Large: it ends the run before it and is cut into pieces of its own.
                 if (runStart < a) AddUnit(runStart, a, -1, -1, _keyStart[runStart], keys, _changeStart[runStart]);
-                LayOutPieces(a, account, keys, changes);
+                changes = LayOutPieces(a, account, keys, changes);
+                keys += 3 + slots;
                 runStart = a + 1;
+                continue;
             }
             keys += 3 + slots;
             changes += account.BalanceChanges.Length + account.NonceChanges.Length + account.CodeChanges.Length;
             foreach (var slot in account.StorageChanges) changes += slot.Changes.Length;
-            if (runStart <= a && (a + 1 - runStart == AccountsPerUnit || keys - _keyStart[runStart] >= KeysPerUnit))
+            if (a + 1 - runStart == AccountsPerUnit || keys - _keyStart[runStart] >= KeysPerUnit)
             {
                 AddUnit(runStart, a + 1, -1, -1, _keyStart[runStart], keys, _changeStart[runStart]);
                 runStart = a + 1;
@@ -99,8 +101,9 @@ internal sealed class AccessListView : IStateView
     /// <summary>Units of the fill (<see cref="Fill"/>), in list order.</summary>
     public int FillUnitCount => _unitCount;
 
-    // Pieces of KeysPerUnit slots of a large account; the first also has its three fields.
-    private void LayOutPieces(int a, AccountChanges account, int keys, int changes)
+    // Pieces of KeysPerUnit slots of a large account (the first also has its three fields), from its
+    // first key and change at keys and changes; returns where the next account's changes start.
+    private int LayOutPieces(int a, AccountChanges account, int keys, int changes)
     {
         int changed = account.StorageChanges.Length, slots = changed + account.StorageReads.Length;
         int at = changes + account.BalanceChanges.Length + account.NonceChanges.Length + account.CodeChanges.Length;
@@ -110,6 +113,7 @@ internal sealed class AccessListView : IStateView
             AddUnit(a, a + 1, from, to, from == 0 ? keys : keys + 3 + from, keys + 3 + to, from == 0 ? changes : at);
             for (int s = from; s < Math.Min(to, changed); s++) at += account.StorageChanges[s].Changes.Length;
         }
+        return at;
     }
 
     private void AddUnit(int account, int endAccount, int slotFrom, int slotTo, int keyStart, int keyEnd, int changeStart)

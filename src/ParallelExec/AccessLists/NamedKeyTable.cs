@@ -10,9 +10,8 @@ namespace ParallelExec.AccessLists;
 /// (<see cref="KeyBuckets"/>), then each partition is put together by one worker (<see cref="Insert"/>,
 /// plain writes into a 64th of the table), and all read it once that is over. An account takes one
 /// slot, not three: its fields are consecutive in the view (balance, nonce, code hash), so the slot,
-/// keyed by the address, holds the balance's
-/// position and a field is found at an offset from it; a storage slot has a slot of its own, keyed
-/// by the whole key. Each slot holds the hash beside the position, so a probe that meets another
+/// keyed by the address, holds the balance's position and a field is found at an offset from it; a
+/// storage slot has a slot of its own, keyed by the whole key. Each slot holds the hash beside the position, so a probe that meets another
 /// key's slot moves on without loading that key; a hit loads the one entry the caller reads next
 /// anyway. Every partition is half empty at most (<see cref="Reserve"/>), so probe runs stay short
 /// and end. Reused across blocks.
