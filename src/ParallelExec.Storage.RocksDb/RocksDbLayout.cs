@@ -4,17 +4,21 @@ using ParallelExec.State;
 namespace ParallelExec.Storage.RocksDb;
 
 /// <summary>
-/// The on-disk layout, format version 2. Column families: <c>state</c> (StateKeyEncoding → 32-byte
-/// big-endian value), <c>trie</c> (the live trie's nodes by place: <see cref="TrieNodeKey"/> → rlp),
+/// The on-disk layout, format version 3. Column families: <c>state</c> (the flat state: an account's
+/// 20-byte address → its <see cref="AccountRecord"/>, a storage slot's <see cref="StateKeyEncoding"/> →
+/// its 32-byte big-endian value; an account's record sorts before its slots), <c>trie</c> (the live trie's nodes by place: <see cref="TrieNodeKey"/> → rlp),
 /// <c>blocks</c> (block number → record), <c>journal</c> (block number → undo journal), <c>meta</c>
 /// (format, genesis, head, the block whose trie <c>trie</c> holds, init marker). Format 1 kept every
 /// node ever written in a family <c>nodes</c>, by hash; a migration drops it and rebuilds <c>trie</c>.
+/// Format 2 kept each account field under a key of its own (address and kind → 32-byte value); a
+/// migration joins them into records.
 /// Block numbers are 8-byte big-endian with the sign bit flipped, so they sort numerically.
 /// </summary>
 internal static class RocksDbLayout
 {
-    public const uint FormatVersion = 2;
+    public const uint FormatVersion = 3;
     public const uint HashKeyedFormatVersion = 1;
+    public const uint FieldKeyedFormatVersion = 2;
     public static ReadOnlySpan<byte> Magic => "PXST"u8;
 
     public const string StateFamily = "state";
@@ -33,7 +37,21 @@ internal static class RocksDbLayout
     public static readonly byte[] TrieNodesAtKey = "trie-at"u8.ToArray();
 
     public const int BlockRecordLength = 8 + 32 + 32;
+    /// <summary>A storage slot's value (and a journal's previous value): 32 bytes, big-endian.</summary>
     public const int ValueLength = 32;
+    /// <summary>An account record's key: the address alone.</summary>
+    public const int AccountKeyLength = Address.Size;
+
+    /// <summary>
+    /// The flat-state key that holds <paramref name="key"/>: its account's record for an account field,
+    /// the slot's own key for storage. Returns its length.
+    /// </summary>
+    public static int WriteFlatKey(in StateKey key, Span<byte> destination)
+    {
+        if (key.Kind == StateKeyKind.Storage) return StateKeyEncoding.Write(key, destination);
+        key.Address.WriteTo(destination);
+        return AccountKeyLength;
+    }
 
     public static byte[] FormatRecord()
     {

@@ -101,8 +101,8 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
             if (names is null) throw Fail(StateStoreError.Corrupt, "its column families cannot be listed");
             if (names.Contains(HashKeyedNodesFamily) && !names.Contains(TrieFamily))
             {
-                if (!options.MigrateHashKeyedFormat)
-                    throw Fail(StateStoreError.WrongVersion, "format version 1 (trie nodes kept by hash, every one ever written): this build keeps the live trie by place; migrate it (`parallelexec migrate --db DIR`: keeps the chain, rebuilds the trie from the flat state)");
+                if (!options.MigrateOlderFormats)
+                    throw Fail(StateStoreError.WrongVersion, "format version 1 (trie nodes kept by hash, every one ever written): this build keeps the live trie by place and each account in one record; migrate it (`parallelexec migrate --db DIR`: keeps the chain, rebuilds the trie from the flat state)");
                 migrating = true;
             }
             var missing = Families.Where(f => !names.Contains(f) && !(migrating && f == TrieFamily)).ToArray();
@@ -145,7 +145,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
             _meta = _db.GetColumnFamily(MetaFamily);
             if (!exists) WriteFormat();
             if (migrating) MigrateHashKeyedFormat();
-            LoadMetadata(options.CreateIfMissing, options.MigrateHashKeyedFormat);
+            LoadMetadata(options.CreateIfMissing, options.MigrateOlderFormats);
         }
         catch (Exception e)
         {
@@ -195,6 +195,8 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     public StoredBlock Head => _head;
     /// <inheritdoc/>
     public int JournalRetention { get; }
+    /// <summary>The format this open migrated the database from (<see cref="RocksDbStoreOptions.MigrateOlderFormats"/>); 0 when it was already this build's.</summary>
+    public int MigratedFromFormat { get; private set; }
     /// <inheritdoc/>
     public int RevertibleBlocks => _initialized ? (int)Math.Max(0, _head.Number - Math.Max(_oldestJournal, _genesis.Number + 1) + 1) : 0;
 
@@ -214,8 +216,15 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         if (version == HashKeyedFormatVersion)
         {
             // A migration interrupted after it dropped the old family: finish it.
-            if (!migrate) throw Fail(StateStoreError.WrongVersion, "format version 1, its migration to version 2 was interrupted; migrate it again (`parallelexec migrate --db DIR`)");
-            FinishMigration();
+            if (!migrate) throw Fail(StateStoreError.WrongVersion, $"format version 1, its migration to version {FormatVersion} was interrupted; migrate it again (`parallelexec migrate --db DIR`)");
+            FinishMigration(HashKeyedFormatVersion);
+            version = FormatVersion;
+        }
+        else if (version == FieldKeyedFormatVersion)
+        {
+            if (!migrate)
+                throw Fail(StateStoreError.WrongVersion, "format version 2 (a flat-state key per account field): this build keeps each account in one record; migrate it (`parallelexec migrate --db DIR`: keeps the chain and its trie)");
+            FinishMigration(FieldKeyedFormatVersion);
             version = FormatVersion;
         }
         if (version != FormatVersion)
@@ -255,23 +264,26 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     }
 
     /// <summary>
-    /// Format 1 to 2: drops the hash-keyed node family (the new <c>trie</c> family starts empty) and
-    /// writes the new format record. The chain (flat state, blocks, journal) is kept; with no
-    /// trie-nodes record, the next <see cref="ChainState.Open"/> rebuilds the trie from the flat state
-    /// and writes its nodes. Each step is idempotent, so an interrupted migration is finished by the next.
+    /// Format 1 to 3: drops the hash-keyed node family (the new <c>trie</c> family starts empty), joins
+    /// the accounts' fields (<see cref="JoinAccountFields"/>) and writes the new format record. The chain
+    /// (flat state, blocks, journal) is kept; with no trie-nodes record, the next
+    /// <see cref="ChainState.Open"/> rebuilds the trie from the flat state and writes its nodes. Each
+    /// step is idempotent, so an interrupted migration is finished by the next.
     /// </summary>
     private void MigrateHashKeyedFormat()
     {
         _db.DropColumnFamily(HashKeyedNodesFamily);
-        FinishMigration();
+        FinishMigration(HashKeyedFormatVersion);
     }
 
-    private void FinishMigration()
+    private void FinishMigration(uint from)
     {
+        JoinAccountFields();
         using var batch = new WriteBatch();
-        batch.Delete(TrieNodesAtKey, _meta);
+        if (from == HashKeyedFormatVersion) batch.Delete(TrieNodesAtKey, _meta);
         batch.Put(FormatKey, FormatRecord(), _meta);
         Write(batch);
+        MigratedFromFormat = (int)from;
     }
 
     private byte[] WriteFormat()
@@ -366,20 +378,20 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     /// <inheritdoc/>
     public bool TryGet(in StateKey key, out UInt256 value)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (key.Kind != StateKeyKind.Storage)
+        {
+            TryGetRecord(key.Address, out var record); // empty when the account has none
+            return record.TryGet(key.Kind, out value);
+        }
         Span<byte> keyBytes = stackalloc byte[StateKeyEncoding.MaxLength];
-        Span<byte> buffer = stackalloc byte[ValueLength];
-        int length = StateKeyEncoding.Write(key, keyBytes);
-        bool found;
-        try
-        {
-            found = _db.GetFixedSizeValue(keyBytes[..length], buffer, _state, _read);
-        }
-        catch (Exception e)
-        {
-            throw e is RocksDbException ? Translate(e) : Fail(StateStoreError.Corrupt, $"the value of {key} is malformed: {e.Message}", e);
-        }
-        value = found ? UInt256.FromBigEndian(buffer) : default;
-        return found;
+        Span<byte> buffer = stackalloc byte[ValueLength + 1];
+        int length = ReadFlat(keyBytes[..StateKeyEncoding.Write(key, keyBytes)], buffer);
+        value = default;
+        if (length < 0) return false;
+        if (length != ValueLength) throw Fail(StateStoreError.Corrupt, $"the value of {key} is malformed: {length} bytes");
+        value = UInt256.FromBigEndian(buffer[..ValueLength]);
+        return true;
     }
 
     /// <inheritdoc/>
@@ -471,15 +483,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     public IEnumerable<KeyValuePair<StateKey, UInt256>> Entries()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        using var it = _db.NewIterator(_state, _scan);
-        for (it.SeekToFirst(); it.Valid(); it.Next())
-        {
-            var keyBytes = it.GetKeySpan();
-            var valueBytes = it.GetValueSpan();
-            if (!StateKeyEncoding.TryRead(keyBytes, out var key) || valueBytes.Length != ValueLength)
-                throw Fail(StateStoreError.Corrupt, $"a malformed flat-state record (key {Convert.ToHexString(keyBytes)})");
-            yield return new(key, UInt256.FromBigEndian(valueBytes));
-        }
+        return FlatEntries();
     }
 
     /// <inheritdoc/>
@@ -498,18 +502,25 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         StoredBlock genesisBlock;
         try
         {
-            // Chunks of InitBatchSize, each put in key order (see Commit).
+            // Chunks of InitBatchSize, each put in key order (see PutChanges). A genesis comes sorted
+            // (a chain file's is), so only an account split across two chunks is read back and merged.
             var changes = new StateChange[InitBatchSize];
             int count = 0;
+            bool sorted = true, any = false;
+            StateKey previous = default;
+            Address? written = null;
             foreach (var (k, v) in state)
             {
+                if (any && k.CompareTo(previous) < 0) sorted = false;
+                any = true;
+                previous = k;
                 changes[count++] = new StateChange(k, v);
                 if (count < InitBatchSize) continue;
-                PutSorted(batch, changes);
+                written = PutGenesisChunk(batch, changes, written, !sorted) ?? written;
                 batch = Flush(batch);
                 count = 0;
             }
-            PutSorted(batch, changes.AsSpan(0, count));
+            PutGenesisChunk(batch, changes.AsSpan(0, count), written, !sorted);
             if (trieNodes is not null) batch = PutAllNodes(batch, trieNodes, count);
             genesisBlock = genesis();
             var record = EncodeBlock(genesisBlock);
@@ -604,28 +615,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         using var batch = NewBatch(BatchBytes(changes.Length, trieNodes, journaled));
         try
         {
-            int o = 4;
-            if (journal is not null)
-            {
-                Span<byte> key = stackalloc byte[StateKeyEncoding.MaxLength];
-                Span<byte> previous = stackalloc byte[ValueLength];
-                foreach (var change in changes)
-                {
-                    int length = StateKeyEncoding.Write(change.Key, key);
-                    bool existed;
-                    if (previousValues is not null && previousValues.TryGetValue(change.Key, out var known))
-                    {
-                        existed = known.Existed;
-                        known.Value.WriteBigEndian(previous);
-                    }
-                    else
-                    {
-                        existed = _db.GetFixedSizeValue(key[..length], previous, _state, _read);
-                    }
-                    o += WriteJournalEntry(journal.AsSpan(o), key[..length], existed, previous);
-                }
-            }
-            PutSorted(batch, changes);
+            int o = PutChanges(batch, changes, previousValues, journal);
             if (trieNodes is not null) PutSorted(batch, trieNodes);
             var blockKey = NumberKey(block.Number);
             var record = EncodeBlock(block);
@@ -696,44 +686,8 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     }
 
     /// <summary>
-    /// Puts flat-state values in ascending key order. The memtable is a skip list: keys inserted in
-    /// ascending order go in several times faster (each insert starts from the previous one's position).
-    /// The whole key is compared: a prefix is not enough, since addresses may share their first bytes
-    /// (generated ones share 8).
-    /// </summary>
-    private void PutSorted(WriteBatch batch, ReadOnlySpan<StateChange> changes)
-    {
-        var keys = ArrayPool<StateKey>.Shared.Rent(changes.Length);
-        var order = ArrayPool<int>.Shared.Rent(changes.Length);
-        try
-        {
-            for (int i = 0; i < changes.Length; i++)
-            {
-                keys[i] = changes[i].Key;
-                order[i] = i;
-            }
-            // StateKey's order is the byte order of its encoding (StateKeyEncoding).
-            keys.AsSpan(0, changes.Length).Sort(order.AsSpan(0, changes.Length));
-            Span<byte> key = stackalloc byte[StateKeyEncoding.MaxLength];
-            Span<byte> value = stackalloc byte[ValueLength];
-            for (int i = 0; i < changes.Length; i++)
-            {
-                var change = changes[order[i]];
-                int length = StateKeyEncoding.Write(change.Key, key);
-                change.Value.WriteBigEndian(value);
-                batch.Put(key[..length], value, _state);
-            }
-        }
-        finally
-        {
-            ArrayPool<StateKey>.Shared.Return(keys);
-            ArrayPool<int>.Shared.Return(order);
-        }
-    }
-
-    /// <summary>
     /// Puts trie nodes by place (<see cref="TrieNodeKey"/>): the removals first, then the writes, each
-    /// in ascending key order (see the other overload), so a place both removed and written ends written.
+    /// in ascending key order (see <see cref="PutChanges"/>), so a place both removed and written ends written.
     /// </summary>
     private void PutSorted(WriteBatch batch, IReadOnlyCollection<TrieNodeRecord> trieNodes)
     {
@@ -804,6 +758,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     {
         StateStoreChecks.CheckRevert(this, _initialized, _disposed, blocks);
         using var batch = new WriteBatch();
+        var records = new Dictionary<Address, AccountRecord>();
         for (int n = 0; n < blocks; n++)
         {
             long number = _head.Number - n;
@@ -811,15 +766,11 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
             var bytes = _db.Get(key, _journal, _read);
             var journal = bytes is null ? null : ReadJournal(bytes);
             if (journal is null) throw Fail(StateStoreError.Corrupt, $"the undo journal of block {number} is missing or malformed");
-            for (int i = journal.Count - 1; i >= 0; i--)
-            {
-                var (stateKey, previous) = journal[i];
-                if (previous is null) batch.Delete(stateKey, _state);
-                else batch.Put(stateKey, previous, _state);
-            }
+            UndoJournal(batch, journal, records);
             batch.Delete(key, _journal);
             batch.Delete(key, _blocks);
         }
+        foreach (var (address, record) in records) PutRecord(batch, address, record);
         long target = _head.Number - blocks;
         if (!TryReadBlock(target, out var head)) throw Fail(StateStoreError.Corrupt, $"the record of block {target} is missing");
         batch.Put(HeadKey, EncodeBlock(head), _meta);

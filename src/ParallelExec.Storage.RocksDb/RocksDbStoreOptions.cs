@@ -25,12 +25,13 @@ public sealed record RocksDbStoreOptions
     public long WriteBufferBytes { get; init; } = 64L << 20;
 
     /// <summary>
-    /// Open a format-1 database (trie nodes kept by hash) by migrating it to this build's format: its
-    /// node family is dropped and the chain is kept; the next <see cref="ChainState.Open"/> rebuilds the
-    /// trie from the flat state and writes its nodes. Off, such a database is refused with a one-line
-    /// message that says so. An older build cannot open a migrated database.
+    /// Open a database of an older format by migrating it to this build's, keeping the chain: format 1
+    /// (trie nodes kept by hash) has its node family dropped, and the next <see cref="ChainState.Open"/>
+    /// rebuilds the trie from the flat state and writes its nodes; format 2 (a flat-state key per
+    /// account field) has each account's fields joined into one record. Off, such a database is
+    /// refused with a one-line message that says so. An older build cannot open a migrated database.
     /// </summary>
-    public bool MigrateHashKeyedFormat { get; init; }
+    public bool MigrateOlderFormats { get; init; }
 
     /// <summary>The defaults: open an existing database, 128 revertible blocks, synced commits.</summary>
     public static RocksDbStoreOptions Default { get; } = new();

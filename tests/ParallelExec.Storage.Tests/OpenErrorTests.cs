@@ -196,9 +196,10 @@ public class OpenErrorTests
             using var it = db.NewIterator(cf("state"));
             it.SeekToFirst();
             var key = it.Key();
-            var value = it.Value();
-            value[31] ^= 1;
-            db.Put(key, value, cf("state"));
+            Assert.Equal(Address.Size, key.Length); // an account's record
+            // A well-formed record of another account: balance 0x2A (presence bit 2, one byte) and no nonce.
+            Assert.NotEqual(new byte[] { 2, 1, 0x2A }, it.Value());
+            db.Put(key, new byte[] { 2, 1, 0x2A }, cf("state"));
         });
         // An open over the stored trie reads no flat state; one that rebuilds the trie reads it all.
         var e = OpenFails(path, StateStoreError.Corrupt, options: Rebuilding);

@@ -118,3 +118,69 @@ internal sealed class TempDir : IDisposable
         }
     }
 }
+
+/// <summary>Raw access to the column families of a closed state database, for tests that damage or age one.</summary>
+internal sealed class RawDatabase : IDisposable
+{
+    private static readonly string[] Families = ["state", "trie", "blocks", "journal", "meta"];
+
+    private RawDatabase(RocksDbSharp.RocksDb db) => Db = db;
+
+    public RocksDbSharp.RocksDb Db { get; }
+
+    /// <summary>Opens the database with the families this format has (and <paramref name="extra"/> ones).</summary>
+    public static RawDatabase Open(string path, params string[] extra)
+    {
+        var families = new RocksDbSharp.ColumnFamilies();
+        foreach (var name in Families.Concat(extra)) families.Add(name, new RocksDbSharp.ColumnFamilyOptions());
+        return new RawDatabase(RocksDbSharp.RocksDb.Open(new RocksDbSharp.DbOptions(), path, families));
+    }
+
+    public RocksDbSharp.ColumnFamilyHandle Family(string name) => Db.GetColumnFamily(name);
+
+    /// <summary>Sets the format record's version.</summary>
+    public void SetFormat(byte version)
+    {
+        var format = Db.Get("format"u8.ToArray(), Family("meta"));
+        format[4] = version;
+        Db.Put("format"u8.ToArray(), format, Family("meta"));
+    }
+
+    /// <summary>
+    /// Rewrites the flat state as formats 1 and 2 kept it: each account field under a key of its own
+    /// (address and kind: nonce 0, balance 1, code hash 2 → 32-byte big-endian value) instead of the
+    /// account's record (presence byte, bit per field in that order, then each present field as a length
+    /// byte and its big-endian bytes). Returns the number of fields written.
+    /// </summary>
+    public int SplitAccountRecords()
+    {
+        var records = new List<(byte[] Key, byte[] Value)>();
+        using (var it = Db.NewIterator(Family("state")))
+        {
+            for (it.SeekToFirst(); it.Valid(); it.Next())
+            {
+                if (it.Key().Length == 20) records.Add((it.Key(), it.Value()));
+            }
+        }
+        int fields = 0;
+        foreach (var (key, value) in records)
+        {
+            int o = 1;
+            for (byte kind = 0; kind < 3; kind++)
+            {
+                if ((value[0] & (1 << kind)) == 0) continue;
+                int length = value[o++];
+                var word = new byte[32];
+                Array.Copy(value, o, word, 32 - length, length);
+                o += length;
+                Db.Put(key.Append(kind).ToArray(), word, Family("state"));
+                fields++;
+            }
+            Assert.Equal(value.Length, o);
+            Db.Remove(key, Family("state"));
+        }
+        return fields;
+    }
+
+    public void Dispose() => Db.Dispose();
+}

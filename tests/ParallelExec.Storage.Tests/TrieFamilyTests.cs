@@ -1,3 +1,4 @@
+using ParallelExec.State;
 using ParallelExec.Storage.RocksDb;
 using ParallelExec.Workloads;
 using RocksDbSharp;
@@ -5,7 +6,7 @@ using static ParallelExec.Storage.Tests.StorageTestSupport;
 
 namespace ParallelExec.Storage.Tests;
 
-/// <summary>The trie family (nodes by place): its tables, compactions, and databases of the hash-keyed format 1.</summary>
+/// <summary>The trie family (nodes by place): its tables, compactions, and databases of the older formats (1: nodes by hash; 2: a key per account field).</summary>
 public class TrieFamilyTests
 {
     [Fact]
@@ -68,7 +69,7 @@ public class TrieFamilyTests
         Assert.Contains("format version 1", refused.Message);
         Assert.Contains("migrate", refused.Message);
 
-        var migrate = new RocksDbStoreOptions { JournalRetention = 8, SyncCommits = false, MigrateHashKeyedFormat = true };
+        var migrate = new RocksDbStoreOptions { JournalRetention = 8, SyncCommits = false, MigrateOlderFormats = true };
         using (var rocks = RocksDbStateStore.Open(path, migrate))
         {
             Assert.Equal(3, rocks.Head.Number);
@@ -83,20 +84,59 @@ public class TrieFamilyTests
         using (var rocks = OpenRocks(path, create: false)) Assert.Equal(6, rocks.Head.Number); // now an ordinary database
     }
 
-    /// <summary>Turns a database of this format into format 1's shape: a hash-keyed <c>nodes</c> family, no <c>trie</c> family, version 1.</summary>
+    /// <summary>
+    /// Turns a database of this format into format 1's shape: a hash-keyed <c>nodes</c> family, no
+    /// <c>trie</c> family, a flat-state key per account field, version 1.
+    /// </summary>
     private static void MakeFormat1(string path)
     {
-        var plain = new ColumnFamilyOptions();
-        var families = new ColumnFamilies(plain);
-        foreach (var name in new[] { "state", "trie", "blocks", "journal", "meta" }) families.Add(name, plain);
-        using var raw = RocksDbSharp.RocksDb.Open(new DbOptions(), path, families);
-        var nodes = raw.CreateColumnFamily(plain, "nodes");
-        raw.Put(new byte[32], new byte[] { 0xc0 }, nodes);
-        raw.DropColumnFamily("trie");
-        var format = raw.Get("format"u8.ToArray(), raw.GetColumnFamily("meta"));
-        format[4] = 1;
-        raw.Put("format"u8.ToArray(), format, raw.GetColumnFamily("meta"));
-        raw.Remove("trie-at"u8.ToArray(), raw.GetColumnFamily("meta"));
+        using var raw = RawDatabase.Open(path);
+        Assert.True(raw.SplitAccountRecords() > 0);
+        var nodes = raw.Db.CreateColumnFamily(new ColumnFamilyOptions(), "nodes");
+        raw.Db.Put(new byte[32], new byte[] { 0xc0 }, nodes);
+        raw.Db.DropColumnFamily("trie");
+        raw.SetFormat(1);
+        raw.Db.Remove("trie-at"u8.ToArray(), raw.Family("meta"));
+    }
+
+    [Fact]
+    public void A_format_2_database_is_refused_in_one_line_and_its_accounts_joined_when_asked()
+    {
+        var workload = Workload(blocks: 6);
+        using var dir = new TempDir();
+        var path = dir.Sub("db");
+        List<KeyValuePair<StateKey, UInt256>> entries;
+        using (var rocks = OpenRocks(path))
+        {
+            Run(Create(rocks, workload, EveryBlock), workload, 0, 3);
+            entries = rocks.Entries().ToList();
+        }
+        using (var raw = RawDatabase.Open(path))
+        {
+            Assert.True(raw.SplitAccountRecords() > 0);
+            raw.SetFormat(2);
+        }
+
+        var refused = Assert.Throws<StateStoreException>(() => OpenRocks(path, create: false));
+        Assert.Equal(StateStoreError.WrongVersion, refused.Error);
+        Assert.DoesNotContain('\n', refused.Message);
+        Assert.Contains("format version 2", refused.Message);
+        Assert.Contains("migrate", refused.Message);
+
+        var migrate = new RocksDbStoreOptions { JournalRetention = 8, SyncCommits = false, MigrateOlderFormats = true };
+        using (var rocks = RocksDbStateStore.Open(path, migrate))
+        {
+            Assert.Equal(2, rocks.MigratedFromFormat);
+            Assert.Equal(rocks.Head, rocks.TrieNodesAt); // the trie is kept
+            Assert.Equal(entries, rocks.Entries().ToList());
+            var chain = ChainState.Open(rocks, EveryBlock);
+            Assert.False(chain.OpenRebuiltTrie);
+            Run(chain, workload, 3, 6);
+            Assert.Equal(ReferenceRoots(workload)[6], rocks.Head.StateRoot);
+            rocks.Revert(3);
+            Assert.Equal(entries, rocks.Entries().ToList()); // the journals of blocks written since undo into records
+        }
+        using (var rocks = OpenRocks(path, create: false)) Assert.Equal(0, rocks.MigratedFromFormat); // now an ordinary database
     }
 
     /// <summary>The sections of the newest OPTIONS file: name → (option → value).</summary>

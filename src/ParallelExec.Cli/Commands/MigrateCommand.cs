@@ -16,7 +16,7 @@ public static class MigrateCommand
     public static Command Create()
     {
         var db = new Option<DirectoryInfo>("--db") { Description = "The RocksDB state database", Required = true };
-        var command = new Command("migrate", "Bring a state database of an older format to this build's (keeps the chain, rebuilds the trie's nodes)");
+        var command = new Command("migrate", "Bring a state database of an older format to this build's (keeps the chain; format 1: rebuilds the trie's nodes; format 2: joins each account's fields into one record)");
         command.Options.Add(db);
         command.SetGuardedAction(parse =>
         {
@@ -24,14 +24,18 @@ public static class MigrateCommand
             if (File.Exists(path)) throw new ArgumentException($"--db {path}: is a file, not a database folder");
             if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"--db {path}: no such database folder");
             var started = Stopwatch.GetTimestamp();
-            using var store = RocksDbStateStore.Open(path, new RocksDbStoreOptions { JournalRetention = int.MaxValue, MigrateHashKeyedFormat = true });
-            if (store.TrieNodesAt == store.Head)
+            using var store = RocksDbStateStore.Open(path, new RocksDbStoreOptions { JournalRetention = int.MaxValue, MigrateOlderFormats = true });
+            if (store.MigratedFromFormat == 0 && store.TrieNodesAt == store.Head)
             {
                 CliConsole.Prose($"{path}: already in this build's format (block {store.Head.Number}); nothing to do");
                 return 0;
             }
-            ChainState.Open(store); // rebuilds the trie from the flat state, checks the head's root and writes its nodes
-            CliConsole.Prose($"migrated {path}: block {store.Head.Number}, state root {store.Head.StateRoot} (verified), {store.CountTrieNodes():N0} trie nodes written, {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+            // Format 1: rebuilds the trie from the flat state, checks the head's root and writes its nodes.
+            // Format 2: opens the stored trie, the keys changed since its checkpoint read from the joined records.
+            var chain = ChainState.Open(store);
+            var what = chain.OpenRebuiltTrie ? $"state root {store.Head.StateRoot} (verified), {store.CountTrieNodes():N0} trie nodes written"
+                : $"state root {store.Head.StateRoot}, accounts joined into one record each";
+            CliConsole.Prose($"migrated {path} from format {store.MigratedFromFormat}: block {store.Head.Number}, {what}, {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
             return 0;
         });
         return command;

@@ -26,7 +26,7 @@ public sealed partial class ChainState
     // (a set is refilled two blocks later, once the pipeline's rendezvous has seen its commit land).
     private readonly TrieNodeSet?[] _nodeSets = new TrieNodeSet?[2];
     private int _nextNodeSet;
-    private readonly PrefetchKeys _prefetchKeys = new(); // used by ExecuteOver only
+    private readonly PrefetchKeys _prefetchKeys; // used by ExecuteOver only
     private StateTrie _trie;
     // The trie may hold changes that will never be committed (a failure, a rejected root): rebuild it
     // from the store before its next use. Also set by a failed commit on the pipeline's commit thread.
@@ -39,6 +39,7 @@ public sealed partial class ChainState
     private ChainState(IStateStore store, StateTrie trie, ChainStateOptions options, TimeSpan openTime)
     {
         _store = store;
+        _prefetchKeys = new PrefetchKeys(store.KeepsAccountsWhole);
         _trie = trie;
         _options = options;
         if (options.PersistTrieNodes)

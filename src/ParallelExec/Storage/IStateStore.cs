@@ -28,6 +28,14 @@ public interface IStateStore : IStateReader, IDisposable
     /// </summary>
     bool BatchedReads => false;
 
+    /// <summary>
+    /// Whether the store keeps an account's fields (nonce, balance, code hash) in one record: one read
+    /// gives them all, and a commit that changes some of them rewrites the record, for which it needs the
+    /// others. A block's prefetch then names all three fields of every account it names, so a commit
+    /// finds the fields it leaves unchanged among the values the block saw (<see cref="ChainState"/>).
+    /// </summary>
+    bool KeepsAccountsWhole => false;
+
     /// <summary>The starting state's record (number of the block before the first, genesis root, zero hash).</summary>
     StoredBlock Genesis { get; }
 

@@ -12,9 +12,11 @@ namespace ParallelExec.Storage;
 /// them; only the first <see cref="ExecutionLimits.MaxLikelyKeys"/> likely keys are taken, and a
 /// transaction whose <see cref="ITransaction.AppendLikelyKeys"/> throws adds none. A block that comes
 /// with an access list prefetches the keys the list names instead. None of it is trusted: a prefetch of
-/// keys nobody reads costs only time.
+/// keys nobody reads costs only time. Over a store that keeps accounts whole
+/// (<see cref="IStateStore.KeepsAccountsWhole"/>) a named account field brings its two siblings: the
+/// same lookup reads them, and the commit needs them to rewrite the account's record.
 /// </summary>
-internal sealed class PrefetchKeys
+internal sealed class PrefetchKeys(bool wholeAccounts = false)
 {
     private readonly HashSet<StateKey> _seen = new();
     private readonly List<StateKey> _keys = new();
@@ -77,6 +79,15 @@ internal sealed class PrefetchKeys
 
     private void Add(in StateKey key)
     {
-        if (_seen.Add(key)) _keys.Add(key);
+        if (!wholeAccounts || key.Kind == StateKeyKind.Storage)
+        {
+            if (_seen.Add(key)) _keys.Add(key);
+            return;
+        }
+        // The nonce stands for the account: its fields are added together.
+        if (!_seen.Add(StateKey.Nonce(key.Address))) return;
+        _keys.Add(StateKey.Nonce(key.Address));
+        _keys.Add(StateKey.Balance(key.Address));
+        _keys.Add(StateKey.CodeHash(key.Address));
     }
 }
