@@ -195,7 +195,8 @@ public sealed partial class ChainState
             var unrecorded = executor.Execute(block, state, executionOptions);
             return new ExecutedBlock(block, unrecorded, null, Stopwatch.GetElapsedTime(started));
         }
-        var reader = new RecordingStateReader(state, block.Transactions.Count * 4);
+        // Room for the prefetched keys and a few more per transaction: growing it copies every entry.
+        var reader = new RecordingStateReader(state, (keys?.Count ?? 0) + block.Transactions.Count * 2);
         if (prefetch) Prefetch(reader, keys!, executor.Workers);
         var result = executor.Execute(block, reader, executionOptions);
         return new ExecutedBlock(block, result, journaled ? reader.Seen : null, Stopwatch.GetElapsedTime(started));
