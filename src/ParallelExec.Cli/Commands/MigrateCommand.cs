@@ -25,7 +25,9 @@ public static class MigrateCommand
             if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"--db {path}: no such database folder");
             var started = Stopwatch.GetTimestamp();
             using var store = RocksDbStateStore.Open(path, new RocksDbStoreOptions { JournalRetention = int.MaxValue, MigrateOlderFormats = true });
-            if (store.MigratedFromFormat == 0 && store.TrieNodesAt == store.Head)
+            // Already this build's format, with a stored trie (of the head or of a checkpoint before it):
+            // a format-1 migration that stopped before its trie was rebuilt has none.
+            if (store.MigratedFromFormat == 0 && store.TrieNodesAt is not null)
             {
                 CliConsole.Prose($"{path}: already in this build's format (block {store.Head.Number}); nothing to do");
                 return 0;
