@@ -63,13 +63,7 @@ public class TrieFamilyTests
         }
         MakeFormat1(path);
 
-        var refused = Assert.Throws<StateStoreException>(() => OpenRocks(path, create: false));
-        Assert.Equal(StateStoreError.WrongVersion, refused.Error);
-        Assert.DoesNotContain('\n', refused.Message);
-        Assert.Contains("format version 1", refused.Message);
-        Assert.Contains("migrate", refused.Message);
-
-        var migrate = new RocksDbStoreOptions { JournalRetention = 8, SyncCommits = false, MigrateOlderFormats = true };
+        var migrate = RefusedUnlessMigrated(path, version: 1);
         using (var rocks = RocksDbStateStore.Open(path, migrate))
         {
             Assert.Equal(3, rocks.Head.Number);
@@ -82,6 +76,17 @@ public class TrieFamilyTests
         }
         Assert.False(ReadOptions(path).ContainsKey("CFOptions \"nodes\""));
         using (var rocks = OpenRocks(path, create: false)) Assert.Equal(6, rocks.Head.Number); // now an ordinary database
+    }
+
+    /// <summary>Checks that an open refuses the database in one line that names its format and says to migrate; the options that migrate it.</summary>
+    private static RocksDbStoreOptions RefusedUnlessMigrated(string path, int version)
+    {
+        var refused = Assert.Throws<StateStoreException>(() => OpenRocks(path, create: false));
+        Assert.Equal(StateStoreError.WrongVersion, refused.Error);
+        Assert.DoesNotContain('\n', refused.Message);
+        Assert.Contains($"format version {version}", refused.Message);
+        Assert.Contains("migrate", refused.Message);
+        return new RocksDbStoreOptions { JournalRetention = 8, SyncCommits = false, MigrateOlderFormats = true };
     }
 
     /// <summary>
@@ -117,13 +122,7 @@ public class TrieFamilyTests
             raw.SetFormat(2);
         }
 
-        var refused = Assert.Throws<StateStoreException>(() => OpenRocks(path, create: false));
-        Assert.Equal(StateStoreError.WrongVersion, refused.Error);
-        Assert.DoesNotContain('\n', refused.Message);
-        Assert.Contains("format version 2", refused.Message);
-        Assert.Contains("migrate", refused.Message);
-
-        var migrate = new RocksDbStoreOptions { JournalRetention = 8, SyncCommits = false, MigrateOlderFormats = true };
+        var migrate = RefusedUnlessMigrated(path, version: 2);
         using (var rocks = RocksDbStateStore.Open(path, migrate))
         {
             Assert.Equal(2, rocks.MigratedFromFormat);
