@@ -211,8 +211,8 @@ public class ProofTests
         var proofs = new List<AccountProof>();
         for (int i = 0; i < addresses.Count; i++)
         {
-            proofs.Add(ChainState.GetProof(store, addresses[i], slots[i], out bool fromStore));
-            if (i == 0) Assert.False(fromStore); // from the chain state, opened at the head
+            proofs.Add(ChainState.GetProof(store, addresses[i], slots[i], out ProofSource source));
+            Assert.Equal(ProofSource.StoredTrieAndJournals, source); // the chain state, opened over block 4's trie
         }
         CheckAgainstStateAndEthereumJs(store.Head.StateRoot, proofs, expected);
     }

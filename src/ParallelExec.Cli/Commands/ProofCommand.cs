@@ -39,13 +39,20 @@ public static class ProofCommand
             if (File.Exists(path)) throw new ArgumentException($"--db {path}: is a file, not a database folder");
             if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"--db {path}: no such database folder");
             using var store = RocksDbStateStore.Open(path, new RocksDbStoreOptions { SyncCommits = false });
-            var proof = ChainState.GetProof(store, account, keys, out bool fromStore);
+            var storedAt = store.TrieNodesAt;
+            var proof = ChainState.GetProof(store, account, keys, out ProofSource source);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(AccountProofJson.ToJson(proof));
                 return 0;
             }
-            Console.WriteLine($"block {store.Head.Number}, state root {proof.StateRoot} ({(fromStore ? "proved from the stored trie nodes" : "trie rebuilt from the flat state")})");
+            var how = source switch
+            {
+                ProofSource.StoredTrie => "proved from the stored trie nodes",
+                ProofSource.StoredTrieAndJournals => $"proved from the stored trie of block {storedAt?.Number} and the undo journals since",
+                _ => "trie rebuilt from the flat state",
+            };
+            Console.WriteLine($"block {store.Head.Number}, state root {proof.StateRoot} ({how})");
             Console.WriteLine($"account {proof.Address}: {(proof.Exists ? "present" : "absent (exclusion proof)")}, {proof.Proof.Count} nodes");
             Console.WriteLine($"  nonce {proof.Nonce}, balance {proof.Balance}, codeHash {proof.CodeHash}, storageHash {proof.StorageHash}");
             foreach (var slot in proof.StorageProof)

@@ -35,6 +35,19 @@ public sealed partial class ChainState
     /// </summary>
     public static AccountProof GetProof(IStateStore store, in Address address, IReadOnlyList<UInt256> slots, out bool fromStore, ChainStateOptions? options = null)
     {
+        var proof = GetProof(store, address, slots, out ProofSource source, options);
+        fromStore = source == ProofSource.StoredTrie;
+        return proof;
+    }
+
+    /// <inheritdoc cref="GetProof(IStateStore, in Address, IReadOnlyList{UInt256}, out bool, ChainStateOptions?)"/>
+    /// <param name="store">The store whose head is proved.</param>
+    /// <param name="address">The account.</param>
+    /// <param name="slots">Its storage slots to prove.</param>
+    /// <param name="source">Where the proof came from: the stored trie, or the chain state opened over the store and how.</param>
+    /// <param name="options">The options of the chain state opened when the stored trie is not the head's.</param>
+    public static AccountProof GetProof(IStateStore store, in Address address, IReadOnlyList<UInt256> slots, out ProofSource source, ChainStateOptions? options = null)
+    {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(slots);
         if (!store.IsInitialized) throw new StateStoreException(StateStoreError.Missing, $"state database {store.Location}: holds no chain yet (no genesis state)");
@@ -44,7 +57,7 @@ public sealed partial class ChainState
             try
             {
                 var stored = StateProofs.Get(new StoreTrieNodeSource(store), root, address, slots);
-                fromStore = true;
+                source = ProofSource.StoredTrie;
                 return stored;
             }
             catch (Exception e) when (e is MissingTrieNodeException or Rlp.RlpException)
@@ -52,7 +65,8 @@ public sealed partial class ChainState
                 throw new StateStoreException(StateStoreError.Corrupt, $"state database {store.Location}: corrupt: {e.Message}", e);
             }
         }
-        fromStore = false;
-        return Open(store, options).GetProof(address, slots);
+        var chain = Open(store, options);
+        source = chain.OpenRebuiltTrie ? ProofSource.RebuiltTrie : ProofSource.StoredTrieAndJournals;
+        return chain.GetProof(address, slots);
     }
 }
