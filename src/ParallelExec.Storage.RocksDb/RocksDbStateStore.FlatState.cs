@@ -38,27 +38,20 @@ public sealed partial class RocksDbStateStore
             Span<byte> value = stackalloc byte[ValueLength];
             for (int i = 0; i < count;)
             {
-                int end = AccountEnd(keys, i, count);
+                int end = FlatKeyEnd(keys, i, count);
                 if (keys[i].Kind == StateKeyKind.Storage)
                 {
                     var change = changes[order[i]];
-                    int length = StateKeyEncoding.Write(change.Key, key);
                     if (journal is not null)
                     {
-                        bool existed;
-                        if (previousValues is not null && previousValues.TryGetValue(change.Key, out var known))
-                        {
-                            existed = known.Existed;
-                            known.Value.WriteBigEndian(value);
-                        }
-                        else
-                        {
-                            existed = _db.GetFixedSizeValue(key[..length], value, _state, _read);
-                        }
-                        o += WriteJournalEntry(journal.AsSpan(o), key[..length], existed, value);
+                        // The value the block read, or else the stored one.
+                        if (previousValues is null || !previousValues.TryGetValue(change.Key, out var read))
+                            read = (TryGet(change.Key, out var stored), stored);
+                        read.Value.WriteBigEndian(value);
+                        int length = StateKeyEncoding.Write(change.Key, key);
+                        o += WriteJournalEntry(journal.AsSpan(o), key[..length], read.Existed, value);
                     }
-                    change.Value.WriteBigEndian(value);
-                    batch.Put(key[..length], value, _state);
+                    PutSlot(batch, change);
                 }
                 else if (TryKnownRecord(keys[i].Address, previousValues, out var before))
                 {
@@ -81,8 +74,8 @@ public sealed partial class RocksDbStateStore
     }
 
     // The end of the run of sorted keys that starts at i and shares its flat key: an account's fields,
-    // or one storage slot.
-    private static int AccountEnd(StateKey[] sorted, int i, int count)
+    // or one storage slot (duplicates of a slot are looked up apart, as they were asked).
+    private static int FlatKeyEnd(StateKey[] sorted, int i, int count)
     {
         int end = i + 1;
         if (sorted[i].Kind == StateKeyKind.Storage) return end;
@@ -126,7 +119,7 @@ public sealed partial class RocksDbStateStore
                     if (found[3 * u + kind]) before.Set((StateKeyKind)kind, values[3 * u + kind]);
                 }
                 int start = unknown[u];
-                o = PutAccount(batch, changes, keys, order, start, AccountEnd(keys, start, count), before, journal, o);
+                o = PutAccount(batch, changes, keys, order, start, FlatKeyEnd(keys, start, count), before, journal, o);
             }
         }
         finally
@@ -162,6 +155,15 @@ public sealed partial class RocksDbStateStore
         return o;
     }
 
+    private void PutSlot(WriteBatch batch, in StateChange change)
+    {
+        Span<byte> key = stackalloc byte[StateKeyEncoding.MaxLength];
+        Span<byte> value = stackalloc byte[ValueLength];
+        int length = StateKeyEncoding.Write(change.Key, key);
+        change.Value.WriteBigEndian(value);
+        batch.Put(key[..length], value, _state);
+    }
+
     private void PutRecord(WriteBatch batch, in Address address, in AccountRecord record)
     {
         Span<byte> key = stackalloc byte[AccountKeyLength];
@@ -185,18 +187,13 @@ public sealed partial class RocksDbStateStore
     private Address? PutGenesisChunk(WriteBatch batch, Span<StateChange> chunk, Address? mergeUpTo, bool unsorted)
     {
         if (unsorted) chunk.Sort(static (a, b) => a.Key.CompareTo(b.Key));
-        Span<byte> key = stackalloc byte[StateKeyEncoding.MaxLength];
-        Span<byte> value = stackalloc byte[ValueLength];
         Address? last = null;
         for (int i = 0; i < chunk.Length;)
         {
             var first = chunk[i].Key;
             if (first.Kind == StateKeyKind.Storage)
             {
-                int length = StateKeyEncoding.Write(first, key);
-                chunk[i].Value.WriteBigEndian(value);
-                batch.Put(key[..length], value, _state);
-                i++;
+                PutSlot(batch, chunk[i++]);
                 continue;
             }
             var record = new AccountRecord();

@@ -56,11 +56,7 @@ public sealed partial class RocksDbStateStore
                         sizes[n] = (UIntPtr)WriteFlatKey(sorted[next], slot);
                         pointers[n] = (IntPtr)(keyBase + n * StateKeyEncoding.MaxLength);
                         slices[n] = IntPtr.Zero;
-                        var address = sorted[next].Address;
-                        bool account = sorted[next].Kind != StateKeyKind.Storage;
-                        next++;
-                        while (account && next < count && sorted[next].Kind != StateKeyKind.Storage && sorted[next].Address == address) next++;
-                        ends[n] = next;
+                        next = ends[n] = FlatKeyEnd(sorted, next, count);
                     }
                     Array.Clear(errors, 0, n);
                     try
@@ -127,6 +123,8 @@ public sealed partial class RocksDbStateStore
         return failure;
     }
 
+    [ThreadStatic] private static IntPtr[]? t_readError; // ReadFlat's error slot: a read allocates nothing
+
     /// <summary>
     /// Reads one flat-state value into <paramref name="destination"/> (as long as the longest value);
     /// returns its length, or -1 when the key is absent, or a length above the destination's when the
@@ -134,8 +132,9 @@ public sealed partial class RocksDbStateStore
     /// </summary>
     private unsafe int ReadFlat(ReadOnlySpan<byte> key, Span<byte> destination)
     {
-        IntPtr slice = IntPtr.Zero, error = IntPtr.Zero;
-        var errors = new[] { error };
+        IntPtr slice = IntPtr.Zero;
+        var errors = t_readError ??= new IntPtr[1];
+        errors[0] = IntPtr.Zero;
         fixed (byte* keyPointer = key)
         {
             IntPtr pointer = (IntPtr)keyPointer;
