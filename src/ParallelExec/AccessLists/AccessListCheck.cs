@@ -81,19 +81,18 @@ internal static class AccessListCheck
     /// <summary>After every transaction passed <see cref="Check"/> and the marks are merged: a listed account or read slot no transaction touched, or null.</summary>
     public static string? FindUntouched(AccessListView view, AccessListMarks marks)
     {
+        // Over the view's arrays and the marks only: the list's objects are loaded for a message.
         long[] first = marks.FirstTouch;
-        var accounts = view.List.Accounts;
-        for (int a = 0; a < accounts.Count; a++)
+        for (int a = 0, accounts = view.List.Accounts.Count; a < accounts; a++)
         {
             var (start, end) = view.KeysOf(a);
             bool touched = false;
             for (int k = start; k < end && !touched; k++) touched = first[k] != AccessListMarks.Untouched;
-            if (!touched) return $"account {accounts[a].Address} is in the access list, but no transaction accessed it";
+            if (!touched) return $"account {view.List.Accounts[a].Address} is in the access list, but no transaction accessed it";
             // An account's read slots are its last keys, in the list's order.
-            var reads = accounts[a].StorageReads;
-            for (int r = 0; r < reads.Length; r++)
-                if (first[end - reads.Length + r] == AccessListMarks.Untouched)
-                    return $"{StateKey.Storage(accounts[a].Address, reads[r])} is listed as read, but no transaction read it";
+            for (int k = view.ReadKeysStart(a); k < end; k++)
+                if (first[k] == AccessListMarks.Untouched)
+                    return $"{view.Name(k)} is listed as read, but no transaction read it";
         }
         return null;
     }

@@ -19,8 +19,9 @@ internal sealed class AccessListView : IStateView
 {
     // Every named key → its position in _entries (list order).
     private readonly NamedKeyTable _keys = new();
-    // Per account (and one past the last): where its keys and changes start.
-    private int[] _keyStart = [], _changeStart = [];
+    // Per account (and one past the last): where its keys and changes start; per account, where its
+    // read slots start (its last keys), so that checks of a block's marks need not load the list's objects.
+    private int[] _keyStart = [], _changeStart = [], _readStart = [];
     // The fill's units of work, in list order: a run of whole accounts, or a piece of one account's
     // slots (a token contract can hold most of a block's keys: one unit of it would leave the other
     // workers idle). A piece's key and change starts are where its first slot's go.
@@ -59,6 +60,7 @@ internal sealed class AccessListView : IStateView
             int length = Math.Max(accounts + 1, _keyStart.Length * 2);
             _keyStart = new int[length];
             _changeStart = new int[length];
+            _readStart = new int[length];
         }
         int keys = 0, changes = 0, runStart = 0;
         _unitCount = 0;
@@ -68,6 +70,7 @@ internal sealed class AccessListView : IStateView
             _changeStart[a] = changes;
             var account = list.Accounts[a];
             int slots = account.StorageChanges.Length + account.StorageReads.Length;
+            _readStart[a] = keys + 3 + account.StorageChanges.Length;
             if (slots > KeysPerUnit)
             {
                 // Large: it ends the run before it and is cut into pieces of its own.
@@ -218,6 +221,9 @@ internal sealed class AccessListView : IStateView
     /// balance, nonce, code hash, changed slots, then read slots.
     /// </summary>
     public (int Start, int End) KeysOf(int account) => (_keyStart[account], _keyStart[account + 1]);
+
+    /// <summary>Where the <paramref name="account"/>-th account's read slots start among its keys (they end with them).</summary>
+    public int ReadKeysStart(int account) => _readStart[account];
 
     /// <summary>Keys the list names (account fields and slots).</summary>
     public int NamedCount => _named;
