@@ -35,6 +35,11 @@ public sealed record BlockExecutionStats
     /// </summary>
     public long Takeovers { get; init; }
     /// <summary>
+    /// Whether an in-order stretch outlasted the block, so that the rest of it ran as a block run wholly
+    /// in order does (entries found by key, nothing published for workers).
+    /// </summary>
+    public bool InOrderToEnd { get; init; }
+    /// <summary>
     /// Time the committer spent validating and applying speculative outputs: the serial path of a
     /// speculating block, which bounds its speed-up on any number of cores (executions it ran in
     /// order are not included). Divided by <see cref="SpeculativeCommits"/> plus

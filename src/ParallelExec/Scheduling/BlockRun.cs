@@ -53,6 +53,8 @@ internal sealed class BlockRun
     private bool _speculate;
     private bool _monitored;
     private bool _useHints;
+    // Set when a stretch outlasts the block: the rest of it runs in order and speculation never resumes.
+    private bool _inOrderToEnd;
 
     // Shared cursors, each on its own cache line. _nextSpeculative: next transaction to run
     // speculatively. _commitIndex: all below are final (written by the committer, read by all).
@@ -118,6 +120,7 @@ internal sealed class BlockRun
         _useHints = _speculate && HintGraph.Build(_txs, _predecessor, _hintWriters);
         if (_speculate && options.DependencyHints is { } edges) _useHints |= HintGraph.MergeEdges(edges, _predecessor, n);
         _stretchWrites.Clear();
+        _inOrderToEnd = false;
         _nextSpeculative.Value = 0;
         _commitIndex.Value = 0;
         _commitLock.Value = 0;
@@ -153,6 +156,7 @@ internal sealed class BlockRun
             SpeculativeCommits = _speculativeCommits,
             SpeculativeFaults = speculativeFaults,
             Takeovers = _takeovers,
+            InOrderToEnd = _inOrderToEnd,
             ValidationTime = Stopwatch.GetElapsedTime(0, _validationTicks),
             Elapsed = Stopwatch.GetElapsedTime(startedTimestamp),
         };
@@ -315,9 +319,14 @@ internal sealed class BlockRun
                 progressed = true;
                 if (_speculate)
                 {
+                    // Recorded even in a stretch that outlasts the block: the monitor learns the
+                    // in-order cost and judges the block from it.
                     bool wasSequential = _speculation.Sequential;
-                    if (_speculation.Record(failed, speculated)) ResumeSpeculation(i + 1);
-                    else if (!wasSequential) PauseSpeculationIfNeeded();
+                    if (_speculation.Record(failed, speculated))
+                    {
+                        if (!_inOrderToEnd) ResumeSpeculation(i + 1);
+                    }
+                    else if (!wasSequential) PauseSpeculationIfNeeded(i + 1);
                 }
             }
         }
@@ -359,10 +368,19 @@ internal sealed class BlockRun
         return output;
     }
 
-    private void PauseSpeculationIfNeeded()
+    private void PauseSpeculationIfNeeded(int next)
     {
         if (!_speculation.Sequential) return;
         _speculationAllowed.Reset();
+        if (_speculation.StretchRemaining >= _count - next)
+        {
+            // The stretch outlasts the block: the rest runs as a block run wholly in order does
+            // (entries by key, nothing published, no stretch left to end). A probing block that
+            // loses then costs its speculative windows, not a slower rest of the block.
+            _inOrderToEnd = true;
+            _overlay.StopUsingKeyIds();
+            return;
+        }
         _overlay.RecordWrittenEntries(_stretchWrites);
     }
 

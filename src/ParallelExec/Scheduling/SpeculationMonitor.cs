@@ -29,7 +29,7 @@ namespace ParallelExec.Scheduling;
 /// first transaction (15–30 % on a hot counter with 2 workers, see docs/performance.md). That
 /// reference is the cost per transaction of blocks run wholly in order, once one has run: a
 /// stretch inside a speculating block runs the same transactions 20–30 % slower (over the block's
-/// key ids, between speculative commits), so a block that only beats the stretches' cost may still
+/// key ids, between speculative commits; one that outlasts the block does not, see BlockRun), so a block that only beats the stretches' cost may still
 /// lose. A block that wins by less than <see cref="NarrowWin"/> against a reference that is only a
 /// stretch's, or one older than <see cref="BlockCostMaxAge"/> blocks, has the next block run in
 /// order to measure it. After two lost blocks in a row (one can be noise) the next blocks run
@@ -107,6 +107,9 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
 
     /// <summary>The learned cost of in-order execution, in clock ticks per transaction (null: not measured yet).</summary>
     public double? InOrderCost => _inOrderMeasured ? _inOrderCost : null;
+
+    /// <summary>During a stretch, the in-order executions left in it.</summary>
+    public int StretchRemaining => _sequential ? _remaining : 0;
 
     /// <summary>Lets workers speculate again after a sequential stretch.</summary>
     public void Resume() => _sequential = false;
