@@ -36,7 +36,7 @@ public sealed record BlockExecutionStats
     public long Takeovers { get; init; }
     /// <summary>
     /// Whether an in-order stretch outlasted the block, so that the rest of it ran as a block run wholly
-    /// in order does (entries found by key, nothing published for workers).
+    /// in order does (on the caller's thread, entries found by key, nothing published for workers).
     /// </summary>
     public bool InOrderToEnd { get; init; }
     /// <summary>
