@@ -54,8 +54,9 @@ internal sealed class BlockRun
     private bool _monitored;
     private bool _useHints;
     // Set when a stretch outlasts the block: the rest of it runs in order on the caller's thread and
-    // speculation never resumes.
-    private volatile bool _inOrderToEnd;
+    // speculation never resumes. The caller's thread asks for the commit lock once it is free (it may
+    // still be running a speculative transaction, which the committer then takes over: never waited on).
+    private volatile bool _inOrderToEnd, _callerWaiting;
 
     // Shared cursors, each on its own cache line. _nextSpeculative: next transaction to run
     // speculatively. _commitIndex: all below are final (written by the committer, read by all).
@@ -121,7 +122,7 @@ internal sealed class BlockRun
         _useHints = _speculate && HintGraph.Build(_txs, _predecessor, _hintWriters);
         if (_speculate && options.DependencyHints is { } edges) _useHints |= HintGraph.MergeEdges(edges, _predecessor, n);
         _stretchWrites.Clear();
-        _inOrderToEnd = false;
+        _inOrderToEnd = _callerWaiting = false;
         _nextSpeculative.Value = 0;
         _commitIndex.Value = 0;
         _commitLock.Value = 0;
@@ -181,7 +182,11 @@ internal sealed class BlockRun
             var spin = new SpinWait();
             while (Volatile.Read(ref _commitIndex.Value) < _count && !_aborted)
             {
-                if (_inOrderToEnd && worker != 0) return; // the caller's thread runs the rest
+                if (_inOrderToEnd)
+                {
+                    if (worker != 0) return; // the caller's thread runs the rest
+                    _callerWaiting = true;
+                }
 
                 // With nothing left to speculate for a while, the committer takes over the transaction
                 // it would otherwise wait on (the block's last ones, or a run looping on a torn view).
@@ -281,8 +286,8 @@ internal sealed class BlockRun
             while (!_aborted)
             {
                 // The rest of the block runs on the caller's thread, where blocks run wholly in order
-                // run: its caches hold the state (on another worker the rest took ~27 % longer).
-                if (_inOrderToEnd && worker != 0)
+                // run: its caches hold the state (on another worker the rest took ~25 % longer).
+                if (_inOrderToEnd && worker != 0 && _callerWaiting)
                 {
                     handOver = true;
                     break;
@@ -390,6 +395,7 @@ internal sealed class BlockRun
             // loses then costs its speculative windows, not a slower rest of the block.
             _inOrderToEnd = true;
             _overlay.StopUsingKeyIds();
+            _speculationAllowed.Set(); // wakes the caller's thread to take the rest, and the others to leave
             return;
         }
         _overlay.RecordWrittenEntries(_stretchWrites);
