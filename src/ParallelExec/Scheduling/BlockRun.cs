@@ -185,7 +185,7 @@ internal sealed class BlockRun
                 if (_inOrderToEnd)
                 {
                     if (worker != 0) return; // the caller's thread runs the rest
-                    _callerWaiting = true;
+                    if (!_callerWaiting) _callerWaiting = true; // written once: the committer reads it per commit
                 }
 
                 // With nothing left to speculate for a while, the committer takes over the transaction
@@ -280,18 +280,14 @@ internal sealed class BlockRun
     {
         // Test before test-and-set: a failing CAS would still take the line from the committer.
         if (Volatile.Read(ref _commitLock.Value) != 0 || Interlocked.CompareExchange(ref _commitLock.Value, 1, 0) != 0) return false;
-        bool progressed = false, handOver = false;
+        bool progressed = false;
         try
         {
             while (!_aborted)
             {
                 // The rest of the block runs on the caller's thread, where blocks run wholly in order
                 // run: its caches hold the state (on another worker the rest took ~25 % longer).
-                if (_inOrderToEnd && worker != 0 && _callerWaiting)
-                {
-                    handOver = true;
-                    break;
-                }
+                if (_inOrderToEnd && worker != 0 && _callerWaiting) break;
                 int i = _commitIndex.Value;
                 if (i >= _count) break;
                 int status = Volatile.Read(ref _status[i]);
@@ -348,8 +344,7 @@ internal sealed class BlockRun
         finally
         {
             Volatile.Write(ref _commitLock.Value, 0);
-            // The block is done, or the caller's thread is to run the rest: wake sleepers.
-            if (_commitIndex.Value >= _count || handOver) _speculationAllowed.Set();
+            if (_commitIndex.Value >= _count) _speculationAllowed.Set(); // the block is done: wake sleepers
         }
         return progressed;
     }
@@ -387,17 +382,17 @@ internal sealed class BlockRun
     private void PauseSpeculationIfNeeded(int next)
     {
         if (!_speculation.Sequential) return;
-        _speculationAllowed.Reset();
         if (_speculation.StretchRemaining >= _count - next)
         {
             // The stretch outlasts the block: the rest runs as a block run wholly in order does
             // (entries by key, nothing published, no stretch left to end). A probing block that
-            // loses then costs its speculative windows, not a slower rest of the block.
+            // loses then costs its speculative windows, not a slower rest of the block. The event
+            // stays set: the caller's thread comes to take the rest, the other workers leave.
             _inOrderToEnd = true;
             _overlay.StopUsingKeyIds();
-            _speculationAllowed.Set(); // wakes the caller's thread to take the rest, and the others to leave
             return;
         }
+        _speculationAllowed.Reset();
         _overlay.RecordWrittenEntries(_stretchWrites);
     }
 
