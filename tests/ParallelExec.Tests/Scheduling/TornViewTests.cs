@@ -171,4 +171,58 @@ public sealed class TornViewTests : IDisposable
         }
         Assert.True(takeovers > 0, "the committer never took a run over: the test exercised nothing");
     }
+
+    [Fact]
+    public void A_stretch_that_outlasts_its_block_never_waits_on_a_run_looping_on_a_torn_view()
+    {
+        // While the first transaction spends a millisecond before writing K, the other workers
+        // speculate forty readers of K (all stale when validated, so an in-order stretch starts and
+        // lasts to the block's end: the rest moves to the caller's thread), a slow writer of X and a
+        // looper that read X before that writer published 1. If the caller's thread is the one
+        // looping, the committer must go on and take the looper over, not hand the block to a
+        // thread that loops for an hour. A regression hangs this test.
+        var k = Keys.Slot(1);
+        var x = Keys.Slot(2);
+        var inner = new InMemoryState();
+        inner.Set(x, 4_000_000_000_000); // looped on a torn view: about an hour
+        LambdaTransaction SlowWrite(StateKey key, ulong seed) => new(ctx =>
+        {
+            ulong work = CpuWork.Run(SlowWork, seed);
+            ctx.Write(key, work == 42 ? 2UL : 1UL);
+            return ExecutionOutcome.Success;
+        });
+        var txs = new List<ITransaction> { SlowWrite(k, 5) };
+        for (int i = 0; i < 40; i++)
+        {
+            var own = Keys.Slot(100 + (ulong)i);
+            txs.Add(new LambdaTransaction(ctx =>
+            {
+                ctx.Write(own, ctx.Read(k) + UInt256.One);
+                return ExecutionOutcome.Success;
+            }));
+        }
+        txs.Add(SlowWrite(x, 11));
+        txs.Add(new LambdaTransaction(ctx =>
+        {
+            for (ulong i = 0, n = ctx.Read(x).U0; i < n; i++) ctx.UseGas(1);
+            return ExecutionOutcome.Success;
+        }, gasLimit: 4_000_000_000_000));
+        var block = new Block(Keys.Header, txs);
+        var expected = _sequential.Execute(block, inner);
+        Assert.Equal(1UL, expected.Receipts[42].GasUsed);
+
+        int both = 0, toEnd = 0, takeovers = 0;
+        for (int round = 0; round < MinRounds || (both == 0 && round < MaxRounds); round++)
+        {
+            foreach (var parallel in _parallel)
+            {
+                var actual = parallel.Execute(block, inner, Speculate);
+                Assert.True(expected.ContentEquals(actual), $"{parallel.Workers} workers: {expected.DescribeFirstDifference(actual)}");
+                if (actual.Stats.InOrderToEnd && actual.Stats.Takeovers > 0) both++;
+                if (actual.Stats.InOrderToEnd) toEnd++;
+                if (actual.Stats.Takeovers > 0) takeovers++;
+            }
+        }
+        Assert.True(both > 0, $"no block both ran to its end in order and took a speculative run over: the test exercised nothing ({toEnd} to the end, {takeovers} with take-overs)");
+    }
 }
