@@ -10,6 +10,10 @@ public sealed partial class RocksDbStateStore
 {
     private const int MultiGetBatch = 256;
 
+    // The error slots of a batched read (ReadFlat uses the first): reads allocate nothing. Per thread,
+    // since workers read at once; never nested on one thread.
+    [ThreadStatic] private static IntPtr[]? t_errors;
+
     /// <inheritdoc/>
     public bool BatchedReads => true;
 
@@ -32,7 +36,7 @@ public sealed partial class RocksDbStateStore
         var sorted = ArrayPool<StateKey>.Shared.Rent(count);
         var order = ArrayPool<int>.Shared.Rent(count);
         var keyBytes = ArrayPool<byte>.Shared.Rent(MultiGetBatch * StateKeyEncoding.MaxLength);
-        var errors = new IntPtr[MultiGetBatch];
+        var errors = t_errors ??= new IntPtr[MultiGetBatch];
         IntPtr* pointers = stackalloc IntPtr[MultiGetBatch];
         UIntPtr* sizes = stackalloc UIntPtr[MultiGetBatch];
         IntPtr* slices = stackalloc IntPtr[MultiGetBatch];
@@ -123,8 +127,6 @@ public sealed partial class RocksDbStateStore
         return failure;
     }
 
-    [ThreadStatic] private static IntPtr[]? t_readError; // ReadFlat's error slot: a read allocates nothing
-
     /// <summary>
     /// Reads one flat-state value into <paramref name="destination"/> (as long as the longest value);
     /// returns its length, or -1 when the key is absent, or a length above the destination's when the
@@ -133,7 +135,7 @@ public sealed partial class RocksDbStateStore
     private unsafe int ReadFlat(ReadOnlySpan<byte> key, Span<byte> destination)
     {
         IntPtr slice = IntPtr.Zero;
-        var errors = t_readError ??= new IntPtr[1];
+        var errors = t_errors ??= new IntPtr[MultiGetBatch];
         errors[0] = IntPtr.Zero;
         fixed (byte* keyPointer = key)
         {

@@ -20,10 +20,8 @@ public class OpenErrorTests
     /// <summary>Raw access to one column family of a closed database.</summary>
     private static void Raw(string path, Action<RocksDbSharp.RocksDb, Func<string, ColumnFamilyHandle>> action)
     {
-        var families = new ColumnFamilies();
-        foreach (var name in new[] { "state", "trie", "blocks", "journal", "meta" }) families.Add(name, new ColumnFamilyOptions());
-        using var db = RocksDbSharp.RocksDb.Open(new DbOptions(), path, families);
-        action(db, db.GetColumnFamily);
+        using var raw = RawDatabase.Open(path);
+        action(raw.Db, raw.Family);
     }
 
     private static StateStoreException OpenFails(string path, StateStoreError error, bool create = false, ChainStateOptions? options = null)

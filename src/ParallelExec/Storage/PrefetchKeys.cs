@@ -85,8 +85,9 @@ internal sealed class PrefetchKeys(bool wholeAccounts = false)
             return;
         }
         // The nonce stands for the account: its fields are added together.
-        if (!_seen.Add(StateKey.Nonce(key.Address))) return;
-        _keys.Add(StateKey.Nonce(key.Address));
+        var nonce = StateKey.Nonce(key.Address);
+        if (!_seen.Add(nonce)) return;
+        _keys.Add(nonce);
         _keys.Add(StateKey.Balance(key.Address));
         _keys.Add(StateKey.CodeHash(key.Address));
     }
