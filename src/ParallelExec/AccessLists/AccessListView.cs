@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using ParallelExec.Execution;
 using ParallelExec.State;
+using ParallelExec.Trie;
 
 namespace ParallelExec.AccessLists;
 
@@ -289,6 +291,30 @@ internal sealed class AccessListView : IStateView
     /// <summary>The position of <paramref name="key"/> among the named keys, or -1 when the list does not name it.</summary>
     public int Position(in StateKey key) => _keys.Find(key);
 
+    /// <summary>As <see cref="Position(in StateKey)"/>, with the key's <see cref="NamedKeyTable.HashOf"/> already known.</summary>
+    public int Position(in StateKey key, int hash) => _keys.Find(key, hash);
+
+    /// <summary>Starts loading the key table's line where the lookup of a key of <paramref name="hash"/> begins.</summary>
+    public void PrefetchTableLine(int hash) => _keys.PrefetchHome(hash);
+
+    /// <summary>Starts loading the lines of the entry at <paramref name="position"/> (its 120 bytes span up to three).</summary>
+    public void PrefetchEntry(int position)
+    {
+        Prefetch.Element(_entries, position);
+        Prefetch.Element(_entries, position, 64);
+        Prefetch.Element(_entries, position, Unsafe.SizeOf<ListedKey>() - 1);
+    }
+
+    /// <summary>Starts loading the first and last of the changes the list makes to the key at <paramref name="position"/> (its entry read).</summary>
+    public void PrefetchChanges(int position)
+    {
+        ref readonly var entry = ref _entries[position];
+        if (entry.Count == 0) return;
+        Prefetch.Element(_changeIndexes, entry.Start);
+        Prefetch.Element(_changeValues, entry.Start);
+        if (entry.Count > 1) Prefetch.Element(_changeValues, entry.Start + entry.Count - 1);
+    }
+
     /// <summary>
     /// The value of the named key at <paramref name="position"/> before transaction <paramref name="txIndex"/>
     /// (as <see cref="ValueBefore"/>) and, in <paramref name="listed"/>, the position of the change the list
@@ -355,7 +381,7 @@ internal sealed class AccessListView : IStateView
     /// <summary>The value transaction <paramref name="txIndex"/> sees: the latest listed change below its index, else the starting state.</summary>
     public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source) => TryRead(key, txIndex, out value, out source, out _);
 
-    /// <summary>As the other overload; <paramref name="slot"/> is the key's <see cref="Position"/> (-1: not named).</summary>
+    /// <summary>As the other overload; <paramref name="slot"/> is the key's <see cref="Position(in StateKey)"/> (-1: not named).</summary>
     public bool TryRead(in StateKey key, int txIndex, out UInt256 value, out int source, out int slot)
     {
         slot = _keys.Find(key);

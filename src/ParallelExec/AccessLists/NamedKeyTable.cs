@@ -1,5 +1,6 @@
 using System.Numerics;
 using ParallelExec.State;
+using ParallelExec.Trie;
 
 namespace ParallelExec.AccessLists;
 
@@ -96,9 +97,11 @@ internal sealed class NamedKeyTable
     }
 
     /// <summary>The position of <paramref name="key"/>, or -1 when the list does not name it.</summary>
-    public int Find(in StateKey key)
+    public int Find(in StateKey key) => Find(key, HashOf(key));
+
+    /// <summary>As <see cref="Find(in StateKey)"/>, with the key's <see cref="HashOf"/> already known.</summary>
+    public int Find(in StateKey key, int hash)
     {
-        int hash = HashOf(key);
         for (int home = Home(hash), slot = home; ; slot = Next(home, slot))
         {
             long taken = _slots[slot];
@@ -107,8 +110,11 @@ internal sealed class NamedKeyTable
         }
     }
 
-    // An account field is keyed by its address alone (the account's slot), a storage slot by itself.
-    private static int HashOf(in StateKey key) => key.IsAccountField ? key.Address.GetHashCode() : key.GetHashCode();
+    /// <summary>Starts loading the table line where a probe for the key of <paramref name="hash"/> begins.</summary>
+    public void PrefetchHome(int hash) => Prefetch.Element(_slots, Home(hash));
+
+    /// <summary>The hash <see cref="Find(in StateKey, int)"/> takes: an account field is keyed by its address alone (the account's slot), a storage slot by itself.</summary>
+    public static int HashOf(in StateKey key) => key.IsAccountField ? key.Address.GetHashCode() : key.GetHashCode();
 
     // Whether the slot's key (a balance or a storage slot) is the one that stands for key.
     private static bool Matches(in StateKey slotKey, in StateKey key) => key.IsAccountField

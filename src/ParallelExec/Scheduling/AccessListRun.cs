@@ -3,6 +3,7 @@ using System.Runtime.ExceptionServices;
 using ParallelExec.AccessLists;
 using ParallelExec.Execution;
 using ParallelExec.State;
+using ParallelExec.Trie;
 
 namespace ParallelExec.Scheduling;
 
@@ -31,6 +32,7 @@ internal sealed class AccessListRun
     private readonly AccessListView _view = new();
     private readonly AccessListMarks _marks;
     private readonly TransactionContext[] _contexts;
+    private readonly ViewPrefetcher[] _prefetchers;
     // Each worker's output, reused for every transaction it runs: once checked, an output is not
     // needed again (unless a dependency graph is asked for: then each transaction keeps its own).
     private readonly TxOutput[] _workerOutputs;
@@ -78,6 +80,7 @@ internal sealed class AccessListRun
     {
         _marks = new AccessListMarks(workers);
         _contexts = new TransactionContext[workers];
+        _prefetchers = new ViewPrefetcher[workers];
         _workerOutputs = new TxOutput[workers];
         _prefetchNames = new StateKey[workers][];
         _prefetchPositions = new int[workers][];
@@ -88,6 +91,7 @@ internal sealed class AccessListRun
         {
             _keyBuckets[w] = new KeyBuckets();
             _contexts[w] = new TransactionContext();
+            _prefetchers[w] = new ViewPrefetcher();
             _workerOutputs[w] = new TxOutput();
             _prefetchNames[w] = new StateKey[PrefetchChunk];
             _prefetchPositions[w] = new int[PrefetchChunk];
@@ -244,12 +248,17 @@ internal sealed class AccessListRun
     {
         var context = _contexts[worker];
         var marks = _marks.Begin(worker);
-        int n = _block.Transactions.Count, chunk = _chunk;
+        var prefetcher = Prefetch.IsSupported ? _prefetchers[worker] : null;
+        var txs = _block.Transactions;
+        int n = txs.Count, chunk = _chunk;
         long changesMade = 0;
         for (int first = Interlocked.Add(ref _next, chunk) - chunk; first < n; first = Interlocked.Add(ref _next, chunk) - chunk)
         {
-            for (int i = first, end = Math.Min(first + chunk, n); i < end; i++)
+            int end = Math.Min(first + chunk, n);
+            prefetcher?.Begin(_view, txs, first, end);
+            for (int i = first; i < end; i++)
             {
+                prefetcher?.Advance(i);
                 var output = _keepOutputs ? _outputs[i] : _workerOutputs[worker];
                 try
                 {

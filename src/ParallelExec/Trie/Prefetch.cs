@@ -23,6 +23,13 @@ internal static class Prefetch
         if (item is not null && IsSupported) Sse.Prefetch0((byte*)Unsafe.AsPointer(ref Unsafe.As<RawData>(item).Data) - sizeof(nint) + byteOffset);
     }
 
+    /// <summary>Starts loading the cache line at <paramref name="byteOffset"/> into element <paramref name="index"/> of <paramref name="array"/> (none past its end).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Element<T>(T[] array, int index, int byteOffset = 0)
+    {
+        if ((uint)index < (uint)array.Length && IsSupported) Sse.Prefetch0((byte*)Unsafe.AsPointer(ref array[index]) + byteOffset);
+    }
+
     private sealed class RawData
     {
         public byte Data = 0; // never written: only its address is taken

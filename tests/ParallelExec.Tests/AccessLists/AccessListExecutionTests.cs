@@ -66,6 +66,52 @@ public sealed class AccessListExecutionTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Likely_keys_that_are_wrong_too_many_or_throw_change_nothing()
+    {
+        // The list path's workers prefetch from each transaction's likely keys: keys absent from the
+        // list, another transaction's keys, thousands of them, none, or a listing that throws midway.
+        foreach (int seed in AccessListSamples.Seeds(40, 52_000))
+        {
+            var (block, state) = AccessListSamples.Scripted(seed, maxTxs: 150);
+            var random = new Random(seed);
+            var named = new List<StateKey>();
+            foreach (var tx in block.Transactions) tx.AppendLikelyKeys(named);
+            var misleading = block.Transactions.Select(tx => (ITransaction)new MisnamingTransaction(tx, random.Next(5), named, seed)).ToArray();
+            AssertListPathMatches(new Block(block.Header, misleading), state, $"misnamed seed {seed}");
+        }
+    }
+
+    // A transaction whose likely keys are wrong in one of five ways; its execution is the wrapped one's.
+    private sealed class MisnamingTransaction(ITransaction inner, int way, List<StateKey> named, int seed) : ITransaction
+    {
+        public ulong GasLimit => inner.GasLimit;
+        public AccessHints? Hints => inner.Hints;
+        public ExecutionOutcome Execute(ITransactionContext context) => inner.Execute(context);
+        public void OnFailure(ITransactionContext context, ExecutionOutcome failure) => inner.OnFailure(context, failure);
+
+        public void AppendLikelyKeys(List<StateKey> keys)
+        {
+            switch (way)
+            {
+                case 0: // keys no list names
+                    for (int i = 0; i < 5; i++) keys.Add(StateKey.Storage(Address.FromNumber((ulong)(seed + i), tag: 0x7e), (ulong)i));
+                    break;
+                case 1: // other transactions' keys
+                    if (named.Count > 0) keys.AddRange(named.Skip(seed % named.Count).Take(6));
+                    break;
+                case 2: // thousands
+                    for (int i = 0; i < 5000; i++) keys.Add(StateKey.Balance(Address.FromNumber((ulong)i, tag: 0x01)));
+                    break;
+                case 3: // a listing that throws midway
+                    inner.AppendLikelyKeys(keys);
+                    throw new InvalidOperationException("naming failed");
+                default: // none
+                    break;
+            }
+        }
+    }
+
     // Every kind of wrong list, built from a recorded one. Each returns null when the block offers nothing to break that way.
     private static IEnumerable<(string Kind, Func<BlockAccessList, int, AccessListInput?> Make)> WrongLists()
     {

@@ -1,5 +1,6 @@
 using ParallelExec.AccessLists;
 using ParallelExec.State;
+using ParallelExec.Workloads;
 
 namespace ParallelExec.Tests.AccessLists;
 
@@ -52,6 +53,41 @@ public sealed class AccessListViewTests
                     $"{at}: own change of transaction {t}");
             }
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(AccessListSamples.WorkloadKinds), MemberType = typeof(AccessListSamples))]
+    public void The_prefetcher_finds_every_listed_likely_key_of_a_run(WorkloadKind kind)
+    {
+        var (block, state) = AccessListSamples.Workload(kind, seed: 3, txs: 300, blocks: 1).Single();
+        var list = AccessListSamples.Record(block, state);
+        var view = new AccessListView();
+        view.Reset(list, state, block.Transactions.Count);
+        var buckets = new KeyBuckets();
+        var names = new StateKey[1024];
+        var values = new UInt256[1024];
+        var found = new bool[1024];
+        var positions = new int[1024];
+        for (int unit = 0; unit < view.FillUnitCount; unit++) Assert.Null(view.Fill(unit, buckets, names, positions, values, found));
+        view.ReserveKeyTable([buckets]);
+        for (int p = 0; p < NamedKeyTable.Partitions; p++) Assert.Equal(-1, view.InsertPartition(p, [buckets]));
+
+        // A run of the middle transactions, as a worker's claim: each likely key the list names is found
+        // once, for every transaction but the first (it starts at once: nothing to load ahead of it).
+        int first = 17, end = 250;
+        long expected = 0;
+        var likely = new List<StateKey>();
+        for (int i = first + 1; i < end; i++)
+        {
+            likely.Clear();
+            block.Transactions[i].AppendLikelyKeys(likely);
+            expected += likely.Take(8).Count(k => view.Position(k) >= 0);
+        }
+        var prefetcher = new ViewPrefetcher();
+        prefetcher.Begin(view, block.Transactions, first, end);
+        for (int i = first; i < end; i++) prefetcher.Advance(i);
+        Assert.True(expected > 2 * (end - first), $"{kind}: the transactions named only {expected} listed keys");
+        Assert.Equal(expected, prefetcher.Found);
     }
 
     // Ascending distinct indexes in 1..n, at least nine: dense runs with gaps, or spread sparsely.
