@@ -233,6 +233,13 @@ internal sealed class AccessListView : IStateView
     /// <summary>The <paramref name="key"/>-th named key.</summary>
     public StateKey Name(int key) => _entries[key].Name;
 
+    /// <summary>Starts loading the change <see cref="FinalValue"/> will read for the key at <paramref name="position"/> (its entry read).</summary>
+    public void PrefetchFinalValue(int position)
+    {
+        ref readonly var entry = ref _entries[position];
+        if (entry.Count > 0) Prefetch.Element(_changeValues, entry.Start + entry.Count - 1);
+    }
+
     /// <summary>The value the block leaves the <paramref name="key"/>-th named key at: its last listed change, else its starting value.</summary>
     public UInt256 FinalValue(int key)
     {

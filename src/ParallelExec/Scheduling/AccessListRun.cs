@@ -70,6 +70,7 @@ internal sealed class AccessListRun
     private long[] _orderKeys = [];
     // The layout's gather: ranges of the order, each with the written keys before it.
     private const int GatherRange = 2048;
+    private const int GatherAhead = 16;
     private int[] _writtenBefore = [];
     private RangeClaims _gatherRanges;
     private int _touchedCount;
@@ -396,6 +397,10 @@ internal sealed class AccessListRun
             int c = _writtenBefore[range];
             for (int o = start; o < end; o++)
             {
+                // The order visits entries far apart in the view: their lines (and then each one's
+                // final change) are loaded a few keys ahead, so the misses overlap.
+                if (o + GatherAhead < end) _view.PrefetchEntry(_order[o + GatherAhead]);
+                if (o + GatherAhead / 2 < end) _view.PrefetchFinalValue(_order[o + GatherAhead / 2]);
                 int k = _order[o];
                 ref readonly var entry = ref _view.EntryAt(k);
                 _touched[o] = entry.Name;
