@@ -102,5 +102,12 @@ internal sealed class AccessListMarks
 
         /// <summary>Named key <paramref name="key"/> was written.</summary>
         public void MarkWritten(int key) => Written[key] = 1;
+
+        /// <summary>Starts loading the marks of named key <paramref name="key"/>, which a check will read and write.</summary>
+        public void Prefetch(int key)
+        {
+            Trie.Prefetch.Element(FirstTouch, key);
+            Trie.Prefetch.Element(Written, key);
+        }
     }
 }

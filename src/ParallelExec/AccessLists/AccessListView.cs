@@ -298,8 +298,11 @@ internal sealed class AccessListView : IStateView
     /// <summary>The position of <paramref name="key"/> among the named keys, or -1 when the list does not name it.</summary>
     public int Position(in StateKey key) => _keys.Find(key);
 
-    /// <summary>As <see cref="Position(in StateKey)"/>, with the key's <see cref="NamedKeyTable.HashOf"/> already known.</summary>
-    public int Position(in StateKey key, int hash) => _keys.Find(key, hash);
+    /// <summary>
+    /// Where <paramref name="key"/> likely is among the named keys, by its <see cref="NamedKeyTable.HashOf"/>
+    /// alone (no entry loaded to compare it), or -1: for a prefetch (<see cref="NamedKeyTable.Guess"/>).
+    /// </summary>
+    public int GuessPosition(in StateKey key, int hash) => _keys.Guess(key, hash);
 
     /// <summary>Starts loading the key table's line where the lookup of a key of <paramref name="hash"/> begins.</summary>
     public void PrefetchTableLine(int hash) => _keys.PrefetchHome(hash);

@@ -110,6 +110,20 @@ internal sealed class NamedKeyTable
         }
     }
 
+    /// <summary>
+    /// The position <see cref="Find(in StateKey, int)"/> would likely return, judged by the hash alone:
+    /// the entries are not loaded to compare keys (a prefetch's guess; a colliding hash only wastes a load).
+    /// </summary>
+    public int Guess(in StateKey key, int hash)
+    {
+        for (int home = Home(hash), slot = home; ; slot = Next(home, slot))
+        {
+            long taken = _slots[slot];
+            if (taken == 0) return -1;
+            if ((int)(taken >> 32) == hash) return (int)taken - 1 + FieldOffset(key.Kind);
+        }
+    }
+
     /// <summary>Starts loading the table line where a probe for the key of <paramref name="hash"/> begins.</summary>
     public void PrefetchHome(int hash) => Prefetch.Element(_slots, Home(hash));
 

@@ -9,7 +9,8 @@ namespace ParallelExec.AccessLists;
 /// line, the key's entry, its changes), and a transaction of about a microsecond waits on each. So
 /// the worker, as it starts each transaction, names the keys of the one three ahead
 /// (<see cref="ITransaction.AppendLikelyKeys"/>, hashed once) and starts loading their table lines,
-/// finds the keys of the one two ahead (their lines loaded meanwhile) and starts loading their entries,
+/// finds the keys of the one two ahead by their hashes in those lines and starts loading their entries
+/// (and the worker's marks of them, which its check of the transaction reads and writes),
 /// and starts loading the changes of the next one's: each load overlaps a transaction's execution
 /// instead of stalling it. Only a prefetch: a transaction's likely keys that are wrong, absent from
 /// the list or whose listing throws cost a few wasted loads, never a different result.
@@ -33,6 +34,7 @@ internal sealed class ViewPrefetcher
     private readonly Pending[] _ring = new Pending[Distance];
     private readonly List<StateKey> _likely = new();
     private AccessListView _view = null!;
+    private AccessListMarks.WorkerMarks _marks = null!;
     private IReadOnlyList<ITransaction> _txs = [];
     private int _end;
 
@@ -46,11 +48,13 @@ internal sealed class ViewPrefetcher
 
     /// <summary>
     /// Starts a run of consecutive transactions [<paramref name="first"/>, <paramref name="end"/>) of
-    /// <paramref name="txs"/>: names the keys of its first ones and starts loading their table lines.
+    /// <paramref name="txs"/>, checked into <paramref name="marks"/>: names the keys of its first ones
+    /// and starts loading their table lines.
     /// </summary>
-    public void Begin(AccessListView view, IReadOnlyList<ITransaction> txs, int first, int end)
+    public void Begin(AccessListView view, AccessListMarks.WorkerMarks marks, IReadOnlyList<ITransaction> txs, int first, int end)
     {
         _view = view;
+        _marks = marks;
         _txs = txs;
         _end = end;
         for (int i = first; i < first + Distance; i++) Name(i);
@@ -107,10 +111,12 @@ internal sealed class ViewPrefetcher
     {
         for (int k = 0; k < pending.Count; k++)
         {
-            int position = _view.Position(pending.Keys[k], pending.HashOrPosition[k]);
+            // By the hash alone: comparing the key would wait on the very entry this starts loading.
+            int position = _view.GuessPosition(pending.Keys[k], pending.HashOrPosition[k]);
             pending.HashOrPosition[k] = position;
             if (position < 0) continue;
             _view.PrefetchEntry(position);
+            _marks.Prefetch(position);
             Found++;
         }
         pending.Stage = Stage.Found;

@@ -256,7 +256,7 @@ internal sealed class AccessListRun
         for (int first = Interlocked.Add(ref _next, chunk) - chunk; first < n; first = Interlocked.Add(ref _next, chunk) - chunk)
         {
             int end = Math.Min(first + chunk, n);
-            prefetcher?.Begin(_view, txs, first, end);
+            prefetcher?.Begin(_view, marks, txs, first, end);
             for (int i = first; i < end; i++)
             {
                 prefetcher?.Advance(i);

@@ -84,7 +84,9 @@ public sealed class AccessListViewTests
             expected += likely.Take(8).Count(k => view.Position(k) >= 0);
         }
         var prefetcher = new ViewPrefetcher();
-        prefetcher.Begin(view, block.Transactions, first, end);
+        var marks = new AccessListMarks(1);
+        marks.Reset(view.NamedCount);
+        prefetcher.Begin(view, marks.Begin(0), block.Transactions, first, end);
         for (int i = first; i < end; i++) prefetcher.Advance(i);
         Assert.True(expected > 2 * (end - first), $"{kind}: the transactions named only {expected} listed keys");
         Assert.Equal(expected, prefetcher.Found);
