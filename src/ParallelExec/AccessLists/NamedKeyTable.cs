@@ -97,11 +97,9 @@ internal sealed class NamedKeyTable
     }
 
     /// <summary>The position of <paramref name="key"/>, or -1 when the list does not name it.</summary>
-    public int Find(in StateKey key) => Find(key, HashOf(key));
-
-    /// <summary>As <see cref="Find(in StateKey)"/>, with the key's <see cref="HashOf"/> already known.</summary>
-    public int Find(in StateKey key, int hash)
+    public int Find(in StateKey key)
     {
+        int hash = HashOf(key);
         for (int home = Home(hash), slot = home; ; slot = Next(home, slot))
         {
             long taken = _slots[slot];
@@ -111,7 +109,7 @@ internal sealed class NamedKeyTable
     }
 
     /// <summary>
-    /// The position <see cref="Find(in StateKey, int)"/> would likely return, judged by the hash alone:
+    /// The position <see cref="Find"/> would likely return, judged by the hash alone:
     /// the entries are not loaded to compare keys (a prefetch's guess; a colliding hash only wastes a load).
     /// </summary>
     public int Guess(in StateKey key, int hash)
@@ -127,7 +125,7 @@ internal sealed class NamedKeyTable
     /// <summary>Starts loading the table line where a probe for the key of <paramref name="hash"/> begins.</summary>
     public void PrefetchHome(int hash) => Prefetch.Element(_slots, Home(hash));
 
-    /// <summary>The hash <see cref="Find(in StateKey, int)"/> takes: an account field is keyed by its address alone (the account's slot), a storage slot by itself.</summary>
+    /// <summary>The hash <see cref="Find"/> takes: an account field is keyed by its address alone (the account's slot), a storage slot by itself.</summary>
     public static int HashOf(in StateKey key) => key.IsAccountField ? key.Address.GetHashCode() : key.GetHashCode();
 
     // Whether the slot's key (a balance or a storage slot) is the one that stands for key.

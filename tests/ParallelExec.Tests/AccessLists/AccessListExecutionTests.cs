@@ -70,19 +70,20 @@ public sealed class AccessListExecutionTests : IDisposable
     public void Likely_keys_that_are_wrong_too_many_or_throw_change_nothing()
     {
         // The list path's workers prefetch from each transaction's likely keys: keys absent from the
-        // list, another transaction's keys, thousands of them, none, or a listing that throws midway.
-        foreach (int seed in AccessListSamples.Seeds(40, 52_000))
+        // list, keys the list names for other transactions, thousands of them, none, or a listing that
+        // throws midway. Over scripted blocks and a workload whose transactions name their keys right.
+        var blocks = AccessListSamples.Seeds(30, 52_000).Select(seed => (Seed: seed, Sample: AccessListSamples.Scripted(seed, maxTxs: 150)))
+            .Concat(AccessListSamples.Workload(WorkloadKind.Amm, seed: 5, txs: 300).Select((sample, b) => (Seed: -1 - b, Sample: sample)));
+        foreach (var (seed, (block, state)) in blocks)
         {
-            var (block, state) = AccessListSamples.Scripted(seed, maxTxs: 150);
             var random = new Random(seed);
-            var named = new List<StateKey>();
-            foreach (var tx in block.Transactions) tx.AppendLikelyKeys(named);
-            var misleading = block.Transactions.Select(tx => (ITransaction)new MisnamingTransaction(tx, random.Next(5), named, seed)).ToArray();
-            AssertListPathMatches(new Block(block.Header, misleading), state, $"misnamed seed {seed}");
+            var named = _sequential.Execute(block, state).TouchedKeys.ToList();
+            var misleading = block.Transactions.Select(tx => (ITransaction)new MisnamingTransaction(tx, random.Next(6), named, random.Next())).ToArray();
+            AssertListPathMatches(new Block(block.Header, misleading), state, $"misnamed block, seed {seed}");
         }
     }
 
-    // A transaction whose likely keys are wrong in one of five ways; its execution is the wrapped one's.
+    // A transaction whose likely keys are wrong in one of five ways, or right; its execution is the wrapped one's.
     private sealed class MisnamingTransaction(ITransaction inner, int way, List<StateKey> named, int seed) : ITransaction
     {
         public ulong GasLimit => inner.GasLimit;
@@ -97,7 +98,7 @@ public sealed class AccessListExecutionTests : IDisposable
                 case 0: // keys no list names
                     for (int i = 0; i < 5; i++) keys.Add(StateKey.Storage(Address.FromNumber((ulong)(seed + i), tag: 0x7e), (ulong)i));
                     break;
-                case 1: // other transactions' keys
+                case 1: // keys the list names, for other transactions
                     if (named.Count > 0) keys.AddRange(named.Skip(seed % named.Count).Take(6));
                     break;
                 case 2: // thousands
@@ -106,7 +107,10 @@ public sealed class AccessListExecutionTests : IDisposable
                 case 3: // a listing that throws midway
                     inner.AppendLikelyKeys(keys);
                     throw new InvalidOperationException("naming failed");
-                default: // none
+                case 4: // none
+                    break;
+                default: // the transaction's own
+                    inner.AppendLikelyKeys(keys);
                     break;
             }
         }
