@@ -32,7 +32,7 @@ internal sealed class ViewPrefetcher
     }
 
     private readonly Pending[] _ring = new Pending[Distance];
-    private readonly List<StateKey> _likely = new();
+    private readonly LikelyKeyBuffer _likely = new(MaxKeys);
     private AccessListView _view = null!;
     private AccessListMarks.WorkerMarks _marks = null!;
     private IReadOnlyList<ITransaction> _txs = [];
@@ -79,32 +79,16 @@ internal sealed class ViewPrefetcher
         pending.Count = 0;
         pending.Stage = Stage.Done;
         if (i >= _end) return;
-        _likely.Clear();
-        try
+        var likely = _likely.Collect(_txs[i]);
+        for (int k = 0; k < likely.Length; k++)
         {
-            _txs[i].AppendLikelyKeys(_likely);
-        }
-        catch (Exception)
-        {
-            return; // only a prefetch: the transaction's own execution reports whatever is wrong
-        }
-        int count = Math.Min(_likely.Count, MaxKeys);
-        for (int k = 0; k < count; k++)
-        {
-            var key = _likely[k];
-            int hash = NamedKeyTable.HashOf(key);
-            pending.Keys[k] = key;
+            int hash = NamedKeyTable.HashOf(likely[k]);
+            pending.Keys[k] = likely[k];
             pending.HashOrPosition[k] = hash;
             _view.PrefetchTableLine(hash);
         }
-        pending.Count = count;
+        pending.Count = likely.Length;
         pending.Stage = Stage.Hashed;
-        // A transaction that named thousands of keys would keep the buffer that large for good.
-        if (_likely.Capacity > 4 * ExecutionLimits.MaxLikelyKeys)
-        {
-            _likely.Clear();
-            _likely.Capacity = MaxKeys;
-        }
     }
 
     private void Find(Pending pending)

@@ -32,9 +32,9 @@ namespace ParallelExec.Scheduling;
 /// key ids, between speculative commits; one that outlasts the block does not, see BlockRun), so
 /// a block that only beats the stretches' cost may still lose. A block that wins by less than
 /// <see cref="NarrowWin"/> against a reference that is only a stretch's, or one older than
-/// <see cref="BlockCostMaxAge"/> blocks, has the next block run in order to measure it. After two lost blocks in a row (one can be noise) the next blocks run
-/// wholly in order, with no multi-version memory at all, and every so often one block probes by
-/// speculating again; the gap between probes doubles while they keep losing (up to
+/// <see cref="BlockCostMaxAge"/> blocks, has the next block run in order to measure it. After two
+/// lost blocks in a row (one can be noise) the next blocks run wholly in order, with no
+/// multi-version memory at all, and every so often one block probes by speculating again; the gap between probes doubles while they keep losing (up to
 /// <see cref="MaxProbeGap"/>) and closes as soon as one does not. Pausing is only ever a question
 /// of speed: the result is the same on any schedule. Used by the committer only; workers read
 /// <see cref="Sequential"/>.

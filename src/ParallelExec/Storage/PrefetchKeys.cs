@@ -20,7 +20,7 @@ internal sealed class PrefetchKeys(bool wholeAccounts = false)
 {
     private readonly HashSet<StateKey> _seen = new();
     private readonly List<StateKey> _keys = new();
-    private readonly List<StateKey> _likely = new(); // one transaction's likely keys, reused
+    private readonly LikelyKeyBuffer _likely = new(ExecutionLimits.MaxLikelyKeys);
 
     /// <summary>Collects <paramref name="block"/>'s keys to prefetch, in key order (the order a batched read wants).</summary>
     public List<StateKey> Collect(Block block)
@@ -35,23 +35,7 @@ internal sealed class PrefetchKeys(bool wholeAccounts = false)
                 foreach (var key in hints.Writes) Add(key);
                 continue;
             }
-            _likely.Clear();
-            try
-            {
-                tx.AppendLikelyKeys(_likely);
-            }
-            catch (Exception)
-            {
-                continue; // only a prefetch: the transaction's own execution reports whatever is wrong
-            }
-            int count = Math.Min(_likely.Count, ExecutionLimits.MaxLikelyKeys);
-            for (int i = 0; i < count; i++) Add(_likely[i]);
-        }
-        // A transaction that named thousands of keys would keep its buffer that large for good.
-        if (_likely.Capacity > 4 * ExecutionLimits.MaxLikelyKeys)
-        {
-            _likely.Clear();
-            _likely.Capacity = ExecutionLimits.MaxLikelyKeys;
+            foreach (var key in _likely.Collect(tx)) Add(key);
         }
         _keys.Sort();
         return _keys;

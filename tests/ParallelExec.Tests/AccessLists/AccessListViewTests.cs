@@ -19,11 +19,6 @@ public sealed class AccessListViewTests
         var random = new Random(seed);
         var view = new AccessListView();
         var state = new InMemoryState();
-        var names = new StateKey[1024];
-        var values = new UInt256[1024];
-        var found = new bool[1024];
-        var positions = new int[1024];
-        var buckets = new KeyBuckets();
         for (int trial = 0; trial < 200; trial++)
         {
             int n = random.Next(10, 3000);
@@ -31,11 +26,7 @@ public sealed class AccessListViewTests
             var changes = indexes.Select(i => new AccessListChange(i, (UInt256)(ulong)(i * 7 + 1))).ToArray();
             var address = Address.FromNumber(9);
             var list = new BlockAccessList([new AccountChanges(address, [], [], changes, [], [])]);
-            view.Reset(list, state, n);
-            buckets.Clear();
-            Assert.Null(view.Fill(0, buckets, names, positions, values, found));
-            view.ReserveKeyTable([buckets]);
-            for (int p = 0; p < NamedKeyTable.Partitions; p++) Assert.Equal(-1, view.InsertPartition(p, [buckets]));
+            Build(view, list, state, n);
             var key = StateKey.Balance(address);
             int position = view.Position(key);
             var at = $"seed {seed}, trial {trial}: {changes.Length} changes over {n} transactions";
@@ -62,15 +53,7 @@ public sealed class AccessListViewTests
         var (block, state) = AccessListSamples.Workload(kind, seed: 3, txs: 300, blocks: 1).Single();
         var list = AccessListSamples.Record(block, state);
         var view = new AccessListView();
-        view.Reset(list, state, block.Transactions.Count);
-        var buckets = new KeyBuckets();
-        var names = new StateKey[1024];
-        var values = new UInt256[1024];
-        var found = new bool[1024];
-        var positions = new int[1024];
-        for (int unit = 0; unit < view.FillUnitCount; unit++) Assert.Null(view.Fill(unit, buckets, names, positions, values, found));
-        view.ReserveKeyTable([buckets]);
-        for (int p = 0; p < NamedKeyTable.Partitions; p++) Assert.Equal(-1, view.InsertPartition(p, [buckets]));
+        Build(view, list, state, block.Transactions.Count);
 
         // A run of the middle transactions, as a worker's claim: each likely key the list names is found
         // once, for every transaction but the first (it starts at once: nothing to load ahead of it).
@@ -90,6 +73,20 @@ public sealed class AccessListViewTests
         for (int i = first; i < end; i++) prefetcher.Advance(i);
         Assert.True(expected > 2 * (end - first), $"{kind}: the transactions named only {expected} listed keys");
         Assert.Equal(expected, prefetcher.Found);
+    }
+
+    // Builds the view as the executor's workers do, on one thread: every fill unit, then every partition of the key table.
+    private static void Build(AccessListView view, BlockAccessList list, IStateReader state, int transactions)
+    {
+        view.Reset(list, state, transactions);
+        var buckets = new KeyBuckets();
+        var names = new StateKey[1024];
+        var values = new UInt256[1024];
+        var found = new bool[1024];
+        var positions = new int[1024];
+        for (int unit = 0; unit < view.FillUnitCount; unit++) Assert.Null(view.Fill(unit, buckets, names, positions, values, found));
+        view.ReserveKeyTable([buckets]);
+        for (int p = 0; p < NamedKeyTable.Partitions; p++) Assert.Equal(-1, view.InsertPartition(p, [buckets]));
     }
 
     // Ascending distinct indexes in 1..n, at least nine: dense runs with gaps, or spread sparsely.
