@@ -96,6 +96,50 @@ public class BatchedReadTests
         Assert.Equal((false, UInt256.Zero), recorder.Seen[StateKey.CodeHash(a)]);
     }
 
+    [Fact]
+    public void A_recording_reader_read_by_many_threads_keeps_one_value_per_key_and_forgets_them_when_reused()
+    {
+        var committed = new InMemoryState();
+        var keys = new StateKey[4000];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            var address = Address.FromNumber((ulong)i / 2);
+            keys[i] = i % 2 == 0 ? StateKey.Balance(address) : StateKey.Storage(address, (ulong)i);
+            if (i % 3 != 0) committed.Set(keys[i], new UInt256((ulong)i + 1));
+        }
+        var recorder = new RecordingStateReader(committed, 100); // grows while eight threads read
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, t =>
+        {
+            var random = new Random(t);
+            for (int n = 0; n < 6000; n++)
+            {
+                int i = random.Next(keys.Length);
+                bool found = recorder.TryGet(keys[i], out var value);
+                Assert.Equal(i % 3 != 0, found);
+                Assert.Equal(found ? new UInt256((ulong)i + 1) : default, value);
+            }
+            recorder.Prefetch(keys.AsSpan(t * 500, 500));
+        });
+        Assert.Equal(keys.Length, recorder.Seen.Count);
+        Assert.Equal(keys.Length, recorder.Seen.Count()); // enumerated: each key once
+        foreach (var (key, (existed, value)) in recorder.Seen)
+        {
+            int i = Array.IndexOf(keys, key);
+            Assert.Equal(i % 3 != 0, existed);
+            Assert.Equal(existed ? new UInt256((ulong)i + 1) : default, value);
+        }
+
+        var other = new InMemoryState();
+        other.Set(keys[0], new UInt256(7));
+        recorder.Reuse(other, 10);
+        Assert.Empty(recorder.Seen);
+        Assert.False(recorder.Seen.ContainsKey(keys[1]));
+        Assert.True(recorder.TryGet(keys[0], out var again) && again == new UInt256(7));
+        Assert.False(recorder.TryGet(keys[1], out _)); // read through to the new state, not remembered from before
+        Assert.Equal(2, recorder.Seen.Count);
+        Assert.Throws<KeyNotFoundException>(() => recorder.Seen[keys[2]]);
+    }
+
     [Theory]
     [InlineData(HintMode.Exact, 1, true)]
     [InlineData(HintMode.Exact, 2, false)]

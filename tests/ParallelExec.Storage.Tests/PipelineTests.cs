@@ -135,6 +135,10 @@ public class PipelineTests
         Assert.Null(pipeline.Run(Blocks(workload, 0, blocks), c => rootsA.Add(c.Block.StateRoot)));
         Assert.Null(new ChainPipeline(chainB, new SequentialExecutor(), overlap: false).Run(Blocks(workload, 0, blocks), c => rootsB.Add(c.Block.StateRoot)));
 
+        // Past the first few blocks, each overlay reuses an earlier one's dictionary and each block's
+        // recording reader is one an earlier committed block gave back.
+        Assert.True(pipeline.RecycledOverlays >= blocks - 5, $"{at}: {pipeline.RecycledOverlays} overlays recycled");
+        Assert.True(chainA.RecordingReadersMade <= 5, $"{at}: {chainA.RecordingReadersMade} recording readers made for {blocks} blocks");
         Assert.True(expected[1..].SequenceEqual(rootsA), $"{at}: the pipelined roots differ from the reference roots");
         Assert.True(expected[1..].SequenceEqual(rootsB), $"{at}: the one-at-a-time roots differ from the reference roots");
         Assert.True(a.Head == b.Head, $"{at}: heads {a.Head} and {b.Head}");

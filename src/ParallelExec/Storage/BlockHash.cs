@@ -11,13 +11,21 @@ namespace ParallelExec.Storage;
 /// </summary>
 public static class BlockHash
 {
+    // The encoding's buffers, kept by each thread that hashes blocks: a block of 10,000 transfers
+    // encodes to ~2 MB, and a buffer grown by doubling for every block (a replay hashes each one)
+    // was ~8 MB of large-object garbage a block, which set off most of a replay's full collections.
+    [ThreadStatic] private static ChainBufferWriter? t_writer;
+    [ThreadStatic] private static ChainBufferWriter? t_scratch;
+
     /// <summary>The hash of <paramref name="block"/> without its recorded root and dependency graph.</summary>
     public static Hash256 Compute(ChainBlock block, TransactionCodecRegistry? registry = null)
     {
         ArgumentNullException.ThrowIfNull(block);
         var bare = block.HasExpectedRoot || block.Dependencies is not null || block.AccessList is not null ? new ChainBlock(block.Block) : block;
-        var writer = new ChainBufferWriter(4096);
-        var scratch = new ChainBufferWriter(256);
+        var writer = t_writer ??= new ChainBufferWriter(4096);
+        var scratch = t_scratch ??= new ChainBufferWriter(256);
+        writer.Clear();
+        scratch.Clear();
         ChainBlockCodec.Encode(bare, registry ?? TransactionCodecRegistry.Default, writer, scratch);
         return Keccak256.Compute(writer.WrittenSpan);
     }

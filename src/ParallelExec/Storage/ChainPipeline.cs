@@ -88,6 +88,9 @@ public sealed class ChainPipeline
 
     private int _running;
 
+    /// <summary>Overlays the execute stage built in the dictionary of an earlier block's (for tests: every block after the first few).</summary>
+    internal long RecycledOverlays { get; private set; }
+
     /// <summary>
     /// Executes and commits <paramref name="blocks"/> in order (the first must follow the head), calling
     /// <paramref name="committed"/> on the calling thread for each committed block, in order (no other
@@ -185,6 +188,7 @@ public sealed class ChainPipeline
         {
             run.Finish();
             Waiting += run.Waiting;
+            RecycledOverlays += run.RecycledOverlays;
         }
     }
 
@@ -209,6 +213,7 @@ public sealed class ChainPipeline
         {
             await run.FinishAsync().ConfigureAwait(false);
             Waiting += run.Waiting;
+            RecycledOverlays += run.RecycledOverlays;
             Volatile.Write(ref _running, 0);
         }
     }

@@ -27,6 +27,10 @@ public sealed partial class ChainState
     private readonly TrieNodeSet?[] _nodeSets = new TrieNodeSet?[2];
     private int _nextNodeSet;
     private readonly PrefetchKeys _prefetchKeys; // used by ExecuteOver only
+    private readonly RecordingReaderPool _readers = new();
+
+    /// <summary>Readers made to record blocks' reads (for tests: a pipeline keeps reusing a few).</summary>
+    internal int RecordingReadersMade => _readers.Made;
     private StateTrie _trie;
     // The trie may hold changes that will never be committed (a failure, a rejected root): rebuild it
     // from the store before its next use. Also set by a failed commit on the pipeline's commit thread.
@@ -196,10 +200,10 @@ public sealed partial class ChainState
             return new ExecutedBlock(block, unrecorded, null, Stopwatch.GetElapsedTime(started));
         }
         // Room for the prefetched keys and a few more per transaction: growing it copies every entry.
-        var reader = new RecordingStateReader(state, (keys?.Count ?? 0) + block.Transactions.Count * 2);
+        var reader = _readers.Take(state, (keys?.Count ?? 0) + block.Transactions.Count * 2);
         if (prefetch) Prefetch(reader, keys!, executor.Workers);
         var result = executor.Execute(block, reader, executionOptions);
-        return new ExecutedBlock(block, result, journaled ? reader.Seen : null, Stopwatch.GetElapsedTime(started));
+        return new ExecutedBlock(block, result, journaled ? reader.Seen : null, Stopwatch.GetElapsedTime(started)) { Reader = reader };
     }
 
     // Contiguous key ranges (the keys are sorted), one per worker the executor would use: the batched
@@ -337,6 +341,9 @@ public sealed partial class ChainState
         try
         {
             _store.Commit(rooted.Stored, executed.Result.Changes, rooted.Nodes, executed.PreviousValues);
+            // The journal has taken what the reader recorded: the reader serves a later block. (A block
+            // that fails or is rejected keeps its reader; the collector takes it.)
+            if (executed.Reader is { } reader) _readers.Return(reader);
         }
         catch
         {

@@ -9,4 +9,8 @@ namespace ParallelExec.Storage;
 /// long the execution took.
 /// </summary>
 internal sealed record ExecutedBlock(
-    Block Block, BlockResult Result, IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? PreviousValues, TimeSpan ExecuteTime);
+    Block Block, BlockResult Result, IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? PreviousValues, TimeSpan ExecuteTime)
+{
+    /// <summary>The reader that recorded the block's reads (<see cref="PreviousValues"/> are its), given back to its pool once the block is committed.</summary>
+    public RecordingStateReader? Reader { get; init; }
+}

@@ -23,15 +23,37 @@ public sealed class OverlayStateReader : IStateReader, SplitBatchedRead.IOwnAnsw
     /// changes are kept (the block before it must be committed by now), so overlays never chain.
     /// </param>
     public OverlayStateReader(IStateReader committed, ReadOnlySpan<StateChange> changes, OverlayStateReader? previous = null)
+        : this(committed, changes, previous, recycled: null)
+    {
+    }
+
+    /// <summary>
+    /// As the public constructor, keeping the changes in <paramref name="recycled"/> (cleared first)
+    /// when given: the dictionary of an overlay nothing reads any more, whose room a pipeline reuses
+    /// rather than making a new one (~2 MB for a block of 10,000 transfers) every block.
+    /// </summary>
+    internal OverlayStateReader(IStateReader committed, ReadOnlySpan<StateChange> changes, OverlayStateReader? previous,
+        Dictionary<StateKey, UInt256>? recycled)
     {
         ArgumentNullException.ThrowIfNull(committed);
         _committed = committed;
         _before = previous?._changes;
-        _changes = new Dictionary<StateKey, UInt256>(changes.Length);
+        if (recycled is not null && !ReferenceEquals(recycled, _before))
+        {
+            recycled.Clear();
+            recycled.EnsureCapacity(changes.Length);
+            _changes = recycled;
+        }
+        else
+        {
+            _changes = new Dictionary<StateKey, UInt256>(changes.Length);
+        }
         foreach (var change in changes) _changes[change.Key] = change.Value;
     }
 
-    /// <summary>Keys the pending block changed.</summary>
+    /// <summary>The pending block's changes by key (for a pipeline to reuse once nothing reads this overlay).</summary>
+    internal Dictionary<StateKey, UInt256> Changes => _changes;
+
     /// <summary>Keys the pending block changed.</summary>
     public int Count => _changes.Count;
 

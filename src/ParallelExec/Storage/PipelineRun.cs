@@ -51,6 +51,9 @@ internal sealed class PipelineRun
     private RootedBlock? _unhanded; // rooted, then the run stopped before commit took it
     private long _waiting; // Stopwatch ticks the execute stage waited for the root stage
 
+    /// <summary>Overlays built in the dictionary of an earlier one (read once the run has finished).</summary>
+    public long RecycledOverlays { get; private set; }
+
     /// <param name="chain">The chain every block is applied to and committed on.</param>
     /// <param name="executor">Executes each block.</param>
     /// <param name="rootThreads">Threads for hashing a block's trie.</param>
@@ -159,6 +162,9 @@ internal sealed class PipelineRun
         try
         {
             OverlayStateReader? state = null; // the state after the last block: its and the block before's changes over the store
+            // The overlays' dictionaries, reused in turn (see OverlayRing).
+            var overlays = new Dictionary<StateKey, UInt256>?[OverlayRing];
+            long executedBlocks = 0;
             long previous = _chain.Head.Number;
             while (ChannelHandoff.Take(blocks, _stop.Token, out var block))
             {
@@ -182,7 +188,10 @@ internal sealed class PipelineRun
                 executing.Complete(executed);
                 // Built before the hand-over and never changed: the next block reads it from its workers.
                 // By the time that block runs, the one before this is committing and the one before that committed.
-                state = new OverlayStateReader(_chain.Store, executed.Result.Changes, state);
+                int turn = (int)(executedBlocks++ % OverlayRing);
+                if (overlays[turn] is not null) RecycledOverlays++;
+                state = new OverlayStateReader(_chain.Store, executed.Result.Changes, state, overlays[turn]);
+                overlays[turn] = state.Changes.Count <= MaxRecycledOverlay ? state.Changes : null;
                 previous = block.Block.Header.Number;
                 var waitStarted = Stopwatch.GetTimestamp();
                 bool handed = true;
@@ -201,6 +210,18 @@ internal sealed class PipelineRun
             output.TryComplete(error);
         }
     }
+
+    /// <summary>
+    /// Overlays whose dictionaries the execute stage keeps for reuse. The overlay built after block J
+    /// executes is read by the execution and the root stage of J+1 (a root stage with an access list
+    /// reads the state before its block) and, as the block before in J+1's overlay, by those of J+2.
+    /// The overlay after J+4 is built once J+3 has been taken by the root stage, so after J+2's root:
+    /// by then nothing reads J's. Four would do; one more to spare.
+    /// </summary>
+    private const int OverlayRing = 5;
+
+    /// <summary>Changes past which an overlay's dictionary is not kept (an unusually large block).</summary>
+    private const int MaxRecycledOverlay = 1 << 17;
 
     private void Root()
     {
