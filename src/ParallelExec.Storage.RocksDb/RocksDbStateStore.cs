@@ -469,6 +469,33 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         return true;
     }
 
+    /// <inheritdoc/>
+    public bool ScanAccountSubtrie(int firstNibble, TrieNodeVisitor visit)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)firstNibble, 15u, nameof(firstNibble));
+        ArgumentNullException.ThrowIfNull(visit);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        try
+        {
+            // Tag 0, then the packed path: the nodes under the nibble share the high half of the key's
+            // second byte. The root's key is the tag and a zero count, two bytes: it sorts first and is skipped.
+            using var it = _db.NewIterator(_nodes, _scan);
+            ReadOnlySpan<byte> start = [0, (byte)(firstNibble << 4)];
+            for (it.Seek(start); it.Valid(); it.Next())
+            {
+                var key = it.GetKeySpan();
+                if (key.Length < 2 || key[0] != 0 || key[1] >> 4 != firstNibble) break;
+                if (key.Length == 2) continue; // the root
+                if (!visit(key, it.GetValueSpan())) break;
+            }
+        }
+        catch (RocksDbException e)
+        {
+            throw Translate(e);
+        }
+        return true;
+    }
+
     /// <summary>Trie nodes stored (a scan of the trie family: for reports and checks, not for hot paths).</summary>
     public long CountTrieNodes()
     {

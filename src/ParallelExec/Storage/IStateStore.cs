@@ -80,6 +80,14 @@ public interface IStateStore : IStateReader, IDisposable
     /// </summary>
     bool ScanAccountTrie(TrieNodeVisitor visit) => false;
 
+    /// <summary>
+    /// As <see cref="ScanAccountTrie(TrieNodeVisitor)"/>, for the nodes under the account trie's root
+    /// whose path starts with nibble <paramref name="firstNibble"/> (0-15; the root itself is in none):
+    /// one key range, so sixteen scans, one per nibble and each on its own thread, read the trie below
+    /// the root once. Returns false when the store cannot scan a range (then nothing was visited).
+    /// </summary>
+    bool ScanAccountSubtrie(int firstNibble, TrieNodeVisitor visit) => false;
+
     /// <summary>Every location of the flat state (for rebuilding the state trie). Not concurrent with writes.</summary>
     IEnumerable<KeyValuePair<StateKey, UInt256>> Entries();
 

@@ -85,6 +85,16 @@ public sealed class InMemoryStateStore : IStateStore, IUndoJournalReader
         return true;
     }
 
+    /// <inheritdoc/>
+    public bool ScanAccountSubtrie(int firstNibble, TrieNodeVisitor visit)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)firstNibble, 15u, nameof(firstNibble));
+        ArgumentNullException.ThrowIfNull(visit);
+        // The whole scan, filtered: the tag, then the packed path, whose first byte's high half is the
+        // first nibble (the root's key is the tag and a zero count).
+        return ScanAccountTrie((key, rlp) => key.Length <= 2 || key[1] >> 4 != firstNibble || visit(key, rlp));
+    }
+
     private static string NodeKey(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path)
     {
         Span<byte> key = stackalloc byte[TrieNodeKey.MaxLength];

@@ -46,6 +46,34 @@ public sealed partial class MerklePatriciaTrie
         return loaded;
     }
 
+    /// <summary>
+    /// Loads the root from the trie's source if it is not in memory yet (<paramref name="loaded"/>
+    /// says whether it was) and tells whether it is a branch: then the subtries under its sixteen
+    /// children can be loaded apart, each on its own thread (<see cref="LoadSubtrie"/>).
+    /// </summary>
+    internal bool ResolveRootBranch(out bool loaded)
+    {
+        loaded = _root is UnresolvedNode;
+        ResolveRoot();
+        return _root is BranchNode;
+    }
+
+    /// <summary>
+    /// <see cref="LoadFrom"/> for the subtrie under child <paramref name="nibble"/> of the root branch
+    /// (<see cref="ResolveRootBranch"/> first): safe beside the same call for other nibbles, each
+    /// replacing only its own child slot. Returns the nodes put in place.
+    /// </summary>
+    internal long LoadSubtrie(ITrieNodeLookup nodes, int nibble)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        if (_root is not BranchNode top) throw new InvalidOperationException("the trie's root is not a branch in memory");
+        Span<byte> path = stackalloc byte[MaxWarmDepth];
+        path[0] = (byte)nibble;
+        long loaded = LoadChild(nodes, top, nibble, path, 1);
+        Interlocked.Add(ref _loadedNodes, loaded);
+        return loaded;
+    }
+
     /// <summary>Deepest place a node store keeps a node at: 64 nibbles, a 32-byte key's (<see cref="Storage.TrieNodeKey"/>).</summary>
     private const int MaxWarmDepth = 64;
 

@@ -70,6 +70,12 @@ public sealed partial class StateTrie
     /// </summary>
     internal long LoadFrom(ITrieNodeLookup nodes, int degreeOfParallelism) => _accounts.LoadFrom(nodes, degreeOfParallelism);
 
+    /// <summary>The account trie's root, loaded if need be: whether it is a branch (see <see cref="MerklePatriciaTrie.ResolveRootBranch"/>).</summary>
+    internal bool ResolveAccountRootBranch(out bool loaded) => _accounts.ResolveRootBranch(out loaded);
+
+    /// <summary>Puts in place what <paramref name="nodes"/> holds of the account subtrie under the root's child <paramref name="nibble"/> (see <see cref="MerklePatriciaTrie.LoadSubtrie"/>).</summary>
+    internal long LoadAccountSubtrie(ITrieNodeLookup nodes, int nibble) => _accounts.LoadSubtrie(nodes, nibble);
+
     /// <summary>Accounts loaded from the node source so far.</summary>
     public long LoadedAccountCount { get; private set; }
 
