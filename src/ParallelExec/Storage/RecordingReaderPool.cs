@@ -36,13 +36,12 @@ internal sealed class RecordingReaderPool
 
     private sealed class Policy : IPooledObjectPolicy<RecordingStateReader>
     {
-        private static readonly InMemoryState NoState = new();
         public int Made;
 
         public RecordingStateReader Create()
         {
             Interlocked.Increment(ref Made);
-            return new(NoState);
+            return new(RecordingStateReader.NoState);
         }
 
         public bool Return(RecordingStateReader reader)

@@ -80,7 +80,8 @@ public sealed class RecordingStateReader : IStateReader, SplitBatchedRead.IOwnAn
     /// <summary>Forgets every key and lets go of the reader underneath (a reader kept for later use).</summary>
     internal void Release() => Reuse(NoState, 0);
 
-    private static readonly InMemoryState NoState = new();
+    /// <summary>An empty state: what a reader kept for later reads through to meanwhile.</summary>
+    internal static readonly InMemoryState NoState = new();
 
     // A little over an even share: keys spread unevenly, and growing a dictionary copies it.
     private static int StripeCapacity(int capacity) => capacity <= 0 ? 0 : capacity / Stripes + capacity / (4 * Stripes) + 16;
