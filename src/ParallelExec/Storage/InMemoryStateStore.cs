@@ -76,13 +76,7 @@ public sealed class InMemoryStateStore : IStateStore, IUndoJournalReader
     public bool ScanAccountTrie(TrieNodeVisitor visit)
     {
         ArgumentNullException.ThrowIfNull(visit);
-        List<KeyValuePair<string, byte[]>> nodes;
-        lock (_nodes) nodes = _nodes.Where(n => n.Key.StartsWith("00", StringComparison.Ordinal)).ToList();
-        // Upper-case hex sorts as its bytes do.
-        nodes.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        foreach (var (key, rlp) in nodes)
-            if (!visit(Convert.FromHexString(key), rlp)) break;
-        return true;
+        return Scan(static key => key.StartsWith("00", StringComparison.Ordinal), visit);
     }
 
     /// <inheritdoc/>
@@ -90,9 +84,22 @@ public sealed class InMemoryStateStore : IStateStore, IUndoJournalReader
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)firstNibble, 15u, nameof(firstNibble));
         ArgumentNullException.ThrowIfNull(visit);
-        // The whole scan, filtered: the tag, then the packed path, whose first byte's high half is the
-        // first nibble (the root's key is the tag and a zero count).
-        return ScanAccountTrie((key, rlp) => key.Length <= 2 || key[1] >> 4 != firstNibble || visit(key, rlp));
+        // In hex: the tag "00", then the packed path, whose first byte's high half (the key's third
+        // digit) is the first nibble; the root's key is the tag and a zero count, four digits.
+        char digit = Convert.ToHexString([(byte)firstNibble])[1];
+        return Scan(key => key.Length > 4 && key.StartsWith("00", StringComparison.Ordinal) && key[2] == digit, visit);
+    }
+
+    // The account-trie nodes whose hex keys pass the filter, in key order.
+    private bool Scan(Func<string, bool> take, TrieNodeVisitor visit)
+    {
+        List<KeyValuePair<string, byte[]>> nodes;
+        lock (_nodes) nodes = _nodes.Where(n => take(n.Key)).ToList();
+        // Upper-case hex sorts as its bytes do.
+        nodes.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        foreach (var (key, rlp) in nodes)
+            if (!visit(Convert.FromHexString(key), rlp)) break;
+        return true;
     }
 
     private static string NodeKey(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path)
