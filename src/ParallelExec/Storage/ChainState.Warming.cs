@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using ParallelExec.Trie;
 
 namespace ParallelExec.Storage;
@@ -60,20 +61,15 @@ public sealed partial class ChainState
     // ranges (then whatever is still missing is left to the one scan).
     private bool WarmSubtries(long limit, ref long bytes, ref long nodes)
     {
-        long read = 0, loaded = 0;
+        var read = new StrongBox<long>();
+        long loaded = 0;
         bool ranged = true;
         Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = _options.RootParallelism }, nibble =>
         {
             var scanned = new ScannedTrieNodes();
-            bool TakeNode(ReadOnlySpan<byte> key, ReadOnlySpan<byte> rlp)
-            {
-                if (Interlocked.Add(ref read, key.Length + rlp.Length) > limit) return false;
-                scanned.Add(key, rlp);
-                return true;
-            }
             try
             {
-                if (!_store.ScanAccountSubtrie(nibble, TakeNode))
+                if (!_store.ScanAccountSubtrie(nibble, KeepWithin(scanned, read, limit)))
                 {
                     Volatile.Write(ref ranged, false);
                     return;
@@ -85,7 +81,7 @@ public sealed partial class ChainState
             }
             Interlocked.Add(ref loaded, _trie.LoadAccountSubtrie(scanned, nibble));
         });
-        bytes += Math.Min(read, limit);
+        bytes += Math.Min(read.Value, limit);
         nodes += loaded;
         return ranged;
     }
@@ -94,15 +90,9 @@ public sealed partial class ChainState
     private void WarmInOneScan(long limit, ref long bytes, ref long nodes)
     {
         var scanned = new ScannedTrieNodes();
-        bool TakeNode(ReadOnlySpan<byte> key, ReadOnlySpan<byte> rlp)
-        {
-            if (scanned.Bytes + key.Length + rlp.Length > limit) return false;
-            scanned.Add(key, rlp);
-            return true;
-        }
         try
         {
-            if (!_store.ScanAccountTrie(TakeNode)) return;
+            if (!_store.ScanAccountTrie(KeepWithin(scanned, new StrongBox<long>(), limit))) return;
         }
         catch (StateStoreException)
         {
@@ -111,4 +101,12 @@ public sealed partial class ChainState
         nodes += _trie.LoadFrom(scanned, _options.RootParallelism);
         bytes += scanned.Bytes;
     }
+
+    // Keeps a scan's nodes in `scanned` while the bytes every scan sharing `read` has taken stay within `limit`.
+    private static TrieNodeVisitor KeepWithin(ScannedTrieNodes scanned, StrongBox<long> read, long limit) => (key, rlp) =>
+    {
+        if (Interlocked.Add(ref read.Value, key.Length + rlp.Length) > limit) return false;
+        scanned.Add(key, rlp);
+        return true;
+    };
 }

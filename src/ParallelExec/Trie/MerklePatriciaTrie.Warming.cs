@@ -30,12 +30,8 @@ public sealed partial class MerklePatriciaTrie
         }
         if (_root is BranchNode top && degreeOfParallelism > 1)
         {
-            Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism }, nibble =>
-            {
-                Span<byte> path = stackalloc byte[MaxWarmDepth];
-                path[0] = (byte)nibble;
-                Interlocked.Add(ref loaded, LoadChild(nodes, top, nibble, path, 1));
-            });
+            Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism },
+                nibble => Interlocked.Add(ref loaded, LoadUnder(nodes, top, nibble)));
         }
         else if (_root is not null)
         {
@@ -67,11 +63,17 @@ public sealed partial class MerklePatriciaTrie
     {
         ArgumentNullException.ThrowIfNull(nodes);
         if (_root is not BranchNode top) throw new InvalidOperationException("the trie's root is not a branch in memory");
-        Span<byte> path = stackalloc byte[MaxWarmDepth];
-        path[0] = (byte)nibble;
-        long loaded = LoadChild(nodes, top, nibble, path, 1);
+        long loaded = LoadUnder(nodes, top, nibble);
         Interlocked.Add(ref _loadedNodes, loaded);
         return loaded;
+    }
+
+    /// <summary>Loads what <paramref name="nodes"/> holds under child <paramref name="nibble"/> of the root branch <paramref name="top"/> (not counted).</summary>
+    private long LoadUnder(ITrieNodeLookup nodes, BranchNode top, int nibble)
+    {
+        Span<byte> path = stackalloc byte[MaxWarmDepth];
+        path[0] = (byte)nibble;
+        return LoadChild(nodes, top, nibble, path, 1);
     }
 
     /// <summary>Deepest place a node store keeps a node at: 64 nibbles, a 32-byte key's (<see cref="Storage.TrieNodeKey"/>).</summary>
