@@ -7,6 +7,11 @@ namespace ParallelExec.MultiVersion;
 /// sorted by transaction index. A reader at position i sees the highest writer below i.
 /// Most locations get one version per block, so arrays are only allocated (and kept, pooled)
 /// for locations written more than once; a list is one small object otherwise.
+/// Every worker reads and writes lists of the keys its transactions touch, and the committer those of
+/// the keys it validates, so a list's cache line moves between cores: a read of a key nobody wrote
+/// stores nothing into it (it was a counter, written at every read), and the short critical sections
+/// take a lock word of the list's own with one compare-and-swap, not the runtime's monitor (a call
+/// into the runtime to enter and another to leave).
 /// </summary>
 internal sealed class VersionList
 {
@@ -22,7 +27,8 @@ internal sealed class VersionList
     private UInt256[]? _values;
     private bool[]? _isDelta;
     private int _count;
-    private int _reads;
+    private bool _read;
+    private int _lock;
 
     /// <summary>Versions after which credits to a key nobody has read stop being published.</summary>
     public const int UnreadCreditLimit = 32;
@@ -40,7 +46,8 @@ internal sealed class VersionList
     public void Assign(in StateKey key)
     {
         Key = key;
-        _count = _reads = 0;
+        _count = 0;
+        _read = false;
         _inArrays = false;
     }
 
@@ -50,11 +57,12 @@ internal sealed class VersionList
     /// list; a later reader that misses them fails validation and is re-executed in order.
     /// Read without the lock: a heuristic, never needed for correctness.
     /// </summary>
-    public bool IsUnreadCreditSink => _count >= UnreadCreditLimit && Volatile.Read(ref _reads) == 0;
+    public bool IsUnreadCreditSink => _count >= UnreadCreditLimit && !Volatile.Read(ref _read);
 
     public void Set(int writer, in UInt256 value, bool isDelta)
     {
-        lock (this)
+        Enter();
+        try
         {
             if (!_inArrays)
             {
@@ -83,6 +91,10 @@ internal sealed class VersionList
             _values![pos] = value;
             _isDelta![pos] = isDelta;
         }
+        finally
+        {
+            Exit();
+        }
     }
 
     private void MoveToArrays()
@@ -96,7 +108,8 @@ internal sealed class VersionList
 
     public void Remove(int writer)
     {
-        lock (this)
+        Enter();
+        try
         {
             if (!_inArrays)
             {
@@ -113,6 +126,10 @@ internal sealed class VersionList
                 Array.Copy(_isDelta!, pos + 1, _isDelta!, pos, tail);
             }
             _count--;
+        }
+        finally
+        {
+            Exit();
         }
     }
 
@@ -131,12 +148,13 @@ internal sealed class VersionList
         {
             // Nothing written yet (most keys a block reads): no lock. A write racing with this read
             // is one the reader may miss anyway; validation decides.
-            _reads++;
+            MarkRead();
             return ReadResult.None;
         }
-        lock (this)
+        Enter();
+        try
         {
-            _reads++;
+            MarkRead();
             value = default;
             writer = -1;
             if (_count == 0) return ReadResult.None;
@@ -163,7 +181,28 @@ internal sealed class VersionList
             value = credits;
             return ReadResult.OnStart;
         }
+        finally
+        {
+            Exit();
+        }
     }
+
+    // Stored once per block: a store at every read would take the line from the other cores each time.
+    private void MarkRead()
+    {
+        if (!_read) _read = true;
+    }
+
+    // Held for a few loads and stores: spin (yielding, then sleeping, if the holder was descheduled).
+    private void Enter()
+    {
+        if (Interlocked.CompareExchange(ref _lock, 1, 0) == 0) return;
+        var spin = new SpinWait();
+        do spin.SpinOnce();
+        while (Volatile.Read(ref _lock) != 0 || Interlocked.CompareExchange(ref _lock, 1, 0) != 0);
+    }
+
+    private void Exit() => Volatile.Write(ref _lock, 0);
 
     // Index of the entry for `writer` in the arrays, or where it would be inserted. Most writes arrive near the end.
     private int Find(int writer, out bool found)
