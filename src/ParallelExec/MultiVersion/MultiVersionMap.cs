@@ -60,6 +60,24 @@ internal sealed class MultiVersionMap : IStateView
     /// </summary>
     public int KeyId(in StateKey key) => _versions.GetOrAdd(key, _rent).Id;
 
+    /// <summary>Starts loading the version table's lines for <paramref name="keys"/> (<see cref="VersionTable.PrefetchSlot"/>).</summary>
+    public void PrefetchSlots(ReadOnlySpan<StateKey> keys)
+    {
+        foreach (ref readonly var key in keys) _versions.PrefetchSlot(key);
+    }
+
+    /// <summary>
+    /// Starts loading the version lists of <paramref name="keys"/> whose slots are loaded
+    /// (<see cref="VersionTable.PrefetchList"/>); returns how many were found.
+    /// </summary>
+    public int PrefetchLists(ReadOnlySpan<StateKey> keys)
+    {
+        int found = 0;
+        foreach (ref readonly var key in keys)
+            if (_versions.PrefetchList(key)) found++;
+        return found;
+    }
+
     /// <summary>The id of <paramref name="key"/> if a transaction has touched it in this block; gives none.</summary>
     public bool TryGetKeyId(in StateKey key, out int id)
     {

@@ -123,6 +123,35 @@ internal sealed class VersionTable
         }, create);
     }
 
+    /// <summary>Starts loading the table line where <paramref name="key"/>'s probe starts: for a worker that will look the key up soon.</summary>
+    public void PrefetchSlot(in StateKey key) => Trie.Prefetch.Element(_slots, key.GetHashCode() & _mask);
+
+    /// <summary>
+    /// When the table holds a list of this block with <paramref name="key"/>'s hash (an earlier
+    /// transaction touched the key), starts loading it. Walks the key's probe as <see cref="TryGet"/>
+    /// does, by the hash alone (comparing keys would wait on the very list it starts loading): call it
+    /// once <see cref="PrefetchSlot"/> has had time to load the probe's line. Only a prefetch: a slot
+    /// claimed or changed meanwhile costs a wasted load. Returns whether a list was found.
+    /// </summary>
+    public bool PrefetchList(in StateKey key)
+    {
+        int hash = key.GetHashCode();
+        var slots = _slots;
+        for (int i = hash & _mask, probes = 0; probes <= _mask; i = (i + 1) & _mask, probes++)
+        {
+            ref var slot = ref slots[i];
+            int tag = Volatile.Read(ref slot.Tag);
+            if (tag >> 2 != _generation || (tag & StateMask) == Sealed) return false; // empty in this block, or the overflow's
+            if ((tag & StateMask) != Ready || slot.Hash != hash) continue;
+            // A list is ~150 bytes: the lookup compares its key, a read takes its count and first version.
+            var list = slot.List;
+            Trie.Prefetch.Object(list);
+            Trie.Prefetch.Object(list, 96);
+            return true;
+        }
+        return false;
+    }
+
     private static void WaitReady(ref Slot slot)
     {
         var spin = new SpinWait();

@@ -34,6 +34,7 @@ internal sealed class BlockRun
     private readonly BlockOverlay _overlay = new();
     private readonly SpeculationMonitor _speculation = new();
     private readonly TransactionContext[] _contexts;
+    private readonly VersionPrefetcher[] _prefetchers;
     private readonly Dictionary<StateKey, int> _hintWriters = new();
     // Overlay entries written during a sequential stretch: published (with their committed values)
     // only if speculation resumes.
@@ -80,7 +81,12 @@ internal sealed class BlockRun
         _workers = workers;
         _versions = new MultiVersionMap();
         _contexts = new TransactionContext[workers];
-        for (int i = 0; i < workers; i++) _contexts[i] = new TransactionContext();
+        _prefetchers = new VersionPrefetcher[workers];
+        for (int i = 0; i < workers; i++)
+        {
+            _contexts[i] = new TransactionContext();
+            _prefetchers[i] = new VersionPrefetcher();
+        }
         _workerCounters = new WorkerCounters[workers];
     }
 
@@ -122,6 +128,7 @@ internal sealed class BlockRun
         _useHints = _speculate && HintGraph.Build(_txs, _predecessor, _hintWriters);
         if (_speculate && options.DependencyHints is { } edges) _useHints |= HintGraph.MergeEdges(edges, _predecessor, n);
         _stretchWrites.Clear();
+        foreach (var prefetcher in _prefetchers) prefetcher.Reset();
         _inOrderToEnd = _callerWaiting = false;
         _nextSpeculative.Value = 0;
         _commitIndex.Value = 0;
@@ -190,7 +197,7 @@ internal sealed class BlockRun
 
                 // With nothing left to speculate for a while, the committer takes over the transaction
                 // it would otherwise wait on (the block's last ones, or a run looping on a torn view).
-                if (TryCommit(context, worker, takeOver: spin.Count >= TakeOverAfterSpins) || TrySpeculate(context, ref counters))
+                if (TryCommit(context, worker, takeOver: spin.Count >= TakeOverAfterSpins) || TrySpeculate(context, worker, ref counters))
                 {
                     spin.Reset();
                     continue;
@@ -216,7 +223,7 @@ internal sealed class BlockRun
         }
     }
 
-    private bool TrySpeculate(TransactionContext context, ref WorkerCounters counters)
+    private bool TrySpeculate(TransactionContext context, int worker, ref WorkerCounters counters)
     {
         if (!_speculate || _speculation.Sequential) return false;
         while (true)
@@ -244,6 +251,7 @@ internal sealed class BlockRun
                 return true;
 
             var output = _outputs[i];
+            if (Trie.Prefetch.IsSupported) _prefetchers[worker].Advance(_versions, _txs, i, _workers);
             try
             {
                 TransactionRunner.Run(_txs[i], context, _versions, _block.Header, i, output, _status);

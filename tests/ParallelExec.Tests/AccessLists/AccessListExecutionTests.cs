@@ -3,6 +3,7 @@ using ParallelExec.Blocks;
 using ParallelExec.Execution;
 using ParallelExec.Scheduling;
 using ParallelExec.State;
+using ParallelExec.Tests.Execution;
 using ParallelExec.Tests.Execution.UnitTests;
 using ParallelExec.Workloads;
 
@@ -80,39 +81,6 @@ public sealed class AccessListExecutionTests : IDisposable
             var named = _sequential.Execute(block, state).TouchedKeys.ToList();
             var misleading = block.Transactions.Select(tx => (ITransaction)new MisnamingTransaction(tx, random.Next(6), named, random.Next())).ToArray();
             AssertListPathMatches(new Block(block.Header, misleading), state, $"misnamed block, seed {seed}");
-        }
-    }
-
-    // A transaction whose likely keys are wrong in one of five ways, or right; its execution is the wrapped one's.
-    private sealed class MisnamingTransaction(ITransaction inner, int way, List<StateKey> named, int seed) : ITransaction
-    {
-        public ulong GasLimit => inner.GasLimit;
-        public AccessHints? Hints => inner.Hints;
-        public ExecutionOutcome Execute(ITransactionContext context) => inner.Execute(context);
-        public void OnFailure(ITransactionContext context, ExecutionOutcome failure) => inner.OnFailure(context, failure);
-
-        public void AppendLikelyKeys(List<StateKey> keys)
-        {
-            switch (way)
-            {
-                case 0: // keys no list names
-                    for (int i = 0; i < 5; i++) keys.Add(StateKey.Storage(Address.FromNumber((ulong)(seed + i), tag: 0x7e), (ulong)i));
-                    break;
-                case 1: // keys the list names, for other transactions
-                    if (named.Count > 0) keys.AddRange(named.Skip(seed % named.Count).Take(6));
-                    break;
-                case 2: // thousands
-                    for (int i = 0; i < 5000; i++) keys.Add(StateKey.Balance(Address.FromNumber((ulong)i, tag: 0x01)));
-                    break;
-                case 3: // a listing that throws midway
-                    inner.AppendLikelyKeys(keys);
-                    throw new InvalidOperationException("naming failed");
-                case 4: // none
-                    break;
-                default: // the transaction's own
-                    inner.AppendLikelyKeys(keys);
-                    break;
-            }
         }
     }
 
