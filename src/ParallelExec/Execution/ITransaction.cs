@@ -26,8 +26,10 @@ public interface ITransaction
     /// value when it commits the first credit); leave out the block's fee beneficiary (read once per
     /// block, not derivable from the transaction). At most <see cref="ExecutionLimits.MaxLikelyKeys"/>
     /// are used; a throw is ignored (nothing is prefetched for this transaction). The default
-    /// appends nothing. Called once per transaction on the thread that prepares the block: append
-    /// without allocating.
+    /// appends nothing. Called on the thread that prepares the block and, to load ahead what a worker
+    /// is about to look up, on the parallel executor's workers (the speculative path and the
+    /// access-list path): possibly more than once per transaction, and for different transactions at
+    /// once. Append without allocating, from the transaction's own fields only.
     /// </summary>
     void AppendLikelyKeys(List<StateKey> keys) { }
 
