@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ParallelExec.Scheduling;
 
 namespace ParallelExec.AccessLists;
@@ -55,6 +56,8 @@ internal sealed class AccessListMarks
     /// Run by every worker once all transactions are checked: folds the other workers' marks into
     /// worker 0's, a range of keys at a time.
     /// </summary>
+    // Called once a block per worker, so tiering would reach optimized code only after ~60 blocks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Merge(int worker)
     {
         long[] first = _workers[0].FirstTouch;

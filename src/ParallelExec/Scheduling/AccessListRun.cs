@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using ParallelExec.AccessLists;
@@ -221,6 +222,8 @@ internal sealed class AccessListRun
     }
 
     // Each worker fills the view for the next unit (a run of accounts, or a piece of a large one).
+    // Called once a block per worker, so tiering would reach optimized code only after ~60 blocks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Fill(int worker)
     {
         while (_fillChunks.TryClaim(_view.FillUnitCount, 1, out int chunk, out _, out _))
@@ -238,6 +241,8 @@ internal sealed class AccessListRun
     }
 
     // Each worker puts the next partitions of the key table together.
+    // Called once a block per worker, so tiering would reach optimized code only after ~60 blocks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Insert(int worker)
     {
         while (_partitionClaims.TryClaim(NamedKeyTable.Partitions, 1, out int partition, out _, out _))
@@ -245,6 +250,8 @@ internal sealed class AccessListRun
     }
 
     // Each worker takes the next transaction, runs it over the view and checks it against the list.
+    // Called once a block per worker, so tiering would reach optimized code only after ~60 blocks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Work(int worker)
     {
         var context = _contexts[worker];
@@ -389,6 +396,8 @@ internal sealed class AccessListRun
     }
 
     // Each worker fills the next range of the result's keys and changes.
+    // Called once a block per worker, so tiering would reach optimized code only after ~60 blocks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Gather(int worker)
     {
         byte[] written = _marks.Written;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using ParallelExec.Execution;
 using ParallelExec.MultiVersion;
@@ -180,6 +181,8 @@ internal sealed class BlockRun
         return result;
     }
 
+    // Called once a block per worker, so tiering would reach optimized code only after ~60 blocks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Work(int worker)
     {
         try
