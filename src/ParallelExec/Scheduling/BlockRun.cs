@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using ParallelExec.Execution;
 using ParallelExec.MultiVersion;
 using ParallelExec.State;
