@@ -64,9 +64,10 @@ public sealed partial class ChainState
         var read = new StrongBox<long>();
         long loaded = 0;
         bool ranged = true;
+        var buffers = new ScannedTrieNodes.Buffers();
         Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = _options.RootParallelism }, nibble =>
         {
-            var scanned = new ScannedTrieNodes();
+            using var scanned = new ScannedTrieNodes(buffers);
             try
             {
                 if (!_store.ScanAccountSubtrie(nibble, KeepWithin(scanned, read, limit)))
@@ -89,7 +90,7 @@ public sealed partial class ChainState
     // One scan of the whole account trie, then its nodes put in place on the chain's threads.
     private void WarmInOneScan(long limit, ref long bytes, ref long nodes)
     {
-        var scanned = new ScannedTrieNodes();
+        using var scanned = new ScannedTrieNodes(new ScannedTrieNodes.Buffers());
         try
         {
             if (!_store.ScanAccountTrie(KeepWithin(scanned, new StrongBox<long>(), limit))) return;

@@ -18,7 +18,7 @@ public class TrieWarmingTests
     /// The account-trie nodes of <paramref name="whole"/> as a scan of a node store holds them (by store
     /// key, in key order), each RLP first passed through <paramref name="tamper"/> (path, RLP) when given.
     /// </summary>
-    private static ScannedTrieNodes Scan(StateTrie whole, Func<byte[], byte[], byte[]?>? tamper = null)
+    private static ScannedTrieNodes Scan(StateTrie whole, Func<byte[], byte[], byte[]?>? tamper = null, ScannedTrieNodes.Buffers? buffers = null)
     {
         var nodes = new SortedDictionary<byte[], byte[]>(Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b)));
         foreach (var node in whole.ExportAllNodes())
@@ -29,7 +29,7 @@ public class TrieWarmingTests
             var rlp = tamper?.Invoke(node.Path.ToArray(), node.Rlp.ToArray()) ?? node.Rlp.ToArray();
             nodes.Add(key[..length], rlp);
         }
-        var scanned = new ScannedTrieNodes();
+        var scanned = new ScannedTrieNodes(buffers ?? new ScannedTrieNodes.Buffers());
         foreach (var (key, rlp) in nodes) scanned.Add(key, rlp);
         return scanned;
     }
@@ -74,6 +74,32 @@ public class TrieWarmingTests
             long accountReads = store.AccountTrieReads;
             Assert.True(accountReads == 0, $"seed {seed}, {threads} threads: {accountReads} account-trie nodes read from the store after warming");
         }
+    }
+
+    /// <summary>
+    /// As the warming's sixteen scans do: a scan disposed gives its chunks back, the next scan over
+    /// the same buffers writes its nodes into them, and a trie warmed from it still reads nothing from
+    /// the store and keeps the whole trie's roots.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StateTrieTests.Seeds), MemberType = typeof(StateTrieTests))]
+    public void Scans_in_turn_over_shared_buffers_each_warm_their_own_trie(int seed)
+    {
+        var random = new Random(seed);
+        var buffers = new ScannedTrieNodes.Buffers();
+        var (_, first, _) = StoredState(random);
+        var before = Scan(first, buffers: buffers);
+        Assert.True(before.Count > 0, $"seed {seed}: the first scan holds nothing");
+        before.Dispose();
+        Assert.Equal(0, before.Count);
+        var (flat, whole, store) = StoredState(random);
+        using var scanned = Scan(whole, buffers: buffers);
+        var warmed = StateTrie.Open(store, whole.Root, flat);
+        long loaded = warmed.LoadFrom(scanned, 1);
+        Assert.True(loaded == scanned.Count, $"seed {seed}: {loaded} of the second scan's {scanned.Count} nodes put in place");
+        Assert.Equal(0, store.Reads);
+        Assert.Equal(whole.Root, warmed.ComputeRoot());
+        FollowBlocks(random, flat, whole, warmed, $"seed {seed}, second scan");
     }
 
     [Theory]
