@@ -350,14 +350,25 @@ internal sealed class AccessListView : IStateView
 
     // Array.BinarySearch's answer over an entry's change indexes (the position of the change at
     // index, else the complement of where it would go). Most keys have one or two changes, which a
-    // scan answers; a key every transaction changes (a fee recipient) is bisected.
+    // scan answers. A key with many is bisected after a first probe where the index would be if its
+    // changes were evenly spread: a key every transaction changes (a fee recipient, whose credit each
+    // transaction resolves and checks) is found there at once, instead of in ~14 dependent steps.
     private int Search(in ListedKey entry, ushort index)
     {
         int low = entry.Start, end = low + entry.Count;
         if (entry.Count > 8)
         {
             var indexes = _changeIndexes;
-            for (int high = end; low < high;)
+            int first = indexes[low], last = indexes[end - 1];
+            if (index <= first) return index == first ? low : ~low;
+            if (index >= last) return index == last ? end - 1 : ~end;
+            int high = end;
+            int guess = low + (int)((long)(index - first) * (entry.Count - 1) / (last - first));
+            ushort at = indexes[guess];
+            if (at == index) return guess;
+            if (at < index) low = guess + 1;
+            else high = guess;
+            while (low < high)
             {
                 int middle = (int)((uint)(low + high) >> 1);
                 if (indexes[middle] < index) low = middle + 1;

@@ -7,7 +7,8 @@ namespace ParallelExec.Tests.AccessLists;
 /// <summary>
 /// The access-list view's answer for a key with many changes (a fee recipient, a counter): before
 /// each transaction the value of its last listed change below the transaction's index, and the change
-/// at its own index, found by bisecting its change indexes, dense and sparse alike. Checked against a
+/// at its own index, found by a probe and a bisection of its change indexes, a change at every index,
+/// dense and sparse alike. Checked against a
 /// plain scan of the changes, for random index sets (seeded, seed printed on failure).
 /// </summary>
 public sealed class AccessListViewTests
@@ -89,11 +90,18 @@ public sealed class AccessListViewTests
         for (int p = 0; p < NamedKeyTable.Partitions; p++) Assert.Equal(-1, view.InsertPartition(p, [buckets]));
     }
 
-    // Ascending distinct indexes in 1..n, at least nine: dense runs with gaps, or spread sparsely.
+    // Ascending distinct indexes in 1..n, at least nine: every index of a range, dense runs with gaps, or spread sparsely.
     private static ushort[] Indexes(Random random, int n)
     {
         var chosen = new SortedSet<ushort>();
         int want = random.Next(9, Math.Min(n, 600));
+        if (random.Next(3) == 0)
+        {
+            // A change at every index of a range (a fee recipient's, when the range is the block).
+            int start = random.Next(1, n - want + 2);
+            for (int i = 0; i < want; i++) chosen.Add((ushort)(start + i));
+            return [.. chosen];
+        }
         bool dense = random.Next(2) == 0;
         int at = random.Next(1, Math.Max(2, n / 4));
         while (chosen.Count < want)
