@@ -7,9 +7,9 @@ namespace ParallelExec.Tests.AccessLists;
 /// <summary>
 /// The access-list view's answer for a key with many changes (a fee recipient, a counter): before
 /// each transaction the value of its last listed change below the transaction's index, and the change
-/// at its own index, found by a probe and a bisection of its change indexes, a change at every index,
-/// dense and sparse alike. Checked against a
-/// plain scan of the changes, for random index sets (seeded, seed printed on failure).
+/// at its own index, found by a probe and a bisection of its change indexes (a change at every index,
+/// dense runs and sparse alike). Checked against a plain scan of the changes, for random index sets
+/// (seeded, seed printed on failure).
 /// </summary>
 public sealed class AccessListViewTests
 {
