@@ -51,9 +51,9 @@ public readonly struct StateKey : IEquatable<StateKey>, IComparable<StateKey>
     public override int GetHashCode() => _hash != 0 ? _hash : ComputeHash(Address, Kind, Slot);
 
     // One seeded pass over all pieces (per-process random seed: crafted keys cannot flood a dictionary).
-    // The kind is a piece of its own: packed above the address's low word, a ulong's hash folded it
-    // into that word (low ^ kind), so an account's nonce hashed like the next account's balance and
-    // numbered addresses (every generated workload) collided in pairs.
+    // The kind is a piece of its own: packed into the address's low word, a ulong's hash would fold it
+    // into that word (low ^ kind), so an account's nonce would hash like the next account's balance
+    // and numbered addresses (every generated workload) would collide in pairs.
     private static int ComputeHash(Address address, StateKeyKind kind, in UInt256 slot)
     {
         int hash = HashCode.Combine(address.High, address.Middle, address.Low, (byte)kind, slot.U0, slot.U1, slot.U2, slot.U3);
