@@ -4,7 +4,8 @@ using ParallelExec.Cli.Commands;
 using ParallelExec.Cli.Hosting;
 using ParallelExec.Cli.Terminal;
 
-MallocArenas.Limit();
+GlibcMalloc.Configure();
+GcHeapHugePages.Advise();
 CommandRunner.InstallUnhandledExceptionHandler();
 Interruption.Install();
 var root = new RootCommand("ParallelExec: deterministic parallel execution of blockchain transactions");

@@ -1,0 +1,73 @@
+using ParallelExec.Testing;
+
+namespace ParallelExec.Tests.Cli;
+
+/// <summary>
+/// The CLI sets glibc's malloc arenas to two and asks it for transparent huge pages by running itself
+/// again with <c>MALLOC_ARENA_MAX=2</c> and <c>GLIBC_TUNABLES=glibc.malloc.hugetlb=1</c> (glibc reads
+/// both only at process start): the running command's environment shows them, under the same process
+/// id, and values the user set are kept (a <c>GLIBC_TUNABLES</c> of the user's is not extended). It also marks the GC heap's range for huge pages, which the
+/// kernel shows as the <c>hg</c> flag of that mapping. (Linux with glibc, as the interruption tests.)
+/// </summary>
+public class GlibcMallocTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public void A_running_command_has_two_malloc_arenas_and_huge_pages_set()
+    {
+        // Unless the machine running the tests set values of its own, which the CLI inherits and keeps.
+        var variables = VariablesOfRunningBench([], out _);
+        Assert.Equal(Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") ?? "2", variables.GetValueOrDefault("MALLOC_ARENA_MAX"));
+        Assert.Equal(Environment.GetEnvironmentVariable("GLIBC_TUNABLES") ?? "glibc.malloc.hugetlb=1", variables.GetValueOrDefault("GLIBC_TUNABLES"));
+    }
+
+    [Fact]
+    public void Values_the_user_set_are_kept()
+    {
+        var variables = VariablesOfRunningBench(new() { ["MALLOC_ARENA_MAX"] = "4", ["GLIBC_TUNABLES"] = "glibc.malloc.hugetlb=0" }, out _);
+        Assert.Equal("4", variables.GetValueOrDefault("MALLOC_ARENA_MAX"));
+        Assert.Equal("glibc.malloc.hugetlb=0", variables.GetValueOrDefault("GLIBC_TUNABLES"));
+
+        // Either set alone: the other is still added.
+        variables = VariablesOfRunningBench(new() { ["GLIBC_TUNABLES"] = "glibc.malloc.tcache_count=0" }, out _);
+        Assert.Equal("2", variables.GetValueOrDefault("MALLOC_ARENA_MAX"));
+        Assert.Equal("glibc.malloc.tcache_count=0", variables.GetValueOrDefault("GLIBC_TUNABLES"));
+        variables = VariablesOfRunningBench(new() { ["MALLOC_ARENA_MAX"] = "3" }, out _);
+        Assert.Equal("3", variables.GetValueOrDefault("MALLOC_ARENA_MAX"));
+        Assert.Equal("glibc.malloc.hugetlb=1", variables.GetValueOrDefault("GLIBC_TUNABLES"));
+    }
+
+    [Fact]
+    public void The_gc_heap_range_is_marked_for_huge_pages_where_the_kernel_offers_them()
+    {
+        VariablesOfRunningBench([], out var smaps);
+        bool offered = File.Exists(ThpMode) && File.ReadAllText(ThpMode) is var mode && (mode.Contains("[madvise]") || mode.Contains("[always]"));
+        // A mapping's block in smaps: its range line, then "Size:" and the other fields, "VmFlags:" last.
+        bool marked = false;
+        ulong size = 0;
+        foreach (var line in smaps.Split('\n'))
+        {
+            if (line.StartsWith("Size:", StringComparison.Ordinal)) size = ulong.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+            if (line.StartsWith("VmFlags:", StringComparison.Ordinal) && size >= 1UL << 20 && line.Split(' ').Contains("hg")) marked = true;
+        }
+        Assert.Equal(offered, marked);
+    }
+
+    private const string ThpMode = "/sys/kernel/mm/transparent_hugepage/enabled";
+
+    private static Dictionary<string, string> VariablesOfRunningBench(Dictionary<string, string> environment, out string smaps)
+    {
+        using var bench = CliProcess.Start(CliProcess.Built(), environment,
+            "bench", "--workload", "p2p", "--accounts", "100", "--txs", "200", "--blocks", "20", "--workers", "1,2");
+        Assert.True(bench.WaitForErrorLine("warming up"), "bench ended before reporting progress");
+        var variables = File.ReadAllText($"/proc/{bench.Id}/environ").Split('\0');
+        smaps = File.ReadAllText($"/proc/{bench.Id}/smaps");
+        bench.Interrupt();
+        Assert.Equal(130, bench.WaitForExit(Limit).Code);
+        var result = new Dictionary<string, string>();
+        foreach (var variable in variables)
+            if (variable.IndexOf('=') is > 0 and var eq) result[variable[..eq]] = variable[(eq + 1)..];
+        return result;
+    }
+}
