@@ -47,7 +47,8 @@ public sealed partial class RocksDbStateStore
             for (int i = 0; i < count; i++) order[i] = i;
             // StateKey's order is the byte order of the flat keys (an account's record, then its slots):
             // RocksDB can take the batches as sorted, and an account's fields are neighbours.
-            sorted.AsSpan(0, count).Sort(order.AsSpan(0, count));
+            // A block's prefetch hands its keys over sorted already (PrefetchKeys): then a pass checks it.
+            if (!InOrder(sorted.AsSpan(0, count))) sorted.AsSpan(0, count).Sort(order.AsSpan(0, count));
             fixed (byte* keyBase = keyBytes)
             {
                 int next = 0;
@@ -83,6 +84,13 @@ public sealed partial class RocksDbStateStore
             ArrayPool<int>.Shared.Return(order);
             ArrayPool<byte>.Shared.Return(keyBytes);
         }
+    }
+
+    private static bool InOrder(ReadOnlySpan<StateKey> keys)
+    {
+        for (int i = 1; i < keys.Length; i++)
+            if (keys[i - 1].CompareTo(keys[i]) > 0) return false;
+        return true;
     }
 
     // Copies one batch's values out (to their callers' positions) and frees what RocksDB allocated,
