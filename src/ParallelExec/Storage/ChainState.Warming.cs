@@ -75,6 +75,7 @@ public sealed partial class ChainState
                     Volatile.Write(ref ranged, false);
                     return;
                 }
+                scanned.Seal();
             }
             catch (StateStoreException)
             {
@@ -94,6 +95,7 @@ public sealed partial class ChainState
         try
         {
             if (!_store.ScanAccountTrie(KeepWithin(scanned, new StrongBox<long>(), limit))) return;
+            scanned.Seal();
         }
         catch (StateStoreException)
         {

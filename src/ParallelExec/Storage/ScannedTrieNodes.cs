@@ -1,4 +1,6 @@
 using System.Buffers;
+using ParallelExec.Crypto;
+using ParallelExec.State;
 using ParallelExec.Trie;
 
 namespace ParallelExec.Storage;
@@ -7,8 +9,10 @@ namespace ParallelExec.Storage;
 /// Trie nodes read in one sequential scan of a node store, held by their store key
 /// (<see cref="TrieNodeKey"/>) in the scan's key order, back to back in large chunks (no array per
 /// node): a lookup encodes the place's key and binary-searches. Built on one thread (<see cref="Add"/>
-/// in ascending key order), then read by any number. Its chunks and entries come from a
-/// <see cref="Buffers"/> and go back there on <see cref="Dispose"/>.
+/// in ascending key order, then <see cref="Seal"/>), then read by any number. Each node's hash is
+/// computed as its chunk fills, eight at a time (<see cref="Keccak256Batch"/>: ~100 ns a node against
+/// ~430 one by one), so a lookup compares it with the hash the parent names instead of hashing the
+/// node then. Its chunks and entries come from a <see cref="Buffers"/> and go back there on <see cref="Dispose"/>.
 /// </summary>
 internal sealed class ScannedTrieNodes : ITrieNodeLookup, IDisposable
 {
@@ -18,6 +22,7 @@ internal sealed class ScannedTrieNodes : ITrieNodeLookup, IDisposable
     private readonly List<byte[]> _chunks = new();
     private Entry[] _entries;
     private int _offset;
+    private int _hashed; // entries whose Hash is computed: all of them once sealed
 
     /// <param name="buffers">Where chunks and entries come from: one per warming, shared by its scans.</param>
     public ScannedTrieNodes(Buffers buffers)
@@ -38,6 +43,7 @@ internal sealed class ScannedTrieNodes : ITrieNodeLookup, IDisposable
         int length = key.Length + rlp.Length;
         if (_chunks.Count == 0 || _offset + length > _chunks[^1].Length)
         {
+            HashPending(); // the nodes of the chunk it leaves
             _chunks.Add(_buffers.Chunks.Rent(Math.Max(ChunkSize, length)));
             _offset = 0;
         }
@@ -53,14 +59,18 @@ internal sealed class ScannedTrieNodes : ITrieNodeLookup, IDisposable
             _buffers.Entries.Return(_entries);
             _entries = larger;
         }
-        _entries[Count++] = new Entry(_chunks.Count - 1, _offset, (byte)key.Length, rlp.Length);
+        _entries[Count++] = new Entry(_chunks.Count - 1, _offset, (byte)key.Length, rlp.Length, default);
         _offset += length;
         Bytes += length;
     }
 
+    /// <summary>Hashes the nodes added last: call once the scan is complete, before any lookup.</summary>
+    public void Seal() => HashPending();
+
     /// <inheritdoc/>
-    public bool TryFind(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, out ReadOnlySpan<byte> rlp)
+    public bool TryFind(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash, out ReadOnlySpan<byte> rlp)
     {
+        if (_hashed != Count) throw new InvalidOperationException("a scan's nodes are looked up once it is sealed");
         Span<byte> key = stackalloc byte[TrieNodeKey.MaxLength];
         key = key[..TrieNodeKey.Write(owner, path, key)];
         int low = 0, high = Count - 1;
@@ -71,6 +81,7 @@ internal sealed class ScannedTrieNodes : ITrieNodeLookup, IDisposable
             if (order == 0)
             {
                 ref readonly var entry = ref _entries[middle];
+                if (entry.Hash != hash) break;
                 rlp = _chunks[entry.Chunk].AsSpan(entry.Offset + entry.KeyLength, entry.RlpLength);
                 return true;
             }
@@ -81,6 +92,35 @@ internal sealed class ScannedTrieNodes : ITrieNodeLookup, IDisposable
         return false;
     }
 
+    // Hashes the entries added since the last call, which all lie in the last chunk, in one batch.
+    private void HashPending()
+    {
+        int count = Count - _hashed;
+        if (count == 0) return;
+        var offsets = ArrayPool<int>.Shared.Rent(count);
+        var lengths = ArrayPool<int>.Shared.Rent(count);
+        var digests = ArrayPool<byte>.Shared.Rent(count * Keccak256Batch.DigestLength);
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                ref readonly var entry = ref _entries[_hashed + i];
+                offsets[i] = entry.Offset + entry.KeyLength;
+                lengths[i] = entry.RlpLength;
+            }
+            Keccak256Batch.Compute(_chunks[^1], offsets.AsSpan(0, count), lengths.AsSpan(0, count), digests);
+            for (int i = 0; i < count; i++)
+                _entries[_hashed + i] = _entries[_hashed + i] with { Hash = new Hash256(digests.AsSpan(i * Keccak256Batch.DigestLength, Keccak256Batch.DigestLength)) };
+            _hashed = Count;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(offsets);
+            ArrayPool<int>.Shared.Return(lengths);
+            ArrayPool<byte>.Shared.Return(digests);
+        }
+    }
+
     /// <summary>Gives the chunks and entries back to the buffers; the nodes (and spans <see cref="TryFind"/> gave) are gone.</summary>
     public void Dispose()
     {
@@ -89,6 +129,7 @@ internal sealed class ScannedTrieNodes : ITrieNodeLookup, IDisposable
         _buffers.Entries.Return(_entries);
         _entries = [];
         Count = 0;
+        _hashed = 0;
         _offset = 0;
     }
 
@@ -108,6 +149,6 @@ internal sealed class ScannedTrieNodes : ITrieNodeLookup, IDisposable
         public ArrayPool<Entry> Entries { get; } = ArrayPool<Entry>.Create(1 << 24, 4);
     }
 
-    /// <summary>A node at <see cref="Offset"/> of chunk <see cref="Chunk"/>: its key, then its RLP.</summary>
-    internal readonly record struct Entry(int Chunk, int Offset, byte KeyLength, int RlpLength);
+    /// <summary>A node at <see cref="Offset"/> of chunk <see cref="Chunk"/>: its key, then its RLP, which hashes to <see cref="Hash"/>.</summary>
+    internal readonly record struct Entry(int Chunk, int Offset, byte KeyLength, int RlpLength, Hash256 Hash);
 }

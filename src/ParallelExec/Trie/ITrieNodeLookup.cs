@@ -1,3 +1,5 @@
+using ParallelExec.State;
+
 namespace ParallelExec.Trie;
 
 /// <summary>
@@ -9,8 +11,8 @@ internal interface ITrieNodeLookup
 {
     /// <summary>
     /// The RLP held for the node at <paramref name="path"/> (nibbles, one per byte) of the trie of
-    /// <paramref name="owner"/>, valid while the holder lives; false when none is held. The caller
-    /// checks the bytes against the hash it expects.
+    /// <paramref name="owner"/>, valid while the holder lives, when those bytes hash to
+    /// <paramref name="hash"/> (what the node's parent names); false when none is held or it holds other bytes.
     /// </summary>
-    bool TryFind(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, out ReadOnlySpan<byte> rlp);
+    bool TryFind(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash, out ReadOnlySpan<byte> rlp);
 }

@@ -1,4 +1,3 @@
-using ParallelExec.Crypto;
 using ParallelExec.State;
 
 namespace ParallelExec.Trie;
@@ -124,7 +123,7 @@ public sealed partial class MerklePatriciaTrie
     /// <summary>The node <paramref name="nodes"/> holds at <paramref name="path"/>, decoded, if its bytes hash to <paramref name="hash"/>.</summary>
     private TrieNode? TryLoad(ITrieNodeLookup nodes, in Hash256 hash, ReadOnlySpan<byte> path)
     {
-        if (!nodes.TryFind(_owner, path, out var rlp) || Keccak256.Compute(rlp) != hash) return null;
+        if (!nodes.TryFind(_owner, path, hash, out var rlp)) return null;
         try
         {
             return DecodeLoaded(rlp, path, hash);

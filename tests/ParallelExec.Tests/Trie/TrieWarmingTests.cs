@@ -31,6 +31,7 @@ public class TrieWarmingTests
         }
         var scanned = new ScannedTrieNodes(buffers ?? new ScannedTrieNodes.Buffers());
         foreach (var (key, rlp) in nodes) scanned.Add(key, rlp);
+        scanned.Seal();
         return scanned;
     }
 
