@@ -6,8 +6,9 @@ namespace ParallelExec.Tests.Cli;
 /// The CLI sets glibc's malloc arenas to two and asks it for transparent huge pages by running itself
 /// again with <c>MALLOC_ARENA_MAX=2</c> and <c>GLIBC_TUNABLES=glibc.malloc.hugetlb=1</c> (glibc reads
 /// both only at process start): the running command's environment shows them, under the same process
-/// id, and values the user set are kept (a <c>GLIBC_TUNABLES</c> of the user's is not extended). It also marks the GC heap's range for huge pages, which the
-/// kernel shows as the <c>hg</c> flag of that mapping. (Linux with glibc, as the interruption tests.)
+/// id, and values the user set are kept (a <c>GLIBC_TUNABLES</c> of the user's is not extended). It
+/// also marks the GC heap's range for huge pages, which the kernel shows as the <c>hg</c> flag of that
+/// mapping. (Linux with glibc, as the interruption tests.)
 /// </summary>
 public class GlibcMallocTests
 {
