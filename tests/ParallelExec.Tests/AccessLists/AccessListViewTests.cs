@@ -90,7 +90,8 @@ public sealed class AccessListViewTests
         for (int p = 0; p < NamedKeyTable.Partitions; p++) Assert.Equal(-1, view.InsertPartition(p, [buckets]));
     }
 
-    // Ascending distinct indexes in 1..n, at least nine: every index of a range, dense runs with gaps, or spread sparsely.
+    // Ascending distinct indexes in 1..n, at least nine: every index of a range, dense runs with
+    // gaps, or spread sparsely.
     private static ushort[] Indexes(Random random, int n)
     {
         var chosen = new SortedSet<ushort>();
