@@ -34,6 +34,8 @@ public class BudgetCheckpointTests
         Assert.Equal(budgeted.BudgetCheckpoints, checkpoints.Count); // the interval (16) has none in 12 blocks
         Assert.True(budgeted.Evictions >= checkpoints.Count - 1, $"{at}: {budgeted.Evictions} evictions after {checkpoints.Count} checkpoints");
         Assert.Equal(0, unbounded.BudgetCheckpoints);
+        // Cold accounts' leaves were built from what the blocks read, and the budget counted them.
+        Assert.True(budgeted.BuiltTrieLeaves > 0 && unbounded.BuiltTrieLeaves > 0, $"{at}: no leaf built from the blocks' reads");
         // Within the budget plus what a block loads before its checkpoint; the interval alone keeps it all.
         Assert.True(peak < 2 * Budget, $"{at}: the trie reached {peak:N0} bytes on a budget of {Budget:N0}");
         Assert.True(unboundedPeak > 2 * peak, $"{at}: without a budget the trie peaked at {unboundedPeak:N0} bytes, with one at {peak:N0}");

@@ -84,5 +84,6 @@ public sealed partial class ChainState
         _measuredSource = _trie.NodeSource;
     }
 
-    private long LoadedTrieBytes() => (_trie.NodeSource as StoreTrieNodeSource)?.LoadedBytes ?? 0;
+    // What the trie put in memory from its node source: the nodes read, and the leaves built instead of read.
+    private long LoadedTrieBytes() => (_trie.NodeSource as StoreTrieNodeSource)?.LoadedBytes + _trie.BuiltLeafBytes ?? 0;
 }

@@ -40,6 +40,8 @@ public sealed record StoredReplayReport
     public TimeSpan Warm { get; init; }
     /// <summary>Bytes the scan read (<see cref="ChainState.WarmedBytes"/>).</summary>
     public long WarmedBytes { get; init; }
+    /// <summary>Account-trie leaves built from the fields a block read instead of read from the store (<see cref="ChainState.BuiltTrieLeaves"/>).</summary>
+    public long BuiltTrieLeaves { get; init; }
     /// <summary>Times the trie was brought back within its budget after a checkpoint (<see cref="ChainState.Evictions"/>).</summary>
     public long Evictions { get; init; }
     /// <summary>Blocks made checkpoints because the trie's loads took it past its budget (<see cref="ChainState.BudgetCheckpoints"/>).</summary>

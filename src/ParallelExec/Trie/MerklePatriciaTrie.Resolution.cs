@@ -79,6 +79,14 @@ public sealed partial class MerklePatriciaTrie
     /// <summary>Nodes loaded from the node source so far.</summary>
     public long LoadedNodeCount => Interlocked.Read(ref _loadedNodes);
 
+    /// <summary>Leaves put in place of a load from a value the caller knew (<see cref="TryBuildLeaf"/>), so far.</summary>
+    public long BuiltLeafCount => Interlocked.Read(ref _builtLeaves);
+
+    /// <summary>The RLP bytes of those leaves: memory they take as loaded nodes would (a budget counts both).</summary>
+    public long BuiltLeafBytes => Interlocked.Read(ref _builtLeafBytes);
+
+    private long _builtLeaves, _builtLeafBytes;
+
     /// <summary>The trie's owner in its node source: empty for the account trie, else a storage trie's hashed address.</summary>
     internal ReadOnlySpan<byte> Owner => _owner;
 
@@ -123,6 +131,38 @@ public sealed partial class MerklePatriciaTrie
         }
         return child;
     }
+
+    /// <summary>
+    /// The leaf of <paramref name="key"/> holding <paramref name="value"/> at child <paramref name="nibble"/>
+    /// of <paramref name="branch"/> (at <paramref name="childDepth"/>), put in place of that unresolved
+    /// child when its hash is the one the branch names, else null (the child is something else: a
+    /// branch, an extension, another key's leaf, or this key's leaf with other bytes). Equal hashes
+    /// mean equal bytes, so the leaf is the stored node, with no read: a caller that knows what a key
+    /// held (a block's reads of the flat state) saves the store read of its leaf, the costliest part
+    /// of a cold account's walk.
+    /// </summary>
+    [SkipLocalsInit]
+    private LeafNode? TryBuildLeaf(BranchNode branch, int nibble, ReadOnlySpan<byte> key, int childDepth, ReadOnlySpan<byte> value)
+    {
+        int length = TrieHasher.LeafLength(key.Length * 2 - childDepth, value);
+        // A node under 32 bytes is embedded in its parent, never unresolved; a long value is no account.
+        if (length < NodeReference.HashLength || length > MaxBuiltLeafLength) return null;
+        Span<byte> rlp = stackalloc byte[MaxBuiltLeafLength];
+        TrieHasher.WriteLeaf(rlp, key, childDepth, value);
+        Span<byte> hash = stackalloc byte[Hash256.Size];
+        Crypto.Keccak256.Compute(rlp[..length], hash);
+        if (!branch.UnresolvedChildHash(nibble).Equals(new Hash256(hash))) return null;
+        var leaf = new LeafNode(key.ToArray(), value.ToArray()) { Stored = true }; // as a load decodes it
+        hash.CopyTo(leaf.Reference.Bytes);
+        leaf.Reference.Length = NodeReference.HashLength;
+        branch.ResolveChild(nibble, leaf);
+        Interlocked.Increment(ref _builtLeaves);
+        Interlocked.Add(ref _builtLeafBytes, length);
+        return leaf;
+    }
+
+    /// <summary>The longest leaf <see cref="TryBuildLeaf"/> builds: an account's (at most ~120 bytes) with room to spare.</summary>
+    private const int MaxBuiltLeafLength = 256;
 
     /// <summary>An extension's child on <paramref name="key"/>'s path (at <paramref name="childDepth"/>), loaded if need be.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

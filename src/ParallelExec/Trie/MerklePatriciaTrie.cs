@@ -204,7 +204,15 @@ public sealed partial class MerklePatriciaTrie
     }
 
     /// <summary>The value stored under <paramref name="key"/>, if any.</summary>
-    public bool TryGet(scoped ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
+    public bool TryGet(scoped ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value) => TryGet(key, out value, default);
+
+    /// <summary>
+    /// <see cref="TryGet(ReadOnlySpan{byte}, out ReadOnlySpan{byte})"/>, where <paramref name="likelyValue"/>
+    /// (when not empty) is what the key probably holds: at a child not in memory on the key's way, the
+    /// leaf of the key holding it is built, and taken in place of a load when its hash is the one the
+    /// parent names (see <see cref="TryBuildLeaf"/>). Any other child is loaded as usual.
+    /// </summary>
+    internal bool TryGet(scoped ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value, scoped ReadOnlySpan<byte> likelyValue)
     {
         int keyNibbles = key.Length * 2;
         int depth = 0;
@@ -237,7 +245,10 @@ public sealed partial class MerklePatriciaTrie
                         value = branch.Value;
                         return branch.Value is not null;
                     }
-                    node = ChildOf(branch, Nibbles.At(key, depth), key, depth + 1);
+                    int nibble = Nibbles.At(key, depth);
+                    node = likelyValue.IsEmpty || branch.Children[nibble] is not UnresolvedNode
+                        ? ChildOf(branch, nibble, key, depth + 1)
+                        : TryBuildLeaf(branch, nibble, key, depth + 1, likelyValue) ?? ChildOf(branch, nibble, key, depth + 1);
                     depth++;
                     break;
             }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using ParallelExec.Rlp;
@@ -78,6 +79,15 @@ public sealed partial class StateTrie
 
     /// <summary>Accounts loaded from the node source so far.</summary>
     public long LoadedAccountCount { get; private set; }
+
+    /// <summary>Account leaves built from the values before a block instead of read (see <see cref="Apply(ReadOnlySpan{StateChange}, int, IReadOnlyDictionary{StateKey, ValueTuple{bool, UInt256}})"/>).</summary>
+    public long BuiltLeafCount => _accounts.BuiltLeafCount;
+
+    /// <summary>The RLP bytes of the leaves <see cref="BuiltLeafCount"/> counts, which were not read from the node source.</summary>
+    internal long BuiltLeafBytes => _accounts.BuiltLeafBytes;
+
+    // What the keys held before the changes being applied, while Apply runs (null otherwise).
+    private IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? _valuesBefore;
 
     /// <summary>Passes of <see cref="LoadAccounts"/> that loaded on several threads (for tests).</summary>
     internal int ParallelLoads { get; private set; }
@@ -168,10 +178,13 @@ public sealed partial class StateTrie
     /// the flat state. Touches nothing shared but the account trie's nodes on its path: safe beside
     /// fills of accounts under other first nibbles.
     /// </summary>
+    [SkipLocalsInit]
     private void Fill(StateAccount account)
     {
         var address = account.Address;
-        if (!_accounts.TryGet(account.Path, out var leaf)) return; // absent: no field can be present either
+        Span<byte> likely = stackalloc byte[StateAccount.MaxEncodedLength];
+        int likelyLength = LikelyLeafValue(address, likely);
+        if (!_accounts.TryGet(account.Path, out var leaf, likely[..likelyLength])) return; // absent: no field can be present either
         var items = new RlpReader(leaf).ReadList();
         account.Nonce = items.ReadUInt64();
         account.Balance = items.ReadUInt256();
@@ -189,5 +202,30 @@ public sealed partial class StateTrie
         account.HasFields = _fields!.TryGet(StateKey.Nonce(address), out _)
             || _fields.TryGet(StateKey.Balance(address), out _)
             || _fields.TryGet(StateKey.CodeHash(address), out _);
+    }
+
+    /// <summary>
+    /// Writes the leaf value the account most likely has in the trie, from <see cref="_valuesBefore"/>:
+    /// its fields there, a field not there taken as absent (a receiver's nonce and code hash, which a
+    /// transfer does not read), and no storage. Returns its length, or 0 when nothing is known of
+    /// the account or it did not exist.
+    /// </summary>
+    private int LikelyLeafValue(in Address address, Span<byte> destination)
+    {
+        var before = _valuesBefore;
+        if (before is null) return 0;
+        bool existed = false;
+        var nonce = KnownBefore(before, StateKey.Nonce(address), ref existed);
+        var balance = KnownBefore(before, StateKey.Balance(address), ref existed);
+        var codeHash = KnownBefore(before, StateKey.CodeHash(address), ref existed);
+        if (!existed || !nonce.FitsInUInt64) return 0;
+        return StateAccount.EncodeLeaf(destination, nonce.U0, balance, MerklePatriciaTrie.EmptyRoot, codeHash);
+    }
+
+    private static UInt256 KnownBefore(IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)> before, in StateKey key, ref bool existed)
+    {
+        if (!before.TryGetValue(key, out var known) || !known.Existed) return UInt256.Zero;
+        existed = true;
+        return known.Value;
     }
 }

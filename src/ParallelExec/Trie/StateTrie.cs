@@ -126,7 +126,31 @@ public sealed partial class StateTrie
     /// <see cref="Apply(ReadOnlySpan{StateChange})"/>; on a trie over a node store, the accounts not in
     /// memory are first loaded on up to <paramref name="degreeOfParallelism"/> threads (<see cref="LoadAccounts"/>).
     /// </summary>
-    public void Apply(ReadOnlySpan<StateChange> changes, int degreeOfParallelism)
+    public void Apply(ReadOnlySpan<StateChange> changes, int degreeOfParallelism) => Apply(changes, degreeOfParallelism, null);
+
+    /// <summary>
+    /// <see cref="Apply(ReadOnlySpan{StateChange}, int)"/>, given what the keys held before the
+    /// changes as far as the caller knows (<paramref name="valuesBefore"/>: whether each existed and its
+    /// value, such as a block's reads of the flat state; the values must be those of the state the
+    /// trie holds). An account loaded from the node source with fields there has its leaf built from
+    /// them (a field not there taken as absent, the storage as empty), taken instead of read when it
+    /// hashes to what its parent names (<see cref="MerklePatriciaTrie.TryGet(ReadOnlySpan{byte}, out ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>):
+    /// values that are wrong or stale only cost the read they would have saved.
+    /// </summary>
+    public void Apply(ReadOnlySpan<StateChange> changes, int degreeOfParallelism, IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? valuesBefore)
+    {
+        _valuesBefore = valuesBefore;
+        try
+        {
+            ApplyChanges(changes, degreeOfParallelism);
+        }
+        finally
+        {
+            _valuesBefore = null;
+        }
+    }
+
+    private void ApplyChanges(ReadOnlySpan<StateChange> changes, int degreeOfParallelism)
     {
         foreach (var change in changes)
         {
