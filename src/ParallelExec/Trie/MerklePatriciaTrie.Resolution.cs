@@ -161,7 +161,7 @@ public sealed partial class MerklePatriciaTrie
         return leaf;
     }
 
-    /// <summary>The longest leaf <see cref="TryBuildLeaf"/> builds: an account's (at most ~120 bytes) with room to spare.</summary>
+    /// <summary>The longest leaf <see cref="TryBuildLeaf"/> builds: the longest likely value (<see cref="MaxLikelyValueLength"/>) with a whole path.</summary>
     private const int MaxBuiltLeafLength = 256;
 
     /// <summary>An extension's child on <paramref name="key"/>'s path (at <paramref name="childDepth"/>), loaded if need be.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ParallelExec.State;
 
 namespace ParallelExec.Trie;
@@ -204,16 +205,19 @@ public sealed partial class MerklePatriciaTrie
     }
 
     /// <summary>The value stored under <paramref name="key"/>, if any.</summary>
-    public bool TryGet(scoped ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value) => TryGet(key, out value, default);
+    public bool TryGet(scoped ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value) => TryGet(key, out value, default(NothingLikely));
 
     /// <summary>
-    /// <see cref="TryGet(ReadOnlySpan{byte}, out ReadOnlySpan{byte})"/>, where <paramref name="likelyValue"/>
-    /// (when not empty) is what the key probably holds: at a child not in memory on the key's way, the
-    /// leaf of the key holding it is built, and taken in place of a load when its hash is the one the
+    /// <see cref="TryGet(ReadOnlySpan{byte}, out ReadOnlySpan{byte})"/>, where <paramref name="likely"/>
+    /// says what the key probably holds: at a child not in memory on the key's way, the leaf of the
+    /// key holding that value is built, and taken in place of a load when its hash is the one the
     /// parent names (see <see cref="TryBuildLeaf"/>). Any other child is loaded as usual.
     /// </summary>
-    internal bool TryGet(scoped ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value, scoped ReadOnlySpan<byte> likelyValue)
+    [SkipLocalsInit]
+    internal bool TryGet<TLikely>(scoped ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value, TLikely likely) where TLikely : struct, ILikelyLeafValue
     {
+        Span<byte> likelyValue = stackalloc byte[MaxLikelyValueLength];
+        int likelyLength = -1; // not asked yet
         int keyNibbles = key.Length * 2;
         int depth = 0;
         ResolveRoot();
@@ -246,15 +250,28 @@ public sealed partial class MerklePatriciaTrie
                         return branch.Value is not null;
                     }
                     int nibble = Nibbles.At(key, depth);
-                    node = likelyValue.IsEmpty || branch.Children[nibble] is not UnresolvedNode
-                        ? ChildOf(branch, nibble, key, depth + 1)
-                        : TryBuildLeaf(branch, nibble, key, depth + 1, likelyValue) ?? ChildOf(branch, nibble, key, depth + 1);
+                    node = null;
+                    if (likelyLength != 0 && branch.Children[nibble] is UnresolvedNode)
+                    {
+                        if (likelyLength < 0) likelyLength = Math.Clamp(likely.Write(likelyValue), 0, MaxLikelyValueLength);
+                        if (likelyLength > 0) node = TryBuildLeaf(branch, nibble, key, depth + 1, likelyValue[..likelyLength]);
+                    }
+                    node ??= ChildOf(branch, nibble, key, depth + 1);
                     depth++;
                     break;
             }
         }
         value = default;
         return false;
+    }
+
+    /// <summary>The longest value an <see cref="ILikelyLeafValue"/> may give (an account's is at most 110 bytes).</summary>
+    internal const int MaxLikelyValueLength = 160;
+
+    // Knows nothing: a walk that loads every node.
+    private readonly struct NothingLikely : ILikelyLeafValue
+    {
+        public int Write(Span<byte> destination) => 0;
     }
 
     /// <summary>The value stored under <paramref name="key"/> (a copy), or null.</summary>

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using ParallelExec.Rlp;
@@ -178,13 +177,10 @@ public sealed partial class StateTrie
     /// the flat state. Touches nothing shared but the account trie's nodes on its path: safe beside
     /// fills of accounts under other first nibbles.
     /// </summary>
-    [SkipLocalsInit]
     private void Fill(StateAccount account)
     {
         var address = account.Address;
-        Span<byte> likely = stackalloc byte[StateAccount.MaxEncodedLength];
-        int likelyLength = LikelyLeafValue(address, likely);
-        if (!_accounts.TryGet(account.Path, out var leaf, likely[..likelyLength])) return; // absent: no field can be present either
+        if (!_accounts.TryGet(account.Path, out var leaf, new LikelyAccountLeaf(_valuesBefore, address))) return; // absent: no field can be present either
         var items = new RlpReader(leaf).ReadList();
         account.Nonce = items.ReadUInt64();
         account.Balance = items.ReadUInt256();
@@ -205,27 +201,29 @@ public sealed partial class StateTrie
     }
 
     /// <summary>
-    /// Writes the leaf value the account most likely has in the trie, from <see cref="_valuesBefore"/>:
-    /// its fields there, a field not there taken as absent (a receiver's nonce and code hash, which a
-    /// transfer does not read), and no storage. Returns its length, or 0 when nothing is known of
-    /// the account or it did not exist.
+    /// The leaf value an account most likely has in the trie, from the values before the block
+    /// (<see cref="_valuesBefore"/>): its fields there, a field not there taken as absent (a
+    /// receiver's nonce and code hash, which a transfer does not read), and no storage. Nothing when
+    /// nothing is known of the account or it did not exist.
     /// </summary>
-    private int LikelyLeafValue(in Address address, Span<byte> destination)
+    private readonly struct LikelyAccountLeaf(IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? before, Address address) : ILikelyLeafValue
     {
-        var before = _valuesBefore;
-        if (before is null) return 0;
-        bool existed = false;
-        var nonce = KnownBefore(before, StateKey.Nonce(address), ref existed);
-        var balance = KnownBefore(before, StateKey.Balance(address), ref existed);
-        var codeHash = KnownBefore(before, StateKey.CodeHash(address), ref existed);
-        if (!existed || !nonce.FitsInUInt64) return 0;
-        return StateAccount.EncodeLeaf(destination, nonce.U0, balance, MerklePatriciaTrie.EmptyRoot, codeHash);
-    }
+        public int Write(Span<byte> destination)
+        {
+            if (before is null) return 0;
+            bool existed = false;
+            var nonce = KnownBefore(StateKey.Nonce(address), ref existed);
+            var balance = KnownBefore(StateKey.Balance(address), ref existed);
+            var codeHash = KnownBefore(StateKey.CodeHash(address), ref existed);
+            if (!existed || !nonce.FitsInUInt64) return 0;
+            return StateAccount.EncodeLeaf(destination, nonce.U0, balance, MerklePatriciaTrie.EmptyRoot, codeHash);
+        }
 
-    private static UInt256 KnownBefore(IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)> before, in StateKey key, ref bool existed)
-    {
-        if (!before.TryGetValue(key, out var known) || !known.Existed) return UInt256.Zero;
-        existed = true;
-        return known.Value;
+        private UInt256 KnownBefore(in StateKey key, ref bool existed)
+        {
+            if (!before!.TryGetValue(key, out var known) || !known.Existed) return UInt256.Zero;
+            existed = true;
+            return known.Value;
+        }
     }
 }

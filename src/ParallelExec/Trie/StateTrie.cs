@@ -134,7 +134,7 @@ public sealed partial class StateTrie
     /// value, such as a block's reads of the flat state; the values must be those of the state the
     /// trie holds). An account loaded from the node source with fields there has its leaf built from
     /// them (a field not there taken as absent, the storage as empty), taken instead of read when it
-    /// hashes to what its parent names (<see cref="MerklePatriciaTrie.TryGet(ReadOnlySpan{byte}, out ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>):
+    /// hashes to what its parent names (<see cref="MerklePatriciaTrie.TryGet{TLikely}(ReadOnlySpan{byte}, out ReadOnlySpan{byte}, TLikely)"/>):
     /// values that are wrong or stale only cost the read they would have saved.
     /// </summary>
     public void Apply(ReadOnlySpan<StateChange> changes, int degreeOfParallelism, IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? valuesBefore)
