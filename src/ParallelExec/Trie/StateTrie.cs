@@ -131,8 +131,8 @@ public sealed partial class StateTrie
     /// <summary>
     /// <see cref="Apply(ReadOnlySpan{StateChange}, int)"/>, given what the keys held before the
     /// changes as far as the caller knows (<paramref name="valuesBefore"/>: whether each existed and its
-    /// value, such as a block's reads of the flat state; the values must be those of the state the
-    /// trie holds). An account loaded from the node source with fields there has its leaf built from
+    /// value, such as a block's reads of the flat state, which hold the state the trie holds). An
+    /// account loaded from the node source with fields there has its leaf built from
     /// them (a field not there taken as absent, the storage as empty), taken instead of read when it
     /// hashes to what its parent names (<see cref="MerklePatriciaTrie.TryGet{TLikely}(ReadOnlySpan{byte}, out ReadOnlySpan{byte}, TLikely)"/>):
     /// values that are wrong or stale only cost the read they would have saved.
