@@ -157,13 +157,16 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     }
 
     /// <summary>Block size of the trie family's tables.</summary>
-    internal const int NodeBlockBytes = 16 << 10;
+    internal const int NodeBlockBytes = 4 << 10;
 
     /// <summary>
     /// Trie nodes are kept by place: a block overwrites the nodes on its paths and deletes the places
     /// that vanished, so the family holds one live trie and compaction reclaims what was superseded
-    /// (leveled, RocksDB's default, which bounds that garbage). Larger blocks make flushes and
-    /// compactions cheaper and cost a node read little; the nodes are hashes, so no compression.
+    /// (leveled, RocksDB's default, which bounds that garbage). Over a state larger than memory a
+    /// node read brings in its whole block, copied, checksummed and cached for little: cold branches
+    /// are read once and kept, and the leaves next to them are built from the block's reads. With
+    /// 4 KiB blocks rather than 16 a 10 M-account replay peaked 55-126 MB lower at the same speed
+    /// (and 1 M, whose trie is warmed by scans, the same). The nodes are hashes, so no compression.
     /// </summary>
     private static BlockBasedTableOptions ConfigureNodeFamily(ColumnFamilyOptions options, Cache cache, int bloomBitsPerKey)
     {
