@@ -85,5 +85,6 @@ public sealed partial class ChainState
     }
 
     // What the trie put in memory from its node source: the nodes read, and the leaves built instead of read.
-    private long LoadedTrieBytes() => (_trie.NodeSource as StoreTrieNodeSource)?.LoadedBytes + _trie.BuiltLeafBytes ?? 0;
+    private long LoadedTrieBytes() =>
+        _trie.NodeSource is StoreTrieNodeSource source ? source.LoadedBytes + _trie.BuiltLeafBytes : 0;
 }

@@ -83,7 +83,7 @@ public sealed partial class MerklePatriciaTrie
     public long BuiltLeafCount => Interlocked.Read(ref _builtLeaves);
 
     /// <summary>The RLP bytes of those leaves: memory they take as loaded nodes would (a budget counts both).</summary>
-    public long BuiltLeafBytes => Interlocked.Read(ref _builtLeafBytes);
+    internal long BuiltLeafBytes => Interlocked.Read(ref _builtLeafBytes);
 
     private long _builtLeaves, _builtLeafBytes;
 
