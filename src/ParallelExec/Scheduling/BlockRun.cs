@@ -108,9 +108,9 @@ internal sealed class BlockRun
             _status = new int[n];
             _predecessor = new int[n];
         }
-        else
+        else if (_speculate)
         {
-            Array.Clear(_status, 0, n);
+            Array.Clear(_status, 0, n); // a block run in order never looks at statuses
         }
         if (_speculate && _outputs.Length < n)
         {
@@ -179,6 +179,26 @@ internal sealed class BlockRun
         _block = null!;
         _txs = null!;
         return result;
+    }
+
+    /// <summary>
+    /// Runs a block that does not speculate (<see cref="Speculating"/> false) on the caller's thread:
+    /// the loop of the sequential executor, each transaction executed over the committed prefix and
+    /// committed, with none of the statuses and cursors that workers share. Through the commit walk
+    /// (a status CAS and two shared stores a transaction) in-order blocks ran ~3 % slower than the
+    /// sequential executor.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void RunInOrder()
+    {
+        Debug.Assert(!_speculate);
+        var context = _contexts[0];
+        for (int i = 0; i < _count; i++)
+        {
+            var committed = ExecuteAndCommitFinal(i, context);
+            _receipts[i] = committed.ToReceipt(i);
+        }
+        _commitIndex.Value = _count;
     }
 
     // Called once a block per worker, so tiering would reach optimized code only after ~60 blocks.

@@ -110,7 +110,7 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
     {
         try
         {
-            _work(0);
+            _run.RunInOrder();
         }
         catch (Exception e) when (e is not EngineFaultException)
         {
