@@ -36,7 +36,7 @@ public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, Ch
             progress?.Invoke($"{name}: generating");
             var workload = WorkloadGenerator.Generate(settings.Chain with { Kind = kind });
             var blocks = new PipelineBlock[workload.Blocks.Length];
-            var options = new ExecutionOptions { Speculation = settings.Speculation };
+            var options = new ExecutionOptions { Speculation = settings.Speculation, RecordTouchedKeys = false }; // as a replay runs
             for (int b = 0; b < blocks.Length; b++) blocks[b] = new PipelineBlock(workload.Blocks[b], default, options);
             if (settings.AccessLists) progress?.Invoke($"{name}: recording access lists");
             var executors = Configurations(settings, blocks, settings.AccessLists ? ListedExecutor.Record(workload) : null);

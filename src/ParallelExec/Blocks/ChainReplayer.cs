@@ -48,7 +48,11 @@ public static class ChainReplayer
 
         using var parallel = options.Sequential ? null : new ParallelExecutor(options.Workers);
         IBlockExecutor executor = parallel is null ? new SequentialExecutor() : parallel;
-        var execOptions = new ExecutionOptions { RecordDependencies = options.RecordDependencies, RecordAccessList = options.RecordAccessList };
+        // A replay applies and commits each block's changes; the touched keys would be a copy nobody reads.
+        var execOptions = new ExecutionOptions
+        {
+            RecordDependencies = options.RecordDependencies, RecordAccessList = options.RecordAccessList, RecordTouchedKeys = false,
+        };
         long length = reader.StreamLength;
         long blocks = 0, txs = 0, reexec = 0, validation = 0, fallbacks = 0, verified = 0, unrecorded = 0;
         TimeSpan execute = default, apply = default, rootTime = default;

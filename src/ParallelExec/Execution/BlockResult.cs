@@ -27,7 +27,10 @@ public sealed class BlockResult
     public Receipt[] Receipts { get; }
     /// <summary>The final value of every key the block wrote.</summary>
     public StateChange[] Changes { get; }
-    /// <summary>Every key the block's final executions read or wrote.</summary>
+    /// <summary>
+    /// Every key the block's final executions read or wrote; empty when
+    /// <see cref="ExecutionOptions.RecordTouchedKeys"/> was off.
+    /// </summary>
     public StateKey[] TouchedKeys { get; }
 
     /// <summary>

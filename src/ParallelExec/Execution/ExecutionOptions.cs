@@ -39,6 +39,14 @@ public sealed record ExecutionOptions
     /// </summary>
     public IReadOnlyList<(int From, int To)>? DependencyHints { get; init; }
 
+    /// <summary>
+    /// Collect <see cref="BlockResult.TouchedKeys"/> (on by default). Off, the result's touched keys are
+    /// empty and nothing else changes: for a caller that needs only receipts and changes (a chain's
+    /// replay, which applies and commits the changes), saving a copy of every key the block touched
+    /// (a few megabytes a block of 10,000 transfers, garbage for the large-object heap).
+    /// </summary>
+    public bool RecordTouchedKeys { get; init; } = true;
+
     /// <summary>How the parallel executor may speculate on this block (the sequential executor ignores it).</summary>
     public SpeculationMode Speculation { get; init; }
 }

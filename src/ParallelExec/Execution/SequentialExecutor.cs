@@ -45,7 +45,7 @@ public sealed class SequentialExecutor : IBlockExecutor
             CommitterExecutions = n, Elapsed = Stopwatch.GetElapsedTime(started),
         };
         ExecutionMetrics.Record(stats);
-        return new BlockResult(receipts, _overlay.CollectChanges(), _overlay.CollectTouchedKeys(), dependencies, stats)
+        return new BlockResult(receipts, _overlay.CollectChanges(), options.RecordTouchedKeys ? _overlay.CollectTouchedKeys() : [], dependencies, stats)
         {
             AccessList = recorder?.Build(),
             CreditCheckedKeys = _overlay.CollectCreditCheckedKeys(),

@@ -129,7 +129,7 @@ internal sealed class AccessListRun
             if (input.Mode == AccessListMode.Strict && !unproven) throw new BlockAccessListException($"block {block.Header.Number}: {problem}");
             return null;
         }
-        var result = LayOut(group, started, options.RecordDependencies ? Dependencies() : null);
+        var result = LayOut(group, started, options.RecordDependencies ? Dependencies() : null, options.RecordTouchedKeys);
         if (options.RecordAccessList) result.AccessList = _view.List;
         return result;
     }
@@ -344,7 +344,7 @@ internal sealed class AccessListRun
     // value the block leaves them at. Equal to what the block overlay lays out from committed outputs.
     // The sort runs over arrays in order; the gather of names and values (entries in list order read
     // in first-touch order, and megabytes of result written) is split between the workers.
-    private BlockResult LayOut(WorkerGroup group, long started, List<(int From, int To)>? dependencies)
+    private BlockResult LayOut(WorkerGroup group, long started, List<(int From, int To)>? dependencies, bool recordTouchedKeys)
     {
         int n = _block.Transactions.Count, named = _view.NamedCount;
         long[] first = _marks.FirstTouch;
@@ -383,7 +383,7 @@ internal sealed class AccessListRun
             writtenCount += written[_order[o]];
         }
         // Every element is written by the gather: no need for the runtime to clear megabytes first.
-        _touched = GC.AllocateUninitializedArray<StateKey>(touchedCount);
+        _touched = recordTouchedKeys ? GC.AllocateUninitializedArray<StateKey>(touchedCount) : [];
         _changes = GC.AllocateUninitializedArray<StateChange>(writtenCount);
         _touchedCount = touchedCount;
         _gatherRanges.Reset();
@@ -401,6 +401,7 @@ internal sealed class AccessListRun
     private void Gather(int worker)
     {
         byte[] written = _marks.Written;
+        bool touched = _touched.Length > 0;
         while (_gatherRanges.TryClaim(_touchedCount, GatherRange, out int range, out int start, out int end))
         {
             int c = _writtenBefore[range];
@@ -412,7 +413,7 @@ internal sealed class AccessListRun
                 if (o + GatherAhead / 2 < end) _view.PrefetchFinalValue(_order[o + GatherAhead / 2]);
                 int k = _order[o];
                 ref readonly var entry = ref _view.EntryAt(k);
-                _touched[o] = entry.Name;
+                if (touched) _touched[o] = entry.Name;
                 if (written[k] != 0) _changes[c++] = new StateChange(entry.Name, _view.FinalValue(k));
             }
         }

@@ -55,6 +55,7 @@ internal sealed class BlockRun
     private bool _speculate;
     private bool _monitored;
     private bool _useHints;
+    private bool _recordTouchedKeys;
     // Set when a stretch outlasts the block: the rest of it runs in order on the caller's thread and
     // speculation never resumes. The caller's thread asks for the commit lock once it is free (it may
     // still be running a speculative transaction, which the committer then takes over: never waited on).
@@ -124,6 +125,7 @@ internal sealed class BlockRun
         _receipts = new Receipt[n];
         _dependencies = options.RecordDependencies ? new List<(int, int)>() : null;
         _digests = options.RecordTransactionDigests ? new Hash256[n] : null;
+        _recordTouchedKeys = options.RecordTouchedKeys;
         if (_speculate) _versions.Reset(state, n * 4);
         _overlay.Reset(state, n * 4, _speculate ? _versions : null);
         _useHints = _speculate && HintGraph.Build(_txs, _predecessor, _hintWriters);
@@ -170,7 +172,7 @@ internal sealed class BlockRun
             ValidationTime = Stopwatch.GetElapsedTime(0, _validationTicks),
             Elapsed = Stopwatch.GetElapsedTime(startedTimestamp),
         };
-        var result = new BlockResult(_receipts, _overlay.CollectChanges(), _overlay.CollectTouchedKeys(), _dependencies, stats)
+        var result = new BlockResult(_receipts, _overlay.CollectChanges(), _recordTouchedKeys ? _overlay.CollectTouchedKeys() : [], _dependencies, stats)
         {
             CreditCheckedKeys = _overlay.CollectCreditCheckedKeys(),
             TransactionDigests = _digests,
