@@ -186,9 +186,8 @@ internal sealed class BlockRun
     /// <summary>
     /// Runs a block that does not speculate (<see cref="Speculating"/> false) on the caller's thread:
     /// the loop of the sequential executor, each transaction executed over the committed prefix and
-    /// committed, with none of the statuses and cursors that workers share. Through the commit walk
-    /// (a status CAS and two shared stores a transaction) in-order blocks ran ~3 % slower than the
-    /// sequential executor.
+    /// committed, with none of the statuses and cursors that workers share (the commit walk's status
+    /// CAS and shared stores per transaction are work only speculation needs).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void RunInOrder()

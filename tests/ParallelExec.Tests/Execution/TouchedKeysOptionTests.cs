@@ -41,6 +41,7 @@ public sealed class TouchedKeysOptionTests : IDisposable
                 Assert.True(expected.Changes.AsSpan().SequenceEqual(result.Changes), $"{label}: changes differ");
             }
             Assert.NotEmpty(expected.TouchedKeys);
+            Assert.Equal(0, runs[1].Result.Stats.SpeculativeCommits);
             inOrder += runs[1].Result.Stats.CommitterExecutions;
             speculativeCommits += runs[2].Result.Stats.SpeculativeCommits;
             if (runs[3].Result.Stats.AccessList == AccessListOutcome.Used) listed++;
