@@ -202,10 +202,12 @@ internal sealed class BlockRun
         _commitIndex.Value = _count;
     }
 
+    /// <summary>A worker's loop over a speculating block (<see cref="Speculating"/>; one that is not runs <see cref="RunInOrder"/>).</summary>
     // Called once a block per worker, so tiering would reach optimized code only after ~60 blocks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Work(int worker)
     {
+        Debug.Assert(_speculate);
         try
         {
             var context = _contexts[worker];
@@ -226,8 +228,6 @@ internal sealed class BlockRun
                     spin.Reset();
                     continue;
                 }
-                // Not speculating: whoever holds the commit lock runs the whole block, nothing is left for this worker.
-                if (!_speculate) return;
                 if (_speculation.Sequential)
                 {
                     // Another worker runs a stretch in order: sleep until it resumes speculation or the
@@ -249,7 +249,7 @@ internal sealed class BlockRun
 
     private bool TrySpeculate(TransactionContext context, int worker, ref WorkerCounters counters)
     {
-        if (!_speculate || _speculation.Sequential) return false;
+        if (_speculation.Sequential) return false;
         while (true)
         {
             int i = Volatile.Read(ref _nextSpeculative.Value);
@@ -360,17 +360,14 @@ internal sealed class BlockRun
                 Volatile.Write(ref _status[i], TxStatus.Committed);
                 Volatile.Write(ref _commitIndex.Value, i + 1);
                 progressed = true;
-                if (_speculate)
+                // Recorded even in a stretch that outlasts the block: the monitor learns the
+                // in-order cost and judges the block from it.
+                bool wasSequential = _speculation.Sequential;
+                if (_speculation.Record(failed, speculated))
                 {
-                    // Recorded even in a stretch that outlasts the block: the monitor learns the
-                    // in-order cost and judges the block from it.
-                    bool wasSequential = _speculation.Sequential;
-                    if (_speculation.Record(failed, speculated))
-                    {
-                        if (!_inOrderToEnd) ResumeSpeculation(i + 1);
-                    }
-                    else if (!wasSequential) PauseSpeculationIfNeeded(i + 1);
+                    if (!_inOrderToEnd) ResumeSpeculation(i + 1);
                 }
+                else if (!wasSequential) PauseSpeculationIfNeeded(i + 1);
             }
         }
         finally
