@@ -36,9 +36,7 @@ public class LazyStateTrieTests
     public void An_opened_state_trie_follows_the_whole_one_block_by_block(int seed)
     {
         var random = new Random(seed);
-        var flat = new InMemoryState();
-        flat.Apply(StateTrieTests.RandomChanges(random, accounts: 500, changes: 4000));
-        var full = StateTrie.FromState(flat.Entries);
+        var (flat, full) = RandomState(random, accounts: 500, changes: 4000);
         var byPath = TrieNodeStore.Of(full, byPath: true);
         var byHash = TrieNodeStore.Of(full, byPath: false);
         var lazyByPath = StateTrie.Open(byPath, full.Root, flat);
@@ -67,9 +65,7 @@ public class LazyStateTrieTests
         // subtrie each, before it applies the changes (accounts with storage, new accounts and
         // emptied ones among them).
         var random = new Random(seed);
-        var flat = new InMemoryState();
-        flat.Apply(StateTrieTests.RandomChanges(random, accounts: 3000, changes: 12_000));
-        var full = StateTrie.FromState(flat.Entries);
+        var (flat, full) = RandomState(random, accounts: 3000, changes: 12_000);
         var store = TrieNodeStore.Of(full, byPath: true);
         var lazy = StateTrie.Open(store, full.Root, flat);
         for (int block = 0; block < 6; block++)
@@ -93,9 +89,7 @@ public class LazyStateTrieTests
         // (whose leaves the values cannot build) among them. The told trie reads exactly the leaves it
         // could not build, and every root is the whole trie's.
         var random = new Random(seed);
-        var flat = new InMemoryState();
-        flat.Apply(StateTrieTests.RandomChanges(random, accounts: 3000, changes: 12_000));
-        var full = StateTrie.FromState(flat.Entries);
+        var (flat, full) = RandomState(random, accounts: 3000, changes: 12_000);
         var toldStore = TrieNodeStore.Of(full, byPath: true);
         var plainStore = TrieNodeStore.Of(full, byPath: true);
         var told = StateTrie.Open(toldStore, full.Root, flat);
@@ -118,6 +112,14 @@ public class LazyStateTrieTests
         Assert.True(toldStore.Reads + told.BuiltLeafCount == plainStore.Reads,
             $"seed {seed}: {toldStore.Reads} reads and {told.BuiltLeafCount} built leaves against {plainStore.Reads} reads without the values");
         Assert.Equal(toldStore.Reads, told.LoadedNodeCount);
+    }
+
+    // A random flat state and the whole state trie over it.
+    private static (InMemoryState Flat, StateTrie Full) RandomState(Random random, int accounts, int changes)
+    {
+        var flat = new InMemoryState();
+        flat.Apply(StateTrieTests.RandomChanges(random, accounts, changes));
+        return (flat, StateTrie.FromState(flat.Entries));
     }
 
     // What the flat state held for the accounts of changes, field by field, as a block's reads give it:
@@ -144,9 +146,7 @@ public class LazyStateTrieTests
     public void Proofs_from_an_opened_state_trie_are_those_of_the_whole_one_and_verify_in_ethereumjs(int seed)
     {
         var random = new Random(seed);
-        var flat = new InMemoryState();
-        flat.Apply(StateTrieTests.RandomChanges(random, accounts: 300, changes: 3000));
-        var full = StateTrie.FromState(flat.Entries);
+        var (flat, full) = RandomState(random, accounts: 300, changes: 3000);
         var store = TrieNodeStore.Of(full, byPath: true);
         var lazy = StateTrie.Open(store, full.Root, flat);
         ApplyBlock(random, flat, full, lazy);
@@ -176,9 +176,7 @@ public class LazyStateTrieTests
     public void An_opened_state_trie_keeps_its_place_keyed_store_exact_and_reopens_from_it(int seed)
     {
         var random = new Random(seed);
-        var flat = new InMemoryState();
-        flat.Apply(StateTrieTests.RandomChanges(random, accounts: 500, changes: 4000));
-        var full = StateTrie.FromState(flat.Entries);
+        var (flat, full) = RandomState(random, accounts: 500, changes: 4000);
         var store = TrieNodeStore.Of(full, byPath: true);
         var lazy = StateTrie.Open(store, full.Root, flat);
         lazy.RecordsRemovals = true;
