@@ -26,59 +26,98 @@ public sealed partial class MerklePatriciaTrie
     private static void Measure(TrieNode node, ref long bytes, ref long nodes)
     {
         nodes++;
+        bytes += NodeBytes(node);
         switch (node)
         {
-            case LeafNode leaf:
-                bytes += LeafBytes + leaf.Key.Length + leaf.Value.Length;
-                break;
             case ExtensionNode ext:
-                bytes += ExtensionBytes + ext.KeySource.Length;
                 Measure(ext.Child, ref bytes, ref nodes);
                 break;
             case BranchNode branch:
-                bytes += BranchBytes + (branch.Rlp?.Length ?? 0) + (branch.Value?.Length ?? 0);
                 foreach (var child in branch.Children)
                 {
                     if (child is not null) Measure(child, ref bytes, ref nodes);
                 }
                 break;
-            default:
-                if (!ReferenceEquals(node, UnresolvedNode.InParent)) bytes += UnresolvedBytes; // the shared one costs its parent's slot only
+        }
+    }
+
+    /// <summary>Estimated bytes of <paramref name="node"/> itself (not its children).</summary>
+    private static long NodeBytes(TrieNode node) => node switch
+    {
+        LeafNode leaf => LeafBytes + leaf.Key.Length + leaf.Value.Length,
+        ExtensionNode ext => ExtensionBytes + ext.KeySource.Length,
+        BranchNode branch => BranchBytes + (branch.Rlp?.Length ?? 0) + (branch.Value?.Length ?? 0),
+        _ => ReferenceEquals(node, UnresolvedNode.InParent) ? 0 : UnresolvedBytes, // the shared one costs its parent's slot only
+    };
+
+    /// <summary>
+    /// <see cref="Resident()"/>, and what <see cref="Unload"/> with <paramref name="keepDepth"/> would
+    /// drop, by age: each node's bytes are added to <paramref name="bytesByAge"/>[<paramref name="newest"/>
+    /// − g] (the last slot takes every older one), where g is the generation of the subtree it would go
+    /// with (its own if it can be unloaded itself, else that of the nearest ancestor that can; a node
+    /// is never older than a descendant, so an unload of generations up to G takes exactly the nodes
+    /// with g ≤ G). Nodes no unload takes (above <paramref name="keepDepth"/>) count in the total only.
+    /// </summary>
+    internal (long Bytes, long Nodes) Resident(int keepDepth, int newest, Span<long> bytesByAge)
+    {
+        long bytes = TrieBytes, nodes = 0;
+        if (_root is not null) MeasureByAge(_root, 0, -1, keepDepth, newest, bytesByAge, ref bytes, ref nodes);
+        return (bytes, nodes);
+    }
+
+    private static void MeasureByAge(TrieNode node, int depth, int goesWith, int keepDepth, int newest, Span<long> bytesByAge, ref long bytes, ref long nodes)
+    {
+        if (depth > 0 && Unloadable(node, depth, keepDepth, int.MaxValue)) goesWith = node.Generation;
+        long own = NodeBytes(node);
+        nodes++;
+        bytes += own;
+        if (goesWith >= 0) bytesByAge[Math.Clamp(newest - goesWith, 0, bytesByAge.Length - 1)] += own;
+        switch (node)
+        {
+            case ExtensionNode ext:
+                MeasureByAge(ext.Child, depth + ext.Length, goesWith, keepDepth, newest, bytesByAge, ref bytes, ref nodes);
+                break;
+            case BranchNode branch:
+                foreach (var child in branch.Children)
+                {
+                    if (child is not null) MeasureByAge(child, depth + 1, goesWith, keepDepth, newest, bytesByAge, ref bytes, ref nodes);
+                }
                 break;
         }
     }
 
     /// <summary>
     /// Replaces every subtree below nibble depth <paramref name="keepDepth"/> whose root is clean,
-    /// referenced by hash and of generation <paramref name="persistedGeneration"/> or older (in the
-    /// node source with its whole subtree, see <see cref="StateTrie"/>'s persistence) by an
-    /// <see cref="UnresolvedNode"/>. Nodes above that depth stay (every walk passes them), as do
+    /// referenced by hash and of generation <paramref name="upToGeneration"/> or older by an
+    /// <see cref="UnresolvedNode"/>. That generation is at most the last persisted one (then such a
+    /// subtree is in the node source whole, see <see cref="StateTrie"/>'s persistence); an older one
+    /// keeps what the last blocks wrote. Nodes above that depth stay (every walk passes them), as do
     /// dirty or newer nodes and nodes embedded in their parent. Returns the subtrees unloaded.
     /// </summary>
-    internal int Unload(int keepDepth, int persistedGeneration)
+    internal int Unload(int keepDepth, int upToGeneration)
     {
         if (_source is null) throw new InvalidOperationException("a trie without a node source cannot unload nodes");
-        return _root is null ? 0 : UnloadBelow(_root, 0, keepDepth, persistedGeneration);
+        return _root is null ? 0 : UnloadBelow(_root, 0, keepDepth, upToGeneration);
     }
 
-    private static int UnloadBelow(TrieNode node, int depth, int keepDepth, int persistedGeneration)
+    private static int UnloadBelow(TrieNode node, int depth, int keepDepth, int upToGeneration)
     {
         int unloaded = 0;
         switch (node)
         {
             case ExtensionNode ext:
-                if (Unloadable(ext.Child, depth + ext.Length, keepDepth, persistedGeneration))
+                if (Unloadable(ext.Child, depth + ext.Length, keepDepth, upToGeneration))
                 {
                     ext.Child = new UnresolvedNode(ext.Child.Reference.Bytes);
                     return 1;
                 }
-                return UnloadBelow(ext.Child, depth + ext.Length, keepDepth, persistedGeneration);
+                return UnloadBelow(ext.Child, depth + ext.Length, keepDepth, upToGeneration);
             case BranchNode branch:
                 var children = branch.Children;
                 for (int i = 0; i < 16; i++)
                 {
                     if (children[i] is not { } child) continue;
-                    if (Unloadable(child, depth + 1, keepDepth, persistedGeneration))
+                    if (Unloadable(child, depth + 1, keepDepth, upToGeneration))
                     {
                         // The same node by hash, so the kept RLP stays current; its hash is there already when kept.
                         branch.ResolveChild(i, branch.KeepsReferenceOf(i) ? UnresolvedNode.InParent : new UnresolvedNode(child.Reference.Bytes));
@@ -86,7 +125,7 @@ public sealed partial class MerklePatriciaTrie
                     }
                     else
                     {
-                        unloaded += UnloadBelow(child, depth + 1, keepDepth, persistedGeneration);
+                        unloaded += UnloadBelow(child, depth + 1, keepDepth, upToGeneration);
                     }
                 }
                 return unloaded;
@@ -95,6 +134,6 @@ public sealed partial class MerklePatriciaTrie
         }
     }
 
-    private static bool Unloadable(TrieNode node, int depth, int keepDepth, int persistedGeneration) =>
-        depth >= keepDepth && node is not UnresolvedNode && node.Reference.IsHash && node.Generation <= persistedGeneration;
+    private static bool Unloadable(TrieNode node, int depth, int keepDepth, int upToGeneration) =>
+        depth >= keepDepth && node is not UnresolvedNode && node.Reference.IsHash && node.Generation <= upToGeneration;
 }

@@ -51,17 +51,20 @@ public sealed partial class StateTrie
 
     /// <summary>
     /// Keeps memory within <paramref name="budgetBytes"/> (as <see cref="Resident"/> estimates it): when
-    /// over it, drops every account whose storage trie is all persisted (it is loaded again from its
-    /// leaf and the flat state when a block touches it, see <see cref="Open"/>), and turns every
-    /// persisted subtree of the account trie below its top <see cref="ResidentAccountTrieLevels"/>
-    /// levels, and of the storage tries kept, back into an unresolved node (only its hash kept).
-    /// "Persisted" is the generation tracking's: a node of a generation at most that of the last
-    /// <see cref="MarkAllPersisted"/> or <see cref="ComputeRootForCheckpoint"/> is in the node store with its whole subtree, so call
-    /// this after the nodes of the last root are durable and one of those said so (a store written
-    /// every block calls <see cref="MarkAllPersisted"/> after each commit). Nodes or accounts changed
-    /// since are never dropped. Needs a node store (<see cref="Open"/> or <see cref="UseNodeStore"/>)
-    /// and no pending changes. Walks everything in memory: its cost grows with the budget, not the
-    /// state. Returns the estimate after eviction.
+    /// over it, drops what the blocks wrote longest ago until half the budget is left. Dropped are
+    /// persisted subtrees of the account trie below its top <see cref="ResidentAccountTrieLevels"/>
+    /// levels and of the storage tries (turned back into unresolved nodes, only their hash kept), every
+    /// account without storage and every account whose storage trie goes whole (loaded again from its
+    /// leaf and the flat state when a block touches it, see <see cref="Open"/>). Age is the generation
+    /// a node was last hashed in: nodes loaded and never changed are the oldest, and the top levels,
+    /// which every block changes, the newest. "Persisted" is the generation tracking's: a node of a
+    /// generation at most that of the last <see cref="MarkAllPersisted"/> or
+    /// <see cref="ComputeRootForCheckpoint"/> is in the node store with its whole subtree, so call this
+    /// after the nodes of the last root are durable and one of those said so (a store written every
+    /// block calls <see cref="MarkAllPersisted"/> after each commit). Nodes or accounts changed since
+    /// are never dropped: a budget of 0 drops everything persisted. Needs a node store
+    /// (<see cref="Open"/> or <see cref="UseNodeStore"/>) and no pending changes. Walks everything in
+    /// memory: its cost grows with the budget, not the state. Returns the estimate after eviction.
     /// </summary>
     public long Evict(long budgetBytes) => Evict(budgetBytes, out _);
 
@@ -71,18 +74,76 @@ public sealed partial class StateTrie
         if (_dirty.Count != 0) throw new InvalidOperationException("the trie has changes whose root was not computed yet");
         if (_nodes is null) throw new InvalidOperationException("evicting needs a node store to load from: open the trie with Open, or call UseNodeStore");
         if (_persisted < 0) throw new InvalidOperationException("persistence is not tracked: call MarkAllPersisted first");
-        var (bytes, _, _) = Resident();
+        Span<long> bytesByAge = stackalloc long[AgeSlots];
+        bytesByAge.Clear();
+        long bytes = ResidentByAge(bytesByAge);
         residentBefore = bytes;
         if (bytes <= budgetBytes) return bytes;
+        int upTo = OldestToKeep(bytesByAge, bytes, budgetBytes / 2) - 1;
         var kept = new AccountTable();
         foreach (var account in _byAddress.Accounts())
         {
-            if (!account.StorageUnpersisted && (account.Storage?.Root is null || account.Storage.Root.Generation <= _persisted)) continue;
+            if (!account.StorageUnpersisted && (account.Storage?.Root is null || account.Storage.Root.Generation <= upTo)) continue;
             kept.Add(account);
-            account.Storage?.Unload(keepDepth: 1, _persisted);
+            account.Storage?.Unload(keepDepth: 1, upTo);
         }
         _byAddress = kept;
-        _accounts.Unload(ResidentAccountTrieLevels, _persisted);
+        _accounts.Unload(ResidentAccountTrieLevels, upTo);
         return Resident().Bytes;
+    }
+
+    /// <summary>
+    /// Generations told apart by an eviction: the blocks of several checkpoint intervals. Older ones
+    /// (and nodes loaded and never changed) share the last slot and go first.
+    /// </summary>
+    private const int AgeSlots = 64;
+
+    /// <summary>
+    /// <see cref="Resident"/>'s bytes, and what an eviction can drop by age (<see cref="_generation"/> −
+    /// the generation it goes with): an account without storage in any case (the last slot), one
+    /// with storage with its storage trie's root.
+    /// </summary>
+    private long ResidentByAge(Span<long> bytesByAge)
+    {
+        var (bytes, _) = _accounts.Resident(ResidentAccountTrieLevels, _generation, bytesByAge);
+        int last = bytesByAge.Length - 1;
+        foreach (var account in _byAddress.Accounts())
+        {
+            long own = AccountBytes;
+            if (account.Storage is { } storage)
+            {
+                var (storageBytes, _) = storage.Resident(keepDepth: 1, _generation, bytesByAge);
+                bytes += storageBytes;
+                if (storage.Root is { } root)
+                {
+                    // Goes with its storage trie's root, and the trie object with it.
+                    bytesByAge[Math.Clamp(_generation - root.Generation, 0, last)] += own + MerklePatriciaTrie.TrieBytes;
+                    bytes += own;
+                    continue;
+                }
+                own += storageBytes;
+            }
+            bytes += AccountBytes;
+            if (!account.StorageUnpersisted) bytesByAge[last] += own;
+        }
+        return bytes;
+    }
+
+    /// <summary>
+    /// The oldest generation an eviction keeps: the oldest whose dropping everything older leaves at
+    /// most <paramref name="targetBytes"/> of <paramref name="bytes"/>, or, when dropping all that is
+    /// persisted leaves more, the one after the last persisted.
+    /// </summary>
+    private int OldestToKeep(ReadOnlySpan<long> bytesByAge, long bytes, long targetBytes)
+    {
+        int youngest = _generation - _persisted; // the age of the last persisted generation
+        if (youngest >= bytesByAge.Length - 1) return _persisted + 1; // the last slot holds unpersisted ages too
+        long left = bytes;
+        for (int age = bytesByAge.Length - 1; age > youngest; age--)
+        {
+            left -= bytesByAge[age];
+            if (left <= targetBytes) return _generation - age + 1;
+        }
+        return _persisted + 1;
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ParallelExec.State;
 using ParallelExec.Trie;
 
@@ -28,7 +29,7 @@ public class EvictionTests
             Assert.True(full.ComputeRoot() == lazy.ComputeRoot(2, set), $"seed {seed}, block {block}: roots differ");
             store.Apply(set); // every node hashed is now in the store: all are persisted
             long before = lazy.Resident().Nodes;
-            unloaded += lazy.Unload(keepDepth: 2, persistedGeneration: int.MaxValue);
+            unloaded += lazy.Unload(keepDepth: 2, upToGeneration: int.MaxValue);
             long after = lazy.Resident().Nodes;
             Assert.True(after <= 1 + 16 + 256, $"seed {seed}, block {block}: {after} nodes in memory after unloading");
             // A block may load nothing below the kept levels (say, one delete of a key that is not
@@ -96,6 +97,61 @@ public class EvictionTests
         var address = Address.FromNumber(5, tag: 0);
         Assert.Equal(AccountProofJson.ToJson(full.GetProof(address, [new UInt256(1)])), AccountProofJson.ToJson(opened.GetProof(address, [new UInt256(1)])));
         Assert.Equal(AccountProofJson.ToJson(full.GetProof(address, [new UInt256(1)])), AccountProofJson.ToJson(built.GetProof(address, [new UInt256(1)])));
+    }
+
+    [Theory]
+    [MemberData(nameof(StateTrieTests.Seeds), MemberType = typeof(StateTrieTests))]
+    public void Eviction_over_the_budget_keeps_what_the_last_blocks_wrote_and_drops_the_oldest_first(int seed)
+    {
+        var random = new Random(seed);
+        var flat = new InMemoryState();
+        for (ulong a = 0; a < 4000; a++) flat.Set(StateKey.Balance(Address.FromNumber(a)), new UInt256(a + 1));
+        flat.Apply(StateTrieTests.RandomChanges(random, accounts: 300, changes: 3000)); // some with storage
+        var full = StateTrie.FromState(flat.Entries);
+        var store = TrieNodeStore.Of(full, byPath: true);
+        var trie = StateTrie.Open(store, full.Root, flat);
+        trie.RecordsRemovals = true;
+        trie.MarkAllPersisted();
+        var set = new TrieNodeSet();
+        // Three blocks over accounts 0-2,999 (300 each), then one over 3,000-3,099: the last block's
+        // paths are a small share of what is in memory.
+        var order = Enumerable.Range(0, 3000).OrderBy(_ => random.Next()).ToArray();
+        for (int block = 0; block < 4; block++)
+        {
+            var touched = block < 3 ? order.Skip(block * 300).Take(300) : Enumerable.Range(3000, 100);
+            var changes = touched.Select(a => new StateChange(StateKey.Balance(Address.FromNumber((ulong)a)), new UInt256((ulong)random.Next(1, 1000)))).ToList();
+            if (block < 3) changes.AddRange(StateTrieTests.RandomChanges(random, accounts: 300, changes: 100));
+            flat.Apply(changes);
+            full.Apply(CollectionsMarshal.AsSpan(changes));
+            trie.Apply(CollectionsMarshal.AsSpan(changes));
+            set.Clear();
+            Assert.True(full.ComputeRoot() == trie.ComputeRoot(random.Next(1, 3), set), $"seed {seed}, block {block}: roots differ");
+            store.Apply(set);
+            trie.MarkAllPersisted();
+        }
+        long before = trie.Resident().Bytes;
+        long after = trie.Evict(before - 1);
+        Assert.True(after <= before / 2, $"seed {seed}: {before} bytes became {after}, over half the budget");
+        // The last block's paths stay in memory: proving its accounts reads nothing from the store.
+        long reads = store.Reads;
+        for (ulong a = 3000; a < 3100; a++) trie.GetProof(Address.FromNumber(a), []);
+        Assert.True(store.Reads == reads, $"seed {seed}: proving the last block's accounts read {store.Reads - reads} nodes from the store");
+        // The first block's were dropped: proving them loads their paths again.
+        foreach (int a in order.Take(100)) trie.GetProof(Address.FromNumber((ulong)a), []);
+        Assert.True(store.Reads - reads >= 100, $"seed {seed}: proving the first block's accounts read only {store.Reads - reads} nodes");
+        // And the trie goes on with the roots of the one that never evicts.
+        for (int block = 0; block < 5; block++)
+        {
+            var changes = StateTrieTests.RandomChanges(random, accounts: 4000, changes: 400);
+            flat.Apply(changes);
+            full.Apply(CollectionsMarshal.AsSpan(changes));
+            trie.Apply(CollectionsMarshal.AsSpan(changes));
+            set.Clear();
+            Assert.True(full.ComputeRoot() == trie.ComputeRoot(random.Next(1, 3), set), $"seed {seed}, block {block} after evicting: roots differ");
+            store.Apply(set);
+            trie.MarkAllPersisted();
+            trie.Evict(trie.Resident().Bytes * random.Next(0, 3) / 2); // none, half or all of it over the budget
+        }
     }
 
     [Fact]
