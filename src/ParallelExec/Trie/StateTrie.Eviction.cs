@@ -109,22 +109,12 @@ public sealed partial class StateTrie
         int last = bytesByAge.Length - 1;
         foreach (var account in _byAddress.Accounts())
         {
-            long own = AccountBytes;
-            if (account.Storage is { } storage)
-            {
-                var (storageBytes, _) = storage.Resident(keepDepth: 1, _generation, bytesByAge);
-                bytes += storageBytes;
-                if (storage.Root is { } root)
-                {
-                    // Goes with its storage trie's root, and the trie object with it.
-                    bytesByAge[Math.Clamp(_generation - root.Generation, 0, last)] += own + MerklePatriciaTrie.TrieBytes;
-                    bytes += own;
-                    continue;
-                }
-                own += storageBytes;
-            }
-            bytes += AccountBytes;
-            if (!account.StorageUnpersisted) bytesByAge[last] += own;
+            long storageBytes = account.Storage?.Resident(keepDepth: 1, _generation, bytesByAge).Bytes ?? 0;
+            bytes += AccountBytes + storageBytes;
+            if (account.Storage?.Root is { } root)
+                bytesByAge[Math.Clamp(_generation - root.Generation, 0, last)] += AccountBytes + MerklePatriciaTrie.TrieBytes; // goes with its storage's root
+            else if (!account.StorageUnpersisted)
+                bytesByAge[last] += AccountBytes + storageBytes; // goes in any case
         }
         return bytes;
     }

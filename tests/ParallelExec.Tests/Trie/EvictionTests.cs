@@ -113,6 +113,17 @@ public class EvictionTests
         trie.RecordsRemovals = true;
         trie.MarkAllPersisted();
         var set = new TrieNodeSet();
+        // A block on both tries, its nodes written and persisted, as a store written every block does.
+        void ApplyBlock(List<StateChange> changes, string block)
+        {
+            flat.Apply(changes);
+            full.Apply(CollectionsMarshal.AsSpan(changes));
+            trie.Apply(CollectionsMarshal.AsSpan(changes));
+            set.Clear();
+            Assert.True(full.ComputeRoot() == trie.ComputeRoot(random.Next(1, 3), set), $"seed {seed}, block {block}: roots differ");
+            store.Apply(set);
+            trie.MarkAllPersisted();
+        }
         // Three blocks over accounts 0-2,999 (300 each), then one over 3,000-3,099: the last block's
         // paths are a small share of what is in memory.
         var order = Enumerable.Range(0, 3000).OrderBy(_ => random.Next()).ToArray();
@@ -121,13 +132,7 @@ public class EvictionTests
             var touched = block < 3 ? order.Skip(block * 300).Take(300) : Enumerable.Range(3000, 100);
             var changes = touched.Select(a => new StateChange(StateKey.Balance(Address.FromNumber((ulong)a)), new UInt256((ulong)random.Next(1, 1000)))).ToList();
             if (block < 3) changes.AddRange(StateTrieTests.RandomChanges(random, accounts: 300, changes: 100));
-            flat.Apply(changes);
-            full.Apply(CollectionsMarshal.AsSpan(changes));
-            trie.Apply(CollectionsMarshal.AsSpan(changes));
-            set.Clear();
-            Assert.True(full.ComputeRoot() == trie.ComputeRoot(random.Next(1, 3), set), $"seed {seed}, block {block}: roots differ");
-            store.Apply(set);
-            trie.MarkAllPersisted();
+            ApplyBlock(changes, $"{block}");
         }
         long before = trie.Resident().Bytes;
         long after = trie.Evict(before - 1);
@@ -142,15 +147,8 @@ public class EvictionTests
         // And the trie goes on with the roots of the one that never evicts.
         for (int block = 0; block < 5; block++)
         {
-            var changes = StateTrieTests.RandomChanges(random, accounts: 4000, changes: 400);
-            flat.Apply(changes);
-            full.Apply(CollectionsMarshal.AsSpan(changes));
-            trie.Apply(CollectionsMarshal.AsSpan(changes));
-            set.Clear();
-            Assert.True(full.ComputeRoot() == trie.ComputeRoot(random.Next(1, 3), set), $"seed {seed}, block {block} after evicting: roots differ");
-            store.Apply(set);
-            trie.MarkAllPersisted();
-            trie.Evict(trie.Resident().Bytes * random.Next(0, 3) / 2); // none, half or all of it over the budget
+            ApplyBlock(StateTrieTests.RandomChanges(random, accounts: 4000, changes: 400), $"{block} after evicting");
+            trie.Evict(trie.Resident().Bytes * random.Next(0, 3) / 2); // a budget of none, half or all of it
         }
     }
 
