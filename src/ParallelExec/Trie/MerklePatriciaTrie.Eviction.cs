@@ -16,30 +16,7 @@ public sealed partial class MerklePatriciaTrie
     /// Estimated bytes of this trie's nodes in memory, and their number (unresolved ones included);
     /// walks the nodes in memory.
     /// </summary>
-    internal (long Bytes, long Nodes) Resident()
-    {
-        long bytes = TrieBytes, nodes = 0;
-        if (_root is not null) Measure(_root, ref bytes, ref nodes);
-        return (bytes, nodes);
-    }
-
-    private static void Measure(TrieNode node, ref long bytes, ref long nodes)
-    {
-        nodes++;
-        bytes += NodeBytes(node);
-        switch (node)
-        {
-            case ExtensionNode ext:
-                Measure(ext.Child, ref bytes, ref nodes);
-                break;
-            case BranchNode branch:
-                foreach (var child in branch.Children)
-                {
-                    if (child is not null) Measure(child, ref bytes, ref nodes);
-                }
-                break;
-        }
-    }
+    internal (long Bytes, long Nodes) Resident() => Resident(keepDepth: int.MaxValue, newest: 0, bytesByAge: default); // nothing goes below int.MaxValue
 
     /// <summary>Estimated bytes of <paramref name="node"/> itself (not its children).</summary>
     private static long NodeBytes(TrieNode node) => node switch

@@ -35,18 +35,9 @@ public sealed partial class StateTrie
     /// </summary>
     public (long Bytes, long Nodes, int Accounts) Resident()
     {
-        var (bytes, nodes) = _accounts.Resident();
-        int accounts = 0;
-        foreach (var account in _byAddress.Accounts())
-        {
-            accounts++;
-            bytes += AccountBytes;
-            if (account.Storage is null) continue;
-            var (storageBytes, storageNodes) = account.Storage.Resident();
-            bytes += storageBytes;
-            nodes += storageNodes;
-        }
-        return (bytes, nodes, accounts);
+        Span<long> bytesByAge = stackalloc long[AgeSlots];
+        bytesByAge.Clear();
+        return ResidentByAge(bytesByAge);
     }
 
     /// <summary>
@@ -76,7 +67,7 @@ public sealed partial class StateTrie
         if (_persisted < 0) throw new InvalidOperationException("persistence is not tracked: call MarkAllPersisted first");
         Span<long> bytesByAge = stackalloc long[AgeSlots];
         bytesByAge.Clear();
-        long bytes = ResidentByAge(bytesByAge);
+        var (bytes, _, _) = ResidentByAge(bytesByAge);
         residentBefore = bytes;
         if (bytes <= budgetBytes) return bytes;
         int upTo = OldestToKeep(bytesByAge, bytes, budgetBytes / 2) - 1;
@@ -99,24 +90,26 @@ public sealed partial class StateTrie
     private const int AgeSlots = 64;
 
     /// <summary>
-    /// <see cref="Resident"/>'s bytes, and what an eviction can drop by age (<see cref="_generation"/> −
-    /// the generation it goes with): an account without storage in any case (the last slot), one
-    /// with storage with its storage trie's root.
+    /// <see cref="Resident"/>, and what an eviction can drop by age (<see cref="_generation"/> − the
+    /// generation it goes with): an account without storage in any case (the last slot), one with
+    /// storage with its storage trie's root.
     /// </summary>
-    private long ResidentByAge(Span<long> bytesByAge)
+    private (long Bytes, long Nodes, int Accounts) ResidentByAge(Span<long> bytesByAge)
     {
-        var (bytes, _) = _accounts.Resident(ResidentAccountTrieLevels, _generation, bytesByAge);
-        int last = bytesByAge.Length - 1;
+        var (bytes, nodes) = _accounts.Resident(ResidentAccountTrieLevels, _generation, bytesByAge);
+        int accounts = 0, last = bytesByAge.Length - 1;
         foreach (var account in _byAddress.Accounts())
         {
-            long storageBytes = account.Storage?.Resident(keepDepth: 1, _generation, bytesByAge).Bytes ?? 0;
+            accounts++;
+            var (storageBytes, storageNodes) = account.Storage?.Resident(keepDepth: 1, _generation, bytesByAge) ?? default;
             bytes += AccountBytes + storageBytes;
+            nodes += storageNodes;
             if (account.Storage?.Root is { } root)
                 bytesByAge[Math.Clamp(_generation - root.Generation, 0, last)] += AccountBytes + MerklePatriciaTrie.TrieBytes; // goes with its storage's root
             else if (!account.StorageUnpersisted)
                 bytesByAge[last] += AccountBytes + storageBytes; // goes in any case
         }
-        return bytes;
+        return (bytes, nodes, accounts);
     }
 
     /// <summary>
