@@ -22,6 +22,18 @@ public sealed partial class ChainState
     private ITrieNodeSource? _measuredSource;
     private bool _evictionDue;
 
+    // What a byte of the trie's objects costs the process: between its gen2 collections the collector
+    // holds the nodes a block replaced, and the free space a sweep leaves is compacted only past a share
+    // of gen2 (the CLI's conserve-memory mode). A 10 M replay at its 1 GiB budget had 1.29-1.43 bytes
+    // committed per live byte at each of seven checks; the budget counts the trie's estimate times this.
+    private const double CollectorHeadroom = 1.35;
+
+    // An eviction that drops at least this much is followed by a full collection: the nodes dropped
+    // live in gen2, which the collector sweeps only once gen2's own allocation budget runs out, and
+    // until then the blocks after the eviction load nodes again on top of them (on a 10 M replay the
+    // heap grew 0.27 GB past its size before the eviction).
+    private const long CollectAfterEvictionBytes = 128L << 20;
+
     // A loaded branch keeps its RLP beside a ~220-byte object (1.4 estimated bytes per RLP byte), a
     // leaf its key and value beside ~150 and its account ~220 more (about 4): three, on the safe side
     // for paths that are mostly branches, until an eviction measures it.
@@ -47,8 +59,9 @@ public sealed partial class ChainState
         SpinWait.SpinUntil(() => Volatile.Read(ref _uncommitted) == 0);
         _evictionDue = false;
         if (_trieStale || _store.TrieNodesAt is null) return; // a failed commit: the trie is opened again
-        long after = _trie.Evict(_options.TrieCacheBytes, out long before);
+        long after = _trie.Evict(TrieObjectBudget, out long before);
         Evictions++;
+        if (before - after >= CollectAfterEvictionBytes) GC.Collect(2, GCCollectionMode.Forced, blocking: true);
         long loaded = LoadedTrieBytes();
         if (_measuredResident >= 0 && ReferenceEquals(_measuredSource, _trie.NodeSource) && loaded - _loadedAtMeasure >= MinimumBudgetGrowth / 4)
             _bytesPerLoadedByte = Math.Clamp((double)(before - _measuredResident) / (loaded - _loadedAtMeasure), 1, 16);
@@ -65,7 +78,7 @@ public sealed partial class ChainState
     /// </summary>
     private bool OverBudget()
     {
-        long budget = _options.TrieCacheBytes;
+        long budget = TrieObjectBudget;
         if (budget <= 0 || !_options.PersistTrieNodes || _store.TrieNodesAt is null || _trie.NodeSource is null) return false;
         long loaded = LoadedTrieBytes(), slack = Math.Max(budget / 8, MinimumBudgetGrowth);
         if (_measuredResident < 0 || !ReferenceEquals(_measuredSource, _trie.NodeSource))
@@ -76,6 +89,10 @@ public sealed partial class ChainState
         long growth = (long)((loaded - _loadedAtMeasure) * _bytesPerLoadedByte);
         return _measuredResident + growth > budget && growth >= slack;
     }
+
+    // The bytes of the trie's objects (its estimate) that TrieCacheBytes allows; 0: no budget.
+    private long TrieObjectBudget =>
+        _options.TrieCacheBytes <= 0 ? 0 : Math.Max(1, (long)(_options.TrieCacheBytes / CollectorHeadroom));
 
     private void Measured(long resident, long loaded)
     {

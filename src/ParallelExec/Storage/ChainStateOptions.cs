@@ -34,10 +34,13 @@ public sealed record ChainStateOptions
     public const int DefaultTrieNodeInterval = 16;
 
     /// <summary>
-    /// Memory for the trie's clean nodes and accounts, in bytes (an estimate from object sizes): past
-    /// it, after a checkpoint's nodes are durable, what is in the store is dropped from memory and
-    /// loaded again when a block needs it; the top levels every block passes stay. 0: no budget (the
-    /// trie grows to the state's size). Needs <see cref="PersistTrieNodes"/>.
+    /// Memory for the trie's clean nodes and accounts, in bytes, counted as what they cost the process:
+    /// an estimate from object sizes times 1.35, the garbage collector's headroom over live objects
+    /// (measured). Past it, after a checkpoint's nodes are durable, what is in the store is dropped
+    /// from memory, the least recently written first, and loaded again when a block needs it; an
+    /// eviction that drops 128 MiB or more is followed by a full blocking collection, so that the
+    /// blocks after it do not grow the heap on top of what it dropped. 0: no budget (the trie grows to
+    /// the state's size). Needs <see cref="PersistTrieNodes"/>.
     /// </summary>
     public long TrieCacheBytes { get; init; } = DefaultTrieCacheBytes;
 
