@@ -68,7 +68,7 @@ public static class BenchCommand
             $"With --store: write the trie nodes every N blocks, more often while a checkpoint writes over {ChainStateOptions.DefaultCheckpointBytes >> 20} MiB (a checkpoint writes every node of its trie the store lacks; the blocks between write none)",
             ChainStateOptions.DefaultTrieNodeInterval, 1);
         var cacheMb = NumberOption.Int("--cache-mb",
-            "With --store: memory for the state trie's clean nodes, in MiB (past it they are dropped and read again from the store when needed); 0: no limit",
+            "With --store: memory for the state trie's clean nodes, the garbage collector's headroom over them included, in MiB (past it they are dropped and read again from the store when needed); 0: no limit",
             (int)(ChainStateOptions.DefaultTrieCacheBytes >> 20), 0);
         var db = new Option<DirectoryInfo?>("--db") { Description = "With --store rocksdb: an existing folder to create the temporary databases in (default: the system's temporary folder)" };
 
