@@ -35,9 +35,7 @@ public sealed partial class StateTrie
     /// </summary>
     public (long Bytes, long Nodes, int Accounts) Resident()
     {
-        Span<long> bytesByAge = stackalloc long[AgeSlots];
-        bytesByAge.Clear();
-        return ResidentByAge(bytesByAge);
+        return ResidentByAge(stackalloc long[AgeSlots]); // zeroed: no SkipLocalsInit here
     }
 
     /// <summary>
@@ -65,8 +63,7 @@ public sealed partial class StateTrie
         if (_dirty.Count != 0) throw new InvalidOperationException("the trie has changes whose root was not computed yet");
         if (_nodes is null) throw new InvalidOperationException("evicting needs a node store to load from: open the trie with Open, or call UseNodeStore");
         if (_persisted < 0) throw new InvalidOperationException("persistence is not tracked: call MarkAllPersisted first");
-        Span<long> bytesByAge = stackalloc long[AgeSlots];
-        bytesByAge.Clear();
+        Span<long> bytesByAge = stackalloc long[AgeSlots]; // zeroed: no SkipLocalsInit here
         var (bytes, _, _) = ResidentByAge(bytesByAge);
         residentBefore = bytes;
         if (bytes <= budgetBytes) return bytes;
