@@ -4,7 +4,7 @@ using ParallelExec.Cli.Commands;
 using ParallelExec.Cli.Hosting;
 using ParallelExec.Cli.Terminal;
 
-GlibcMalloc.Configure();
+StartupEnvironment.Configure(args);
 GcHeapHugePages.Advise();
 CommandRunner.InstallUnhandledExceptionHandler();
 Interruption.Install();

@@ -9,7 +9,7 @@ namespace ParallelExec.Cli.Hosting;
 /// default, only memory so marked may be faulted in 2 MiB at a time. The runtime has no setting for
 /// it, so at start every anonymous mapping of at least 1 GiB is marked: that is the range the GC
 /// reserved for its heap (tens of GiB of address space, committed as needed). With glibc's huge pages
-/// as well (<see cref="GlibcMalloc"/>), a 1 M-account replay took ~20 % fewer page faults than with
+/// as well (<see cref="StartupEnvironment"/>), a 1 M-account replay took ~20 % fewer page faults than with
 /// glibc's alone (~45 % fewer than with neither; docs/performance.md). It does less than it might:
 /// sampled during the warming, 12 MB of the GC's 409 MB of committed memory were in huge pages, likely
 /// because the GC commits a region a little at a time, so the 2 MiB around a page touched first is

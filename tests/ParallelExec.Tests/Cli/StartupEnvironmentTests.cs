@@ -3,14 +3,16 @@ using ParallelExec.Testing;
 namespace ParallelExec.Tests.Cli;
 
 /// <summary>
-/// The CLI sets glibc's malloc arenas to two and asks it for transparent huge pages by running itself
-/// again with <c>MALLOC_ARENA_MAX=2</c> and <c>GLIBC_TUNABLES=glibc.malloc.hugetlb=1</c> (glibc reads
-/// both only at process start): the running command's environment shows them, under the same process
-/// id, and values the user set are kept (a <c>GLIBC_TUNABLES</c> of the user's is not extended). It
-/// also marks the GC heap's range for huge pages, which the kernel shows as the <c>hg</c> flag of that
-/// mapping. (Linux with glibc, as the interruption tests.)
+/// The CLI sets glibc's malloc arenas to two, asks it for transparent huge pages and, for commands
+/// that run blocks, has the runtime count calls toward optimized code from the start, by running itself
+/// again with <c>MALLOC_ARENA_MAX=2</c>, <c>GLIBC_TUNABLES=glibc.malloc.hugetlb=1</c> and
+/// <c>DOTNET_TC_CallCountingDelayMs=0</c> (read only at process start): the running command's
+/// environment shows them, under the same process id, and values the user set are kept (a
+/// <c>GLIBC_TUNABLES</c> of the user's is not extended). It also marks the GC heap's range for huge
+/// pages, which the kernel shows as the <c>hg</c> flag of that mapping. (Linux with glibc, as the
+/// interruption tests.)
 /// </summary>
-public class GlibcMallocTests
+public class StartupEnvironmentTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
 
@@ -21,6 +23,7 @@ public class GlibcMallocTests
         var variables = VariablesOfRunningBench([], out _);
         Assert.Equal(Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") ?? "2", variables.GetValueOrDefault("MALLOC_ARENA_MAX"));
         Assert.Equal(Environment.GetEnvironmentVariable("GLIBC_TUNABLES") ?? "glibc.malloc.hugetlb=1", variables.GetValueOrDefault("GLIBC_TUNABLES"));
+        Assert.Equal(Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs") ?? "0", variables.GetValueOrDefault("DOTNET_TC_CallCountingDelayMs"));
     }
 
     [Fact]
@@ -37,6 +40,15 @@ public class GlibcMallocTests
         variables = VariablesOfRunningBench(new() { ["MALLOC_ARENA_MAX"] = "3" }, out _);
         Assert.Equal("3", variables.GetValueOrDefault("MALLOC_ARENA_MAX"));
         Assert.Equal("glibc.malloc.hugetlb=1", variables.GetValueOrDefault("GLIBC_TUNABLES"));
+
+        // The runtime's delay, in either spelling the runtime reads; with both glibc variables set, the
+        // CLI still runs itself again for it.
+        variables = VariablesOfRunningBench(new() { ["DOTNET_TC_CallCountingDelayMs"] = "100" }, out _);
+        Assert.Equal("100", variables.GetValueOrDefault("DOTNET_TC_CallCountingDelayMs"));
+        variables = VariablesOfRunningBench(new() { ["COMPlus_TC_CallCountingDelayMs"] = "50" }, out _);
+        Assert.False(variables.ContainsKey("DOTNET_TC_CallCountingDelayMs"));
+        variables = VariablesOfRunningBench(new() { ["MALLOC_ARENA_MAX"] = "4", ["GLIBC_TUNABLES"] = "glibc.malloc.hugetlb=0" }, out _);
+        Assert.Equal("0", variables.GetValueOrDefault("DOTNET_TC_CallCountingDelayMs"));
     }
 
     [Fact]
