@@ -70,18 +70,18 @@ public sealed partial class ChainState
         Evictions++;
         if (before - after >= CollectAfterEvictionBytes) GC.Collect(2, GCCollectionMode.Forced, blocking: true);
         long loaded = LoadedTrieBytes();
-        if (_measuredResident >= 0 && ReferenceEquals(_measuredSource, _trie.NodeSource) && loaded - _loadedAtMeasure >= MinimumBudgetGrowth / 4)
+        if (MeasuredThisTrie && loaded - _loadedAtMeasure >= MinimumBudgetGrowth / 4)
             _bytesPerLoadedByte = Math.Clamp((double)(before - _measuredResident) / (loaded - _loadedAtMeasure), 1, 16);
         Measured(after, loaded);
     }
 
     // The trie's estimated bytes now: the last measure plus what was loaded since; -1 when this trie
     // was not measured yet.
-    private long EstimatedResident()
-    {
-        if (_measuredResident < 0 || !ReferenceEquals(_measuredSource, _trie.NodeSource)) return -1;
-        return _measuredResident + (long)((LoadedTrieBytes() - _loadedAtMeasure) * _bytesPerLoadedByte);
-    }
+    private long EstimatedResident() =>
+        MeasuredThisTrie ? _measuredResident + (long)((LoadedTrieBytes() - _loadedAtMeasure) * _bytesPerLoadedByte) : -1;
+
+    // Whether the last measure is of this trie (not of one opened again since, from another source).
+    private bool MeasuredThisTrie => _measuredResident >= 0 && ReferenceEquals(_measuredSource, _trie.NodeSource);
 
     /// <summary>
     /// On the root stage, after the block's update loaded what it walked into: whether the trie's
@@ -95,14 +95,14 @@ public sealed partial class ChainState
     {
         long budget = TrieObjectBudget;
         if (budget <= 0 || !_options.PersistTrieNodes || _store.TrieNodesAt is null || _trie.NodeSource is null) return false;
-        long loaded = LoadedTrieBytes(), slack = Math.Max(budget / 8, MinimumBudgetGrowth);
-        if (_measuredResident < 0 || !ReferenceEquals(_measuredSource, _trie.NodeSource))
+        long slack = Math.Max(budget / 8, MinimumBudgetGrowth);
+        long estimate = EstimatedResident();
+        if (estimate < 0)
         {
-            Measured(_trie.Resident().Bytes, loaded);
+            Measured(_trie.Resident().Bytes, LoadedTrieBytes());
             return _measuredResident > budget + slack; // a trie built whole in memory, over budget from the start
         }
-        long growth = (long)((loaded - _loadedAtMeasure) * _bytesPerLoadedByte);
-        return _measuredResident + growth > budget && growth >= slack;
+        return estimate > budget && estimate - _measuredResident >= slack;
     }
 
     // The bytes of the trie's objects (its estimate) that TrieCacheBytes allows; 0: no budget.

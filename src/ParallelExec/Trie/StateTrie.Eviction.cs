@@ -33,10 +33,7 @@ public sealed partial class StateTrie
     /// Estimated bytes held in memory by the tries' nodes and the accounts (object sizes, not
     /// measured), and how many nodes and accounts that is. Walks everything in memory.
     /// </summary>
-    public (long Bytes, long Nodes, int Accounts) Resident()
-    {
-        return ResidentByAge(stackalloc long[AgeSlots]); // zeroed: no SkipLocalsInit here
-    }
+    public (long Bytes, long Nodes, int Accounts) Resident() => ResidentByAge(stackalloc long[AgeSlots]); // zeroed: no SkipLocalsInit here
 
     /// <summary>
     /// Keeps memory within <paramref name="budgetBytes"/> (as <see cref="Resident"/> estimates it): when
