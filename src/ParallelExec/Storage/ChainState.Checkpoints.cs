@@ -31,13 +31,17 @@ public sealed partial class ChainState
     /// After a checkpoint's root, on the root stage: checkpoints twice as often after one that wrote
     /// more than <see cref="ChainStateOptions.CheckpointBytes"/>, half as often again after one that
     /// wrote under a quarter of it (halving the interval about halves what the next one writes, a
-    /// little less: the top of the trie is written every time).
+    /// little less: the top of the trie is written every time). Only a checkpoint that covered a
+    /// whole interval (<paramref name="blocksCovered"/>: the blocks since the previous checkpoint) can
+    /// widen it: one that comes soon after a budget checkpoint writes little because it covers few
+    /// blocks (at 10 M accounts, 19 MiB for one block against 94 MiB for eight), and widening on it
+    /// made the next checkpoint cover twice the interval (151 MiB).
     /// </summary>
-    internal void AdaptCheckpoints(long exportedBytes)
+    internal void AdaptCheckpoints(long exportedBytes, long blocksCovered = long.MaxValue)
     {
         long bound = _options.CheckpointBytes;
         if (bound <= 0) return;
         if (exportedBytes > bound && CheckpointInterval > 1) _checkpointDivisor *= 2;
-        else if (exportedBytes < bound / 4 && _checkpointDivisor > 1) _checkpointDivisor /= 2;
+        else if (exportedBytes < bound / 4 && _checkpointDivisor > 1 && blocksCovered >= CheckpointInterval) _checkpointDivisor /= 2;
     }
 }

@@ -39,6 +39,8 @@ public sealed partial class ChainState
     // and the last of them: the next block must follow it.
     private int _uncommitted;
     private long _lastRooted;
+    // The last block rooted as a checkpoint (of the interval or the budget) by this chain state; -1: none yet.
+    private long _lastCheckpoint = -1;
 
     private ChainState(IStateStore store, StateTrie trie, ChainStateOptions options, TimeSpan openTime)
     {
@@ -330,7 +332,12 @@ public sealed partial class ChainState
             _trieStale = false;
             // Once this checkpoint's nodes are durable, what is beyond the budget can go.
             if (nodes is not null && _options.TrieCacheBytes > 0) _evictionDue = true;
-            if (nodes is not null && IsCheckpoint(number)) AdaptCheckpoints(nodes.ByteCount); // the interval follows its own checkpoints
+            if (nodes is not null)
+            {
+                // The interval follows its own checkpoints, each judged by the blocks it covered.
+                if (IsCheckpoint(number)) AdaptCheckpoints(nodes.ByteCount, _lastCheckpoint < 0 ? long.MaxValue : number - _lastCheckpoint);
+                _lastCheckpoint = number;
+            }
             _lastRooted = number;
             Interlocked.Increment(ref _uncommitted);
         }

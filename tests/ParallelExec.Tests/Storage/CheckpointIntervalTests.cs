@@ -35,6 +35,24 @@ public class CheckpointIntervalTests
     }
 
     [Fact]
+    public void A_small_checkpoint_that_covered_less_than_the_interval_does_not_widen_it()
+    {
+        var chain = Chain(16, bound: 1000);
+        chain.AdaptCheckpoints(1001, blocksCovered: 16);
+        Assert.Equal(8, chain.CheckpointInterval);
+        // The interval's checkpoint one block after a budget checkpoint: small because it covered one block.
+        chain.AdaptCheckpoints(10, blocksCovered: 1);
+        Assert.Equal(8, chain.CheckpointInterval);
+        chain.AdaptCheckpoints(10, blocksCovered: 7);
+        Assert.Equal(8, chain.CheckpointInterval);
+        // A large one still halves it, however few blocks it covered.
+        chain.AdaptCheckpoints(1001, blocksCovered: 1);
+        Assert.Equal(4, chain.CheckpointInterval);
+        chain.AdaptCheckpoints(10, blocksCovered: 4);
+        Assert.Equal(8, chain.CheckpointInterval);
+    }
+
+    [Fact]
     public void Without_a_bound_the_interval_stays_the_configured_one()
     {
         var chain = Chain(16, bound: 0);
