@@ -39,7 +39,8 @@ public sealed partial class ChainState
     // and the last of them: the next block must follow it.
     private int _uncommitted;
     private long _lastRooted;
-    // The last block rooted as a checkpoint (of the interval or the budget) by this chain state; -1: none yet.
+    // The last block rooted as a checkpoint (of the interval or the budget) by this chain state; -1: none
+    // yet (its first checkpoint cannot widen the interval anyway: a chain state starts at the longest).
     private long _lastCheckpoint = -1;
 
     private ChainState(IStateStore store, StateTrie trie, ChainStateOptions options, TimeSpan openTime)
@@ -335,7 +336,7 @@ public sealed partial class ChainState
             if (nodes is not null)
             {
                 // The interval follows its own checkpoints, each judged by the blocks it covered.
-                if (IsCheckpoint(number)) AdaptCheckpoints(nodes.ByteCount, _lastCheckpoint < 0 ? long.MaxValue : number - _lastCheckpoint);
+                if (IsCheckpoint(number)) AdaptCheckpoints(nodes.ByteCount, number - _lastCheckpoint);
                 _lastCheckpoint = number;
             }
             _lastRooted = number;
