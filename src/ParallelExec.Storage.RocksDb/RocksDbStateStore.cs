@@ -646,7 +646,13 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         try
         {
             int o = PutChanges(batch, changes, previousValues, journal);
-            if (trieNodes is not null) PutSorted(batch, trieNodes);
+            if (trieNodes is not null)
+            {
+                PutSorted(batch, trieNodes);
+                // The batch holds a copy: a checkpoint's set goes now, not after the write, or its
+                // nodes would be held three times at once (set, batch, memtable) as the write lands.
+                (trieNodes as TrieNodeSet)?.Clear();
+            }
             var blockKey = NumberKey(block.Number);
             var record = EncodeBlock(block);
             if (trieNodes is not null) batch.Put(TrieNodesAtKey, record, _meta);

@@ -114,6 +114,9 @@ public interface IStateStore : IStateReader, IDisposable
     /// <paramref name="block"/>'s number must follow the head's. <paramref name="previousValues"/>, when
     /// given, holds values read from this store since the last commit (see <see cref="RecordingStateReader"/>):
     /// the journal takes a changed key's previous value from there instead of reading the store.
+    /// A <see cref="TrieNodeSet"/> given as <paramref name="trieNodes"/> may be cleared by the store
+    /// once it holds a copy (its memory then goes before the write lands, not after): read nothing from
+    /// it after the call.
     /// </summary>
     void Commit(in StoredBlock block, ReadOnlySpan<StateChange> changes, IReadOnlyCollection<TrieNodeRecord>? trieNodes = null,
         IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? previousValues = null);

@@ -152,9 +152,7 @@ internal sealed class TrieHashQueue
             {
                 foreach (var node in _own) _target.Add(node);
             }
-            // A pooled queue keeps one chunk's worth at most.
-            if (_own.ByteCount > 1 << 20) _own = null;
-            else _own.Clear();
+            _own.Clear(); // keeps its first chunk, gives the rest back
         }
         _export = _target = null;
         _removals = null;

@@ -5,18 +5,33 @@ namespace ParallelExec.Trie;
 
 /// <summary>
 /// The trie nodes one root computation exported, each with its place (owner and path), encoded back
-/// to back into large reusable chunks: no array per node, and after the first block no allocation for
-/// blocks of a similar size (<see cref="Clear"/> keeps the chunks, up to a bound). Records handed out
-/// (<see cref="this[int]"/>, enumeration) are slices of the chunks (owner, path and RLP side by side)
-/// and are valid until the next <see cref="Clear"/>. A set may also hold removals (<see cref="TrieNodeRecord.IsRemoval"/>),
-/// which a store applies before the writes. Not thread-safe.
+/// to back into large chunks of native memory: no array per node, and nothing for the collector to
+/// trace, copy or keep committed. A checkpoint's export over a large state (hundreds of megabytes)
+/// is held for the second or two until its commit, then <see cref="Clear"/> gives it back to the
+/// system at once (past the first chunk, chunks are large enough that the C library maps each on
+/// its own), instead of leaving it in the collector's heap until a full collection. Records handed
+/// out (<see cref="this[int]"/>, enumeration) are slices of the chunks (owner, path and RLP side by
+/// side) and are valid until the next <see cref="Clear"/> or <see cref="Dispose"/>. A set may also
+/// hold removals (<see cref="TrieNodeRecord.IsRemoval"/>), which a store applies before the writes.
+/// Not thread-safe.
 /// </summary>
-public sealed class TrieNodeSet : IReadOnlyList<TrieNodeRecord>
+public sealed unsafe class TrieNodeSet : IReadOnlyList<TrieNodeRecord>, IDisposable
 {
-    private const int ChunkSize = 1 << 20;
+    /// <summary>
+    /// The first chunk, kept across <see cref="Clear"/>: room for the nodes a block or a pooled
+    /// hashing queue exports without a new chunk each time.
+    /// </summary>
+    private const int FirstChunkSize = 1 << 20;
 
-    private readonly List<byte[]> _chunks = new();
-    private Entry[] _entries;
+    /// <summary>Every later chunk: over the C library's largest mapping threshold (32 MiB), so it is mapped alone and unmapped when freed.</summary>
+    private const int LargeChunkSize = 64 << 20;
+
+    /// <summary>Entries kept across <see cref="Clear"/>; a checkpoint's (805,704 at 10 M accounts) are given back.</summary>
+    private const int RetainedEntries = 1 << 16;
+
+    private readonly List<NativeMemoryBlock> _chunks = new();
+    private NativeMemoryBlock? _entries;
+    private int _capacity;
     private int _count;
     private int _chunk; // chunk being written
     private int _offset; // next free byte in it
@@ -24,7 +39,7 @@ public sealed class TrieNodeSet : IReadOnlyList<TrieNodeRecord>
     private int _ownerLength, _pathLength; // of the node being reserved
 
     /// <summary>An empty set with room for <paramref name="capacity"/> nodes before it grows.</summary>
-    public TrieNodeSet(int capacity = 1024) => _entries = new Entry[Math.Max(16, capacity)];
+    public TrieNodeSet(int capacity = 1024) => _capacity = Math.Max(16, capacity);
 
     /// <summary>Nodes held.</summary>
     public int Count => _count;
@@ -43,17 +58,18 @@ public sealed class TrieNodeSet : IReadOnlyList<TrieNodeRecord>
         }
     }
 
+    private ref Entry EntryAt(int index) => ref ((Entry*)_entries!.Pointer)[index];
+
     /// <summary>The node at <paramref name="index"/>, in the order added.</summary>
     public TrieNodeRecord this[int index]
     {
         get
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_count, nameof(index));
-            ref readonly var entry = ref _entries[index];
-            var chunk = _chunks[entry.Chunk];
+            ref readonly var entry = ref EntryAt(index);
+            ReadOnlyMemory<byte> chunk = _chunks[entry.Chunk].Memory;
             int path = entry.Offset + entry.OwnerLength, rlp = path + entry.PathLength;
-            return new TrieNodeRecord(entry.Hash, new ReadOnlyMemory<byte>(chunk, rlp, entry.Length),
-                new ReadOnlyMemory<byte>(chunk, entry.Offset, entry.OwnerLength), new ReadOnlyMemory<byte>(chunk, path, entry.PathLength));
+            return new TrieNodeRecord(entry.Hash, chunk.Slice(rlp, entry.Length), chunk.Slice(entry.Offset, entry.OwnerLength), chunk.Slice(path, entry.PathLength));
         }
     }
 
@@ -97,34 +113,32 @@ public sealed class TrieNodeSet : IReadOnlyList<TrieNodeRecord>
 
     private Span<byte> ReserveBytes(int length)
     {
-        if (_chunks.Count == 0) _chunks.Add(new byte[Math.Max(ChunkSize, length)]);
+        if (_chunks.Count == 0) _chunks.Add(new NativeMemoryBlock(Math.Max(FirstChunkSize, length)));
         if (_offset + length > _chunks[_chunk].Length)
         {
-            // Move to the next chunk (reused after a Clear; a node larger than a chunk gets its own).
+            // Move to the next chunk (a node larger than a chunk gets its own).
             _chunk++;
             _offset = 0;
-            if (_chunk == _chunks.Count) _chunks.Add(new byte[Math.Max(ChunkSize, length)]);
-            else if (_chunks[_chunk].Length < length) _chunks[_chunk] = new byte[length];
+            if (_chunk == _chunks.Count) _chunks.Add(new NativeMemoryBlock(Math.Max(LargeChunkSize, length)));
+            else if (_chunks[_chunk].Length < length) _chunks[_chunk].Resize(length);
         }
-        return _chunks[_chunk].AsSpan(_offset, length);
+        return _chunks[_chunk].GetSpan().Slice(_offset, length);
     }
 
     /// <summary>Records the <paramref name="length"/> bytes written into the last <see cref="Reserve(int, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>.</summary>
     internal void Append(in Hash256 hash, int length)
     {
-        if (_count == _entries.Length) Array.Resize(ref _entries, _entries.Length * 2);
-        _entries[_count++] = new Entry(hash, _chunk, _offset, length, (byte)_ownerLength, _pathLength);
+        if (_entries is null) _entries = new NativeMemoryBlock(checked(_capacity * sizeof(Entry)));
+        else if (_count == _capacity) _entries.Resize(checked((_capacity *= 2) * sizeof(Entry)));
+        EntryAt(_count++) = new Entry(hash, _chunk, _offset, length, (byte)_ownerLength, _pathLength);
         _offset += _ownerLength + _pathLength + length;
         _bytes += length;
     }
 
-    /// <summary>Chunks and entries a <see cref="Clear"/> keeps: more than a block's nodes take, far less than a checkpoint's over a large state.</summary>
-    private const int RetainedChunks = 32, RetainedEntries = 1 << 18;
-
     /// <summary>
-    /// Forgets every node and keeps the memory for the next block, up to 32 MiB of chunks and 262,144
-    /// entries: a checkpoint's export over a large state (805,704 nodes at 10 M accounts) is not kept
-    /// alive through the blocks until the next one.
+    /// Forgets every node. Keeps the first chunk and up to 65,536 entries' room for the next use, and
+    /// gives everything past them back to the system now: a checkpoint's export over a large state is
+    /// not kept through the blocks until the next one.
     /// </summary>
     public void Clear()
     {
@@ -132,8 +146,26 @@ public sealed class TrieNodeSet : IReadOnlyList<TrieNodeRecord>
         _chunk = 0;
         _offset = 0;
         _bytes = 0;
-        if (_chunks.Count > RetainedChunks) _chunks.RemoveRange(RetainedChunks, _chunks.Count - RetainedChunks);
-        if (_entries.Length > RetainedEntries) _entries = new Entry[RetainedEntries];
+        for (int i = _chunks.Count - 1; i >= 1; i--)
+        {
+            ((IDisposable)_chunks[i]).Dispose();
+            _chunks.RemoveAt(i);
+        }
+        if (_capacity > RetainedEntries)
+        {
+            _capacity = RetainedEntries;
+            _entries?.Resize(_capacity * sizeof(Entry));
+        }
+    }
+
+    /// <summary>Gives all its memory back now (a set filled again after this allocates anew).</summary>
+    public void Dispose()
+    {
+        Clear();
+        foreach (IDisposable chunk in _chunks) chunk.Dispose();
+        _chunks.Clear();
+        ((IDisposable?)_entries)?.Dispose();
+        _entries = null;
     }
 
     /// <summary>Enumerates the nodes in the order added, without allocating.</summary>

@@ -7,27 +7,33 @@ namespace ParallelExec.Tests.Trie;
 public class TrieNodeExportTests
 {
     [Fact]
-    public void A_cleared_node_set_keeps_a_blocks_worth_of_chunks_for_reuse_and_lets_a_checkpoints_go()
+    public void A_cleared_node_set_keeps_its_first_chunk_for_reuse_and_gives_a_checkpoints_back()
     {
-        var set = new TrieNodeSet();
+        using var set = new TrieNodeSet();
         var rlp = new byte[500];
         void Fill(long bytes)
         {
             for (long added = 0; added < bytes; added += rlp.Length) set.Add(default, rlp, [], [1, 2, 3]);
         }
-        Fill(8L << 20); // a block's nodes
-        long blockChunks = set.ChunkBytes;
+        Fill(512L << 10); // a pooled hashing queue's share of a block
+        long firstChunk = set.ChunkBytes;
+        Assert.Equal(1L << 20, firstChunk);
         set.Clear();
-        Fill(8L << 20);
-        Assert.Equal(blockChunks, set.ChunkBytes); // reused, nothing allocated
+        Fill(512L << 10);
+        Assert.Equal(firstChunk, set.ChunkBytes); // reused, nothing allocated
         set.Clear();
         Fill(200L << 20); // a checkpoint's over a large state
         Assert.True(set.ChunkBytes >= 200L << 20);
+        var last = set[set.Count - 1];
         set.Clear();
         Assert.Empty(set);
-        Assert.InRange(set.ChunkBytes, blockChunks, 32L << 20);
+        Assert.Equal(firstChunk, set.ChunkBytes); // the rest went back to the system
+        Assert.Throws<ObjectDisposedException>(() => last.Rlp.Span.Length); // a record of a freed chunk fails loudly
         Fill(8L << 20);
         Assert.Equal((8L << 20) / rlp.Length + 1, set.Count); // still a working set
+        Assert.True(set[set.Count - 1].Rlp.Span.SequenceEqual(rlp));
+        set.Dispose();
+        Assert.Equal(0, set.ChunkBytes);
     }
 
     [Fact]
