@@ -1,4 +1,5 @@
 using ParallelExec.State;
+using ParallelExec.Trie;
 using ParallelExec.Storage.RocksDb;
 using ParallelExec.Workloads;
 using RocksDbSharp;
@@ -28,6 +29,51 @@ public class TrieFamilyTests
         Assert.Equal("4096", sections["TableOptions/BlockBasedTable \"trie\""]["block_size"]); // a cold read takes a small block
         Assert.Contains("bloomfilter", sections["TableOptions/BlockBasedTable \"trie\""]["filter_policy"], StringComparison.OrdinalIgnoreCase);
         Assert.False(sections.ContainsKey("CFOptions \"nodes\""));
+    }
+
+    [Fact]
+    public void Memtables_of_64_MiB_take_32_MiB_arena_blocks_and_small_ones_keep_RocksDBs()
+    {
+        using var dir = new TempDir();
+        var large = dir.Sub("large");
+        var small = dir.Sub("small");
+        using (OpenRocks(large)) { } // the default memtables: 64 MiB
+        using (RocksDbStateStore.Open(small, new RocksDbStoreOptions { CreateIfMissing = true, SyncCommits = false, WriteBufferBytes = 1 << 20 })) { }
+        var sections = ReadOptions(large);
+        Assert.Equal("33554432", sections["CFOptions \"state\""]["arena_block_size"]);
+        Assert.Equal("33554432", sections["CFOptions \"trie\""]["arena_block_size"]);
+        Assert.NotEqual("33554432", sections["CFOptions \"journal\""]["arena_block_size"]); // 16 MiB memtables
+        sections = ReadOptions(small);
+        Assert.NotEqual("33554432", sections["CFOptions \"state\""]["arena_block_size"]);
+        Assert.NotEqual("33554432", sections["CFOptions \"trie\""]["arena_block_size"]);
+    }
+
+    [Fact]
+    public void A_committed_node_set_is_given_back_once_the_batch_holds_it_and_every_node_reads_back()
+    {
+        using var dir = new TempDir();
+        using var rocks = OpenRocks(dir.Sub("db"));
+        rocks.Initialize([], new StoredBlock(0, default, default));
+        using var set = new TrieNodeSet();
+        var random = new Random(11);
+        var expected = new List<(byte[] Path, byte[] Rlp)>();
+        for (int i = 0; i < 4000; i++) // ~2.4 MB: past the set's first chunk
+        {
+            // Distinct places: the index's four nibbles, then a few random ones.
+            var path = new byte[4 + random.Next(0, 8)];
+            for (int n = 0; n < path.Length; n++) path[n] = (byte)(n < 4 ? (i >> (4 * (3 - n))) & 0xF : random.Next(16));
+            var rlp = new byte[random.Next(33, 1200)];
+            random.NextBytes(rlp);
+            set.Add(Crypto.Keccak256.Compute(rlp), rlp, [], path);
+            expected.Add((path, rlp));
+        }
+        Assert.True(set.ChunkBytes > 1L << 20);
+        rocks.Commit(new StoredBlock(1, default, default), [], set);
+        Assert.Empty(set);
+        Assert.Equal(1L << 20, set.ChunkBytes); // the chunks past the first went back before the write
+        Assert.Equal(1, rocks.TrieNodesAt?.Number);
+        foreach (var (path, rlp) in expected)
+            Assert.True(rocks.TryGetTrieNode([], path, out var stored) && stored.AsSpan().SequenceEqual(rlp), $"the node at {Convert.ToHexString(path)} did not read back");
     }
 
     [Fact]
