@@ -116,11 +116,10 @@ public sealed unsafe class TrieNodeSet : IReadOnlyList<TrieNodeRecord>, IDisposa
         if (_chunks.Count == 0) _chunks.Add(new NativeMemoryBlock(Math.Max(FirstChunkSize, length)));
         if (_offset + length > _chunks[_chunk].Length)
         {
-            // Move to the next chunk (a node larger than a chunk gets its own).
+            // A new chunk (Clear keeps none past the first; a node larger than a chunk gets its own).
+            _chunks.Add(new NativeMemoryBlock(Math.Max(LargeChunkSize, length)));
             _chunk++;
             _offset = 0;
-            if (_chunk == _chunks.Count) _chunks.Add(new NativeMemoryBlock(Math.Max(LargeChunkSize, length)));
-            else if (_chunks[_chunk].Length < length) _chunks[_chunk].Resize(length);
         }
         return _chunks[_chunk].GetSpan().Slice(_offset, length);
     }
