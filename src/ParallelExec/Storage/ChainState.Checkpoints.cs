@@ -37,7 +37,7 @@ public sealed partial class ChainState
     /// blocks (at 10 M accounts, 19 MiB for one block against 94 MiB for eight), and widening on it
     /// made the next checkpoint cover twice the interval (151 MiB).
     /// </summary>
-    internal void AdaptCheckpoints(long exportedBytes, long blocksCovered = long.MaxValue)
+    internal void AdaptCheckpoints(long exportedBytes, long blocksCovered)
     {
         long bound = _options.CheckpointBytes;
         if (bound <= 0) return;

@@ -160,11 +160,13 @@ public sealed unsafe class TrieNodeSet : IReadOnlyList<TrieNodeRecord>, IDisposa
     /// <summary>Gives all its memory back now (a set filled again after this allocates anew).</summary>
     public void Dispose()
     {
-        Clear();
         foreach (IDisposable chunk in _chunks) chunk.Dispose();
         _chunks.Clear();
         ((IDisposable?)_entries)?.Dispose();
         _entries = null;
+        _count = _chunk = _offset = 0;
+        _bytes = 0;
+        _capacity = Math.Min(_capacity, RetainedEntries);
     }
 
     /// <summary>Enumerates the nodes in the order added, without allocating.</summary>

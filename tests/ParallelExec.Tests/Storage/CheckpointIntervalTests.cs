@@ -22,13 +22,13 @@ public class CheckpointIntervalTests
         foreach (int expected in halving)
         {
             Assert.Equal(expected, chain.CheckpointInterval);
-            chain.AdaptCheckpoints(1001);
+            chain.AdaptCheckpoints(1001, blocksCovered: chain.CheckpointInterval);
         }
-        chain.AdaptCheckpoints(250); // between a quarter of the bound and the bound: kept
+        chain.AdaptCheckpoints(250, blocksCovered: chain.CheckpointInterval); // between a quarter of the bound and the bound: kept
         Assert.Equal(1, chain.CheckpointInterval);
         foreach (int expected in doubling)
         {
-            chain.AdaptCheckpoints(249);
+            chain.AdaptCheckpoints(249, blocksCovered: chain.CheckpointInterval);
             Assert.Equal(expected, chain.CheckpointInterval);
         }
         Assert.True(chain.IsCheckpoint(interval * 3) && !chain.IsCheckpoint(interval * 3 + 1));
@@ -56,7 +56,7 @@ public class CheckpointIntervalTests
     public void Without_a_bound_the_interval_stays_the_configured_one()
     {
         var chain = Chain(16, bound: 0);
-        chain.AdaptCheckpoints(long.MaxValue);
+        chain.AdaptCheckpoints(long.MaxValue, blocksCovered: 16);
         Assert.Equal(16, chain.CheckpointInterval);
     }
 }
