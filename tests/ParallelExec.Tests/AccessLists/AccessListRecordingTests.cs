@@ -51,6 +51,31 @@ public sealed class AccessListRecordingTests
     }
 
     [Fact]
+    public void A_slot_read_and_later_changed_is_a_change_only_and_everything_comes_out_in_eip_order()
+    {
+        var other = Address.FromNumber(5, tag: 0xC0);
+        StateKey OtherSlot(ulong n) => StateKey.Storage(other, n);
+        // A write's value is its transaction's index plus the constant (nothing read before it).
+        var txs = new ITransaction[]
+        {
+            new ScriptedTransaction([new Op(Kind.Read, Slot(9), 0)], 1000, null),                                          // index 1: reads slot 9
+            new ScriptedTransaction([new Op(Kind.Write, OtherSlot(4), 10), new Op(Kind.Write, OtherSlot(2), 20)], 1000, null), // index 2: slot 4 before slot 2
+            new ScriptedTransaction([new Op(Kind.Write, Slot(9), 5), new Op(Kind.Read, OtherSlot(7), 0)], 1000, null),        // index 3: slot 9 := 7
+            new ScriptedTransaction([new Op(Kind.Write, Slot(9), 1), new Op(Kind.Add, StateKey.Balance(other), 3)], 1000, null), // index 4: slot 9 := 4
+        };
+        var block = new Block(new BlockHeader(1, Address.FromNumber(9, tag: 0xBE)), txs);
+        var expected = new BlockAccessList(new[]
+        {
+            new AccountChanges(Contract, [new SlotChanges(9, [new AccessListChange(3, 7), new AccessListChange(4, 4)])], [], [], [], []),
+            new AccountChanges(other, [new SlotChanges(2, [new AccessListChange(2, 21)]), new SlotChanges(4, [new AccessListChange(2, 11)])],
+                [7], [new AccessListChange(4, 3)], [], []),
+        }.OrderBy(a => a.Address).ToArray());
+        Assert.Equal(expected.ToJson(), new SequentialExecutor().Execute(block, new InMemoryState(), Record).AccessList!.ToJson());
+        using var parallel = new ParallelExecutor(4, oversubscribe: true);
+        Assert.Equal(expected.ToJson(), parallel.Execute(block, new InMemoryState(), Record with { Speculation = SpeculationMode.SpeculateFirst }).AccessList!.ToJson());
+    }
+
+    [Fact]
     public void Empty_block_records_the_empty_list()
     {
         var result = new SequentialExecutor().Execute(new Block(new BlockHeader(1, default), []), new InMemoryState(), Record);
