@@ -20,9 +20,9 @@ internal sealed class AccessListRecorder
 {
     private enum ChangeKind : byte { Storage, Balance, Nonce, Code }
 
-    // Sequence: the order of recording, which is block order: the tie-break that keeps a location's
-    // changes ascending by index through the unstable sort.
-    private readonly record struct Change(int Account, ChangeKind Kind, UInt256 Slot, int Sequence, AccessListChange Value);
+    // Recorded in block order: a change's place in the list is the tie-break that keeps a location's
+    // changes ascending by index.
+    private readonly record struct Change(int Account, ChangeKind Kind, UInt256 Slot, AccessListChange Value);
 
     private readonly Dictionary<Address, int> _accountIds = new();
     private readonly List<Address> _addresses = new();
@@ -67,7 +67,7 @@ internal sealed class AccessListRecorder
                 StateKeyKind.CodeHash => ChangeKind.Code,
                 _ => ChangeKind.Storage,
             };
-            _changes.Add(new Change(account, kind, kind == ChangeKind.Storage ? key.Slot : default, _changes.Count, new AccessListChange(index, post)));
+            _changes.Add(new Change(account, kind, kind == ChangeKind.Storage ? key.Slot : default, new AccessListChange(index, post)));
         }
     }
 
@@ -86,22 +86,33 @@ internal sealed class AccessListRecorder
     public BlockAccessList Build()
     {
         int accounts = _addresses.Count;
-        // Rank of each account id in address order.
+        // Account ids in address order, and each id's rank in it.
+        var sorted = _addresses.ToArray();
         var byAddress = new int[accounts];
         for (int a = 0; a < accounts; a++) byAddress[a] = a;
-        var addresses = _addresses;
-        Array.Sort(byAddress, (x, y) => addresses[x].CompareTo(addresses[y]));
+        Array.Sort(sorted, byAddress);
         var rank = new int[accounts];
         for (int r = 0; r < accounts; r++) rank[byAddress[r]] = r;
 
-        var changes = _changes.ToArray();
-        Array.Sort(changes, (x, y) =>
+        // The changes grouped by account in address order, each account's kept in recording order
+        // (a counting sort: a block's changes are mostly one or two per account), then each
+        // account's few put in order of kind, slot and recording.
+        var changes = _changes;
+        var first = new int[accounts + 1];
+        foreach (var change in changes) first[rank[change.Account] + 1]++;
+        for (int r = 0; r < accounts; r++) first[r + 1] += first[r];
+        var order = new int[changes.Count];
+        var next = first.AsSpan(0, accounts).ToArray();
+        for (int c = 0; c < changes.Count; c++) order[next[rank[changes[c].Account]]++] = c;
+        Comparison<int> byLocation = (x, y) =>
         {
-            int c = rank[x.Account].CompareTo(rank[y.Account]);
-            if (c == 0) c = x.Kind.CompareTo(y.Kind);
-            if (c == 0) c = x.Slot.CompareTo(y.Slot);
-            return c != 0 ? c : x.Sequence.CompareTo(y.Sequence);
-        });
+            var a = changes[x];
+            var b = changes[y];
+            int c = a.Kind.CompareTo(b.Kind);
+            if (c == 0) c = a.Slot.CompareTo(b.Slot);
+            return c != 0 ? c : x.CompareTo(y);
+        };
+
         var reads = new (int Rank, UInt256 Slot)[_slotReads.Count];
         int n = 0;
         foreach (var (account, slot) in _slotReads) reads[n++] = (rank[account], slot);
@@ -114,27 +125,28 @@ internal sealed class AccessListRecorder
         var balance = new List<AccessListChange>();
         var nonce = new List<AccessListChange>();
         var code = new List<AccessListChange>();
-        int c = 0, s = 0;
+        int s = 0;
         for (int r = 0; r < accounts; r++)
         {
             slotChanges.Clear();
             balance.Clear();
             nonce.Clear();
             code.Clear();
-            int id = byAddress[r];
-            while (c < changes.Length && changes[c].Account == id)
+            var range = order.AsSpan(first[r], first[r + 1] - first[r]);
+            if (range.Length > 1) range.Sort(byLocation);
+            for (int i = 0; i < range.Length;)
             {
-                var change = changes[c];
+                var change = changes[range[i]];
                 if (change.Kind == ChangeKind.Storage)
                 {
                     values.Clear();
-                    while (c < changes.Length && changes[c].Account == id && changes[c].Kind == ChangeKind.Storage && changes[c].Slot.Equals(change.Slot))
-                        values.Add(changes[c++].Value);
+                    for (; i < range.Length && changes[range[i]] is { Kind: ChangeKind.Storage } same && same.Slot.Equals(change.Slot); i++)
+                        values.Add(same.Value);
                     slotChanges.Add(new SlotChanges(change.Slot, values.ToArray()));
                     continue;
                 }
                 (change.Kind switch { ChangeKind.Balance => balance, ChangeKind.Nonce => nonce, _ => code }).Add(change.Value);
-                c++;
+                i++;
             }
             // Slots read and never changed (both lists ascending by slot).
             slotReads.Clear();
@@ -146,7 +158,7 @@ internal sealed class AccessListRecorder
                 if (changed < slotChanges.Count && slotChanges[changed].Slot.Equals(slot)) continue;
                 slotReads.Add(slot);
             }
-            result[r] = new AccountChanges(addresses[id], slotChanges.ToArray(), slotReads.ToArray(), balance.ToArray(), nonce.ToArray(), code.ToArray());
+            result[r] = new AccountChanges(sorted[r], slotChanges.ToArray(), slotReads.ToArray(), balance.ToArray(), nonce.ToArray(), code.ToArray());
         }
         return new BlockAccessList(result);
     }
