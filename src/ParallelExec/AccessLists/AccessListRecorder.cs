@@ -12,9 +12,12 @@ namespace ParallelExec.AccessLists;
 /// </summary>
 /// <remarks>
 /// What is recorded stays flat until <see cref="Build"/>: an id per account, one record per change
-/// and a set of slot reads, sorted into EIP-7928 order once at the end. Collections per account (a
-/// dictionary, a set and three lists each) made ~600 bytes of garbage per account, ~12 MB a block of
-/// 10,000 transfers, which kept a recording replay's heap ~60-100 MB above a plain one.
+/// and a set of slot reads, put in EIP-7928 order once at the end. An executor keeps one recorder and
+/// <see cref="Reset"/>s it per block, so these and <see cref="Build"/>'s scratch keep their capacity:
+/// made anew, they were megabytes of large objects a block of 10,000 transfers, and large-object
+/// allocations set off full collections, which over a 10 M-account trie cost a replay ~7 %.
+/// Collections per account (a dictionary, a set and three lists each), before that, made ~600 bytes of
+/// garbage per account.
 /// </remarks>
 internal sealed class AccessListRecorder
 {
@@ -29,6 +32,25 @@ internal sealed class AccessListRecorder
     private readonly List<Change> _changes = new();
     private readonly HashSet<(int Account, UInt256 Slot)> _slotReads = new();
     private UInt256[] _preValues = new UInt256[16];
+    // Build's scratch, grown as blocks need it.
+    private Address[] _sorted = [];
+    private int[] _byAddress = [], _rank = [], _first = [], _next = [], _order = [];
+    private (int Rank, UInt256 Slot)[] _reads = [];
+
+    /// <summary>Forgets what was recorded, keeping the memory, for the next block.</summary>
+    public void Reset()
+    {
+        _accountIds.Clear();
+        _addresses.Clear();
+        _changes.Clear();
+        _slotReads.Clear();
+    }
+
+    private static Span<T> Scratch<T>(ref T[] array, int length)
+    {
+        if (array.Length < length) array = new T[Math.Max(length, array.Length * 2)];
+        return array.AsSpan(0, length);
+    }
 
     /// <summary>Remembers the value each of the output's writes will replace (call before committing it).</summary>
     public void CapturePreValues(IStateView committed, TxOutput output, int txIndex)
@@ -87,22 +109,25 @@ internal sealed class AccessListRecorder
     {
         int accounts = _addresses.Count;
         // Account ids in address order, and each id's rank in it.
-        var sorted = _addresses.ToArray();
-        var byAddress = new int[accounts];
+        var sorted = Scratch(ref _sorted, accounts);
+        var byAddress = Scratch(ref _byAddress, accounts);
+        var rank = Scratch(ref _rank, accounts);
+        _addresses.CopyTo(sorted);
         for (int a = 0; a < accounts; a++) byAddress[a] = a;
-        Array.Sort(sorted, byAddress);
-        var rank = new int[accounts];
+        sorted.Sort(byAddress);
         for (int r = 0; r < accounts; r++) rank[byAddress[r]] = r;
 
         // The changes grouped by account in address order, each account's kept in recording order
         // (a counting sort: a block's changes are mostly one or two per account), then each
         // account's few put in order of kind, slot and recording.
         var changes = _changes;
-        var first = new int[accounts + 1];
+        var first = Scratch(ref _first, accounts + 1);
+        first.Clear();
         foreach (var change in changes) first[rank[change.Account] + 1]++;
         for (int r = 0; r < accounts; r++) first[r + 1] += first[r];
-        var order = new int[changes.Count];
-        var next = first.AsSpan(0, accounts).ToArray();
+        var next = Scratch(ref _next, accounts);
+        first[..accounts].CopyTo(next);
+        var order = Scratch(ref _order, changes.Count);
         for (int c = 0; c < changes.Count; c++) order[next[rank[changes[c].Account]]++] = c;
         Comparison<int> byLocation = (x, y) =>
         {
@@ -113,10 +138,10 @@ internal sealed class AccessListRecorder
             return c != 0 ? c : x.CompareTo(y);
         };
 
-        var reads = new (int Rank, UInt256 Slot)[_slotReads.Count];
+        var reads = Scratch(ref _reads, _slotReads.Count);
         int n = 0;
         foreach (var (account, slot) in _slotReads) reads[n++] = (rank[account], slot);
-        Array.Sort(reads);
+        reads.Sort();
 
         var result = new AccountChanges[accounts];
         var slotChanges = new List<SlotChanges>();
@@ -132,7 +157,7 @@ internal sealed class AccessListRecorder
             balance.Clear();
             nonce.Clear();
             code.Clear();
-            var range = order.AsSpan(first[r], first[r + 1] - first[r]);
+            var range = order.Slice(first[r], first[r + 1] - first[r]);
             if (range.Length > 1) range.Sort(byLocation);
             for (int i = 0; i < range.Length;)
             {

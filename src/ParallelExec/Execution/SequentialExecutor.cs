@@ -14,6 +14,8 @@ public sealed class SequentialExecutor : IBlockExecutor
     private readonly BlockOverlay _overlay = new();
     private readonly TxOutput _output = new();
     private readonly TransactionContext _context = new();
+    // Kept from block to block with its buffers (see AccessListRecorder).
+    private readonly AccessListRecorder _recorder = new();
 
     /// <inheritdoc/>
     public string Name => "sequential";
@@ -27,7 +29,8 @@ public sealed class SequentialExecutor : IBlockExecutor
         var started = Stopwatch.GetTimestamp();
         var txs = block.Transactions;
         int n = txs.Count;
-        var recorder = options.RecordAccessList ? new AccessListRecorder() : null;
+        var recorder = options.RecordAccessList ? _recorder : null;
+        recorder?.Reset();
         _overlay.Reset(recorder is null ? state : new AccessListRecordingState(state, recorder), n * 4);
         var receipts = new Receipt[n];
         var dependencies = options.RecordDependencies ? new List<(int, int)>() : null;

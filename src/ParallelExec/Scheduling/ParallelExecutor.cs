@@ -21,6 +21,8 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
     private readonly BlockRun _run;
     private readonly AccessListRun _accessListRun;
     private readonly Action<int> _work;
+    // Kept from block to block with its buffers (see AccessListRecorder).
+    private readonly AccessListRecorder _recorder = new();
     private int _busy;
 
     /// <summary>The most workers an executor may have.</summary>
@@ -73,8 +75,12 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
                 }
                 checkList = unproven && accessList.Mode == AccessListMode.Strict;
             }
-            var recorder = options.RecordAccessList || checkList ? new AccessListRecorder() : null;
-            if (recorder is not null) state = new AccessListRecordingState(state, recorder);
+            var recorder = options.RecordAccessList || checkList ? _recorder : null;
+            if (recorder is not null)
+            {
+                recorder.Reset();
+                state = new AccessListRecordingState(state, recorder);
+            }
             _run.Prepare(block, state, options);
             // A block run in order is the committer's alone: on the caller's thread, whose caches
             // hold the state, with no worker to wake.
