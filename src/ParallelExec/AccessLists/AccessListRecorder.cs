@@ -11,13 +11,11 @@ namespace ParallelExec.AccessLists;
 /// value, is a read unless some transaction changed it.
 /// </summary>
 /// <remarks>
-/// What is recorded stays flat until <see cref="Build"/>: an id per account, one record per change
-/// and a set of slot reads, put in EIP-7928 order once at the end. An executor keeps one recorder and
-/// <see cref="Reset"/>s it per block, so these and <see cref="Build"/>'s scratch keep their capacity:
-/// made anew, they were megabytes of large objects a block of 10,000 transfers, and large-object
-/// allocations set off full collections (record --db at 10 M accounts ran 6-10 % slower).
-/// Collections per account (a dictionary, a set and three lists each), before that, made ~600 bytes of
-/// garbage per account.
+/// What is recorded stays flat until <see cref="Build"/> (an id per account, one record per change, a
+/// set of slot reads) and is put in EIP-7928 order once, at the end. An executor keeps one recorder
+/// and <see cref="Reset"/>s it per block, so these and <see cref="Build"/>'s scratch keep their
+/// capacity: made anew they were megabytes of large objects a block, and large-object allocations
+/// set off full collections (docs/performance.md, "Recording's memory").
 /// </remarks>
 internal sealed class AccessListRecorder
 {
