@@ -367,6 +367,27 @@ public class PipelineTests
     }
 
     [Fact]
+    public void A_replay_reports_the_collections_made_while_its_blocks_ran()
+    {
+        const int blocks = 6;
+        var workload = Workload(blocks: blocks, seed: 29);
+        var expected = ReferenceRoots(workload);
+        using var dir = new TempDir();
+        var chainPath = dir.Sub("chain.pxb");
+        ChainWriter.Write(chainPath, ChainStart.FromGenesis(workload.Genesis), workload.Blocks.Select((b, i) => new ChainBlock(b, expected[i + 1])));
+        using var store = OpenRocks(dir.Sub("db"), retention: Retention);
+        // A full collection after each committed block: the report must count them, and only the blocks' stretch.
+        var report = StoredChainReplayer.Replay(chainPath, store, new ReplayOptions { Workers = 2, Verify = true },
+            onBlock: _ => GC.Collect(2, GCCollectionMode.Forced, blocking: true));
+        Assert.True(report.Success);
+        Assert.Equal(blocks, report.Blocks);
+        var collector = report.BlocksCollector;
+        Assert.True(collector.Gen2 >= blocks, $"{collector.Gen2} full collections over {blocks} blocks");
+        Assert.True(collector.Pause > TimeSpan.Zero && collector.Pause <= report.BlocksElapsed, $"paused {collector.Pause} over {report.BlocksElapsed}");
+        Assert.Equal(collector, report.ToReplayReport().BlocksCollector);
+    }
+
+    [Fact]
     public void Replaying_a_chain_file_pipelined_or_not_gives_the_same_database_and_stops_at_the_same_mismatch()
     {
         const int blocks = 12, wrong = 9;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ParallelExec.Blocks;
+using ParallelExec.Metrics;
 using ParallelExec.State;
 using ParallelExec.Trie;
 
@@ -64,4 +65,13 @@ internal static class ChainCli
         StateTrie.FromState(genesis.Entries, Environment.ProcessorCount).ComputeRoot(Environment.ProcessorCount);
 
     public static string Ms(TimeSpan t) => $"{t.TotalMilliseconds:F1} ms";
+
+    /// <summary>The collector's work over the blocks, for a report's JSON.</summary>
+    public static object CollectorJson(CollectorActivity c) =>
+        new { gen0 = c.Gen0, gen1 = c.Gen1, gen2 = c.Gen2, pauseMs = Math.Round(c.Pause.TotalMilliseconds, 3) };
+
+    /// <summary>The collector's work over the blocks, and its share of their wall time, as a line of a report.</summary>
+    public static string CollectorLine(CollectorActivity c, TimeSpan blocks) =>
+        $"garbage collector over the blocks: {c.Gen2} full, {c.Gen1} gen1 and {c.Gen0} gen0 collections, paused {Ms(c.Pause)}"
+        + (blocks > TimeSpan.Zero ? $" ({c.Pause / blocks:P1} of the wall time)" : "");
 }

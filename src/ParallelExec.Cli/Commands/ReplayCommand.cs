@@ -144,6 +144,7 @@ public static class ReplayCommand
                 blocks = Math.Round(r.BlocksElapsed.TotalMilliseconds, 3), blocksCpu = Math.Round(r.BlocksCpu.TotalMilliseconds, 3),
                 total = Math.Round(r.Total.TotalMilliseconds, 3),
             },
+            collector = ChainCli.CollectorJson(r.BlocksCollector),
         }, ChainCli.Json));
 
     private static void PrintText(ReplayOptions options, ReplayReport r)
@@ -158,6 +159,7 @@ public static class ReplayCommand
         table.AddRow("blocks, wall time", ChainCli.Ms(r.BlocksElapsed), r.Tps.ToString("N0"));
         CliConsole.Out.Write(table);
         CliConsole.Prose($"re-executions {r.Reexecutions}, validation failures {r.ValidationFailures}, sequential fallbacks {r.SequentialFallbacks}");
+        CliConsole.Prose(ChainCli.CollectorLine(r.BlocksCollector, r.BlocksElapsed));
         CliConsole.Prose($"final state root {r.FinalRoot}");
         if (options.Verify)
             CliConsole.Prose(r.Mismatch is null

@@ -68,6 +68,7 @@ internal static class StoredReplay
                 commit = Math.Round(r.Commit.TotalMilliseconds, 3), waiting = Math.Round(r.Waiting.TotalMilliseconds, 3),
                 blocks = Math.Round(r.BlocksElapsed.TotalMilliseconds, 3), blocksCpu = Math.Round(r.BlocksCpu.TotalMilliseconds, 3), total = Math.Round(r.Total.TotalMilliseconds, 3),
             },
+            collector = ChainCli.CollectorJson(r.BlocksCollector),
             perBlock,
         }, ChainCli.Json));
 
@@ -78,6 +79,7 @@ internal static class StoredReplay
             : $"resumed {db} after block {r.StartHead.Number} ({r.SkippedBlocks} blocks of the file already committed)");
         CliConsole.Prose($"committed {r.Blocks} blocks, {r.Transactions} txs, {r.TrieNodes} trie nodes ({r.Executor}, {r.Workers} workers, {(r.Pipelined ? "pipelined" : "one block at a time")})");
         CliConsole.Prose($"blocks {ChainCli.Ms(r.BlocksElapsed)} ({ChainCli.Ms(r.BlocksCpu)} CPU): {r.Tps:N0} tx/s (open {ChainCli.Ms(r.Open)} before)");
+        CliConsole.Prose(ChainCli.CollectorLine(r.BlocksCollector, r.BlocksElapsed));
         if (r.WarmedNodes > 0)
             CliConsole.Prose($"trie warmed before the first block: {r.WarmedNodes:N0} account-trie nodes ({r.WarmedBytes / (1 << 20):N0} MiB) read in one scan in {ChainCli.Ms(r.Warm)}, before the first block's apply");
         if (r.BuiltTrieLeaves > 0)

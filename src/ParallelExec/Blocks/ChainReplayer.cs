@@ -103,7 +103,7 @@ public static class ChainReplayer
             VerifiedBlocks = verified, UnrecordedBlocks = unrecorded,
             Execute = execute, Apply = apply, Root = rootTime, Genesis = chain.OpenTime, Total = total.Elapsed,
             GenesisRoot = store.Genesis.StateRoot, FinalRoot = root, Mismatch = mismatch,
-            Pipelined = pipeline.Overlap, BlocksElapsed = outcome.Elapsed, BlocksCpu = outcome.Cpu,
+            Pipelined = pipeline.Overlap, BlocksElapsed = outcome.Elapsed, BlocksCpu = outcome.Cpu, BlocksCollector = outcome.Collector,
         };
     }
 }

@@ -1,3 +1,4 @@
+using ParallelExec.Metrics;
 using ParallelExec.State;
 
 namespace ParallelExec.Blocks;
@@ -39,6 +40,8 @@ public sealed record ReplayReport
     public TimeSpan BlocksElapsed { get; init; }
     /// <summary>CPU time the process used meanwhile (all threads).</summary>
     public TimeSpan BlocksCpu { get; init; }
+    /// <summary>What the garbage collector did meanwhile: collections by generation and the time they paused the process.</summary>
+    public CollectorActivity BlocksCollector { get; init; }
     /// <summary>The state root of the genesis state.</summary>
     public Hash256 GenesisRoot { get; init; }
     /// <summary>The state root after the last block executed.</summary>

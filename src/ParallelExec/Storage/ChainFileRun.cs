@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using ParallelExec.Blocks;
+using ParallelExec.Metrics;
 using ParallelExec.State;
 
 namespace ParallelExec.Storage;
@@ -8,13 +9,13 @@ namespace ParallelExec.Storage;
 /// <summary>
 /// The blocks of a chain file through a <see cref="ChainPipeline"/>, as both replays run them (in
 /// memory and into a database): each file block is kept until its result comes back (the pipeline
-/// hands back only what it committed), the run is timed (wall and process CPU), and a block whose
+/// hands back only what it committed), the run is timed (wall, process CPU and the collector's pauses), and a block whose
 /// root was rejected comes back with its file block, so the caller can diagnose it.
 /// </summary>
 internal static class ChainFileRun
 {
     /// <summary>How a run ended: <see cref="Rejected"/> is null when every block was committed.</summary>
-    public readonly record struct Outcome(CommittedBlock? Rejected, ChainBlock? RejectedBlock, TimeSpan Elapsed, TimeSpan Cpu)
+    public readonly record struct Outcome(CommittedBlock? Rejected, ChainBlock? RejectedBlock, TimeSpan Elapsed, TimeSpan Cpu, CollectorActivity Collector)
     {
         /// <summary>The mismatch of the rejected block, diagnosed over its starting state (still the store's: nothing after it ran).</summary>
         public RootMismatch? Mismatch(IStateReader startingState) => Rejected is { } rejected && RejectedBlock is { } block
@@ -45,6 +46,7 @@ internal static class ChainFileRun
 
         var started = Stopwatch.GetTimestamp();
         var cpuStarted = Environment.CpuUsage.TotalTime;
+        var collectorStarted = CollectorActivity.Now();
         var rejected = pipeline.Run(Unzip(), done =>
         {
             handedOver.TryRemove(done.Block.Number, out var file);
@@ -52,6 +54,7 @@ internal static class ChainFileRun
         }, cancellationToken);
         var elapsed = Stopwatch.GetElapsedTime(started);
         var cpu = Environment.CpuUsage.TotalTime - cpuStarted;
-        return new Outcome(rejected, rejected is null ? null : handedOver[rejected.Block.Number], elapsed, cpu);
+        var collector = CollectorActivity.Now().Since(collectorStarted);
+        return new Outcome(rejected, rejected is null ? null : handedOver[rejected.Block.Number], elapsed, cpu, collector);
     }
 }

@@ -165,7 +165,7 @@ public static class StoredChainReplayer
             WarmedNodes = chain.WarmedNodes, WarmedBytes = chain.WarmedBytes, Warm = chain.WarmTime,
             Evictions = chain.Evictions, BudgetCheckpoints = chain.BudgetCheckpoints, BuiltTrieLeaves = chain.BuiltTrieLeaves,
             Execute = execute, Apply = apply, Root = root, Commit = commit, Total = total.Elapsed,
-            Pipelined = pipeline.Overlap, Waiting = pipeline.Waiting, BlocksElapsed = outcome.Elapsed, BlocksCpu = outcome.Cpu,
+            Pipelined = pipeline.Overlap, Waiting = pipeline.Waiting, BlocksElapsed = outcome.Elapsed, BlocksCpu = outcome.Cpu, BlocksCollector = outcome.Collector,
             GenesisRoot = store.Genesis.StateRoot, Mismatch = mismatch,
         };
     }

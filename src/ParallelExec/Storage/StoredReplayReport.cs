@@ -1,4 +1,5 @@
 using ParallelExec.Blocks;
+using ParallelExec.Metrics;
 using ParallelExec.State;
 
 namespace ParallelExec.Storage;
@@ -64,6 +65,8 @@ public sealed record StoredReplayReport
     public TimeSpan BlocksElapsed { get; init; }
     /// <summary>CPU time the process used meanwhile (all threads, RocksDB's included): on a shared machine a steadier measure than wall time.</summary>
     public TimeSpan BlocksCpu { get; init; }
+    /// <summary>What the garbage collector did meanwhile: collections by generation and the time they paused the process.</summary>
+    public CollectorActivity BlocksCollector { get; init; }
     /// <summary>The state root of the genesis state.</summary>
     public Hash256 GenesisRoot { get; init; }
     /// <summary>The state root of the store's head after the replay.</summary>
@@ -86,7 +89,7 @@ public sealed record StoredReplayReport
         Executor = Executor, Workers = Workers, Blocks = Blocks, Transactions = Transactions, Reexecutions = Reexecutions,
         VerifiedBlocks = VerifiedBlocks, UnrecordedBlocks = UnrecordedBlocks,
         Execute = Execute, Apply = Apply + Commit, Root = Root, Genesis = Open, Total = Total,
-        Pipelined = Pipelined, BlocksElapsed = BlocksElapsed, BlocksCpu = BlocksCpu,
+        Pipelined = Pipelined, BlocksElapsed = BlocksElapsed, BlocksCpu = BlocksCpu, BlocksCollector = BlocksCollector,
         GenesisRoot = GenesisRoot, FinalRoot = FinalRoot, Mismatch = Mismatch,
     };
 }
