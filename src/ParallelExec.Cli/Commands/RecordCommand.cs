@@ -62,6 +62,8 @@ public static class RecordCommand
                     file = path, blocks = report.Blocks, txs = report.Transactions, workers = report.Workers,
                     finalRoot = report.FinalRoot.ToString(), reexecutions = report.Reexecutions,
                     totalMs = Math.Round(report.Total.TotalMilliseconds, 3),
+                    blocksMs = Math.Round(report.BlocksElapsed.TotalMilliseconds, 3), blocksCpuMs = Math.Round(report.BlocksCpu.TotalMilliseconds, 3),
+                    collector = ChainCli.CollectorJson(report.BlocksCollector),
                 }, ChainCli.Json));
             }
             else

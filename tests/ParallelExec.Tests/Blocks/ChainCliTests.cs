@@ -23,7 +23,9 @@ public class ChainCliTests
             Assert.True(gen.Code == 0, gen.Err);
             var record = Run(cli, "record", path, "--workers", "2", "--json");
             Assert.True(record.Code == 0, record.Err);
-            var recordedRoot = JsonDocument.Parse(record.Out).RootElement.GetProperty("finalRoot").GetString();
+            var recorded = JsonDocument.Parse(record.Out).RootElement;
+            var recordedRoot = recorded.GetProperty("finalRoot").GetString();
+            AssertCollector(recorded);
 
             foreach (var mode in new[] { "--sequential", "--workers=3" })
             {
@@ -32,6 +34,7 @@ public class ChainCliTests
                 var json = JsonDocument.Parse(replay.Out).RootElement;
                 Assert.Equal(3, json.GetProperty("verifiedBlocks").GetInt32());
                 Assert.Equal(recordedRoot, json.GetProperty("finalRoot").GetString());
+                AssertCollector(json);
             }
 
             var analyze = Run(cli, "analyze", path, "--json");
@@ -51,5 +54,13 @@ public class ChainCliTests
         {
             File.Delete(path);
         }
+    }
+
+    // The collector's work over the blocks: counts by generation and the pause, none negative.
+    private static void AssertCollector(JsonElement report)
+    {
+        var collector = report.GetProperty("collector");
+        foreach (var generation in new[] { "gen0", "gen1", "gen2" }) Assert.True(collector.GetProperty(generation).GetInt32() >= 0, generation);
+        Assert.True(collector.GetProperty("pauseMs").GetDouble() >= 0);
     }
 }
