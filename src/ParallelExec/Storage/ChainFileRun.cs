@@ -9,8 +9,9 @@ namespace ParallelExec.Storage;
 /// <summary>
 /// The blocks of a chain file through a <see cref="ChainPipeline"/>, as both replays run them (in
 /// memory and into a database): each file block is kept until its result comes back (the pipeline
-/// hands back only what it committed), the run is timed (wall, process CPU and the collector's pauses), and a block whose
-/// root was rejected comes back with its file block, so the caller can diagnose it.
+/// hands back only what it committed), the run is measured (wall time, process CPU, the collector's
+/// collections and pauses), and a block whose root was rejected comes back with its file block, so
+/// the caller can diagnose it.
 /// </summary>
 internal static class ChainFileRun
 {

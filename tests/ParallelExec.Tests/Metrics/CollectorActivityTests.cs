@@ -21,7 +21,7 @@ public class CollectorActivityTests
         Assert.True(stretch.Gen2 >= 1, $"full collections {stretch.Gen2}");
         Assert.True(stretch.Gen1 + stretch.Gen2 >= 3, $"{stretch.Gen1} gen1 and {stretch.Gen2} full collections"); // a gen1 the runtime made full counts as full
         Assert.True(stretch.Collections >= 4, $"collections {stretch.Collections}");
-        Assert.True(stretch.Gen0 >= 0 && stretch.Gen1 >= 0);
+        Assert.True(stretch.Gen0 >= 0, $"gen0 collections {stretch.Gen0}"); // consistent readings of the counts never go back
         Assert.True(stretch.Pause > TimeSpan.Zero);
         Assert.Equal(default, start.Since(start));
     }
