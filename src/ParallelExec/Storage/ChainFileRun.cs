@@ -53,9 +53,9 @@ internal static class ChainFileRun
             handedOver.TryRemove(done.Block.Number, out var file);
             committed(done, file!);
         }, cancellationToken);
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        var cpu = Environment.CpuUsage.TotalTime - cpuStarted;
         var collector = CollectorActivity.Now().Since(collectorStarted);
+        var cpu = Environment.CpuUsage.TotalTime - cpuStarted;
+        var elapsed = Stopwatch.GetElapsedTime(started); // taken last: the stretch holds what the others measured
         return new Outcome(rejected, rejected is null ? null : handedOver[rejected.Block.Number], elapsed, cpu, collector);
     }
 }
