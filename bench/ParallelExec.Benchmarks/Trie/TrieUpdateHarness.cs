@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ParallelExec.Metrics;
 using ParallelExec.Trie;
 
 namespace ParallelExec.Benchmarks.Trie;
@@ -28,16 +29,18 @@ internal static class TrieUpdateHarness
             int threads = 1 + round % 2;
             var changes = BenchmarkAccounts.Touch(random, Total, Touched);
             long hashes = trie.HashCount;
-            int collections = GC.CollectionCount(0);
+            var collector = CollectorActivity.Now();
             long t0 = Stopwatch.GetTimestamp();
             trie.Apply(changes);
             long t1 = Stopwatch.GetTimestamp();
             trie.ComputeRoot(threads);
             long t2 = Stopwatch.GetTimestamp();
             Console.WriteLine($"round {round,2} threads {threads}: apply {Ms(t0, t1),5:F1} ms, root {Ms(t1, t2),5:F1} ms, " +
-                              $"total {Ms(t0, t2),5:F1} ms, hashes {trie.HashCount - hashes}, gen0 GCs {GC.CollectionCount(0) - collections}");
+                              $"total {Ms(t0, t2),5:F1} ms, hashes {trie.HashCount - hashes}, {Collections(CollectorActivity.Now().Since(collector))}");
         }
     }
+
+    private static string Collections(CollectorActivity c) => $"collections gen0 {c.Gen0} gen1 {c.Gen1} full {c.Gen2} ({c.Pause.TotalMilliseconds:F1} ms paused)";
 
     /// <summary>
     /// The root with the node export on one thread, as the pipeline's stage runs it: the nodes handed
