@@ -9,8 +9,9 @@ namespace ParallelExec.Storage.Tests;
 /// A chain reopened over a stored trie warms its account trie from scans of the store before its
 /// first block (<see cref="ChainStateOptions.WarmTrie"/>): the scans visit exactly the account trie's
 /// nodes in key order (the whole trie, or the sixteen subtries under the root), every one is put in memory, and the blocks after reach the reference roots;
-/// a trie larger than a quarter of the budget, or warming turned off, is left to load as blocks touch
-/// it, with the same roots.
+/// a trie larger than a quarter of the budget gets its branches and extensions (each of them, nothing
+/// else), one whose inner nodes do not fit either, or warming turned off, is left to load as blocks
+/// touch it, with the same roots.
 /// </summary>
 public class TrieWarmingTests
 {
@@ -67,7 +68,31 @@ public class TrieWarmingTests
             Assert.True(belowRoot.Count == ranged.Count && belowRoot.Zip(ranged).All(p => p.First.AsSpan().SequenceEqual(p.Second)),
                 $"{at}: the ranged scans visited {ranged.Count} nodes, the whole scan {belowRoot.Count} below the root");
 
-            foreach (var (warm, budget, warmed) in new[] { (true, ChainStateOptions.DefaultTrieCacheBytes, true), (false, ChainStateOptions.DefaultTrieCacheBytes, false), (true, 64L, false) })
+            // Which stored nodes are branches or extensions: what a warming of inner nodes takes.
+            var inner = new List<int>();
+            Assert.True(store.ScanAccountTrie((key, rlp) =>
+            {
+                if (key.Length > 2 && (ItemCount(rlp) == 17 || IsExtension(rlp))) inner.Add(key.Length + rlp.Length);
+                return true;
+            }));
+            // What the warming judges the inner nodes to cost decoded: those under the root's child 0, times sixteen.
+            long sampled = 0;
+            Assert.True(store.ScanAccountSubtrie(0, (key, rlp) =>
+            {
+                if (ItemCount(rlp) == 17 || IsExtension(rlp)) sampled += 16L * (key.Length + rlp.Length + ChainState.DecodedInnerNodeBytes);
+                return true;
+            }));
+            // Budgets whose quarter is under the trie's estimate (so the whole trie is not warmed): one
+            // whose half holds every inner node many times over, one whose half is just short of them
+            // (the warming takes all of them or none).
+            long estimate = store.EstimateAccountTrieBytes();
+            long innerBudget = 4 * estimate - 4, shortBudget = 2 * sampled - 4;
+            Assert.True(innerBudget / 4 * 2 >= sampled && shortBudget / 4 < estimate, $"{at}: the sampled inner nodes cost {sampled}, the estimate is {estimate}");
+            foreach (var (warm, budget, expect) in new[]
+            {
+                (true, ChainStateOptions.DefaultTrieCacheBytes, Warmed.Whole), (false, ChainStateOptions.DefaultTrieCacheBytes, Warmed.None),
+                (true, 64L, Warmed.None), (true, innerBudget, Warmed.Inner), (true, shortBudget, Warmed.None),
+            })
             {
                 // Every run starts from block 8's committed state: RocksDB is reopened, the other replays the same blocks.
                 var chain = ChainState.Open(store, options with { WarmTrie = warm, TrieCacheBytes = budget });
@@ -76,13 +101,26 @@ public class TrieWarmingTests
                 var blocksAfter = Enumerable.Range(reopenAt, blocks - reopenAt).Select(i => new PipelineBlock(workload.Blocks[i], HashOf(workload.Blocks[i])));
                 Assert.Null(new ChainPipeline(chain, parallel).Run(blocksAfter, c => roots.Add(c.Block.StateRoot)));
                 Assert.True(expected[(reopenAt + 1)..].SequenceEqual(roots), $"{at}: roots after a reopen with warming {warm}, budget {budget} differ");
-                // The root is read on its own before the subtries' scans, all of which are counted.
-                if (warmed) Assert.True(chain.WarmedNodes == keys.Count && chain.WarmedBytes == rangedBytes,
-                    $"{at}: {chain.WarmedNodes} of the {keys.Count} stored account-trie nodes warmed, {chain.WarmedBytes} of {rangedBytes} bytes");
-                else Assert.True(chain.WarmedNodes == 0 && chain.WarmedBytes == 0, $"{at}: warmed {chain.WarmedNodes} nodes with warming {warm}, budget {budget}");
-                // Unwarmed, the pipeline's blocks built cold accounts' leaves from their reads (RocksDB's
-                // prefetch reads whole accounts); warmed, no leaf was missing.
-                if (rocks) Assert.True(warmed ? chain.BuiltTrieLeaves == 0 : chain.BuiltTrieLeaves > 0,
+                switch (expect)
+                {
+                    case Warmed.Whole:
+                        // The root is read on its own before the subtries' scans, all of which are counted.
+                        Assert.True(chain.WarmedNodes == keys.Count && chain.WarmedBytes == rangedBytes && !chain.WarmedInnerNodesOnly,
+                            $"{at}: {chain.WarmedNodes} of the {keys.Count} stored account-trie nodes warmed, {chain.WarmedBytes} of {rangedBytes} bytes");
+                        break;
+                    case Warmed.Inner:
+                        // The root and every branch and extension below it, and nothing else.
+                        Assert.True(chain.WarmedInnerNodesOnly && inner.Count > 1 && chain.WarmedNodes == 1 + inner.Count && chain.WarmedBytes == inner.Sum(),
+                            $"{at}: {chain.WarmedNodes} nodes ({chain.WarmedBytes} bytes) warmed with budget {budget} (estimate {estimate}), where the store holds the root and {inner.Count} branches and extensions ({inner.Sum()} bytes)");
+                        break;
+                    default:
+                        Assert.True(chain.WarmedNodes == 0 && chain.WarmedBytes == 0 && !chain.WarmedInnerNodesOnly,
+                            $"{at}: warmed {chain.WarmedNodes} nodes with warming {warm}, budget {budget}");
+                        break;
+                }
+                // Unwarmed or warmed without leaves, the pipeline's blocks built cold accounts' leaves
+                // from their reads (RocksDB's prefetch reads whole accounts); warmed whole, no leaf was missing.
+                if (rocks) Assert.True(expect == Warmed.Whole ? chain.BuiltTrieLeaves == 0 : chain.BuiltTrieLeaves > 0,
                     $"{at}: {chain.BuiltTrieLeaves} leaves built with warming {warm}, budget {budget}");
                 Assert.Equal(expected[reopenAt], chain.Revert(blocks - reopenAt).StateRoot);
             }
@@ -91,5 +129,24 @@ public class TrieWarmingTests
         {
             store.Dispose();
         }
+    }
+
+    private enum Warmed { None, Whole, Inner }
+
+    /// <summary>Items in a node's RLP list: 17 for a branch, 2 for a leaf or an extension.</summary>
+    private static int ItemCount(ReadOnlySpan<byte> rlp)
+    {
+        var items = new Rlp.RlpReader(rlp).ReadList();
+        int count = 0;
+        for (; items.HasMore; count++) items.ReadEncodedItem();
+        return count;
+    }
+
+    /// <summary>Whether a two-item node is an extension: its compact path's flag nibble is 0 or 1 (2 or 3: a leaf).</summary>
+    private static bool IsExtension(ReadOnlySpan<byte> rlp)
+    {
+        if (ItemCount(rlp) != 2) return false;
+        var path = new Rlp.RlpReader(rlp).ReadList().ReadString();
+        return path[0] >> 4 < 2;
     }
 }

@@ -59,7 +59,7 @@ internal static class StoredReplay
             verify = options.Verify, verifiedBlocks = r.VerifiedBlocks, accessLists = options.UseAccessLists, listRoots = r.ListRoots, unrecordedBlocks = r.UnrecordedBlocks, success = r.Success,
             mismatch = r.Mismatch is { } m ? new { block = m.BlockNumber, expected = m.Expected.ToString(), actual = m.Actual.ToString() } : null,
             genesisRoot = r.GenesisRoot.ToString(), finalRoot = r.FinalRoot.ToString(), pipelined = r.Pipelined,
-            tps = Math.Round(r.Tps), stageSumTps = Math.Round(r.TotalTps), warmedTrieNodes = r.WarmedNodes, warmedTrieBytes = r.WarmedBytes,
+            tps = Math.Round(r.Tps), stageSumTps = Math.Round(r.TotalTps), warmedTrieNodes = r.WarmedNodes, warmedTrieBytes = r.WarmedBytes, warmedInnerNodesOnly = r.WarmedInnerNodesOnly,
             evictions = r.Evictions, budgetCheckpoints = r.BudgetCheckpoints, builtTrieLeaves = r.BuiltTrieLeaves,
             stagesMs = new
             {
@@ -81,7 +81,9 @@ internal static class StoredReplay
         CliConsole.Prose($"blocks {ChainCli.Ms(r.BlocksElapsed)} ({ChainCli.Ms(r.BlocksCpu)} CPU): {r.Tps:N0} tx/s (open {ChainCli.Ms(r.Open)} before)");
         CliConsole.Prose(ChainCli.CollectorLine(r.BlocksCollector, r.BlocksElapsed));
         if (r.WarmedNodes > 0)
-            CliConsole.Prose($"trie warmed before the first block: {r.WarmedNodes:N0} account-trie nodes ({r.WarmedBytes / (1 << 20):N0} MiB) read in one scan in {ChainCli.Ms(r.Warm)}, before the first block's apply");
+            CliConsole.Prose($"trie warmed before the first block: {r.WarmedNodes:N0} account-trie nodes ({r.WarmedBytes / (1 << 20):N0} MiB)"
+                + (r.WarmedInnerNodesOnly ? ", its branches and extensions (the whole trie is over a quarter of --cache-mb)" : "")
+                + $", read in scans in {ChainCli.Ms(r.Warm)}, before the first block's apply");
         if (r.BuiltTrieLeaves > 0)
             CliConsole.Prose($"trie leaves built from the blocks' reads instead of read from the database: {r.BuiltTrieLeaves:N0}");
         if (r.BudgetCheckpoints > 0)

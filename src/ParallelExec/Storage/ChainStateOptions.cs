@@ -48,11 +48,12 @@ public sealed record ChainStateOptions
     public const long DefaultTrieCacheBytes = 1L << 30;
 
     /// <summary>
-    /// Before the first block, read the stored account trie in one sequential scan of the node store
+    /// Before the first block, read the stored account trie in sequential scans of the node store
     /// and put it in memory, when it takes at most a quarter of <see cref="TrieCacheBytes"/> (the
-    /// default budget when that is 0); a larger trie is left to load as blocks touch it. A block's
-    /// trie update otherwise loads each cold node with a point read, and over a state that fits in
-    /// the budget nearly every node is loaded sooner or later: the scan is far cheaper per node.
+    /// default budget when that is 0); of a larger trie, its branches and extensions when they fit in
+    /// half the budget decoded (its leaves are left to the blocks, which mostly build them from their
+    /// reads). A block's trie update otherwise loads each cold node with a point read, and nearly
+    /// every branch is loaded sooner or later: the scan is far cheaper per node.
     /// </summary>
     public bool WarmTrie { get; init; } = true;
 

@@ -162,7 +162,7 @@ public static class StoredChainReplayer
             Executor = executor.Name, Workers = executor.Workers, Created = created, StartHead = startHead, Head = chain.Head,
             SkippedBlocks = skipped, Blocks = blocks, Transactions = txs, TrieNodes = nodes, Reexecutions = reexec,
             VerifiedBlocks = verified, UnrecordedBlocks = unrecorded, ListRoots = listRoots, Open = openTime,
-            WarmedNodes = chain.WarmedNodes, WarmedBytes = chain.WarmedBytes, Warm = chain.WarmTime,
+            WarmedNodes = chain.WarmedNodes, WarmedBytes = chain.WarmedBytes, WarmedInnerNodesOnly = chain.WarmedInnerNodesOnly, Warm = chain.WarmTime,
             Evictions = chain.Evictions, BudgetCheckpoints = chain.BudgetCheckpoints, BuiltTrieLeaves = chain.BuiltTrieLeaves,
             Execute = execute, Apply = apply, Root = root, Commit = commit, Total = total.Elapsed,
             Pipelined = pipeline.Overlap, Waiting = pipeline.Waiting, BlocksElapsed = outcome.Elapsed, BlocksCpu = outcome.Cpu, BlocksCollector = outcome.Collector,

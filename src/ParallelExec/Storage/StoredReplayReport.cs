@@ -35,12 +35,14 @@ public sealed record StoredReplayReport
     public long ListRoots { get; init; }
     /// <summary>Building the trie: from the genesis (new store) or from the flat state (resume), plus the genesis check.</summary>
     public TimeSpan Open { get; init; }
-    /// <summary>Account-trie nodes put in memory by one scan of the store before the first block (<see cref="ChainStateOptions.WarmTrie"/>), and the time it took: part of the blocks' elapsed time, before the first block's apply, in no stage sum.</summary>
+    /// <summary>Account-trie nodes put in memory by scans of the store before the first block (<see cref="ChainStateOptions.WarmTrie"/>), and the time it took: part of the blocks' elapsed time, before the first block's apply, in no stage sum.</summary>
     public long WarmedNodes { get; init; }
     /// <inheritdoc cref="WarmedNodes"/>
     public TimeSpan Warm { get; init; }
-    /// <summary>Bytes the scan read (<see cref="ChainState.WarmedBytes"/>).</summary>
+    /// <summary>Bytes of the nodes the scans put in memory (<see cref="ChainState.WarmedBytes"/>).</summary>
     public long WarmedBytes { get; init; }
+    /// <summary>Whether only the account trie's branches and extensions were warmed, the whole trie being over the limit (<see cref="ChainState.WarmedInnerNodesOnly"/>).</summary>
+    public bool WarmedInnerNodesOnly { get; init; }
     /// <summary>Account-trie leaves built from the fields a block read instead of read from the store (<see cref="ChainState.BuiltTrieLeaves"/>).</summary>
     public long BuiltTrieLeaves { get; init; }
     /// <summary>Times the trie was brought back within its budget after a checkpoint (<see cref="ChainState.Evictions"/>).</summary>

@@ -54,6 +54,25 @@ internal static class TrieNodeDecoder
         return node;
     }
 
+    /// <summary>Whether <paramref name="rlp"/> is a leaf (a list of two items whose compact path has the leaf flag); false for anything else, malformed bytes included.</summary>
+    public static bool IsLeaf(ReadOnlySpan<byte> rlp)
+    {
+        try
+        {
+            var items = new RlpReader(rlp).ReadList();
+            var compact = items.ReadEncodedItem();
+            if (!items.HasMore) return false;
+            items.ReadEncodedItem();
+            if (items.HasMore) return false; // a branch: seventeen items
+            int first = compact[0] < 0x80 ? compact[0] : compact.Length > 1 && compact[0] <= 0xb7 ? compact[1] : 0;
+            return first >> 4 >= 2;
+        }
+        catch (Rlp.RlpException)
+        {
+            return false;
+        }
+    }
+
     private static TrieNode DecodeShape(ReadOnlySpan<byte> rlp, ReadOnlySpan<byte> path, ReadOnlySpan<byte> owner)
     {
         var outer = new RlpReader(rlp);

@@ -57,6 +57,40 @@ public class TrieWarmingTests
         }
     }
 
+    /// <summary>
+    /// A warming that takes only branches and extensions tells leaves apart by their bytes alone
+    /// (<see cref="TrieNodeDecoder.IsLeaf"/>): on every node of a random state (account and storage
+    /// tries) it agrees with the decoder, as on hand-made extensions and leaves whose compact path is
+    /// one byte or several; bytes that are no node are no leaf.
+    /// </summary>
+    [Fact]
+    public void A_node_s_bytes_tell_a_leaf_from_a_branch_or_an_extension()
+    {
+        int seed = Environment.TickCount & 0x7fffffff;
+        var (_, whole, _) = StoredState(new Random(seed));
+        int leaves = 0, others = 0;
+        Span<byte> hash = stackalloc byte[Hash256.Size];
+        foreach (var node in whole.ExportAllNodes())
+        {
+            ParallelExec.Crypto.Keccak256.Compute(node.Rlp.Span, hash);
+            bool leaf = TrieNodeDecoder.Decode(node.Rlp.Span, node.Path.Span, node.Owner.Span, hash) is LeafNode;
+            Assert.True(TrieNodeDecoder.IsLeaf(node.Rlp.Span) == leaf,
+                $"seed {seed}: the node at {Convert.ToHexString(node.Path.Span)} of {Convert.ToHexString(node.Owner.Span)} is {(leaf ? "" : "not ")}a leaf");
+            if (leaf) leaves++;
+            else others++;
+        }
+        Assert.True(leaves > 100 && others > 10, $"seed {seed}: {leaves} leaves and {others} other nodes");
+
+        var child = new byte[33];
+        child[0] = 0xa0;
+        Assert.False(TrieNodeDecoder.IsLeaf([0xe2, 0x11, .. child]), "an extension of one nibble (compact path one byte, flag 1)");
+        Assert.False(TrieNodeDecoder.IsLeaf([0xe3, 0x82, 0x00, 0x12, .. child]), "an extension of two nibbles (flag 0)");
+        Assert.True(TrieNodeDecoder.IsLeaf([0xc2, 0x20, 0x01]), "a leaf whose key ends at its parent (compact path 0x20, one byte)");
+        Assert.True(TrieNodeDecoder.IsLeaf([0xc4, 0x82, 0x35, 0x67, 0x01]), "a leaf of three nibbles (flag 3)");
+        foreach (var bytes in new byte[][] { [], [0x80], [0xc1, 0x80], [0xc3, 0x80, 0x80, 0x80], [0xc5, 0x82, 0x35] })
+            Assert.False(TrieNodeDecoder.IsLeaf(bytes), $"{Convert.ToHexString(bytes)} is no node");
+    }
+
     [Theory]
     [MemberData(nameof(StateTrieTests.Seeds), MemberType = typeof(StateTrieTests))]
     public void A_warmed_trie_reads_no_account_node_from_the_store_and_keeps_the_whole_tries_roots(int seed)
