@@ -25,10 +25,11 @@ public sealed partial class ChainState
     public TimeSpan WarmTime { get; private set; }
 
     /// <summary>
-    /// What a branch or extension costs in memory besides its stored bytes once decoded: its object
-    /// (sixteen child slots, its reference) and the array header of the RLP it keeps.
+    /// What a branch or extension costs in memory besides its stored bytes once decoded: the trie
+    /// budget's own estimate of a branch's object (an extension's is smaller), so that the warming's
+    /// plan and the budget's measure agree.
     /// </summary>
-    internal const int DecodedInnerNodeBytes = 240;
+    internal const int DecodedInnerNodeBytes = MerklePatriciaTrie.BranchBytes;
 
     /// <summary>
     /// Before the first block (<see cref="ChainStateOptions.WarmTrie"/>): when the store says its

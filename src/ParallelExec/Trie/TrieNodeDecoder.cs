@@ -60,12 +60,11 @@ internal static class TrieNodeDecoder
         try
         {
             var items = new RlpReader(rlp).ReadList();
-            var compact = items.ReadEncodedItem();
+            if (items.NextIsList) return false; // a branch whose first child is embedded
+            var compact = items.ReadString();
             if (!items.HasMore) return false;
             items.ReadEncodedItem();
-            if (items.HasMore) return false; // a branch: seventeen items
-            int first = compact[0] < 0x80 ? compact[0] : compact.Length > 1 && compact[0] <= 0xb7 ? compact[1] : 0;
-            return first >> 4 >= 2;
+            return !items.HasMore && !compact.IsEmpty && compact[0] >> 4 >= 2; // more items: a branch
         }
         catch (Rlp.RlpException)
         {
