@@ -7,6 +7,10 @@ namespace ParallelExec.Cli.Benchmarking;
 /// the transactions a parallel executor ran in order, by reason (<see cref="Benchmarking.InOrderReason"/>).
 /// <see cref="SerialMicrosPerTx"/>: the committer's time validating and applying a speculative output
 /// (the serial path), per transaction, for rows that speculated; null otherwise.
+/// <see cref="RunSpeedups"/>: for parallel rows, the speed-up of each timed run over the sequential run
+/// of the same round (the rounds are interleaved, so each pair saw the same machine), lowest, median
+/// and highest; <see cref="RunShareOfLimit"/>: each such run's speed-up over the limit measured in the
+/// same round. Null for the sequential row.
 /// </summary>
 public sealed record BenchRow(
     string Workload,
@@ -23,7 +27,9 @@ public sealed record BenchRow(
     string StateRoot,
     BenchLimit? Limit,
     IReadOnlyDictionary<string, long> InOrderReasons,
-    double? SerialMicrosPerTx = null)
+    double? SerialMicrosPerTx = null,
+    BenchSpread? RunSpeedups = null,
+    BenchSpread? RunShareOfLimit = null)
 {
     /// <summary>The reason most of the in-order transactions had, or null (none, or the sequential executor).</summary>
     public string? InOrderReason => InOrderReasons.Count == 0 ? null : InOrderReasons.MaxBy(r => r.Value).Key;
@@ -34,3 +40,10 @@ public sealed record BenchRow(
 /// (<see cref="Dependencies"/> null: no transaction depends on another).
 /// </summary>
 public sealed record BenchLimit(double Speedup, double Machine, double? Dependencies);
+
+/// <summary>Lowest, median and highest of a measure over the timed runs.</summary>
+public sealed record BenchSpread(double Min, double Median, double Max)
+{
+    /// <summary>The spread of <paramref name="values"/> (at least one).</summary>
+    public static BenchSpread Of(IReadOnlyList<double> values) => new(values.Min(), BenchRunner.Median([.. values]), values.Max());
+}

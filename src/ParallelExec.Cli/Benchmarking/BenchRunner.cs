@@ -78,8 +78,15 @@ public sealed class BenchRunner(BenchSettings settings)
                     double? machineLimit = e == 0 ? null
                         : workers == 1 ? 1.0
                         : Median(limitSpeedups[ScalingLimit.ThreadsFor(workers)]);
-                    yield return measurements[e].ToRow(name, executors[e].Name, workers, measurements[e].MedianTps / baseline,
+                    var row = measurements[e].ToRow(name, executors[e].Name, workers, measurements[e].MedianTps / baseline,
                         machineLimit is { } m ? new BenchLimit(Math.Min(m, limit.DependencyLimit ?? m), m, limit.DependencyLimit) : null);
+                    if (e > 0)
+                    {
+                        var roundLimits = workers == 1 ? null : limitSpeedups[ScalingLimit.ThreadsFor(workers)];
+                        row = row with { RunSpeedups = PairedSpeedups(measurements[0], measurements[e], roundLimits, null),
+                                         RunShareOfLimit = PairedSpeedups(measurements[0], measurements[e], roundLimits, limit.DependencyLimit ?? double.MaxValue) };
+                    }
+                    yield return row;
                 }
             }
             finally
@@ -87,6 +94,23 @@ public sealed class BenchRunner(BenchSettings settings)
                 foreach (var executor in executors) (executor as IDisposable)?.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Each round's speed-up of <paramref name="parallel"/> over the sequential run of the same round,
+    /// or, with <paramref name="dependencyLimit"/>, that speed-up over the round's limit (the machine's
+    /// measured in the same round, <paramref name="roundLimits"/>, at most the dependency limit; 1 for
+    /// one worker): pairs that saw the same machine, so drift between rounds cancels.
+    /// </summary>
+    private static BenchSpread PairedSpeedups(Measurement sequential, Measurement parallel, List<double>? roundLimits, double? dependencyLimit)
+    {
+        var ratios = new double[parallel.Seconds.Count];
+        for (int r = 0; r < ratios.Length; r++)
+        {
+            ratios[r] = sequential.Seconds[r] / parallel.Seconds[r];
+            if (dependencyLimit is { } d) ratios[r] /= Math.Min(roundLimits?[r] ?? 1.0, d);
+        }
+        return BenchSpread.Of(ratios);
     }
 
     internal static string Describe(IBlockExecutor executor) => $"{executor.Name} x{executor.Workers}";

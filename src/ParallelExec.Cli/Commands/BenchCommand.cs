@@ -183,6 +183,8 @@ public static class BenchCommand
                     limitMachine = r.Limit is { } lm ? Math.Round(lm.Machine, 3) : (double?)null,
                     limitDependencies = r.Limit?.Dependencies is { } ld ? Math.Round(ld, 3) : (double?)null,
                     serialMicrosPerTx = r.SerialMicrosPerTx is { } us ? Math.Round(us, 3) : (double?)null,
+                    runSpeedups = SpreadJson(r.RunSpeedups),
+                    runShareOfLimit = SpreadJson(r.RunShareOfLimit),
                 }),
             };
             Console.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
@@ -200,6 +202,9 @@ public static class BenchCommand
                 sequential ? "-" : r.InOrderReason ?? "");
         }
         CliConsole.Out.Write(table);
+        if (settings.Runs > 1)
+            CliConsole.Prose("lowest run (its speed-up over the sequential run of the same round): " +
+                             string.Join(", ", rows.Where(r => r.RunSpeedups is not null).Select(r => $"{r.Workload} x{r.Workers} {r.RunSpeedups!.Min:F2}x")) + ".");
         CliConsole.Prose($"machine: {machine}");
         CliConsole.Prose($"{settings.Chain.Accounts:N0} accounts, {settings.Describe()}.");
         CliConsole.Prose($"limit: the ceiling for N workers, the smaller of the speed-up of N independent sequential runs at once on this machine " +
@@ -210,6 +215,9 @@ public static class BenchCommand
                          (settings.AccessLists ? " +bal: every block ran on the access-list path with its recorded list (each transaction once, checked against the list)." : ""));
         return 0;
     }
+
+    private static object? SpreadJson(BenchSpread? spread) =>
+        spread is { } s ? new { min = Math.Round(s.Min, 3), median = Math.Round(s.Median, 3), max = Math.Round(s.Max, 3) } : null;
 
     private static readonly int[] SweepAccounts = [2, 10, 100, 1_000, 10_000];
 

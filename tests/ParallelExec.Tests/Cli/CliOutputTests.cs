@@ -28,7 +28,7 @@ public partial class CliOutputTests
     public void Bench_prints_results_only_fits_80_columns_and_says_why_a_row_ran_in_order()
     {
         var (code, stdout, stderr) = CliProcess.Run(CliProcess.Built(), "bench", "--workload", "hot", "--accounts", "50", "--txs", "200", "--blocks", "1",
-            "--runs", "1", "--workers", "1,2", "--work", "0");
+            "--runs", "2", "--workers", "1,2", "--work", "0");
 
         Assert.True(code == 0, stderr);
         // No progress (standard error is not a terminal); only the warning that blocks this small time poorly.
@@ -39,7 +39,10 @@ public partial class CliOutputTests
         Assert.Equal(["sequential", "1 worker", "2 workers"], rows.Select(r => r.Groups["executor"].Value));
         Assert.Equal("-", rows[0].Groups["why"].Value);
         Assert.Equal("1 worker", rows[1].Groups["why"].Value); // ran in order, and the table says why
-        Assert.Contains("1 worker: one worker runs every transaction in order", stdout.ReplaceLineEndings(" ").Replace("  ", " "));
+        string prose = stdout.ReplaceLineEndings(" ").Replace("  ", " ");
+        Assert.Contains("1 worker: one worker runs every transaction in order", prose);
+        // The worst round of each parallel row, beside the medians of the table.
+        Assert.Matches(@"lowest run \(its speed-up over the sequential run of the same round\): hot x1 \d+\.\d\dx, hot x2 \d+\.\d\dx\.", prose);
     }
 
     [Fact]
@@ -78,6 +81,14 @@ public partial class CliOutputTests
         Assert.Equal("1 worker", runs[1].GetProperty("inOrderReason").GetString());
         Assert.Equal(100, runs[1].GetProperty("inOrderReasons").GetProperty("1 worker").GetInt64());
         Assert.Equal(JsonValueKind.Null, runs[0].GetProperty("inOrderReason").ValueKind);
+        // Each round pairs a parallel run with the sequential run before it: with one round, one ratio.
+        Assert.Equal(JsonValueKind.Null, runs[0].GetProperty("runSpeedups").ValueKind);
+        var paired = runs[1].GetProperty("runSpeedups");
+        double min = paired.GetProperty("min").GetDouble();
+        Assert.True(min > 0);
+        Assert.Equal(min, paired.GetProperty("median").GetDouble());
+        Assert.Equal(min, paired.GetProperty("max").GetDouble());
+        Assert.Equal(min, runs[1].GetProperty("runShareOfLimit").GetProperty("min").GetDouble()); // one worker: the limit is 1
         Assert.Equal(22, JsonDocument.Parse(stdout).RootElement.GetProperty("settings").GetProperty("work").GetInt32()); // the default models a real transaction
     }
 
