@@ -204,7 +204,7 @@ public static class BenchCommand
         CliConsole.Out.Write(table);
         if (settings.Runs > 1)
             CliConsole.Prose("lowest run (its speed-up over the sequential run of the same round): " +
-                             string.Join(", ", rows.Where(r => r.RunSpeedups is not null).Select(r => $"{r.Workload} x{r.Workers} {r.RunSpeedups!.Min:F2}x")) + ".");
+                             string.Join(", ", rows.Where(r => r.RunSpeedups is not null).Select(r => $"{r.Workload} x{r.Workers}{(r.Executor == ListedExecutor.ExecutorName ? " +bal" : "")} {r.RunSpeedups!.Min:F2}x")) + ".");
         CliConsole.Prose($"machine: {machine}");
         CliConsole.Prose($"{settings.Chain.Accounts:N0} accounts, {settings.Describe()}.");
         CliConsole.Prose($"limit: the ceiling for N workers, the smaller of the speed-up of N independent sequential runs at once on this machine " +

@@ -61,6 +61,7 @@ public partial class CliOutputTests
         Assert.Equal(0, listed.GetProperty("inOrder").GetInt64()); // every transaction ran once on the workers: the list's path
         Assert.Equal(0, listed.GetProperty("reexecutions").GetInt64());
         Assert.Equal(runs[0].GetProperty("stateRoot").GetString(), listed.GetProperty("stateRoot").GetString());
+        Assert.True(listed.GetProperty("runSpeedups").GetProperty("min").GetDouble() > 0); // paired with the sequential run of its round too
 
         var (sweepCode, _, sweepErr) = CliProcess.Run(CliProcess.Built(), "bench", "--sweep", "--bal");
         Assert.Equal(1, sweepCode);
