@@ -28,17 +28,24 @@ public sealed partial class MerklePatriciaTrie
     };
 
     /// <summary>
-    /// <see cref="Resident()"/>, and what <see cref="Unload"/> with <paramref name="keepDepth"/> would
+    /// <see cref="Resident()"/>, and what <see cref="Unload(int, int)"/> with <paramref name="keepDepth"/> would
     /// drop, by age: each node's bytes are added to <paramref name="bytesByAge"/>[<paramref name="newest"/>
     /// − g] (the last slot takes every older one), where g is the generation of the subtree it would go
     /// with (its own if it can be unloaded itself, else that of the nearest ancestor that can; a node
     /// is never older than a descendant, so an unload of generations up to G takes exactly the nodes
     /// with g ≤ G). Nodes no unload takes (above <paramref name="keepDepth"/>) count in the total only.
     /// </summary>
-    internal (long Bytes, long Nodes) Resident(int keepDepth, int newest, Span<long> bytesByAge)
+    internal (long Bytes, long Nodes) Resident(int keepDepth, int newest, Span<long> bytesByAge) => Resident(keepDepth, newest, bytesByAge, -1);
+
+    /// <summary>
+    /// As <see cref="Resident(int, int, Span{long})"/>; the nodes no unload takes by themselves (the
+    /// root, and those in memory only as their parent's reference) go with <paramref name="rootGoesWith"/>
+    /// (-1: nowhere): a storage trie goes whole with its account.
+    /// </summary>
+    internal (long Bytes, long Nodes) Resident(int keepDepth, int newest, Span<long> bytesByAge, int rootGoesWith)
     {
         long bytes = TrieBytes, nodes = 0;
-        if (_root is not null) MeasureByAge(_root, 0, -1, keepDepth, newest, bytesByAge, ref bytes, ref nodes);
+        if (_root is not null) MeasureByAge(_root, 0, rootGoesWith, keepDepth, newest, bytesByAge, ref bytes, ref nodes);
         return (bytes, nodes);
     }
 
@@ -71,13 +78,17 @@ public sealed partial class MerklePatriciaTrie
     /// keeps what the last blocks wrote. Nodes above that depth stay (every walk passes them), as do
     /// dirty or newer nodes and nodes embedded in their parent. Returns the subtrees unloaded.
     /// </summary>
-    internal int Unload(int keepDepth, int upToGeneration)
+    internal int Unload(int keepDepth, int upToGeneration) => Unload(keepDepth, upToGeneration, out _);
+
+    /// <summary>As <see cref="Unload(int, int)"/>; <paramref name="addedBytes"/>: what the unresolved nodes put in their place take (<see cref="NodeBytes"/>).</summary>
+    internal int Unload(int keepDepth, int upToGeneration, out long addedBytes)
     {
         if (_source is null) throw new InvalidOperationException("a trie without a node source cannot unload nodes");
-        return _root is null ? 0 : UnloadBelow(_root, 0, keepDepth, upToGeneration);
+        addedBytes = 0;
+        return _root is null ? 0 : UnloadBelow(_root, 0, keepDepth, upToGeneration, ref addedBytes);
     }
 
-    private static int UnloadBelow(TrieNode node, int depth, int keepDepth, int upToGeneration)
+    private static int UnloadBelow(TrieNode node, int depth, int keepDepth, int upToGeneration, ref long addedBytes)
     {
         int unloaded = 0;
         switch (node)
@@ -86,9 +97,10 @@ public sealed partial class MerklePatriciaTrie
                 if (Unloadable(ext.Child, depth + ext.Length, keepDepth, upToGeneration))
                 {
                     ext.Child = new UnresolvedNode(ext.Child.Reference.Bytes);
+                    addedBytes += UnresolvedBytes;
                     return 1;
                 }
-                return UnloadBelow(ext.Child, depth + ext.Length, keepDepth, upToGeneration);
+                return UnloadBelow(ext.Child, depth + ext.Length, keepDepth, upToGeneration, ref addedBytes);
             case BranchNode branch:
                 var children = branch.Children;
                 for (int i = 0; i < 16; i++)
@@ -97,12 +109,14 @@ public sealed partial class MerklePatriciaTrie
                     if (Unloadable(child, depth + 1, keepDepth, upToGeneration))
                     {
                         // The same node by hash, so the kept RLP stays current; its hash is there already when kept.
-                        branch.ResolveChild(i, branch.KeepsReferenceOf(i) ? UnresolvedNode.InParent : new UnresolvedNode(child.Reference.Bytes));
+                        var unresolved = branch.KeepsReferenceOf(i) ? UnresolvedNode.InParent : new UnresolvedNode(child.Reference.Bytes);
+                        branch.ResolveChild(i, unresolved);
+                        addedBytes += NodeBytes(unresolved);
                         unloaded++;
                     }
                     else
                     {
-                        unloaded += UnloadBelow(child, depth + 1, keepDepth, upToGeneration);
+                        unloaded += UnloadBelow(child, depth + 1, keepDepth, upToGeneration, ref addedBytes);
                     }
                 }
                 return unloaded;

@@ -85,11 +85,13 @@ public class EvictionTests
             opened.MarkAllPersisted();
             if (checkpoint) store.Apply(builtSet);
 
-            opened.Evict(0);
-            var (_, nodes, accounts) = opened.Resident();
+            long left = opened.Evict(0);
+            var (residentBytes, nodes, accounts) = opened.Resident();
+            Assert.Equal(residentBytes, left);
             Assert.True(accounts == 0 && nodes <= 1 + 16 + 256, $"seed {seed}, block {block}: {accounts} accounts and {nodes} nodes stay after evicting");
-            built.Evict(0);
-            var (_, builtNodes, builtAccounts) = built.Resident();
+            long builtLeft = built.Evict(0);
+            var (builtBytes, builtNodes, builtAccounts) = built.Resident();
+            Assert.Equal(builtBytes, builtLeft);
             if (checkpoint) Assert.True(builtAccounts == 0 && builtNodes <= 1 + 16 + 256, $"seed {seed}, block {block}: {builtAccounts} accounts, {builtNodes} nodes stay after a checkpoint");
         }
         Assert.True(built.Resident().Bytes * 10 < builtBefore, $"seed {seed}: the built trie went from {builtBefore} to {built.Resident().Bytes} bytes");
@@ -137,6 +139,7 @@ public class EvictionTests
         long before = trie.Resident().Bytes;
         long after = trie.Evict(before - 1);
         Assert.True(after <= before / 2, $"seed {seed}: {before} bytes became {after}, over half the budget");
+        Assert.Equal(trie.Resident().Bytes, after); // told from the walk before it, as a walk after it measures
         // The last block's paths stay in memory: proving its accounts reads nothing from the store.
         long reads = store.Reads;
         for (ulong a = 3000; a < 3100; a++) trie.GetProof(Address.FromNumber(a), []);
@@ -148,7 +151,8 @@ public class EvictionTests
         for (int block = 0; block < 5; block++)
         {
             ApplyBlock(StateTrieTests.RandomChanges(random, accounts: 4000, changes: 400), $"{block} after evicting");
-            trie.Evict(trie.Resident().Bytes * random.Next(0, 3) / 2); // a budget of none, half or all of it
+            long evicted = trie.Evict(trie.Resident().Bytes * random.Next(0, 3) / 2); // a budget of none, half or all of it
+            Assert.Equal(trie.Resident().Bytes, evicted);
         }
     }
 
