@@ -65,8 +65,8 @@ public sealed partial class ChainState
         {
             try
             {
-                if (!InnerNodesFit(2 * limit)) return;
                 scope = WarmingScope.InnerNodes(2 * limit);
+                if (!InnerNodesFit(scope)) return;
             }
             catch (StateStoreException)
             {
@@ -95,23 +95,23 @@ public sealed partial class ChainState
     }
 
     /// <summary>
-    /// Whether the account trie's branches and extensions take at most <paramref name="limit"/> bytes
-    /// decoded, judged from a scan of the subtrie under the root's child 0 (times sixteen); false
+    /// Whether what <paramref name="scope"/> takes of the account trie (its branches and extensions)
+    /// costs at most its limit, judged from a scan of the subtrie under the root's child 0 (times sixteen); false
     /// too when the store cannot scan a subtrie. All of them or none: the scans visit every
     /// stored node, leaves included (~0.8 µs each on two threads at 10 M accounts), and there the
     /// four levels that fit were 0.5 % of the nodes (5.3 s of scans for 69,905 nodes the first
     /// blocks read anyway); all of them at 3 M are 28 % (the apply stage 22.7–24.5 → 12.7–14.4 s for
     /// a 3.2–4.0 s warming).
     /// </summary>
-    private bool InnerNodesFit(long limit)
+    private bool InnerNodesFit(WarmingScope scope)
     {
         long total = 0;
         bool ranged = _store.ScanAccountSubtrie(0, (key, rlp) =>
         {
-            if (!TrieNodeDecoder.IsLeaf(rlp)) total += 16 * (key.Length + rlp.Length + DecodedInnerNodeBytes);
-            return total <= limit;
+            if (scope.Takes(rlp)) total += 16 * scope.Cost(key, rlp);
+            return total <= scope.Limit;
         });
-        return ranged && total <= limit;
+        return ranged && total <= scope.Limit;
     }
 
     // The subtries under the root branch, a scan and a load each; false when the store cannot scan

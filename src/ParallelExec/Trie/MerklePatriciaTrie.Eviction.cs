@@ -97,7 +97,7 @@ public sealed partial class MerklePatriciaTrie
                 if (Unloadable(ext.Child, depth + ext.Length, keepDepth, upToGeneration))
                 {
                     ext.Child = new UnresolvedNode(ext.Child.Reference.Bytes);
-                    addedBytes += UnresolvedBytes;
+                    addedBytes += NodeBytes(ext.Child);
                     return 1;
                 }
                 return UnloadBelow(ext.Child, depth + ext.Length, keepDepth, upToGeneration, ref addedBytes);
