@@ -5,7 +5,14 @@ namespace ParallelExec.Cli.Benchmarking;
 /// <summary>What a benchmark ran on: every reported figure states it.</summary>
 public sealed record MachineInfo(int Cores, string Cpu, string Runtime, string Os)
 {
-    public static MachineInfo Current() => new(Environment.ProcessorCount, CpuModel(), RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription);
+    /// <summary>One move of a cache line between two cores, in nanoseconds (<see cref="CoreToCoreLatency"/>); null when not measured.</summary>
+    public double? CoreToCoreNs { get; init; }
+
+    /// <summary>This machine, its core-to-core latency measured (about 0.1 s).</summary>
+    public static MachineInfo Current() => new(Environment.ProcessorCount, CpuModel(), RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription)
+    {
+        CoreToCoreNs = CoreToCoreLatency.MeasureNanoseconds(),
+    };
 
     private static string CpuModel()
     {
@@ -23,7 +30,8 @@ public sealed record MachineInfo(int Cores, string Cpu, string Runtime, string O
     }
 
     /// <summary>The machine as every JSON report states it.</summary>
-    public object ToJson() => new { cores = Cores, cpu = Cpu, runtime = Runtime, os = Os };
+    public object ToJson() => new { cores = Cores, cpu = Cpu, runtime = Runtime, os = Os, coreToCoreNs = CoreToCoreNs is { } ns ? Math.Round(ns) : (double?)null };
 
-    public override string ToString() => $"{Cores} cores, {Cpu}, {Runtime}, {Os}";
+    public override string ToString() =>
+        $"{Cores} cores, {Cpu}, {Runtime}, {Os}" + (CoreToCoreNs is { } ns ? $"; a cache line moves between two cores in ~{ns:F0} ns" : "");
 }

@@ -91,6 +91,11 @@ public partial class CliOutputTests
         Assert.Equal(min, paired.GetProperty("max").GetDouble());
         Assert.Equal(min, runs[1].GetProperty("runShareOfLimit").GetProperty("min").GetDouble()); // one worker: the limit is 1
         Assert.Equal(22, JsonDocument.Parse(stdout).RootElement.GetProperty("settings").GetProperty("work").GetInt32()); // the default models a real transaction
+        // The machine states how long a cache line takes between two cores: a number, or null where
+        // it could not be timed (one core, or two threads the scheduler kept on one).
+        var latency = JsonDocument.Parse(stdout).RootElement.GetProperty("machine").GetProperty("coreToCoreNs");
+        if (Environment.ProcessorCount < 2) Assert.Equal(JsonValueKind.Null, latency.ValueKind);
+        else Assert.True(latency.ValueKind == JsonValueKind.Null || latency.GetDouble() > 0, latency.ToString());
     }
 
     [Fact]
