@@ -10,7 +10,8 @@ namespace ParallelExec.Cli.Benchmarking;
 /// <see cref="RunSpeedups"/>: for parallel rows, the speed-up of each timed run over the sequential run
 /// of the same round (the rounds are interleaved, so each pair saw the same machine), lowest, median
 /// and highest; <see cref="RunShareOfLimit"/>: each such run's speed-up over the limit measured in the
-/// same round. Null for the sequential row.
+/// same round. Null for the sequential row. <see cref="Rounds"/>: for parallel rows, each timed round
+/// on its own (<see cref="BenchRound"/>), in the order run.
 /// </summary>
 public sealed record BenchRow(
     string Workload,
@@ -29,7 +30,8 @@ public sealed record BenchRow(
     IReadOnlyDictionary<string, long> InOrderReasons,
     double? SerialMicrosPerTx = null,
     BenchSpread? RunSpeedups = null,
-    BenchSpread? RunShareOfLimit = null)
+    BenchSpread? RunShareOfLimit = null,
+    IReadOnlyList<BenchRound>? Rounds = null)
 {
     /// <summary>The reason most of the in-order transactions had, or null (none, or the sequential executor).</summary>
     public string? InOrderReason => InOrderReasons.Count == 0 ? null : InOrderReasons.MaxBy(r => r.Value).Key;
@@ -40,6 +42,16 @@ public sealed record BenchRow(
 /// (<see cref="Dependencies"/> null: no transaction depends on another).
 /// </summary>
 public sealed record BenchLimit(double Speedup, double Machine, double? Dependencies);
+
+/// <summary>
+/// One timed round of a parallel row: its speed-up over the sequential run of the same round, that
+/// over the limit measured in the round, the committer's time per speculated transaction (null when
+/// nothing speculated), and how long a cache line took to move between two cores just before the round
+/// (<see cref="CoreToCoreLatency"/>; null when it could not be timed). On a virtual machine the last
+/// can change from one round to the next, as the hypervisor moves the virtual CPUs, and the other
+/// figures move with it.
+/// </summary>
+public sealed record BenchRound(double Speedup, double ShareOfLimit, double? SerialMicrosPerTx, double? CoreToCoreNs);
 
 /// <summary>Lowest, median and highest of a measure over the timed runs.</summary>
 public sealed record BenchSpread(double Min, double Median, double Max)

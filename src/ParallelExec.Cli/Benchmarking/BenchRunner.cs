@@ -53,8 +53,11 @@ public sealed class BenchRunner(BenchSettings settings)
                     do RunOnce(executors[e], workload, e == 0 ? null : measurements[0].Digests, measurements[e], timed: false, options, cancellationToken);
                     while (Stopwatch.GetElapsedTime(warmStart) < WarmUpTime);
                 }
+                var roundLatencies = new List<double?>(settings.Runs);
                 for (int r = 0; r < settings.Runs; r++)
                 {
+                    // Where the hypervisor has the cores now: the round's figures follow it.
+                    roundLatencies.Add(CoreToCoreLatency.MeasureNanoseconds());
                     for (int e = 0; e < executors.Count; e++)
                     {
                         progress?.Invoke($"{name}: run {r + 1}/{settings.Runs}, {Describe(executors[e])}");
@@ -83,8 +86,12 @@ public sealed class BenchRunner(BenchSettings settings)
                     if (e > 0)
                     {
                         var roundLimits = workers == 1 ? null : limitSpeedups[ScalingLimit.ThreadsFor(workers)];
-                        row = row with { RunSpeedups = PairedSpeedups(measurements[0], measurements[e], roundLimits, null),
-                                         RunShareOfLimit = PairedSpeedups(measurements[0], measurements[e], roundLimits, limit.DependencyLimit ?? double.MaxValue) };
+                        var speedups = PairedSpeedups(measurements[0], measurements[e], roundLimits, null);
+                        var shares = PairedSpeedups(measurements[0], measurements[e], roundLimits, limit.DependencyLimit ?? double.MaxValue);
+                        var rounds = new BenchRound[speedups.Length];
+                        for (int r = 0; r < rounds.Length; r++)
+                            rounds[r] = new BenchRound(speedups[r], shares[r], measurements[e].RoundSerialMicrosPerTx[r], roundLatencies[r]);
+                        row = row with { RunSpeedups = BenchSpread.Of(speedups), RunShareOfLimit = BenchSpread.Of(shares), Rounds = rounds };
                     }
                     yield return row;
                 }
@@ -102,7 +109,7 @@ public sealed class BenchRunner(BenchSettings settings)
     /// measured in the same round, <paramref name="roundLimits"/>, at most the dependency limit; 1 for
     /// one worker): pairs that saw the same machine, so drift between rounds cancels.
     /// </summary>
-    private static BenchSpread PairedSpeedups(Measurement sequential, Measurement parallel, List<double>? roundLimits, double? dependencyLimit)
+    private static double[] PairedSpeedups(Measurement sequential, Measurement parallel, List<double>? roundLimits, double? dependencyLimit)
     {
         var ratios = new double[parallel.Seconds.Count];
         for (int r = 0; r < ratios.Length; r++)
@@ -110,7 +117,7 @@ public sealed class BenchRunner(BenchSettings settings)
             ratios[r] = sequential.Seconds[r] / parallel.Seconds[r];
             if (dependencyLimit is { } d) ratios[r] /= Math.Min(roundLimits?[r] ?? 1.0, d);
         }
-        return BenchSpread.Of(ratios);
+        return ratios;
     }
 
     internal static string Describe(IBlockExecutor executor) => $"{executor.Name} x{executor.Workers}";
@@ -158,7 +165,9 @@ public sealed class BenchRunner(BenchSettings settings)
         m.Reexecutions.Add(reexecutions);
         m.Fallbacks.Add(fallbacks);
         m.InOrder.Add(inOrder);
-        if (validated > 0) m.SerialMicrosPerTx.Add(validationTime.TotalMicroseconds / validated);
+        double? serial = validated > 0 ? validationTime.TotalMicroseconds / validated : null;
+        if (serial is { } us) m.SerialMicrosPerTx.Add(us);
+        m.RoundSerialMicrosPerTx.Add(serial);
         m.Reasons.Add(reasons);
     }
 
@@ -170,6 +179,7 @@ public sealed class BenchRunner(BenchSettings settings)
         public readonly List<double> Fallbacks = [];
         public readonly List<double> InOrder = [];
         public readonly List<double> SerialMicrosPerTx = [];
+        public readonly List<double?> RoundSerialMicrosPerTx = []; // one per timed run, null where nothing speculated
         public readonly List<Dictionary<string, long>> Reasons = [];
         public string FinalState = "";
         // The reason of the last block that speculated and fell back: what whole in-order blocks were learned from.

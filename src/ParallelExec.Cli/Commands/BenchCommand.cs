@@ -185,6 +185,12 @@ public static class BenchCommand
                     serialMicrosPerTx = r.SerialMicrosPerTx is { } us ? Math.Round(us, 3) : (double?)null,
                     runSpeedups = SpreadJson(r.RunSpeedups),
                     runShareOfLimit = SpreadJson(r.RunShareOfLimit),
+                    rounds = r.Rounds?.Select(x => new
+                    {
+                        speedup = Math.Round(x.Speedup, 3), shareOfLimit = Math.Round(x.ShareOfLimit, 3),
+                        serialMicrosPerTx = x.SerialMicrosPerTx is { } us ? Math.Round(us, 3) : (double?)null,
+                        coreToCoreNs = x.CoreToCoreNs is { } ns ? Math.Round(ns) : (double?)null,
+                    }),
                 }),
             };
             Console.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
@@ -203,8 +209,8 @@ public static class BenchCommand
         }
         CliConsole.Out.Write(table);
         if (settings.Runs > 1)
-            CliConsole.Prose("lowest run (its speed-up over the sequential run of the same round): " +
-                             string.Join(", ", rows.Where(r => r.RunSpeedups is not null).Select(r => $"{r.Workload} x{r.Workers}{(r.Executor == ListedExecutor.ExecutorName ? " +bal" : "")} {r.RunSpeedups!.Min:F2}x")) + ".");
+            CliConsole.Prose("lowest run (its speed-up over the sequential run of the same round, and how long a cache line took between two cores then): " +
+                             string.Join(", ", rows.Where(r => r.Rounds is { Count: > 0 }).Select(LowestRound)) + ".");
         CliConsole.Prose($"machine: {machine}");
         CliConsole.Prose($"{settings.Chain.Accounts:N0} accounts, {settings.Describe()}.");
         CliConsole.Prose($"limit: the ceiling for N workers, the smaller of the speed-up of N independent sequential runs at once on this machine " +
@@ -214,6 +220,13 @@ public static class BenchCommand
                          ". Every parallel result matched sequential." +
                          (settings.AccessLists ? " +bal: every block ran on the access-list path with its recorded list (each transaction once, checked against the list)." : ""));
         return 0;
+    }
+
+    private static string LowestRound(BenchRow row)
+    {
+        var lowest = row.Rounds!.MinBy(r => r.Speedup)!;
+        return $"{row.Workload} x{row.Workers}{(row.Executor == ListedExecutor.ExecutorName ? " +bal" : "")} {lowest.Speedup:F2}x" +
+               (lowest.CoreToCoreNs is { } ns ? $" ({ns:F0} ns)" : "");
     }
 
     private static object? SpreadJson(BenchSpread? spread) =>

@@ -42,7 +42,8 @@ public partial class CliOutputTests
         string prose = stdout.ReplaceLineEndings(" ").Replace("  ", " ");
         Assert.Contains("1 worker: one worker runs every transaction in order", prose);
         // The worst round of each parallel row, beside the medians of the table.
-        Assert.Matches(@"lowest run \(its speed-up over the sequential run of the same round\): hot x1 \d+\.\d\dx, hot x2 \d+\.\d\dx\.", prose);
+        Assert.Matches(@"lowest run \(its speed-up over the sequential run of the same round, and how long a cache line took between two cores then\): " +
+                       @"hot x1 \d+\.\d\dx( \(\d+ ns\))?, hot x2 \d+\.\d\dx( \(\d+ ns\))?\.", prose);
     }
 
     [Fact]
@@ -90,6 +91,14 @@ public partial class CliOutputTests
         Assert.Equal(min, paired.GetProperty("median").GetDouble());
         Assert.Equal(min, paired.GetProperty("max").GetDouble());
         Assert.Equal(min, runs[1].GetProperty("runShareOfLimit").GetProperty("min").GetDouble()); // one worker: the limit is 1
+        // The same round on its own: its speed-up, share of the limit, serial path and core-to-core latency.
+        Assert.Equal(JsonValueKind.Null, runs[0].GetProperty("rounds").ValueKind);
+        var round = Assert.Single(runs[1].GetProperty("rounds").EnumerateArray());
+        Assert.Equal(min, round.GetProperty("speedup").GetDouble());
+        Assert.Equal(min, round.GetProperty("shareOfLimit").GetDouble());
+        Assert.Equal(JsonValueKind.Null, round.GetProperty("serialMicrosPerTx").ValueKind); // one worker speculates nothing
+        var roundLatency = round.GetProperty("coreToCoreNs");
+        Assert.True(roundLatency.ValueKind == JsonValueKind.Null || roundLatency.GetDouble() > 0, roundLatency.ToString());
         Assert.Equal(22, JsonDocument.Parse(stdout).RootElement.GetProperty("settings").GetProperty("work").GetInt32()); // the default models a real transaction
         // The machine states how long a cache line takes between two cores: a number, or null where
         // it could not be timed (one core, or two threads the scheduler kept on one).
