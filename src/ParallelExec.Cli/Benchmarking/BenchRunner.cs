@@ -53,11 +53,11 @@ public sealed class BenchRunner(BenchSettings settings)
                     do RunOnce(executors[e], workload, e == 0 ? null : measurements[0].Digests, measurements[e], timed: false, options, cancellationToken);
                     while (Stopwatch.GetElapsedTime(warmStart) < WarmUpTime);
                 }
-                var roundLatencies = new List<double?>(settings.Runs);
+                List<double?> latenciesBefore = new(settings.Runs), latenciesAfter = new(settings.Runs);
                 for (int r = 0; r < settings.Runs; r++)
                 {
-                    // Where the hypervisor has the cores now: the round's figures follow it.
-                    roundLatencies.Add(CoreToCoreLatency.MeasureNanoseconds());
+                    // Where the hypervisor has the cores, before the round and after it: the round's figures follow it.
+                    latenciesBefore.Add(CoreToCoreLatency.MeasureNanoseconds());
                     for (int e = 0; e < executors.Count; e++)
                     {
                         progress?.Invoke($"{name}: run {r + 1}/{settings.Runs}, {Describe(executors[e])}");
@@ -69,6 +69,7 @@ public sealed class BenchRunner(BenchSettings settings)
                         progress?.Invoke($"{name}: run {r + 1}/{settings.Runs}, limit on {t} threads");
                         limitSpeedups[t].Add(limit.MeasureSpeedup(t));
                     }
+                    latenciesAfter.Add(CoreToCoreLatency.MeasureNanoseconds());
                 }
                 double baseline = measurements[0].MedianTps;
                 double sequentialSeconds = Median(measurements[0].Seconds);
@@ -90,7 +91,7 @@ public sealed class BenchRunner(BenchSettings settings)
                         var shares = PairedSpeedups(measurements[0], measurements[e], roundLimits, limit.DependencyLimit ?? double.MaxValue);
                         var rounds = new BenchRound[speedups.Length];
                         for (int r = 0; r < rounds.Length; r++)
-                            rounds[r] = new BenchRound(speedups[r], shares[r], measurements[e].RoundSerialMicrosPerTx[r], roundLatencies[r]);
+                            rounds[r] = new BenchRound(speedups[r], shares[r], measurements[e].RoundSerialMicrosPerTx[r], latenciesBefore[r], latenciesAfter[r]);
                         row = row with { RunSpeedups = BenchSpread.Of(speedups), RunShareOfLimit = BenchSpread.Of(shares), Rounds = rounds };
                     }
                     yield return row;

@@ -97,8 +97,11 @@ public partial class CliOutputTests
         Assert.Equal(min, round.GetProperty("speedup").GetDouble());
         Assert.Equal(min, round.GetProperty("shareOfLimit").GetDouble());
         Assert.Equal(JsonValueKind.Null, round.GetProperty("serialMicrosPerTx").ValueKind); // one worker speculates nothing
-        var roundLatency = round.GetProperty("coreToCoreNs");
-        Assert.True(roundLatency.ValueKind == JsonValueKind.Null || roundLatency.GetDouble() > 0, roundLatency.ToString());
+        foreach (var field in new[] { "coreToCoreNs", "coreToCoreAfterNs" }) // before the round and after it
+        {
+            var roundLatency = round.GetProperty(field);
+            Assert.True(roundLatency.ValueKind == JsonValueKind.Null || roundLatency.GetDouble() > 0, $"{field}: {roundLatency}");
+        }
         Assert.Equal(22, JsonDocument.Parse(stdout).RootElement.GetProperty("settings").GetProperty("work").GetInt32()); // the default models a real transaction
         // The machine states how long a cache line takes between two cores: a number, or null where
         // it could not be timed (one core, or two threads the scheduler kept on one).
