@@ -7,11 +7,10 @@ namespace ParallelExec.Cli.Benchmarking;
 /// the transactions a parallel executor ran in order, by reason (<see cref="Benchmarking.InOrderReason"/>).
 /// <see cref="SerialMicrosPerTx"/>: the committer's time validating and applying a speculative output
 /// (the serial path), per transaction, for rows that speculated; null otherwise.
-/// <see cref="RunSpeedups"/>: for parallel rows, the speed-up of each timed run over the sequential run
-/// of the same round (the rounds are interleaved, so each pair saw the same machine), lowest, median
-/// and highest; <see cref="RunShareOfLimit"/>: each such run's speed-up over the limit measured in the
-/// same round. Null for the sequential row. <see cref="Rounds"/>: for parallel rows, each timed round
-/// on its own (<see cref="BenchRound"/>), in the order run.
+/// <see cref="Rounds"/>: for parallel rows, each timed round on its own (<see cref="BenchRound"/>), in
+/// the order run; null for the sequential row. <see cref="RunSpeedups"/> and <see cref="RunShareOfLimit"/>
+/// are their spreads: the speed-up of each round's run over the sequential run of the same round (the
+/// rounds are interleaved, so each pair saw the same machine), and that over the round's limit.
 /// </summary>
 public sealed record BenchRow(
     string Workload,
@@ -29,10 +28,14 @@ public sealed record BenchRow(
     BenchLimit? Limit,
     IReadOnlyDictionary<string, long> InOrderReasons,
     double? SerialMicrosPerTx = null,
-    BenchSpread? RunSpeedups = null,
-    BenchSpread? RunShareOfLimit = null,
     IReadOnlyList<BenchRound>? Rounds = null)
 {
+    /// <summary>Lowest, median and highest of the rounds' speed-ups (null for the sequential row).</summary>
+    public BenchSpread? RunSpeedups => Rounds is null ? null : BenchSpread.Of([.. Rounds.Select(r => r.Speedup)]);
+
+    /// <summary>Lowest, median and highest of the rounds' shares of their limit (null for the sequential row).</summary>
+    public BenchSpread? RunShareOfLimit => Rounds is null ? null : BenchSpread.Of([.. Rounds.Select(r => r.ShareOfLimit)]);
+
     /// <summary>The reason most of the in-order transactions had, or null (none, or the sequential executor).</summary>
     public string? InOrderReason => InOrderReasons.Count == 0 ? null : InOrderReasons.MaxBy(r => r.Value).Key;
 }

@@ -91,8 +91,8 @@ public sealed class BenchRunner(BenchSettings settings)
                         var shares = PairedSpeedups(measurements[0], measurements[e], roundLimits, limit.DependencyLimit ?? double.MaxValue);
                         var rounds = new BenchRound[speedups.Length];
                         for (int r = 0; r < rounds.Length; r++)
-                            rounds[r] = new BenchRound(speedups[r], shares[r], measurements[e].RoundSerialMicrosPerTx[r], latenciesBefore[r], latenciesAfter[r]);
-                        row = row with { RunSpeedups = BenchSpread.Of(speedups), RunShareOfLimit = BenchSpread.Of(shares), Rounds = rounds };
+                            rounds[r] = new BenchRound(speedups[r], shares[r], measurements[e].SerialMicrosPerTx[r], latenciesBefore[r], latenciesAfter[r]);
+                        row = row with { Rounds = rounds };
                     }
                     yield return row;
                 }
@@ -166,9 +166,7 @@ public sealed class BenchRunner(BenchSettings settings)
         m.Reexecutions.Add(reexecutions);
         m.Fallbacks.Add(fallbacks);
         m.InOrder.Add(inOrder);
-        double? serial = validated > 0 ? validationTime.TotalMicroseconds / validated : null;
-        if (serial is { } us) m.SerialMicrosPerTx.Add(us);
-        m.RoundSerialMicrosPerTx.Add(serial);
+        m.SerialMicrosPerTx.Add(validated > 0 ? validationTime.TotalMicroseconds / validated : null);
         m.Reasons.Add(reasons);
     }
 
@@ -179,8 +177,7 @@ public sealed class BenchRunner(BenchSettings settings)
         public readonly List<double> Reexecutions = [];
         public readonly List<double> Fallbacks = [];
         public readonly List<double> InOrder = [];
-        public readonly List<double> SerialMicrosPerTx = [];
-        public readonly List<double?> RoundSerialMicrosPerTx = []; // one per timed run, null where nothing speculated
+        public readonly List<double?> SerialMicrosPerTx = []; // one per timed run, null where nothing speculated
         public readonly List<Dictionary<string, long>> Reasons = [];
         public string FinalState = "";
         // The reason of the last block that speculated and fell back: what whole in-order blocks were learned from.
@@ -195,7 +192,7 @@ public sealed class BenchRunner(BenchSettings settings)
             var reasons = Reasons.Count == 0 ? [] : Reasons[InOrder.IndexOf(InOrder.MinBy(x => Math.Abs(x - inOrder)))];
             return new(workload, accounts, executor, workers, transactions, blocks, MedianTps, speedup,
                 (long)Median(Reexecutions), (long)Median(Fallbacks), inOrder, FinalState, limit, reasons,
-                SerialMicrosPerTx.Count > 0 ? Median(SerialMicrosPerTx) : null);
+                SerialMicrosPerTx.OfType<double>().ToList() is { Count: > 0 } speculated ? Median(speculated) : null);
         }
     }
 
