@@ -39,12 +39,15 @@ public class CancelledReplayTests
             Assert.InRange(last, cancelAt, cancelAt + 2);
             Assert.Equal(last, store.Head.Number);
             Assert.Equal(expected[last], store.Head.StateRoot);
+            // Stopped between checkpoints (every 16th block): the head was made one, so the next open is instant.
+            AssertHeadTrieStored(store, "after the stop");
         }
 
         using var reopened = OpenRocks(dir.Sub("db"));
         var rest = StoredChainReplayer.Replay(chainPath, reopened, options);
         Assert.Equal(blocks - last, rest.Blocks);
         Assert.Equal(expected[blocks], rest.FinalRoot);
+        AssertHeadTrieStored(reopened, "at the chain's end, block 10");
     }
 
     [Fact]

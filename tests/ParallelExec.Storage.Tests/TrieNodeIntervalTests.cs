@@ -280,6 +280,50 @@ public class TrieNodeIntervalTests
     }
 
     [Theory]
+    [MemberData(nameof(Stores))]
+    public void A_head_between_checkpoints_is_made_one_by_Checkpoint_and_by_the_next_open(bool rocks)
+    {
+        int seed = Environment.TickCount & 0x7fffffff;
+        var at = $"seed {seed}, {(rocks ? "RocksDB" : "in memory")}";
+        var workload = NewWorkload(seed);
+        var expected = ReferenceRoots(workload);
+        using var dir = new TempDir();
+        var store = NewStore(rocks, dir, "db");
+        try
+        {
+            var chain = Create(store, workload, Every(4));
+            Assert.Null(RunChecked(chain, workload, 0, 6, expected, at));
+            Assert.Equal(4, store.TrieNodesAt?.Number);
+            // Asked for: the nodes the blocks since the last checkpoint changed are written now.
+            Assert.True(chain.Checkpoint(), $"{at}: nothing written for head 6");
+            AssertHeadTrieStored(store, expected[6], $"{at}, checkpoint asked at 6");
+            Assert.False(chain.Checkpoint(), $"{at}: a second checkpoint of the same head wrote again");
+            // The chain goes on as before: block 8 is the interval's checkpoint, and complete (RunChecked).
+            var checkpoints = new List<long>();
+            Assert.Null(RunChecked(chain, workload, 6, 10, expected, at, checkpoints: checkpoints));
+            Assert.Equal([8L], checkpoints);
+            Assert.Equal(8, store.TrieNodesAt?.Number);
+            // Opened with head 10 between checkpoints: the open brings block 8's stored trie to the
+            // head over the journals, and stores it, so the open after it reads only the root.
+            if (rocks)
+            {
+                store.Dispose();
+                store = OpenRocks(dir.Sub("db"), retention: Retention, create: false);
+            }
+            var opened = ChainState.Open(store, Every(4));
+            Assert.False(opened.OpenRebuiltTrie, $"{at}: the open rebuilt the trie");
+            AssertHeadTrieStored(store, expected[10], $"{at}, opened at 10");
+            Assert.False(opened.Checkpoint(), $"{at}: the open left the head's trie unstored");
+            Assert.Null(RunChecked(opened, workload, 10, Blocks, expected, at));
+            Assert.Equal(expected[Blocks], opened.Head.StateRoot);
+        }
+        finally
+        {
+            store.Dispose();
+        }
+    }
+
+    [Theory]
     [InlineData(0, 2)]
     [InlineData(-3, 2)]
     [InlineData(4, 0)]

@@ -28,6 +28,50 @@ public sealed partial class ChainState
     public bool IsCheckpoint(long number) => _options.PersistTrieNodes && number % CheckpointInterval == 0;
 
     /// <summary>
+    /// Makes the head a checkpoint if it is not one: writes the trie nodes the store lacks, so that its
+    /// stored trie is the head's (<see cref="IStateStore.TrieNodesAt"/>) and the next <see cref="Open"/>
+    /// reads nothing but the root node. Call it before closing a store whose last block fell between
+    /// checkpoints (a run stopped midway, a chain whose length is not a multiple of the interval):
+    /// otherwise the next open brings the stored trie to the head from the journals of the blocks
+    /// since, and writes it then. Returns false when there was nothing to write (the stored trie is the
+    /// head's, or trie nodes are not persisted). Not while a <see cref="ChainPipeline"/> runs.
+    /// </summary>
+    public bool Checkpoint()
+    {
+        if (Volatile.Read(ref _uncommitted) > 0) throw new InvalidOperationException("blocks are still being committed: checkpoint once they are");
+        if (!_options.PersistTrieNodes || _store.TrieNodesAt == _store.Head) return false;
+        if (_trieStale)
+        {
+            // Opening the trie again brings the stored trie to the head and writes it (OpenTrie).
+            _trie = OpenTrie(_store, _options, out _);
+            _trieStale = false;
+            return _store.TrieNodesAt == _store.Head;
+        }
+        if (!_trie.TracksPersistence) return false;
+        var head = _store.Head;
+        var nodes = _nodeSets[_nextNodeSet]!; // free: no block is being committed
+        nodes.Clear();
+        try
+        {
+            var root = _trie.ComputeRootForCheckpoint(_options.RootParallelism, nodes);
+            if (root != head.StateRoot) throw new InvalidOperationException($"the trie's root {root} is not the head's ({head})");
+            _store.WriteTrieNodes(nodes, head);
+        }
+        catch
+        {
+            _trieStale = true; // its nodes count as stored: open it again before its next use
+            throw;
+        }
+        finally
+        {
+            nodes.Clear();
+        }
+        _lastCheckpoint = head.Number;
+        if (_options.TrieCacheBytes > 0) _evictionDue = true;
+        return true;
+    }
+
+    /// <summary>
     /// After a checkpoint's root, on the root stage: checkpoints twice as often after one that wrote
     /// more than <see cref="ChainStateOptions.CheckpointBytes"/>, half as often again after one that
     /// wrote under a quarter of it (halving the interval about halves what the next one writes, a

@@ -11,7 +11,10 @@ public sealed partial class ChainState
     /// The trie at the store's head. When the store holds a trie (<see cref="IStateStore.TrieNodesAt"/>)
     /// it is opened over it, reading nothing but its root node; when that trie is of an earlier block
     /// (the head is between checkpoints), the keys the blocks since changed (their undo journals) are
-    /// set to their values in the flat state, and the root must come out as the head's. Otherwise (no
+    /// set to their values in the flat state, the root must come out as the head's, and the nodes that
+    /// changed are written as the head's stored trie (a checkpoint), so only the first open after such
+    /// a stop pays for the journals: at 1 M accounts, eleven blocks past a checkpoint, 7.8 s and
+    /// 650 MB, against well under a second over a stored trie that is the head's. Otherwise (no
     /// stored trie, or journals missing) the trie is rebuilt from the whole flat state and its nodes
     /// replace the stored ones. Either way the trie loads from and evicts to the store from then on.
     /// </summary>
@@ -28,9 +31,10 @@ public sealed partial class ChainState
             trie.MarkAllPersisted();
             if (keys.Count == 0) return trie;
             Hash256 root;
+            using var nodes = new TrieNodeSet();
             try
             {
-                root = ApplyStoreValues(trie, store, keys, null, options.RootParallelism);
+                root = ApplyStoreValues(trie, store, keys, nodes, options.RootParallelism);
             }
             catch (MissingTrieNodeException e)
             {
@@ -39,6 +43,7 @@ public sealed partial class ChainState
             if (root != head.StateRoot)
                 throw new StateStoreException(StateStoreError.Corrupt,
                     $"state database {store.Location}: corrupt: the stored trie of block {at.Number} with the changes of blocks {at.Number + 1}..{head.Number} hashes to {root}, but {head} is recorded");
+            store.WriteTrieNodes(nodes, head);
             return trie;
         }
         rebuilt = true;

@@ -142,16 +142,28 @@ public static class StoredChainReplayer
         }
 
         var pipeline = new ChainPipeline(chain, executor, options.Pipeline);
-        var outcome = ChainFileRun.Run(pipeline, Blocks(), (result, block) =>
+        ChainFileRun.Outcome outcome;
+        try
         {
-            Count(result, block);
-            blocks++;
-            txs += block.Transactions.Count;
-            nodes += result.TrieNodes;
-            onBlock?.Invoke(result);
-            onChainBlock?.Invoke(result, block);
-            if (progress is not null && length > 0) progress(Math.Min(1.0, (double)reader.Offset / length));
-        }, cancellationToken);
+            outcome = ChainFileRun.Run(pipeline, Blocks(), (result, block) =>
+            {
+                Count(result, block);
+                blocks++;
+                txs += block.Transactions.Count;
+                nodes += result.TrieNodes;
+                onBlock?.Invoke(result);
+                onChainBlock?.Invoke(result, block);
+                if (progress is not null && length > 0) progress(Math.Min(1.0, (double)reader.Offset / length));
+            }, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped at a block boundary: leave the head a checkpoint, so opening the store is instant.
+            chain.Checkpoint();
+            throw;
+        }
+        // A chain that ends between checkpoints: the same.
+        chain.Checkpoint();
         if (outcome.Rejected is { } rejected) Count(rejected, outcome.RejectedBlock!);
         var mismatch = outcome.Mismatch(chain.Store);
         if (mismatch is null && lastInFile < chain.Head.Number)
