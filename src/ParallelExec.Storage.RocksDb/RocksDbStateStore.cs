@@ -753,6 +753,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         var keys = ArrayPool<byte>.Shared.Rent((int)keyTotal);
         var offsets = ArrayPool<int>.Shared.Rent(count + 1);
         var order = ArrayPool<int>.Shared.Rent(count);
+        var prefixes = ArrayPool<ulong>.Shared.Rent(count);
         try
         {
             int at = 0;
@@ -760,14 +761,13 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
             {
                 var node = nodes[i];
                 offsets[i] = at;
-                at += TrieNodeKey.Write(node.Owner.Span, node.Path.Span, keys.AsSpan(at));
+                int length = TrieNodeKey.Write(node.Owner.Span, node.Path.Span, keys.AsSpan(at));
+                prefixes[i] = KeyPrefix(keys.AsSpan(at, length));
+                at += length;
                 order[i] = i;
             }
             offsets[count] = at;
-            var keyBytes = keys;
-            var keyOffsets = offsets;
-            order.AsSpan(0, count).Sort((a, b) => keyBytes.AsSpan(keyOffsets[a], keyOffsets[a + 1] - keyOffsets[a])
-                .SequenceCompareTo(keyBytes.AsSpan(keyOffsets[b], keyOffsets[b + 1] - keyOffsets[b])));
+            SortKeys(keys, offsets, prefixes.AsSpan(0, count), order.AsSpan(0, count));
             for (int pass = 0; pass < 2; pass++)
             {
                 bool removals = pass == 0;
@@ -787,6 +787,42 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
             ArrayPool<byte>.Shared.Return(keys);
             ArrayPool<int>.Shared.Return(offsets);
             ArrayPool<int>.Shared.Return(order);
+            ArrayPool<ulong>.Shared.Return(prefixes);
+        }
+    }
+
+    /// <summary>A key's first eight bytes as a big-endian number (zero-padded): ordered as the keys are, ties aside.</summary>
+    internal static ulong KeyPrefix(ReadOnlySpan<byte> key)
+    {
+        if (key.Length >= sizeof(ulong)) return BinaryPrimitives.ReadUInt64BigEndian(key);
+        Span<byte> padded = stackalloc byte[sizeof(ulong)];
+        padded.Clear();
+        key.CopyTo(padded);
+        return BinaryPrimitives.ReadUInt64BigEndian(padded);
+    }
+
+    /// <summary>
+    /// Sorts <paramref name="order"/> (indexes into <paramref name="offsets"/>) by key, ascending. By the
+    /// keys' eight-byte prefixes first, a sort of numbers: an account-trie key is shorter than that
+    /// (a checkpoint's ~490,000 nodes at 1 M accounts took a comparison of byte spans each step, about
+    /// a tenth of a second), then each run of equal prefixes by the whole keys (a storage trie's nodes
+    /// share their first 33 bytes; a key and the same key with zero bytes added share a prefix too).
+    /// </summary>
+    internal static void SortKeys(byte[] keys, int[] offsets, Span<ulong> prefixes, Span<int> order)
+    {
+        prefixes.Sort(order);
+        Comparison<int>? byKey = null;
+        for (int start = 0; start < order.Length;)
+        {
+            int end = start + 1;
+            while (end < order.Length && prefixes[end] == prefixes[start]) end++;
+            if (end - start > 1)
+            {
+                byKey ??= (a, b) => keys.AsSpan(offsets[a], offsets[a + 1] - offsets[a])
+                    .SequenceCompareTo(keys.AsSpan(offsets[b], offsets[b + 1] - offsets[b]));
+                order[start..end].Sort(byKey);
+            }
+            start = end;
         }
     }
 
