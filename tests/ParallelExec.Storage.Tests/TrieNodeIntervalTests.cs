@@ -55,6 +55,16 @@ public class TrieNodeIntervalTests
     private static Workload NewWorkload(int seed) =>
         Workload(blocks: Blocks, txs: 60, seed: (ulong)seed, kind: WorkloadKind.Mixed, accounts: 40);
 
+    /// <summary>A workload of a random seed and its reference roots; <c>At</c> names the seed and <paramref name="setting"/> for failure messages.</summary>
+    private static (string At, Workload Workload, Hash256[] Expected) RandomWorkload(string setting)
+    {
+        int seed = Environment.TickCount & 0x7fffffff;
+        var workload = NewWorkload(seed);
+        return ($"seed {seed}, {setting}", workload, ReferenceRoots(workload));
+    }
+
+    private static string StoreName(bool rocks) => rocks ? "RocksDB" : "in memory";
+
     private static List<KeyValuePair<StateKey, UInt256>> Sorted(IEnumerable<KeyValuePair<StateKey, UInt256>> entries) =>
         entries.OrderBy(e => e.Key).ToList();
 
@@ -98,10 +108,7 @@ public class TrieNodeIntervalTests
     [MemberData(nameof(StoresAndIntervals))]
     public void Every_checkpoint_trie_is_stored_and_roots_states_records_and_journals_equal_interval_1(bool rocks, int interval)
     {
-        int seed = Environment.TickCount & 0x7fffffff;
-        var at = $"seed {seed}, interval {interval}, {(rocks ? "RocksDB" : "in memory")}";
-        var workload = NewWorkload(seed);
-        var expected = ReferenceRoots(workload);
+        var (at, workload, expected) = RandomWorkload($"interval {interval}, {StoreName(rocks)}");
         using var dir = new TempDir();
         using var a = NewStore(rocks, dir, "a");
         using var b = NewStore(rocks, dir, "b");
@@ -164,10 +171,7 @@ public class TrieNodeIntervalTests
     [MemberData(nameof(Stores))]
     public void Interval_1_commits_exactly_the_nodes_each_block_hashed_also_after_a_reopen_and_a_revert(bool rocks)
     {
-        int seed = Environment.TickCount & 0x7fffffff;
-        var at = $"seed {seed}, {(rocks ? "RocksDB" : "in memory")}";
-        var workload = NewWorkload(seed);
-        var expected = ReferenceRoots(workload);
+        var (at, workload, expected) = RandomWorkload(StoreName(rocks));
         var reference = NodesEachBlockHashed(workload);
         using var dir = new TempDir();
         var written = new Dictionary<long, List<(Hash256 Hash, byte[] Rlp)>>();
@@ -212,10 +216,7 @@ public class TrieNodeIntervalTests
     [MemberData(nameof(Disruptions))]
     public void A_disruption_between_checkpoints_still_leaves_the_next_checkpoint_complete(bool rocks, int interval, Disruption disruption)
     {
-        int seed = Environment.TickCount & 0x7fffffff;
-        var at = $"seed {seed}, interval {interval}, {disruption}, {(rocks ? "RocksDB" : "in memory")}";
-        var workload = NewWorkload(seed);
-        var expected = ReferenceRoots(workload);
+        var (at, workload, expected) = RandomWorkload($"interval {interval}, {disruption}, {StoreName(rocks)}");
         // The disrupted block: the first block after the second checkpoint that is no checkpoint, or that checkpoint.
         int checkpoint = 2 * interval;
         int m = disruption switch
@@ -283,10 +284,7 @@ public class TrieNodeIntervalTests
     [MemberData(nameof(Stores))]
     public void A_head_between_checkpoints_is_made_one_by_Checkpoint_and_by_the_next_open(bool rocks)
     {
-        int seed = Environment.TickCount & 0x7fffffff;
-        var at = $"seed {seed}, {(rocks ? "RocksDB" : "in memory")}";
-        var workload = NewWorkload(seed);
-        var expected = ReferenceRoots(workload);
+        var (at, workload, expected) = RandomWorkload(StoreName(rocks));
         using var dir = new TempDir();
         var store = NewStore(rocks, dir, "db");
         try
