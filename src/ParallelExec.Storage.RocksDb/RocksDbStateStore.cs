@@ -795,10 +795,9 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     internal static ulong KeyPrefix(ReadOnlySpan<byte> key)
     {
         if (key.Length >= sizeof(ulong)) return BinaryPrimitives.ReadUInt64BigEndian(key);
-        Span<byte> padded = stackalloc byte[sizeof(ulong)];
-        padded.Clear();
-        key.CopyTo(padded);
-        return BinaryPrimitives.ReadUInt64BigEndian(padded);
+        ulong prefix = 0;
+        for (int i = 0; i < sizeof(ulong); i++) prefix = prefix << 8 | (i < key.Length ? key[i] : 0u);
+        return prefix;
     }
 
     /// <summary>
