@@ -34,6 +34,9 @@ public static class CoreToCoreLatency
         return trials[trials.Count / 2];
     }
 
+    /// <summary>A measured latency as the JSON reports give it: whole nanoseconds, or null.</summary>
+    public static double? ForJson(double? nanoseconds) => nanoseconds is { } ns ? Math.Round(ns) : null;
+
     private static double? Trial()
     {
         // The value and the stop flag each sit in the middle of a 256-byte array: no other object

@@ -30,7 +30,7 @@ public sealed record MachineInfo(int Cores, string Cpu, string Runtime, string O
     }
 
     /// <summary>The machine as every JSON report states it.</summary>
-    public object ToJson() => new { cores = Cores, cpu = Cpu, runtime = Runtime, os = Os, coreToCoreNs = CoreToCoreNs is { } ns ? Math.Round(ns) : (double?)null };
+    public object ToJson() => new { cores = Cores, cpu = Cpu, runtime = Runtime, os = Os, coreToCoreNs = CoreToCoreLatency.ForJson(CoreToCoreNs) };
 
     public override string ToString() =>
         $"{Cores} cores, {Cpu}, {Runtime}, {Os}" + (CoreToCoreNs is { } ns ? $"; a cache line moves between two cores in ~{ns:F0} ns" : "");

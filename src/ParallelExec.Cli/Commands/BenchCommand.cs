@@ -189,7 +189,7 @@ public static class BenchCommand
                     {
                         speedup = Math.Round(x.Speedup, 3), shareOfLimit = Math.Round(x.ShareOfLimit, 3),
                         serialMicrosPerTx = x.SerialMicrosPerTx is { } us ? Math.Round(us, 3) : (double?)null,
-                        coreToCoreNs = Nanoseconds(x.CoreToCoreNs), coreToCoreAfterNs = Nanoseconds(x.CoreToCoreAfterNs),
+                        coreToCoreNs = CoreToCoreLatency.ForJson(x.CoreToCoreNs), coreToCoreAfterNs = CoreToCoreLatency.ForJson(x.CoreToCoreAfterNs),
                     }),
                 }),
             };
@@ -228,8 +228,6 @@ public static class BenchCommand
         return $"{row.Workload} x{row.Workers}{(row.Executor == ListedExecutor.ExecutorName ? " +bal" : "")} {lowest.Speedup:F2}x" +
                (lowest.CoreToCoreNs is { } ns ? $" ({ns:F0} ns)" : "");
     }
-
-    private static double? Nanoseconds(double? ns) => ns is { } v ? Math.Round(v) : null;
 
     private static object? SpreadJson(BenchSpread? spread) =>
         spread is { } s ? new { min = Math.Round(s.Min, 3), median = Math.Round(s.Median, 3), max = Math.Round(s.Max, 3) } : null;
