@@ -27,6 +27,10 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     private readonly Cache _cache;
     private readonly ReadOptions _read, _scan;
     private readonly WriteOptions _write;
+    private readonly EnvOptions _envOptions;
+    private readonly IngestExternalFileOptions _ingestOptions;
+    private readonly bool _syncCommits;
+    private readonly long _checkpointFileMinimum;
 
     private readonly RocksDbSharp.RocksDb _db;
     private readonly ColumnFamilyHandle _state, _nodes, _blocks, _journal, _meta;
@@ -68,6 +72,10 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         _read = new ReadOptions();
         _scan = new ReadOptions().SetFillCache(false);
         _write = new WriteOptions().SetSync(options.SyncCommits);
+        _syncCommits = options.SyncCommits;
+        _envOptions = new EnvOptions();
+        _ingestOptions = new IngestExternalFileOptions().SetMoveFiles(true);
+        _checkpointFileMinimum = options.CheckpointFileMinimumBytes;
 
         bool exists = File.Exists(System.IO.Path.Combine(path, "CURRENT"));
         bool addFamilies = false, migrating = false;
@@ -265,6 +273,8 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         {
             _oldestJournal = it.SeekToFirst().Valid() ? ReadNumberKey(it.GetKeySpan()) : _head.Number + 1;
         }
+        RecoverIngestedCheckpoint();
+        DeleteCheckpointFile();
         _initialized = true;
     }
 
@@ -644,20 +654,29 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         StateStoreChecks.CheckCommit(this, _initialized, _disposed, block);
         bool journaled = JournalRetention > 0;
         byte[]? journal = journaled ? ArrayPool<byte>.Shared.Rent(4 + changes.Length * MaxJournalEntryLength) : null;
-        using var batch = NewBatch(BatchBytes(changes.Length, trieNodes, journaled));
+        bool asFile = trieNodes is not null && WritesAsFile(trieNodes), fileWritten = false;
+        using var batch = NewBatch(BatchBytes(changes.Length, asFile ? null : trieNodes, journaled));
         try
         {
             int o = PutChanges(batch, changes, previousValues, journal);
             if (trieNodes is not null)
             {
-                PutSorted(batch, trieNodes);
-                // The batch holds a copy: a checkpoint's set goes now, not after the write, or its
+                if (asFile)
+                {
+                    WriteCheckpointFile(trieNodes);
+                    fileWritten = true;
+                }
+                else
+                {
+                    PutSorted(batch, trieNodes);
+                }
+                // The batch or the file holds a copy: a checkpoint's set goes now, not after the write, or its
                 // nodes would be held three times at once (set, batch, memtable) as the write lands.
                 (trieNodes as TrieNodeSet)?.Clear();
             }
             var blockKey = NumberKey(block.Number);
             var record = EncodeBlock(block);
-            if (trieNodes is not null) batch.Put(TrieNodesAtKey, record, _meta);
+            if (trieNodes is not null && !asFile) batch.Put(TrieNodesAtKey, record, _meta);
             if (journal is not null)
             {
                 BinaryPrimitives.WriteInt32LittleEndian(journal, changes.Length);
@@ -682,8 +701,16 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
             batch.Put(HeadKey, record, _meta);
             Write(batch);
             _head = block;
-            if (trieNodes is not null) _nodesAt = block;
             if (oldest < keepFrom) _oldestJournal = keepFrom;
+            if (asFile)
+            {
+                fileWritten = false; // IngestCheckpointFile deletes it, landed or not
+                IngestCheckpointFile(block, record);
+            }
+            else if (trieNodes is not null)
+            {
+                _nodesAt = block;
+            }
         }
         catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
         {
@@ -692,6 +719,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         finally
         {
             if (journal is not null) ArrayPool<byte>.Shared.Return(journal);
+            if (fileWritten) DeleteCheckpointFile(); // the batch failed
         }
     }
 
@@ -740,88 +768,21 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
 
     /// <summary>
     /// Puts trie nodes by place (<see cref="TrieNodeKey"/>): the removals first, then the writes, each
-    /// in ascending key order (see <see cref="PutChanges"/>), so a place both removed and written ends written.
+    /// in ascending key order (<see cref="SortedTrieNodes"/>), so a place both removed and written ends written.
     /// </summary>
     private void PutSorted(WriteBatch batch, IReadOnlyCollection<TrieNodeRecord> trieNodes)
     {
-        var nodes = trieNodes as IReadOnlyList<TrieNodeRecord> ?? trieNodes.ToArray();
-        int count = nodes.Count;
-        // The keys back to back: an account-trie key is a few bytes, so room for the longest per node
-        // would make a checkpoint's buffer over a large state ten times what it needs.
-        long keyTotal = 0;
-        for (int i = 0; i < count; i++) keyTotal += TrieNodeKey.Length(nodes[i].Owner.Length, nodes[i].Path.Length);
-        var keys = ArrayPool<byte>.Shared.Rent((int)keyTotal);
-        var offsets = ArrayPool<int>.Shared.Rent(count + 1);
-        var order = ArrayPool<int>.Shared.Rent(count);
-        var prefixes = ArrayPool<ulong>.Shared.Rent(count);
-        try
+        using var sorted = new SortedTrieNodes(trieNodes);
+        for (int pass = 0; pass < 2; pass++)
         {
-            int at = 0;
-            for (int i = 0; i < count; i++)
+            bool removals = pass == 0;
+            for (int k = 0; k < sorted.Count; k++)
             {
-                var node = nodes[i];
-                offsets[i] = at;
-                int length = TrieNodeKey.Write(node.Owner.Span, node.Path.Span, keys.AsSpan(at));
-                prefixes[i] = KeyPrefix(keys.AsSpan(at, length));
-                at += length;
-                order[i] = i;
+                var node = sorted.NodeAt(k);
+                if (node.IsRemoval != removals) continue;
+                if (removals) batch.Delete(sorted.KeyAt(k).ToArray(), _nodes);
+                else batch.Put(sorted.KeyAt(k), node.Rlp.Span, _nodes);
             }
-            offsets[count] = at;
-            SortKeys(keys, offsets, prefixes.AsSpan(0, count), order.AsSpan(0, count));
-            for (int pass = 0; pass < 2; pass++)
-            {
-                bool removals = pass == 0;
-                for (int k = 0; k < count; k++)
-                {
-                    int i = order[k];
-                    var node = nodes[i];
-                    if (node.IsRemoval != removals) continue;
-                    var key = keys.AsSpan(offsets[i], offsets[i + 1] - offsets[i]);
-                    if (removals) batch.Delete(key.ToArray(), _nodes);
-                    else batch.Put(key, node.Rlp.Span, _nodes);
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(keys);
-            ArrayPool<int>.Shared.Return(offsets);
-            ArrayPool<int>.Shared.Return(order);
-            ArrayPool<ulong>.Shared.Return(prefixes);
-        }
-    }
-
-    /// <summary>A key's first eight bytes as a big-endian number (zero-padded): ordered as the keys are, ties aside.</summary>
-    internal static ulong KeyPrefix(ReadOnlySpan<byte> key)
-    {
-        if (key.Length >= sizeof(ulong)) return BinaryPrimitives.ReadUInt64BigEndian(key);
-        ulong prefix = 0;
-        for (int i = 0; i < sizeof(ulong); i++) prefix = prefix << 8 | (i < key.Length ? key[i] : 0u);
-        return prefix;
-    }
-
-    /// <summary>
-    /// Sorts <paramref name="order"/> (indexes into <paramref name="offsets"/>) by key, ascending. By the
-    /// keys' eight-byte prefixes first, a sort of numbers: an account-trie key is shorter than that
-    /// (a checkpoint's ~490,000 nodes at 1 M accounts took a comparison of byte spans each step, about
-    /// a tenth of a second), then each run of equal prefixes by the whole keys (a storage trie's nodes
-    /// share their first 33 bytes; a key and the same key with zero bytes added share a prefix too).
-    /// </summary>
-    internal static void SortKeys(byte[] keys, int[] offsets, Span<ulong> prefixes, Span<int> order)
-    {
-        prefixes.Sort(order);
-        Comparison<int>? byKey = null;
-        for (int start = 0; start < order.Length;)
-        {
-            int end = start + 1;
-            while (end < order.Length && prefixes[end] == prefixes[start]) end++;
-            if (end - start > 1)
-            {
-                byKey ??= (a, b) => keys.AsSpan(offsets[a], offsets[a + 1] - offsets[a])
-                    .SequenceCompareTo(keys.AsSpan(offsets[b], offsets[b + 1] - offsets[b]));
-                order[start..end].Sort(byKey);
-            }
-            start = end;
         }
     }
 
@@ -876,6 +837,12 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         ArgumentNullException.ThrowIfNull(trieNodes);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (at != _head) throw new InvalidOperationException($"trie nodes are written for the head ({_head}), not {at}");
+        if (WritesAsFile(trieNodes))
+        {
+            WriteCheckpointFile(trieNodes);
+            IngestCheckpointFile(at, EncodeBlock(at));
+            return;
+        }
         using var batch = NewBatch(BatchBytes(0, trieNodes, journaled: false));
         PutSorted(batch, trieNodes);
         batch.Put(TrieNodesAtKey, EncodeBlock(at), _meta);

@@ -33,6 +33,13 @@ public sealed record RocksDbStoreOptions
     /// </summary>
     public bool MigrateOlderFormats { get; init; }
 
+    /// <summary>
+    /// A checkpoint whose trie nodes hold at least this many bytes writes them as a table file that the
+    /// trie family ingests, not through the block's write batch (see <see cref="RocksDbStateStore"/>'s
+    /// checkpoint file); smaller ones go in the batch. For tests, which make small checkpoints.
+    /// </summary>
+    internal long CheckpointFileMinimumBytes { get; init; } = 4L << 20;
+
     /// <summary>The defaults: open an existing database, 128 revertible blocks, synced commits.</summary>
     public static RocksDbStoreOptions Default { get; } = new();
 }

@@ -90,8 +90,13 @@ internal static class StorageTestSupport
         Assert.True(stored == count, $"{at}: the store holds {stored} trie nodes, the head's trie {count} (garbage left behind)");
     }
 
-    public static RocksDbStateStore OpenRocks(string path, int retention = 8, bool create = true) =>
-        RocksDbStateStore.Open(path, new RocksDbStoreOptions { CreateIfMissing = create, JournalRetention = retention, SyncCommits = false, BlockCacheBytes = 8 << 20 });
+    /// <summary>A small, unsynced RocksDB store; with <paramref name="checkpointFiles"/>, every checkpoint's nodes are ingested as a table file, however few.</summary>
+    public static RocksDbStateStore OpenRocks(string path, int retention = 8, bool create = true, bool checkpointFiles = false) =>
+        RocksDbStateStore.Open(path, new RocksDbStoreOptions
+        {
+            CreateIfMissing = create, JournalRetention = retention, SyncCommits = false, BlockCacheBytes = 8 << 20,
+            CheckpointFileMinimumBytes = checkpointFiles ? 0 : RocksDbStoreOptions.Default.CheckpointFileMinimumBytes,
+        });
 }
 
 /// <summary>A temporary folder, deleted on dispose.</summary>

@@ -12,8 +12,9 @@ namespace ParallelExec.Storage.Tests;
 /// checkpoint the block's whole trie is in the store; everything else (roots, flat state, block
 /// records, journals) is what interval 1 gives; interval 1 writes exactly the nodes each block hashed
 /// (what every block wrote before intervals existed); and reopening, reverting, a rejected root or a
-/// failed commit between checkpoints still leaves the next checkpoint complete. Seeds are random and
-/// named in every failure message.
+/// failed commit between checkpoints still leaves the next checkpoint complete. The RocksDB stores
+/// ingest every checkpoint's nodes as a table file (a large checkpoint's way; CheckpointFileTests
+/// cover its crash points). Seeds are random and named in every failure message.
 /// </summary>
 public class TrieNodeIntervalTests
 {
@@ -48,7 +49,7 @@ public class TrieNodeIntervalTests
     }
 
     private static IStateStore NewStore(bool rocks, TempDir dir, string name) =>
-        rocks ? OpenRocks(dir.Sub(name), retention: Retention) : new InMemoryStateStore(Retention);
+        rocks ? OpenRocks(dir.Sub(name), retention: Retention, checkpointFiles: true) : new InMemoryStateStore(Retention);
 
     private static ChainStateOptions Every(int interval) => new() { RootParallelism = 2, TrieNodeInterval = interval };
 
@@ -195,7 +196,7 @@ public class TrieNodeIntervalTests
             if (rocks)
             {
                 inner.Dispose();
-                inner = OpenRocks(dir.Sub("db"), retention: Retention, create: false);
+                inner = OpenRocks(dir.Sub("db"), retention: Retention, create: false, checkpointFiles: true);
             }
             store = new FaultyStore(inner) { Nodes = Record };
             chain = ChainState.Open(store, Every(1));
@@ -240,7 +241,7 @@ public class TrieNodeIntervalTests
                     if (rocks)
                     {
                         inner.Dispose();
-                        inner = OpenRocks(dir.Sub("db"), retention: Retention, create: false);
+                        inner = OpenRocks(dir.Sub("db"), retention: Retention, create: false, checkpointFiles: true);
                     }
                     store = new FaultyStore(inner);
                     chain = ChainState.Open(store, Every(interval));
@@ -306,7 +307,7 @@ public class TrieNodeIntervalTests
             if (rocks)
             {
                 store.Dispose();
-                store = OpenRocks(dir.Sub("db"), retention: Retention, create: false);
+                store = OpenRocks(dir.Sub("db"), retention: Retention, create: false, checkpointFiles: true);
             }
             var opened = ChainState.Open(store, Every(4));
             Assert.False(opened.OpenRebuiltTrie, $"{at}: the open rebuilt the trie");

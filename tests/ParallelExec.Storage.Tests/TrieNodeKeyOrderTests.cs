@@ -4,7 +4,7 @@ namespace ParallelExec.Storage.Tests;
 
 /// <summary>
 /// A checkpoint's trie nodes reach RocksDB in ascending key order: sorted by their keys' eight-byte
-/// prefixes, then by whole keys where prefixes tie (<see cref="RocksDbStateStore.SortKeys"/>).
+/// prefixes, then by whole keys where prefixes tie (<see cref="SortedTrieNodes.SortKeys"/>).
 /// </summary>
 public class TrieNodeKeyOrderTests
 {
@@ -31,10 +31,10 @@ public class TrieNodeKeyOrderTests
         var all = keys.SelectMany(k => k).ToArray();
         var offsets = new int[keys.Count + 1];
         for (int i = 0; i < keys.Count; i++) offsets[i + 1] = offsets[i] + keys[i].Length;
-        var prefixes = keys.Select(k => RocksDbStateStore.KeyPrefix(k)).ToArray();
+        var prefixes = keys.Select(k => SortedTrieNodes.KeyPrefix(k)).ToArray();
         var order = Enumerable.Range(0, keys.Count).ToArray();
 
-        RocksDbStateStore.SortKeys(all, offsets, prefixes, order);
+        SortedTrieNodes.SortKeys(all, offsets, prefixes, order);
 
         var expected = keys.Order(Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b))).Select(Convert.ToHexString).ToList();
         Assert.Equal(expected, order.Select(i => Convert.ToHexString(keys[i])).ToList());
