@@ -37,8 +37,9 @@ public sealed partial class RocksDbStateStore
 
     private string CheckpointFile => System.IO.Path.Combine(_path, CheckpointFileName);
 
-    private bool WritesAsFile(IReadOnlyCollection<TrieNodeRecord> trieNodes) =>
-        trieNodes is TrieNodeSet set ? set.ByteCount >= _checkpointFileMinimum : trieNodes.Count >= _checkpointFileMinimum / 128;
+    // A table file holds at least one entry: an empty set (nothing changed since the last checkpoint) goes in the batch.
+    private bool WritesAsFile(IReadOnlyCollection<TrieNodeRecord> trieNodes) => trieNodes.Count > 0
+        && (trieNodes is TrieNodeSet set ? set.ByteCount >= _checkpointFileMinimum : trieNodes.Count >= _checkpointFileMinimum / 128);
 
     /// <summary>
     /// Writes the nodes, sorted, to the checkpoint file (a table of the trie family's options), a
@@ -70,10 +71,11 @@ public sealed partial class RocksDbStateStore
             }
             writer.Finish();
         }
-        catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
+        catch (Exception e)
         {
             DeleteCheckpointFile();
-            throw Translate(e);
+            if (e is RocksDbException or RocksDbSharpException) throw Translate(e);
+            throw;
         }
     }
 

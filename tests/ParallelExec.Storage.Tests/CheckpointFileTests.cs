@@ -95,6 +95,19 @@ public class CheckpointFileTests
     }
 
     [Fact]
+    public void An_empty_node_set_goes_in_the_batch_even_when_files_are_asked_for()
+    {
+        var workload = Workload(blocks: 4, txs: 40, kind: WorkloadKind.Mixed, accounts: 40);
+        using var dir = new TempDir();
+        using var store = OpenRocks(dir.Sub("db"), checkpointFiles: true);
+        Run(ChainState.Create(store, workload.Genesis.Entries, 0, Options), workload, 0, 4);
+        int files = store.CheckpointFilesIngested;
+        store.WriteTrieNodes(Array.Empty<ParallelExec.Trie.TrieNodeRecord>(), store.Head); // a table file cannot be empty
+        Assert.Equal(files, store.CheckpointFilesIngested);
+        AssertHeadTrieStored(store);
+    }
+
+    [Fact]
     public void Small_checkpoints_go_in_the_batch_unless_asked()
     {
         var workload = Workload(blocks: 4, txs: 40, kind: WorkloadKind.Mixed, accounts: 40);
