@@ -38,12 +38,12 @@ public sealed partial class RocksDbStateStore
     private string CheckpointFile => System.IO.Path.Combine(_path, CheckpointFileName);
 
     // A table file holds at least one entry: an empty set (nothing changed since the last checkpoint) goes in the batch.
-    private bool WritesAsFile(IReadOnlyCollection<TrieNodeRecord> trieNodes) => trieNodes.Count > 0
-        && (trieNodes is TrieNodeSet set ? set.ByteCount >= _checkpointFileMinimum : trieNodes.Count >= _checkpointFileMinimum / 128);
+    private bool WritesAsFile(IReadOnlyCollection<TrieNodeRecord> trieNodes) =>
+        trieNodes.Count > 0 && RlpBytes(trieNodes) >= _checkpointFileMinimum;
 
     /// <summary>
     /// Writes the nodes, sorted, to the checkpoint file (a table of the trie family's options), a
-    /// place both removed and written as written.
+    /// place both removed and written as written. The caller deletes the file once it has landed or failed.
     /// </summary>
     private unsafe void WriteCheckpointFile(IReadOnlyCollection<TrieNodeRecord> trieNodes)
     {
@@ -71,18 +71,16 @@ public sealed partial class RocksDbStateStore
             }
             writer.Finish();
         }
-        catch (Exception e)
+        catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
         {
-            DeleteCheckpointFile();
-            if (e is RocksDbException or RocksDbSharpException) throw Translate(e);
-            throw;
+            throw Translate(e);
         }
     }
 
     /// <summary>
     /// Lands the checkpoint file of <paramref name="block"/>, whose batch has just been written: the log
     /// synced (unless every commit syncs it), the file ingested into the trie family, the trie record
-    /// moved to the block.
+    /// moved to the block. The caller deletes the file afterwards.
     /// </summary>
     private void IngestCheckpointFile(in StoredBlock block, byte[] record)
     {
@@ -101,17 +99,13 @@ public sealed partial class RocksDbStateStore
         {
             throw Translate(e);
         }
-        finally
-        {
-            DeleteCheckpointFile();
-        }
     }
 
     private void DeleteCheckpointFile()
     {
         try
         {
-            File.Delete(CheckpointFile); // ingestion moves it in; a failed write or ingestion leaves it
+            File.Delete(CheckpointFile); // gone once ingested (moved in); a failed write or ingestion leaves it
         }
         catch (IOException)
         {

@@ -654,22 +654,15 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         StateStoreChecks.CheckCommit(this, _initialized, _disposed, block);
         bool journaled = JournalRetention > 0;
         byte[]? journal = journaled ? ArrayPool<byte>.Shared.Rent(4 + changes.Length * MaxJournalEntryLength) : null;
-        bool asFile = trieNodes is not null && WritesAsFile(trieNodes), fileWritten = false;
+        bool asFile = trieNodes is not null && WritesAsFile(trieNodes);
         using var batch = NewBatch(BatchBytes(changes.Length, asFile ? null : trieNodes, journaled));
         try
         {
             int o = PutChanges(batch, changes, previousValues, journal);
             if (trieNodes is not null)
             {
-                if (asFile)
-                {
-                    WriteCheckpointFile(trieNodes);
-                    fileWritten = true;
-                }
-                else
-                {
-                    PutSorted(batch, trieNodes);
-                }
+                if (asFile) WriteCheckpointFile(trieNodes);
+                else PutSorted(batch, trieNodes);
                 // The batch or the file holds a copy: a checkpoint's set goes now, not after the write, or its
                 // nodes would be held three times at once (set, batch, memtable) as the write lands.
                 (trieNodes as TrieNodeSet)?.Clear();
@@ -702,15 +695,8 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
             Write(batch);
             _head = block;
             if (oldest < keepFrom) _oldestJournal = keepFrom;
-            if (asFile)
-            {
-                fileWritten = false; // IngestCheckpointFile deletes it, landed or not
-                IngestCheckpointFile(block, record);
-            }
-            else if (trieNodes is not null)
-            {
-                _nodesAt = block;
-            }
+            if (asFile) IngestCheckpointFile(block, record);
+            else if (trieNodes is not null) _nodesAt = block;
         }
         catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
         {
@@ -719,7 +705,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         finally
         {
             if (journal is not null) ArrayPool<byte>.Shared.Return(journal);
-            if (fileWritten) DeleteCheckpointFile(); // the batch failed
+            if (asFile) DeleteCheckpointFile(); // ingested (moved in), or left by a failure
         }
     }
 
@@ -760,8 +746,14 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         long bytes = 4096 + (long)changes * (StateKeyEncoding.MaxLength + ValueLength + RecordOverhead);
         if (journaled) bytes += 4 + (long)changes * MaxJournalEntryLength + RecordOverhead;
         if (trieNodes is null) return bytes;
-        bytes += (long)trieNodes.Count * (TrieNodeKey.MaxLength + RecordOverhead);
-        if (trieNodes is TrieNodeSet set) return bytes + set.ByteCount;
+        return bytes + (long)trieNodes.Count * (TrieNodeKey.MaxLength + RecordOverhead) + RlpBytes(trieNodes);
+    }
+
+    /// <summary>The nodes' RLP bytes (a <see cref="TrieNodeSet"/> keeps the sum).</summary>
+    private static long RlpBytes(IReadOnlyCollection<TrieNodeRecord> trieNodes)
+    {
+        if (trieNodes is TrieNodeSet set) return set.ByteCount;
+        long bytes = 0;
         foreach (var node in trieNodes) bytes += node.Rlp.Length;
         return bytes;
     }
@@ -839,8 +831,15 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         if (at != _head) throw new InvalidOperationException($"trie nodes are written for the head ({_head}), not {at}");
         if (WritesAsFile(trieNodes))
         {
-            WriteCheckpointFile(trieNodes);
-            IngestCheckpointFile(at, EncodeBlock(at));
+            try
+            {
+                WriteCheckpointFile(trieNodes);
+                IngestCheckpointFile(at, EncodeBlock(at));
+            }
+            finally
+            {
+                DeleteCheckpointFile();
+            }
             return;
         }
         using var batch = NewBatch(BatchBytes(0, trieNodes, journaled: false));

@@ -75,15 +75,20 @@ public class CheckpointFileTests
         }
     }
 
+    /// <summary>A store in <paramref name="dir"/> that ran a small chain to block 4, its first checkpoint.</summary>
+    private static RocksDbStateStore StoreAtBlock4(TempDir dir, bool checkpointFiles)
+    {
+        var workload = Workload(blocks: 4, txs: 40, kind: WorkloadKind.Mixed, accounts: 40);
+        var store = OpenRocks(dir.Sub("db"), checkpointFiles: checkpointFiles);
+        Run(ChainState.Create(store, workload.Genesis.Entries, 0, Options), workload, 0, 4);
+        return store;
+    }
+
     [Fact]
     public void A_checkpoint_file_left_by_a_crash_while_it_was_written_is_deleted_at_open()
     {
-        var workload = Workload(blocks: 4, txs: 40, kind: WorkloadKind.Mixed, accounts: 40);
         using var dir = new TempDir();
-        using (var store = OpenRocks(dir.Sub("db"), checkpointFiles: true))
-        {
-            Run(ChainState.Create(store, workload.Genesis.Entries, 0, Options), workload, 0, 4);
-        }
+        StoreAtBlock4(dir, checkpointFiles: true).Dispose();
         string file = Path.Combine(dir.Sub("db"), RocksDbStateStore.CheckpointFileName);
         File.WriteAllBytes(file, new byte[1000]); // half a table: what a kill during the write leaves
         using (var store = OpenRocks(dir.Sub("db"), create: false, checkpointFiles: true))
@@ -97,10 +102,8 @@ public class CheckpointFileTests
     [Fact]
     public void An_empty_node_set_goes_in_the_batch_even_when_files_are_asked_for()
     {
-        var workload = Workload(blocks: 4, txs: 40, kind: WorkloadKind.Mixed, accounts: 40);
         using var dir = new TempDir();
-        using var store = OpenRocks(dir.Sub("db"), checkpointFiles: true);
-        Run(ChainState.Create(store, workload.Genesis.Entries, 0, Options), workload, 0, 4);
+        using var store = StoreAtBlock4(dir, checkpointFiles: true);
         int files = store.CheckpointFilesIngested;
         store.WriteTrieNodes(Array.Empty<ParallelExec.Trie.TrieNodeRecord>(), store.Head); // a table file cannot be empty
         Assert.Equal(files, store.CheckpointFilesIngested);
@@ -110,10 +113,8 @@ public class CheckpointFileTests
     [Fact]
     public void Small_checkpoints_go_in_the_batch_unless_asked()
     {
-        var workload = Workload(blocks: 4, txs: 40, kind: WorkloadKind.Mixed, accounts: 40);
         using var dir = new TempDir();
-        using var store = OpenRocks(dir.Sub("db"));
-        Run(ChainState.Create(store, workload.Genesis.Entries, 0, Options), workload, 0, 4);
+        using var store = StoreAtBlock4(dir, checkpointFiles: false);
         Assert.Equal(0, store.CheckpointFilesIngested);
         AssertHeadTrieStored(store);
     }
