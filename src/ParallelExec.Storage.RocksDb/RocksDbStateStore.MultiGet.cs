@@ -86,6 +86,75 @@ public sealed partial class RocksDbStateStore
         }
     }
 
+    /// <summary>
+    /// Reads many trie nodes with one batched MultiGet per <see cref="MultiGetBatch"/>: a block's cold
+    /// branches, scattered over the trie family, share the lookups' filter and index probes and are
+    /// copied once out of the block cache instead of through a value RocksDB allocates for each.
+    /// </summary>
+    public unsafe void TryGetTrieNodes(ReadOnlySpan<byte> owner, ReadOnlySpan<byte[]> paths, Span<byte[]?> rlps)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (rlps.Length < paths.Length) throw new ArgumentException("rlps must be as long as paths");
+        var keyBytes = ArrayPool<byte>.Shared.Rent(MultiGetBatch * TrieNodeKey.MaxLength);
+        var errors = t_errors ??= new IntPtr[MultiGetBatch];
+        IntPtr* pointers = stackalloc IntPtr[MultiGetBatch];
+        UIntPtr* sizes = stackalloc UIntPtr[MultiGetBatch];
+        IntPtr* slices = stackalloc IntPtr[MultiGetBatch];
+        try
+        {
+            fixed (byte* keyBase = keyBytes)
+            {
+                for (int first = 0; first < paths.Length; first += MultiGetBatch)
+                {
+                    int n = Math.Min(MultiGetBatch, paths.Length - first);
+                    for (int i = 0; i < n; i++)
+                    {
+                        var slot = keyBytes.AsSpan(i * TrieNodeKey.MaxLength, TrieNodeKey.MaxLength);
+                        sizes[i] = (UIntPtr)TrieNodeKey.Write(owner, paths[first + i], slot);
+                        pointers[i] = (IntPtr)(keyBase + i * TrieNodeKey.MaxLength);
+                        slices[i] = IntPtr.Zero;
+                    }
+                    Array.Clear(errors, 0, n);
+                    try
+                    {
+                        Native.Instance.rocksdb_batched_multi_get_cf(_db.Handle, _read.Handle, _nodes.Handle, (UIntPtr)n,
+                            (IntPtr)pointers, (IntPtr)sizes, (IntPtr)slices, errors, 0);
+                    }
+                    catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
+                    {
+                        throw Translate(e);
+                    }
+                    if (TakeNodes(n, slices, errors, rlps[first..]) is { } failure) throw failure;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(keyBytes);
+        }
+    }
+
+    // Copies one batch's nodes out and frees what RocksDB allocated, all of it even when an entry
+    // failed; returns the first failure.
+    private unsafe StateStoreException? TakeNodes(int n, IntPtr* slices, IntPtr[] errors, Span<byte[]?> rlps)
+    {
+        StateStoreException? failure = null;
+        for (int i = 0; i < n; i++)
+        {
+            rlps[i] = null;
+            if (errors[i] != IntPtr.Zero)
+            {
+                failure ??= Translate(new IOException(Marshal.PtrToStringAnsi(errors[i]) ?? "MultiGet failed"));
+                Native.Instance.rocksdb_free(errors[i]);
+            }
+            if (slices[i] == IntPtr.Zero) continue;
+            var data = Native.Instance.rocksdb_pinnableslice_value(slices[i], out var length);
+            rlps[i] = new ReadOnlySpan<byte>((void*)data, (int)(ulong)length).ToArray();
+            Native.Instance.rocksdb_pinnableslice_destroy(slices[i]);
+        }
+        return failure;
+    }
+
     private static bool InOrder(ReadOnlySpan<StateKey> keys)
     {
         for (int i = 1; i < keys.Length; i++)

@@ -77,6 +77,51 @@ public class TrieFamilyTests
     }
 
     [Fact]
+    public void Batched_node_reads_give_what_single_reads_give_across_batches_and_owners()
+    {
+        // Nodes of the account trie and of a storage trie, asked in one batch (over several of the
+        // store's multi-gets) mixed with places that hold nothing and places of the other owner.
+        using var dir = new TempDir();
+        using var rocks = OpenRocks(dir.Sub("db"));
+        rocks.Initialize([], new StoredBlock(0, default, default));
+        var random = new Random(12);
+        var storageOwner = new byte[32];
+        random.NextBytes(storageOwner);
+        using var set = new TrieNodeSet();
+        var asked = new List<(byte[] Owner, byte[] Path)>();
+        for (int i = 0; i < 700; i++)
+        {
+            var owner = i % 3 == 0 ? storageOwner : [];
+            var path = new byte[random.Next(0, 12)];
+            for (int n = 0; n < path.Length; n++) path[n] = (byte)random.Next(16);
+            var rlp = new byte[random.Next(33, 600)];
+            random.NextBytes(rlp);
+            set.Add(Crypto.Keccak256.Compute(rlp), rlp, owner, path);
+            asked.Add((owner, path));
+            asked.Add((owner, [.. path, (byte)random.Next(16), (byte)random.Next(16), (byte)random.Next(16)])); // most likely absent
+        }
+        rocks.Commit(new StoredBlock(1, default, default), [], set);
+        foreach (var owner in new[] { Array.Empty<byte>(), storageOwner })
+        {
+            var paths = asked.Where(a => a.Owner == owner).Select(a => a.Path).ToArray();
+            var rlps = new byte[]?[paths.Length];
+            rocks.TryGetTrieNodes(owner, paths, rlps);
+            int found = 0;
+            for (int i = 0; i < paths.Length; i++)
+            {
+                bool single = rocks.TryGetTrieNode(owner, paths[i], out var expected);
+                Assert.True(single == rlps[i] is not null, $"node {i} at {Convert.ToHexString(paths[i])}: the batched read and the single read disagree on its presence");
+                if (single)
+                {
+                    Assert.True(expected.AsSpan().SequenceEqual(rlps[i]), $"node {i} at {Convert.ToHexString(paths[i])}: the batched read gave other bytes");
+                    found++;
+                }
+            }
+            Assert.InRange(found, paths.Length / 2 - 20, paths.Length / 2 + 20); // the stored ones, give or take places drawn twice
+        }
+    }
+
+    [Fact]
     public void The_stored_trie_stays_exact_through_many_flushes_and_compactions()
     {
         // Small memtables: the trie family flushes every few blocks and compacts many times, while

@@ -21,4 +21,13 @@ public sealed class StoreTrieNodeSource(IStateStore store) : ITrieNodeSource
         Interlocked.Add(ref _loadedBytes, rlp.Length);
         return true;
     }
+
+    /// <inheritdoc/>
+    public void TryGetNodes(ReadOnlySpan<byte> owner, ReadOnlySpan<byte[]> paths, ReadOnlySpan<Hash256> hashes, Span<byte[]?> rlps)
+    {
+        store.TryGetTrieNodes(owner, paths, rlps);
+        long bytes = 0;
+        for (int i = 0; i < paths.Length; i++) bytes += rlps[i]?.Length ?? 0;
+        Interlocked.Add(ref _loadedBytes, bytes);
+    }
 }

@@ -18,4 +18,14 @@ public interface ITrieNodeSource
     /// one per byte). False when the source does not have it.
     /// </summary>
     bool TryGetNode(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash, out byte[] rlp);
+
+    /// <summary>
+    /// Several nodes of one trie at once, as <see cref="TryGetNode"/> gives each: <paramref name="rlps"/>[i]
+    /// is the node at <paramref name="paths"/>[i] with hash <paramref name="hashes"/>[i], or null. A
+    /// source with a batched read (a database's multi-get) answers many for less than a call each.
+    /// </summary>
+    void TryGetNodes(ReadOnlySpan<byte> owner, ReadOnlySpan<byte[]> paths, ReadOnlySpan<Hash256> hashes, Span<byte[]?> rlps)
+    {
+        for (int i = 0; i < paths.Length; i++) rlps[i] = TryGetNode(owner, paths[i], hashes[i], out var rlp) ? rlp : null;
+    }
 }

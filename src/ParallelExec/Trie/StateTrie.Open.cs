@@ -99,6 +99,25 @@ public sealed partial class StateTrie
     private readonly HashSet<Address> _loadSeen = new();
     private readonly List<StateAccount> _loadMissing = new();
     private readonly List<StateAccount>[] _loadBuckets = NewBuckets();
+    private readonly BatchedLoadScratch[] _loadScratch = NewScratch();
+
+    /// <summary>Account-trie nodes that <see cref="LoadAccounts"/> read in batches (for tests).</summary>
+    internal long BatchedNodeLoads => _accounts.BatchedLoadCount;
+
+    // One bucket's walks between batched reads, kept from block to block like the buckets.
+    private sealed class BatchedLoadScratch
+    {
+        public readonly List<StateAccount> Walking = new(), Next = new();
+        public readonly List<MerklePatriciaTrie.PendingLoad> Pending = new();
+        public readonly HashSet<(TrieNode Parent, int Nibble)> Places = new();
+    }
+
+    private static BatchedLoadScratch[] NewScratch()
+    {
+        var scratch = new BatchedLoadScratch[16];
+        for (int b = 0; b < 16; b++) scratch[b] = new BatchedLoadScratch();
+        return scratch;
+    }
 
     private static List<StateAccount>[] NewBuckets()
     {
@@ -142,6 +161,7 @@ public sealed partial class StateTrie
             {
                 Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism }, b =>
                 {
+                    LoadPaths(buckets[b], _loadScratch[b]);
                     foreach (var account in buckets[b]) Fill(account);
                 });
             }
@@ -158,6 +178,49 @@ public sealed partial class StateTrie
         LoadedAccountCount += missing.Count;
         missing.Clear(); // an account evicted later is not kept alive by the scratch
         foreach (var bucket in _loadBuckets) bucket.Clear();
+    }
+
+    /// <summary>
+    /// Loads the account-trie nodes on the paths of <paramref name="accounts"/> (all under one first
+    /// nibble) a level at a time, each level's nodes in one batched read of the store, before
+    /// <see cref="Fill"/> walks them: a block over a large state meets a cold branch for almost every
+    /// account, and one lookup each was most of its trie update. The leaves are built from the
+    /// block's reads as <see cref="Fill"/> builds them. Stops early when the store lacks a node; the
+    /// walk that reaches it then reports it.
+    /// </summary>
+    private void LoadPaths(List<StateAccount> accounts, BatchedLoadScratch scratch)
+    {
+        var walking = scratch.Walking;
+        var next = scratch.Next;
+        var pending = scratch.Pending;
+        var places = scratch.Places;
+        walking.Clear();
+        walking.AddRange(accounts);
+        try
+        {
+            while (walking.Count > 0)
+            {
+                next.Clear();
+                pending.Clear();
+                places.Clear();
+                foreach (var account in walking)
+                {
+                    if (!_accounts.FindLoad(account.Path!, new LikelyAccountLeaf(_valuesBefore, account.Address), out var load)) continue;
+                    next.Add(account);
+                    if (places.Add((load.Parent, load.Nibble))) pending.Add(load); // accounts under one cold node load it once
+                }
+                if (pending.Count == 0 || !_accounts.CompleteLoads(CollectionsMarshal.AsSpan(pending))) return;
+                (walking, next) = (next, walking);
+            }
+        }
+        finally
+        {
+            // Nothing of this block stays reachable from the scratch (an account evicted later is not kept alive).
+            walking.Clear();
+            next.Clear();
+            pending.Clear();
+            places.Clear();
+        }
     }
 
     /// <summary>An account not in memory yet, as the account trie and the flat state hold it.</summary>

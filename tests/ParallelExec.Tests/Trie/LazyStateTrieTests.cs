@@ -78,6 +78,30 @@ public class LazyStateTrieTests
         }
         Assert.InRange(lazy.LoadedNodeCount, 10, store.Count - 1);
         Assert.True(lazy.ParallelLoads >= 2, $"seed {seed}: {lazy.ParallelLoads} parallel loading passes");
+        // The passes read the cold nodes in batches, each node once (the reads are all the trie loaded).
+        Assert.True(lazy.BatchedNodeLoads > 100 && store.BatchedCalls > 0, $"seed {seed}: {lazy.BatchedNodeLoads} nodes loaded in {store.BatchedCalls} batches");
+        Assert.Equal(store.Reads, lazy.LoadedNodeCount);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_node_lost_or_altered_under_a_batched_load_fails_the_block_as_a_single_load_does(bool altered)
+    {
+        // An account-trie branch two levels down is gone from the store, or comes back with other
+        // bytes: the batched pass leaves it unresolved and the walk that reaches it reports it.
+        var random = new Random(41);
+        var (flat, full) = RandomState(random, accounts: 3000, changes: 12_000);
+        var store = TrieNodeStore.Of(full, byPath: true);
+        byte[] lostPath = [3, 7];
+        if (altered) store.Tamper = (owner, path) => owner.Length == 0 && path.AsSpan().SequenceEqual(lostPath) ? [0xc2, 0x80, 0x80] : null;
+        else Assert.True(store.Remove([], lostPath, default));
+        var lazy = StateTrie.Open(store, full.Root, flat);
+        var changes = StateTrieTests.RandomChanges(random, accounts: 3500, changes: 2000).ToArray();
+        var error = Assert.Throws<MissingTrieNodeException>(() => lazy.Apply(changes, degreeOfParallelism: 4));
+        Assert.Contains("path '37' of the account trie", error.Message);
+        Assert.Contains(altered ? "was returned with bytes of another hash" : "is not in the node source", error.Message);
+        Assert.True(lazy.BatchedNodeLoads > 0, "the block's cold nodes were not loaded in batches");
     }
 
     [Theory]

@@ -34,6 +34,16 @@ internal sealed class TrieNodeStore(bool byPath) : ITrieNodeSource
     /// <summary>The node stored at a place (a by-path store), not counted as a read and not tampered with.</summary>
     public bool TryGetStored(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, out byte[] rlp) => _nodes.TryGetValue(PlaceKey(owner, path), out rlp!);
 
+    /// <summary>Calls of <see cref="TryGetNodes"/> (each node in them is counted in <see cref="Reads"/> too).</summary>
+    public long BatchedCalls => Interlocked.Read(ref _batchedCalls);
+    private long _batchedCalls;
+
+    public void TryGetNodes(ReadOnlySpan<byte> owner, ReadOnlySpan<byte[]> paths, ReadOnlySpan<Hash256> hashes, Span<byte[]?> rlps)
+    {
+        Interlocked.Increment(ref _batchedCalls);
+        for (int i = 0; i < paths.Length; i++) rlps[i] = TryGetNode(owner, paths[i], hashes[i], out var rlp) ? rlp : null;
+    }
+
     public bool TryGetNode(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash, out byte[] rlp)
     {
         Interlocked.Increment(ref _reads);

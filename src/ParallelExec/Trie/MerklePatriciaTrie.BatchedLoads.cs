@@ -1,0 +1,146 @@
+using System.Buffers;
+using ParallelExec.Crypto;
+using ParallelExec.State;
+
+namespace ParallelExec.Trie;
+
+/// <summary>
+/// Loading the nodes that many keys' walks need in batches: each walk goes as far as memory (and a
+/// leaf built from a likely value) takes it, the nodes where they stop are read from the source at
+/// once, and the walks go on from there. A database answers such a batch (a multi-get) for less than
+/// a lookup each; a walk that loads alone reads one node at a time.
+/// </summary>
+public sealed partial class MerklePatriciaTrie
+{
+    private long _batchedLoads;
+
+    /// <summary>Nodes loaded through <see cref="CompleteLoads"/> so far (for tests).</summary>
+    internal long BatchedLoadCount => Interlocked.Read(ref _batchedLoads);
+
+    /// <summary>A node not in memory that a walk reaches next: where it goes and what it must hash to.</summary>
+    internal struct PendingLoad
+    {
+        /// <summary>The branch or extension whose child it is.</summary>
+        public TrieNode Parent;
+        /// <summary>The branch's child; -1: the extension's.</summary>
+        public int Nibble;
+        /// <summary>A key whose path runs through it; the node lies at nibbles [0, <see cref="Depth"/>) of it.</summary>
+        public byte[] Key;
+        public int Depth;
+        public Hash256 Hash;
+    }
+
+    /// <summary>
+    /// Walks <paramref name="key"/> as <see cref="TryGet{TLikely}"/> would, building its leaf from
+    /// <paramref name="likely"/> where the parent names that leaf's hash, up to the first node that must
+    /// be loaded: true and its place then, false when the walk needs nothing from the source. Changes
+    /// nothing but the leaf it builds.
+    /// </summary>
+    internal bool FindLoad<TLikely>(byte[] key, TLikely likely, out PendingLoad load) where TLikely : struct, ILikelyLeafValue
+    {
+        Span<byte> likelyValue = stackalloc byte[MaxLikelyValueLength];
+        int likelyLength = -1; // not asked yet
+        int keyNibbles = key.Length * 2;
+        int depth = 0;
+        ResolveRoot();
+        var node = _root;
+        while (node is not null)
+        {
+            switch (node)
+            {
+                case ExtensionNode ext:
+                    if (keyNibbles - depth < ext.Length || Nibbles.CommonPrefix(ext.KeySource, key, depth, ext.Length) != ext.Length) node = null;
+                    else
+                    {
+                        depth += ext.Length;
+                        if (ext.Child is UnresolvedNode unresolved)
+                        {
+                            load = new PendingLoad { Parent = ext, Nibble = -1, Key = key, Depth = depth, Hash = unresolved.Hash };
+                            return true;
+                        }
+                        node = ext.Child;
+                    }
+                    break;
+                case BranchNode branch when depth < keyNibbles:
+                    int nibble = Nibbles.At(key, depth);
+                    var child = branch.Children[nibble];
+                    if (child is UnresolvedNode)
+                    {
+                        LeafNode? built = null;
+                        if (likelyLength < 0) likelyLength = Math.Clamp(likely.Write(likelyValue), 0, MaxLikelyValueLength);
+                        if (likelyLength > 0) built = TryBuildLeaf(branch, nibble, key, depth + 1, likelyValue[..likelyLength]);
+                        if (built is null)
+                        {
+                            load = new PendingLoad { Parent = branch, Nibble = nibble, Key = key, Depth = depth + 1, Hash = branch.UnresolvedChildHash(nibble) };
+                            return true;
+                        }
+                        child = built;
+                    }
+                    node = child;
+                    depth++;
+                    break;
+                default:
+                    node = null; // a leaf, or the branch where the key ends: in memory
+                    break;
+            }
+        }
+        load = default;
+        return false;
+    }
+
+    /// <summary>
+    /// Reads the nodes of <paramref name="loads"/> (distinct places) from the source in one batch,
+    /// checks each against its hash and puts it in its place, as a walk's own load would. A place
+    /// filled since its walk stopped there (another key's walk built its leaf) is not read. False when
+    /// the source lacked a node or gave bytes of another hash: that node stays unresolved, and the walk
+    /// that reaches it loads it alone and reports it as usual (<see cref="MissingTrieNodeException"/>).
+    /// </summary>
+    internal bool CompleteLoads(ReadOnlySpan<PendingLoad> loads)
+    {
+        if (_source is null) throw new InvalidOperationException("a trie without a node source reached a node not in memory");
+        var asked = ArrayPool<int>.Shared.Rent(loads.Length);
+        var paths = ArrayPool<byte[]>.Shared.Rent(loads.Length);
+        var hashes = ArrayPool<Hash256>.Shared.Rent(loads.Length);
+        var rlps = ArrayPool<byte[]?>.Shared.Rent(loads.Length);
+        try
+        {
+            int n = 0;
+            for (int i = 0; i < loads.Length; i++)
+            {
+                ref readonly var load = ref loads[i];
+                if (ChildAt(load) is not UnresolvedNode) continue;
+                var path = new byte[load.Depth];
+                for (int d = 0; d < path.Length; d++) path[d] = (byte)Nibbles.At(load.Key, d);
+                asked[n] = i;
+                paths[n] = path;
+                hashes[n++] = load.Hash;
+            }
+            if (n == 0) return true;
+            _source.TryGetNodes(_owner, paths.AsSpan(0, n), hashes.AsSpan(0, n), rlps.AsSpan(0, n));
+            int loaded = 0;
+            for (int i = 0; i < n; i++)
+            {
+                var rlp = rlps[i];
+                if (rlp is null || Keccak256.Compute(rlp) != hashes[i]) continue;
+                var node = DecodeLoaded(rlp, paths[i], hashes[i]);
+                ref readonly var load = ref loads[asked[i]];
+                if (load.Parent is BranchNode branch) branch.ResolveChild(load.Nibble, node);
+                else ((ExtensionNode)load.Parent).Child = node;
+                loaded++;
+            }
+            Interlocked.Add(ref _loadedNodes, loaded);
+            Interlocked.Add(ref _batchedLoads, loaded);
+            return loaded == n;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(asked);
+            ArrayPool<byte[]>.Shared.Return(paths, clearArray: true);
+            ArrayPool<Hash256>.Shared.Return(hashes);
+            ArrayPool<byte[]?>.Shared.Return(rlps, clearArray: true);
+        }
+    }
+
+    private static TrieNode? ChildAt(in PendingLoad load) =>
+        load.Parent is BranchNode branch ? branch.Children[load.Nibble] : ((ExtensionNode)load.Parent).Child;
+}
