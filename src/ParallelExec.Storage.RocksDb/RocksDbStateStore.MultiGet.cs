@@ -63,16 +63,7 @@ public sealed partial class RocksDbStateStore
                         slices[n] = IntPtr.Zero;
                         next = ends[n] = FlatKeyEnd(sorted, next, count);
                     }
-                    Array.Clear(errors, 0, n);
-                    try
-                    {
-                        Native.Instance.rocksdb_batched_multi_get_cf(_db.Handle, _read.Handle, _state.Handle, (UIntPtr)n,
-                            (IntPtr)pointers, (IntPtr)sizes, (IntPtr)slices, errors, 1);
-                    }
-                    catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
-                    {
-                        throw Translate(e);
-                    }
+                    MultiGet(_state, n, pointers, sizes, slices, errors, sorted: true);
                     if (TakeResults(sorted, order, first, ends[..n], slices, errors, values, found) is { } failure)
                         throw failure;
                 }
@@ -114,16 +105,7 @@ public sealed partial class RocksDbStateStore
                         pointers[i] = (IntPtr)(keyBase + i * TrieNodeKey.MaxLength);
                         slices[i] = IntPtr.Zero;
                     }
-                    Array.Clear(errors, 0, n);
-                    try
-                    {
-                        Native.Instance.rocksdb_batched_multi_get_cf(_db.Handle, _read.Handle, _nodes.Handle, (UIntPtr)n,
-                            (IntPtr)pointers, (IntPtr)sizes, (IntPtr)slices, errors, 0);
-                    }
-                    catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
-                    {
-                        throw Translate(e);
-                    }
+                    MultiGet(_nodes, n, pointers, sizes, slices, errors, sorted: false);
                     if (TakeNodes(n, slices, errors, rlps[first..]) is { } failure) throw failure;
                 }
             }
@@ -131,6 +113,21 @@ public sealed partial class RocksDbStateStore
         finally
         {
             ArrayPool<byte>.Shared.Return(keyBytes);
+        }
+    }
+
+    // One batched MultiGet of n keys in a family; the errors' slots are cleared first.
+    private unsafe void MultiGet(ColumnFamilyHandle family, int n, IntPtr* pointers, UIntPtr* sizes, IntPtr* slices, IntPtr[] errors, bool sorted)
+    {
+        Array.Clear(errors, 0, n);
+        try
+        {
+            Native.Instance.rocksdb_batched_multi_get_cf(_db.Handle, _read.Handle, family.Handle, (UIntPtr)n,
+                (IntPtr)pointers, (IntPtr)sizes, (IntPtr)slices, errors, sorted ? (byte)1 : (byte)0);
+        }
+        catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
+        {
+            throw Translate(e);
         }
     }
 
@@ -213,20 +210,11 @@ public sealed partial class RocksDbStateStore
     {
         IntPtr slice = IntPtr.Zero;
         var errors = t_errors ??= new IntPtr[MultiGetBatch];
-        errors[0] = IntPtr.Zero;
         fixed (byte* keyPointer = key)
         {
             IntPtr pointer = (IntPtr)keyPointer;
             UIntPtr size = (UIntPtr)key.Length;
-            try
-            {
-                Native.Instance.rocksdb_batched_multi_get_cf(_db.Handle, _read.Handle, _state.Handle, 1,
-                    (IntPtr)(&pointer), (IntPtr)(&size), (IntPtr)(&slice), errors, 0);
-            }
-            catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
-            {
-                throw Translate(e);
-            }
+            MultiGet(_state, 1, &pointer, &size, &slice, errors, sorted: false);
         }
         if (errors[0] != IntPtr.Zero)
         {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using ParallelExec.Crypto;
 using ParallelExec.State;
 
@@ -36,6 +37,7 @@ public sealed partial class MerklePatriciaTrie
     /// be loaded: true and its place then, false when the walk needs nothing from the source. Changes
     /// nothing but the leaf it builds.
     /// </summary>
+    [SkipLocalsInit]
     internal bool FindLoad<TLikely>(byte[] key, TLikely likely, out PendingLoad load) where TLikely : struct, ILikelyLeafValue
     {
         Span<byte> likelyValue = stackalloc byte[MaxLikelyValueLength];
