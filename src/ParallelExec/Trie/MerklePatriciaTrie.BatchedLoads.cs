@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using ParallelExec.Crypto;
 using ParallelExec.State;
 
@@ -33,33 +32,38 @@ public sealed partial class MerklePatriciaTrie
 
     /// <summary>
     /// Walks <paramref name="key"/> as <see cref="TryGet{TLikely}"/> would, building its leaf from
-    /// <paramref name="likely"/> where the parent names that leaf's hash, up to the first node that must
-    /// be loaded: true and its place then, false when the walk needs nothing from the source. Changes
-    /// nothing but the leaf it builds.
+    /// <paramref name="likelyValue"/> (empty: nothing known) where the parent names that leaf's hash,
+    /// up to the first node that must be loaded: true and its place then, false when the walk needs
+    /// nothing from the source. The walk starts at <paramref name="from"/> (null: the root) at nibble
+    /// <paramref name="fromDepth"/>, and a walk that stops leaves there the node above the one to load,
+    /// so that once the load is done the next call goes on from it. Changes nothing but the leaf it builds.
     /// </summary>
-    [SkipLocalsInit]
-    internal bool FindLoad<TLikely>(byte[] key, TLikely likely, out PendingLoad load) where TLikely : struct, ILikelyLeafValue
+    internal bool FindLoad(byte[] key, ref TrieNode? from, ref int fromDepth, ReadOnlySpan<byte> likelyValue, out PendingLoad load)
     {
-        Span<byte> likelyValue = stackalloc byte[MaxLikelyValueLength];
-        int likelyLength = -1; // not asked yet
         int keyNibbles = key.Length * 2;
-        int depth = 0;
-        ResolveRoot();
-        var node = _root;
+        int depth = fromDepth;
+        var node = from;
+        if (node is null)
+        {
+            ResolveRoot();
+            node = _root;
+            depth = 0;
+        }
         while (node is not null)
         {
             switch (node)
             {
                 case ExtensionNode ext:
                     if (keyNibbles - depth < ext.Length || Nibbles.CommonPrefix(ext.KeySource, key, depth, ext.Length) != ext.Length) node = null;
+                    else if (ext.Child is UnresolvedNode unresolved)
+                    {
+                        (from, fromDepth) = (ext, depth);
+                        load = new PendingLoad { Parent = ext, Nibble = -1, Key = key, Depth = depth + ext.Length, Hash = unresolved.Hash };
+                        return true;
+                    }
                     else
                     {
                         depth += ext.Length;
-                        if (ext.Child is UnresolvedNode unresolved)
-                        {
-                            load = new PendingLoad { Parent = ext, Nibble = -1, Key = key, Depth = depth, Hash = unresolved.Hash };
-                            return true;
-                        }
                         node = ext.Child;
                     }
                     break;
@@ -68,11 +72,9 @@ public sealed partial class MerklePatriciaTrie
                     var child = branch.Children[nibble];
                     if (child is UnresolvedNode)
                     {
-                        LeafNode? built = null;
-                        if (likelyLength < 0) likelyLength = Math.Clamp(likely.Write(likelyValue), 0, MaxLikelyValueLength);
-                        if (likelyLength > 0) built = TryBuildLeaf(branch, nibble, key, depth + 1, likelyValue[..likelyLength]);
-                        if (built is null)
+                        if (likelyValue.IsEmpty || TryBuildLeaf(branch, nibble, key, depth + 1, likelyValue) is not { } built)
                         {
+                            (from, fromDepth) = (branch, depth);
                             load = new PendingLoad { Parent = branch, Nibble = nibble, Key = key, Depth = depth + 1, Hash = branch.UnresolvedChildHash(nibble) };
                             return true;
                         }

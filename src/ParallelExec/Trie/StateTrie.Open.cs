@@ -104,12 +104,26 @@ public sealed partial class StateTrie
     /// <summary>Account-trie nodes that <see cref="LoadAccounts"/> read in batches (for tests).</summary>
     internal long BatchedNodeLoads => _accounts.BatchedLoadCount;
 
-    // One bucket's walks between batched reads, kept from block to block like the buckets.
+    // One bucket's walks between batched reads, kept from block to block like the buckets: by
+    // account, where its walk stopped and the leaf its fields would make (computed once).
     private sealed class BatchedLoadScratch
     {
-        public readonly List<StateAccount> Walking = new(), Next = new();
+        public readonly List<int> Walking = new(), Next = new();
         public readonly List<MerklePatriciaTrie.PendingLoad> Pending = new();
         public readonly HashSet<(TrieNode Parent, int Nibble)> Places = new();
+        public TrieNode?[] From = [];
+        public int[] FromDepth = [], LikelyLength = [];
+        public byte[] Likely = [];
+
+        public void Prepare(int accounts)
+        {
+            if (From.Length >= accounts) return;
+            int size = Math.Max(accounts, From.Length * 2);
+            From = new TrieNode?[size];
+            FromDepth = new int[size];
+            LikelyLength = new int[size];
+            Likely = new byte[size * MerklePatriciaTrie.MaxLikelyValueLength];
+        }
     }
 
     private static BatchedLoadScratch[] NewScratch()
@@ -184,18 +198,31 @@ public sealed partial class StateTrie
     /// Loads the account-trie nodes on the paths of <paramref name="accounts"/> (all under one first
     /// nibble) a level at a time, each level's nodes in one batched read of the store, before
     /// <see cref="Fill"/> walks them: a block over a large state meets a cold branch for almost every
-    /// account, and one lookup each was most of its trie update. The leaves are built from the
-    /// block's reads as <see cref="Fill"/> builds them. Stops early when the store lacks a node; the
-    /// walk that reaches it then reports it.
+    /// account, and one lookup each was most of its trie update. Each account's walk goes on from
+    /// where the last level stopped it, and its leaf is built from the block's reads as
+    /// <see cref="Fill"/> builds it (the leaf's bytes made once). Stops early when the store lacks a
+    /// node; the walk that reaches it then reports it.
     /// </summary>
     private void LoadPaths(List<StateAccount> accounts, BatchedLoadScratch scratch)
     {
+        const int Max = MerklePatriciaTrie.MaxLikelyValueLength;
+        int count = accounts.Count;
+        scratch.Prepare(count);
         var walking = scratch.Walking;
         var next = scratch.Next;
         var pending = scratch.Pending;
         var places = scratch.Places;
+        var from = scratch.From;
+        var fromDepth = scratch.FromDepth;
+        var likelyLength = scratch.LikelyLength;
+        var likely = scratch.Likely;
         walking.Clear();
-        walking.AddRange(accounts);
+        for (int i = 0; i < count; i++)
+        {
+            walking.Add(i);
+            var address = accounts[i].Address;
+            likelyLength[i] = Math.Clamp(new LikelyAccountLeaf(_valuesBefore, address).Write(likely.AsSpan(i * Max, Max)), 0, Max);
+        }
         try
         {
             while (walking.Count > 0)
@@ -203,10 +230,11 @@ public sealed partial class StateTrie
                 next.Clear();
                 pending.Clear();
                 places.Clear();
-                foreach (var account in walking)
+                foreach (int i in walking)
                 {
-                    if (!_accounts.FindLoad(account.Path!, new LikelyAccountLeaf(_valuesBefore, account.Address), out var load)) continue;
-                    next.Add(account);
+                    var value = likely.AsSpan(i * Max, likelyLength[i]);
+                    if (!_accounts.FindLoad(accounts[i].Path!, ref from[i], ref fromDepth[i], value, out var load)) continue;
+                    next.Add(i);
                     if (places.Add((load.Parent, load.Nibble))) pending.Add(load); // accounts under one cold node load it once
                 }
                 if (pending.Count == 0 || !_accounts.CompleteLoads(CollectionsMarshal.AsSpan(pending))) return;
@@ -215,7 +243,8 @@ public sealed partial class StateTrie
         }
         finally
         {
-            // Nothing of this block stays reachable from the scratch (an account evicted later is not kept alive).
+            // Nothing of this block stays reachable from the scratch (a node evicted later is not kept alive).
+            Array.Clear(from, 0, count);
             walking.Clear();
             next.Clear();
             pending.Clear();
