@@ -121,11 +121,12 @@ public sealed partial class MerklePatriciaTrie
             }
             if (n == 0) return true;
             _source.TryGetNodes(_owner, paths.AsSpan(0, n), hashes.AsSpan(0, n), rlps.AsSpan(0, n));
+            MarkWrongBytes(rlps.AsSpan(0, n), hashes.AsSpan(0, n));
             int loaded = 0;
             for (int i = 0; i < n; i++)
             {
                 var rlp = rlps[i];
-                if (rlp is null || Keccak256.Compute(rlp) != hashes[i]) continue;
+                if (rlp is null) continue;
                 var node = DecodeLoaded(rlp, paths[i], hashes[i]);
                 ref readonly var load = ref loads[asked[i]];
                 if (load.Parent is BranchNode branch) branch.ResolveChild(load.Nibble, node);
@@ -142,6 +143,46 @@ public sealed partial class MerklePatriciaTrie
             ArrayPool<byte[]>.Shared.Return(paths, clearArray: true);
             ArrayPool<Hash256>.Shared.Return(hashes);
             ArrayPool<byte[]?>.Shared.Return(rlps, clearArray: true);
+        }
+    }
+
+    /// <summary>
+    /// Drops (sets to null) every node whose bytes do not hash to the hash asked: all are hashed in
+    /// one <see cref="Keccak256Batch"/> pass (several inputs per permutation, as the warming's scans
+    /// check theirs), copied together first.
+    /// </summary>
+    private static void MarkWrongBytes(Span<byte[]?> rlps, ReadOnlySpan<Hash256> hashes)
+    {
+        int n = rlps.Length, total = 0;
+        foreach (var rlp in rlps) total += rlp?.Length ?? 0;
+        var source = ArrayPool<byte>.Shared.Rent(total);
+        var offsets = ArrayPool<int>.Shared.Rent(n);
+        var lengths = ArrayPool<int>.Shared.Rent(n);
+        var digests = ArrayPool<byte>.Shared.Rent(n * Keccak256Batch.DigestLength);
+        try
+        {
+            int at = 0;
+            for (int i = 0; i < n; i++)
+            {
+                var rlp = rlps[i] ?? [];
+                rlp.CopyTo(source, at);
+                offsets[i] = at;
+                lengths[i] = rlp.Length;
+                at += rlp.Length;
+            }
+            Keccak256Batch.Compute(source.AsSpan(0, total), offsets.AsSpan(0, n), lengths.AsSpan(0, n), digests);
+            for (int i = 0; i < n; i++)
+            {
+                if (rlps[i] is not null && hashes[i] != new Hash256(digests.AsSpan(i * Keccak256Batch.DigestLength, Keccak256Batch.DigestLength)))
+                    rlps[i] = null;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(source);
+            ArrayPool<int>.Shared.Return(offsets);
+            ArrayPool<int>.Shared.Return(lengths);
+            ArrayPool<byte>.Shared.Return(digests);
         }
     }
 
