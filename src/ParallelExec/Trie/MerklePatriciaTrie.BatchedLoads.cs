@@ -17,7 +17,7 @@ public sealed partial class MerklePatriciaTrie
     /// <summary>Nodes loaded through <see cref="CompleteLoads"/> so far (for tests).</summary>
     internal long BatchedLoadCount => Interlocked.Read(ref _batchedLoads);
 
-    /// <summary>A node not in memory that a walk reaches next: where it goes and what it must hash to.</summary>
+    /// <summary>A node not in memory that a walk reaches next: where it goes (its hash is read from there when it is loaded).</summary>
     internal struct PendingLoad
     {
         /// <summary>The branch or extension whose child it is.</summary>
@@ -27,7 +27,6 @@ public sealed partial class MerklePatriciaTrie
         /// <summary>A key whose path runs through it; the node lies at nibbles [0, <see cref="Depth"/>) of it.</summary>
         public byte[] Key;
         public int Depth;
-        public Hash256 Hash;
     }
 
     /// <summary>
@@ -55,10 +54,10 @@ public sealed partial class MerklePatriciaTrie
             {
                 case ExtensionNode ext:
                     if (keyNibbles - depth < ext.Length || Nibbles.CommonPrefix(ext.KeySource, key, depth, ext.Length) != ext.Length) node = null;
-                    else if (ext.Child is UnresolvedNode unresolved)
+                    else if (ext.Child is UnresolvedNode)
                     {
                         (from, fromDepth) = (ext, depth);
-                        load = new PendingLoad { Parent = ext, Nibble = -1, Key = key, Depth = depth + ext.Length, Hash = unresolved.Hash };
+                        load = new PendingLoad { Parent = ext, Nibble = -1, Key = key, Depth = depth + ext.Length };
                         return true;
                     }
                     else
@@ -75,7 +74,7 @@ public sealed partial class MerklePatriciaTrie
                         if (likelyValue.IsEmpty || TryBuildLeaf(branch, nibble, key, depth + 1, likelyValue) is not { } built)
                         {
                             (from, fromDepth) = (branch, depth);
-                            load = new PendingLoad { Parent = branch, Nibble = nibble, Key = key, Depth = depth + 1, Hash = branch.UnresolvedChildHash(nibble) };
+                            load = new PendingLoad { Parent = branch, Nibble = nibble, Key = key, Depth = depth + 1 };
                             return true;
                         }
                         child = built;
@@ -112,12 +111,14 @@ public sealed partial class MerklePatriciaTrie
             for (int i = 0; i < loads.Length; i++)
             {
                 ref readonly var load = ref loads[i];
-                if (ChildAt(load) is not UnresolvedNode) continue;
+                if (ChildAt(load) is not UnresolvedNode unresolved) continue;
                 var path = new byte[load.Depth];
                 for (int d = 0; d < path.Length; d++) path[d] = (byte)Nibbles.At(load.Key, d);
                 asked[n] = i;
                 paths[n] = path;
-                hashes[n++] = load.Hash;
+                // A branch's child held as InParent has its hash in the branch's kept RLP (parsed only
+                // for the places read: accounts under one cold node share its load).
+                hashes[n++] = load.Parent is BranchNode branch ? branch.UnresolvedChildHash(load.Nibble) : unresolved.Hash;
             }
             if (n == 0) return true;
             _source.TryGetNodes(_owner, paths.AsSpan(0, n), hashes.AsSpan(0, n), rlps.AsSpan(0, n));
