@@ -104,25 +104,42 @@ public sealed partial class StateTrie
     /// <summary>Account-trie nodes that <see cref="LoadAccounts"/> read in batches (for tests).</summary>
     internal long BatchedNodeLoads => _accounts.BatchedLoadCount;
 
-    // One bucket's walks between batched reads, kept from block to block like the buckets: by
-    // account, where its walk stopped and the leaf its fields would make (computed once).
+    // One group of walks between batched reads (the accounts under one first nibble, or the slots of
+    // one storage subtrie), kept from block to block like the buckets: the keys, where each walk
+    // stopped and the leaf its value would make (computed once).
     private sealed class BatchedLoadScratch
     {
+        public readonly List<byte[]> Keys = new();
         public readonly List<int> Walking = new(), Next = new();
         public readonly List<MerklePatriciaTrie.PendingLoad> Pending = new();
         public readonly HashSet<(TrieNode Parent, int Nibble)> Places = new();
+        public MerklePatriciaTrie? Trie; // whose nodes the walks load (slot groups; the account trie's buckets are given it)
         public TrieNode?[] From = [];
         public int[] FromDepth = [], LikelyLength = [];
         public byte[] Likely = [];
 
-        public void Prepare(int accounts)
+        /// <summary>Adds a key to walk and the leaf value it most likely has (nothing known: empty).</summary>
+        public void Add<TLikely>(byte[] key, TLikely likely) where TLikely : struct, ILikelyLeafValue
         {
-            if (From.Length >= accounts) return;
-            int size = Math.Max(accounts, From.Length * 2);
-            From = new TrieNode?[size];
-            FromDepth = new int[size];
-            LikelyLength = new int[size];
-            Likely = new byte[size * MerklePatriciaTrie.MaxLikelyValueLength];
+            const int Max = MerklePatriciaTrie.MaxLikelyValueLength;
+            int i = Keys.Count;
+            if (From.Length <= i)
+            {
+                int size = Math.Max(64, From.Length * 2);
+                From = new TrieNode?[size]; // empty between passes
+                Array.Resize(ref FromDepth, size);
+                Array.Resize(ref LikelyLength, size);
+                Array.Resize(ref Likely, size * Max);
+            }
+            Keys.Add(key);
+            FromDepth[i] = 0;
+            LikelyLength[i] = Math.Clamp(likely.Write(Likely.AsSpan(i * Max, Max)), 0, Max);
+        }
+
+        public void Clear()
+        {
+            Keys.Clear();
+            Trie = null;
         }
     }
 
@@ -175,8 +192,11 @@ public sealed partial class StateTrie
             {
                 Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism }, b =>
                 {
-                    LoadPaths(buckets[b], _loadScratch[b]);
-                    foreach (var account in buckets[b]) Fill(account);
+                    var bucket = buckets[b];
+                    var scratch = _loadScratch[b];
+                    foreach (var account in bucket) scratch.Add(account.Path!, new LikelyAccountLeaf(_valuesBefore, account.Address));
+                    LoadWalks(_accounts, scratch);
+                    foreach (var account in bucket) Fill(account);
                 });
             }
             catch (AggregateException e) when (e.InnerExceptions.Count > 0)
@@ -195,19 +215,21 @@ public sealed partial class StateTrie
     }
 
     /// <summary>
-    /// Loads the account-trie nodes on the paths of <paramref name="accounts"/> (all under one first
-    /// nibble) a level at a time, each level's nodes in one batched read of the store, before
-    /// <see cref="Fill"/> walks them: a block over a large state meets a cold branch for almost every
-    /// account, and one lookup each was most of its trie update. Each account's walk goes on from
-    /// where the last level stopped it, and its leaf is built from the block's reads as
-    /// <see cref="Fill"/> builds it (the leaf's bytes made once). Stops early when the store lacks a
-    /// node; the walk that reaches it then reports it.
+    /// Loads the nodes of <paramref name="trie"/> on the paths of the keys in <paramref name="scratch"/>
+    /// (of one subtrie, or of a trie no other thread walks) a level at a time, each level's nodes in
+    /// one batched read of the store, before the block's own walks (<see cref="Fill"/>, a slot change
+    /// being set) pass there: a block over a large state meets a cold branch for almost
+    /// every key, and one lookup each was most of its trie update. Each walk goes on from where the
+    /// last level stopped it, and a key's leaf is built from its likely value (the block's reads) as
+    /// <see cref="MerklePatriciaTrie.TryGet{TLikely}(ReadOnlySpan{byte}, out ReadOnlySpan{byte}, TLikely)"/>
+    /// would build it (the leaf's bytes made once). Stops early when the store lacks a node; the walk
+    /// that reaches it then reports it. Empties the scratch's keys.
     /// </summary>
-    private void LoadPaths(List<StateAccount> accounts, BatchedLoadScratch scratch)
+    private static void LoadWalks(MerklePatriciaTrie trie, BatchedLoadScratch scratch)
     {
         const int Max = MerklePatriciaTrie.MaxLikelyValueLength;
-        int count = accounts.Count;
-        scratch.Prepare(count);
+        var keys = scratch.Keys;
+        int count = keys.Count;
         var walking = scratch.Walking;
         var next = scratch.Next;
         var pending = scratch.Pending;
@@ -217,12 +239,7 @@ public sealed partial class StateTrie
         var likelyLength = scratch.LikelyLength;
         var likely = scratch.Likely;
         walking.Clear();
-        for (int i = 0; i < count; i++)
-        {
-            walking.Add(i);
-            var address = accounts[i].Address;
-            likelyLength[i] = Math.Clamp(new LikelyAccountLeaf(_valuesBefore, address).Write(likely.AsSpan(i * Max, Max)), 0, Max);
-        }
+        for (int i = 0; i < count; i++) walking.Add(i);
         try
         {
             while (walking.Count > 0)
@@ -233,11 +250,11 @@ public sealed partial class StateTrie
                 foreach (int i in walking)
                 {
                     var value = likely.AsSpan(i * Max, likelyLength[i]);
-                    if (!_accounts.FindLoad(accounts[i].Path!, ref from[i], ref fromDepth[i], value, out var load)) continue;
+                    if (!trie.FindLoad(keys[i], ref from[i], ref fromDepth[i], value, out var load)) continue;
                     next.Add(i);
-                    if (places.Add((load.Parent, load.Nibble))) pending.Add(load); // accounts under one cold node load it once
+                    if (places.Add((load.Parent, load.Nibble))) pending.Add(load); // keys under one cold node load it once
                 }
-                if (pending.Count == 0 || !_accounts.CompleteLoads(CollectionsMarshal.AsSpan(pending))) return;
+                if (pending.Count == 0 || !trie.CompleteLoads(CollectionsMarshal.AsSpan(pending))) return;
                 (walking, next) = (next, walking);
             }
         }
@@ -245,10 +262,11 @@ public sealed partial class StateTrie
         {
             // Nothing of this block stays reachable from the scratch (a node evicted later is not kept alive).
             Array.Clear(from, 0, count);
-            walking.Clear();
-            next.Clear();
+            scratch.Walking.Clear();
+            scratch.Next.Clear();
             pending.Clear();
             places.Clear();
+            scratch.Clear();
         }
     }
 

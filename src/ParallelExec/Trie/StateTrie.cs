@@ -160,18 +160,28 @@ public sealed partial class StateTrie
             }
         }
         LoadAccounts(changes, degreeOfParallelism);
+        LoadSlots(changes, degreeOfParallelism);
         long hashes = 0;
-        for (int i = 0; i < changes.Length; i++)
+        var slotPaths = _slotPaths;
+        try
         {
-            // Prefetch ahead: a later change's slot, and a nearer one's account (its slot is in by now).
-            if (i + SlotLookahead < changes.Length) _byAddress.PrefetchSlot(changes[i + SlotLookahead].Key.Address);
-            if (i + AccountLookahead < changes.Length) _byAddress.PrefetchAccount(changes[i + AccountLookahead].Key.Address);
-            ref readonly var change = ref changes[i];
-            var key = change.Key;
-            var account = GetOrAdd(key.Address);
-            account.ComputePath(ref hashes);
-            if (key.Kind == StateKeyKind.Storage) SetSlot(account, key.Slot, change.Value, ref hashes);
-            else SetField(account, key, change.Value);
+            for (int i = 0; i < changes.Length; i++)
+            {
+                // Prefetch ahead: a later change's slot, and a nearer one's account (its slot is in by now).
+                if (i + SlotLookahead < changes.Length) _byAddress.PrefetchSlot(changes[i + SlotLookahead].Key.Address);
+                if (i + AccountLookahead < changes.Length) _byAddress.PrefetchAccount(changes[i + AccountLookahead].Key.Address);
+                ref readonly var change = ref changes[i];
+                var key = change.Key;
+                var account = GetOrAdd(key.Address);
+                account.ComputePath(ref hashes);
+                if (key.Kind != StateKeyKind.Storage) SetField(account, key, change.Value);
+                else if (i < slotPaths.Length && slotPaths[i] is { } path) SetSlot(account, path, change.Value); // hashed by LoadSlots
+                else SetSlot(account, key.Slot, change.Value, ref hashes);
+            }
+        }
+        finally
+        {
+            Array.Clear(slotPaths, 0, Math.Min(slotPaths.Length, changes.Length)); // the leaves keep what they need
         }
         _otherHashes += hashes;
     }
@@ -290,12 +300,7 @@ public sealed partial class StateTrie
 
     private StateAccount GetOrAdd(Address address)
     {
-        var account = _byAddress.Find(address);
-        if (account is null)
-        {
-            account = _nodes is null ? new StateAccount(address) : LoadAccount(address);
-            _byAddress.Add(account);
-        }
+        var account = FindOrLoad(address);
         if (!account.Dirty)
         {
             account.Dirty = true;
@@ -338,6 +343,15 @@ public sealed partial class StateTrie
         slot.WriteBigEndian(slotBytes);
         Keccak256.Compute(slotBytes, path);
         hashes++;
+        SetSlot(account, path, null, value);
+    }
+
+    /// <summary>Sets the slot whose storage-trie key is <paramref name="path"/> (kept by a new leaf: never changed after).</summary>
+    private void SetSlot(StateAccount account, byte[] path, in UInt256 value) => SetSlot(account, path, path, value);
+
+    [SkipLocalsInit]
+    private void SetSlot(StateAccount account, ReadOnlySpan<byte> path, byte[]? ownedPath, in UInt256 value)
+    {
         if (value.IsZero)
         {
             if (account.Storage is not null && account.Storage.Delete(path)) account.StorageDirty = true;
@@ -346,7 +360,8 @@ public sealed partial class StateTrie
         Span<byte> encoded = stackalloc byte[33];
         int length = RlpWriter.Write(encoded, value);
         account.Storage ??= NewStorageTrie(account);
-        account.Storage.Set(path, encoded[..length]);
+        if (ownedPath is not null) account.Storage.Set(ownedPath, encoded[..length]);
+        else account.Storage.Set(path, encoded[..length]);
         account.StorageDirty = true;
     }
 }

@@ -138,6 +138,91 @@ public class LazyStateTrieTests
         Assert.Equal(toldStore.Reads, told.LoadedNodeCount);
     }
 
+    [Theory]
+    [MemberData(nameof(StateTrieTests.Seeds), MemberType = typeof(StateTrieTests))]
+    public void Many_slot_changes_load_their_storage_tries_in_batches_and_give_the_whole_tries_roots(int seed)
+    {
+        // Contracts holding 6,000, 300 and 40 slots: each block sets, adds and clears hundreds of the
+        // first's slots (its trie split under its root's children on four threads, or one group on
+        // one), about a hundred of the second's (one batched group) and a few of the third's (loaded
+        // as met). One trie is told the slots' values before each block (a tenth of them wrong, a
+        // tenth not told), the other not: both give the whole trie's roots, each reads every node
+        // once, and the told one reads exactly the leaves it could not build.
+        var random = new Random(seed);
+        var contracts = new[] { (Address.FromNumber(1, tag: 0x55), 6000), (Address.FromNumber(2, tag: 0x55), 300), (Address.FromNumber(3, tag: 0x55), 40) };
+        var flat = new InMemoryState();
+        flat.Apply(StateTrieTests.RandomChanges(random, accounts: 500, changes: 2000));
+        foreach (var (contract, slots) in contracts)
+        {
+            flat.Set(StateKey.Balance(contract), new UInt256(1));
+            for (int s = 0; s < slots; s++) flat.Set(StateKey.Storage(contract, new UInt256((ulong)s)), new UInt256((ulong)random.NextInt64(1, long.MaxValue)));
+        }
+        var full = StateTrie.FromState(flat.Entries);
+        var toldStore = TrieNodeStore.Of(full, byPath: true);
+        var plainStore = TrieNodeStore.Of(full, byPath: true);
+        var told = StateTrie.Open(toldStore, full.Root, flat);
+        var plain = StateTrie.Open(plainStore, full.Root, flat);
+        for (int block = 0; block < 6; block++)
+        {
+            var changes = new List<StateChange>(StateTrieTests.RandomChanges(random, accounts: 500, changes: 50));
+            foreach (var (contract, slots, touched) in new[] { (contracts[0].Item1, 6000, 700), (contracts[1].Item1, 300, 100), (contracts[2].Item1, 40, 5) })
+            {
+                foreach (int s in Enumerable.Range(0, touched).Select(_ => random.Next(slots + slots / 10)).Distinct())
+                {
+                    var value = random.Next(8) == 0 ? UInt256.Zero : new UInt256((ulong)random.NextInt64(1, long.MaxValue)); // an eighth cleared; some slots new
+                    changes.Add(new StateChange(StateKey.Storage(contract, new UInt256((ulong)s)), value));
+                }
+            }
+            var array = changes.ToArray();
+            var before = new Dictionary<StateKey, (bool Existed, UInt256 Value)>();
+            foreach (var change in array)
+            {
+                int fate = random.Next(10);
+                if (change.Key.Kind != StateKeyKind.Storage || fate == 0) continue; // not told
+                bool existed = flat.TryGet(change.Key, out var value);
+                before[change.Key] = (existed, fate == 1 ? value + UInt256.One : value); // a tenth wrong
+            }
+            flat.Apply(array);
+            full.Apply(array);
+            int dop = block % 2 == 0 ? 4 : 1;
+            plain.Apply(array, dop);
+            told.Apply(array, dop, before);
+            var expected = full.ComputeRoot();
+            Assert.True(expected == told.ComputeRoot(2), $"seed {seed}, block {block}: the root with slot leaves built from the values before differs from the whole trie's");
+            Assert.True(expected == plain.ComputeRoot(2), $"seed {seed}, block {block}: the root after batched slot loads differs from the whole trie's");
+        }
+        Assert.True(plain.BatchedSlotNodeLoads > 500 && told.BatchedSlotNodeLoads > 100, $"seed {seed}: {plain.BatchedSlotNodeLoads} / {told.BatchedSlotNodeLoads} storage nodes loaded in batches");
+        Assert.True(told.BuiltSlotLeafCount > 500, $"seed {seed}: only {told.BuiltSlotLeafCount} slot leaves built");
+        Assert.Equal(0, plain.BuiltSlotLeafCount);
+        Assert.Equal(plainStore.Reads, plain.LoadedNodeCount);
+        Assert.Equal(toldStore.Reads, told.LoadedNodeCount);
+        Assert.True(toldStore.Reads + told.BuiltSlotLeafCount + told.BuiltLeafCount == plainStore.Reads + plain.BuiltLeafCount,
+            $"seed {seed}: {toldStore.Reads} reads and {told.BuiltSlotLeafCount} built slot leaves against {plainStore.Reads} reads without the values");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_storage_node_lost_or_altered_under_a_batched_load_fails_the_block_and_names_the_storage_trie(bool altered)
+    {
+        var contract = Address.FromNumber(1, tag: 0x55);
+        var flat = new InMemoryState();
+        flat.Set(StateKey.Balance(contract), new UInt256(1));
+        for (int s = 0; s < 5000; s++) flat.Set(StateKey.Storage(contract, new UInt256((ulong)s)), new UInt256((ulong)s + 1));
+        var full = StateTrie.FromState(flat.Entries);
+        var store = TrieNodeStore.Of(full, byPath: true);
+        var owner = ParallelExec.Crypto.Keccak256.Compute(contract.ToArray()).ToArray();
+        byte[] lostPath = [3, 7];
+        if (altered) store.Tamper = (o, path) => o.Length > 0 && path.AsSpan().SequenceEqual(lostPath) ? [0xc2, 0x80, 0x80] : null;
+        else Assert.True(store.Remove(owner, lostPath, default));
+        var lazy = StateTrie.Open(store, full.Root, flat);
+        var changes = Enumerable.Range(0, 2000).Select(s => new StateChange(StateKey.Storage(contract, new UInt256((ulong)s)), new UInt256(7))).ToArray();
+        var error = Assert.Throws<MissingTrieNodeException>(() => lazy.Apply(changes, degreeOfParallelism: 4));
+        Assert.Contains($"path '37' of the storage trie of 0x{Convert.ToHexStringLower(owner)}", error.Message);
+        Assert.Contains(altered ? "was returned with bytes of another hash" : "is not in the node source", error.Message);
+        Assert.True(lazy.BatchedSlotNodeLoads > 0, "the block's cold storage nodes were not loaded in batches");
+    }
+
     // A random flat state and the whole state trie over it.
     private static (InMemoryState Flat, StateTrie Full) RandomState(Random random, int accounts, int changes)
     {
