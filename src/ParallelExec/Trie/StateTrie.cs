@@ -160,11 +160,11 @@ public sealed partial class StateTrie
             }
         }
         LoadAccounts(changes, degreeOfParallelism);
-        LoadSlots(changes, degreeOfParallelism);
         long hashes = 0;
-        var slotPaths = _slotPaths;
         try
         {
+            LoadSlots(changes, degreeOfParallelism);
+            var slotPaths = _slotPaths;
             for (int i = 0; i < changes.Length; i++)
             {
                 // Prefetch ahead: a later change's slot, and a nearer one's account (its slot is in by now).
@@ -181,7 +181,7 @@ public sealed partial class StateTrie
         }
         finally
         {
-            Array.Clear(slotPaths, 0, Math.Min(slotPaths.Length, changes.Length)); // the leaves keep what they need
+            Array.Clear(_slotPaths, 0, Math.Min(_slotPaths.Length, changes.Length)); // the leaves keep what they need
         }
         _otherHashes += hashes;
     }
