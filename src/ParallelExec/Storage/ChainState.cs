@@ -238,8 +238,9 @@ public sealed partial class ChainState
     }
 
     /// <summary>
-    /// Account-trie leaves the blocks' updates built from the account fields the blocks had read,
-    /// instead of reading them from the store (see <see cref="StateTrie.BuiltLeafCount"/>).
+    /// Trie leaves the blocks' updates built from what the blocks had read, instead of reading them
+    /// from the store: accounts' from their fields (see <see cref="StateTrie.BuiltLeafCount"/>), and
+    /// slots' from their values where a block changed many of one contract's.
     /// </summary>
     public long BuiltTrieLeaves { get; private set; }
 
@@ -261,9 +262,9 @@ public sealed partial class ChainState
         var t1 = Stopwatch.GetTimestamp();
         // From here until the root is accepted the trie holds a block that may never be committed.
         _trieStale = true;
-        long built = _trie.BuiltLeafCount;
+        long built = _trie.BuiltLeafCount + _trie.BuiltSlotLeafCount;
         UpdateTrie(executed.Result.Changes, executed.Reader?.Seen);
-        BuiltTrieLeaves += _trie.BuiltLeafCount - built;
+        BuiltTrieLeaves += _trie.BuiltLeafCount + _trie.BuiltSlotLeafCount - built;
         var t2 = Stopwatch.GetTimestamp();
         var nodes = NextNodeSet(block);
         // A checkpoint writes every node the store lacks; the blocks between write none.

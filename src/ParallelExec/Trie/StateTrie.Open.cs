@@ -82,8 +82,11 @@ public sealed partial class StateTrie
     /// <summary>Account leaves built from the values before a block instead of read (see <see cref="Apply(ReadOnlySpan{StateChange}, int, IReadOnlyDictionary{StateKey, ValueTuple{bool, UInt256}})"/>).</summary>
     public long BuiltLeafCount => _accounts.BuiltLeafCount;
 
-    /// <summary>The RLP bytes of the leaves <see cref="BuiltLeafCount"/> counts, which were not read from the node source.</summary>
-    internal long BuiltLeafBytes => _accounts.BuiltLeafBytes;
+    /// <summary>
+    /// The RLP bytes of the leaves built instead of read, which the node source's count of loaded bytes
+    /// lacks: the account leaves <see cref="BuiltLeafCount"/> counts and the slot leaves <see cref="BuiltSlotLeafCount"/> counts.
+    /// </summary>
+    internal long BuiltLeafBytes => _accounts.BuiltLeafBytes + _builtSlotLeafBytes;
 
     // What the keys held before the changes being applied, while Apply runs (null otherwise).
     private IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? _valuesBefore;

@@ -28,16 +28,10 @@ public sealed partial class StateTrie
     /// <summary>Storage-trie nodes read in batches so far (for tests).</summary>
     internal long BatchedSlotNodeLoads { get; private set; }
 
-    /// <summary>Storage-trie leaves built from the values before a block instead of read, in the storage tries in memory (a diagnostic: it visits every account in memory).</summary>
-    internal long BuiltSlotLeafCount
-    {
-        get
-        {
-            long count = 0;
-            foreach (var account in _byAddress.Accounts()) count += account.Storage?.BuiltLeafCount ?? 0;
-            return count;
-        }
-    }
+    /// <summary>Storage-trie leaves built from the values before a block instead of read (<see cref="LoadSlots"/>), and their RLP bytes.</summary>
+    internal long BuiltSlotLeafCount { get; private set; }
+
+    private long _builtSlotLeafBytes;
 
     /// <summary>
     /// Loads, in batches, the storage-trie nodes on the paths of the slots <paramref name="changes"/>
@@ -90,8 +84,13 @@ public sealed partial class StateTrie
             }
             _otherHashes += hashes;
             if (groups == 0) return;
-            long before = 0;
-            foreach (var trie in _slotTries) before += trie.BatchedLoadCount;
+            long loadsBefore = 0, leavesBefore = 0, bytesBefore = 0;
+            foreach (var trie in _slotTries)
+            {
+                loadsBefore += trie.BatchedLoadCount;
+                leavesBefore += trie.BuiltLeafCount;
+                bytesBefore += trie.BuiltLeafBytes;
+            }
             try
             {
                 Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, degreeOfParallelism) }, g =>
@@ -104,9 +103,15 @@ public sealed partial class StateTrie
             {
                 ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); // a node the store lacks, reported as a single load reports it
             }
-            long after = 0;
-            foreach (var trie in _slotTries) after += trie.BatchedLoadCount;
-            BatchedSlotNodeLoads += after - before;
+            foreach (var trie in _slotTries)
+            {
+                BatchedSlotNodeLoads += trie.BatchedLoadCount;
+                BuiltSlotLeafCount += trie.BuiltLeafCount;
+                _builtSlotLeafBytes += trie.BuiltLeafBytes;
+            }
+            BatchedSlotNodeLoads -= loadsBefore;
+            BuiltSlotLeafCount -= leavesBefore;
+            _builtSlotLeafBytes -= bytesBefore;
         }
         finally
         {

@@ -194,6 +194,8 @@ public class LazyStateTrieTests
         Assert.True(plain.BatchedSlotNodeLoads > 500 && told.BatchedSlotNodeLoads > 100, $"seed {seed}: {plain.BatchedSlotNodeLoads} / {told.BatchedSlotNodeLoads} storage nodes loaded in batches");
         Assert.True(told.BuiltSlotLeafCount > 500, $"seed {seed}: only {told.BuiltSlotLeafCount} slot leaves built");
         Assert.Equal(0, plain.BuiltSlotLeafCount);
+        // The trie's memory estimate counts what the built leaves hold (no store read counted it).
+        Assert.True(told.BuiltLeafBytes >= 30 * told.BuiltSlotLeafCount, $"seed {seed}: {told.BuiltLeafBytes} bytes counted for {told.BuiltSlotLeafCount} built slot leaves");
         Assert.Equal(plainStore.Reads, plain.LoadedNodeCount);
         Assert.Equal(toldStore.Reads, told.LoadedNodeCount);
         Assert.True(toldStore.Reads + told.BuiltSlotLeafCount + told.BuiltLeafCount == plainStore.Reads + plain.BuiltLeafCount,
