@@ -60,7 +60,7 @@ internal static class StoredReplay
             mismatch = r.Mismatch is { } m ? new { block = m.BlockNumber, expected = m.Expected.ToString(), actual = m.Actual.ToString() } : null,
             genesisRoot = r.GenesisRoot.ToString(), finalRoot = r.FinalRoot.ToString(), pipelined = r.Pipelined,
             tps = Math.Round(r.Tps), stageSumTps = Math.Round(r.TotalTps), warmedTrieNodes = r.WarmedNodes, warmedTrieBytes = r.WarmedBytes, warmedInnerNodesOnly = r.WarmedInnerNodesOnly,
-            evictions = r.Evictions, budgetCheckpoints = r.BudgetCheckpoints, builtTrieLeaves = r.BuiltTrieLeaves,
+            evictions = r.Evictions, budgetCheckpoints = r.BudgetCheckpoints, builtTrieLeaves = r.BuiltTrieLeaves, builtSlotLeaves = r.BuiltSlotLeaves,
             stagesMs = new
             {
                 open = Math.Round(r.Open.TotalMilliseconds, 3), warm = Math.Round(r.Warm.TotalMilliseconds, 3), execute = Math.Round(r.Execute.TotalMilliseconds, 3),
@@ -84,8 +84,9 @@ internal static class StoredReplay
             CliConsole.Prose($"trie warmed before the first block: {r.WarmedNodes:N0} account-trie nodes ({r.WarmedBytes / (1 << 20):N0} MiB)"
                 + (r.WarmedInnerNodesOnly ? ", its branches and extensions (the whole trie is over a quarter of --cache-mb)" : "")
                 + $", read in scans in {ChainCli.Ms(r.Warm)}, before the first block's apply");
-        if (r.BuiltTrieLeaves > 0)
-            CliConsole.Prose($"trie leaves built from the blocks' reads instead of read from the database: {r.BuiltTrieLeaves:N0}");
+        if (r.BuiltTrieLeaves > 0 || r.BuiltSlotLeaves > 0)
+            CliConsole.Prose($"trie leaves built from the blocks' reads instead of read from the database: {r.BuiltTrieLeaves:N0} accounts'"
+                + (r.BuiltSlotLeaves > 0 ? $", {r.BuiltSlotLeaves:N0} slots'" : ""));
         if (r.BudgetCheckpoints > 0)
             CliConsole.Prose($"trie budget: {r.BudgetCheckpoints} blocks made checkpoints because their loads took the trie past --cache-mb, so that what they loaded could be dropped; {r.Evictions} evictions");
         CliConsole.Prose($"stages summed: execute {ChainCli.Ms(r.Execute)}, apply {ChainCli.Ms(r.Apply)}, root {ChainCli.Ms(r.Root)}, commit {ChainCli.Ms(r.Commit)}: {r.TotalTps:N0} tx/s"

@@ -238,11 +238,16 @@ public sealed partial class ChainState
     }
 
     /// <summary>
-    /// Trie leaves the blocks' updates built from what the blocks had read, instead of reading them
-    /// from the store: accounts' from their fields (see <see cref="StateTrie.BuiltLeafCount"/>), and
-    /// slots' from their values where a block changed many of one contract's.
+    /// Account-trie leaves the blocks' updates built from the account fields the blocks had read,
+    /// instead of reading them from the store (see <see cref="StateTrie.BuiltLeafCount"/>).
     /// </summary>
     public long BuiltTrieLeaves { get; private set; }
+
+    /// <summary>
+    /// Storage-trie leaves the blocks' updates built from the slot values the blocks had read, instead
+    /// of reading them from the store (a block that changes many slots of one contract; see storage.md).
+    /// </summary>
+    public long BuiltSlotLeaves { get; private set; }
 
     /// <summary>
     /// Applies an executed block to the trie, computes its root and, at a checkpoint, collects the trie
@@ -262,9 +267,10 @@ public sealed partial class ChainState
         var t1 = Stopwatch.GetTimestamp();
         // From here until the root is accepted the trie holds a block that may never be committed.
         _trieStale = true;
-        long built = _trie.BuiltLeafCount + _trie.BuiltSlotLeafCount;
+        long built = _trie.BuiltLeafCount, builtSlots = _trie.BuiltSlotLeafCount;
         UpdateTrie(executed.Result.Changes, executed.Reader?.Seen);
-        BuiltTrieLeaves += _trie.BuiltLeafCount + _trie.BuiltSlotLeafCount - built;
+        BuiltTrieLeaves += _trie.BuiltLeafCount - built;
+        BuiltSlotLeaves += _trie.BuiltSlotLeafCount - builtSlots;
         var t2 = Stopwatch.GetTimestamp();
         var nodes = NextNodeSet(block);
         // A checkpoint writes every node the store lacks; the blocks between write none.

@@ -175,7 +175,7 @@ public static class StoredChainReplayer
             SkippedBlocks = skipped, Blocks = blocks, Transactions = txs, TrieNodes = nodes, Reexecutions = reexec,
             VerifiedBlocks = verified, UnrecordedBlocks = unrecorded, ListRoots = listRoots, Open = openTime,
             WarmedNodes = chain.WarmedNodes, WarmedBytes = chain.WarmedBytes, WarmedInnerNodesOnly = chain.WarmedInnerNodesOnly, Warm = chain.WarmTime,
-            Evictions = chain.Evictions, BudgetCheckpoints = chain.BudgetCheckpoints, BuiltTrieLeaves = chain.BuiltTrieLeaves,
+            Evictions = chain.Evictions, BudgetCheckpoints = chain.BudgetCheckpoints, BuiltTrieLeaves = chain.BuiltTrieLeaves, BuiltSlotLeaves = chain.BuiltSlotLeaves,
             Execute = execute, Apply = apply, Root = root, Commit = commit, Total = total.Elapsed,
             Pipelined = pipeline.Overlap, Waiting = pipeline.Waiting, BlocksElapsed = outcome.Elapsed, BlocksCpu = outcome.Cpu, BlocksCollector = outcome.Collector,
             GenesisRoot = store.Genesis.StateRoot, Mismatch = mismatch,

@@ -43,8 +43,11 @@ public sealed record StoredReplayReport
     public long WarmedBytes { get; init; }
     /// <summary>Whether only the account trie's branches and extensions were warmed, the whole trie being over the limit (<see cref="ChainState.WarmedInnerNodesOnly"/>).</summary>
     public bool WarmedInnerNodesOnly { get; init; }
-    /// <summary>Trie leaves (accounts', slots') built from what a block read instead of read from the store (<see cref="ChainState.BuiltTrieLeaves"/>).</summary>
+    /// <summary>Account-trie leaves built from the fields a block read instead of read from the store (<see cref="ChainState.BuiltTrieLeaves"/>).</summary>
     public long BuiltTrieLeaves { get; init; }
+
+    /// <summary>Storage-trie leaves built from the slot values a block read instead of read from the store (<see cref="ChainState.BuiltSlotLeaves"/>).</summary>
+    public long BuiltSlotLeaves { get; init; }
     /// <summary>Times the trie was brought back within its budget after a checkpoint (<see cref="ChainState.Evictions"/>).</summary>
     public long Evictions { get; init; }
     /// <summary>Blocks made checkpoints because the trie's loads took it past its budget (<see cref="ChainState.BudgetCheckpoints"/>).</summary>
