@@ -118,8 +118,9 @@ public sealed partial class StateTrie
         public readonly HashSet<(TrieNode Parent, int Nibble)> Places = new();
         public MerklePatriciaTrie? Trie; // whose nodes the walks load (slot groups; the account trie's buckets are given it)
         public TrieNode?[] From = [];
-        public int[] FromDepth = [], LikelyLength = [];
-        public byte[] Likely = [];
+        public int[] FromDepth = [], LikelyOffset = [], LikelyLength = [];
+        public byte[] Likely = []; // the likely values back to back (a slot's is a few bytes, an account's ~110)
+        private int _likelyUsed;
 
         /// <summary>Adds a key to walk and the leaf value it most likely has (nothing known: empty).</summary>
         public void Add<TLikely>(byte[] key, TLikely likely) where TLikely : struct, ILikelyLeafValue
@@ -131,17 +132,25 @@ public sealed partial class StateTrie
                 int size = Math.Max(64, From.Length * 2);
                 From = new TrieNode?[size]; // empty between passes
                 Array.Resize(ref FromDepth, size);
+                Array.Resize(ref LikelyOffset, size);
                 Array.Resize(ref LikelyLength, size);
-                Array.Resize(ref Likely, size * Max);
             }
+            if (Likely.Length - _likelyUsed < Max) Array.Resize(ref Likely, Math.Max(64 * Max, Likely.Length * 2));
             Keys.Add(key);
             FromDepth[i] = 0;
-            LikelyLength[i] = Math.Clamp(likely.Write(Likely.AsSpan(i * Max, Max)), 0, Max);
+            int length = Math.Clamp(likely.Write(Likely.AsSpan(_likelyUsed, Max)), 0, Max);
+            LikelyOffset[i] = _likelyUsed;
+            LikelyLength[i] = length;
+            _likelyUsed += length;
         }
+
+        /// <summary>The likely value added with key <paramref name="i"/>.</summary>
+        public ReadOnlySpan<byte> LikelyValue(int i) => Likely.AsSpan(LikelyOffset[i], LikelyLength[i]);
 
         public void Clear()
         {
             Keys.Clear();
+            _likelyUsed = 0;
             Trie = null;
         }
     }
@@ -230,7 +239,6 @@ public sealed partial class StateTrie
     /// </summary>
     private static void LoadWalks(MerklePatriciaTrie trie, BatchedLoadScratch scratch)
     {
-        const int Max = MerklePatriciaTrie.MaxLikelyValueLength;
         var keys = scratch.Keys;
         int count = keys.Count;
         var walking = scratch.Walking;
@@ -239,8 +247,6 @@ public sealed partial class StateTrie
         var places = scratch.Places;
         var from = scratch.From;
         var fromDepth = scratch.FromDepth;
-        var likelyLength = scratch.LikelyLength;
-        var likely = scratch.Likely;
         walking.Clear();
         for (int i = 0; i < count; i++) walking.Add(i);
         try
@@ -252,8 +258,7 @@ public sealed partial class StateTrie
                 places.Clear();
                 foreach (int i in walking)
                 {
-                    var value = likely.AsSpan(i * Max, likelyLength[i]);
-                    if (!trie.FindLoad(keys[i], ref from[i], ref fromDepth[i], value, out var load)) continue;
+                    if (!trie.FindLoad(keys[i], ref from[i], ref fromDepth[i], scratch.LikelyValue(i), out var load)) continue;
                     next.Add(i);
                     if (places.Add((load.Parent, load.Nibble))) pending.Add(load); // keys under one cold node load it once
                 }
