@@ -43,6 +43,26 @@ public class ReplayVerificationIntoDatabaseTests
     }
 
     [Fact]
+    public void A_file_whose_genesis_is_damaged_is_refused_before_a_database_is_made()
+    {
+        // The look at the first block steps over the genesis unchecked; the replay's own open checks it
+        // before the database folder is created.
+        using var dir = new TempDir();
+        var chain = dir.Sub("chain.pxb");
+        var workload = Workload(blocks: 2, txs: 20, seed: 23, accounts: 40);
+        ChainWriter.Write(chain, ChainStart.FromGenesis(workload.Genesis), workload.Blocks.Select(b => new ChainBlock(b)));
+        var bytes = File.ReadAllBytes(chain);
+        bytes[ChainFormat.FileHeaderSize + 8 + 5] ^= 0x01; // a byte of the first genesis entry's address
+        File.WriteAllBytes(chain, bytes);
+
+        var refused = CliProcess.Run(CliProcess.Built(), "replay", chain, "--db", dir.Sub("db"));
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("starting-state checksum mismatch", refused.Err);
+        Assert.Single(refused.Err.Trim().Split('\n'));
+        Assert.False(Directory.Exists(dir.Sub("db")), "a replay of a damaged file made a database");
+    }
+
+    [Fact]
     public void With_bal_every_block_runs_with_its_recorded_list_and_a_file_without_lists_is_refused()
     {
         using var dir = new TempDir();

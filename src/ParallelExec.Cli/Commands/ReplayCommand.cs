@@ -95,16 +95,19 @@ public static class ReplayCommand
     /// <summary>Whether the file's first block carries a recorded state root (<c>record</c> writes one into every block).</summary>
     private static bool HasRecordedRoots(string path, TransactionCodecRegistry? registry)
     {
-        using var reader = ChainReader.Open(path, registry, new ChainReaderOptions { GenesisInMemory = false }); // checked, not held
+        using var reader = ChainReader.Open(path, registry, FirstBlockOnly);
         return reader.ReadNext() is { HasExpectedRoot: true };
     }
 
     /// <summary>Whether the file's first block carries a recorded access list (<c>record</c> writes one into every block).</summary>
     private static bool HasAccessLists(string path, TransactionCodecRegistry? registry)
     {
-        using var reader = ChainReader.Open(path, registry, new ChainReaderOptions { GenesisInMemory = false });
+        using var reader = ChainReader.Open(path, registry, FirstBlockOnly);
         return reader.ReadNext() is { AccessList: not null };
     }
+
+    // A look at the first block: the genesis is stepped over, not checked (the run opens the file again and checks it).
+    private static readonly ChainReaderOptions FirstBlockOnly = new() { GenesisInMemory = false, CheckGenesis = false };
 
     private static int InMemory(string path, ReplayOptions options, bool asJson, TransactionCodecRegistry? registry, CancellationToken cancellationToken)
     {

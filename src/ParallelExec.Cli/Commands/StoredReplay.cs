@@ -13,6 +13,8 @@ internal static class StoredReplay
     public static int Run(string chainPath, string dbPath, ReplayOptions options, int journal, bool trieNodes, int trieNodeInterval, long cacheBytes, long blockCacheBytes, bool asJson,
         TransactionCodecRegistry? registry, CancellationToken cancellationToken)
     {
+        // The file first: a malformed one fails before a database is created for it.
+        using var chain = StoredChainReplayer.OpenChain(chainPath, options, registry);
         using var store = RocksDbStateStore.Open(dbPath, new RocksDbStoreOptions { CreateIfMissing = true, JournalRetention = journal, BlockCacheBytes = blockCacheBytes });
         var stateOptions = new ChainStateOptions { RootParallelism = options.RootParallelism, PersistTrieNodes = trieNodes, TrieNodeInterval = trieNodeInterval,
             TrieCacheBytes = trieNodes ? cacheBytes : 0,
@@ -33,7 +35,7 @@ internal static class StoredReplay
         try
         {
             report = CliProgress.Fraction("replaying",
-                p => StoredChainReplayer.Replay(chainPath, store, options, stateOptions, registry, onBlock: OnBlock, progress: p, cancellationToken: cancellationToken));
+                p => StoredChainReplayer.Replay(chain, store, options, stateOptions, registry, onBlock: OnBlock, progress: p, cancellationToken: cancellationToken));
         }
         catch (OperationCanceledException e)
         {

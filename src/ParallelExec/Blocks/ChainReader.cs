@@ -175,7 +175,7 @@ public sealed class ChainReader : IDisposable
         }
         else if (kind == (byte)ChainStartKind.Genesis)
         {
-            start = ReadGenesis(ref crc);
+            start = SkipsGenesis ? SkipGenesis() : ReadGenesis(ref crc);
         }
         else
         {
@@ -185,10 +185,29 @@ public sealed class ChainReader : IDisposable
         long at = _offset;
         ReadExactly(stored, at, null, "starting-state checksum");
         uint value = BinaryPrimitives.ReadUInt32LittleEndian(stored);
+        if (kind == (byte)ChainStartKind.Genesis && SkipsGenesis) return start; // not checked: see ChainReaderOptions.CheckGenesis
         if (value != Crc32.Finish(crc))
             throw new ChainFormatException($"starting-state checksum mismatch (stored 0x{value:X8}, computed 0x{Crc32.Finish(crc):X8})", at, null);
         if (_genesisDisorder is not null) throw _genesisDisorder;
         return start;
+    }
+
+    private bool SkipsGenesis => !_options.CheckGenesis && !_options.GenesisInMemory && _path is not null;
+
+    // Steps over the genesis entries (see ChainReaderOptions.CheckGenesis): their lengths are read, nothing is checked or hashed.
+    private ChainStart SkipGenesis()
+    {
+        Span<byte> field = stackalloc byte[8];
+        long countOffset = _offset;
+        ReadExactly(field, countOffset, null, "genesis entry count");
+        long count = BinaryPrimitives.ReadInt64LittleEndian(field);
+        if (count < 0 || count > _options.MaxGenesisEntries)
+            throw new ChainFormatException($"genesis entry count {count} is out of bounds (at most {_options.MaxGenesisEntries})", countOffset, null);
+        using var entries = new GenesisEntryReader(_stream, _offset, Crc32.Start);
+        long entriesOffset = _offset;
+        for (long i = 0; i < count; i++) entries.Skip();
+        _offset = entries.Offset;
+        return ChainStart.FromGenesis(new GenesisSection(_path!, entriesOffset, count), default);
     }
 
     private ChainStart ReadGenesis(ref uint crc)

@@ -24,6 +24,15 @@ public sealed record ChainReaderOptions
     /// </summary>
     public bool DecodeAccessLists { get; init; } = true;
 
+    /// <summary>
+    /// Check an embedded genesis when the file is opened (its entries' order, the starting-state
+    /// checksum, <see cref="ChainStart.GenesisDigest"/>). Off, with <see cref="GenesisInMemory"/> off
+    /// too, a reader opened on a file steps over the entries, reading only their lengths (a malformed
+    /// length still fails), and its <see cref="ChainStart.GenesisDigest"/> is zero: for a look at the
+    /// blocks by a caller that opens the file again, checked, before it uses the genesis.
+    /// </summary>
+    public bool CheckGenesis { get; init; } = true;
+
     /// <summary>Largest embedded genesis accepted (entries). Default 2^30.</summary>
     public long MaxGenesisEntries { get; init; } = 1L << 30;
 }

@@ -97,6 +97,28 @@ internal sealed class GenesisEntryReader(Stream stream, long offset, uint crc) :
         return new(key, value);
     }
 
+    /// <summary>Steps over the next entry: its key's kind and its words' lengths are read, nothing is checked, folded or decoded.</summary>
+    public void Skip()
+    {
+        long entryOffset = Offset;
+        var field = _field.AsSpan();
+        ReadExactly(field[..ChainFormat.KeyPrefixSize], entryOffset, "genesis entry");
+        byte kind = field[Address.Size];
+        if (kind > (byte)StateKeyKind.Storage) throw new ChainFormatException($"genesis entry {_index}: unknown state key kind {kind}", entryOffset, null);
+        if (kind == (byte)StateKeyKind.Storage) SkipWord(entryOffset);
+        SkipWord(entryOffset);
+        _index++;
+    }
+
+    private void SkipWord(long entryOffset)
+    {
+        var field = _field.AsSpan();
+        ReadExactly(field[..1], entryOffset, "genesis word");
+        int length = field[0];
+        if (length > 32) throw new ChainFormatException($"genesis word length {length} exceeds 32", Offset - 1, null);
+        ReadExactly(field[1..(1 + length)], entryOffset, "genesis word");
+    }
+
     private UInt256 ReadWord(long entryOffset)
     {
         var field = _field.AsSpan();

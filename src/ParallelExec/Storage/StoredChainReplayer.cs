@@ -38,6 +38,32 @@ public static class StoredChainReplayer
     }
 
     /// <summary>
+    /// Opens the chain file in <paramref name="path"/> as a replay reads it, checking its header and
+    /// genesis (a malformed file fails here, before a caller creates a database for it); hand it to
+    /// <see cref="Replay(ChainReader, IStateStore, ReplayOptions, ChainStateOptions?, TransactionCodecRegistry?, Action{CommittedBlock}?, Action{double}?, CancellationToken)"/>
+    /// with the same options and registry. The caller disposes it.
+    /// </summary>
+    public static ChainReader OpenChain(string path, ReplayOptions options, TransactionCodecRegistry? registry = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return ChainReader.Open(path, registry ?? TransactionCodecRegistry.Default, ReaderOptions(options));
+    }
+
+    /// <summary>
+    /// As <see cref="Replay(string, IStateStore, ReplayOptions, ChainStateOptions?, TransactionCodecRegistry?, Action{CommittedBlock}?, Action{double}?, CancellationToken, Action{CommittedBlock, ChainBlock}?)"/>,
+    /// over a reader from <see cref="OpenChain"/> that has read no block yet.
+    /// </summary>
+    public static StoredReplayReport Replay(ChainReader reader, IStateStore store, ReplayOptions options, ChainStateOptions? stateOptions = null,
+        TransactionCodecRegistry? registry = null, Action<CommittedBlock>? onBlock = null, Action<double>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(options);
+        if (reader.BlocksRead > 0) throw new ArgumentException("the reader has read blocks already: open it anew", nameof(reader));
+        return Replay(reader, store, options, stateOptions, registry ?? TransactionCodecRegistry.Default, onBlock, progress, cancellationToken, null);
+    }
+
+    /// <summary>
     /// How a replay reads its file: the genesis streamed, never held whole in memory; recorded access
     /// lists read only to run with them.
     /// </summary>
