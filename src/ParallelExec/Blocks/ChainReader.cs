@@ -175,7 +175,7 @@ public sealed class ChainReader : IDisposable
         }
         else if (kind == (byte)ChainStartKind.Genesis)
         {
-            start = SkipsGenesis ? SkipGenesis() : ReadGenesis(ref crc);
+            start = ReadGenesis(ref crc);
         }
         else
         {
@@ -194,22 +194,9 @@ public sealed class ChainReader : IDisposable
 
     private bool SkipsGenesis => !_options.CheckGenesis && !_options.GenesisInMemory && _path is not null;
 
-    // Steps over the genesis entries (see ChainReaderOptions.CheckGenesis): their lengths are read, nothing is checked or hashed.
-    private ChainStart SkipGenesis()
-    {
-        Span<byte> field = stackalloc byte[8];
-        long countOffset = _offset;
-        ReadExactly(field, countOffset, null, "genesis entry count");
-        long count = BinaryPrimitives.ReadInt64LittleEndian(field);
-        if (count < 0 || count > _options.MaxGenesisEntries)
-            throw new ChainFormatException($"genesis entry count {count} is out of bounds (at most {_options.MaxGenesisEntries})", countOffset, null);
-        using var entries = new GenesisEntryReader(_stream, _offset, Crc32.Start);
-        long entriesOffset = _offset;
-        for (long i = 0; i < count; i++) entries.Skip();
-        _offset = entries.Offset;
-        return ChainStart.FromGenesis(new GenesisSection(_path!, entriesOffset, count), default);
-    }
-
+    // Reads the genesis entries, checking and hashing them; stepped over (SkipsGenesis: read as entries
+    // to find their end, nothing folded into the checksum or the digest, their order not kept) when the
+    // options ask not to check them.
     private ChainStart ReadGenesis(ref uint crc)
     {
         Span<byte> field = stackalloc byte[8];
@@ -222,7 +209,8 @@ public sealed class ChainReader : IDisposable
             || (_stream.CanSeek && count > (_stream.Length - _offset) / minEntry))
             throw new ChainFormatException(
                 $"genesis entry count {count} is out of bounds (at most {_options.MaxGenesisEntries}, and {minEntry} bytes each must fit in the file: truncated?)", countOffset, null);
-        using var entries = new GenesisEntryReader(_stream, _offset, crc);
+        bool check = !SkipsGenesis;
+        using var entries = new GenesisEntryReader(_stream, _offset, crc, fold: check);
         long entriesOffset = _offset;
         // Streamed: the entries are checked here and read again from the file when asked for.
         var state = _path is not null && !_options.GenesisInMemory ? null : new InMemoryState((int)Math.Min(count, 1 << 20));
@@ -233,8 +221,8 @@ public sealed class ChainReader : IDisposable
         }
         _offset = entries.Offset;
         crc = entries.Crc;
-        _genesisDisorder = entries.Disorder; // thrown once the record's checksum is known to match
-        var digest = entries.Digest();
+        if (check) _genesisDisorder = entries.Disorder; // thrown once the record's checksum is known to match
+        var digest = check ? entries.Digest() : default;
         return state is not null ? ChainStart.FromGenesis(state, digest) : ChainStart.FromGenesis(new GenesisSection(_path!, entriesOffset, count), digest);
     }
 

@@ -27,8 +27,9 @@ public sealed record ChainReaderOptions
     /// <summary>
     /// Check an embedded genesis when the file is opened (its entries' order, the starting-state
     /// checksum, <see cref="ChainStart.GenesisDigest"/>). Off, with <see cref="GenesisInMemory"/> off
-    /// too, a reader opened on a file steps over the entries, reading only their lengths (a malformed
-    /// length still fails), and its <see cref="ChainStart.GenesisDigest"/> is zero: for a look at the
+    /// too, a reader opened on a file steps over the entries (read to find their end: a malformed entry
+    /// still fails, but nothing is hashed and neither the checksum nor their order is checked), and
+    /// its <see cref="ChainStart.GenesisDigest"/> is zero: for a look at the
     /// blocks by a caller that opens the file again, checked, before it uses the genesis.
     /// </summary>
     public bool CheckGenesis { get; init; } = true;

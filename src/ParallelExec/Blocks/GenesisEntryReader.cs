@@ -11,7 +11,14 @@ namespace ParallelExec.Blocks;
 /// identity, <see cref="ChainStart.GenesisDigest"/>). Every problem is a <see cref="ChainFormatException"/>
 /// naming the entry and its byte offset.
 /// </summary>
-internal sealed class GenesisEntryReader(Stream stream, long offset, uint crc) : IDisposable
+/// <param name="stream">The file, positioned at <paramref name="offset"/>.</param>
+/// <param name="offset">Byte offset of the first entry (for messages).</param>
+/// <param name="crc">The starting-state record's running CRC-32 so far.</param>
+/// <param name="fold">
+/// Fold the entries into the checksum and the digest (false: a reader that only needs the entries,
+/// or their end, after the file was checked once: <see cref="Crc"/> and <see cref="Digest"/> then stay as they started).
+/// </param>
+internal sealed class GenesisEntryReader(Stream stream, long offset, uint crc, bool fold = true) : IDisposable
 {
     private readonly IncrementalHash _digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly byte[] _field = new byte[33];
@@ -49,6 +56,7 @@ internal sealed class GenesisEntryReader(Stream stream, long offset, uint crc) :
 
     private void Absorb(ReadOnlySpan<byte> bytes)
     {
+        if (!fold) return;
         if (_pendingLength + bytes.Length > _pending.Length) Fold();
         bytes.CopyTo(_pending.AsSpan(_pendingLength));
         _pendingLength += bytes.Length;
@@ -95,28 +103,6 @@ internal sealed class GenesisEntryReader(Stream stream, long offset, uint crc) :
         _previous = key;
         _index++;
         return new(key, value);
-    }
-
-    /// <summary>Steps over the next entry: its key's kind and its words' lengths are read, nothing is checked, folded or decoded.</summary>
-    public void Skip()
-    {
-        long entryOffset = Offset;
-        var field = _field.AsSpan();
-        ReadExactly(field[..ChainFormat.KeyPrefixSize], entryOffset, "genesis entry");
-        byte kind = field[Address.Size];
-        if (kind > (byte)StateKeyKind.Storage) throw new ChainFormatException($"genesis entry {_index}: unknown state key kind {kind}", entryOffset, null);
-        if (kind == (byte)StateKeyKind.Storage) SkipWord(entryOffset);
-        SkipWord(entryOffset);
-        _index++;
-    }
-
-    private void SkipWord(long entryOffset)
-    {
-        var field = _field.AsSpan();
-        ReadExactly(field[..1], entryOffset, "genesis word");
-        int length = field[0];
-        if (length > 32) throw new ChainFormatException($"genesis word length {length} exceeds 32", Offset - 1, null);
-        ReadExactly(field[1..(1 + length)], entryOffset, "genesis word");
     }
 
     private UInt256 ReadWord(long entryOffset)

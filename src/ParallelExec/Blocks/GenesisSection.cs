@@ -30,7 +30,8 @@ public sealed class GenesisSection
     {
         using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         stream.Seek(Offset, SeekOrigin.Begin);
-        using var reader = new GenesisEntryReader(stream, Offset, Crc32.Start);
+        // The checksum and digest were checked when the file was opened: only the entries' order is checked again.
+        using var reader = new GenesisEntryReader(stream, Offset, Crc32.Start, fold: false);
         for (long i = 0; i < Count; i++)
         {
             var entry = reader.Read();

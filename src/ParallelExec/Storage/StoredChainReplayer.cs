@@ -30,10 +30,9 @@ public static class StoredChainReplayer
         TransactionCodecRegistry? registry = null, Action<CommittedBlock>? onBlock = null, Action<double>? progress = null,
         CancellationToken cancellationToken = default, Action<CommittedBlock, ChainBlock>? onChainBlock = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
         registry ??= TransactionCodecRegistry.Default;
         var total = Stopwatch.StartNew();
-        using var reader = ChainReader.Open(path, registry, ReaderOptions(options));
+        using var reader = OpenChain(path, options, registry);
         return Replay(reader, store, options, stateOptions, registry, onBlock, progress, cancellationToken, onChainBlock, total);
     }
 

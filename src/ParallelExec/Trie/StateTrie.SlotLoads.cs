@@ -45,52 +45,11 @@ public sealed partial class StateTrie
     private void LoadSlots(ReadOnlySpan<StateChange> changes, int degreeOfParallelism)
     {
         if (_nodes is null || changes.Length < BatchedSlotMinimum) return;
-        var byAccount = _slotChanges;
         try
         {
-            for (int i = 0; i < changes.Length; i++)
-            {
-                var key = changes[i].Key;
-                if (key.Kind != StateKeyKind.Storage) continue;
-                if (!byAccount.TryGetValue(key.Address, out var list))
-                {
-                    byAccount[key.Address] = list = _spareSlotLists.Count > 0 ? _spareSlotLists.Pop() : new List<int>();
-                }
-                list.Add(i);
-            }
-            int groups = 0;
-            long hashes = 0;
-            foreach (var (address, indexes) in byAccount)
-            {
-                if (indexes.Count < BatchedSlotMinimum) continue;
-                var account = FindOrLoad(address);
-                var storage = account.Storage;
-                if (storage is null) continue; // no stored storage: nothing to load
-                if (_slotPaths.Length < changes.Length) _slotPaths = new byte[]?[Math.Max(changes.Length, _slotPaths.Length * 2)];
-                bool split = degreeOfParallelism > 1 && indexes.Count >= ParallelLoadMinimum && storage.ResolveRootBranch(out _);
-                _slotTries.Add(storage);
-                int first = groups;
-                groups += split ? 16 : 1;
-                while (_slotScratch.Count < groups) _slotScratch.Add(new BatchedLoadScratch());
-                for (int g = first; g < groups; g++) _slotScratch[g].Trie = storage;
-                foreach (int i in indexes)
-                {
-                    var key = changes[i].Key;
-                    var path = SlotPath(key.Slot);
-                    hashes++;
-                    _slotPaths[i] = path;
-                    _slotScratch[split ? first + (path[0] >> 4) : first].Add(path, new LikelySlotLeaf(_valuesBefore, key));
-                }
-            }
-            _otherHashes += hashes;
+            int groups = GroupSlotWalks(changes, degreeOfParallelism);
             if (groups == 0) return;
-            long loadsBefore = 0, leavesBefore = 0, bytesBefore = 0;
-            foreach (var trie in _slotTries)
-            {
-                loadsBefore += trie.BatchedLoadCount;
-                leavesBefore += trie.BuiltLeafCount;
-                bytesBefore += trie.BuiltLeafBytes;
-            }
+            var before = SlotTrieCounts();
             try
             {
                 Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, degreeOfParallelism) }, g =>
@@ -103,27 +62,78 @@ public sealed partial class StateTrie
             {
                 ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); // a node the store lacks, reported as a single load reports it
             }
-            foreach (var trie in _slotTries)
-            {
-                BatchedSlotNodeLoads += trie.BatchedLoadCount;
-                BuiltSlotLeafCount += trie.BuiltLeafCount;
-                _builtSlotLeafBytes += trie.BuiltLeafBytes;
-            }
-            BatchedSlotNodeLoads -= loadsBefore;
-            BuiltSlotLeafCount -= leavesBefore;
-            _builtSlotLeafBytes -= bytesBefore;
+            var after = SlotTrieCounts();
+            BatchedSlotNodeLoads += after.Loads - before.Loads;
+            BuiltSlotLeafCount += after.Leaves - before.Leaves;
+            _builtSlotLeafBytes += after.LeafBytes - before.LeafBytes;
         }
         finally
         {
             foreach (var scratch in _slotScratch) scratch.Clear();
             _slotTries.Clear();
-            foreach (var list in byAccount.Values)
+            foreach (var list in _slotChanges.Values)
             {
                 list.Clear();
                 _spareSlotLists.Push(list);
             }
-            byAccount.Clear();
+            _slotChanges.Clear();
         }
+    }
+
+    /// <summary>
+    /// Groups the slot changes by contract and puts the walks of each contract with enough of them
+    /// into <see cref="_slotScratch"/> (sixteen groups, one per child of its root, or one), with each
+    /// slot's path (kept in <see cref="_slotPaths"/>) and likely leaf value. Returns the groups filled.
+    /// </summary>
+    private int GroupSlotWalks(ReadOnlySpan<StateChange> changes, int degreeOfParallelism)
+    {
+        var byAccount = _slotChanges;
+        for (int i = 0; i < changes.Length; i++)
+        {
+            var key = changes[i].Key;
+            if (key.Kind != StateKeyKind.Storage) continue;
+            if (!byAccount.TryGetValue(key.Address, out var list))
+                byAccount[key.Address] = list = _spareSlotLists.Count > 0 ? _spareSlotLists.Pop() : new List<int>();
+            list.Add(i);
+        }
+        int groups = 0;
+        long hashes = 0;
+        foreach (var (address, indexes) in byAccount)
+        {
+            if (indexes.Count < BatchedSlotMinimum) continue;
+            var storage = FindOrLoad(address).Storage;
+            if (storage is null) continue; // no stored storage: nothing to load
+            if (_slotPaths.Length < changes.Length) _slotPaths = new byte[]?[Math.Max(changes.Length, _slotPaths.Length * 2)];
+            bool split = degreeOfParallelism > 1 && indexes.Count >= ParallelLoadMinimum && storage.ResolveRootBranch(out _);
+            _slotTries.Add(storage);
+            int first = groups;
+            groups += split ? 16 : 1;
+            while (_slotScratch.Count < groups) _slotScratch.Add(new BatchedLoadScratch());
+            for (int g = first; g < groups; g++) _slotScratch[g].Trie = storage;
+            foreach (int i in indexes)
+            {
+                var key = changes[i].Key;
+                var path = SlotPath(key.Slot);
+                hashes++;
+                _slotPaths[i] = path;
+                _slotScratch[split ? first + (path[0] >> 4) : first].Add(path, new LikelySlotLeaf(_valuesBefore, key));
+            }
+        }
+        _otherHashes += hashes;
+        return groups;
+    }
+
+    // What the storage tries being loaded have counted so far: nodes read in batches, leaves built and their bytes.
+    private (long Loads, long Leaves, long LeafBytes) SlotTrieCounts()
+    {
+        long loads = 0, leaves = 0, bytes = 0;
+        foreach (var trie in _slotTries)
+        {
+            loads += trie.BatchedLoadCount;
+            leaves += trie.BuiltLeafCount;
+            bytes += trie.BuiltLeafBytes;
+        }
+        return (loads, leaves, bytes);
     }
 
     /// <summary>The account at <paramref name="address"/>, loaded into the table if it is not there (not marked dirty).</summary>
