@@ -194,9 +194,9 @@ public sealed class ChainReader : IDisposable
 
     private bool SkipsGenesis => !_options.CheckGenesis && !_options.GenesisInMemory && _path is not null;
 
-    // Reads the genesis entries, checking and hashing them; stepped over (SkipsGenesis: read as entries
-    // to find their end, nothing folded into the checksum or the digest, their order not kept) when the
-    // options ask not to check them.
+    // Reads the genesis entries, checking and hashing them; stepped over (SkipsGenesis: their form read
+    // to find their end, nothing decoded, folded into the checksum or the digest, their order not kept)
+    // when the options ask not to check them.
     private ChainStart ReadGenesis(ref uint crc)
     {
         Span<byte> field = stackalloc byte[8];
@@ -216,6 +216,11 @@ public sealed class ChainReader : IDisposable
         var state = _path is not null && !_options.GenesisInMemory ? null : new InMemoryState((int)Math.Min(count, 1 << 20));
         for (long i = 0; i < count; i++)
         {
+            if (!check)
+            {
+                entries.Skip(); // no state to fill (SkipsGenesis holds none), no order to keep
+                continue;
+            }
             var (key, value) = entries.Read();
             state?.Set(key, value);
         }

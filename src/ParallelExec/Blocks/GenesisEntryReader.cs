@@ -80,20 +80,16 @@ internal sealed class GenesisEntryReader(Stream stream, long offset, uint crc, b
     public KeyValuePair<StateKey, UInt256> Read()
     {
         long entryOffset = Offset;
-        var field = _field.AsSpan();
-        ReadExactly(field[..ChainFormat.KeyPrefixSize], entryOffset, "genesis entry");
-        Absorb(field[..ChainFormat.KeyPrefixSize]);
-        var address = new Address(field[..Address.Size]);
-        byte kind = field[Address.Size];
+        byte kind = ReadKeyPrefix(entryOffset);
+        var address = new Address(_field.AsSpan(0, Address.Size));
         StateKey key = kind switch
         {
             (byte)StateKeyKind.Nonce => StateKey.Nonce(address),
             (byte)StateKeyKind.Balance => StateKey.Balance(address),
             (byte)StateKeyKind.CodeHash => StateKey.CodeHash(address),
-            (byte)StateKeyKind.Storage => StateKey.Storage(address, ReadWord(entryOffset)),
-            _ => throw new ChainFormatException($"genesis entry {_index}: unknown state key kind {kind}", entryOffset, null),
+            _ => StateKey.Storage(address, UInt256.FromBigEndian(ReadWord(entryOffset))),
         };
-        var value = ReadWord(entryOffset);
+        var value = UInt256.FromBigEndian(ReadWord(entryOffset));
         if (_index > 0 && key.CompareTo(_previous) <= 0 && Disorder is null)
         {
             Disorder = new ChainFormatException(key.Equals(_previous)
@@ -105,7 +101,31 @@ internal sealed class GenesisEntryReader(Stream stream, long offset, uint crc, b
         return new(key, value);
     }
 
-    private UInt256 ReadWord(long entryOffset)
+    /// <summary>
+    /// Reads over the next entry as <see cref="Read"/> does (its form checked, folded when folding) but
+    /// decodes nothing and keeps no order: for a reader that only needs the genesis's end.
+    /// </summary>
+    public void Skip()
+    {
+        long entryOffset = Offset;
+        if (ReadKeyPrefix(entryOffset) == (byte)StateKeyKind.Storage) ReadWord(entryOffset);
+        ReadWord(entryOffset);
+        _index++;
+    }
+
+    // Reads the entry's key prefix into the field buffer (the address, then the kind); returns its kind.
+    private byte ReadKeyPrefix(long entryOffset)
+    {
+        var prefix = _field.AsSpan(0, ChainFormat.KeyPrefixSize);
+        ReadExactly(prefix, entryOffset, "genesis entry");
+        Absorb(prefix);
+        byte kind = prefix[Address.Size];
+        if (kind > (byte)StateKeyKind.Storage) throw new ChainFormatException($"genesis entry {_index}: unknown state key kind {kind}", entryOffset, null);
+        return kind;
+    }
+
+    // Reads a word (a length byte, then that many big-endian bytes, no leading zero); returns its bytes, valid until the next read.
+    private ReadOnlySpan<byte> ReadWord(long entryOffset)
     {
         var field = _field.AsSpan();
         ReadExactly(field[..1], entryOffset, "genesis word");
@@ -116,7 +136,7 @@ internal sealed class GenesisEntryReader(Stream stream, long offset, uint crc, b
         ReadExactly(bytes, entryOffset, "genesis word");
         Absorb(bytes);
         if (length > 0 && bytes[0] == 0) throw new ChainFormatException("genesis word has a leading zero byte", entryOffset, null);
-        return UInt256.FromBigEndian(bytes);
+        return bytes;
     }
 
     private void ReadExactly(Span<byte> destination, long entryOffset, string what)
