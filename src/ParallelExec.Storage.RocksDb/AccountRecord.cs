@@ -54,6 +54,22 @@ internal struct AccountRecord
         _present &= (byte)~Bit(kind);
     }
 
+    /// <summary>
+    /// The record as <see cref="AccountRecordCache"/> keeps it: its presence bits, a nonce of 64 bits
+    /// and the balance; false for a record with a code hash or a larger nonce, which it does not keep.
+    /// </summary>
+    public readonly bool TryGetCached(out byte present, out ulong nonce, out UInt256 balance)
+    {
+        present = _present;
+        nonce = (ulong)_nonce.U0;
+        balance = _balance;
+        return (_present & Bit(StateKeyKind.CodeHash)) == 0 && _nonce.FitsInUInt64;
+    }
+
+    /// <summary>A record from what <see cref="TryGetCached"/> gave.</summary>
+    public static AccountRecord FromCached(byte present, ulong nonce, in UInt256 balance) =>
+        new() { _present = present, _nonce = nonce, _balance = balance };
+
     /// <summary>Writes the encoding; returns its length (at most <see cref="MaxLength"/>).</summary>
     public readonly int Write(Span<byte> destination)
     {

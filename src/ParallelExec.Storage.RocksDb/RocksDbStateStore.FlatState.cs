@@ -166,6 +166,7 @@ public sealed partial class RocksDbStateStore
 
     private void PutRecord(WriteBatch batch, in Address address, in AccountRecord record)
     {
+        NoteWrittenAccount(address, record);
         Span<byte> key = stackalloc byte[AccountKeyLength];
         Span<byte> value = stackalloc byte[AccountRecord.MaxLength];
         address.WriteTo(key);

@@ -10,6 +10,9 @@ public sealed partial class RocksDbStateStore
 {
     private const int MultiGetBatch = 256;
 
+    // How many keys ahead a batched read asks for the account cache's lines (three keys an account).
+    private const int CacheLookahead = 12;
+
     // The error slots of a batched read (ReadFlat uses the first): reads allocate nothing. Per thread,
     // since workers read at once; never nested on one thread.
     [ThreadStatic] private static IntPtr[]? t_errors;
@@ -40,7 +43,10 @@ public sealed partial class RocksDbStateStore
         IntPtr* pointers = stackalloc IntPtr[MultiGetBatch];
         UIntPtr* sizes = stackalloc UIntPtr[MultiGetBatch];
         IntPtr* slices = stackalloc IntPtr[MultiGetBatch];
+        Span<int> starts = stackalloc int[MultiGetBatch];
         Span<int> ends = stackalloc int[MultiGetBatch];
+        var cache = _accounts;
+        long epoch = cache?.Epoch ?? 0, hits = 0;
         try
         {
             keys.CopyTo(sorted);
@@ -54,17 +60,30 @@ public sealed partial class RocksDbStateStore
                 int next = 0;
                 while (next < count)
                 {
-                    int first = next, n = 0;
-                    for (; n < MultiGetBatch && next < count; n++)
+                    int n = 0;
+                    while (n < MultiGetBatch && next < count)
                     {
+                        int end = FlatKeyEnd(sorted, next, count);
+                        // The lookups' lines are asked for a few keys ahead, so that their misses overlap.
+                        if (cache is not null && next + CacheLookahead < count) cache.Prefetch(sorted[next + CacheLookahead].Address);
+                        if (cache is not null && sorted[next].Kind != StateKeyKind.Storage && cache.TryGet(sorted[next].Address, out var record))
+                        {
+                            for (int k = next; k < end; k++) found[order[k]] = record.TryGet(sorted[k].Kind, out values[order[k]]);
+                            hits++;
+                            next = end;
+                            continue;
+                        }
                         var slot = keyBytes.AsSpan(n * StateKeyEncoding.MaxLength, StateKeyEncoding.MaxLength);
                         sizes[n] = (UIntPtr)WriteFlatKey(sorted[next], slot);
                         pointers[n] = (IntPtr)(keyBase + n * StateKeyEncoding.MaxLength);
                         slices[n] = IntPtr.Zero;
-                        next = ends[n] = FlatKeyEnd(sorted, next, count);
+                        starts[n] = next;
+                        next = ends[n] = end;
+                        n++;
                     }
+                    if (n == 0) break;
                     MultiGet(_state, n, pointers, sizes, slices, errors, sorted: true);
-                    if (TakeResults(sorted, order, first, ends[..n], slices, errors, values, found) is { } failure)
+                    if (TakeResults(sorted, order, starts[..n], ends[..n], slices, errors, values, found, cache, epoch) is { } failure)
                         throw failure;
                 }
             }
@@ -74,6 +93,7 @@ public sealed partial class RocksDbStateStore
             ArrayPool<StateKey>.Shared.Return(sorted);
             ArrayPool<int>.Shared.Return(order);
             ArrayPool<byte>.Shared.Return(keyBytes);
+            if (hits > 0) Interlocked.Add(ref _accountCacheHits, hits);
         }
     }
 
@@ -161,14 +181,14 @@ public sealed partial class RocksDbStateStore
 
     // Copies one batch's values out (to their callers' positions) and frees what RocksDB allocated,
     // all of it even when an entry failed; returns the first failure. Lookup i answers the sorted keys
-    // from the end of lookup i - 1 (the first: from first) to ends[i].
-    private unsafe StateStoreException? TakeResults(StateKey[] sorted, int[] positions, int first, ReadOnlySpan<int> ends, IntPtr* slices, IntPtr[] errors,
-        Span<UInt256> values, Span<bool> found)
+    // from starts[i] to ends[i]; the account records read (or found absent) fill the cache, if any.
+    private unsafe StateStoreException? TakeResults(StateKey[] sorted, int[] positions, ReadOnlySpan<int> starts, ReadOnlySpan<int> ends, IntPtr* slices, IntPtr[] errors,
+        Span<UInt256> values, Span<bool> found, AccountRecordCache? cache, long epoch)
     {
         StateStoreException? failure = null;
-        int from = first;
-        for (int i = 0; i < ends.Length; from = ends[i], i++)
+        for (int i = 0; i < ends.Length; i++)
         {
+            int from = starts[i];
             if (errors[i] != IntPtr.Zero)
             {
                 failure ??= Translate(new IOException(Marshal.PtrToStringAnsi(errors[i]) ?? "MultiGet failed"));
@@ -179,7 +199,11 @@ public sealed partial class RocksDbStateStore
                 found[positions[k]] = false;
                 values[positions[k]] = default;
             }
-            if (slices[i] == IntPtr.Zero) continue;
+            if (slices[i] == IntPtr.Zero)
+            {
+                if (errors[i] == IntPtr.Zero && sorted[from].Kind != StateKeyKind.Storage) cache?.Fill(sorted[from].Address, default, epoch);
+                continue;
+            }
             var data = Native.Instance.rocksdb_pinnableslice_value(slices[i], out var length);
             var bytes = new ReadOnlySpan<byte>((void*)data, (int)(ulong)length);
             if (sorted[from].Kind == StateKeyKind.Storage)
@@ -194,6 +218,7 @@ public sealed partial class RocksDbStateStore
             else if (AccountRecord.TryRead(bytes, out var record))
             {
                 for (int k = from; k < ends[i]; k++) found[positions[k]] = record.TryGet(sorted[k].Kind, out values[positions[k]]);
+                cache?.Fill(sorted[from].Address, record, epoch);
             }
             else failure ??= Fail(StateStoreError.Corrupt, $"the record of account {sorted[from].Address} is malformed");
             Native.Instance.rocksdb_pinnableslice_destroy(slices[i]);
@@ -234,14 +259,21 @@ public sealed partial class RocksDbStateStore
     /// <summary>The stored record of <paramref name="address"/>; false (and an empty record) when it has none.</summary>
     private bool TryGetRecord(in Address address, out AccountRecord record)
     {
+        var cache = _accounts;
+        if (cache is not null && cache.TryGet(address, out record))
+        {
+            Interlocked.Increment(ref _accountCacheHits);
+            return !record.IsEmpty;
+        }
+        long epoch = cache?.Epoch ?? 0;
         Span<byte> key = stackalloc byte[AccountKeyLength];
         Span<byte> buffer = stackalloc byte[AccountRecord.MaxLength];
         address.WriteTo(key);
         int length = ReadFlat(key, buffer);
         record = default;
-        if (length < 0) return false;
-        if (length > buffer.Length || !AccountRecord.TryRead(buffer[..length], out record))
+        if (length >= 0 && (length > buffer.Length || !AccountRecord.TryRead(buffer[..length], out record)))
             throw Fail(StateStoreError.Corrupt, $"the record of account {address} is malformed");
-        return true;
+        cache?.Fill(address, record, epoch);
+        return length >= 0;
     }
 }

@@ -540,6 +540,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_initialized) throw new InvalidOperationException($"state database {_path} is already initialised (at block {_head.Number})");
         _db.Put(InitKey, new byte[] { 1 }, _meta, _write);
+        BeginAccountWrite();
         var batch = new WriteBatch();
         StoredBlock genesisBlock;
         try
@@ -576,6 +577,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         finally
         {
             batch.Dispose();
+            EndAccountWrite(written: true, wholesale: true);
         }
         _genesis = _head = genesisBlock;
         _nodesAt = trieNodes is null ? null : genesisBlock;
@@ -652,6 +654,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? previousValues = null)
     {
         StateStoreChecks.CheckCommit(this, _initialized, _disposed, block);
+        _writtenAccounts?.Clear(); // what a failed commit before this one noted
         bool journaled = JournalRetention > 0;
         byte[]? journal = journaled ? ArrayPool<byte>.Shared.Rent(4 + changes.Length * MaxJournalEntryLength) : null;
         bool asFile = trieNodes is not null && WritesAsFile(trieNodes);
@@ -692,7 +695,17 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
             }
             batch.Put(blockKey, record, _blocks);
             batch.Put(HeadKey, record, _meta);
-            Write(batch);
+            BeginAccountWrite();
+            bool written = false;
+            try
+            {
+                Write(batch);
+                written = true;
+            }
+            finally
+            {
+                EndAccountWrite(written);
+            }
             _head = block;
             if (oldest < keepFrom) _oldestJournal = keepFrom;
             if (asFile) IngestCheckpointFile(block, record);
@@ -798,6 +811,19 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     public StoredBlock Revert(int blocks)
     {
         StateStoreChecks.CheckRevert(this, _initialized, _disposed, blocks);
+        BeginAccountWrite();
+        try
+        {
+            return RevertJournals(blocks);
+        }
+        finally
+        {
+            EndAccountWrite(written: true, wholesale: true);
+        }
+    }
+
+    private StoredBlock RevertJournals(int blocks)
+    {
         using var batch = new WriteBatch();
         var records = new Dictionary<Address, AccountRecord>();
         for (int n = 0; n < blocks; n++)
@@ -867,5 +893,6 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         GC.KeepAlive(flush);
         if (error != IntPtr.Zero) Native.Instance.rocksdb_free(error);
         _db.Dispose();
+        _accounts?.Dispose();
     }
 }

@@ -15,12 +15,21 @@ public class AccountRecordTests
 {
     private static readonly StateKeyKind[] Fields = [StateKeyKind.Nonce, StateKeyKind.Balance, StateKeyKind.CodeHash];
 
+    /// <summary>
+    /// <paramref name="cache"/>: 0, none; 1, a table of one set that reads fill (four records for 40
+    /// accounts: nearly every read and commit evicts); 2, the whole flat state read into a table
+    /// (<see cref="RocksDbStateStore.WarmAccountCache"/>) after the genesis and each reopen.
+    /// </summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    public void Fields_kept_in_one_record_behave_as_separate_keys_through_commits_reverts_and_reopens(int seed)
+    [InlineData(1, 0)]
+    [InlineData(2, 0)]
+    [InlineData(3, 0)]
+    [InlineData(4, 0)]
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    [InlineData(3, 2)]
+    [InlineData(4, 2)]
+    public void Fields_kept_in_one_record_behave_as_separate_keys_through_commits_reverts_and_reopens(int seed, int cache)
     {
         var random = new Random(seed);
         using var dir = new TempDir();
@@ -40,6 +49,8 @@ public class AccountRecordTests
             }
             reference.Initialize(genesis, new StoredBlock(0, default, default));
             rocks.Initialize(genesis, new StoredBlock(0, default, default));
+            KeepCache(rocks, cache);
+            long hits = 0;
             long head = 0;
             for (int step = 0; step < 60; step++)
             {
@@ -59,11 +70,16 @@ public class AccountRecordTests
                 }
                 if (step % 20 == 19)
                 {
+                    hits += rocks.AccountCacheHits;
                     rocks.Dispose();
                     rocks = OpenRocks(path, retention: 8, create: false);
+                    KeepCache(rocks, cache);
                 }
                 AssertSameState(reference, rocks, $"seed {seed}, step {step}");
             }
+            hits += rocks.AccountCacheHits;
+            if (cache == 0) Assert.Equal(0, hits);
+            else Assert.True(hits > (cache == 1 ? 100 : 1_000), $"seed {seed}: {hits} account reads answered from the cache");
         }
         finally
         {
@@ -115,6 +131,12 @@ public class AccountRecordTests
         var batched = Assert.Throws<StateStoreException>(() => store.TryGetMany([StateKey.Balance(account)], new UInt256[1], new bool[1]));
         Assert.Equal(StateStoreError.Corrupt, batched.Error);
         Assert.Equal(StateStoreError.Corrupt, Assert.Throws<StateStoreException>(() => store.Entries().ToList()).Error);
+    }
+
+    private static void KeepCache(RocksDbStateStore rocks, int cache)
+    {
+        if (cache == 1) rocks.KeepAccountCache(AccountRecordCache.Ways * AccountRecordCache.BytesPerWay);
+        if (cache == 2) Assert.True(rocks.WarmAccountCache(1 << 20, out long accounts) > 0 && accounts > 20, "the accounts were read into the cache");
     }
 
     private static StateKey Key(int account, StateKeyKind kind) => StateKey.Create(Address.FromNumber((ulong)account), kind, default);

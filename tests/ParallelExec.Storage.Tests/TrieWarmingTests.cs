@@ -124,8 +124,12 @@ public class TrieWarmingTests
                     $"{at}: {chain.BuiltTrieLeaves} leaves built with warming {warm}, budget {budget}");
                 // The token's storage trie is never warmed: its blocks' slot changes were loaded in batches, leaves built from their reads.
                 if (rocks && kind == WorkloadKind.Token) Assert.True(chain.BuiltSlotLeaves > 0, $"{at}: no slot leaf built with warming {warm}, budget {budget}");
+                // Over RocksDB the store keeps every account record in memory (read at the first
+                // chain's first block, kept current through its commits and reverts).
+                if (rocks) Assert.True(chain.CachedAccounts > 200 && chain.AccountCacheBytes > 0, $"{at}: {chain.CachedAccounts} account records kept in memory");
                 Assert.Equal(expected[reopenAt], chain.Revert(blocks - reopenAt).StateRoot);
             }
+            if (rocks) Assert.True(store.AccountCacheHits > 1_000, $"{at}: {store.AccountCacheHits} account reads answered from memory");
         }
         finally
         {

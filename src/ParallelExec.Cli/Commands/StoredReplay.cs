@@ -62,6 +62,7 @@ internal static class StoredReplay
             mismatch = r.Mismatch is { } m ? new { block = m.BlockNumber, expected = m.Expected.ToString(), actual = m.Actual.ToString() } : null,
             genesisRoot = r.GenesisRoot.ToString(), finalRoot = r.FinalRoot.ToString(), pipelined = r.Pipelined,
             tps = Math.Round(r.Tps), stageSumTps = Math.Round(r.TotalTps), warmedTrieNodes = r.WarmedNodes, warmedTrieBytes = r.WarmedBytes, warmedInnerNodesOnly = r.WarmedInnerNodesOnly,
+            cachedAccounts = r.CachedAccounts, accountCacheBytes = r.AccountCacheBytes, accountCacheWarmMs = Math.Round(r.AccountCacheWarm.TotalMilliseconds, 3), accountCacheHits = r.AccountCacheHits,
             evictions = r.Evictions, budgetCheckpoints = r.BudgetCheckpoints, builtTrieLeaves = r.BuiltTrieLeaves, builtSlotLeaves = r.BuiltSlotLeaves,
             stagesMs = new
             {
@@ -86,6 +87,8 @@ internal static class StoredReplay
             CliConsole.Prose($"trie warmed before the first block: {r.WarmedNodes:N0} account-trie nodes ({r.WarmedBytes / (1 << 20):N0} MiB)"
                 + (r.WarmedInnerNodesOnly ? ", its branches and extensions (the whole trie is over a quarter of --cache-mb)" : "")
                 + $", read in scans in {ChainCli.Ms(r.Warm)}, before the first block's apply");
+        if (r.CachedAccounts > 0)
+            CliConsole.Prose($"account records kept in memory: {r.CachedAccounts:N0} ({r.AccountCacheBytes / (1 << 20):N0} MiB of --cache-mb, read in {ChainCli.Ms(r.AccountCacheWarm)}); account reads answered from them: {r.AccountCacheHits:N0}");
         if (r.BuiltTrieLeaves > 0 || r.BuiltSlotLeaves > 0)
             CliConsole.Prose($"trie leaves built from the blocks' reads instead of read from the database: {r.BuiltTrieLeaves:N0} accounts'"
                 + (r.BuiltSlotLeaves > 0 ? $", {r.BuiltSlotLeaves:N0} slots'" : ""));

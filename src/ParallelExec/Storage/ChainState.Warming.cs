@@ -24,6 +24,39 @@ public sealed partial class ChainState
     /// <summary>Time the warming before the first block took (planning, reading, checking and decoding), zero when none was made.</summary>
     public TimeSpan WarmTime { get; private set; }
 
+    /// <summary>Account records the store keeps in memory since before the first block (<see cref="ChainStateOptions.CacheAccounts"/>); 0 when it keeps none.</summary>
+    public long CachedAccounts { get; private set; }
+
+    /// <summary>The memory those records take, out of <see cref="ChainStateOptions.TrieCacheBytes"/>.</summary>
+    public long AccountCacheBytes { get; private set; }
+
+    /// <summary>Time the store took to read the account records into memory.</summary>
+    public TimeSpan AccountCacheWarmTime { get; private set; }
+
+    private bool _accountsWarmDue;
+
+    // The clean-memory budget the trie and the account records share: TrieCacheBytes, or the default when unbounded.
+    private long CacheBudget => _options.TrieCacheBytes > 0 ? _options.TrieCacheBytes : ChainStateOptions.DefaultTrieCacheBytes;
+
+    // The account records fit in an eighth of the budget or are not kept (a cache of a part of them
+    // would serve the uniform reads of a large state a part of the time, for all of its memory).
+    private void WarmAccountsIfDue()
+    {
+        if (!_accountsWarmDue) return;
+        _accountsWarmDue = false;
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            AccountCacheBytes = _store.WarmAccountCache(CacheBudget / 8, out long accounts);
+            CachedAccounts = accounts;
+        }
+        catch (StateStoreException)
+        {
+            return; // the reads a block makes report any failure
+        }
+        AccountCacheWarmTime = Stopwatch.GetElapsedTime(started);
+    }
+
     /// <summary>
     /// What a branch or extension costs in memory besides its stored bytes once decoded: the trie
     /// budget's own estimate of a branch's object (an extension's is smaller), so that the warming's
@@ -53,10 +86,11 @@ public sealed partial class ChainState
     /// </summary>
     private void WarmIfDue()
     {
+        WarmAccountsIfDue();
         if (!_warmDue) return;
         _warmDue = false;
         if (_store.TrieNodesAt is null || _trieStale) return;
-        long limit = (_options.TrieCacheBytes > 0 ? _options.TrieCacheBytes : ChainStateOptions.DefaultTrieCacheBytes) / 4;
+        long limit = (CacheBudget - AccountCacheBytes) / 4;
         long estimate = _store.EstimateAccountTrieBytes();
         if (estimate < 0) return;
         var started = Stopwatch.GetTimestamp();

@@ -53,6 +53,7 @@ public sealed partial class ChainState
             for (int i = 0; i < _nodeSets.Length; i++) _nodeSets[i] = new TrieNodeSet(1 << 16);
         OpenTime = openTime;
         _warmDue = options.WarmTrie && options.PersistTrieNodes;
+        _accountsWarmDue = options.CacheAccounts;
     }
 
     /// <summary>The store the chain commits to.</summary>

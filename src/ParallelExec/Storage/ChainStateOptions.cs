@@ -57,6 +57,14 @@ public sealed record ChainStateOptions
     /// </summary>
     public bool WarmTrie { get; init; } = true;
 
+    /// <summary>
+    /// Before the first block, have the store keep every account record of the flat state in memory
+    /// when they all fit in an eighth of <see cref="TrieCacheBytes"/> (the default budget when that is
+    /// 0), the trie's budget then smaller by what they take: a block's account reads are then answered
+    /// from memory instead of RocksDB (<see cref="IStateStore.WarmAccountCache"/>).
+    /// </summary>
+    public bool CacheAccounts { get; init; } = true;
+
     /// <summary>The defaults.</summary>
     public static ChainStateOptions Default { get; } = new();
 }

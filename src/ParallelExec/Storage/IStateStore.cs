@@ -77,6 +77,22 @@ public interface IStateStore : IStateReader, IDisposable
     }
 
     /// <summary>
+    /// Keeps every account record of the flat state in memory from now on, when they all fit in
+    /// <paramref name="maxBytes"/>: one scan reads them, and later reads of accounts are answered from
+    /// memory (commits keep it current). Returns the bytes it takes and the records it holds
+    /// (<paramref name="accounts"/>); 0 when the store keeps none (the accounts do not fit, or the store
+    /// has no such cache). Before blocks run: not beside a commit.
+    /// </summary>
+    long WarmAccountCache(long maxBytes, out long accounts)
+    {
+        accounts = 0;
+        return 0;
+    }
+
+    /// <summary>Account reads answered from the records <see cref="WarmAccountCache"/> keeps (a lookup asking several fields counts once).</summary>
+    long AccountCacheHits => 0;
+
+    /// <summary>
     /// About how many bytes (keys and RLP) the stored nodes of the account trie take, without reading
     /// them (RocksDB: the approximate size of their key range); -1 when the store cannot tell cheaply.
     /// </summary>

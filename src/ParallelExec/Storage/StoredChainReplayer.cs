@@ -200,6 +200,7 @@ public static class StoredChainReplayer
             SkippedBlocks = skipped, Blocks = blocks, Transactions = txs, TrieNodes = nodes, Reexecutions = reexec,
             VerifiedBlocks = verified, UnrecordedBlocks = unrecorded, ListRoots = listRoots, Open = openTime,
             WarmedNodes = chain.WarmedNodes, WarmedBytes = chain.WarmedBytes, WarmedInnerNodesOnly = chain.WarmedInnerNodesOnly, Warm = chain.WarmTime,
+            CachedAccounts = chain.CachedAccounts, AccountCacheBytes = chain.AccountCacheBytes, AccountCacheWarm = chain.AccountCacheWarmTime, AccountCacheHits = store.AccountCacheHits,
             Evictions = chain.Evictions, BudgetCheckpoints = chain.BudgetCheckpoints, BuiltTrieLeaves = chain.BuiltTrieLeaves, BuiltSlotLeaves = chain.BuiltSlotLeaves,
             Execute = execute, Apply = apply, Root = root, Commit = commit, Total = total.Elapsed,
             Pipelined = pipeline.Overlap, Waiting = pipeline.Waiting, BlocksElapsed = outcome.Elapsed, BlocksCpu = outcome.Cpu, BlocksCollector = outcome.Collector,

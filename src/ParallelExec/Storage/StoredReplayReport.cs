@@ -43,6 +43,14 @@ public sealed record StoredReplayReport
     public long WarmedBytes { get; init; }
     /// <summary>Whether only the account trie's branches and extensions were warmed, the whole trie being over the limit (<see cref="ChainState.WarmedInnerNodesOnly"/>).</summary>
     public bool WarmedInnerNodesOnly { get; init; }
+    /// <summary>Account records the store kept in memory (<see cref="ChainState.CachedAccounts"/>), the memory they took, the time their scan took (part of the warming before the first block), and the account reads they answered.</summary>
+    public long CachedAccounts { get; init; }
+    /// <inheritdoc cref="CachedAccounts"/>
+    public long AccountCacheBytes { get; init; }
+    /// <inheritdoc cref="CachedAccounts"/>
+    public TimeSpan AccountCacheWarm { get; init; }
+    /// <inheritdoc cref="CachedAccounts"/>
+    public long AccountCacheHits { get; init; }
     /// <summary>Account-trie leaves built from the fields a block read instead of read from the store (<see cref="ChainState.BuiltTrieLeaves"/>).</summary>
     public long BuiltTrieLeaves { get; init; }
 
