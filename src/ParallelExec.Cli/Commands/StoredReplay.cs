@@ -88,7 +88,7 @@ internal static class StoredReplay
                 + (r.WarmedInnerNodesOnly ? ", its branches and extensions (the whole trie is over a quarter of --cache-mb)" : "")
                 + $", read in scans in {ChainCli.Ms(r.Warm)}, before the first block's apply");
         if (r.CachedAccounts > 0)
-            CliConsole.Prose($"account records kept in memory: {r.CachedAccounts:N0} ({r.AccountCacheBytes / (1 << 20):N0} MiB of --cache-mb, read in {ChainCli.Ms(r.AccountCacheWarm)}); account reads answered from them: {r.AccountCacheHits:N0}");
+            CliConsole.Prose($"account records kept in memory: {r.CachedAccounts:N0} ({r.AccountCacheBytes / (1 << 20):N0} MiB beside the trie's --cache-mb, read in {ChainCli.Ms(r.AccountCacheWarm)}); account reads answered from them: {r.AccountCacheHits:N0}");
         if (r.BuiltTrieLeaves > 0 || r.BuiltSlotLeaves > 0)
             CliConsole.Prose($"trie leaves built from the blocks' reads instead of read from the database: {r.BuiltTrieLeaves:N0} accounts'"
                 + (r.BuiltSlotLeaves > 0 ? $", {r.BuiltSlotLeaves:N0} slots'" : ""));

@@ -11,9 +11,9 @@ namespace ParallelExec.Cli.Options;
 /// </summary>
 internal static class DatabaseOptions
 {
-    /// <summary><c>--cache-mb</c>: memory for the state trie's clean nodes and the account records, in MiB; 0: no limit.</summary>
+    /// <summary><c>--cache-mb</c>: memory for the state trie's clean nodes (and an eighth more for the account records), in MiB; 0: no limit.</summary>
     public static Option<int> TrieCacheMb() => NumberOption.Int("--cache-mb",
-        "With --db: memory for the state trie's clean nodes, the garbage collector's headroom over them included, in MiB (past it they are dropped and read again from the database when needed), and for the account records when all of them fit in an eighth of it (account reads then come from memory); 0: no limit",
+        "With --db: memory for the state trie's clean nodes, the garbage collector's headroom over them included, in MiB (past it they are dropped and read again from the database when needed); the account records get up to an eighth more, kept in memory when all of them fit in it; 0: no limit",
         (int)(ChainStateOptions.DefaultTrieCacheBytes >> 20), 0);
 
     /// <summary><c>--db-cache-mb</c>: RocksDB's block cache, in MiB.</summary>

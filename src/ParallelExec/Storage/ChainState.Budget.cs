@@ -105,10 +105,9 @@ public sealed partial class ChainState
         return estimate > budget && estimate - _measuredResident >= slack;
     }
 
-    // The bytes of the trie's objects (its estimate) that TrieCacheBytes allows beside the account
-    // records kept in memory; 0: no budget.
+    // The bytes of the trie's objects (its estimate) that TrieCacheBytes allows; 0: no budget.
     private long TrieObjectBudget =>
-        _options.TrieCacheBytes <= 0 ? 0 : Math.Max(1, (long)((_options.TrieCacheBytes - AccountCacheBytes) / CollectorHeadroom));
+        _options.TrieCacheBytes <= 0 ? 0 : Math.Max(1, (long)(_options.TrieCacheBytes / CollectorHeadroom));
 
     private void Measured(long resident, long loaded)
     {

@@ -4,7 +4,7 @@ using ParallelExec.Trie;
 
 namespace ParallelExec.Storage;
 
-/// <summary>Warming the trie: the stored account trie read in sequential scans before the first block.</summary>
+/// <summary>Warming before the first block: the stored account trie read in sequential scans, and the account records the store keeps in memory (<see cref="ChainStateOptions.CacheAccounts"/>).</summary>
 public sealed partial class ChainState
 {
     private bool _warmDue;
@@ -27,7 +27,7 @@ public sealed partial class ChainState
     /// <summary>Account records the store keeps in memory since before the first block (<see cref="ChainStateOptions.CacheAccounts"/>); 0 when it keeps none.</summary>
     public long CachedAccounts { get; private set; }
 
-    /// <summary>The memory those records take, out of <see cref="ChainStateOptions.TrieCacheBytes"/>.</summary>
+    /// <summary>The memory those records take (at most an eighth of <see cref="ChainStateOptions.TrieCacheBytes"/>, beside it).</summary>
     public long AccountCacheBytes { get; private set; }
 
     /// <summary>Time the store took to read the account records into memory.</summary>
@@ -35,7 +35,7 @@ public sealed partial class ChainState
 
     private bool _accountsWarmDue;
 
-    // The clean-memory budget the trie and the account records share: TrieCacheBytes, or the default when unbounded.
+    // The trie's budget (TrieCacheBytes, or the default when unbounded), of which the account records may take an eighth more.
     private long CacheBudget => _options.TrieCacheBytes > 0 ? _options.TrieCacheBytes : ChainStateOptions.DefaultTrieCacheBytes;
 
     // The account records fit in an eighth of the budget or are not kept (a cache of a part of them
@@ -86,11 +86,25 @@ public sealed partial class ChainState
     /// </summary>
     private void WarmIfDue()
     {
-        WarmAccountsIfDue();
+        // The account records' scan runs beside the trie's (on a thread of its own): both come before
+        // the first block's root, so no commit runs meanwhile.
+        var accounts = _accountsWarmDue ? Task.Factory.StartNew(WarmAccountsIfDue, TaskCreationOptions.LongRunning) : null;
+        try
+        {
+            WarmTrieIfDue();
+        }
+        finally
+        {
+            accounts?.GetAwaiter().GetResult();
+        }
+    }
+
+    private void WarmTrieIfDue()
+    {
         if (!_warmDue) return;
         _warmDue = false;
         if (_store.TrieNodesAt is null || _trieStale) return;
-        long limit = (CacheBudget - AccountCacheBytes) / 4;
+        long limit = CacheBudget / 4;
         long estimate = _store.EstimateAccountTrieBytes();
         if (estimate < 0) return;
         var started = Stopwatch.GetTimestamp();
