@@ -25,9 +25,9 @@ public sealed partial class RocksDbStateStore
     /// <inheritdoc/>
     /// <remarks>
     /// The accounts are counted first from RocksDB's estimate of the flat state's keys (slots
-    /// included): past one and a half times the table's room, nothing is read. Then one scan of the flat state,
-    /// stepping over each account's slots, puts every record in the table; past the room it is given
-    /// up and the table freed. A store with the table keeps it current: each commit puts the records it
+    /// included): past one and a half times the table's room, nothing is read. Then one scan of the
+    /// flat state, stepping over each account's slots, puts every record in the table; past the room
+    /// it is given up and the table freed. A store with the table keeps it current: each commit puts the records it
     /// wrote once its batch is written, a revert or genesis empties it, and an account read that misses
     /// fills it.
     /// </remarks>
@@ -165,5 +165,4 @@ public sealed partial class RocksDbStateStore
 
     // A record the batch under way puts, for the table.
     private void NoteWrittenAccount(in Address address, in AccountRecord record) => _writtenAccounts?.Add((address, record));
-
 }
