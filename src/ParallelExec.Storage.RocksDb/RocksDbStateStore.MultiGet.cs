@@ -64,8 +64,10 @@ public sealed partial class RocksDbStateStore
                     while (n < MultiGetBatch && next < count)
                     {
                         int end = FlatKeyEnd(sorted, next, count);
-                        // The lookups' lines are asked for a few keys ahead, so that their misses overlap.
-                        if (cache is not null && next + CacheLookahead < count) cache.Prefetch(sorted[next + CacheLookahead].Address);
+                        // The lookups' lines are asked for a few keys ahead, so that their misses overlap
+                        // (an account's: a slot is never looked up there).
+                        if (cache is not null && next + CacheLookahead < count && sorted[next + CacheLookahead].Kind != StateKeyKind.Storage)
+                            cache.Prefetch(sorted[next + CacheLookahead].Address);
                         if (cache is not null && sorted[next].Kind != StateKeyKind.Storage && cache.TryGet(sorted[next].Address, out var record))
                         {
                             for (int k = next; k < end; k++) found[order[k]] = record.TryGet(sorted[k].Kind, out values[order[k]]);
