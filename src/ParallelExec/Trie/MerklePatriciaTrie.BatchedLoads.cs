@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using ParallelExec.Crypto;
 using ParallelExec.State;
 
@@ -31,14 +32,18 @@ public sealed partial class MerklePatriciaTrie
 
     /// <summary>
     /// Walks <paramref name="key"/> as <see cref="TryGet{TLikely}"/> would, building its leaf from
-    /// <paramref name="likelyValue"/> (empty: nothing known) where the parent names that leaf's hash,
+    /// <paramref name="likely"/> (asked only at a child not in memory) where the parent names that leaf's hash,
     /// up to the first node that must be loaded: true and its place then, false when the walk needs
     /// nothing from the source. The walk starts at <paramref name="from"/> (null: the root) at nibble
     /// <paramref name="fromDepth"/>, and a walk that stops leaves there the node above the one to load,
     /// so that once the load is done the next call goes on from it. Changes nothing but the leaf it builds.
     /// </summary>
-    internal bool FindLoad(byte[] key, ref TrieNode? from, ref int fromDepth, ReadOnlySpan<byte> likelyValue, out PendingLoad load)
+    [SkipLocalsInit]
+    internal bool FindLoad<TLikely>(byte[] key, ref TrieNode? from, ref int fromDepth, TLikely likely, out PendingLoad load)
+        where TLikely : struct, ILikelyLeafValue
     {
+        Span<byte> likelyValue = stackalloc byte[MaxLikelyValueLength];
+        int likelyLength = -1; // not asked yet: a walk through memory never asks
         int keyNibbles = key.Length * 2;
         int depth = fromDepth;
         var node = from;
@@ -71,7 +76,8 @@ public sealed partial class MerklePatriciaTrie
                     var child = branch.Children[nibble];
                     if (child is UnresolvedNode)
                     {
-                        if (likelyValue.IsEmpty || TryBuildLeaf(branch, nibble, key, depth + 1, likelyValue) is not { } built)
+                        if (likelyLength < 0) likelyLength = Math.Clamp(likely.Write(likelyValue), 0, MaxLikelyValueLength);
+                        if (likelyLength == 0 || TryBuildLeaf(branch, nibble, key, depth + 1, likelyValue[..likelyLength]) is not { } built)
                         {
                             (from, fromDepth) = (branch, depth);
                             load = new PendingLoad { Parent = branch, Nibble = nibble, Key = key, Depth = depth + 1 };

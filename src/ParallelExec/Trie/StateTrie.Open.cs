@@ -109,7 +109,7 @@ public sealed partial class StateTrie
 
     // One group of walks between batched reads (the accounts under one first nibble, or the slots of
     // one storage subtrie), kept from block to block like the buckets: the keys, where each walk
-    // stopped and the leaf its value would make (computed once).
+    // stopped and the leaf its value would make (computed once, when a walk first asks for it).
     private sealed class BatchedLoadScratch
     {
         public readonly List<byte[]> Keys = new();
@@ -118,39 +118,77 @@ public sealed partial class StateTrie
         public readonly HashSet<(TrieNode Parent, int Nibble)> Places = new();
         public MerklePatriciaTrie? Trie; // whose nodes the walks load (slot groups; the account trie's buckets are given it)
         public TrieNode?[] From = [];
-        public int[] FromDepth = [], LikelyOffset = [], LikelyLength = [];
-        public byte[] Likely = []; // the likely values back to back (a slot's is a few bytes, an account's ~110)
+        public int[] FromDepth = [];
+        // What each key's likely leaf is made from: an account field's key (the account's leaf) or a
+        // slot's; its value's place in _likely once made (length -1: not asked yet).
+        private StateKey[] _sources = [];
+        private int[] _likelyOffset = [], _likelyLength = [];
+        private byte[] _likely = []; // the likely values back to back (a slot's is a few bytes, an account's ~110)
         private int _likelyUsed;
+        private IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? _before;
 
-        /// <summary>Adds a key to walk and the leaf value it most likely has (nothing known: empty).</summary>
-        public void Add<TLikely>(byte[] key, TLikely likely) where TLikely : struct, ILikelyLeafValue
+        /// <summary>
+        /// Adds a key to walk; its likely leaf value is made from what <paramref name="source"/> held in
+        /// <paramref name="before"/> (<see cref="LikelyAccountLeaf"/>, <see cref="LikelySlotLeaf"/>), only
+        /// if a walk meets a child not in memory: through a warm trie none does.
+        /// </summary>
+        public void Add(byte[] key, in StateKey source, IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? before)
         {
-            const int Max = MerklePatriciaTrie.MaxLikelyValueLength;
             int i = Keys.Count;
             if (From.Length <= i)
             {
                 int size = Math.Max(64, From.Length * 2);
                 From = new TrieNode?[size]; // empty between passes
                 Array.Resize(ref FromDepth, size);
-                Array.Resize(ref LikelyOffset, size);
-                Array.Resize(ref LikelyLength, size);
+                Array.Resize(ref _sources, size);
+                Array.Resize(ref _likelyOffset, size);
+                Array.Resize(ref _likelyLength, size);
             }
-            if (Likely.Length - _likelyUsed < Max) Array.Resize(ref Likely, Math.Max(64 * Max, Likely.Length * 2));
             Keys.Add(key);
             FromDepth[i] = 0;
-            int length = Math.Clamp(likely.Write(Likely.AsSpan(_likelyUsed, Max)), 0, Max);
-            LikelyOffset[i] = _likelyUsed;
-            LikelyLength[i] = length;
-            _likelyUsed += length;
+            _sources[i] = source;
+            _likelyLength[i] = -1;
+            _before = before;
         }
 
-        /// <summary>The likely value added with key <paramref name="i"/>.</summary>
-        public ReadOnlySpan<byte> LikelyValue(int i) => Likely.AsSpan(LikelyOffset[i], LikelyLength[i]);
+        /// <summary>Key <paramref name="i"/>'s likely value for <see cref="MerklePatriciaTrie.FindLoad"/>, made on its first ask.</summary>
+        public LikelyOf Likely(int i) => new(this, i);
+
+        public readonly struct LikelyOf(BatchedLoadScratch scratch, int i) : ILikelyLeafValue
+        {
+            public int Write(Span<byte> destination)
+            {
+                var value = scratch.LikelyValue(i);
+                value.CopyTo(destination);
+                return value.Length;
+            }
+        }
+
+        // Kept once made: a walk through a cold subtrie stops at several levels and asks at each.
+        private ReadOnlySpan<byte> LikelyValue(int i)
+        {
+            const int Max = MerklePatriciaTrie.MaxLikelyValueLength;
+            if (_likelyLength[i] < 0)
+            {
+                if (_likely.Length - _likelyUsed < Max) Array.Resize(ref _likely, Math.Max(64 * Max, _likely.Length * 2));
+                var destination = _likely.AsSpan(_likelyUsed, Max);
+                var source = _sources[i];
+                int length = source.IsAccountField
+                    ? new LikelyAccountLeaf(_before, source.Address).Write(destination)
+                    : new LikelySlotLeaf(_before, source).Write(destination);
+                length = Math.Clamp(length, 0, Max);
+                _likelyOffset[i] = _likelyUsed;
+                _likelyLength[i] = length;
+                _likelyUsed += length;
+            }
+            return _likely.AsSpan(_likelyOffset[i], _likelyLength[i]);
+        }
 
         public void Clear()
         {
             Keys.Clear();
             _likelyUsed = 0;
+            _before = null;
             Trie = null;
         }
     }
@@ -206,7 +244,7 @@ public sealed partial class StateTrie
                 {
                     var bucket = buckets[b];
                     var scratch = _loadScratch[b];
-                    foreach (var account in bucket) scratch.Add(account.Path!, new LikelyAccountLeaf(_valuesBefore, account.Address));
+                    foreach (var account in bucket) scratch.Add(account.Path!, StateKey.Nonce(account.Address), _valuesBefore); // the account's leaf
                     LoadWalks(_accounts, scratch);
                     foreach (var account in bucket) Fill(account);
                 });
@@ -258,7 +296,7 @@ public sealed partial class StateTrie
                 places.Clear();
                 foreach (int i in walking)
                 {
-                    if (!trie.FindLoad(keys[i], ref from[i], ref fromDepth[i], scratch.LikelyValue(i), out var load)) continue;
+                    if (!trie.FindLoad(keys[i], ref from[i], ref fromDepth[i], scratch.Likely(i), out var load)) continue;
                     next.Add(i);
                     if (places.Add((load.Parent, load.Nibble))) pending.Add(load); // keys under one cold node load it once
                 }

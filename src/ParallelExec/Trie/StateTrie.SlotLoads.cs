@@ -116,7 +116,7 @@ public sealed partial class StateTrie
                 var path = SlotPath(key.Slot);
                 hashes++;
                 _slotPaths[i] = path;
-                _slotScratch[split ? first + (path[0] >> 4) : first].Add(path, new LikelySlotLeaf(_valuesBefore, key));
+                _slotScratch[split ? first + (path[0] >> 4) : first].Add(path, key, _valuesBefore);
             }
         }
         _otherHashes += hashes;
