@@ -97,6 +97,9 @@ public sealed partial class ChainState
         {
             accounts?.GetAwaiter().GetResult();
         }
+        // Every account fits in memory: the blocks will load each one they touch into the trie's table
+        // by address, which would otherwise double (a large array each time) a dozen times on the way.
+        if (CachedAccounts > 0 && WarmedNodes > 0 && !WarmedInnerNodesOnly) _trie.ReserveAccounts(CachedAccounts);
     }
 
     private void WarmTrieIfDue()

@@ -85,9 +85,23 @@ internal sealed class AccountTable
         }
     }
 
-    private void Grow()
+    /// <summary>
+    /// Makes room for <paramref name="accounts"/> accounts at once: one allocation and one pass over
+    /// the table instead of a doubling (a large array, so a step towards a full collection) and a
+    /// pass over every account each time the table fills while blocks load them.
+    /// </summary>
+    public void Reserve(int accounts)
     {
-        var larger = new Slot[_slots.Length * 2];
+        int size = _slots.Length;
+        while (size < 1 << 30 && size < 2L * accounts) size *= 2;
+        if (size > _slots.Length) Resize(size);
+    }
+
+    private void Grow() => Resize(_slots.Length * 2);
+
+    private void Resize(int size)
+    {
+        var larger = new Slot[size];
         foreach (var slot in _slots)
         {
             if (slot.Tag != 0) Insert(larger, slot.Account, slot.Tag);

@@ -76,6 +76,9 @@ public sealed partial class StateTrie
     /// <summary>Puts in place what <paramref name="nodes"/> holds of the account subtrie under the root's child <paramref name="nibble"/> (see <see cref="MerklePatriciaTrie.LoadSubtrie"/>).</summary>
     internal long LoadAccountSubtrie(ITrieNodeLookup nodes, int nibble) => _accounts.LoadSubtrie(nodes, nibble);
 
+    /// <summary>Makes room in the table of accounts by address for <paramref name="accounts"/> (see <see cref="AccountTable.Reserve"/>).</summary>
+    internal void ReserveAccounts(long accounts) => _byAddress.Reserve((int)Math.Min(accounts, 1 << 28));
+
     /// <summary>Accounts loaded from the node source so far.</summary>
     public long LoadedAccountCount { get; private set; }
 
