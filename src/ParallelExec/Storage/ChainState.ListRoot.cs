@@ -90,7 +90,7 @@ public sealed partial class ChainState
         }
         var t2 = Stopwatch.GetTimestamp();
         var nodes = NextNodeSet(executed.Block);
-        var root = nodes is not null ? _trie.ComputeRootForCheckpoint(dop, nodes) : changed ? _trie.ComputeRoot(dop) : started.Root;
+        var root = nodes is not null ? _trie.ComputeRootForCheckpoint(dop, nodes, _options.RootParallelism) : changed ? _trie.ComputeRoot(dop) : started.Root;
         var t3 = Stopwatch.GetTimestamp();
         return Seal(executed, blockHash, accept, root, nodes, started.ApplyTime + Stopwatch.GetElapsedTime(t1, t2),
             started.RootTime + Stopwatch.GetElapsedTime(t2, t3), used ? ListRootOutcome.Used : ListRootOutcome.Discarded);

@@ -275,7 +275,7 @@ public sealed partial class ChainState
         var t2 = Stopwatch.GetTimestamp();
         var nodes = NextNodeSet(block);
         // A checkpoint writes every node the store lacks; the blocks between write none.
-        var root = nodes is null ? _trie.ComputeRoot(dop) : _trie.ComputeRootForCheckpoint(dop, nodes);
+        var root = nodes is null ? _trie.ComputeRoot(dop) : _trie.ComputeRootForCheckpoint(dop, nodes, _options.RootParallelism);
         var t3 = Stopwatch.GetTimestamp();
         return Seal(executed, blockHash, accept, root, nodes, Stopwatch.GetElapsedTime(t1, t2), Stopwatch.GetElapsedTime(t2, t3), ListRootOutcome.None);
     }

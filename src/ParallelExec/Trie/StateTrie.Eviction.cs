@@ -45,7 +45,7 @@ public sealed partial class StateTrie
     /// a node was last hashed in: nodes loaded and never changed are the oldest, and the top levels,
     /// which every block changes, the newest. "Persisted" is the generation tracking's: a node of a
     /// generation at most that of the last <see cref="MarkAllPersisted"/> or
-    /// <see cref="ComputeRootForCheckpoint"/> is in the node store with its whole subtree, so call this
+    /// <see cref="ComputeRootForCheckpoint(int, TrieNodeSet)"/> is in the node store with its whole subtree, so call this
     /// after the nodes of the last root are durable and one of those said so (a store written every
     /// block calls <see cref="MarkAllPersisted"/> after each commit). Nodes or accounts changed since
     /// are never dropped: a budget of 0 drops everything persisted. Needs a node store

@@ -53,13 +53,21 @@ public sealed partial class StateTrie
     /// (hashed since the last checkpoint and still in the tries); afterwards all of them count as persisted. The caller writes them
     /// with this root, atomically (or rebuilds the trie if it does not).
     /// </summary>
-    public Hash256 ComputeRootForCheckpoint(int degreeOfParallelism, TrieNodeSet nodes)
+    public Hash256 ComputeRootForCheckpoint(int degreeOfParallelism, TrieNodeSet nodes) =>
+        ComputeRootForCheckpoint(degreeOfParallelism, nodes, degreeOfParallelism);
+
+    /// <summary>
+    /// <see cref="ComputeRootForCheckpoint(int, TrieNodeSet)"/>, finding the nodes hashed since the
+    /// last checkpoint on up to <paramref name="exportParallelism"/> threads: a walk that waits on
+    /// memory, like a block's update, where hashing may run on fewer.
+    /// </summary>
+    internal Hash256 ComputeRootForCheckpoint(int degreeOfParallelism, TrieNodeSet nodes, int exportParallelism)
     {
         ArgumentNullException.ThrowIfNull(nodes);
         if (_persisted < 0) throw new InvalidOperationException("persistence is not tracked: call MarkAllPersisted first");
         var root = ComputeRoot(degreeOfParallelism, nodes);
         // Only the nodes of this generation are new when the last checkpoint was the computation before.
-        if (_persisted < _generation - 1) ExportOlderNodes(nodes, degreeOfParallelism);
+        if (_persisted < _generation - 1) ExportOlderNodes(nodes, exportParallelism);
         // Places vacated in the computations since the last checkpoint (this one's are exported already).
         foreach (var account in _unpersistedStorage) account.Storage?.ExportRemovals(nodes, concurrent: false);
         _accounts.ExportRemovals(nodes, concurrent: false);

@@ -34,7 +34,7 @@ public sealed partial class StateTrie
     /// <summary>
     /// Whether the tries log the places their stored nodes leave (deleted, moved by a collapse or a
     /// split, or re-encoded under 32 bytes), so that <see cref="ComputeRoot(int, TrieNodeSet)"/> and
-    /// <see cref="ComputeRootForCheckpoint"/> append a removal record
+    /// <see cref="ComputeRootForCheckpoint(int, TrieNodeSet)"/> append a removal record
     /// (<see cref="TrieNodeRecord.IsRemoval"/>) for each: what a store keyed by (owner, path) needs to
     /// hold exactly the current nodes. Logged places accumulate until a node set takes them. Off by
     /// default (a store keyed by hash has no use for them); turn it on before the first change.
