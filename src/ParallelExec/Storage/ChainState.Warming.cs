@@ -98,7 +98,7 @@ public sealed partial class ChainState
             accounts?.GetAwaiter().GetResult();
         }
         // Every account fits in memory: the blocks will load each one they touch into the trie's table
-        // by address, which would otherwise double (a large array each time) a dozen times on the way.
+        // by address, which would otherwise double on the way (ten times at 1 M, a large array each).
         if (CachedAccounts > 0 && WarmedNodes > 0 && !WarmedInnerNodesOnly) _trie.ReserveAccounts(CachedAccounts);
     }
 

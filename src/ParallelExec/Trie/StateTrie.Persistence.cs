@@ -83,7 +83,7 @@ public sealed partial class StateTrie
     /// mostly cache misses (it reads every child of each newer branch to find the newer ones), and it
     /// holds up the root stage: at 1 M accounts it took ~3 % of a replay's samples on that thread alone.
     /// A thread exports an item into a set of its own, then moves it into <paramref name="nodes"/>
-    /// under a lock: at most an item's nodes are held twice.
+    /// under a lock: at most one item's nodes per thread are held twice.
     /// </summary>
     private void ExportOlderNodes(TrieNodeSet nodes, int degreeOfParallelism)
     {
