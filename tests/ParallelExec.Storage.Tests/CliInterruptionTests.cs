@@ -48,8 +48,10 @@ public class CliInterruptionTests
     public void An_interrupted_store_bench_deletes_its_temporary_database()
     {
         using var dir = new TempDir();
+        // Far more runs than the interrupt takes to come: a loaded CI machine delivered the progress
+        // line late once, after the bench had ended on its own (the signal found no process).
         using var bench = CliProcess.Start(CliProcess.Built(), "bench", "--store", "rocksdb", "--db", dir.Path, "--workload", "p2p", "--accounts", "200",
-            "--txs", "200", "--blocks", "30", "--work", "100", "--workers", "2");
+            "--txs", "200", "--blocks", "30", "--work", "100", "--workers", "2", "--runs", "1000");
         Assert.True(bench.WaitForErrorLine("warming up"), "bench ended before reporting progress");
         bench.Interrupt();
         var (code, stdout, stderr) = bench.WaitForExit(Limit);

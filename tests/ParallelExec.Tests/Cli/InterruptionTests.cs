@@ -87,7 +87,9 @@ public class InterruptionTests
     [Fact]
     public void An_interrupted_bench_stops_with_exit_130()
     {
-        using var bench = CliProcess.Start(CliProcess.Built(), "bench", "--workload", "p2p", "--accounts", "100", "--txs", "200", "--blocks", "20", "--workers", "1,2");
+        // Far more runs than the interrupt takes to come (a bench that ends on its own first exits 0).
+        using var bench = CliProcess.Start(CliProcess.Built(), "bench", "--workload", "p2p", "--accounts", "100", "--txs", "200", "--blocks", "20", "--workers", "1,2",
+            "--runs", "1000");
         Assert.True(bench.WaitForErrorLine("warming up"), "bench ended before reporting progress");
         bench.Interrupt();
         var (code, stdout, stderr) = bench.WaitForExit(Limit);
