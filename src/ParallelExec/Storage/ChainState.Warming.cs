@@ -86,6 +86,7 @@ public sealed partial class ChainState
     /// </summary>
     private void WarmIfDue()
     {
+        if (!_warmDue && !_accountsWarmDue) return; // every block after the first
         // The account records' scan runs beside the trie's (on a thread of its own): both come before
         // the first block's root, so no commit runs meanwhile.
         var accounts = _accountsWarmDue ? Task.Factory.StartNew(WarmAccountsIfDue, TaskCreationOptions.LongRunning) : null;
