@@ -7,15 +7,20 @@ namespace ParallelExec.State;
 /// </summary>
 public readonly struct StateKey : IEquatable<StateKey>, IComparable<StateKey>
 {
-    /// <summary>The account.</summary>
-    public readonly Address Address;
-    /// <summary>Which field of the account, or a storage slot.</summary>
-    public readonly StateKeyKind Kind;
-    /// <summary>Storage slot; zero for account fields.</summary>
-    public readonly UInt256 Slot;
+    // Declared in this order so the two small fields share the first 8 bytes: 64 bytes a key, not the
+    // 72 the order address, kind, slot took (the kind padded to the slot's 8-byte alignment), and a
+    // comparison meets the cached hash first. Keys fill every output, version list, committed entry
+    // and change of a block.
+
     // Computed once: a key is hashed at every hop (speculative read, publish, validation, commit,
     // starting-state read). Zero means "not computed" (default(StateKey)).
     private readonly int _hash;
+    /// <summary>Which field of the account, or a storage slot.</summary>
+    public readonly StateKeyKind Kind;
+    /// <summary>The account.</summary>
+    public readonly Address Address;
+    /// <summary>Storage slot; zero for account fields.</summary>
+    public readonly UInt256 Slot;
 
     private StateKey(Address address, StateKeyKind kind, UInt256 slot)
     {

@@ -169,6 +169,15 @@ public sealed class StateKeyTests
     }
 
     [Fact]
+    public void A_key_takes_one_cache_line()
+    {
+        // Keys fill every output, version list, committed entry and change of a block: the kind and the
+        // cached hash share 8 bytes, so an address, a slot and both take 64 (a field order that padded
+        // the kind took 72).
+        Assert.Equal(64, System.Runtime.CompilerServices.Unsafe.SizeOf<StateKey>());
+    }
+
+    [Fact]
     public void Create_rejects_a_slot_on_account_fields()
     {
         Assert.Throws<ArgumentException>(() => StateKey.Create(A, StateKeyKind.Nonce, UInt256.One));
