@@ -10,7 +10,8 @@ public readonly struct StateKey : IEquatable<StateKey>, IComparable<StateKey>
     // Declared in this order so the two small fields share the first 8 bytes: 64 bytes a key, not the
     // 72 the order address, kind, slot took (the kind padded to the slot's 8-byte alignment), and a
     // comparison meets the cached hash first. Keys fill every output, version list, committed entry
-    // and change of a block.
+    // and change of a block. (56, the kind in the hash's top bits and the address packed to 20 bytes,
+    // put most keys across two cache lines: the committer's validate-and-apply slowed.)
 
     // Computed once: a key is hashed at every hop (speculative read, publish, validation, commit,
     // starting-state read). Zero means "not computed" (default(StateKey)).

@@ -169,7 +169,7 @@ public sealed class StateKeyTests
     }
 
     [Fact]
-    public void A_key_takes_one_cache_line()
+    public void A_key_takes_64_bytes()
     {
         // Keys fill every output, version list, committed entry and change of a block: the kind and the
         // cached hash share 8 bytes, so an address, a slot and both take 64 (a field order that padded
