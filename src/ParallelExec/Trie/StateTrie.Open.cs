@@ -120,6 +120,7 @@ public sealed partial class StateTrie
         public readonly List<MerklePatriciaTrie.PendingLoad> Pending = new();
         public readonly HashSet<(TrieNode Parent, int Nibble)> Places = new();
         public MerklePatriciaTrie? Trie; // whose nodes the walks load (slot groups; the account trie's buckets are given it)
+        public IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? Before; // the block's reads, which the likely values are made from
         public TrieNode?[] From = [];
         public int[] FromDepth = [];
         // What each key's likely leaf is made from: an account field's key (the account's leaf) or a
@@ -128,14 +129,13 @@ public sealed partial class StateTrie
         private int[] _likelyOffset = [], _likelyLength = [];
         private byte[] _likely = []; // the likely values back to back (a slot's is a few bytes, an account's ~110)
         private int _likelyUsed;
-        private IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? _before;
 
         /// <summary>
         /// Adds a key to walk; its likely leaf value is made from what <paramref name="source"/> held in
-        /// <paramref name="before"/> (<see cref="LikelyAccountLeaf"/>, <see cref="LikelySlotLeaf"/>), only
+        /// <see cref="Before"/> (<see cref="LikelyAccountLeaf"/>, <see cref="LikelySlotLeaf"/>), only
         /// if a walk meets a child not in memory: through a warm trie none does.
         /// </summary>
-        public void Add(byte[] key, in StateKey source, IReadOnlyDictionary<StateKey, (bool Existed, UInt256 Value)>? before)
+        public void Add(byte[] key, in StateKey source)
         {
             int i = Keys.Count;
             if (From.Length <= i)
@@ -151,7 +151,6 @@ public sealed partial class StateTrie
             FromDepth[i] = 0;
             _sources[i] = source;
             _likelyLength[i] = -1;
-            _before = before;
         }
 
         /// <summary>Key <paramref name="i"/>'s likely value for <see cref="MerklePatriciaTrie.FindLoad"/>, made on its first ask.</summary>
@@ -177,8 +176,8 @@ public sealed partial class StateTrie
                 var destination = _likely.AsSpan(_likelyUsed, Max);
                 var source = _sources[i];
                 int length = source.IsAccountField
-                    ? new LikelyAccountLeaf(_before, source.Address).Write(destination)
-                    : new LikelySlotLeaf(_before, source).Write(destination);
+                    ? new LikelyAccountLeaf(Before, source.Address).Write(destination)
+                    : new LikelySlotLeaf(Before, source).Write(destination);
                 length = Math.Clamp(length, 0, Max);
                 _likelyOffset[i] = _likelyUsed;
                 _likelyLength[i] = length;
@@ -191,7 +190,7 @@ public sealed partial class StateTrie
         {
             Keys.Clear();
             _likelyUsed = 0;
-            _before = null;
+            Before = null;
             Trie = null;
         }
     }
@@ -247,7 +246,8 @@ public sealed partial class StateTrie
                 {
                     var bucket = buckets[b];
                     var scratch = _loadScratch[b];
-                    foreach (var account in bucket) scratch.Add(account.Path!, StateKey.Nonce(account.Address), _valuesBefore); // the account's leaf
+                    scratch.Before = _valuesBefore;
+                    foreach (var account in bucket) scratch.Add(account.Path!, StateKey.Nonce(account.Address)); // the account's leaf
                     LoadWalks(_accounts, scratch);
                     foreach (var account in bucket) Fill(account);
                 });

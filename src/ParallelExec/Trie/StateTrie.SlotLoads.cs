@@ -109,14 +109,14 @@ public sealed partial class StateTrie
             int first = groups;
             groups += split ? 16 : 1;
             while (_slotScratch.Count < groups) _slotScratch.Add(new BatchedLoadScratch());
-            for (int g = first; g < groups; g++) _slotScratch[g].Trie = storage;
+            for (int g = first; g < groups; g++) (_slotScratch[g].Trie, _slotScratch[g].Before) = (storage, _valuesBefore);
             foreach (int i in indexes)
             {
                 var key = changes[i].Key;
                 var path = SlotPath(key.Slot);
                 hashes++;
                 _slotPaths[i] = path;
-                _slotScratch[split ? first + (path[0] >> 4) : first].Add(path, key, _valuesBefore);
+                _slotScratch[split ? first + (path[0] >> 4) : first].Add(path, key);
             }
         }
         _otherHashes += hashes;
