@@ -148,6 +148,22 @@ public class ChainCorruptionTests
     }
 
     [Fact]
+    public void A_transaction_longer_than_its_record_names_the_transaction()
+    {
+        var offsets = ChainTestFiles.RecordOffsets(File3);
+        var bytes = (byte[])File3.Clone();
+        int firstTx = (int)offsets[1] + 5 + 8 + 20 + 32 + 1 + 1;
+        bytes[firstTx + 1] = 0xFF; // its length: a three-byte varint of 2,097,151 in place of the one-byte one
+        bytes[firstTx + 2] = 0xFF;
+        bytes[firstTx + 3] = 0x7F;
+        ChainTestFiles.FixCrc(bytes, offsets[1]);
+        var e = Fails(bytes);
+        Assert.Equal(2, e.BlockNumber);
+        Assert.Contains("transaction 0 length is 2097151, above the bound", e.Message);
+        Assert.Equal(firstTx + 4, e.Offset);
+    }
+
+    [Fact]
     public void Trailing_bytes_and_a_wrong_end_count_are_rejected()
     {
         Assert.Contains("after the end record", Fails([.. File3, 0]).Message);
