@@ -20,6 +20,11 @@ internal sealed class PrefetchKeys(bool wholeAccounts = false)
 {
     private readonly HashSet<StateKey> _seen = new();
     private readonly List<StateKey> _keys = new();
+    // Whole accounts: the accounts named and the slots, apart. Sorting and de-duplicating 20-byte
+    // addresses instead of three 64-byte keys each was most of collecting a block of transfers.
+    private readonly HashSet<Address> _seenAccounts = new();
+    private readonly List<Address> _accounts = new();
+    private readonly List<StateKey> _slots = new();
     private readonly LikelyKeyBuffer _likely = new(ExecutionLimits.MaxLikelyKeys);
 
     /// <summary>Collects <paramref name="block"/>'s keys to prefetch, in key order (the order a batched read wants).</summary>
@@ -27,6 +32,9 @@ internal sealed class PrefetchKeys(bool wholeAccounts = false)
     {
         _seen.Clear();
         _keys.Clear();
+        _seenAccounts.Clear();
+        _accounts.Clear();
+        _slots.Clear();
         foreach (var tx in block.Transactions)
         {
             if (tx.Hints is { } hints && hints.Count <= ExecutionLimits.MaxHintKeys)
@@ -37,8 +45,27 @@ internal sealed class PrefetchKeys(bool wholeAccounts = false)
             }
             foreach (var key in _likely.Collect(tx)) Add(key);
         }
-        _keys.Sort();
+        if (wholeAccounts) MergeAccountsAndSlots();
+        else _keys.Sort();
         return _keys;
+    }
+
+    // The named accounts' fields and the slots, in key order: an account's nonce, balance and code
+    // hash (kinds 0, 1, 2), then its slots (kind 3), then the next address's.
+    private void MergeAccountsAndSlots()
+    {
+        _accounts.Sort();
+        _slots.Sort();
+        int s = 0;
+        foreach (var address in _accounts)
+        {
+            var nonce = StateKey.Nonce(address);
+            while (s < _slots.Count && _slots[s].CompareTo(nonce) < 0) _keys.Add(_slots[s++]);
+            _keys.Add(nonce);
+            _keys.Add(StateKey.Balance(address));
+            _keys.Add(StateKey.CodeHash(address));
+        }
+        while (s < _slots.Count) _keys.Add(_slots[s++]);
     }
 
     /// <summary>
@@ -63,16 +90,17 @@ internal sealed class PrefetchKeys(bool wholeAccounts = false)
 
     private void Add(in StateKey key)
     {
-        if (!wholeAccounts || key.Kind == StateKeyKind.Storage)
+        if (!wholeAccounts)
         {
             if (_seen.Add(key)) _keys.Add(key);
-            return;
         }
-        // The nonce stands for the account: its fields are added together.
-        var nonce = StateKey.Nonce(key.Address);
-        if (!_seen.Add(nonce)) return;
-        _keys.Add(nonce);
-        _keys.Add(StateKey.Balance(key.Address));
-        _keys.Add(StateKey.CodeHash(key.Address));
+        else if (key.Kind == StateKeyKind.Storage)
+        {
+            if (_seen.Add(key)) _slots.Add(key);
+        }
+        else if (_seenAccounts.Add(key.Address))
+        {
+            _accounts.Add(key.Address); // its three fields are added together, once sorted
+        }
     }
 }

@@ -11,12 +11,15 @@ namespace ParallelExec.Tests.Storage;
 /// </summary>
 public class PrefetchKeysTests
 {
-    [Fact]
-    public void Hints_win_else_likely_keys_bounded_distinct_and_sorted()
+    /// <param name="wholeAccounts">Over a store that keeps accounts whole: a named account field brings its two siblings.</param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Hints_win_else_likely_keys_bounded_distinct_and_sorted(bool wholeAccounts)
     {
         int seed = Environment.TickCount & 0x7fffffff;
         var random = new Random(seed);
-        var collector = new PrefetchKeys();
+        var collector = new PrefetchKeys(wholeAccounts);
         for (int round = 0; round < 20; round++)
         {
             var txs = new List<ITransaction>();
@@ -52,8 +55,14 @@ public class PrefetchKeysTests
             // Keys shared between transactions are read once.
             txs.Add(new NamingTransaction(null, expected.Take(3).ToArray()));
 
+            if (wholeAccounts)
+            {
+                foreach (var key in expected.Where(k => k.IsAccountField).ToArray())
+                    expected.UnionWith([StateKey.Nonce(key.Address), StateKey.Balance(key.Address), StateKey.CodeHash(key.Address)]);
+            }
+
             var keys = collector.Collect(new Block(new BlockHeader(round + 1, default), txs));
-            Assert.True(expected.Order().SequenceEqual(keys), $"seed {seed}, round {round}");
+            Assert.True(expected.Order().SequenceEqual(keys), $"seed {seed}, round {round}, whole accounts {wholeAccounts}");
         }
     }
 
@@ -63,10 +72,11 @@ public class PrefetchKeysTests
         for (int i = 0; i < count; i++)
         {
             var address = Address.FromNumber((ulong)random.Next(50), tag: 0x01); // few addresses: keys repeat
-            keys[i] = random.Next(3) switch
+            keys[i] = random.Next(4) switch
             {
                 0 => StateKey.Balance(address),
                 1 => StateKey.Nonce(address),
+                2 => StateKey.CodeHash(address),
                 _ => StateKey.Storage(address, (ulong)random.Next(1000)),
             };
         }
