@@ -35,6 +35,7 @@ internal static class GcHeapHugePages
     public const ulong OpenedBytes = 4UL << 30;
 
     private const ulong Step = 256UL << 20; // each call's share of the range
+    private const ulong ReserveDistance = 256UL << 20; // the most the reserve's rest lies above a fresh object
 
     public static void Advise()
     {
@@ -89,8 +90,6 @@ internal static class GcHeapHugePages
         }
         return null;
     }
-
-    private const ulong ReserveDistance = 256UL << 20;
 
     // Opens [start, start + length) a step at a time, stopping at the first refusal (what was opened stays so: the GC treats it as reserved and commits it as usual).
     private static void Open(ulong start, ulong length)

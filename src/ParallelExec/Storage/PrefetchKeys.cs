@@ -20,8 +20,8 @@ internal sealed class PrefetchKeys(bool wholeAccounts = false)
 {
     private readonly HashSet<StateKey> _seen = new();
     private readonly List<StateKey> _keys = new();
-    // Whole accounts: the accounts named and the slots, apart. Sorting and de-duplicating 20-byte
-    // addresses instead of three 64-byte keys each was most of collecting a block of transfers.
+    // Whole accounts: the accounts named (20-byte addresses) and the slots, apart. De-duplicating and
+    // sorting three 64-byte keys for each account had been most of the time a block of transfers took here.
     private readonly HashSet<Address> _seenAccounts = new();
     private readonly List<Address> _accounts = new();
     private readonly List<StateKey> _slots = new();
