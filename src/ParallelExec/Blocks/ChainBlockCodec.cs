@@ -128,10 +128,7 @@ internal static class ChainBlockCodec
         long start = reader.Offset;
         byte type = reader.ReadByte();
         if (!registry.TryGet(type, out var codec)) throw new ChainFormatException($"transaction {index}: unknown transaction type {type}", start, number);
-        // Not ReadVarInt32: its label would be a string made for every transaction decoded.
-        ulong declared = reader.ReadVarUInt64();
-        if (declared > (ulong)reader.Remaining) throw reader.Fail($"transaction {index} length is {declared}, above the bound {reader.Remaining}");
-        int length = (int)declared;
+        int length = reader.ReadLength(reader.Remaining, "transaction", index);
         long bodyOffset = reader.Offset;
         var body = new ChainSpanReader(reader.ReadBytes(length), bodyOffset, number);
         ITransaction tx;

@@ -91,6 +91,18 @@ public ref struct ChainSpanReader
     }
 
     /// <summary>
+    /// The length of item <paramref name="index"/> of a list (a block's transactions, a witness's nodes),
+    /// at most <paramref name="max"/>: as <see cref="ReadVarInt32"/>, but its label ("transaction 12
+    /// length") is made only when the value is refused, not for every item decoded.
+    /// </summary>
+    public int ReadLength(int max, string item, int index)
+    {
+        ulong v = ReadVarUInt64();
+        if (v > (ulong)max) throw Fail($"{item} {index} length is {v}, above the bound {max}");
+        return (int)v;
+    }
+
+    /// <summary>
     /// A count of items that each take at least <paramref name="minItemSize"/> bytes: bounded by the
     /// bytes left, so a corrupt count can never make the caller allocate more than the record holds.
     /// </summary>

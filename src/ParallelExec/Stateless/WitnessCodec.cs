@@ -111,7 +111,7 @@ public static class WitnessCodec
         var nodes = new byte[nodeCount][];
         for (int i = 0; i < nodeCount; i++)
         {
-            int length = reader.ReadVarInt32(MaxNodeBytes, $"node {i} length");
+            int length = reader.ReadLength(MaxNodeBytes, "node", i);
             if (length == 0) throw reader.Fail($"node {i} is empty");
             nodes[i] = reader.ReadBytes(length).ToArray();
         }
