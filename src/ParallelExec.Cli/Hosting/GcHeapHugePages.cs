@@ -32,7 +32,7 @@ internal static class GcHeapHugePages
     private const ulong MinimumLength = 1UL << 30;
 
     /// <summary>How much of the GC's reserve is opened ahead of its commits: several times what a replay's heap reaches at the default budget.</summary>
-    public const ulong OpenedBytes = 4UL << 30;
+    private const ulong OpenedBytes = 4UL << 30;
 
     private const ulong Step = 256UL << 20; // each call's share of the range
     private const ulong ReserveDistance = 256UL << 20; // the most the reserve's rest lies above a fresh object
@@ -43,11 +43,12 @@ internal static class GcHeapHugePages
         try
         {
             ulong managed = ManagedAddress(); // before the maps are read: the GC may commit for it
-            var maps = File.ReadAllLines("/proc/self/maps");
-            foreach (var line in maps)
+            var maps = new List<MappedRange>();
+            foreach (var line in File.ReadLines("/proc/self/maps"))
+                if (TryParse(line, out var range)) maps.Add(range);
+            foreach (var range in maps)
             {
-                if (TryParse(line, out var range) && range.Anonymous && range.Length >= MinimumLength)
-                    _ = Madvise((nint)range.Start, (nuint)range.Length, MadviseHugePage);
+                if (range.Anonymous && range.Length >= MinimumLength) _ = Madvise((nint)range.Start, (nuint)range.Length, MadviseHugePage);
             }
             if (FindGcReserve(maps, managed) is { } reserve) Open(reserve.Start, Math.Min(reserve.Length, OpenedBytes));
         }
@@ -80,11 +81,11 @@ internal static class GcHeapHugePages
     // The first inaccessible anonymous mapping of 1 GiB or more above the object, close to it: the
     // GC's regions start at the bottom of its reserve, the first ones partly committed, the rest of
     // the reserve one mapping above them.
-    private static MappedRange? FindGcReserve(string[] maps, ulong managed)
+    private static MappedRange? FindGcReserve(List<MappedRange> maps, ulong managed)
     {
-        foreach (var line in maps)
+        foreach (var range in maps)
         {
-            if (!TryParse(line, out var range) || range.Start <= managed) continue;
+            if (range.Start <= managed) continue;
             if (range.Start - managed > ReserveDistance) return null;
             if (range.Anonymous && range.Inaccessible && range.Length >= MinimumLength) return range;
         }
