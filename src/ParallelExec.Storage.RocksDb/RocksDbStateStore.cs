@@ -521,6 +521,10 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         return count;
     }
 
+    /// <summary>For tests: the trie family's table files at <paramref name="level"/> of its tree (0: the ones not yet compacted).</summary>
+    internal int TrieFilesAtLevel(int level) =>
+        int.Parse(_db.GetProperty($"rocksdb.num-files-at-level{level}", _nodes), System.Globalization.CultureInfo.InvariantCulture);
+
     /// <inheritdoc/>
     public IEnumerable<KeyValuePair<StateKey, UInt256>> Entries()
     {
@@ -564,7 +568,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
                 count = 0;
             }
             PutGenesisChunk(batch, changes.AsSpan(0, count), written, !sorted);
-            if (trieNodes is not null) batch = PutAllNodes(batch, trieNodes, count);
+            if (trieNodes is not null) batch = PutWholeTrie(batch, trieNodes, count);
             genesisBlock = genesis();
             var record = EncodeBlock(genesisBlock);
             if (trieNodes is not null) batch.Put(TrieNodesAtKey, record, _meta);
@@ -586,10 +590,11 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     }
 
     /// <summary>
-    /// Puts a whole trie's nodes (no removals) as they come, in write batches of about
+    /// Puts trie nodes (no removals) as they come, in write batches of about
     /// <see cref="InitBatchSize"/> entries; returns the batch to go on with. The batch copies each
-    /// node when it is put, so a source that reuses its buffers is safe; a whole trie comes from a
-    /// walk in path order, close to key order, so it is not sorted first.
+    /// node when it is put, so a source that reuses its buffers is safe. A rewritten trie
+    /// (<see cref="ReplaceTrieNodes"/>) comes this way; an imported one as table files where it can
+    /// (<see cref="PutWholeTrie"/>).
     /// </summary>
     private WriteBatch PutAllNodes(WriteBatch batch, IEnumerable<TrieNodeRecord> trieNodes, int pending)
     {

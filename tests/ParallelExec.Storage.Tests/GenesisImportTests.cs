@@ -13,6 +13,7 @@ public class GenesisImportTests
     [InlineData(WorkloadKind.Mixed, 300, 64)] // many sort runs, merged
     [InlineData(WorkloadKind.Token, 200, 1 << 20)] // one run, sorted in memory
     [InlineData(WorkloadKind.Amm, 150, 7)]
+    [InlineData(WorkloadKind.Token, 12_000, 1 << 14)] // tries five and six nibbles deep
     public void An_imported_genesis_has_the_in_memory_root_and_stores_its_whole_trie(WorkloadKind kind, int accounts, int runEntries)
     {
         var workload = Workload(blocks: 4, accounts: accounts, kind: kind);
@@ -25,6 +26,17 @@ public class GenesisImportTests
                 var chain = ChainState.Import(store, workload.Genesis.Entries.OrderBy(e => e.Key), dir.Sub("scratch"), options: EveryBlock, runEntries: runEntries);
                 Assert.Equal(expected[0], store.Genesis.StateRoot);
                 AssertHeadTrieStored(store, $"{store.Location}, imported");
+                if (store is RocksDbStateStore rocks)
+                {
+                    // The import's depth-first nodes all went to table files: the deep ones at the
+                    // bottom level, in level 0 only the two files of the tries' top nodes.
+                    Assert.Equal(0, rocks.WholeTrieNodesInBatches);
+                    Assert.Equal(rocks.CountTrieNodes(), rocks.WholeTrieNodesInFiles);
+                    var levels = string.Join(", ", Enumerable.Range(0, 7).Select(rocks.TrieFilesAtLevel));
+                    Assert.True(rocks.TrieFilesAtLevel(0) <= 2, $"files per level: {levels}");
+                    Assert.True(rocks.TrieFilesAtLevel(6) > 0, $"the deep nodes are not at the bottom level: {levels}");
+                    Assert.Empty(Directory.EnumerateFiles(dir.Sub("db"), "import-*"));
+                }
                 // The sort's runs and their folder are gone; the caller's folder is left as it was given.
                 Assert.False(Directory.Exists(dir.Sub("scratch")) && Directory.EnumerateFileSystemEntries(dir.Sub("scratch")).Any(), "sort runs were left behind");
                 Run(chain, workload, 0, 4);
@@ -69,6 +81,27 @@ public class GenesisImportTests
         var error = Assert.Throws<ArgumentException>(() => ChainState.Import(store, genesis, dir.Sub("scratch"), runEntries: 2));
         Assert.Contains("twice", error.Message);
         Assert.False(store.IsInitialized);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void A_whole_trie_given_in_another_order_is_stored_node_for_node(int seed)
+    {
+        var entries = Workload(blocks: 1, accounts: 3_000, kind: WorkloadKind.Mixed).Genesis.Entries.OrderBy(e => e.Key).ToList();
+        var trie = StateTrie.FromState(entries);
+        var root = trie.ComputeRoot();
+        var nodes = trie.ExportAllNodes().Select(n => new TrieNodeRecord(n.Hash, n.Rlp.ToArray(), n.Owner.ToArray(), n.Path.ToArray())).ToList();
+        // Seed 1: the trie walk's own order (storage tries by address, not by hashed owner); others shuffled.
+        if (seed > 1) new Random(seed).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(nodes));
+        using var dir = new TempDir();
+        using var store = OpenRocks(dir.Sub("db"));
+        store.Initialize(entries, new StoredBlock(0, root, default), nodes);
+        AssertHeadTrieStored(store, $"seed {seed}");
+        Assert.Equal(nodes.Count, store.WholeTrieNodesInFiles + store.WholeTrieNodesInBatches);
+        if (seed > 1) Assert.True(store.WholeTrieNodesInBatches > 0, $"seed {seed}: shuffled nodes all went to table files");
+        Assert.Empty(Directory.EnumerateFiles(dir.Sub("db"), "import-*"));
     }
 
     private static Address Address(byte last)
