@@ -28,6 +28,9 @@ public sealed partial class RocksDbStateStore
     /// <summary>Nodes with a shorter path are held per trie until it is done: at most 4,369 per trie.</summary>
     private const int UpperNibbles = 4;
 
+    /// <summary>The names of the table files in the database folder begin so (RocksDB's own are numbers).</summary>
+    private const string FilePrefix = "import-";
+
     /// <summary>Deep nodes held at most at once (a trie whose top levels are one long extension holds them all): past it they go to the batches.</summary>
     private const int MaxHeldNodes = 1 << 18;
 
@@ -73,10 +76,12 @@ public sealed partial class RocksDbStateStore
         public WholeTrieFiles(RocksDbStateStore store)
         {
             _store = store;
-            _accountDeep = new TableFiles(store, "import-account-deep");
-            _storageDeep = new TableFiles(store, "import-storage-deep");
-            _accountUpper = new TableFiles(store, "import-account-upper");
-            _storageUpper = new TableFiles(store, "import-storage-upper");
+            // An import killed before its files were ingested left them; this one writes fewer, perhaps.
+            foreach (var left in Directory.EnumerateFiles(store._path, $"{FilePrefix}*.sst")) File.Delete(left);
+            _accountDeep = new TableFiles(store, $"{FilePrefix}account-deep");
+            _storageDeep = new TableFiles(store, $"{FilePrefix}storage-deep");
+            _accountUpper = new TableFiles(store, $"{FilePrefix}account-upper");
+            _storageUpper = new TableFiles(store, $"{FilePrefix}storage-upper");
         }
 
         /// <summary>Nodes out of order, for the caller to put in its batches (and clear).</summary>

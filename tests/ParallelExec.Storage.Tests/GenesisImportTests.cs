@@ -23,6 +23,8 @@ public class GenesisImportTests
         {
             using (store)
             {
+                // A table file an import killed before its ingestion left (more than this one writes).
+                if (store is RocksDbStateStore) File.WriteAllText(Path.Combine(dir.Sub("db"), "import-account-deep-9.sst"), "left by a killed import");
                 var chain = ChainState.Import(store, workload.Genesis.Entries.OrderBy(e => e.Key), dir.Sub("scratch"), options: EveryBlock, runEntries: runEntries);
                 Assert.Equal(expected[0], store.Genesis.StateRoot);
                 AssertHeadTrieStored(store, $"{store.Location}, imported");
