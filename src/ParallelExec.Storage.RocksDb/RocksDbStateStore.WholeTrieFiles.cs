@@ -77,7 +77,7 @@ public sealed partial class RocksDbStateStore
         {
             _store = store;
             // An import killed before its files were ingested left them; this one writes fewer, perhaps.
-            foreach (var left in Directory.EnumerateFiles(store._path, $"{FilePrefix}*.sst")) File.Delete(left);
+            foreach (var left in Directory.GetFiles(store._path, $"{FilePrefix}*.sst")) File.Delete(left);
             _accountDeep = new TableFiles(store, $"{FilePrefix}account-deep");
             _storageDeep = new TableFiles(store, $"{FilePrefix}storage-deep");
             _accountUpper = new TableFiles(store, $"{FilePrefix}account-upper");
