@@ -45,7 +45,7 @@ public sealed partial class RocksDbStateStore
     /// Writes the nodes, sorted, to the checkpoint file (a table of the trie family's options), a
     /// place both removed and written as written. The caller deletes the file once it has landed or failed.
     /// </summary>
-    private unsafe void WriteCheckpointFile(IReadOnlyCollection<TrieNodeRecord> trieNodes)
+    private void WriteCheckpointFile(IReadOnlyCollection<TrieNodeRecord> trieNodes)
     {
         using var sorted = new SortedTrieNodes(trieNodes);
         using var writer = new SstFileWriter(_envOptions, _nodeOptions);
@@ -61,12 +61,7 @@ public sealed partial class RocksDbStateStore
                 {
                     if (node.IsRemoval) node = sorted.NodeAt(next);
                 }
-                fixed (byte* keyBytes = key)
-                fixed (byte* rlp = node.Rlp.Span)
-                {
-                    if (node.IsRemoval) Native.Instance.rocksdb_sstfilewriter_delete(writer.Handle, keyBytes, (UIntPtr)key.Length);
-                    else Native.Instance.rocksdb_sstfilewriter_put(writer.Handle, keyBytes, (UIntPtr)key.Length, rlp, (UIntPtr)node.Rlp.Length);
-                }
+                AppendToTable(writer, key, node);
                 k = next;
             }
             writer.Finish();
@@ -74,6 +69,17 @@ public sealed partial class RocksDbStateStore
         catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
         {
             throw Translate(e);
+        }
+    }
+
+    /// <summary>Appends a node to a table file being written (keys ascending): its RLP at its key, or the key's deletion for a removal.</summary>
+    private static unsafe void AppendToTable(SstFileWriter writer, ReadOnlySpan<byte> key, in TrieNodeRecord node)
+    {
+        fixed (byte* keyBytes = key)
+        fixed (byte* rlp = node.Rlp.Span)
+        {
+            if (node.IsRemoval) Native.Instance.rocksdb_sstfilewriter_delete(writer.Handle, keyBytes, (UIntPtr)key.Length);
+            else Native.Instance.rocksdb_sstfilewriter_put(writer.Handle, keyBytes, (UIntPtr)key.Length, rlp, (UIntPtr)node.Rlp.Length);
         }
     }
 

@@ -158,7 +158,7 @@ public sealed partial class RocksDbStateStore
             using (var sorted = new SortedTrieNodes(nodes))
             {
                 if (!file.Follows(sorted.KeyAt(0)) || HasEqualKeys(sorted)) Unordered.AddRange(nodes);
-                else for (int k = 0; k < sorted.Count; k++) file.Put(sorted.KeyAt(k), sorted.NodeAt(k).Rlp.Span);
+                else for (int k = 0; k < sorted.Count; k++) file.Put(sorted.KeyAt(k), sorted.NodeAt(k));
             }
             nodes.Clear();
         }
@@ -214,7 +214,7 @@ public sealed partial class RocksDbStateStore
         /// <summary>Whether <paramref name="key"/> sorts after every key written.</summary>
         public bool Follows(ReadOnlySpan<byte> key) => Count == 0 || key.SequenceCompareTo(_last.AsSpan(0, _lastLength)) > 0;
 
-        public unsafe void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> rlp)
+        public void Put(ReadOnlySpan<byte> key, in TrieNodeRecord node)
         {
             try
             {
@@ -227,11 +227,7 @@ public sealed partial class RocksDbStateStore
                     _paths.Add(path);
                     _bytes = 0;
                 }
-                fixed (byte* keyBytes = key)
-                fixed (byte* rlpBytes = rlp)
-                {
-                    Native.Instance.rocksdb_sstfilewriter_put(_writer.Handle, keyBytes, (UIntPtr)key.Length, rlpBytes, (UIntPtr)rlp.Length);
-                }
+                AppendToTable(_writer, key, node);
             }
             catch (Exception e) when (e is RocksDbException or RocksDbSharpException)
             {
@@ -239,7 +235,7 @@ public sealed partial class RocksDbStateStore
             }
             key.CopyTo(_last);
             _lastLength = key.Length;
-            _bytes += key.Length + rlp.Length;
+            _bytes += key.Length + node.Rlp.Length;
             Count++;
         }
 
