@@ -48,6 +48,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         var bloom = BloomFilterPolicy.Create(options.BloomBitsPerKey, false);
         _pointTable = new BlockBasedTableOptions().SetBlockCache(_cache).SetFilterPolicy(bloom).SetWholeKeyFiltering(true)
             .SetCacheIndexAndFilterBlocks(true).SetPinL0FilterAndIndexBlocksInCache(true).SetFormatVersion(5);
+        PartitionIndexAndFilters(_pointTable);
         _plainTable = new BlockBasedTableOptions().SetBlockCache(_cache).SetFormatVersion(5);
         // Most point reads during execution miss the memtable (random accounts of a large state): a
         // whole-key bloom filter over the memtable answers those without a skip-list search.
@@ -187,6 +188,21 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
             .SetBlockSize(NodeBlockBytes);
         options.SetBlockBasedTableFactory(table);
         return table;
+    }
+
+    /// <summary>
+    /// The flat state's index and filter in 4 KiB partitions under a small pinned top level. Its values
+    /// compress so well that one 80 MB table file of a compacted 10 M-account state holds ten million
+    /// keys: a whole-file filter of 12 MB and an index of megabytes, which point reads kept evicting from
+    /// the block cache and reading again (after the family's first full merge a 10 M replay's execution
+    /// ran three times slower). Partitions are read and cached like data blocks.
+    /// </summary>
+    private static void PartitionIndexAndFilters(BlockBasedTableOptions table)
+    {
+        table.SetIndexType(BlockBasedTableIndexType.TwoLevelIndex);
+        Native.Instance.rocksdb_block_based_options_set_partition_filters(table.Handle, 1);
+        Native.Instance.rocksdb_block_based_options_set_metadata_block_size(table.Handle, 4096);
+        Native.Instance.rocksdb_block_based_options_set_pin_top_level_index_and_filter(table.Handle, 1);
     }
 
     /// <summary>Opens (or, with <see cref="RocksDbStoreOptions.CreateIfMissing"/>, creates) the database in <paramref name="path"/>.</summary>
