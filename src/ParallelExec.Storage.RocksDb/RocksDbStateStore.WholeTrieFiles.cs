@@ -53,13 +53,12 @@ public sealed partial class RocksDbStateStore
             if (node.IsRemoval) throw new ArgumentException("a whole trie holds no removals", nameof(trieNodes));
             files.Add(node);
             if (unordered.Count == 0) continue;
-            batch = PutAllNodes(batch, unordered, pending);
-            pending = (pending + unordered.Count) % InitBatchSize;
+            batch = PutAllNodes(batch, unordered, ref pending);
             WholeTrieNodesInBatches += unordered.Count;
             unordered.Clear();
         }
         files.Finish();
-        batch = PutAllNodes(batch, unordered, pending);
+        batch = PutAllNodes(batch, unordered, ref pending);
         WholeTrieNodesInBatches += unordered.Count;
         files.Ingest();
         WholeTrieNodesInFiles += files.NodesInFiles;
