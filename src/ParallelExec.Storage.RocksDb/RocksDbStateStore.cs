@@ -541,6 +541,9 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
     internal int TrieFilesAtLevel(int level) =>
         int.Parse(_db.GetProperty($"rocksdb.num-files-at-level{level}", _nodes), System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>For tests: RocksDB's sum of the flat state's table properties (entries, index partitions, filter size, …).</summary>
+    internal string FlatStateTableProperties() => _db.GetProperty("rocksdb.aggregated-table-properties", _state);
+
     /// <inheritdoc/>
     public IEnumerable<KeyValuePair<StateKey, UInt256>> Entries()
     {

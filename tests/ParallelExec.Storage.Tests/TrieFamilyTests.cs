@@ -7,7 +7,7 @@ using static ParallelExec.Storage.Tests.StorageTestSupport;
 
 namespace ParallelExec.Storage.Tests;
 
-/// <summary>The trie family (nodes by place): its tables, compactions, and databases of the older formats (1: nodes by hash; 2: a key per account field).</summary>
+/// <summary>The trie family (nodes by place): its tables, compactions, and databases of the older formats (1: nodes by hash; 2: a key per account field); the flat state's table options beside it.</summary>
 public class TrieFamilyTests
 {
     [Fact]
@@ -46,6 +46,28 @@ public class TrieFamilyTests
         sections = ReadOptions(small);
         Assert.NotEqual("33554432", sections["CFOptions \"state\""]["arena_block_size"]);
         Assert.NotEqual("33554432", sections["CFOptions \"trie\""]["arena_block_size"]);
+    }
+
+    [Fact]
+    public void The_flat_states_tables_have_their_index_and_filters_in_partitions_under_a_pinned_top_level()
+    {
+        var workload = Workload(blocks: 4);
+        using var dir = new TempDir();
+        var path = dir.Sub("db");
+        using (var rocks = OpenRocks(path)) Run(Create(rocks, workload), workload, 0, 4); // closing flushes the memtables to tables
+        var table = ReadOptions(path)["TableOptions/BlockBasedTable \"state\""];
+        Assert.Equal("kTwoLevelIndexSearch", table["index_type"]);
+        Assert.Equal("true", table["partition_filters"]);
+        Assert.Equal("4096", table["metadata_block_size"]);
+        Assert.Equal("true", table["pin_top_level_index_and_filter"]);
+        using (var rocks = OpenRocks(path, create: false))
+        {
+            // The tables written carry it: a whole-file index of a 10 M-account state was megabytes.
+            var properties = rocks.FlatStateTableProperties();
+            var partitions = System.Text.RegularExpressions.Regex.Match(properties, @"index partitions=(\d+)");
+            Assert.True(partitions.Success, properties);
+            Assert.True(long.Parse(partitions.Groups[1].Value) > 0, properties);
+        }
     }
 
     [Fact]
