@@ -57,9 +57,8 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(_pointOptions.Handle, 1);
         // Trie nodes are mostly 32-byte hashes: compressing them costs CPU (flushes, compactions) and
         // saves little. Execution never reads them, so no memtable bloom (it only slows inserts).
-        _nodeOptions = new ColumnFamilyOptions().SetBlockBasedTableFactory(_pointTable).SetWriteBufferSize((ulong)options.WriteBufferBytes)
-            .SetCompression(Compression.No);
-        _nodeTable = ConfigureNodeFamily(_nodeOptions, _cache, options.BloomBitsPerKey);
+        _nodeOptions = new ColumnFamilyOptions().SetWriteBufferSize((ulong)options.WriteBufferBytes).SetCompression(Compression.No);
+        _nodeTable = ConfigureNodeFamily(_nodeOptions, _cache, options.BloomBitsPerKey); // its own table options: whole-file filters, 4 KiB blocks
         SetArenaBlocks(_pointOptions, options.WriteBufferBytes);
         SetArenaBlocks(_nodeOptions, options.WriteBufferBytes);
         _plainOptions = new ColumnFamilyOptions().SetBlockBasedTableFactory(_plainTable).SetWriteBufferSize((ulong)Math.Min(options.WriteBufferBytes, 16L << 20))
