@@ -169,7 +169,7 @@ public sealed class StoreBenchRunner(BenchSettings settings, StoreKind store, Ch
                 ? (IStateStore)new InMemoryStateStore()
                 : RocksDbStateStore.Open(folder, new RocksDbStoreOptions { CreateIfMissing = true });
             var chain = ChainState.Create(stateStore, workload.Genesis.Entries, options: stateOptions);
-            var pipeline = new ChainPipeline(chain, configuration.Executor) { RootFromAccessList = configuration.RootFromAccessList };
+            var pipeline = new ChainPipeline(chain, configuration.Executor) { RootFromAccessList = configuration.RootFromAccessList, RecycleResults = true };
             var roots = new Hash256[blocks.Length];
             TimeSpan execute = default, apply = default, root = default, commit = default;
             long reexecutions = 0, nodes = 0;

@@ -20,7 +20,11 @@ namespace ParallelExec.Blocks;
 /// </summary>
 public static class ChainReplayer
 {
-    /// <summary>Replays a chain file. <paramref name="onBlock"/> sees every block after its root is computed.</summary>
+    /// <summary>
+    /// Replays a chain file. <paramref name="onBlock"/> sees every block after its root is computed; a
+    /// block's <see cref="BlockResult.Receipts"/> and <see cref="BlockResult.Changes"/> are readable only
+    /// during that call (the replay reuses their memory: <see cref="ChainPipeline.RecycleResults"/>).
+    /// </summary>
     public static ReplayReport Replay(string path, ReplayOptions options, TransactionCodecRegistry? registry = null,
         Action<BlockReplay>? onBlock = null, Action<double>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -30,7 +34,8 @@ public static class ChainReplayer
 
     /// <summary>
     /// Replays the blocks of an open reader (from its current position). <paramref name="onBlock"/> sees
-    /// every block after its root is computed, in order, the mismatching one included.
+    /// every block after its root is computed, in order, the mismatching one included (receipts and
+    /// changes readable only during the call, as above, but the mismatching block's).
     /// </summary>
     public static ReplayReport Replay(ChainReader reader, ReplayOptions options, Action<BlockReplay>? onBlock = null, Action<double>? progress = null,
         CancellationToken cancellationToken = default)
@@ -92,7 +97,7 @@ public static class ChainReplayer
 
         // In memory a block executes in a fraction of the time its root takes, so hashing keeps all its
         // threads even pipelined (unlike the stage over RocksDB; see docs/performance.md).
-        var pipeline = new ChainPipeline(chain, executor, options.Pipeline, options.RootParallelism);
+        var pipeline = new ChainPipeline(chain, executor, options.Pipeline, options.RootParallelism) { RecycleResults = true };
         var outcome = ChainFileRun.Run(pipeline, Blocks(), Report, cancellationToken);
         var mismatch = outcome.Mismatch(store);
         if (outcome.Rejected is { } rejected) Report(rejected, outcome.RejectedBlock!);

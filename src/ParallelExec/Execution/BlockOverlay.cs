@@ -365,16 +365,44 @@ internal sealed class BlockOverlay : IStateView
     /// <summary>Every key the block wrote, with its final value, in first-touch order.</summary>
     public StateChange[] CollectChanges()
     {
+        var changes = GC.AllocateUninitializedArray<StateChange>(CountWritten()); // every element is written below
+        FillChanges(changes);
+        return changes;
+    }
+
+    /// <summary>
+    /// The block's result from the committed prefix (the whole block by now), with its first
+    /// <paramref name="transactions"/> receipts: its changes collected into a buffer rented from
+    /// <paramref name="buffers"/> when given (<see cref="ExecutionOptions.ResultBuffers"/>; the receipts
+    /// must be one rented there too), else into an array of their own; its touched keys when
+    /// <paramref name="recordTouchedKeys"/>.
+    /// </summary>
+    public BlockResult CollectResult(Receipt[] receipts, int transactions, ResultBuffers? buffers, bool recordTouchedKeys,
+        IReadOnlyList<(int From, int To)>? dependencies, BlockExecutionStats stats)
+    {
+        var touched = recordTouchedKeys ? CollectTouchedKeys() : [];
+        if (buffers is null) return new BlockResult(receipts, CollectChanges(), touched, dependencies, stats);
+        int written = CountWritten();
+        var changes = buffers.RentChanges(written);
+        FillChanges(changes);
+        return new BlockResult(receipts, transactions, changes, written, buffers, touched, dependencies, stats);
+    }
+
+    private int CountWritten()
+    {
         int written = 0;
         for (int i = 0; i < _count; i++) if (_entries[i].LastWriter >= 0) written++;
-        var changes = GC.AllocateUninitializedArray<StateChange>(written); // every element is written below
+        return written;
+    }
+
+    private void FillChanges(Span<StateChange> changes)
+    {
         int k = 0;
         for (int i = 0; i < _count; i++)
         {
             ref readonly var e = ref _entries[i];
             if (e.LastWriter >= 0) changes[k++] = new StateChange(e.Key, e.Value);
         }
-        return changes;
     }
 
     /// <summary>Keys whose starting value a committed credit overflowed (see <see cref="BlockResult.CreditCheckedKeys"/>), in order, each once.</summary>

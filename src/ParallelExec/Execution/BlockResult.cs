@@ -12,21 +12,92 @@ namespace ParallelExec.Execution;
 /// </summary>
 public sealed class BlockResult
 {
+    // Owned arrays of exact length; null while the result's buffers are lent and not copied.
+    private Receipt[]? _receipts;
+    private StateChange[]? _changes;
+    // Buffers rented from _lender (their first _receiptCount and _changeCount elements); null once given back.
+    private Receipt[]? _lentReceipts;
+    private StateChange[]? _lentChanges;
+    private readonly int _receiptCount, _changeCount;
+    private readonly ResultBuffers? _lender;
+
     /// <summary>A result; the arrays are owned by it from now on.</summary>
     public BlockResult(Receipt[] receipts, StateChange[] changes, StateKey[] touchedKeys,
         IReadOnlyList<(int From, int To)>? dependencies, BlockExecutionStats stats)
     {
-        Receipts = receipts;
-        Changes = changes;
+        _receipts = receipts;
+        _changes = changes;
+        _receiptCount = receipts.Length;
+        _changeCount = changes.Length;
         TouchedKeys = touchedKeys;
         Dependencies = dependencies;
         Stats = stats;
     }
 
-    /// <summary>One receipt per transaction, in block order.</summary>
-    public Receipt[] Receipts { get; }
-    /// <summary>The final value of every key the block wrote.</summary>
-    public StateChange[] Changes { get; }
+    /// <summary>
+    /// A result whose receipts and changes are the first <paramref name="receiptCount"/> and
+    /// <paramref name="changeCount"/> elements of buffers rented from <paramref name="lender"/>, given
+    /// back by <see cref="ReturnLentBuffers"/>.
+    /// </summary>
+    internal BlockResult(Receipt[] lentReceipts, int receiptCount, StateChange[] lentChanges, int changeCount, ResultBuffers lender,
+        StateKey[] touchedKeys, IReadOnlyList<(int From, int To)>? dependencies, BlockExecutionStats stats)
+    {
+        _lentReceipts = lentReceipts;
+        _lentChanges = lentChanges;
+        _receiptCount = receiptCount;
+        _changeCount = changeCount;
+        _lender = lender;
+        TouchedKeys = touchedKeys;
+        Dependencies = dependencies;
+        Stats = stats;
+    }
+
+    /// <summary>
+    /// One receipt per transaction, in block order. Of a block reported by a <see cref="Storage.ChainPipeline"/>
+    /// that recycles its results (<see cref="Storage.ChainPipeline.RecycleResults"/>), readable only while the
+    /// block is being reported (copied on first read); read later, it throws <see cref="InvalidOperationException"/>.
+    /// </summary>
+    public Receipt[] Receipts => Volatile.Read(ref _receipts) ?? CopyLent(ref _receipts, ref _lentReceipts, _receiptCount);
+
+    /// <summary>
+    /// The final value of every key the block wrote, in the order the block first touched them.
+    /// Readable only while the block is reported, as <see cref="Receipts"/>.
+    /// </summary>
+    public StateChange[] Changes => Volatile.Read(ref _changes) ?? CopyLent(ref _changes, ref _lentChanges, _changeCount);
+
+    /// <summary>The receipts without a copy: of a lent result, its buffer (valid until it is given back).</summary>
+    internal ReadOnlySpan<Receipt> ReceiptSpan =>
+        Volatile.Read(ref _receipts) ?? (Volatile.Read(ref _lentReceipts) ?? throw GivenBack()).AsSpan(0, _receiptCount);
+
+    /// <summary>The changes without a copy: of a lent result, its buffer (valid until it is given back).</summary>
+    internal ReadOnlySpan<StateChange> ChangeSpan =>
+        Volatile.Read(ref _changes) ?? (Volatile.Read(ref _lentChanges) ?? throw GivenBack()).AsSpan(0, _changeCount);
+
+    /// <summary>The buffer the changes are lent in, until it is given back; null when they are not lent (for tests).</summary>
+    internal StateChange[]? LentChangeBuffer => Volatile.Read(ref _lentChanges);
+
+    /// <summary>
+    /// Gives lent buffers back to their pool; the receipts and changes stay readable only if
+    /// <see cref="Receipts"/> and <see cref="Changes"/> copied them before. Called once nothing in the
+    /// pipeline reads the buffers and the block has been reported.
+    /// </summary>
+    internal void ReturnLentBuffers()
+    {
+        var changes = Interlocked.Exchange(ref _lentChanges, null);
+        var receipts = Interlocked.Exchange(ref _lentReceipts, null);
+        if (changes is not null && receipts is not null) _lender!.Return(changes, receipts);
+    }
+
+    private static T[] CopyLent<T>(ref T[]? owned, ref T[]? lent, int count)
+    {
+        var copy = (Volatile.Read(ref lent) ?? throw GivenBack()).AsSpan(0, count).ToArray();
+        if (Volatile.Read(ref lent) is null) throw GivenBack(); // given back while being copied
+        return Interlocked.CompareExchange(ref owned, copy, null) ?? copy;
+    }
+
+    private static InvalidOperationException GivenBack() => new(
+        "the block's receipts and changes were lent by a chain pipeline that recycles them (ChainPipeline.RecycleResults) and have been reused: read them while the block is reported");
+
     /// <summary>
     /// Every key the block's final executions read or wrote; empty when
     /// <see cref="ExecutionOptions.RecordTouchedKeys"/> was off.
@@ -46,7 +117,7 @@ public sealed class BlockResult
     /// hold them. Almost always empty. Filled by the in-order and speculative paths; a block
     /// executed from its access list leaves it empty. Not part of <see cref="ContentEquals"/>.
     /// </summary>
-    public StateKey[] CreditCheckedKeys { get; internal init; } = [];
+    public StateKey[] CreditCheckedKeys { get; internal set; } = [];
 
     /// <summary>
     /// One result digest per transaction, in block order (its outcome, gas and the post-value of each
@@ -54,7 +125,7 @@ public sealed class BlockResult
     /// <see cref="ExecutionOptions.RecordTransactionDigests"/>; null otherwise. Identical for every
     /// executor. Not part of <see cref="ContentEquals"/> (it is derived from the same executions).
     /// </summary>
-    public Hash256[]? TransactionDigests { get; internal init; }
+    public Hash256[]? TransactionDigests { get; internal set; }
 
     /// <summary>How the block was executed (not part of the content).</summary>
     public BlockExecutionStats Stats { get; internal set; }
@@ -80,7 +151,7 @@ public sealed class BlockResult
             key.Slot.WriteBigEndian(buffer);
             s.Write(buffer);
         }
-        foreach (var r in Receipts)
+        foreach (var r in ReceiptSpan)
         {
             BinaryPrimitives.WriteInt64BigEndian(number, r.Index);
             stream.Write(number);
@@ -93,7 +164,7 @@ public sealed class BlockResult
             stream.Write(number);
             stream.Write(detail);
         }
-        foreach (var change in Changes)
+        foreach (var change in ChangeSpan)
         {
             WriteKey(stream, change.Key, word);
             change.Value.WriteBigEndian(word);
@@ -105,8 +176,8 @@ public sealed class BlockResult
 
     /// <summary>Receipts, changes and touched keys equal (stats and dependencies aside).</summary>
     public bool ContentEquals(BlockResult other) =>
-        Receipts.AsSpan().SequenceEqual(other.Receipts)
-        && Changes.AsSpan().SequenceEqual(other.Changes)
+        ReceiptSpan.SequenceEqual(other.ReceiptSpan)
+        && ChangeSpan.SequenceEqual(other.ChangeSpan)
         && TouchedKeys.AsSpan().SequenceEqual(other.TouchedKeys);
 
     /// <summary>A one-line description of the first difference from <paramref name="other"/>, or null.</summary>

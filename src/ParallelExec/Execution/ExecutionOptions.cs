@@ -49,4 +49,11 @@ public sealed record ExecutionOptions
 
     /// <summary>How the parallel executor may speculate on this block (the sequential executor ignores it).</summary>
     public SpeculationMode Speculation { get; init; }
+
+    /// <summary>
+    /// Where the built-in executors rent the buffers a result's receipts and changes are collected in
+    /// (a chain pipeline that recycles them, <see cref="Storage.ChainPipeline.RecycleResults"/>); null:
+    /// arrays of their exact length, owned by the result.
+    /// </summary>
+    internal ResultBuffers? ResultBuffers { get; init; }
 }

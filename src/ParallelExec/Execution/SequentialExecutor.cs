@@ -32,7 +32,7 @@ public sealed class SequentialExecutor : IBlockExecutor
         var recorder = options.RecordAccessList ? _recorder : null;
         recorder?.Reset();
         _overlay.Reset(recorder is null ? state : new AccessListRecordingState(state, recorder), n * 4);
-        var receipts = new Receipt[n];
+        var receipts = options.ResultBuffers?.RentReceipts(n) ?? new Receipt[n];
         var dependencies = options.RecordDependencies ? new List<(int, int)>() : null;
         var digests = options.RecordTransactionDigests ? new Hash256[n] : null;
         for (int i = 0; i < n; i++)
@@ -48,11 +48,10 @@ public sealed class SequentialExecutor : IBlockExecutor
             CommitterExecutions = n, Elapsed = Stopwatch.GetElapsedTime(started),
         };
         ExecutionMetrics.Record(stats);
-        return new BlockResult(receipts, _overlay.CollectChanges(), options.RecordTouchedKeys ? _overlay.CollectTouchedKeys() : [], dependencies, stats)
-        {
-            AccessList = recorder?.Build(),
-            CreditCheckedKeys = _overlay.CollectCreditCheckedKeys(),
-            TransactionDigests = digests,
-        };
+        var result = _overlay.CollectResult(receipts, n, options.ResultBuffers, options.RecordTouchedKeys, dependencies, stats);
+        result.AccessList = recorder?.Build();
+        result.CreditCheckedKeys = _overlay.CollectCreditCheckedKeys();
+        result.TransactionDigests = digests;
+        return result;
     }
 }

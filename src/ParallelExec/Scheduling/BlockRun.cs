@@ -56,6 +56,7 @@ internal sealed class BlockRun
     private bool _monitored;
     private bool _useHints;
     private bool _recordTouchedKeys;
+    private ResultBuffers? _resultBuffers;
     // Set when a stretch outlasts the block: the rest of it runs in order on the caller's thread and
     // speculation never resumes. The caller's thread asks for the commit lock once it is free (it may
     // still be running a speculative transaction, which the committer then takes over: never waited on).
@@ -122,7 +123,8 @@ internal sealed class BlockRun
             Array.Resize(ref _outputs, n);
             for (int i = old; i < n; i++) _outputs[i] = new TxOutput();
         }
-        _receipts = new Receipt[n];
+        _resultBuffers = options.ResultBuffers;
+        _receipts = _resultBuffers?.RentReceipts(n) ?? new Receipt[n];
         _dependencies = options.RecordDependencies ? new List<(int, int)>() : null;
         _digests = options.RecordTransactionDigests ? new Hash256[n] : null;
         _recordTouchedKeys = options.RecordTouchedKeys;
@@ -172,11 +174,11 @@ internal sealed class BlockRun
             ValidationTime = Stopwatch.GetElapsedTime(0, _validationTicks),
             Elapsed = Stopwatch.GetElapsedTime(startedTimestamp),
         };
-        var result = new BlockResult(_receipts, _overlay.CollectChanges(), _recordTouchedKeys ? _overlay.CollectTouchedKeys() : [], _dependencies, stats)
-        {
-            CreditCheckedKeys = _overlay.CollectCreditCheckedKeys(),
-            TransactionDigests = _digests,
-        };
+        var result = _overlay.CollectResult(_receipts, _count, _resultBuffers, _recordTouchedKeys, _dependencies, stats);
+        result.CreditCheckedKeys = _overlay.CollectCreditCheckedKeys();
+        result.TransactionDigests = _digests;
+        _resultBuffers = null;
+        _receipts = [];
         _digests = null;
         _block = null!;
         _txs = null!;

@@ -95,7 +95,7 @@ public sealed partial class StatelessVerifier
         Hash256 computed;
         try
         {
-            computed = _postRoot.ComputePostStateRoot(preStateRoot, nodes, values, result.Changes);
+            computed = _postRoot.ComputePostStateRoot(preStateRoot, nodes, values, result.ChangeSpan);
         }
         catch (MissingTrieNodeException e)
         {

@@ -34,7 +34,7 @@ public static class WitnessBuilder
             keys.Add(StateKey.CodeHash(address));
         }
         var zeroed = new HashSet<StateKey>();
-        foreach (var change in result.Changes)
+        foreach (var change in result.ChangeSpan)
             if (change.Key.Kind == StateKeyKind.Storage && change.Value.IsZero) zeroed.Add(change.Key);
 
         var root = preState.Root;

@@ -73,7 +73,7 @@ public sealed partial class ChainState
         if (!ReferenceEquals(started.Block, executed.Block))
             throw new InvalidOperationException($"block {executed.Block.Header.Number} is not the block whose list root was started");
         int dop = rootParallelism ?? _options.RootParallelism;
-        var changes = executed.Result.Changes;
+        var changes = executed.Result.ChangeSpan;
         var t1 = Stopwatch.GetTimestamp();
         bool used = _postState.Compare(changes);
         bool changed;
@@ -99,7 +99,7 @@ public sealed partial class ChainState
     // The listed keys the block did not change go back to their values before the block (absent: zero,
     // which deletes a slot); an account whose fields only the list set, absent before, loses them again.
     // The block's own changes, applied next, restore whatever else the list set.
-    private void TakeBackListedValues(IStateReader before, StateChange[] changes)
+    private void TakeBackListedValues(IStateReader before, ReadOnlySpan<StateChange> changes)
     {
         var unmatched = _postState.Unmatched();
         if (unmatched.Count > 0) SetToValues(_trie, before, unmatched, changes);

@@ -269,7 +269,7 @@ public sealed partial class ChainState
         // From here until the root is accepted the trie holds a block that may never be committed.
         _trieStale = true;
         long built = _trie.BuiltLeafCount, builtSlots = _trie.BuiltSlotLeafCount;
-        UpdateTrie(executed.Result.Changes, executed.Reader?.Seen);
+        UpdateTrie(executed.Result.ChangeSpan, executed.Reader?.Seen);
         BuiltTrieLeaves += _trie.BuiltLeafCount - built;
         BuiltSlotLeaves += _trie.BuiltSlotLeafCount - builtSlots;
         var t2 = Stopwatch.GetTimestamp();
@@ -367,7 +367,7 @@ public sealed partial class ChainState
         long nodeBytes = rooted.Nodes?.ByteCount ?? 0;
         try
         {
-            _store.Commit(rooted.Stored, executed.Result.Changes, rooted.Nodes, executed.PreviousValues);
+            _store.Commit(rooted.Stored, executed.Result.ChangeSpan, rooted.Nodes, executed.PreviousValues);
             // The journal has taken what the reader recorded: the reader serves a later block. (A block
             // that fails or is rejected keeps its reader; the collector takes it.)
             if (executed.Reader is { } reader) _readers.Return(reader);

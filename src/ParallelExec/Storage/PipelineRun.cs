@@ -41,6 +41,7 @@ internal sealed class PipelineRun
     private readonly IBlockExecutor _executor;
     private readonly int _rootThreads;
     private readonly bool _rootFromAccessList;
+    private readonly ResultBuffers? _resultBuffers;
     private readonly CancellationToken _cancellation; // the caller's
     private readonly CancellationTokenSource _abandoned = new(); // the caller stopped reading results
     private readonly CancellationTokenSource _stop; // the run is over or cancelled: stages stop waiting
@@ -58,14 +59,16 @@ internal sealed class PipelineRun
     /// <param name="executor">Executes each block.</param>
     /// <param name="rootThreads">Threads for hashing a block's trie.</param>
     /// <param name="rootFromAccessList">Hash a block's access list's post-state while the block executes.</param>
+    /// <param name="resultBuffers">Where blocks' receipts and changes are collected, when the pipeline recycles them (<see cref="ChainPipeline.RecycleResults"/>).</param>
     /// <param name="synchronousResults">
     /// True when the caller blocks on <see cref="Results"/> (it is woken on the commit thread); false
     /// when it awaits them, so its continuation never runs on the commit thread.
     /// </param>
     /// <param name="cancellation">Stops the run at a block boundary.</param>
-    public PipelineRun(ChainState chain, IBlockExecutor executor, int rootThreads, bool rootFromAccessList, bool synchronousResults,
-        CancellationToken cancellation)
+    public PipelineRun(ChainState chain, IBlockExecutor executor, int rootThreads, bool rootFromAccessList, ResultBuffers? resultBuffers,
+        bool synchronousResults, CancellationToken cancellation)
     {
+        _resultBuffers = resultBuffers;
         _chain = chain;
         _executor = executor;
         _rootThreads = rootThreads;
@@ -178,7 +181,7 @@ internal sealed class PipelineRun
                 ExecutedBlock executed;
                 try
                 {
-                    executed = _chain.ExecuteOver(before, block.Block, _executor, block.Options);
+                    executed = _chain.ExecuteOver(before, block.Block, _executor, ChainPipeline.WithResultBuffers(block.Options, _resultBuffers));
                 }
                 catch (Exception e) when (executing.AccessList is not null)
                 {
@@ -190,7 +193,7 @@ internal sealed class PipelineRun
                 // By the time that block runs, the one before this is committing and the one before that committed.
                 int turn = (int)(executedBlocks++ % OverlayRing);
                 if (overlays[turn] is not null) RecycledOverlays++;
-                state = new OverlayStateReader(_chain.Store, executed.Result.Changes, state, overlays[turn]);
+                state = new OverlayStateReader(_chain.Store, executed.Result.ChangeSpan, state, overlays[turn]);
                 overlays[turn] = state.Changes.Count <= MaxRecycledOverlay ? state.Changes : null;
                 previous = block.Block.Header.Number;
                 var waitStarted = Stopwatch.GetTimestamp();

@@ -24,7 +24,9 @@ public static class StoredChainReplayer
     /// Replays the chain file in <paramref name="path"/> into <paramref name="store"/> (creating its
     /// genesis, or resuming after its head), committing every block. <paramref name="onBlock"/> sees
     /// every committed block; <paramref name="onChainBlock"/> also sees the file's block it came from
-    /// (what a recorder rewrites).
+    /// (what a recorder rewrites). A block's <see cref="BlockResult.Receipts"/> and
+    /// <see cref="BlockResult.Changes"/> are readable only during those calls (the replay reuses their
+    /// memory: <see cref="ChainPipeline.RecycleResults"/>).
     /// </summary>
     public static StoredReplayReport Replay(string path, IStateStore store, ReplayOptions options, ChainStateOptions? stateOptions = null,
         TransactionCodecRegistry? registry = null, Action<CommittedBlock>? onBlock = null, Action<double>? progress = null,
@@ -166,7 +168,7 @@ public static class StoredChainReplayer
             else if (block.ExpectedRoot.Equals(result.Block.StateRoot)) verified++;
         }
 
-        var pipeline = new ChainPipeline(chain, executor, options.Pipeline);
+        var pipeline = new ChainPipeline(chain, executor, options.Pipeline) { RecycleResults = true };
         ChainFileRun.Outcome outcome;
         try
         {
