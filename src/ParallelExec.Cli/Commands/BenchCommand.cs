@@ -138,7 +138,8 @@ public static class BenchCommand
     }
 
     /// <summary>
-    /// Memory of an executor bench: the genesis and a copy per run; the machine's limit keeps a copy of
+    /// Memory of an executor bench: the genesis and a copy per executor (a round runs them block by block
+    /// in turn); the machine's limit keeps a copy of
     /// every block's starting state per thread and one more (<see cref="ScalingLimit"/>); the transactions;
     /// each executor's working set, sized to a block. A sweep's largest account count decides.
     /// </summary>
@@ -146,9 +147,9 @@ public static class BenchCommand
     {
         int entries = MemoryBudget.EntriesPerAccount(settings.Chain, settings.Workloads);
         int limitThreads = settings.Workers.Where(w => w > 1).Select(ScalingLimit.ThreadsFor).DefaultIfEmpty(0).Max();
-        int executors = 1 + settings.Workers.Count;
+        int executors = 1 + settings.Workers.Count + (settings.AccessLists ? settings.Workers.Count(w => w > 1) : 0);
         return (accounts, txs, blocks) =>
-            (sweepAccounts ?? accounts) * entries * MemoryBudget.BytesPerStateEntry * (2 + blocks * (limitThreads > 0 ? 1 + limitThreads : 0))
+            (sweepAccounts ?? accounts) * entries * MemoryBudget.BytesPerStateEntry * (1 + executors + blocks * (limitThreads > 0 ? 1 + limitThreads : 0))
             + txs * blocks * MemoryBudget.BytesPerTransaction
             + txs * executors * MemoryBudget.ExecutorBytesPerBlockTransaction;
     }

@@ -70,6 +70,32 @@ public partial class CliOutputTests
     }
 
     [Fact]
+    public void Bench_pairs_every_round_with_a_limit_measured_beside_it()
+    {
+        var (code, stdout, stderr) = CliProcess.Run(CliProcess.Built(), "bench", "--workload", "p2p", "--accounts", "50", "--txs", "200", "--blocks", "3",
+            "--runs", "3", "--workers", "1,2,4", "--work", "0", "--json");
+
+        Assert.True(code == 0, stderr);
+        var runs = JsonDocument.Parse(stdout).RootElement.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(4, runs.Count);
+        var roundLimits = new List<double[]>();
+        foreach (var run in runs.Skip(2)) // x2 and x4
+        {
+            int workers = run.GetProperty("workers").GetInt32();
+            var rounds = run.GetProperty("rounds").EnumerateArray().ToList();
+            Assert.Equal(3, rounds.Count);
+            // A round's share is its speed-up over the limit taken in that round, never above the threads that can run.
+            var limits = rounds.Select(r => r.GetProperty("speedup").GetDouble() / r.GetProperty("shareOfLimit").GetDouble()).ToArray();
+            Assert.All(limits, l => Assert.InRange(l, 0.01, Math.Min(workers, Environment.ProcessorCount) + 1e-9));
+            roundLimits.Add(limits);
+        }
+        // x2 and x4 run as many threads here: the same round's limit (one measurement) pairs with both
+        // (the report rounds speed-ups and shares to three decimals).
+        if (Environment.ProcessorCount == 2)
+            for (int r = 0; r < 3; r++) Assert.InRange(roundLimits[0][r] / roundLimits[1][r], 0.97, 1.03);
+    }
+
+    [Fact]
     public void Bench_json_keeps_its_fields_and_adds_the_in_order_reason()
     {
         var (code, stdout, stderr) = CliProcess.Run(CliProcess.Built(), "bench", "--workload", "p2p", "--accounts", "50", "--txs", "100", "--blocks", "1",
