@@ -48,14 +48,15 @@ public sealed record BenchLimit(double Speedup, double Machine, double? Dependen
 
 /// <summary>
 /// One timed round of a parallel row: its speed-up over the sequential run of the same round, that
-/// over the limit measured in the round, the committer's time per speculated transaction (null when
+/// over the limit measured in the round, that limit (the machine's in the round, at most the blocks'
+/// dependency limit; 1 for one worker), the committer's time per speculated transaction (null when
 /// nothing speculated), and how long a cache line took to move between two cores just before the round
 /// and just after it, its limit included (<see cref="CoreToCoreLatency"/>; null when it could not be
 /// timed). On a virtual machine that can change from one round to the next, as the hypervisor moves the
 /// virtual CPUs, and the other figures move with it; a round whose two latencies differ much saw the
 /// cores move during it.
 /// </summary>
-public sealed record BenchRound(double Speedup, double ShareOfLimit, double? SerialMicrosPerTx, double? CoreToCoreNs, double? CoreToCoreAfterNs);
+public sealed record BenchRound(double Speedup, double ShareOfLimit, double Limit, double? SerialMicrosPerTx, double? CoreToCoreNs, double? CoreToCoreAfterNs);
 
 /// <summary>Lowest, median and highest of a measure over the timed runs.</summary>
 public sealed record BenchSpread(double Min, double Median, double Max)

@@ -92,7 +92,8 @@ public sealed class BenchRunner(BenchSettings settings)
                         var shares = PairedSpeedups(measurements[0], measurements[e], roundLimits, limit.DependencyLimit ?? double.MaxValue);
                         var rounds = new BenchRound[speedups.Length];
                         for (int r = 0; r < rounds.Length; r++)
-                            rounds[r] = new BenchRound(speedups[r], shares[r], measurements[e].SerialMicrosPerTx[r], latenciesBefore[r], latenciesAfter[r]);
+                            rounds[r] = new BenchRound(speedups[r], shares[r], speedups[r] / shares[r],
+                                measurements[e].SerialMicrosPerTx[r], latenciesBefore[r], latenciesAfter[r]);
                         row = row with { Rounds = rounds };
                     }
                     yield return row;

@@ -188,7 +188,7 @@ public static class BenchCommand
                     runShareOfLimit = SpreadJson(r.RunShareOfLimit),
                     rounds = r.Rounds?.Select(x => new
                     {
-                        speedup = Math.Round(x.Speedup, 3), shareOfLimit = Math.Round(x.ShareOfLimit, 3),
+                        speedup = Math.Round(x.Speedup, 3), shareOfLimit = Math.Round(x.ShareOfLimit, 3), limit = Math.Round(x.Limit, 3),
                         serialMicrosPerTx = x.SerialMicrosPerTx is { } us ? Math.Round(us, 3) : (double?)null,
                         coreToCoreNs = CoreToCoreLatency.ForJson(x.CoreToCoreNs), coreToCoreAfterNs = CoreToCoreLatency.ForJson(x.CoreToCoreAfterNs),
                     }),
