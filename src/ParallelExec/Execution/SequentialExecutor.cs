@@ -25,7 +25,17 @@ public sealed class SequentialExecutor : IBlockExecutor
     /// <inheritdoc/>
     public BlockResult Execute(Block block, IStateReader state, ExecutionOptions? options = null)
     {
-        options ??= ExecutionOptions.Default;
+        var result = Run(block, state, options ?? ExecutionOptions.Default);
+        ExecutionMetrics.Record(result.Stats);
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="Execute"/> without recording the block in <see cref="ExecutionMetrics"/>: the
+    /// parallel executor runs its in-order blocks here and records them as its own.
+    /// </summary>
+    internal BlockResult Run(Block block, IStateReader state, ExecutionOptions options)
+    {
         var started = Stopwatch.GetTimestamp();
         var txs = block.Transactions;
         int n = txs.Count;
@@ -47,7 +57,6 @@ public sealed class SequentialExecutor : IBlockExecutor
             Executor = Name, Workers = 1, Transactions = n, Executions = n,
             CommitterExecutions = n, Elapsed = Stopwatch.GetElapsedTime(started),
         };
-        ExecutionMetrics.Record(stats);
         var result = _overlay.CollectResult(receipts, n, options.ResultBuffers, options.RecordTouchedKeys, dependencies, stats);
         result.AccessList = recorder?.Build();
         result.CreditCheckedKeys = _overlay.CollectCreditCheckedKeys();

@@ -19,8 +19,10 @@ namespace ParallelExec.Scheduling;
 /// left for the committer (dependency order). Under contention, or when speculating does not pay,
 /// speculation pauses (<see cref="SpeculationMonitor"/>).</item>
 /// </list>
-/// A block that follows blocks lost to speculation runs wholly in order on the caller's thread alone
-/// (no worker is woken, no cache moves to another core), and multi-version memory is not touched.
+/// A block that follows blocks lost to speculation does not come here beyond <see cref="StartBlock"/>
+/// and <see cref="FinishInOrder"/>: the parallel executor runs it wholly in order on the caller's
+/// thread alone, in the sequential executor's own loop (no worker is woken, no cache moves to
+/// another core, multi-version memory is not touched).
 /// The state of the run is reused across blocks (pooled outputs, version lists, overlay).
 /// </summary>
 internal sealed class BlockRun
@@ -93,28 +95,61 @@ internal sealed class BlockRun
         _workerCounters = new WorkerCounters[workers];
     }
 
-    /// <summary>Whether the prepared block speculates; a block that does not runs on the caller's thread alone.</summary>
-    public bool Speculating => _speculate;
-
-    public void Prepare(Block block, IStateReader state, ExecutionOptions options)
+    /// <summary>
+    /// Starts a block: whether it speculates (the monitor's choice, the workers, its size). One that
+    /// does is then <see cref="Prepare"/>d and run by the workers; one that does not runs elsewhere
+    /// in order and reports here through <see cref="FinishInOrder"/>.
+    /// </summary>
+    public bool StartBlock(Block block, ExecutionOptions options)
     {
-        _block = block;
-        _txs = block.Transactions;
-        int n = _count = _txs.Count;
+        int n = block.Transactions.Count;
         // False when earlier blocks lost to speculation: this one runs in order on one worker.
         bool speculateThisBlock = _speculation.StartBlock(options.Speculation);
         _speculate = _workers > 1 && n > 1 && speculateThisBlock;
         _monitored = _workers > 1 && n > 1;
+        return _speculate;
+    }
+
+    /// <summary>
+    /// Ends a block that <see cref="StartBlock"/> did not speculate on, run in order elsewhere from
+    /// <paramref name="runTimestamp"/> (the parallel executor's call began at <paramref name="startedTimestamp"/>):
+    /// what it teaches the monitor (the in-order cost). Returns the stats the block reports as the
+    /// parallel executor's (the monitor's fallback counted).
+    /// </summary>
+    public BlockExecutionStats FinishInOrder(string executorName, BlockExecutionStats inOrder, long startedTimestamp, long runTimestamp)
+    {
+        Debug.Assert(!_speculate);
+        // Up to where the in-order run stopped its clock: before collecting its result, as a
+        // speculating block's time stops before its own (see Finish). Timing one block with its
+        // collection against the other without would flatter speculation by the collection's cost.
+        var elapsed = Stopwatch.GetElapsedTime(startedTimestamp, runTimestamp) + inOrder.Elapsed;
+        if (_monitored) _speculation.EndBlock(inOrder.Transactions, (long)(elapsed.TotalSeconds * Stopwatch.Frequency));
+        return inOrder with
+        {
+            Executor = executorName,
+            Workers = _workers,
+            SequentialFallbacks = _speculation.Fallbacks,
+            Elapsed = elapsed,
+        };
+    }
+
+    /// <summary>Sets up a block <see cref="StartBlock"/> chose to speculate on, for <see cref="Work"/>.</summary>
+    public void Prepare(Block block, IStateReader state, ExecutionOptions options)
+    {
+        Debug.Assert(_speculate);
+        _block = block;
+        _txs = block.Transactions;
+        int n = _count = _txs.Count;
         if (_status.Length < n)
         {
             _status = new int[n];
             _predecessor = new int[n];
         }
-        else if (_speculate)
+        else
         {
-            Array.Clear(_status, 0, n); // a block run in order never looks at statuses
+            Array.Clear(_status, 0, n);
         }
-        if (_speculate && _outputs.Length < n)
+        if (_outputs.Length < n)
         {
             // Speculative outputs live until their commit: one per transaction, pooled across blocks.
             // An arena indexed by transaction, not an ObjectPool: a slot is ~5 ns against 12-16 ns a
@@ -128,10 +163,10 @@ internal sealed class BlockRun
         _dependencies = options.RecordDependencies ? new List<(int, int)>() : null;
         _digests = options.RecordTransactionDigests ? new Hash256[n] : null;
         _recordTouchedKeys = options.RecordTouchedKeys;
-        if (_speculate) _versions.Reset(state, n * 4);
-        _overlay.Reset(state, n * 4, _speculate ? _versions : null);
-        _useHints = _speculate && HintGraph.Build(_txs, _predecessor, _hintWriters);
-        if (_speculate && options.DependencyHints is { } edges) _useHints |= HintGraph.MergeEdges(edges, _predecessor, n);
+        _versions.Reset(state, n * 4);
+        _overlay.Reset(state, n * 4, _versions);
+        _useHints = HintGraph.Build(_txs, _predecessor, _hintWriters);
+        if (options.DependencyHints is { } edges) _useHints |= HintGraph.MergeEdges(edges, _predecessor, n);
         _stretchWrites.Clear();
         foreach (var prefetcher in _prefetchers) prefetcher.Reset();
         _inOrderToEnd = _callerWaiting = false;
@@ -146,9 +181,8 @@ internal sealed class BlockRun
 
     public BlockResult Finish(string executorName, long startedTimestamp)
     {
-        // What a block teaches the monitor: a speculating block whether speculation paid; a block the
-        // monitor chose to run in order what in-order execution costs now.
-        if (_monitored) _speculation.EndBlock(_count, Stopwatch.GetTimestamp() - startedTimestamp);
+        // What a speculating block teaches the monitor: whether speculation paid.
+        _speculation.EndBlock(_count, Stopwatch.GetTimestamp() - startedTimestamp);
         long speculativeRuns = 0, dependencyWaits = 0, speculativeFaults = 0;
         foreach (ref readonly var c in _workerCounters.AsSpan())
         {
@@ -185,26 +219,7 @@ internal sealed class BlockRun
         return result;
     }
 
-    /// <summary>
-    /// Runs a block that does not speculate (<see cref="Speculating"/> false) on the caller's thread:
-    /// the loop of the sequential executor, each transaction executed over the committed prefix and
-    /// committed, with none of the statuses and cursors that workers share (the commit walk's status
-    /// CAS and shared stores per transaction are work only speculation needs).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void RunInOrder()
-    {
-        Debug.Assert(!_speculate);
-        var context = _contexts[0];
-        for (int i = 0; i < _count; i++)
-        {
-            var committed = ExecuteAndCommitFinal(i, context);
-            _receipts[i] = committed.ToReceipt(i);
-        }
-        _commitIndex.Value = _count;
-    }
-
-    /// <summary>A worker's loop over a speculating block (<see cref="Speculating"/>; one that is not runs <see cref="RunInOrder"/>).</summary>
+    /// <summary>A worker's loop over a speculating block (see <see cref="StartBlock"/>).</summary>
     // Called once a block per worker, so tiering would reach optimized code only after ~60 blocks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Work(int worker)
@@ -406,7 +421,7 @@ internal sealed class BlockRun
         _committerExecutions++;
         BlockCommit.Commit(_txs[i], i, output, _overlay, context, _block.Header, _dependencies, _digests);
         // After the commit: a credit that overflowed has turned the output into its failure path.
-        if (_speculate && !_speculation.Sequential) _versions.Publish(i, output, committed: true);
+        if (!_speculation.Sequential) _versions.Publish(i, output, committed: true);
         return output;
     }
 
