@@ -19,8 +19,8 @@ namespace ParallelExec.Scheduling;
 /// left for the committer (dependency order). Under contention, or when speculating does not pay,
 /// speculation pauses (<see cref="SpeculationMonitor"/>).</item>
 /// </list>
-/// A block that follows blocks lost to speculation does not come here beyond <see cref="StartBlock"/>
-/// and <see cref="FinishInOrder"/>: the parallel executor runs it wholly in order on the caller's
+/// A block that does not speculate (one worker, one transaction, or the monitor's choice after blocks
+/// lost to speculation) does not come here beyond <see cref="StartBlock"/> and <see cref="FinishInOrder"/>: the parallel executor runs it wholly in order on the caller's
 /// thread alone, in the sequential executor's own loop (no worker is woken, no cache moves to
 /// another core, multi-version memory is not touched).
 /// The state of the run is reused across blocks (pooled outputs, version lists, overlay).
@@ -55,7 +55,6 @@ internal sealed class BlockRun
     private Hash256[]? _digests;
     private int _count;
     private bool _speculate;
-    private bool _monitored;
     private bool _useHints;
     private bool _recordTouchedKeys;
     private ResultBuffers? _resultBuffers;
@@ -106,7 +105,6 @@ internal sealed class BlockRun
         // False when earlier blocks lost to speculation: this one runs in order on one worker.
         bool speculateThisBlock = _speculation.StartBlock(options.Speculation);
         _speculate = _workers > 1 && n > 1 && speculateThisBlock;
-        _monitored = _workers > 1 && n > 1;
         return _speculate;
     }
 
@@ -123,7 +121,9 @@ internal sealed class BlockRun
         // speculating block's time stops before its own (see Finish). Timing one block with its
         // collection against the other without would flatter speculation by the collection's cost.
         var elapsed = Stopwatch.GetElapsedTime(startedTimestamp, runTimestamp) + inOrder.Elapsed;
-        if (_monitored) _speculation.EndBlock(inOrder.Transactions, (long)(elapsed.TotalSeconds * Stopwatch.Frequency));
+        // Only a block that could have speculated teaches the monitor anything.
+        if (_workers > 1 && inOrder.Transactions > 1)
+            _speculation.EndBlock(inOrder.Transactions, (long)(elapsed.TotalSeconds * Stopwatch.Frequency));
         return inOrder with
         {
             Executor = executorName,

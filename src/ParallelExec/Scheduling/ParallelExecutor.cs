@@ -95,8 +95,8 @@ public sealed class ParallelExecutor : IBlockExecutor, IDisposable
             {
                 // A block run in order runs the sequential executor's own loop, on the caller's thread
                 // (whose caches hold the state) with no worker to wake: it costs what sequential
-                // execution costs (through the block run's copy of the loop, raw x1 read 0.965x of
-                // sequential at the median of eight processes; this way 0.985x). It records the
+                // execution costs (through the block run's copy of the loop, raw x1 read 0.95-0.97x of
+                // sequential at the median in alternated processes; this way 1.01x). It records the
                 // access list when the list is to be checked.
                 long ran = Stopwatch.GetTimestamp();
                 result = RunInOrder(block, state, checkList && !options.RecordAccessList ? options with { RecordAccessList = true } : options);
