@@ -9,7 +9,8 @@ namespace ParallelExec.Scheduling;
 /// <summary>
 /// One block on N workers. Each worker loops over two jobs:
 /// <list type="number">
-/// <item>Commit (whoever holds the commit lock): walk the block in order from the commit index;
+/// <item>Commit (whoever holds the commit lock: worker 0 whenever there is something to commit, the
+/// others only when they have nothing to speculate): walk the block in order from the commit index;
 /// validate each speculative output against the committed prefix (every read must still see the
 /// same value) and apply it; a transaction whose reads changed, or that nobody ran yet, is executed
 /// right there over the committed prefix, which is final, so each transaction runs at most twice.</item>
@@ -31,6 +32,14 @@ internal sealed class BlockRun
     // Idle spins (a few microseconds) before the committer takes over a transaction a worker is still
     // running: long enough that a run about to finish is not redone, short against any block.
     private const int TakeOverAfterSpins = 12;
+    // The worker that commits whenever there is something to commit (the caller's thread, where a
+    // block run in order runs too). Any other worker commits only once it has nothing to speculate:
+    // the commit walk never waits on a busy committer, and the committed prefix, the commit lock and
+    // the commit cursor stay on one core. When every worker committed as soon as it finished a
+    // transaction, the commit walk moved between cores with the overlay's lines behind it (with the
+    // two cores on different L3s, the serial path per speculated transaction was about a third
+    // longer; docs/performance.md).
+    private const int PreferredCommitter = 0;
 
     private readonly int _workers;
     private readonly MultiVersionMap _versions;
@@ -240,7 +249,13 @@ internal sealed class BlockRun
 
                 // With nothing left to speculate for a while, the committer takes over the transaction
                 // it would otherwise wait on (the block's last ones, or a run looping on a torn view).
-                if (TryCommit(context, worker, takeOver: spin.Count >= TakeOverAfterSpins) || TrySpeculate(context, worker, ref counters))
+                // The preferred committer commits first, the others only when they have nothing to
+                // speculate (see PreferredCommitter).
+                bool takeOver = spin.Count >= TakeOverAfterSpins;
+                bool progressed = worker == PreferredCommitter
+                    ? TryCommit(context, worker, takeOver) || TrySpeculate(context, worker, ref counters)
+                    : TrySpeculate(context, worker, ref counters) || TryCommit(context, worker, takeOver);
+                if (progressed)
                 {
                     spin.Reset();
                     continue;
