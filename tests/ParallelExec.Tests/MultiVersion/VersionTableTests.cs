@@ -33,12 +33,13 @@ public sealed class VersionTableTests
     }
 
     [Fact]
-    public void Keys_past_three_quarters_full_go_to_the_overflow_and_are_found()
+    public void Keys_past_a_full_table_go_to_the_overflow_and_are_found()
     {
         var table = new VersionTable();
-        table.Reset(expectedKeys: 100); // 1,024 slots: 768 in the table, the rest overflow
+        table.Reset(expectedKeys: 100); // 1,024 slots: the table fills until inserts probe too far, the rest overflow
         var lists = new Dictionary<int, VersionList>();
         for (int k = 0; k < 3_000; k++) lists[k] = table.GetOrAdd(Key(k), () => new VersionList());
+        Assert.True(table.OverflowUsed);
         Assert.Equal(3_000, table.Count);
         for (int k = 0; k < 3_000; k++)
         {
@@ -48,13 +49,14 @@ public sealed class VersionTableTests
         }
         table.Reset(expectedKeys: 100);
         Assert.Equal(0, table.Count);
+        Assert.False(table.OverflowUsed);
         Assert.False(table.TryGet(Key(5), out _));
     }
 
     [Fact]
-    public void Concurrent_inserts_past_three_quarters_full_still_give_one_list_per_key()
+    public void Concurrent_inserts_past_a_full_table_still_give_one_list_per_key()
     {
-        // The table holds 768 keys; 8 threads add the same 3,000 in the same order, so each key is added
+        // The table holds fewer than 1,024 keys; 8 threads add the same 3,000 in the same order, so each key is added
         // by several threads at once, also at the moment the table fills. A key in both the table and
         // the overflow would have two lists (two ids for one key in the committer). The window is a few
         // instructions wide: this guards the rule, it rarely catches a breach on 2 cores.
@@ -74,6 +76,7 @@ public sealed class VersionTableTests
                     seen[t][k] = table.GetOrAdd(Key(k), () => new VersionList());
                 }
             });
+            Assert.True(table.OverflowUsed);
             Assert.Equal(keys, table.Count);
             for (int k = 0; k < keys; k++)
             {
