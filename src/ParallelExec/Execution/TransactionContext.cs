@@ -1,3 +1,4 @@
+using ParallelExec.Scheduling;
 using ParallelExec.State;
 
 namespace ParallelExec.Execution;
@@ -12,19 +13,23 @@ internal sealed class TransactionContext : ITransactionContext
     private IStateView _view = null!;
     private TxOutput _output = null!;
     private int _accesses;
-    // A speculative run watches its transaction's status: once it is no longer Executing the
-    // committer has taken it over (and may have committed it already): the run stops at its next
-    // state access or gas charge.
-    private int[]? _statuses;
+    // A speculative run watches its worker's take-over notice: once it names the transaction, the
+    // committer has taken it over (and may have committed it already) and the run stops at its next
+    // state access or gas charge. The notice is a cache line of the worker's own that only a take-over
+    // writes; the block's status array, which every claim and commit writes, made that check a cache
+    // miss every few accesses.
+    private PaddedInt[]? _takeOvers;
+    private int _worker;
 
     public BlockHeader Block { get; private set; } = null!;
     public int TransactionIndex { get; private set; }
     public ulong GasLimit { get; private set; }
     public ulong GasUsed => _output.GasUsed;
 
-    public void Start(IStateView view, BlockHeader block, int txIndex, ulong gasLimit, TxOutput output, int[]? statuses = null)
+    public void Start(IStateView view, BlockHeader block, int txIndex, ulong gasLimit, TxOutput output, PaddedInt[]? takeOvers = null, int worker = 0)
     {
-        _statuses = statuses;
+        _takeOvers = takeOvers;
+        _worker = worker;
         _view = view;
         Block = block;
         TransactionIndex = txIndex;
@@ -124,7 +129,7 @@ internal sealed class TransactionContext : ITransactionContext
 
     private void ThrowIfAbandoned()
     {
-        if (_statuses is { } statuses && Volatile.Read(ref statuses[TransactionIndex]) != Scheduling.TxStatus.Executing)
+        if (_takeOvers is { } takeOvers && Volatile.Read(ref takeOvers[_worker].Value) == TransactionIndex)
             throw SpeculationAbandonedException.Instance;
     }
 }

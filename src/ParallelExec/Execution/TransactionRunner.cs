@@ -1,3 +1,5 @@
+using ParallelExec.Scheduling;
+
 namespace ParallelExec.Execution;
 
 /// <summary>
@@ -9,14 +11,15 @@ namespace ParallelExec.Execution;
 internal static class TransactionRunner
 {
     /// <summary>
-    /// Runs <paramref name="tx"/>. A speculative run passes the block's <paramref name="statuses"/>:
-    /// it then stops with <see cref="SpeculationAbandonedException"/> once the committer takes it over.
+    /// Runs <paramref name="tx"/>. A speculative run passes the workers' take-over notices
+    /// (<paramref name="takeOvers"/>, its own at <paramref name="worker"/>): it then stops with
+    /// <see cref="SpeculationAbandonedException"/> once the committer takes it over.
     /// </summary>
     public static void Run(ITransaction tx, TransactionContext context, IStateView view, BlockHeader header, int index, TxOutput output,
-        int[]? statuses = null)
+        PaddedInt[]? takeOvers = null, int worker = 0)
     {
         output.Reset();
-        context.Start(view, header, index, tx.GasLimit, output, statuses);
+        context.Start(view, header, index, tx.GasLimit, output, takeOvers, worker);
         ExecutionOutcome outcome;
         try
         {

@@ -56,6 +56,11 @@ internal sealed class BlockRun
     private TxOutput[] _outputs = [];
     private int[] _status = [];
     private int[] _predecessor = [];
+    // Per worker, each on its own line: the transaction it is running speculatively (written by the
+    // worker as it claims one), and the one the committer took over from it (written only then; the
+    // worker's run checks it at every state access and gas charge, see TransactionContext).
+    private readonly PaddedInt[] _running;
+    private readonly PaddedInt[] _takenOver;
 
     private Block _block = null!;
     private IReadOnlyList<ITransaction> _txs = null!;
@@ -101,6 +106,8 @@ internal sealed class BlockRun
             _prefetchers[i] = new VersionPrefetcher();
         }
         _workerCounters = new WorkerCounters[workers];
+        _running = new PaddedInt[workers];
+        _takenOver = new PaddedInt[workers];
     }
 
     /// <summary>
@@ -184,6 +191,8 @@ internal sealed class BlockRun
         _commitLock.Value = 0;
         _aborted = false;
         _speculationAllowed.Set();
+        // Transaction indexes start again in every block: a notice left by the last one must not stop this one's runs.
+        for (int w = 0; w < _workers; w++) _running[w].Value = _takenOver[w].Value = -1;
         Array.Clear(_workerCounters);
         _reexecutions = _validationFailures = _committerExecutions = _speculativeCommits = _takeovers = _validationTicks = 0;
     }
@@ -303,6 +312,9 @@ internal sealed class BlockRun
                     return true; // left Pending: the committer will run it in order
                 }
             }
+            // Named before the claim's CAS (a full fence): a committer that takes it over from
+            // Executing then finds which worker to notify.
+            _running[worker].Value = i;
             if (Interlocked.CompareExchange(ref _status[i], TxStatus.Executing, TxStatus.Pending) != TxStatus.Pending)
                 return true;
 
@@ -310,7 +322,7 @@ internal sealed class BlockRun
             if (Trie.Prefetch.IsSupported) _prefetchers[worker].Advance(_versions, _txs, i, _workers);
             try
             {
-                TransactionRunner.Run(_txs[i], context, _versions, _block.Header, i, output, _status);
+                TransactionRunner.Run(_txs[i], context, _versions, _block.Header, i, output, _takenOver, worker);
             }
             catch (SpeculationAbandonedException)
             {
@@ -370,7 +382,11 @@ internal sealed class BlockRun
                     // transaction over and runs it itself; otherwise it goes to speculate meanwhile.
                     if (status == TxStatus.Executing && !takeOver && !_speculation.Sequential) break;
                     if (Interlocked.CompareExchange(ref _status[i], TxStatus.TakenOver, status) != status) continue;
-                    if (status == TxStatus.Executing) _takeovers++;
+                    if (status == TxStatus.Executing)
+                    {
+                        _takeovers++;
+                        NotifyTakeOver(i);
+                    }
                     takeOver = false;
                     committed = ExecuteAndCommitFinal(i, context);
                 }
@@ -408,6 +424,14 @@ internal sealed class BlockRun
             if (_commitIndex.Value >= _count) _speculationAllowed.Set(); // the block is done: wake sleepers
         }
         return progressed;
+    }
+
+    // Tells the worker running transaction i speculatively that the committer has taken it over: its
+    // run stops at its next state access or gas charge (it would be dropped unpublished anyway).
+    private void NotifyTakeOver(int i)
+    {
+        for (int w = 0; w < _workers; w++)
+            if (Volatile.Read(ref _running[w].Value) == i) Volatile.Write(ref _takenOver[w].Value, i);
     }
 
     // The serial path proper: validate transaction i's speculative output against the committed
