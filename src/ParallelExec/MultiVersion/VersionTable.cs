@@ -17,7 +17,7 @@ namespace ParallelExec.MultiVersion;
 /// dictionary: an insert that finds the table full seals the empty slot that ends its probe, so a
 /// racing insert of the same key cannot claim that slot afterwards and both end in the overflow.
 /// Fullness is judged by probe length, not by a count of keys: a counter every insert updates is a
-/// cache line every worker writes (a tenth of the table's time in a profile of two workers).
+/// cache line every worker writes (a fifth of the table's samples in a profile of two workers).
 /// A key has one list per block,
 /// whichever thread adds it (the committer relies on it: a list's <see cref="VersionList.Id"/> names
 /// the key).

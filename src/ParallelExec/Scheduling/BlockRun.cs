@@ -37,8 +37,8 @@ internal sealed class BlockRun
     // the commit walk never waits on a busy committer, and the committed prefix, the commit lock and
     // the commit cursor stay on one core. When every worker committed as soon as it finished a
     // transaction, the commit walk moved between cores with the overlay's lines behind it (with the
-    // two cores on different L3s, the serial path per speculated transaction was about a third
-    // longer; docs/performance.md).
+    // two cores on different L3s, the serial path per speculated transaction was about 40 % longer;
+    // docs/performance.md).
     private const int PreferredCommitter = 0;
 
     private readonly int _workers;
