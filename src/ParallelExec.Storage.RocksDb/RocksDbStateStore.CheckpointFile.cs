@@ -35,6 +35,9 @@ public sealed partial class RocksDbStateStore
     /// <summary>Checkpoints this store landed as table files (for tests).</summary>
     internal int CheckpointFilesIngested { get; private set; }
 
+    /// <summary>The read-back of the last checkpoint file ingested (<see cref="TableFileCache.LoadInBackground"/>), for tests: its result is the bytes read.</summary>
+    internal Task<long>? CheckpointFileReadBack { get; private set; }
+
     private string CheckpointFile => System.IO.Path.Combine(_path, CheckpointFileName);
 
     // A table file holds at least one entry: an empty set (nothing changed since the last checkpoint) goes in the batch.
@@ -94,10 +97,21 @@ public sealed partial class RocksDbStateStore
         {
             CheckpointFileStep?.Invoke("committed");
             if (!_syncCommits) Native.Instance.rocksdb_flush_wal(_db.Handle, 1);
-            _db.IngestExternalFiles([CheckpointFile], _ingestOptions, _nodes);
+            // Opened before the ingestion moves the file in under another name (the same file).
+            var readBack = TableFileCache.TryOpen(CheckpointFile);
+            try
+            {
+                _db.IngestExternalFiles([CheckpointFile], _ingestOptions, _nodes);
+            }
+            catch
+            {
+                readBack?.Dispose();
+                throw;
+            }
             // The family holds the block's trie from here on, whether or not its record follows.
             _nodesAt = block;
             CheckpointFilesIngested++;
+            if (readBack is not null) CheckpointFileReadBack = TableFileCache.LoadInBackground(readBack);
             CheckpointFileStep?.Invoke("ingested");
             _db.Put(TrieNodesAtKey, record, _meta, _write);
         }
