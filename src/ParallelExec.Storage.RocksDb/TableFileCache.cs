@@ -45,34 +45,37 @@ internal static class TableFileCache
         }
         return Task.Run(() =>
         {
-            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ReadBytes);
-            long offset = 0;
             try
             {
-                for (int n; (n = RandomAccess.Read(file, buffer.AsSpan(0, ReadBytes), offset)) > 0;) offset += n;
+                return ReadThrough(file);
             }
             catch (IOException)
             {
+                return 0L;
             }
             finally
             {
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
                 file.Dispose();
             }
-            return offset;
         });
     }
 
     /// <summary>Reads <paramref name="path"/> through once, so its pages are cached.</summary>
     public static void Load(string path)
     {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        ReadThrough(file);
+    }
+
+    // Reads the whole file in order, a megabyte at a time; returns the bytes read.
+    private static long ReadThrough(SafeFileHandle file)
+    {
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ReadBytes);
         try
         {
-            while (file.Read(buffer, 0, ReadBytes) > 0)
-            {
-            }
+            long offset = 0;
+            for (int n; (n = RandomAccess.Read(file, buffer.AsSpan(0, ReadBytes), offset)) > 0;) offset += n;
+            return offset;
         }
         finally
         {
