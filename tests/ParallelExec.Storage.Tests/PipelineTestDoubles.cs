@@ -64,11 +64,17 @@ internal sealed class OverlapGate
 /// A store that forwards to an inner one; <see cref="BeforeCommit"/> runs before each commit (it may
 /// wait on a gate or throw, in which case nothing reaches the inner store). It reports batched reads
 /// only when <see cref="Batched"/> is set (so by default a chain over it prefetches nothing), and
-/// counts the keys read in batches.
+/// counts the keys read in batches and the trie nodes read.
 /// </summary>
 internal sealed class FaultyStore(IStateStore inner) : IStateStore
 {
-    private long _batchedKeys;
+    private long _batchedKeys, _trieNodeReads, _trieNodeReadBytes;
+
+    /// <summary>Trie nodes found by <see cref="TryGetTrieNode"/> (batched reads come through it one by one) so far.</summary>
+    public long TrieNodeReads => Interlocked.Read(ref _trieNodeReads);
+
+    /// <summary>Their bytes.</summary>
+    public long TrieNodeReadBytes => Interlocked.Read(ref _trieNodeReadBytes);
 
     public Action<StoredBlock>? BeforeCommit { get; set; }
 
@@ -98,7 +104,13 @@ internal sealed class FaultyStore(IStateStore inner) : IStateStore
     public bool TryGet(in StateKey key, out UInt256 value) => inner.TryGet(key, out value);
     public bool TryGetBlock(long number, out StoredBlock block) => inner.TryGetBlock(number, out block);
     public StoredBlock? TrieNodesAt => inner.TrieNodesAt;
-    public bool TryGetTrieNode(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, out byte[] rlp) => inner.TryGetTrieNode(owner, path, out rlp);
+    public bool TryGetTrieNode(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, out byte[] rlp)
+    {
+        if (!inner.TryGetTrieNode(owner, path, out rlp)) return false;
+        Interlocked.Increment(ref _trieNodeReads);
+        Interlocked.Add(ref _trieNodeReadBytes, rlp.Length);
+        return true;
+    }
     public void WriteTrieNodes(IReadOnlyCollection<TrieNodeRecord> trieNodes, in StoredBlock at) => inner.WriteTrieNodes(trieNodes, at);
     public void ReplaceTrieNodes(IEnumerable<TrieNodeRecord> trieNodes, in StoredBlock at) => inner.ReplaceTrieNodes(trieNodes, at);
     public IEnumerable<KeyValuePair<StateKey, UInt256>> Entries() => inner.Entries();

@@ -66,6 +66,53 @@ public class TrieMemoryBudgetTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_trie_nodes_read_from_the_store_are_counted_exactly_across_a_reopen_after_a_failed_commit(bool rocks)
+    {
+        const int blocks = 12, failing = 7;
+        int seed = Environment.TickCount & 0x7fffffff;
+        var at = $"seed {seed}, {(rocks ? "RocksDB" : "in memory")}";
+        var workload = Workload(blocks: blocks, txs: 80, seed: (ulong)seed, kind: WorkloadKind.Mixed, accounts: 120);
+        var expected = ReferenceRoots(workload);
+        var options = new ChainStateOptions { RootParallelism = 2, TrieNodeInterval = 2, TrieCacheBytes = 1 };
+        using var dir = new TempDir();
+        var store = new FaultyStore(rocks ? OpenRocks(dir.Sub("db"), retention: 8) : new InMemoryStateStore(8));
+        try
+        {
+            var chain = Create(store, workload, options);
+            using var parallel = new ParallelExecutor(2);
+            // The genesis trie is built in memory: every node read is one the tiny budget dropped.
+            Assert.Null(new ChainPipeline(chain, parallel).Run(Blocks(workload, 0, failing - 1), _ => { }));
+            long before = chain.TrieLoadedNodes, bytesBefore = chain.TrieLoadedBytes;
+            Assert.True(before > 0 && before == store.TrieNodeReads && chain.TrieLoadedBytes == store.TrieNodeReadBytes,
+                $"{at}: the chain counted {before} nodes ({chain.TrieLoadedBytes} bytes) read, the store served {store.TrieNodeReads} ({store.TrieNodeReadBytes} bytes)");
+
+            store.BeforeCommit = b =>
+            {
+                if (b.Number == failing) throw new StateStoreException(StateStoreError.IoError, "injected commit failure");
+            };
+            Assert.Throws<StateStoreException>(() => new ChainPipeline(chain, parallel).Run(Blocks(workload, failing - 1, blocks), _ => { }));
+            store.BeforeCommit = null;
+            long readsAtFailure = store.TrieNodeReads;
+            var roots = new List<Hash256>();
+            Assert.Null(new ChainPipeline(chain, parallel).Run(Blocks(workload, failing - 1, blocks), c => roots.Add(c.Block.StateRoot)));
+            Assert.True(expected[failing..].SequenceEqual(roots), $"{at}: roots after the failed commit differ");
+            // The trie was opened again from the store, which reads its root node once to check it
+            // (not a walk's read); the count went on from what the first trie read.
+            Assert.True(store.TrieNodeReads > readsAtFailure, $"{at}: the reopened trie read nothing");
+            Assert.True(chain.TrieLoadedNodes == store.TrieNodeReads - 1 && chain.TrieLoadedNodes > before,
+                $"{at}: the chain counted {chain.TrieLoadedNodes} nodes read, the store served {store.TrieNodeReads} (one of them the reopen's root check)");
+            Assert.True(chain.TrieLoadedBytes > bytesBefore && chain.TrieLoadedBytes < store.TrieNodeReadBytes,
+                $"{at}: the chain counted {chain.TrieLoadedBytes} bytes read (before the failure {bytesBefore}), the store served {store.TrieNodeReadBytes}");
+        }
+        finally
+        {
+            store.Dispose();
+        }
+    }
+
     private static IEnumerable<PipelineBlock> Blocks(Workload workload, int from, int to)
     {
         for (int i = from; i < to; i++) yield return new PipelineBlock(workload.Blocks[i], HashOf(workload.Blocks[i]));

@@ -64,6 +64,7 @@ internal static class StoredReplay
             tps = Math.Round(r.Tps), stageSumTps = Math.Round(r.TotalTps), warmedTrieNodes = r.WarmedNodes, warmedTrieBytes = r.WarmedBytes, warmedInnerNodesOnly = r.WarmedInnerNodesOnly,
             cachedAccounts = r.CachedAccounts, accountCacheBytes = r.AccountCacheBytes, accountCacheWarmMs = Math.Round(r.AccountCacheWarm.TotalMilliseconds, 3), accountCacheHits = r.AccountCacheHits,
             evictions = r.Evictions, budgetCheckpoints = r.BudgetCheckpoints, builtTrieLeaves = r.BuiltTrieLeaves, builtSlotLeaves = r.BuiltSlotLeaves,
+            trieNodeReads = r.TrieNodeReads, trieNodeReadBytes = r.TrieNodeReadBytes,
             stagesMs = new
             {
                 open = Math.Round(r.Open.TotalMilliseconds, 3), warm = Math.Round(r.Warm.TotalMilliseconds, 3), execute = Math.Round(r.Execute.TotalMilliseconds, 3),
@@ -92,6 +93,8 @@ internal static class StoredReplay
         if (r.BuiltTrieLeaves > 0 || r.BuiltSlotLeaves > 0)
             CliConsole.Prose($"trie leaves built from the blocks' reads instead of read from the database: {r.BuiltTrieLeaves:N0} accounts'"
                 + (r.BuiltSlotLeaves > 0 ? $", {r.BuiltSlotLeaves:N0} slots'" : ""));
+        if (r.TrieNodeReads > 0)
+            CliConsole.Prose($"trie nodes read from the database (walks into nodes not in memory): {r.TrieNodeReads:N0} ({r.TrieNodeReadBytes / (1 << 20):N0} MiB)");
         if (r.BudgetCheckpoints > 0)
             CliConsole.Prose($"trie budget: {r.BudgetCheckpoints} blocks made checkpoints because their loads took the trie past --cache-mb, so that what they loaded could be dropped; {r.Evictions} evictions");
         CliConsole.Prose($"stages summed: execute {ChainCli.Ms(r.Execute)}, apply {ChainCli.Ms(r.Apply)}, root {ChainCli.Ms(r.Root)}, commit {ChainCli.Ms(r.Commit)}: {r.TotalTps:N0} tx/s"

@@ -43,7 +43,7 @@ public sealed partial class ChainState
         if (_trieStale)
         {
             // Opening the trie again brings the stored trie to the head and writes it (OpenTrie).
-            _trie = OpenTrie(_store, _options, out _);
+            _trie = ReopenTrie(out _);
             _trieStale = false;
             return _store.TrieNodesAt == _store.Head;
         }

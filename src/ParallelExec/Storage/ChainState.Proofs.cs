@@ -17,7 +17,7 @@ public sealed partial class ChainState
         if (Volatile.Read(ref _uncommitted) > 0) throw new InvalidOperationException("blocks are still being committed: a proof is of the head, ask once they are");
         if (_trieStale)
         {
-            _trie = OpenTrie(_store, _options, out _);
+            _trie = ReopenTrie(out _);
             _trieStale = false;
         }
         var proof = _trie.GetProof(address, slots);

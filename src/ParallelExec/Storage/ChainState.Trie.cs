@@ -127,11 +127,28 @@ public sealed partial class ChainState
     }
 
     /// <summary>
-    /// Trie nodes the current trie has read from the store (on first touch after an open, and again
-    /// after an eviction dropped them): a diagnostic of what the memory budget costs in reads. It
-    /// visits every account in memory; not for a hot path.
+    /// Trie nodes read from the store since this chain state was opened, by walks into nodes not in
+    /// memory (on first touch, and again after an eviction dropped them; not the warming's scans,
+    /// <see cref="WarmedNodes"/>): a diagnostic of what the memory budget costs in reads.
     /// </summary>
-    public long TrieLoadedNodes => _trie.LoadedNodeCount;
+    public long TrieLoadedNodes => _loadsOfEarlierTries + LoadsOf(_trie);
+
+    /// <summary>RLP bytes of the nodes <see cref="TrieLoadedNodes"/> counts.</summary>
+    public long TrieLoadedBytes => _loadedBytesOfEarlierTries + (_trie.NodeSource is StoreTrieNodeSource source ? source.LoadedBytes : 0);
+
+    // What the tries this chain state opened before the current one read (each has its own source).
+    private long _loadsOfEarlierTries, _loadedBytesOfEarlierTries;
+
+    private static long LoadsOf(StateTrie trie) => trie.NodeSource is StoreTrieNodeSource source ? source.LoadedNodes : 0;
+
+    /// <summary>Opens the trie again from the store (see <see cref="OpenTrie"/>), keeping the count of what the one it replaces read.</summary>
+    private StateTrie ReopenTrie(out bool rebuilt)
+    {
+        var reopened = OpenTrie(_store, _options, out rebuilt);
+        _loadsOfEarlierTries += LoadsOf(_trie);
+        _loadedBytesOfEarlierTries += _trie.NodeSource is StoreTrieNodeSource source ? source.LoadedBytes : 0;
+        return reopened;
+    }
 
     /// <summary>
     /// The estimated bytes the trie holds in memory (object sizes of its nodes and accounts, the measure

@@ -306,7 +306,7 @@ public sealed partial class ChainState
         if (_trieStale)
         {
             if (ahead) throw new InvalidOperationException("the trie must be opened again, but blocks applied to it are still being committed");
-            _trie = OpenTrie(_store, _options, out _);
+            _trie = ReopenTrie(out _);
             _trieStale = false;
         }
     }
@@ -421,7 +421,7 @@ public sealed partial class ChainState
         }
         else
         {
-            _trie = OpenTrie(_store, _options, out bool rebuilt);
+            _trie = ReopenTrie(out bool rebuilt);
             LastRevertRebuiltTrie = rebuilt;
         }
         _trieStale = false;

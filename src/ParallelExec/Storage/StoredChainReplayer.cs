@@ -204,6 +204,7 @@ public static class StoredChainReplayer
             WarmedNodes = chain.WarmedNodes, WarmedBytes = chain.WarmedBytes, WarmedInnerNodesOnly = chain.WarmedInnerNodesOnly, Warm = chain.WarmTime,
             CachedAccounts = chain.CachedAccounts, AccountCacheBytes = chain.AccountCacheBytes, AccountCacheWarm = chain.AccountCacheWarmTime, AccountCacheHits = store.AccountCacheHits,
             Evictions = chain.Evictions, BudgetCheckpoints = chain.BudgetCheckpoints, BuiltTrieLeaves = chain.BuiltTrieLeaves, BuiltSlotLeaves = chain.BuiltSlotLeaves,
+            TrieNodeReads = chain.TrieLoadedNodes, TrieNodeReadBytes = chain.TrieLoadedBytes,
             Execute = execute, Apply = apply, Root = root, Commit = commit, Total = total.Elapsed,
             Pipelined = pipeline.Overlap, Waiting = pipeline.Waiting, BlocksElapsed = outcome.Elapsed, BlocksCpu = outcome.Cpu, BlocksCollector = outcome.Collector,
             GenesisRoot = store.Genesis.StateRoot, Mismatch = mismatch,

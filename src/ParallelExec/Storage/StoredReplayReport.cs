@@ -56,6 +56,12 @@ public sealed record StoredReplayReport
 
     /// <summary>Storage-trie leaves built from the slot values a block read instead of read from the store (<see cref="ChainState.BuiltSlotLeaves"/>).</summary>
     public long BuiltSlotLeaves { get; init; }
+    /// <summary>Trie nodes read from the store as the blocks walked into nodes not in memory (<see cref="ChainState.TrieLoadedNodes"/>).</summary>
+    public long TrieNodeReads { get; init; }
+
+    /// <summary>RLP bytes of those nodes.</summary>
+    public long TrieNodeReadBytes { get; init; }
+
     /// <summary>Times the trie was brought back within its budget after a checkpoint (<see cref="ChainState.Evictions"/>).</summary>
     public long Evictions { get; init; }
     /// <summary>Blocks made checkpoints because the trie's loads took it past its budget (<see cref="ChainState.BudgetCheckpoints"/>).</summary>
