@@ -131,22 +131,23 @@ public sealed partial class ChainState
     /// memory (on first touch, and again after an eviction dropped them; not the warming's scans,
     /// <see cref="WarmedNodes"/>): a diagnostic of what the memory budget costs in reads.
     /// </summary>
-    public long TrieLoadedNodes => _loadsOfEarlierTries + LoadsOf(_trie);
+    public long TrieLoadedNodes => _readsOfEarlierTries.Nodes + ReadsOf(_trie).Nodes;
 
     /// <summary>RLP bytes of the nodes <see cref="TrieLoadedNodes"/> counts.</summary>
-    public long TrieLoadedBytes => _loadedBytesOfEarlierTries + (_trie.NodeSource is StoreTrieNodeSource source ? source.LoadedBytes : 0);
+    public long TrieLoadedBytes => _readsOfEarlierTries.Bytes + ReadsOf(_trie).Bytes;
 
-    // What the tries this chain state opened before the current one read (each has its own source).
-    private long _loadsOfEarlierTries, _loadedBytesOfEarlierTries;
+    // What the tries this chain state opened before the current one read (each had a source of its own).
+    private (long Nodes, long Bytes) _readsOfEarlierTries;
 
-    private static long LoadsOf(StateTrie trie) => trie.NodeSource is StoreTrieNodeSource source ? source.LoadedNodes : 0;
+    private static (long Nodes, long Bytes) ReadsOf(StateTrie trie) =>
+        trie.NodeSource is StoreTrieNodeSource source ? (source.LoadedNodes, source.LoadedBytes) : default;
 
     /// <summary>Opens the trie again from the store (see <see cref="OpenTrie"/>), keeping the count of what the one it replaces read.</summary>
     private StateTrie ReopenTrie(out bool rebuilt)
     {
         var reopened = OpenTrie(_store, _options, out rebuilt);
-        _loadsOfEarlierTries += LoadsOf(_trie);
-        _loadedBytesOfEarlierTries += _trie.NodeSource is StoreTrieNodeSource source ? source.LoadedBytes : 0;
+        var (nodes, bytes) = ReadsOf(_trie);
+        _readsOfEarlierTries = (_readsOfEarlierTries.Nodes + nodes, _readsOfEarlierTries.Bytes + bytes);
         return reopened;
     }
 
