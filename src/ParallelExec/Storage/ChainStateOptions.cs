@@ -35,7 +35,7 @@ public sealed record ChainStateOptions
 
     /// <summary>
     /// Memory for the trie's clean nodes and accounts, in bytes, counted as what they cost the process:
-    /// an estimate from object sizes times 1.35, the garbage collector's headroom over live objects
+    /// an estimate from object sizes times 1.5, the garbage collector's headroom over live objects
     /// (measured). Past it, after a checkpoint's nodes are durable, what is in the store is dropped
     /// from memory, the least recently written first, and loaded again when a block needs it; an
     /// eviction that drops 128 MiB or more is followed by a full blocking collection, so that the
