@@ -27,7 +27,7 @@ public sealed partial class ChainState
     // of gen2 (the CLI's conserve-memory mode). A 10 M replay at its 1 GiB budget had 1.29-1.43 bytes
     // committed per live byte at each of seven checks; the budget counts the trie's estimate times a
     // little more than the highest. At 1.35 a 10 M token replay peaked at 1.82-2.00 GiB (past 2 GiB in
-    // one run of fifteen); at 1.5 at 1.80-1.82 GiB, reading 2.2 % more nodes at the same speed.
+    // one run of thirteen); at 1.5 at 1.80-1.82 GiB, reading 2.2 % more nodes at the same speed.
     private const double CollectorHeadroom = 1.5;
 
     // An eviction that drops at least this much is followed by a full collection: the nodes dropped
