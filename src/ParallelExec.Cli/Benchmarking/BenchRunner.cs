@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ParallelExec.Execution;
+using ParallelExec.Metrics;
 using ParallelExec.State;
 using ParallelExec.Workloads;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using ParallelExec.Cli.Benchmarking;
 using ParallelExec.Cli.Options;
 using ParallelExec.Cli.Terminal;
+using ParallelExec.Metrics;
 using ParallelExec.Storage;
 using ParallelExec.Workloads;
 using Spectre.Console;

@@ -17,8 +17,14 @@ public sealed record BlockExecutionStats
     public long ValidationFailures { get; init; }
     /// <summary>Times a worker left a transaction because a declared predecessor had not run yet.</summary>
     public long DependencyWaits { get; init; }
-    /// <summary>Times contention switched the block to sequential execution.</summary>
+    /// <summary>Times the block switched to sequential execution (contention, speculation not paying, measuring).</summary>
     public long SequentialFallbacks { get; init; }
+    /// <summary>
+    /// Of <see cref="SequentialFallbacks"/>, the short stretches run in order only to measure what that
+    /// costs (the reference speculation is judged by: the first of a process, then one every ~8,000
+    /// speculative commits), not because speculation had lost.
+    /// </summary>
+    public long MeasuringStretches { get; init; }
     /// <summary>Transactions run in order by the committer (sequential stretches, dependency waits, take-overs).</summary>
     public long CommitterExecutions { get; init; }
     /// <summary>Speculative results that passed validation and were committed as they were.</summary>

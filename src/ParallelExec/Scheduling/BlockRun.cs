@@ -218,6 +218,7 @@ internal sealed class BlockRun
             ValidationFailures = _validationFailures,
             DependencyWaits = dependencyWaits,
             SequentialFallbacks = _speculation.Fallbacks,
+            MeasuringStretches = _speculation.MeasuringFallbacks,
             CommitterExecutions = _committerExecutions,
             SpeculativeCommits = _speculativeCommits,
             SpeculativeFaults = speculativeFaults,

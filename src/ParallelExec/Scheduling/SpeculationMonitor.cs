@@ -102,8 +102,15 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
     /// <summary>Stretches started in this block, for either reason.</summary>
     public long Fallbacks { get; private set; }
 
-    /// <summary>Of <see cref="Fallbacks"/>, those started because speculation did not pay (including the first measurement).</summary>
+    /// <summary>Of <see cref="Fallbacks"/>, those started because speculation did not pay (including the measuring ones).</summary>
     public long NoPayoffFallbacks { get; private set; }
+
+    /// <summary>
+    /// Of <see cref="NoPayoffFallbacks"/>, those started only to measure the in-order cost (the first
+    /// payoff window's, and one every <see cref="RemeasureAfterWindows"/> windows while speculation
+    /// wins): no window had lost.
+    /// </summary>
+    public long MeasuringFallbacks { get; private set; }
 
     /// <summary>The learned cost of in-order execution, in clock ticks per transaction (null: not measured yet).</summary>
     public double? InOrderCost => _inOrderMeasured ? _inOrderCost : null;
@@ -123,7 +130,7 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
     {
         _seen = _failed = _remaining = _windowCommits = _inOrderRun = _losingWindows = 0;
         _sequential = false;
-        Fallbacks = NoPayoffFallbacks = 0;
+        Fallbacks = NoPayoffFallbacks = MeasuringFallbacks = 0;
         // SpeculateFirst makes the block a probe whatever the count says: EndBlock learns from it.
         bool learnedInOrder = mode == SpeculationMode.Adaptive && _inOrderBlocksLeft > 0;
         if (learnedInOrder) _inOrderBlocksLeft--;
@@ -215,6 +222,7 @@ internal sealed class SpeculationMonitor(Func<long>? clock = null)
         {
             // Nothing to compare with yet, or a cost learned too long ago: measure in-order execution.
             NoPayoffFallbacks++;
+            MeasuringFallbacks++;
             StartStretch(MinPayoffStretch);
         }
         else if (speculativeCost > _inOrderCost)

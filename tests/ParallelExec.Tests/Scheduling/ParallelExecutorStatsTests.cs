@@ -61,6 +61,26 @@ public sealed class ParallelExecutorStatsTests
     }
 
     [Fact]
+    public void A_fresh_executor_measures_the_in_order_cost_in_its_first_speculating_block_and_counts_it_as_measuring()
+    {
+        // Independent transactions (nothing goes stale): the first payoff window (256 commits) has no
+        // in-order cost to compare with, so a stretch measures it, whatever the timing.
+        var block = IndependentIncrements(2_000);
+        var state = new InMemoryState();
+        var expected = new SequentialExecutor().Execute(block, state);
+        using var parallel = new ParallelExecutor(2, oversubscribe: true);
+        var result = parallel.Execute(block, state, new ExecutionOptions { Speculation = SpeculationMode.SpeculateFirst });
+        Assert.True(expected.ContentEquals(result), expected.DescribeFirstDifference(result));
+        var stats = result.Stats;
+        Assert.Equal(0, stats.ValidationFailures);
+        Assert.True(stats.MeasuringStretches >= 1, stats.ToString());
+        Assert.True(stats.MeasuringStretches <= stats.SequentialFallbacks, stats.ToString());
+        // A block asked to run in order measured nothing: it ran in order because it was asked to.
+        var inOrder = parallel.Execute(block, state, new ExecutionOptions { Speculation = SpeculationMode.InOrder }).Stats;
+        Assert.Equal((1, 0L), (inOrder.SequentialFallbacks, inOrder.MeasuringStretches));
+    }
+
+    [Fact]
     public void A_block_asked_to_run_in_order_runs_each_transaction_once_on_the_committer()
     {
         var block = ContendedMints(300);

@@ -173,6 +173,7 @@ public sealed class SpeculationMonitorTests
         Commits(monitor, clock, 1, 5, speculated: true);
         Assert.True(monitor.Sequential);
         Assert.Equal(1, monitor.NoPayoffFallbacks);
+        Assert.Equal(1, monitor.MeasuringFallbacks); // nothing lost: it only measures
         Assert.Equal(SpeculationMonitor.MinPayoffStretch, InOrderStretch(monitor, clock, 10));
         Assert.Equal(10, monitor.InOrderCost);
         // Speculation at half the in-order cost pays: it keeps going, window after window.
@@ -197,6 +198,7 @@ public sealed class SpeculationMonitorTests
         }
         Assert.Equal([256, 1024, 4096, 16_384, 16_384, 16_384, 16_384, 16_384], lengths);
         Assert.Equal(9, monitor.NoPayoffFallbacks);
+        Assert.Equal(1, monitor.MeasuringFallbacks); // the first; the eight others lost
         Assert.Equal(0, monitor.Fallbacks - monitor.NoPayoffFallbacks); // no contention involved
 
         // Two winning windows halve the next stretch twice.
@@ -257,6 +259,29 @@ public sealed class SpeculationMonitorTests
         Commits(monitor, clock, 2 * (SpeculationMonitor.PayoffWindow + 1), 12, speculated: true);
         Assert.Equal(SpeculationMonitor.MinPayoffStretch, InOrderStretch(monitor, clock, 20));
         Assert.Equal(15, monitor.InOrderCost);
+        Assert.Equal((1, 0), (monitor.NoPayoffFallbacks, monitor.MeasuringFallbacks)); // lost, not measuring
+    }
+
+    [Fact]
+    public void Winning_speculation_measures_the_in_order_cost_again_every_so_many_windows_and_counts_it_as_measuring()
+    {
+        var clock = new StepClock();
+        var monitor = MeasuredInOrderAt10(clock);
+        monitor.StartBlock();
+        // Windows that win (5 ticks against 10) until the cost learned is that many windows old.
+        for (int w = 1; w < SpeculationMonitor.RemeasureAfterWindows; w++)
+        {
+            Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 5, speculated: true);
+            Assert.False(monitor.Sequential);
+        }
+        Commits(monitor, clock, SpeculationMonitor.PayoffWindow + 1, 5, speculated: true);
+        Assert.True(monitor.Sequential);
+        Assert.Equal((1, 1, 1), (monitor.Fallbacks, monitor.NoPayoffFallbacks, monitor.MeasuringFallbacks));
+        Assert.Equal(SpeculationMonitor.MinPayoffStretch, InOrderStretch(monitor, clock, 10));
+        // A new block starts the counts again; what was learned stays.
+        monitor.StartBlock();
+        Assert.Equal((0, 0, 0), (monitor.Fallbacks, monitor.NoPayoffFallbacks, monitor.MeasuringFallbacks));
+        Assert.Equal(10, monitor.InOrderCost);
     }
 
     /// <summary>

@@ -1,13 +1,14 @@
 using ParallelExec.Execution;
 
-namespace ParallelExec.Cli.Benchmarking;
+namespace ParallelExec.Metrics;
 
 /// <summary>
 /// Why a parallel executor ran transactions in order (the committer executing them itself instead of
-/// workers speculating), inferred from a block's <see cref="BlockExecutionStats"/>: the bench table
-/// names the main reason of each row, so a row that ran in order says why, not only how much.
+/// workers speculating), inferred from a block's <see cref="BlockExecutionStats"/>: what a node logs
+/// beside a block that ran in order, and what the bench table names for each row, so a row that ran
+/// in order says why, not only how much.
 /// </summary>
-internal static class InOrderReason
+public static class InOrderReason
 {
     /// <summary>One worker: there is nothing to speculate with; every transaction runs in order.</summary>
     public const string OneWorker = "1 worker";
@@ -17,6 +18,8 @@ internal static class InOrderReason
     public const string Contention = "contention";
     /// <summary>Speculating cost more per transaction than running in order (cheap transactions, busy cores).</summary>
     public const string NoPayoff = "no payoff";
+    /// <summary>Speculation paid; short stretches ran in order only to measure what that costs, the reference it is judged by.</summary>
+    public const string Measuring = "measuring";
     /// <summary>Workers left transactions whose declared predecessor had not run; the committer ran them.</summary>
     public const string Hints = "hints";
     /// <summary>The committer reached transactions a worker was still running and ran them itself rather than wait.</summary>
@@ -31,6 +34,7 @@ internal static class InOrderReason
         [Forced] = "--speculation in-order",
         [Contention] = "speculative results kept going stale (a dependency chain), so stretches ran in order",
         [NoPayoff] = "speculating cost more per transaction than running in order (cheap transactions or busy cores)",
+        [Measuring] = "speculation paid; short stretches ran in order to measure what running in order costs, the reference it is judged by",
         [Hints] = "transactions waited for a declared predecessor",
         [Takeover] = "the committer ran transactions a worker had not finished, rather than wait",
         [Reexecution] = "stale results re-run in place",
@@ -51,9 +55,14 @@ internal static class InOrderReason
         if (stats.Workers == 1 || stats.Transactions == 1) return OneWorker;
         if (mode == SpeculationMode.InOrder) return Forced;
         long speculative = stats.Executions - stats.CommitterExecutions;
-        if (speculative == 0 && stats.SequentialFallbacks > 0) return learnedFrom ?? NoPayoff; // a whole block in order
+        // A whole block in order follows lost blocks: one whose stretches only measured lost on its own time.
+        if (speculative == 0 && stats.SequentialFallbacks > 0) return learnedFrom is null or Measuring ? NoPayoff : learnedFrom;
         if (stats.SequentialFallbacks > 0)
-            return stats.ValidationFailures * StaleShareForContention >= speculative ? Contention : NoPayoff;
+        {
+            if (stats.ValidationFailures * StaleShareForContention >= speculative) return Contention;
+            // Every stretch only measured the in-order cost: speculation never lost a window.
+            return stats.MeasuringStretches == stats.SequentialFallbacks ? Measuring : NoPayoff;
+        }
         if (stats.DependencyWaits > 0) return Hints;
         return stats.Takeovers > stats.ValidationFailures ? Takeover : Reexecution;
     }
