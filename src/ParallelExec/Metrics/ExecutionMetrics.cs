@@ -19,7 +19,7 @@ public static class ExecutionMetrics
     private static readonly Counter<long> Reexecutions = Meter.CreateCounter<long>("parallelexec.reexecutions", description: "Incarnations beyond the first");
     private static readonly Counter<long> ValidationFailures = Meter.CreateCounter<long>("parallelexec.validation_failures", description: "Speculative results whose reads changed");
     private static readonly Counter<long> DependencyWaits = Meter.CreateCounter<long>("parallelexec.dependency_waits", description: "Transactions held back by a declared dependency");
-    private static readonly Counter<long> Fallbacks = Meter.CreateCounter<long>("parallelexec.sequential_fallbacks", description: "Switches to sequential execution on contention");
+    private static readonly Counter<long> Fallbacks = Meter.CreateCounter<long>("parallelexec.sequential_fallbacks", description: "Switches to in-order execution (contention, speculation not paying, measuring the in-order cost)");
     private static readonly Counter<long> SpeculativeFaults = Meter.CreateCounter<long>("parallelexec.speculative_faults", description: "Speculative runs that met an engine fault and were run again in order");
     private static readonly Counter<long> Takeovers = Meter.CreateCounter<long>("parallelexec.takeovers", description: "Speculative runs the committer took over instead of waiting");
     private static readonly Histogram<double> BlockMillis = Meter.CreateHistogram<double>("parallelexec.block.duration", unit: "ms", description: "Block execution time");
