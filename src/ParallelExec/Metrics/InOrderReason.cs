@@ -51,6 +51,7 @@ public static class InOrderReason
     /// </summary>
     public static string? Of(BlockExecutionStats stats, SpeculationMode mode, string? learnedFrom)
     {
+        ArgumentNullException.ThrowIfNull(stats);
         if (stats.CommitterExecutions == 0) return null;
         if (stats.Workers == 1 || stats.Transactions == 1) return OneWorker;
         if (mode == SpeculationMode.InOrder) return Forced;

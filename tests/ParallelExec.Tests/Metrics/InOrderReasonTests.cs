@@ -55,6 +55,7 @@ public sealed class InOrderReasonTests
     public void No_reason_without_in_order_transactions_and_every_reason_has_a_meaning()
     {
         Assert.Null(InOrderReason.Of(Speculated(inOrder: 0, fallbacks: 0, measuring: 0), SpeculationMode.Adaptive, null));
+        Assert.Throws<ArgumentNullException>(() => InOrderReason.Of(null!, SpeculationMode.Adaptive, null));
         Assert.Equal(InOrderReason.OneWorker, InOrderReason.Of(WhollyInOrder() with { Workers = 1, SequentialFallbacks = 0 }, SpeculationMode.Adaptive, null));
         foreach (var reason in new[] { InOrderReason.OneWorker, InOrderReason.Forced, InOrderReason.Contention, InOrderReason.NoPayoff,
                      InOrderReason.Measuring, InOrderReason.Hints, InOrderReason.Takeover, InOrderReason.Reexecution })
