@@ -22,7 +22,7 @@ public sealed record BlockExecutionStats
     /// <summary>
     /// Of <see cref="SequentialFallbacks"/>, the short stretches run in order only to measure what that
     /// costs (the reference speculation is judged by: the first of a process, then one every ~8,000
-    /// speculative commits), not because speculation had lost.
+    /// commits while speculation wins), not because speculation had lost.
     /// </summary>
     public long MeasuringStretches { get; init; }
     /// <summary>Transactions run in order by the committer (sequential stretches, dependency waits, take-overs).</summary>
