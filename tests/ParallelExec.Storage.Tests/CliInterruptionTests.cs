@@ -7,7 +7,8 @@ namespace ParallelExec.Storage.Tests;
 /// <summary>
 /// Ctrl-C (SIGINT) on the CLI's database commands, through a real process signalled once it reports
 /// progress: <c>replay --db</c> stops after a committed block and names it (the database's head is that
-/// block), <c>bench --store rocksdb</c> deletes its temporary database; both exit 130.
+/// block), or within its genesis's import, which a rerun starts over; <c>bench --store rocksdb</c>
+/// deletes its temporary database; all exit 130.
 /// </summary>
 public class CliInterruptionTests
 {
@@ -24,7 +25,8 @@ public class CliInterruptionTests
 
         using (var replay = CliProcess.Start(CliProcess.Built(), "replay", chain, "--db", db, "--workers", "2"))
         {
-            Assert.True(replay.WaitForErrorLine("replaying: "), "the replay ended before reporting progress");
+            // Past the genesis's import (its share of the file, here under one percent, is reported as 0 %): blocks are committed.
+            Assert.True(replay.WaitForErrorLine("replaying: 1%"), "the replay ended before reporting progress");
             replay.Interrupt();
             var (code, _, stderr) = replay.WaitForExit(Limit);
 
@@ -42,6 +44,34 @@ public class CliInterruptionTests
         Assert.True(rest.Code == 0, rest.Err);
         using var done = OpenRocks(db, create: false);
         Assert.Equal(2000, done.Head.Number);
+    }
+
+    [Fact]
+    public void A_replay_interrupted_while_importing_its_genesis_says_so_and_a_rerun_starts_the_import_over()
+    {
+        using var dir = new TempDir();
+        var chain = dir.Sub("chain.pxb");
+        var db = dir.Sub("db");
+        // Two million genesis entries: seconds of import after its first progress line (at 65,536), on any machine.
+        var gen = CliProcess.Run(CliProcess.Built(), "gen", "--accounts", "1000000", "--txs", "10", "--blocks", "1", "-o", chain);
+        Assert.True(gen.Code == 0, gen.Err);
+
+        using (var replay = CliProcess.Start(CliProcess.Built(), "replay", chain, "--db", db))
+        {
+            Assert.True(replay.WaitForErrorLine("replaying: "), "the replay ended before reporting progress");
+            replay.Interrupt();
+            var (code, _, stderr) = replay.WaitForExit(Limit);
+
+            Assert.Equal(130, code);
+            Assert.Equal($"parallelexec replay: stopped while creating {db} from the chain file's genesis (nothing committed: a rerun starts the import over)",
+                CliProcess.LastLine(stderr));
+            Assert.False(Directory.Exists(Path.Combine(db, "genesis-import")), "the import's scratch folder was left");
+        }
+
+        var rerun = CliProcess.Run(CliProcess.Built(), "replay", chain, "--db", db);
+        Assert.True(rerun.Code == 0, rerun.Err);
+        using var store = OpenRocks(db, create: false);
+        Assert.Equal(1, store.Head.Number);
     }
 
     [Fact]

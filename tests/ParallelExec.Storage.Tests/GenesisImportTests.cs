@@ -86,6 +86,54 @@ public class GenesisImportTests
     }
 
     [Theory]
+    [InlineData(1)] // while the genesis streams into the flat state and the sort runs
+    [InlineData(2)] // while the sorted runs are merged into the tries and their table files
+    public void An_import_cancelled_in_either_pass_stops_there_and_the_next_creating_open_starts_it_over(int cancelAtLook)
+    {
+        // Between one and two looks' worth of entries: the first look falls in the first pass, the second in the merge.
+        var entries = Workload(blocks: 1, accounts: 30_000, kind: WorkloadKind.Token).Genesis.Entries.OrderBy(e => e.Key).ToArray();
+        Assert.InRange(entries.Length, ChainState.ImportCheckInterval, 2 * ChainState.ImportCheckInterval - 1);
+        using var dir = new TempDir();
+        string db = dir.Sub("db"), scratch = dir.Sub("scratch");
+        var looks = new List<long>();
+        using (var cancel = new CancellationTokenSource())
+        using (var store = OpenRocks(db))
+        {
+            Assert.Throws<OperationCanceledException>(() => ChainState.Import(store, entries, scratch, runEntries: 1 << 14, cancellationToken: cancel.Token,
+                progress: handled =>
+                {
+                    looks.Add(handled);
+                    if (looks.Count == cancelAtLook) cancel.Cancel();
+                }));
+            Assert.False(store.IsInitialized);
+        }
+        // It stopped at the look that saw the cancellation, in the pass the case names.
+        Assert.Equal(cancelAtLook, looks.Count);
+        Assert.Equal((long)cancelAtLook * ChainState.ImportCheckInterval, looks[^1]);
+        Assert.Equal(cancelAtLook == 1, looks[^1] <= entries.Length);
+        Assert.False(Directory.Exists(scratch) && Directory.EnumerateFileSystemEntries(scratch).Any(), "sort runs were left behind");
+        Assert.Empty(Directory.EnumerateFiles(db, "import-*"));
+        // Only a creating open may take the folder again; it starts the import over.
+        var refused = Assert.Throws<StateStoreException>(() => OpenRocks(db, create: false));
+        Assert.Contains("initialisation was interrupted", refused.Message);
+        Hash256 expected;
+        using (var reference = new InMemoryStateStore())
+        {
+            ChainState.Import(reference, entries, scratch);
+            expected = reference.Genesis.StateRoot;
+        }
+        using (var store = OpenRocks(db))
+        {
+            Assert.False(store.IsInitialized);
+            looks.Clear();
+            ChainState.Import(store, entries, scratch, runEntries: 1 << 14, options: EveryBlock, progress: looks.Add);
+            Assert.Equal(expected, store.Genesis.StateRoot);
+            AssertHeadTrieStored(store, "imported again");
+            Assert.Equal(2L * entries.Length, looks[^1]); // every entry counted once per pass
+        }
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]

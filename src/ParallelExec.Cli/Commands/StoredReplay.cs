@@ -14,7 +14,18 @@ internal static class StoredReplay
         TransactionCodecRegistry? registry, CancellationToken cancellationToken)
     {
         // The file first: a malformed one fails before a database is created for it.
-        using var chain = StoredChainReplayer.OpenChain(chainPath, options, registry);
+        using var chain = OpenChain();
+        ChainReader OpenChain()
+        {
+            try
+            {
+                return StoredChainReplayer.OpenChain(chainPath, options, registry, cancellationToken);
+            }
+            catch (OperationCanceledException e)
+            {
+                throw new CommandInterruptedException($"stopped while checking {chainPath}'s genesis ({dbPath} untouched)", e);
+            }
+        }
         using var store = RocksDbStateStore.Open(dbPath, new RocksDbStoreOptions { CreateIfMissing = true, JournalRetention = journal, BlockCacheBytes = blockCacheBytes });
         var stateOptions = new ChainStateOptions { RootParallelism = options.RootParallelism, PersistTrieNodes = trieNodes, TrieNodeInterval = trieNodeInterval,
             TrieCacheBytes = trieNodes ? cacheBytes : 0,
@@ -39,7 +50,9 @@ internal static class StoredReplay
         }
         catch (OperationCanceledException e)
         {
-            string head = store.IsInitialized ? $"committed head {store.Head.Number}" : "nothing committed";
+            if (!store.IsInitialized)
+                throw new CommandInterruptedException($"stopped while creating {dbPath} from the chain file's genesis (nothing committed: a rerun starts the import over)", e);
+            string head = $"committed head {store.Head.Number}";
             throw new CommandInterruptedException(last is { } n ? $"stopped after block {n} ({head})" : $"stopped before the first block ({head})", e);
         }
         if (asJson) PrintJson(chainPath, dbPath, options, report, perBlock);

@@ -18,6 +18,8 @@ public sealed class ChainReader : IDisposable
     private readonly ChainReaderOptions _options;
     private ChainFormatException? _genesisDisorder;
     private readonly string? _path; // the file, when opened by path (a streamed genesis is read again from it)
+    private readonly CancellationToken _openCancellation; // watched while the genesis is read at open
+    private const long GenesisCheckMask = (1 << 16) - 1; // the token is looked at every 65,536 genesis entries
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
     private long _offset;
     private long? _lastNumber;
@@ -29,10 +31,12 @@ public sealed class ChainReader : IDisposable
     {
     }
 
-    private ChainReader(Stream stream, TransactionCodecRegistry? registry, ChainReaderOptions? options, bool leaveOpen, string? path)
+    private ChainReader(Stream stream, TransactionCodecRegistry? registry, ChainReaderOptions? options, bool leaveOpen, string? path,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
         _path = path;
+        _openCancellation = cancellationToken;
         _stream = stream;
         _leaveOpen = leaveOpen;
         _registry = registry ?? TransactionCodecRegistry.Default;
@@ -51,12 +55,15 @@ public sealed class ChainReader : IDisposable
     /// <summary>
     /// Opens a chain file; the file header and starting state are read and checked here. With
     /// <see cref="ChainReaderOptions.GenesisInMemory"/> off, an embedded genesis is not kept: it is
-    /// read again from the file by <see cref="ChainStart.GenesisSection"/>.
+    /// read again from the file by <see cref="ChainStart.GenesisSection"/>. Checking a large genesis
+    /// reads all of it (a 30 M-account file's 3 GB: seconds), so that check watches
+    /// <paramref name="cancellationToken"/> and throws <see cref="OperationCanceledException"/>.
     /// </summary>
-    public static ChainReader Open(string path, TransactionCodecRegistry? registry = null, ChainReaderOptions? options = null)
+    public static ChainReader Open(string path, TransactionCodecRegistry? registry = null, ChainReaderOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        return new ChainReader(stream, registry, options, leaveOpen: false, System.IO.Path.GetFullPath(path));
+        return new ChainReader(stream, registry, options, leaveOpen: false, System.IO.Path.GetFullPath(path), cancellationToken);
     }
 
     /// <summary>Where the chain starts: an embedded genesis state or a parent state root.</summary>
@@ -216,6 +223,7 @@ public sealed class ChainReader : IDisposable
         var state = _path is not null && !_options.GenesisInMemory ? null : new InMemoryState((int)Math.Min(count, 1 << 20));
         for (long i = 0; i < count; i++)
         {
+            if ((i & GenesisCheckMask) == GenesisCheckMask) _openCancellation.ThrowIfCancellationRequested();
             if (!check)
             {
                 entries.Skip(); // no state to fill (SkipsGenesis holds none), no order to keep

@@ -37,7 +37,7 @@ public static class ChainRecorder
             var options = new ReplayOptions { Workers = workers, RecordDependencies = true, RecordAccessList = true };
             // With a store the genesis is streamed, into the store and into the new file, from one reader (checked once).
             var readerOptions = store is null ? new ChainReaderOptions { DecodeAccessLists = false } : StoredChainReplayer.ReaderOptions(options);
-            using (var reader = ChainReader.Open(path, registry, readerOptions))
+            using (var reader = ChainReader.Open(path, registry, readerOptions, cancellationToken))
             using (var writer = ChainWriter.Create(temp, reader.Start, registry))
             {
                 static ChainBlock Recorded(ChainBlock block, BlockResult result, Hash256 root) =>

@@ -18,9 +18,19 @@ public sealed partial class ChainState
     /// <paramref name="genesisDigest"/> (the chain file's <see cref="Blocks.ChainStart.GenesisDigest"/>)
     /// is recorded as the genesis record's block hash: the genesis's identity, which a later replay
     /// compares instead of hashing the whole genesis again.
+    /// <para>
+    /// A large genesis takes minutes (30 M accounts and 60 M slots: ~5 on two cores), so both passes
+    /// watch <paramref name="cancellationToken"/> every <see cref="ImportCheckInterval"/> entries and
+    /// report to <paramref name="progress"/> the entries handled so far, each entry counted once as it
+    /// is streamed in and once as it is merged into the tries (done at twice the genesis's count).
+    /// A cancelled import throws <see cref="OperationCanceledException"/> and leaves the store marked
+    /// as an interrupted initialisation, which its next creating open clears to start over; the sort
+    /// runs are deleted.
+    /// </para>
     /// </summary>
     public static ChainState Import(IStateStore store, IEnumerable<KeyValuePair<StateKey, UInt256>> genesis, string scratchFolder, long genesisNumber = 0,
-        ChainStateOptions? options = null, int runEntries = 1 << 20, Hash256 genesisDigest = default)
+        ChainStateOptions? options = null, int runEntries = 1 << 20, Hash256 genesisDigest = default,
+        CancellationToken cancellationToken = default, Action<long>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(genesis);
@@ -31,21 +41,32 @@ public sealed partial class ChainState
         using (var sorter = new HashedStateSorter(scratchFolder, runEntries))
         {
             Hash256? root = null;
+            long handled = 0;
             IEnumerable<KeyValuePair<StateKey, UInt256>> IntoSorter()
             {
                 foreach (var entry in genesis)
                 {
+                    if (++handled % ImportCheckInterval == 0) ImportStep(handled, progress, cancellationToken);
                     sorter.Add(entry.Key, entry.Value);
                     yield return entry;
                 }
             }
-            var nodes = SortedStateTrie.Build(sorter.Sorted(), r => root = r);
+            IEnumerable<ReadOnlyMemory<byte>> Merged()
+            {
+                foreach (var record in sorter.Sorted())
+                {
+                    if (++handled % ImportCheckInterval == 0) ImportStep(handled, progress, cancellationToken);
+                    yield return record;
+                }
+            }
+            var nodes = SortedStateTrie.Build(Merged(), r => root = r);
             StoredBlock Record()
             {
                 if (root is null) Drain(nodes); // nodes not persisted: the tries are still built, for the root
                 return new StoredBlock(genesisNumber, root!.Value, genesisDigest);
             }
             store.Initialize(IntoSorter(), Record, options.PersistTrieNodes ? nodes : null);
+            progress?.Invoke(handled);
         }
         var chain = Open(store, options);
         chain.OpenTime = Stopwatch.GetElapsedTime(started);
@@ -65,6 +86,15 @@ public sealed partial class ChainState
         Hash256 root = default;
         Drain(SortedStateTrie.Build(sorter.Sorted(), r => root = r));
         return root;
+    }
+
+    /// <summary>How many entries an import handles between two looks at its cancellation token and progress.</summary>
+    internal const int ImportCheckInterval = 1 << 16;
+
+    private static void ImportStep(long handled, Action<long>? progress, CancellationToken cancellationToken)
+    {
+        progress?.Invoke(handled);
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     private static void Drain(IEnumerable<TrieNodeRecord> nodes)

@@ -34,7 +34,7 @@ public static class StoredChainReplayer
     {
         registry ??= TransactionCodecRegistry.Default;
         var total = Stopwatch.StartNew();
-        using var reader = OpenChain(path, options, registry);
+        using var reader = OpenChain(path, options, registry, cancellationToken);
         return Replay(reader, store, options, stateOptions, registry, onBlock, progress, cancellationToken, onChainBlock, total);
     }
 
@@ -42,12 +42,13 @@ public static class StoredChainReplayer
     /// Opens the chain file in <paramref name="path"/> as a replay reads it, checking its header and
     /// genesis (a malformed file fails here, before a caller creates a database for it); hand it to
     /// <see cref="Replay(ChainReader, IStateStore, ReplayOptions, ChainStateOptions?, TransactionCodecRegistry?, Action{CommittedBlock}?, Action{double}?, CancellationToken)"/>
-    /// with the same options and registry. The caller disposes it.
+    /// with the same options and registry. The caller disposes it. <paramref name="cancellationToken"/>
+    /// stops the genesis's check (<see cref="OperationCanceledException"/>).
     /// </summary>
-    public static ChainReader OpenChain(string path, ReplayOptions options, TransactionCodecRegistry? registry = null)
+    public static ChainReader OpenChain(string path, ReplayOptions options, TransactionCodecRegistry? registry = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return ChainReader.Open(path, registry ?? TransactionCodecRegistry.Default, ReaderOptions(options));
+        return ChainReader.Open(path, registry ?? TransactionCodecRegistry.Default, ReaderOptions(options), cancellationToken);
     }
 
     /// <summary>
@@ -101,9 +102,22 @@ public static class StoredChainReplayer
         bool created = !store.IsInitialized;
         if (created)
         {
+            // The import's share of the progress: the genesis's share of the file.
+            double genesisShare = reader.StreamLength > 0 ? (double)reader.Offset / reader.StreamLength : 0;
+            double importSteps = 2.0 * Math.Max(1, start.GenesisCount);
+            Action<long>? importProgress = progress is null || genesisShare <= 0 ? null : handled => progress(Math.Min(1.0, genesisShare * handled / importSteps));
             pending = reader.ReadNext();
             long genesisNumber = pending is null ? 0 : pending.Number - 1;
-            chain = ChainState.Import(store, start.GenesisEntries(), scratch, genesisNumber, stateOptions, genesisDigest: start.GenesisDigest);
+            try
+            {
+                chain = ChainState.Import(store, start.GenesisEntries(), scratch, genesisNumber, stateOptions, genesisDigest: start.GenesisDigest,
+                    cancellationToken: cancellationToken, progress: importProgress);
+            }
+            catch (OperationCanceledException)
+            {
+                ClearScratch(); // the store is left marked as an interrupted creation, for the next creating open to clear
+                throw;
+            }
         }
         else
         {
