@@ -70,8 +70,8 @@ public static class ReplayCommand
             return ChainCli.OnChainFile(path, () =>
             {
                 var registry = CodecAssemblies.Load(parse.GetValue(codecs));
-                bool verifying = !skipVerify && HasRecordedRoots(path, registry);
-                if (withLists && !HasAccessLists(path, registry))
+                bool verifying = !skipVerify && HasRecordedRoots(path, registry, cancellationToken);
+                if (withLists && !HasAccessLists(path, registry, cancellationToken))
                     throw new CommandFailedException($"--bal: {path} has no recorded access lists (parallelexec record adds them)", UnrecordedExitCode);
                 if (verifyAsked && !verifying)
                     throw new CommandFailedException($"--verify: {path} has no recorded state roots, nothing to verify (parallelexec record adds them)", UnrecordedExitCode);
@@ -93,16 +93,16 @@ public static class ReplayCommand
     }
 
     /// <summary>Whether the file's first block carries a recorded state root (<c>record</c> writes one into every block).</summary>
-    private static bool HasRecordedRoots(string path, TransactionCodecRegistry? registry)
+    private static bool HasRecordedRoots(string path, TransactionCodecRegistry? registry, CancellationToken cancellationToken)
     {
-        using var reader = ChainReader.Open(path, registry, FirstBlockOnly);
+        using var reader = ChainReader.Open(path, registry, FirstBlockOnly, cancellationToken);
         return reader.ReadNext() is { HasExpectedRoot: true };
     }
 
     /// <summary>Whether the file's first block carries a recorded access list (<c>record</c> writes one into every block).</summary>
-    private static bool HasAccessLists(string path, TransactionCodecRegistry? registry)
+    private static bool HasAccessLists(string path, TransactionCodecRegistry? registry, CancellationToken cancellationToken)
     {
-        using var reader = ChainReader.Open(path, registry, FirstBlockOnly);
+        using var reader = ChainReader.Open(path, registry, FirstBlockOnly, cancellationToken);
         return reader.ReadNext() is { AccessList: not null };
     }
 

@@ -232,6 +232,7 @@ public sealed class ChainReader : IDisposable
             var (key, value) = entries.Read();
             state?.Set(key, value);
         }
+        entries.ReturnUnread(); // the stream goes on at the starting state's checksum
         _offset = entries.Offset;
         crc = entries.Crc;
         if (check) _genesisDisorder = entries.Disorder; // thrown once the record's checksum is known to match

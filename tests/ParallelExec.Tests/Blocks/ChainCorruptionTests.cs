@@ -95,7 +95,7 @@ public class ChainCorruptionTests
         Assert.Contains("truncated", Fails(bytes).Message);
 
         // A non-seekable stream cannot tell the file's length: the configured bound still holds.
-        using var stream = new NonSeekable(bytes);
+        using var stream = new ChainTestFiles.NonSeekable(bytes);
         using var reader = new ChainReader(stream, options: new ChainReaderOptions { MaxBlockBytes = 1 << 20 });
         reader.ReadNext();
         Assert.Contains("exceeds the bound", Assert.Throws<ChainFormatException>(() => reader.ReadNext()).Message);
@@ -179,11 +179,5 @@ public class ChainCorruptionTests
         using var writer = new ChainWriter(new MemoryStream(), ParallelExec.Blocks.ChainStart.FromGenesis(workload.Genesis));
         writer.WriteBlock(new ChainBlock(workload.Blocks[1]));
         Assert.Throws<ArgumentException>(() => writer.WriteBlock(new ChainBlock(workload.Blocks[0])));
-    }
-
-    private sealed class NonSeekable(byte[] bytes) : MemoryStream(bytes)
-    {
-        public override bool CanSeek => false;
-        public override long Length => throw new NotSupportedException();
     }
 }

@@ -60,4 +60,11 @@ internal static class ChainTestFiles
         using var reader = new ChainReader(new MemoryStream(file), registry, options);
         return reader.ReadBlocks().ToList();
     }
+
+    /// <summary>A stream of the bytes that cannot seek or tell its length, as a pipe or a socket.</summary>
+    public sealed class NonSeekable(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+        public override long Length => throw new NotSupportedException();
+    }
 }

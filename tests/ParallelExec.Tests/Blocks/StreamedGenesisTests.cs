@@ -41,6 +41,52 @@ public class StreamedGenesisTests
     }
 
     [Fact]
+    public void A_genesis_larger_than_the_read_buffer_reads_alike_from_a_file_a_memory_stream_and_a_stream_that_cannot_seek()
+    {
+        // Megabytes of entries: the reader refills its buffer within entries, then gives back what it read ahead.
+        var workload = WorkloadGenerator.Generate(new WorkloadOptions { Kind = WorkloadKind.Token, Accounts = 40_000, TransactionsPerBlock = 20, Blocks = 3, Seed = 9, Pools = 2 });
+        var bytes = ChainTestFiles.Bytes(workload);
+        Assert.True(bytes.Length > 3 << 20, $"{bytes.Length} bytes");
+        var path = Path.Combine(Path.GetTempPath(), $"large-genesis-{Guid.NewGuid():N}.pxb");
+        try
+        {
+            File.WriteAllBytes(path, bytes);
+            using var file = ChainReader.Open(path);
+            var expected = workload.Genesis.Entries.OrderBy(e => e.Key).ToList();
+            Assert.Equal(expected, file.Start.GenesisEntries().ToList());
+            var readers = new[]
+            {
+                ChainReader.Open(path, options: new ChainReaderOptions { GenesisInMemory = false }),
+                ChainReader.Open(path, options: new ChainReaderOptions { GenesisInMemory = false, CheckGenesis = false }),
+                new ChainReader(new MemoryStream(bytes)),
+                new ChainReader(new ChainTestFiles.NonSeekable(bytes)),
+            };
+            var blocks = Blocks(file);
+            foreach (var reader in readers)
+            {
+                using (reader)
+                {
+                    Assert.Equal(expected, reader.Start.GenesisEntries().ToList());
+                    if (reader.Start.GenesisDigest != default) Assert.Equal(file.Start.GenesisDigest, reader.Start.GenesisDigest);
+                    Assert.Equal(blocks, Blocks(reader)); // the blocks follow the genesis where it ends
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        static List<(long, int)> Blocks(ChainReader reader)
+        {
+            var blocks = new List<(long, int)>();
+            while (reader.ReadNext() is { } block) blocks.Add((block.Number, block.Transactions.Count));
+            Assert.Equal(3, blocks.Count);
+            return blocks;
+        }
+    }
+
+    [Fact]
     public void A_reader_that_steps_over_the_genesis_reads_the_blocks_and_checks_nothing_of_it()
     {
         // A file whose genesis has a changed value byte (slots and all: the token workload): a checked
