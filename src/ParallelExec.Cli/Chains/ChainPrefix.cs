@@ -19,9 +19,12 @@ internal static class ChainPrefix
         }
     }
 
-    /// <summary>The genesis state of a chain file that embeds one; a chain from a parent root is an error (it needs a database).</summary>
+    /// <summary>
+    /// The genesis state of a chain file that embeds one, the reader's own (the caller may advance it:
+    /// no second copy of a large state); a chain from a parent root is an error (it needs a database).
+    /// </summary>
     public static InMemoryState Genesis(ChainReader reader, string path) =>
         reader.Start.Kind == ChainStartKind.Genesis
-            ? reader.Start.Genesis!.Clone()
+            ? reader.Start.Genesis!
             : throw new NotSupportedException($"{path}: the chain starts from parent state root {reader.Start.ParentRoot}; executing it needs that state from a database, which this command does not read");
 }

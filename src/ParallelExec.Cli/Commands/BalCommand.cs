@@ -25,7 +25,7 @@ public static class BalCommand
             long number = parse.GetValue(blockOption);
             var block = ChainCli.OnChainFile(path, () =>
             {
-                using var reader = ChainReader.Open(path);
+                using var reader = ChainReader.Open(path, options: ChainReaderOptions.BlocksOnly);
                 while (reader.ReadNext() is { } next)
                     if (next.Number == number) return next;
                 return null;

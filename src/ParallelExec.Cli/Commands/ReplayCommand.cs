@@ -92,22 +92,19 @@ public static class ReplayCommand
         return command;
     }
 
-    /// <summary>Whether the file's first block carries a recorded state root (<c>record</c> writes one into every block).</summary>
+    /// <summary>Whether the file's first block carries a recorded state root (<c>record</c> writes one into every block); the genesis is stepped over, not checked (the run opens the file again and checks it).</summary>
     private static bool HasRecordedRoots(string path, TransactionCodecRegistry? registry, CancellationToken cancellationToken)
     {
-        using var reader = ChainReader.Open(path, registry, FirstBlockOnly, cancellationToken);
+        using var reader = ChainReader.Open(path, registry, ChainReaderOptions.BlocksOnly, cancellationToken);
         return reader.ReadNext() is { HasExpectedRoot: true };
     }
 
     /// <summary>Whether the file's first block carries a recorded access list (<c>record</c> writes one into every block).</summary>
     private static bool HasAccessLists(string path, TransactionCodecRegistry? registry, CancellationToken cancellationToken)
     {
-        using var reader = ChainReader.Open(path, registry, FirstBlockOnly, cancellationToken);
+        using var reader = ChainReader.Open(path, registry, ChainReaderOptions.BlocksOnly, cancellationToken);
         return reader.ReadNext() is { AccessList: not null };
     }
-
-    // A look at the first block: the genesis is stepped over, not checked (the run opens the file again and checks it).
-    private static readonly ChainReaderOptions FirstBlockOnly = new() { GenesisInMemory = false, CheckGenesis = false };
 
     private static int InMemory(string path, ReplayOptions options, bool asJson, TransactionCodecRegistry? registry, CancellationToken cancellationToken)
     {

@@ -47,7 +47,7 @@ public static class VerifyStatelessCommand
             var (path, number) = ParseBlock(parse.GetValue(blockOption)!, witness.BlockNumber);
             var block = ChainCli.OnChainFile(path, () =>
             {
-                using var reader = ChainReader.Open(path);
+                using var reader = ChainReader.Open(path, options: ChainReaderOptions.BlocksOnly);
                 return ChainPrefix.Find(reader, number)?.Block ?? throw new ArgumentException($"--block: {path} has no block {number}");
             });
             Hash256 claim;

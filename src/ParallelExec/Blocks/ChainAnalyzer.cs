@@ -17,7 +17,7 @@ public static class ChainAnalyzer
         using var reader = ChainReader.Open(path, registry);
         if (reader.Start.Kind != ChainStartKind.Genesis)
             throw new NotSupportedException($"the chain starts from parent state root {reader.Start.ParentRoot}; analysing it needs that state from a database, which is not supported yet");
-        var state = reader.Start.Genesis!.Clone();
+        var state = reader.Start.Genesis!; // the reader's own copy, read for this call: advanced in place
         var executor = new SequentialExecutor();
         var total = new AccessTracker();
         var perBlock = new AccessTracker();

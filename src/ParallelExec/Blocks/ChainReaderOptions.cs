@@ -6,6 +6,14 @@ public sealed record ChainReaderOptions
     /// <summary>The default bounds.</summary>
     public static readonly ChainReaderOptions Default = new();
 
+    /// <summary>
+    /// For a reader opened on a file by a caller that reads its blocks and never uses the genesis
+    /// (a block's access list, a witness's block, a look at the first block): the genesis is stepped
+    /// over, neither held nor checked (<see cref="CheckGenesis"/>), so a 30 M-account file opens in
+    /// seconds and in a few megabytes instead of holding its state.
+    /// </summary>
+    public static readonly ChainReaderOptions BlocksOnly = new() { GenesisInMemory = false, CheckGenesis = false };
+
     /// <summary>Largest block record accepted (bytes of its payload). Default 256 MiB.</summary>
     public int MaxBlockBytes { get; init; } = 256 << 20;
 

@@ -150,6 +150,26 @@ public sealed class ChainAccessListTests
             Assert.Contains("\"storageChanges\"", text.Out);
             Assert.Contains("hash: 0x", text.Out);
 
+            // bal never uses the genesis: it steps over it unchecked (a damaged genesis byte changes nothing),
+            // where analyze, which executes from it, refuses the file.
+            var damaged = ChainTestFiles.TempFile();
+            try
+            {
+                var bytes = File.ReadAllBytes(path);
+                bytes[ChainFormat.FileHeaderSize + 8 + 5] ^= 0x01; // a byte of the first genesis entry's address
+                File.WriteAllBytes(damaged, bytes);
+                var stepped = CliProcess.Run(cli, "bal", damaged, "--block", "2", "--json");
+                Assert.True(stepped.Code == 0, stepped.Err);
+                Assert.Equal(bal.Out, stepped.Out);
+                var refused = CliProcess.Run(cli, "analyze", damaged);
+                Assert.Equal(1, refused.Code);
+                Assert.Contains("starting-state checksum mismatch", refused.Err);
+            }
+            finally
+            {
+                File.Delete(damaged);
+            }
+
             var missing = CliProcess.Run(cli, "bal", path, "--block", "7");
             Assert.Equal(1, missing.Code);
             Assert.Equal($"parallelexec bal: --block 7: {path} has no such block", missing.Err.Trim());
