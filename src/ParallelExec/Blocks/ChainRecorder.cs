@@ -38,7 +38,7 @@ public static class ChainRecorder
             // With a store the genesis is streamed, into the store and into the new file, from one reader (checked once).
             var readerOptions = store is null ? new ChainReaderOptions { DecodeAccessLists = false } : StoredChainReplayer.ReaderOptions(options);
             using (var reader = ChainReader.Open(path, registry, readerOptions, cancellationToken))
-            using (var writer = ChainWriter.Create(temp, reader.Start, registry))
+            using (var writer = ChainWriter.Create(temp, reader.Start, registry, cancellationToken))
             {
                 static ChainBlock Recorded(ChainBlock block, BlockResult result, Hash256 root) =>
                     block.WithRecord(root, Normalize(result.Dependencies), result.AccessList);
