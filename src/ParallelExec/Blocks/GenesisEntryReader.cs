@@ -188,7 +188,7 @@ internal sealed class GenesisEntryReader(Stream stream, long offset, uint crc, b
         }
         if (_end < count)
         {
-            // What was there is read: the message names the field's bytes the file still had, as before.
+            // The bytes that were there count as read; the message says how many of the field's the file still had.
             int left = _end;
             _start = _end;
             throw new ChainFormatException($"truncated: {what} needs {count} bytes, the file has {left} left", entryOffset, null);

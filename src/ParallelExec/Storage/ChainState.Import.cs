@@ -19,7 +19,7 @@ public sealed partial class ChainState
     /// is recorded as the genesis record's block hash: the genesis's identity, which a later replay
     /// compares instead of hashing the whole genesis again.
     /// <para>
-    /// A large genesis takes minutes (30 M accounts and 60 M slots: ~5 on two cores), so both passes
+    /// A large genesis takes minutes (30 M accounts and 30 M slots, 90 M entries: ~5 on two cores), so both passes
     /// watch <paramref name="cancellationToken"/> every <see cref="ImportCheckInterval"/> entries and
     /// report to <paramref name="progress"/> the entries handled so far, each entry counted once as it
     /// is streamed in and once as it is merged into the tries (done at twice the genesis's count).
