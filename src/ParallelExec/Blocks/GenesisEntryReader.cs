@@ -21,12 +21,12 @@ namespace ParallelExec.Blocks;
 /// </summary>
 /// <param name="stream">The file, positioned at <paramref name="offset"/>.</param>
 /// <param name="offset">Byte offset of the first entry (for messages).</param>
-/// <param name="crc">The starting-state record's running CRC-32 so far.</param>
-/// <param name="fold">
-/// Fold the entries into the checksum and the digest (false: a reader that only needs the entries,
-/// or their end, after the file was checked once: <see cref="Crc"/> and <see cref="Digest"/> then stay as they started).
+/// <param name="crc">
+/// The starting-state record's CRC-32 so far, into which the entries are folded with the digest; null
+/// for a reader that only needs the entries, or their end, after the file was checked once (nothing
+/// folded: <see cref="Digest"/> is then that of nothing).
 /// </param>
-internal sealed class GenesisEntryReader(Stream stream, long offset, uint crc, bool fold = true) : IDisposable
+internal sealed class GenesisEntryReader(Stream stream, long offset, System.IO.Hashing.Crc32? crc) : IDisposable
 {
     private const int SeekableBuffer = 1 << 20;
     private const int LargestField = 32; // a word's bytes (its length byte is read first; a key prefix is 21)
@@ -38,22 +38,11 @@ internal sealed class GenesisEntryReader(Stream stream, long offset, uint crc, b
     private int _start, _end; // the unread bytes are _buffer[_start.._end)
     private int _folded; // _buffer[_folded.._start) is read but not yet folded into the checksum and the digest
     private long _bufferOffset = offset; // the file offset of _buffer[0]
-    private uint _crc = crc;
     private StateKey _previous;
     private long _index;
 
     /// <summary>Byte offset of the next entry.</summary>
     public long Offset => _bufferOffset + _start;
-
-    /// <summary>The running CRC-32 (not finished).</summary>
-    public uint Crc
-    {
-        get
-        {
-            Fold();
-            return _crc;
-        }
-    }
 
     /// <summary>SHA-256 of the entries' bytes read so far (call once, after the last entry).</summary>
     public Hash256 Digest()
@@ -79,10 +68,10 @@ internal sealed class GenesisEntryReader(Stream stream, long offset, uint crc, b
 
     private void Fold()
     {
-        if (fold && _start > _folded)
+        if (crc is not null && _start > _folded)
         {
             var read = _buffer.AsSpan(_folded, _start - _folded);
-            _crc = Crc32.Update(_crc, read);
+            crc.Append(read);
             _digest.AppendData(read);
         }
         _folded = _start;

@@ -31,7 +31,7 @@ public sealed class GenesisSection
         using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         stream.Seek(Offset, SeekOrigin.Begin);
         // The checksum and digest were checked when the file was opened: only the entries' order is checked again.
-        using var reader = new GenesisEntryReader(stream, Offset, Crc32.Start, fold: false);
+        using var reader = new GenesisEntryReader(stream, Offset, crc: null);
         for (long i = 0; i < Count; i++)
         {
             var entry = reader.Read();
