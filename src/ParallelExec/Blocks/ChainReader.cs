@@ -172,7 +172,7 @@ public sealed class ChainReader : IDisposable
         byte kind = header[8];
         if (header[9] != 0 || header[10] != 0 || header[11] != 0) throw new ChainFormatException("reserved header bytes are not zero", 9, null);
         // The starting state's record can be gigabytes: the library's CRC-32 folds it with carry-less
-        // multiplication, several times faster than the table-driven one the small records use.
+        // multiplication instead of the table lookups of Crc32, which the small block records keep.
         var crc = new System.IO.Hashing.Crc32();
         crc.Append(header);
         ChainStart start;
