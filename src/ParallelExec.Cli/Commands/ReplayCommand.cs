@@ -70,8 +70,10 @@ public static class ReplayCommand
             return ChainCli.OnChainFile(path, () =>
             {
                 var registry = CodecAssemblies.Load(parse.GetValue(codecs));
-                bool verifying = !skipVerify && HasRecordedRoots(path, registry, cancellationToken);
-                if (withLists && !HasAccessLists(path, registry, cancellationToken))
+                // One look at the first block, when its records matter (record writes them into every block).
+                var first = skipVerify && !withLists ? null : FirstBlock(path, registry, cancellationToken);
+                bool verifying = !skipVerify && first is { HasExpectedRoot: true };
+                if (withLists && first is not { AccessList: not null })
                     throw new CommandFailedException($"--bal: {path} has no recorded access lists (parallelexec record adds them)", UnrecordedExitCode);
                 if (verifyAsked && !verifying)
                     throw new CommandFailedException($"--verify: {path} has no recorded state roots, nothing to verify (parallelexec record adds them)", UnrecordedExitCode);
@@ -92,18 +94,11 @@ public static class ReplayCommand
         return command;
     }
 
-    /// <summary>Whether the file's first block carries a recorded state root (<c>record</c> writes one into every block); the genesis is stepped over, not checked (the run opens the file again and checks it).</summary>
-    private static bool HasRecordedRoots(string path, TransactionCodecRegistry? registry, CancellationToken cancellationToken)
+    /// <summary>The file's first block (null when it has none); the genesis is stepped over, not checked (the run opens the file again and checks it).</summary>
+    private static ChainBlock? FirstBlock(string path, TransactionCodecRegistry? registry, CancellationToken cancellationToken)
     {
         using var reader = ChainReader.Open(path, registry, ChainReaderOptions.BlocksOnly, cancellationToken);
-        return reader.ReadNext() is { HasExpectedRoot: true };
-    }
-
-    /// <summary>Whether the file's first block carries a recorded access list (<c>record</c> writes one into every block).</summary>
-    private static bool HasAccessLists(string path, TransactionCodecRegistry? registry, CancellationToken cancellationToken)
-    {
-        using var reader = ChainReader.Open(path, registry, ChainReaderOptions.BlocksOnly, cancellationToken);
-        return reader.ReadNext() is { AccessList: not null };
+        return reader.ReadNext();
     }
 
     private static int InMemory(string path, ReplayOptions options, bool asJson, TransactionCodecRegistry? registry, CancellationToken cancellationToken)

@@ -18,8 +18,6 @@ public sealed class ChainReader : IDisposable
     private readonly ChainReaderOptions _options;
     private ChainFormatException? _genesisDisorder;
     private readonly string? _path; // the file, when opened by path (a streamed genesis is read again from it)
-    private readonly CancellationToken _openCancellation; // watched while the genesis is read at open
-    private const long GenesisCheckMask = (1 << 16) - 1; // the token is looked at every 65,536 genesis entries
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
     private long _offset;
     private long? _lastNumber;
@@ -36,14 +34,13 @@ public sealed class ChainReader : IDisposable
     {
         ArgumentNullException.ThrowIfNull(stream);
         _path = path;
-        _openCancellation = cancellationToken;
         _stream = stream;
         _leaveOpen = leaveOpen;
         _registry = registry ?? TransactionCodecRegistry.Default;
         _options = options ?? ChainReaderOptions.Default;
         try
         {
-            Start = ReadHeader();
+            Start = ReadHeader(cancellationToken);
         }
         catch
         {
@@ -157,7 +154,7 @@ public sealed class ChainReader : IDisposable
         _ended = true;
     }
 
-    private ChainStart ReadHeader()
+    private ChainStart ReadHeader(CancellationToken cancellationToken)
     {
         Span<byte> header = stackalloc byte[ChainFormat.FileHeaderSize];
         int got = ReadUpTo(header);
@@ -185,7 +182,7 @@ public sealed class ChainReader : IDisposable
         }
         else if (kind == (byte)ChainStartKind.Genesis)
         {
-            start = ReadGenesis(crc);
+            start = ReadGenesis(crc, cancellationToken);
         }
         else
         {
@@ -208,7 +205,7 @@ public sealed class ChainReader : IDisposable
     // Reads the genesis entries, checking and hashing them; stepped over (SkipsGenesis: their form read
     // to find their end, nothing decoded, folded into the checksum or the digest, their order not kept)
     // when the options ask not to check them.
-    private ChainStart ReadGenesis(System.IO.Hashing.Crc32 crc)
+    private ChainStart ReadGenesis(System.IO.Hashing.Crc32 crc, CancellationToken cancellationToken)
     {
         Span<byte> field = stackalloc byte[8];
         long countOffset = _offset;
@@ -227,7 +224,7 @@ public sealed class ChainReader : IDisposable
         var state = _path is not null && !_options.GenesisInMemory ? null : new InMemoryState((int)Math.Min(count, 1 << 20));
         for (long i = 0; i < count; i++)
         {
-            if ((i & GenesisCheckMask) == GenesisCheckMask) _openCancellation.ThrowIfCancellationRequested();
+            if ((i + 1) % ChainFormat.GenesisEntriesPerCheck == 0) cancellationToken.ThrowIfCancellationRequested();
             if (!check)
             {
                 entries.Skip(); // no state to fill (SkipsGenesis holds none), no order to keep

@@ -126,7 +126,7 @@ public sealed class ChainWriter : IDisposable
                 if (written > 0 && previous.CompareTo(key) >= 0)
                     throw new InvalidOperationException($"genesis entry {written} ({key}) is not after {previous}: a streamed genesis must come in key order, each key once");
                 if (++written > count) break;
-                if ((written & 0xFFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
+                if (written % ChainFormat.GenesisEntriesPerCheck == 0) cancellationToken.ThrowIfCancellationRequested();
                 w.WriteStateKey(key);
                 w.WriteUInt256(value);
                 if (w.Length >= 1 << 16) Flush(ref crc);

@@ -89,7 +89,7 @@ public sealed partial class ChainState
     }
 
     /// <summary>How many entries an import handles between two looks at its cancellation token and progress.</summary>
-    internal const int ImportCheckInterval = 1 << 16;
+    internal const int ImportCheckInterval = Blocks.ChainFormat.GenesisEntriesPerCheck;
 
     private static void ImportStep(long handled, Action<long>? progress, CancellationToken cancellationToken)
     {

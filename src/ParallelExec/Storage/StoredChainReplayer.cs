@@ -113,10 +113,9 @@ public static class StoredChainReplayer
                 chain = ChainState.Import(store, start.GenesisEntries(), scratch, genesisNumber, stateOptions, genesisDigest: start.GenesisDigest,
                     cancellationToken: cancellationToken, progress: importProgress);
             }
-            catch (OperationCanceledException)
+            finally
             {
-                ClearScratch(); // the store is left marked as an interrupted creation, for the next creating open to clear
-                throw;
+                ClearScratch(); // also when the import fails or is cancelled: the store is then left marked as an interrupted creation
             }
         }
         else
