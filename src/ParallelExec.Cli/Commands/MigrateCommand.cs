@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using ParallelExec.Cli.Options;
 using ParallelExec.Cli.Terminal;
 using ParallelExec.Storage;
 using ParallelExec.Storage.RocksDb;
@@ -20,9 +21,7 @@ public static class MigrateCommand
         command.Options.Add(db);
         command.SetGuardedAction(parse =>
         {
-            var path = parse.GetValue(db)!.FullName;
-            if (File.Exists(path)) throw new ArgumentException($"--db {path}: is a file, not a database folder");
-            if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"--db {path}: no such database folder");
+            var path = DatabaseOptions.ExistingFolder(parse.GetValue(db)!);
             var started = Stopwatch.GetTimestamp();
             using var store = RocksDbStateStore.Open(path, new RocksDbStoreOptions { JournalRetention = int.MaxValue, MigrateOlderFormats = true });
             // Already this build's format, with a stored trie (of the head or of a checkpoint before it):

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ParallelExec.Cli.Chains;
+using ParallelExec.Cli.Options;
 using ParallelExec.Cli.Terminal;
 using ParallelExec.State;
 using ParallelExec.Storage;
@@ -35,9 +36,7 @@ public static class ProofCommand
                 if (!UInt256.TryParse(slot, out var key)) throw new ArgumentException($"slot '{slot}' is not an unsigned 256-bit integer (decimal, or hex with 0x)");
                 keys.Add(key);
             }
-            var path = parse.GetValue(db)!.FullName;
-            if (File.Exists(path)) throw new ArgumentException($"--db {path}: is a file, not a database folder");
-            if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"--db {path}: no such database folder");
+            var path = DatabaseOptions.ExistingFolder(parse.GetValue(db)!);
             using var store = RocksDbStateStore.Open(path, new RocksDbStoreOptions { SyncCommits = false });
             var storedAt = store.TrieNodesAt;
             var proof = ChainState.GetProof(store, account, keys, out ProofSource source);

@@ -19,9 +19,7 @@ public static class RevertCommand
         command.SetGuardedAction(parse =>
         {
             int k = parse.GetValue(blocks);
-            var path = parse.GetValue(db)!.FullName;
-            if (File.Exists(path)) throw new ArgumentException($"--db {path}: is a file, not a database folder");
-            if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"--db {path}: no such database folder");
+            var path = DatabaseOptions.ExistingFolder(parse.GetValue(db)!);
             using var store = RocksDbStateStore.Open(path, new RocksDbStoreOptions { JournalRetention = int.MaxValue });
             var before = store.Head;
             var chain = ChainState.Open(store);

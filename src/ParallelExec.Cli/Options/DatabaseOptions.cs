@@ -21,6 +21,15 @@ internal static class DatabaseOptions
         "With --db: RocksDB's block cache (flat state and trie nodes read from disk), in MiB",
         (int)(RocksDbStoreOptions.Default.BlockCacheBytes >> 20), 8);
 
+    /// <summary>The full path of an existing database folder given as <c>--db</c>; a one-line error when it is a file or missing.</summary>
+    public static string ExistingFolder(DirectoryInfo db)
+    {
+        var path = db.FullName;
+        if (File.Exists(path)) throw new ArgumentException($"--db {path}: is a file, not a database folder");
+        if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"--db {path}: no such database folder");
+        return path;
+    }
+
     /// <summary>A one-line error when one of <paramref name="dbOnly"/> was given without <c>--db</c>.</summary>
     public static void RequireDb(ParseResult parse, string? dbPath, params Option[] dbOnly)
     {
