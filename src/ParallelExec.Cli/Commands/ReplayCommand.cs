@@ -48,10 +48,11 @@ public static class ReplayCommand
                           + "hashing the state root from the list while the block executes (the file must carry lists: parallelexec record adds them)",
         };
         var noPipeline = new Option<bool>("--no-pipeline") { Description = "Run one block at a time instead of executing block N+1 while block N's root is computed (and, with --db, committed)" };
+        var to = NumberOption.Long("--to", "Stop after this block (the rest of the file is not read; with --db a later replay resumes after it, and witness --db makes the next block's witness from its state)", long.MaxValue, 0);
         var codecs = CodecAssemblies.CreateOption();
         var command = new Command("replay", "Execute every block of a chain from its genesis (in memory, or committed to a database with --db), compute each state root and verify it against the recorded one");
         command.Arguments.Add(file);
-        foreach (var option in new Option[] { workers, sequential, verify, noVerify, json, db, journal, noNodes, interval, cacheMb, dbCacheMb, noPipeline, bal, codecs }) command.Options.Add(option);
+        foreach (var option in new Option[] { workers, sequential, verify, noVerify, json, db, journal, noNodes, interval, cacheMb, dbCacheMb, noPipeline, bal, to, codecs }) command.Options.Add(option);
         command.SetInterruptibleAction((parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!.FullName;
@@ -80,7 +81,7 @@ public static class ReplayCommand
                 var options = new ReplayOptions
                 {
                     Workers = parse.GetValue(workers), Sequential = parse.GetValue(sequential), Verify = verifying, Pipeline = !parse.GetValue(noPipeline),
-                    UseAccessLists = withLists,
+                    UseAccessLists = withLists, LastBlock = parse.GetResult(to) is { Implicit: false } ? parse.GetValue(to) : null,
                 };
                 int code = dbPath is not null
                     ? StoredReplay.Run(path, dbPath, options, parse.GetValue(journal), !parse.GetValue(noNodes), parse.GetValue(interval),

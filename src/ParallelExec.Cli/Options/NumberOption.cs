@@ -14,6 +14,9 @@ internal static class NumberOption
     public static Option<int> Int(string name, string description, int defaultValue, int min, int max = int.MaxValue) =>
         Create(name, description, defaultValue, min, max);
 
+    public static Option<long> Long(string name, string description, long defaultValue, long min, long max = long.MaxValue) =>
+        Create(name, description, defaultValue, min, max);
+
     public static Option<ulong> ULong(string name, string description, ulong defaultValue) =>
         Create(name, description, defaultValue, ulong.MinValue, ulong.MaxValue);
 

@@ -67,7 +67,7 @@ public static class ChainReplayer
         IEnumerable<(ChainBlock, PipelineBlock)> Blocks()
         {
             // In memory no block record outlives the replay, so no block hash is computed.
-            for (var block = first; block is not null; block = reader.ReadNext())
+            for (var block = first; block is not null && !(block.Number > options.LastBlock); block = reader.ReadNext())
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 yield return (block, PipelineBlock.FromChain(block, default, options, execOptions));

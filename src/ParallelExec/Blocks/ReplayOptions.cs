@@ -34,6 +34,13 @@ public sealed record ReplayOptions
     /// </summary>
     public bool Pipeline { get; init; } = true;
 
+    /// <summary>
+    /// The last block to replay (null: every block of the file). The blocks after it are not read; a
+    /// database replayed that far resumes after it later, and its head state is what a witness of the
+    /// next block is made from (<see cref="Storage.StoredChainWitness"/>).
+    /// </summary>
+    public long? LastBlock { get; init; }
+
     /// <summary>Threads for hashing the state trie.</summary>
     public int RootParallelism { get; init; } = Math.Max(1, Environment.ProcessorCount);
 }

@@ -121,22 +121,13 @@ public static class StoredChainReplayer
         else
         {
             chain = ChainState.Open(store, stateOptions);
-            // The same genesis: its digest, recorded at creation, or (a store created otherwise) its root.
-            var recorded = store.Genesis.BlockHash;
-            if (recorded != default && recorded != start.GenesisDigest)
-                throw new StateStoreException(StateStoreError.Mismatch,
-                    $"the database holds another chain: its genesis was created from entries with digest {recorded}, the chain file's have {start.GenesisDigest}");
-            if (recorded == default)
-            {
-                var fileRoot = ChainState.RootOf(start.GenesisEntries(), scratch);
-                if (!fileRoot.Equals(store.Genesis.StateRoot))
-                    throw new StateStoreException(StateStoreError.Mismatch,
-                        $"the database holds another chain: its genesis root is {store.Genesis.StateRoot}, the chain file's is {fileRoot}");
-            }
+            StoredChainMatch.CheckGenesis(store, start, scratch);
         }
         ClearScratch(); // the runs are merged by now (an import killed midway leaves it to the next run's clearing above)
         var openTime = total.Elapsed;
         var startHead = chain.Head;
+        if (startHead.Number > options.LastBlock)
+            throw new StateStoreException(StateStoreError.Mismatch, $"the database is at block {startHead.Number}, past the last block to replay ({options.LastBlock})");
 
         using var parallel = options.Sequential ? null : new ParallelExecutor(options.Workers);
         IBlockExecutor executor = parallel is null ? new SequentialExecutor() : parallel;
@@ -152,16 +143,14 @@ public static class StoredChainReplayer
         // Read on the pipeline's read stage, while the blocks before are being executed, hashed and committed.
         IEnumerable<(ChainBlock, PipelineBlock)> Blocks()
         {
-            while ((pending ?? reader.ReadNext()) is { } block)
+            while ((pending ?? reader.ReadNext()) is { } block && !(block.Number > options.LastBlock))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 pending = null;
                 lastInFile = block.Number;
                 if (block.Number <= startHead.Number)
                 {
-                    if (store.TryGetBlock(block.Number, out var recorded) && !recorded.BlockHash.Equals(BlockHash.Compute(block, registry)))
-                        throw new StateStoreException(StateStoreError.Mismatch,
-                            $"the database holds another chain: block {block.Number} of the chain file differs from block {block.Number} in the database");
+                    StoredChainMatch.CheckBlock(store, block, registry);
                     skipped++;
                     continue;
                 }
