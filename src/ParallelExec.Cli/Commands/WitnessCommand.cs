@@ -5,14 +5,18 @@ using ParallelExec.Cli.Options;
 using ParallelExec.Cli.Terminal;
 using ParallelExec.Execution;
 using ParallelExec.Scheduling;
+using ParallelExec.State;
 using ParallelExec.Stateless;
+using ParallelExec.Storage;
+using ParallelExec.Storage.RocksDb;
 using ParallelExec.Trie;
 
 namespace ParallelExec.Cli.Commands;
 
 /// <summary>
-/// <c>parallelexec witness CHAIN.pxb --block N -o W.bin</c>: executes the chain in memory up to block N
-/// and writes block N's execution witness (docs/witnesses.md), built from the full pre-state trie.
+/// <c>parallelexec witness CHAIN.pxb --block N -o W.bin [--db DIR]</c>: block N's execution witness
+/// (docs/witnesses.md), from the chain executed in memory up to block N, or with <c>--db</c> from a state
+/// database whose head is block N − 1 (its trie's nodes read along the proofs' paths: any state size).
 /// </summary>
 public static class WitnessCommand
 {
@@ -25,8 +29,9 @@ public static class WitnessCommand
         var workers = NumberOption.Int("--workers", $"Workers of the parallel executor (default: processor count; at most {WorkerCounts.Max})",
             WorkerCounts.Default, 1, WorkerCounts.Max);
         var repeat = NumberOption.Int("--repeat", "Time the block's ordinary execution this many times (min/median/max; for measurements)", 1, 1, 1000);
+        var db = new Option<DirectoryInfo?>("--db") { Description = "Execute the block over a state database whose head is the block before it, instead of the whole chain in memory (states larger than memory)" };
         var digestsOption = new Option<FileInfo?>("--digests") { Description = "Also write the block's per-transaction result digests (what an operator claims beside its post-state root; verify-stateless --claimed-digests)" };
-        var command = new Command("witness", "Execute a chain in memory up to a block and write that block's execution witness: its keys' pre-state values, the trie nodes proving them (each once), the nodes its post-state root needs, its code hashes");
+        var command = new Command("witness", "Write a block's execution witness, from the chain executed in memory up to the block or from a state database at the block before (--db): its keys' pre-state values, the trie nodes proving them (each once), the nodes its post-state root needs, its code hashes");
         command.Arguments.Add(file);
         command.Options.Add(blockOption);
         command.Options.Add(outputOption);
@@ -34,6 +39,7 @@ public static class WitnessCommand
         command.Options.Add(workers);
         command.Options.Add(repeat);
         command.Options.Add(digestsOption);
+        command.Options.Add(db);
         command.SetGuardedAction(parse =>
         {
             var path = parse.GetValue(file)!.FullName;
@@ -43,6 +49,10 @@ public static class WitnessCommand
             var digestsPath = parse.GetValue(digestsOption)?.FullName;
             if (digestsPath is not null) ChainCli.CheckOutputFile(digestsPath, parse.GetValue(force), "--force");
             using var executor = new ParallelExecutor(parse.GetValue(workers));
+            var options = new ExecutionOptions { RecordTransactionDigests = digestsPath is not null };
+            int repeats = parse.GetValue(repeat);
+            if (parse.GetValue(db) is { } dbFolder) return FromDatabase(path, DatabaseOptions.ExistingFolder(dbFolder), number, output, digestsPath, executor, options, repeats);
+
             var (block, recordBytes, state) = ChainCli.OnChainFile(path, () =>
             {
                 using var reader = ChainReader.Open(path);
@@ -52,31 +62,48 @@ public static class WitnessCommand
                 return (found.Block, found.RecordBytes, genesis);
             });
             var trie = StateTrie.FromState(state.Entries, Environment.ProcessorCount);
-            var result = executor.Execute(block.Block, state, new ExecutionOptions { RecordTransactionDigests = digestsPath is not null });
+            var result = executor.Execute(block.Block, state, options);
             var witness = WitnessBuilder.Build(trie, number, result);
-            var bytes = WitnessCodec.Encode(witness);
-            var temporary = ChainCli.TemporaryNextTo(output);
-            File.WriteAllBytes(temporary, bytes);
-            File.Move(temporary, output, overwrite: true);
             trie.Apply(result.Changes);
             var postRoot = trie.ComputeRoot(Environment.ProcessorCount);
-            int txs = block.Transactions.Count;
-            Console.WriteLine($"block {number}: {txs} txs, pre-state root {witness.PreStateRoot}, post-state root {postRoot}");
-            Console.WriteLine($"witness: {bytes.Length} bytes ({(txs == 0 ? 0 : bytes.Length / (double)txs):F1} per tx, {bytes.Length / (double)recordBytes:F2}x the block's {recordBytes} bytes in the chain file): "
-                              + $"{witness.Entries.Count} keys, {witness.Nodes.Count} nodes ({witness.NodeBytes} bytes), {witness.Codes.Count} code hashes");
-            var runs = new List<BlockExecutionStats> { result.Stats };
-            for (int r = parse.GetValue(repeat) - 1; r > 0; r--) runs.Add(executor.Execute(block.Block, state).Stats);
-            Console.WriteLine($"ordinary execution: {VerifyStatelessCommand.Times(runs, s => s.Elapsed)} ({result.Stats.Executor}, {executor.ActiveWorkers} workers)");
-            Console.WriteLine($"wrote {output}");
-            if (digestsPath is not null)
-            {
-                var temporaryDigests = ChainCli.TemporaryNextTo(digestsPath);
-                File.WriteAllBytes(temporaryDigests, TransactionDigestFile.Encode(number, result.TransactionDigests!));
-                File.Move(temporaryDigests, digestsPath, overwrite: true);
-                Console.WriteLine($"wrote {digestsPath} ({txs} transaction digests)");
-            }
+            Write(witness, result, block, recordBytes, postRoot, output, digestsPath, executor, repeats, () => executor.Execute(block.Block, state).Stats);
             return 0;
         });
         return command;
+    }
+
+    // The block after the database's head, executed over its state; the witness's nodes read from its trie.
+    private static int FromDatabase(string path, string dbPath, long number, string output, string? digestsPath, ParallelExecutor executor,
+        ExecutionOptions options, int repeats)
+    {
+        using var store = RocksDbStateStore.Open(dbPath, new RocksDbStoreOptions { SyncCommits = false });
+        var built = ChainCli.OnChainFile(path, () => StoredChainWitness.Build(path, store, number, executor, options));
+        Write(built.Witness, built.Result, built.Block, built.RecordBytes, built.PostStateRoot, output, digestsPath, executor, repeats,
+            () => executor.Execute(built.Block.Block, store).Stats);
+        return 0;
+    }
+
+    // Writes the witness (and the digests) through temporary files, and says what was made.
+    private static void Write(ExecutionWitness witness, BlockResult result, ChainBlock block, long recordBytes, Hash256 postRoot, string output,
+        string? digestsPath, ParallelExecutor executor, int repeats, Func<BlockExecutionStats> executeAgain)
+    {
+        long number = witness.BlockNumber;
+        var bytes = WitnessCodec.Encode(witness);
+        var temporary = ChainCli.TemporaryNextTo(output);
+        File.WriteAllBytes(temporary, bytes);
+        File.Move(temporary, output, overwrite: true);
+        int txs = block.Transactions.Count;
+        Console.WriteLine($"block {number}: {txs} txs, pre-state root {witness.PreStateRoot}, post-state root {postRoot}");
+        Console.WriteLine($"witness: {bytes.Length} bytes ({(txs == 0 ? 0 : bytes.Length / (double)txs):F1} per tx, {bytes.Length / (double)recordBytes:F2}x the block's {recordBytes} bytes in the chain file): "
+                          + $"{witness.Entries.Count} keys, {witness.Nodes.Count} nodes ({witness.NodeBytes} bytes), {witness.Codes.Count} code hashes");
+        var runs = new List<BlockExecutionStats> { result.Stats };
+        for (int r = repeats - 1; r > 0; r--) runs.Add(executeAgain());
+        Console.WriteLine($"ordinary execution: {VerifyStatelessCommand.Times(runs, s => s.Elapsed)} ({result.Stats.Executor}, {executor.ActiveWorkers} workers)");
+        Console.WriteLine($"wrote {output}");
+        if (digestsPath is null) return;
+        var temporaryDigests = ChainCli.TemporaryNextTo(digestsPath);
+        File.WriteAllBytes(temporaryDigests, TransactionDigestFile.Encode(number, result.TransactionDigests!));
+        File.Move(temporaryDigests, digestsPath, overwrite: true);
+        Console.WriteLine($"wrote {digestsPath} ({txs} transaction digests)");
     }
 }

@@ -14,15 +14,21 @@ public sealed partial class ChainState
     public AccountProof GetProof(in Address address, IReadOnlyList<UInt256> slots)
     {
         ArgumentNullException.ThrowIfNull(slots);
-        if (Volatile.Read(ref _uncommitted) > 0) throw new InvalidOperationException("blocks are still being committed: a proof is of the head, ask once they are");
+        return TrieAtHead().GetProof(address, slots);
+    }
+
+    // The trie of the head's state (opened again if a failed commit left it stale), for proofs and
+    // witnesses of the head: not while blocks are in flight, when it is ahead of the head.
+    private StateTrie TrieAtHead()
+    {
+        if (Volatile.Read(ref _uncommitted) > 0) throw new InvalidOperationException("blocks are still being committed: proofs and witnesses are of the head, ask once they are");
         if (_trieStale)
         {
             _trie = ReopenTrie(out _);
             _trieStale = false;
         }
-        var proof = _trie.GetProof(address, slots);
-        if (proof.StateRoot != Head.StateRoot) throw new InvalidOperationException($"the trie's root {proof.StateRoot} is not the head's ({Head})");
-        return proof;
+        if (_trie.Root != Head.StateRoot) throw new InvalidOperationException($"the trie's root {_trie.Root} is not the head's ({Head})");
+        return _trie;
     }
 
     /// <summary>
