@@ -22,6 +22,8 @@ public sealed class ChainReader : IDisposable
     private long _offset;
     private long? _lastNumber;
     private bool _ended;
+    private long _firstRecordOffset; // where the starting state's record ends
+    private bool _genesisChecked; // Start.GenesisDigest was computed here, not taken from the end record
 
     /// <summary>Reads a chain from <paramref name="stream"/>: the header and start (genesis or parent root) are read and checked here, the blocks by <see cref="ReadNext"/>.</summary>
     public ChainReader(Stream stream, TransactionCodecRegistry? registry = null, ChainReaderOptions? options = null, bool leaveOpen = false)
@@ -140,18 +142,67 @@ public sealed class ChainReader : IDisposable
 
     private void ReadEnd(long recordOffset, long? expected)
     {
-        Span<byte> rest = stackalloc byte[12];
-        ReadExactly(rest, recordOffset, expected, "end record");
-        Span<byte> whole = stackalloc byte[9];
+        Span<byte> whole = stackalloc byte[ChainFormat.EndRecordSize(Version)];
         whole[0] = ChainFormat.EndTag;
-        rest[..8].CopyTo(whole[1..]);
-        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(rest[8..]);
-        if (stored != Crc32.Compute(whole)) throw new ChainFormatException("end record checksum mismatch", recordOffset, expected);
-        long count = BinaryPrimitives.ReadInt64LittleEndian(rest);
+        ReadExactly(whole[1..], recordOffset, expected, "end record");
+        if (!TryParseEnd(whole, out long count, out long firstRecord, out var digest))
+            throw new ChainFormatException("end record checksum mismatch", recordOffset, expected);
         if (count != BlocksRead) throw new ChainFormatException($"end record counts {count} blocks but the file holds {BlocksRead}", recordOffset, expected);
+        if (Version >= ChainFormat.GenesisSummaryVersion)
+        {
+            if (firstRecord != _firstRecordOffset)
+                throw new ChainFormatException($"end record puts the first block at byte {firstRecord}, but it is at byte {_firstRecordOffset}", recordOffset, expected);
+            var known = Start.Kind == ChainStartKind.Genesis ? Start.GenesisDigest : default;
+            if ((_genesisChecked || Start.Kind == ChainStartKind.ParentRoot) && digest != known)
+                throw new ChainFormatException($"end record gives the genesis digest {digest}, but the genesis's is {known}", recordOffset, expected);
+        }
         Span<byte> probe = stackalloc byte[1];
         if (ReadUpTo(probe) != 0) throw new ChainFormatException("unexpected bytes after the end record", _offset - 1, null);
         _ended = true;
+    }
+
+    // An end record's fields, once its checksum matches (false otherwise); a version before
+    // GenesisSummaryVersion has no first-block offset or digest (both zero).
+    private bool TryParseEnd(ReadOnlySpan<byte> record, out long count, out long firstRecord, out Hash256 digest)
+    {
+        int crcAt = record.Length - 4;
+        count = BinaryPrimitives.ReadInt64LittleEndian(record[1..]);
+        bool summary = Version >= ChainFormat.GenesisSummaryVersion;
+        firstRecord = summary ? BinaryPrimitives.ReadInt64LittleEndian(record[9..]) : 0;
+        digest = summary ? new Hash256(record[17..crcAt]) : default;
+        return record[0] == ChainFormat.EndTag && BinaryPrimitives.ReadUInt32LittleEndian(record[crcAt..]) == Crc32.Compute(record[..crcAt]);
+    }
+
+    /// <summary>
+    /// A version-3 file's end record, read from the end of the seekable stream and put back where it
+    /// was: where the blocks start and the genesis's digest, when its checksum holds and the start lies
+    /// between the smallest genesis <paramref name="count"/> entries can take and the end record. False
+    /// otherwise (a file cut short, or damaged there: stepped over, the reader then reports it where it is).
+    /// </summary>
+    private bool TryReadSummary(long count, out long firstRecord, out Hash256 digest)
+    {
+        firstRecord = 0;
+        digest = default;
+        int size = ChainFormat.EndRecordSize(Version);
+        long length = _stream.Length, position = _stream.Position;
+        if (length - size < _offset) return false;
+        Span<byte> record = stackalloc byte[size];
+        try
+        {
+            _stream.Seek(length - size, SeekOrigin.Begin);
+            _stream.ReadExactly(record);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        finally
+        {
+            _stream.Seek(position, SeekOrigin.Begin);
+        }
+        if (!TryParseEnd(record, out _, out firstRecord, out digest)) return false;
+        long smallest = _offset + count * (ChainFormat.KeyPrefixSize + 1) + 4;
+        return firstRecord >= smallest && firstRecord <= length - size;
     }
 
     private ChainStart ReadHeader(CancellationToken cancellationToken)
@@ -191,6 +242,7 @@ public sealed class ChainReader : IDisposable
         Span<byte> stored = stackalloc byte[4];
         long at = _offset;
         ReadExactly(stored, at, null, "starting-state checksum");
+        _firstRecordOffset = _offset;
         uint value = BinaryPrimitives.ReadUInt32LittleEndian(stored);
         if (kind == (byte)ChainStartKind.Genesis && SkipsGenesis) return start; // not checked: see ChainReaderOptions.CheckGenesis
         uint computed = crc.GetCurrentHashAsUInt32();
@@ -218,8 +270,14 @@ public sealed class ChainReader : IDisposable
             throw new ChainFormatException(
                 $"genesis entry count {count} is out of bounds (at most {_options.MaxGenesisEntries}, and {minEntry} bytes each must fit in the file: truncated?)", countOffset, null);
         bool check = !SkipsGenesis;
-        using var entries = new GenesisEntryReader(_stream, _offset, check ? crc : null);
         long entriesOffset = _offset;
+        // Not checked, and the file says where its blocks start: one seek instead of reading the entries.
+        if (!check && Version >= ChainFormat.GenesisSummaryVersion && _stream.CanSeek && TryReadSummary(count, out long firstRecord, out var claimed))
+        {
+            _offset = _stream.Seek(firstRecord - 4, SeekOrigin.Begin); // at the starting state's checksum
+            return ChainStart.FromGenesis(new GenesisSection(_path!, entriesOffset, count), claimed);
+        }
+        using var entries = new GenesisEntryReader(_stream, _offset, check ? crc : null);
         // Streamed: the entries are checked here and read again from the file when asked for.
         var state = _path is not null && !_options.GenesisInMemory ? null : new InMemoryState((int)Math.Min(count, 1 << 20));
         for (long i = 0; i < count; i++)
@@ -236,6 +294,7 @@ public sealed class ChainReader : IDisposable
         entries.ReturnUnread(); // the stream goes on at the starting state's checksum
         _offset = entries.Offset;
         if (check) _genesisDisorder = entries.Disorder; // thrown once the record's checksum is known to match
+        _genesisChecked = check;
         var digest = check ? entries.Digest() : default;
         return state is not null ? ChainStart.FromGenesis(state, digest) : ChainStart.FromGenesis(new GenesisSection(_path!, entriesOffset, count), digest);
     }

@@ -8,9 +8,9 @@ public sealed record ChainReaderOptions
 
     /// <summary>
     /// For a reader opened on a file by a caller that reads its blocks and never uses the genesis
-    /// (a block's access list, a witness's block, a look at the first block): the genesis is stepped
-    /// over, neither held nor checked (<see cref="CheckGenesis"/>), so a 30 M-account file opens in
-    /// seconds and in a few megabytes instead of holding its state.
+    /// (a block's access list, a witness's block, a look at the first block): the genesis is neither
+    /// held nor checked, and stepped over, with one seek in a version-3 file (<see cref="CheckGenesis"/>),
+    /// so a 30 M-account file opens at once and in a few megabytes instead of holding its state.
     /// </summary>
     public static readonly ChainReaderOptions BlocksOnly = new() { GenesisInMemory = false, CheckGenesis = false };
 
@@ -35,10 +35,14 @@ public sealed record ChainReaderOptions
     /// <summary>
     /// Check an embedded genesis when the file is opened (its entries' order, the starting-state
     /// checksum, <see cref="ChainStart.GenesisDigest"/>). Off, with <see cref="GenesisInMemory"/> off
-    /// too, a reader opened on a file steps over the entries (read to find their end: a malformed entry
-    /// still fails, but nothing is hashed and neither the checksum nor their order is checked), and
-    /// its <see cref="ChainStart.GenesisDigest"/> is zero: for a look at the
-    /// blocks by a caller that opens the file again, checked, before it uses the genesis.
+    /// too, a reader opened on a file does not check the genesis: for a look at the blocks, or a caller
+    /// that compares only the digest, or opens the file again, checked, before it uses the genesis. A
+    /// version-3 file's end record says where the blocks start: the reader seeks there, reading none of
+    /// the entries, and <see cref="ChainStart.GenesisDigest"/> is the digest the end record gives (the
+    /// file's word, under the end record's checksum; a reader that reaches the end record checked
+    /// compares the two). An older file's entries are stepped over (read to find their end: a malformed
+    /// entry still fails, but nothing is hashed and neither the checksum nor their order is checked),
+    /// and its digest is zero.
     /// </summary>
     public bool CheckGenesis { get; init; } = true;
 

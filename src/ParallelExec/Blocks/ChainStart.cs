@@ -35,8 +35,10 @@ public sealed class ChainStart
 
     /// <summary>
     /// SHA-256 of the embedded genesis's entries as the file encodes them (zero when not read from a
-    /// file): the genesis's identity, cheap to compare, which a state store created from this file
-    /// records (<see cref="Storage.ChainState.Import"/>) so a resumed replay can tell it is the same chain.
+    /// file, or stepped over unchecked in a file before version 3; the end record's word when a version-3
+    /// file's genesis was not checked, <see cref="ChainReaderOptions.CheckGenesis"/>): the genesis's
+    /// identity, cheap to compare, which a state store created from this file records
+    /// (<see cref="Storage.ChainState.Import"/>) so a resumed replay can tell it is the same chain.
     /// </summary>
     public Hash256 GenesisDigest { get; }
 

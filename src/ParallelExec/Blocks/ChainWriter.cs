@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 using ParallelExec.State;
 
 namespace ParallelExec.Blocks;
@@ -18,6 +19,9 @@ public sealed class ChainWriter : IDisposable
     private readonly ChainBufferWriter _scratch = new(256);
     private long? _lastNumber;
     private bool _completed;
+    private long _written; // bytes written to the stream so far
+    private long _firstRecordOffset; // where the starting state's record ends and the blocks start
+    private Hash256 _genesisDigest; // SHA-256 of the genesis entries' bytes (zero for a parent-root start)
 
     /// <summary>
     /// Writes the header and <paramref name="start"/> to <paramref name="stream"/>; blocks follow with
@@ -76,20 +80,26 @@ public sealed class ChainWriter : IDisposable
         int payload = _record.Length - 5;
         BinaryPrimitives.WriteUInt32LittleEndian(_record.At(1, 4), (uint)payload);
         _record.WriteUInt32(Crc32.Compute(_record.WrittenSpan[1..]));
-        _stream.Write(_record.WrittenSpan);
+        Emit(_record.WrittenSpan);
         _lastNumber = block.Number;
         BlocksWritten++;
     }
 
-    /// <summary>Writes the end record and flushes.</summary>
+    /// <summary>
+    /// Writes the end record and flushes. The end record also says where the first block starts and
+    /// what the genesis's digest is, so a reader that does not need the genesis finds the blocks with
+    /// one seek (<see cref="ChainReaderOptions.CheckGenesis"/>).
+    /// </summary>
     public void Complete()
     {
         if (_completed) return;
         _record.Clear();
         _record.WriteByte(ChainFormat.EndTag);
         _record.WriteInt64(BlocksWritten);
+        _record.WriteInt64(_firstRecordOffset);
+        _record.WriteHash(_genesisDigest);
         _record.WriteUInt32(Crc32.Compute(_record.WrittenSpan));
-        _stream.Write(_record.WrittenSpan);
+        Emit(_record.WrittenSpan);
         _stream.Flush();
         if (_stream is FileStream file) file.Flush(flushToDisk: true);
         _completed = true;
@@ -108,7 +118,7 @@ public sealed class ChainWriter : IDisposable
         w.Clear();
         w.WriteBytes(ChainFormat.Magic);
         BinaryPrimitives.WriteUInt16LittleEndian(w.GetSpan(2), ChainFormat.Version);
-        BinaryPrimitives.WriteUInt16LittleEndian(w.GetSpan(2), 0); // flags: none defined in version 1
+        BinaryPrimitives.WriteUInt16LittleEndian(w.GetSpan(2), 0); // flags: none defined
         w.WriteByte((byte)start.Kind);
         w.GetSpan(3).Clear(); // reserved
         if (start.Kind == ChainStartKind.ParentRoot)
@@ -120,6 +130,8 @@ public sealed class ChainWriter : IDisposable
             // In key order (sorted when held in memory, streamed otherwise), checked as written.
             long count = start.GenesisCount, written = 0;
             w.WriteInt64(count);
+            Flush(ref crc, null); // the digest is of the entries alone
+            using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             StateKey previous = default;
             foreach (var (key, value) in start.GenesisEntries())
             {
@@ -129,21 +141,31 @@ public sealed class ChainWriter : IDisposable
                 if (written % ChainFormat.GenesisEntriesPerCheck == 0) cancellationToken.ThrowIfCancellationRequested();
                 w.WriteStateKey(key);
                 w.WriteUInt256(value);
-                if (w.Length >= 1 << 16) Flush(ref crc);
+                if (w.Length >= 1 << 16) Flush(ref crc, digest);
                 previous = key;
             }
             if (written != count) throw new InvalidOperationException($"the genesis gave {(written > count ? "more than" : "only")} {Math.Min(written, count)} entries of the {count} it announced");
+            Flush(ref crc, digest);
+            _genesisDigest = new Hash256(digest.GetHashAndReset());
         }
-        Flush(ref crc);
+        Flush(ref crc, null);
         BinaryPrimitives.WriteUInt32LittleEndian(w.GetSpan(4), Crc32.Finish(crc));
-        _stream.Write(w.WrittenSpan);
+        Emit(w.WrittenSpan);
         w.Clear();
+        _firstRecordOffset = _written;
     }
 
-    private void Flush(ref uint crc)
+    private void Flush(ref uint crc, IncrementalHash? digest)
     {
         crc = Crc32.Update(crc, _record.WrittenSpan);
-        _stream.Write(_record.WrittenSpan);
+        digest?.AppendData(_record.WrittenSpan);
+        Emit(_record.WrittenSpan);
         _record.Clear();
+    }
+
+    private void Emit(ReadOnlySpan<byte> bytes)
+    {
+        _stream.Write(bytes);
+        _written += bytes.Length;
     }
 }

@@ -106,15 +106,7 @@ public sealed class ChainAccessListTests
         Assert.Contains("unknown block flags", Assert.Throws<ChainFormatException>(() => ChainTestFiles.ReadAll(withLists)).Message);
     }
 
-    // The same file with version 1 in its header (and the header checksum recomputed).
-    private static byte[] AsVersion1(byte[] file)
-    {
-        int crcAt = (int)ChainTestFiles.RecordOffsets(file)[0] - 4;
-        var bytes = (byte[])file.Clone();
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(4), 1);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(crcAt), Crc32.Compute(bytes.AsSpan(0, crcAt)));
-        return bytes;
-    }
+    private static byte[] AsVersion1(byte[] file) => OlderChainFiles.AsVersion(file, 1);
 
     [Fact]
     public void Record_then_bal_and_analyze_through_the_cli()

@@ -72,8 +72,8 @@ public class ChainCorruptionTests
         Assert.Contains("bad magic", Fails("hello world, not a chain"u8.ToArray()).Message);
 
         bytes = (byte[])File3.Clone();
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(4), 3);
-        Assert.Contains("unsupported format version 3", Fails(bytes).Message);
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(4), ChainFormat.Version + 1);
+        Assert.Contains($"unsupported format version {ChainFormat.Version + 1}", Fails(bytes).Message);
 
         bytes = (byte[])File3.Clone();
         bytes[6] = 1;
