@@ -13,20 +13,24 @@ internal static class StoredReplay
     public static int Run(string chainPath, string dbPath, ReplayOptions options, int journal, bool trieNodes, int trieNodeInterval, long cacheBytes, long blockCacheBytes, bool asJson,
         TransactionCodecRegistry? registry, CancellationToken cancellationToken)
     {
-        // The file first: a malformed one fails before a database is created for it.
+        var storeOptions = new RocksDbStoreOptions { CreateIfMissing = true, JournalRetention = journal, BlockCacheBytes = blockCacheBytes };
+        // A database there already is opened first: resuming it, the file's genesis is only compared
+        // by its digest. Otherwise the file first: a malformed one fails before a database is created for it.
+        using var existing = File.Exists(Path.Combine(dbPath, "CURRENT")) ? RocksDbStateStore.Open(dbPath, storeOptions) : null;
         using var chain = OpenChain();
         ChainReader OpenChain()
         {
             try
             {
-                return StoredChainReplayer.OpenChain(chainPath, options, registry, cancellationToken);
+                return StoredChainReplayer.OpenChain(chainPath, options, registry, cancellationToken, existing);
             }
             catch (OperationCanceledException e)
             {
                 throw new CommandInterruptedException($"stopped while checking {chainPath}'s genesis ({dbPath} untouched)", e);
             }
         }
-        using var store = RocksDbStateStore.Open(dbPath, new RocksDbStoreOptions { CreateIfMissing = true, JournalRetention = journal, BlockCacheBytes = blockCacheBytes });
+        using var created = existing is null ? RocksDbStateStore.Open(dbPath, storeOptions) : null;
+        var store = existing ?? created!;
         var stateOptions = new ChainStateOptions { RootParallelism = options.RootParallelism, PersistTrieNodes = trieNodes, TrieNodeInterval = trieNodeInterval,
             TrieCacheBytes = trieNodes ? cacheBytes : 0,
         };

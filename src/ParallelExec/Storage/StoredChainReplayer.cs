@@ -34,7 +34,7 @@ public static class StoredChainReplayer
     {
         registry ??= TransactionCodecRegistry.Default;
         var total = Stopwatch.StartNew();
-        using var reader = OpenChain(path, options, registry, cancellationToken);
+        using var reader = OpenChain(path, options, registry, cancellationToken, store);
         return Replay(reader, store, options, stateOptions, registry, onBlock, progress, cancellationToken, onChainBlock, total);
     }
 
@@ -43,12 +43,18 @@ public static class StoredChainReplayer
     /// genesis (a malformed file fails here, before a caller creates a database for it); hand it to
     /// <see cref="Replay(ChainReader, IStateStore, ReplayOptions, ChainStateOptions?, TransactionCodecRegistry?, Action{CommittedBlock}?, Action{double}?, CancellationToken)"/>
     /// with the same options and registry. The caller disposes it. <paramref name="cancellationToken"/>
-    /// stops the genesis's check (<see cref="OperationCanceledException"/>).
+    /// stops the genesis's check (<see cref="OperationCanceledException"/>). For a replay that resumes
+    /// <paramref name="resumeInto"/> (a store holding a chain already) the genesis is only compared by its
+    /// digest, which a version-3 file gives without reading it (<see cref="StoredChainMatch.OpenAtBlocks"/>).
     /// </summary>
-    public static ChainReader OpenChain(string path, ReplayOptions options, TransactionCodecRegistry? registry = null, CancellationToken cancellationToken = default)
+    public static ChainReader OpenChain(string path, ReplayOptions options, TransactionCodecRegistry? registry = null, CancellationToken cancellationToken = default,
+        IStateStore? resumeInto = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return ChainReader.Open(path, registry ?? TransactionCodecRegistry.Default, ReaderOptions(options), cancellationToken);
+        registry ??= TransactionCodecRegistry.Default;
+        return resumeInto is { IsInitialized: true }
+            ? StoredChainMatch.OpenAtBlocks(path, registry, ReaderOptions(options), cancellationToken)
+            : ChainReader.Open(path, registry, ReaderOptions(options), cancellationToken);
     }
 
     /// <summary>

@@ -18,8 +18,8 @@ public static class StoredChainWitness
     /// block after <paramref name="store"/>'s head, executed over the head's state with
     /// <paramref name="executor"/> and <paramref name="executionOptions"/>, and its witness (<see cref="ChainState.Witness"/>), with the post-state
     /// root computed from the witness alone as a stateless verifier computes it. The file's genesis is
-    /// streamed to check it against the store's (never held in memory); <paramref name="cancellationToken"/>
-    /// stops that check and the reading of the blocks before the one asked for.
+    /// compared with the store's by its digest (<see cref="StoredChainMatch.OpenAtBlocks"/>: never held in
+    /// memory); <paramref name="cancellationToken"/> stops that and the reading of the blocks before the one asked for.
     /// </summary>
     public static StoredWitness Build(string path, IStateStore store, long number, IBlockExecutor executor, ExecutionOptions? executionOptions = null,
         ChainStateOptions? stateOptions = null, TransactionCodecRegistry? registry = null, CancellationToken cancellationToken = default)
@@ -32,7 +32,7 @@ public static class StoredChainWitness
         if (number != head + 1)
             throw new ArgumentException($"the database is at block {head}: block {number}'s witness is made from the state after block {number - 1} ("
                                         + (number <= head ? "parallelexec revert --db takes the database back" : $"replay --db --to {number - 1} takes it there") + ")");
-        using var reader = ChainReader.Open(path, registry, new ChainReaderOptions { GenesisInMemory = false }, cancellationToken);
+        using var reader = StoredChainMatch.OpenAtBlocks(path, registry, ChainReaderOptions.Default, cancellationToken);
         if (reader.Start.Kind != ChainStartKind.Genesis)
             throw new NotSupportedException($"the chain starts from parent state root {reader.Start.ParentRoot}; only a chain with an embedded genesis can be matched with a database");
         StoredChainMatch.CheckGenesis(store, reader.Start, System.IO.Path.GetTempPath());
