@@ -75,6 +75,38 @@ public class CliInterruptionTests
     }
 
     [Fact]
+    public void A_record_into_a_database_interrupted_before_the_genesis_is_in_says_the_database_holds_nothing_yet()
+    {
+        using var dir = new TempDir();
+        var chain = dir.Sub("chain.pxb");
+        var db = dir.Sub("db");
+        // The genesis is nearly all of the file: its first progress lines come long before the import ends.
+        var gen = CliProcess.Run(CliProcess.Built(), "gen", "--accounts", "1000000", "--txs", "10", "--blocks", "1", "-o", chain);
+        Assert.True(gen.Code == 0, gen.Err);
+        var before = File.ReadAllBytes(chain);
+
+        using var record = CliProcess.Start(CliProcess.Built(), "record", chain, "--db", db);
+        Assert.True(record.WaitForErrorLine("recording: "), "the record ended before reporting progress");
+        record.Interrupt();
+        var (code, _, stderr) = record.WaitForExit(Limit);
+
+        Assert.Equal(130, code);
+        Assert.Equal($"parallelexec record: stopped before the end; {chain} is unchanged; {db} holds no committed state yet (delete it before recording again)",
+            CliProcess.LastLine(stderr));
+        Assert.Equal(before, File.ReadAllBytes(chain));
+        // Stopped in the genesis's copy (an empty database) or in its import (an interrupted one).
+        try
+        {
+            using var store = OpenRocks(db, create: false);
+            Assert.False(store.IsInitialized);
+        }
+        catch (StateStoreException e)
+        {
+            Assert.Contains("its initialisation was interrupted", e.Message);
+        }
+    }
+
+    [Fact]
     public void An_interrupted_store_bench_deletes_its_temporary_database()
     {
         using var dir = new TempDir();

@@ -40,6 +40,7 @@ public static class RecordCommand
                 throw new ArgumentException($"--db {dbPath}: must be a new or empty folder (record executes the chain from its genesis)");
             }
             ReplayReport report;
+            bool imported = false; // the database holds the genesis (else the stop came before or during its import)
             try
             {
                 report = ChainCli.OnChainFile(path, () => CliProgress.Fraction("recording", p =>
@@ -48,12 +49,22 @@ public static class RecordCommand
                     if (dbPath is null) return ChainRecorder.Record(path, n, registry, progress: p, cancellationToken: cancellationToken);
                     using var store = RocksDbStateStore.Open(dbPath, new RocksDbStoreOptions { CreateIfMissing = true, BlockCacheBytes = (long)parse.GetValue(dbCacheMb) << 20 });
                     var stateOptions = new ChainStateOptions { TrieCacheBytes = (long)parse.GetValue(cacheMb) << 20 };
-                    return ChainRecorder.Record(path, n, registry, progress: p, cancellationToken: cancellationToken, store: store, stateOptions: stateOptions);
+                    try
+                    {
+                        return ChainRecorder.Record(path, n, registry, progress: p, cancellationToken: cancellationToken, store: store, stateOptions: stateOptions);
+                    }
+                    finally
+                    {
+                        imported = store.IsInitialized;
+                    }
                 }));
             }
             catch (OperationCanceledException e)
             {
-                throw new CommandInterruptedException($"stopped before the end; {path} is unchanged" + (dbPath is null ? "" : $"; {dbPath} holds the blocks executed so far (delete it before recording again)"), e);
+                var database = dbPath is null ? ""
+                    : imported ? $"; {dbPath} holds the blocks executed so far (delete it before recording again)"
+                    : $"; {dbPath} holds no committed state yet (delete it before recording again)";
+                throw new CommandInterruptedException($"stopped before the end; {path} is unchanged{database}", e);
             }
             if (parse.GetValue(json))
             {
