@@ -77,7 +77,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         _ingestOptions = new IngestExternalFileOptions().SetMoveFiles(true);
         _checkpointFileMinimum = options.CheckpointFileMinimumBytes;
 
-        bool exists = File.Exists(System.IO.Path.Combine(path, "CURRENT"));
+        bool exists = Exists(path);
         bool addFamilies = false, migrating = false;
         if (!exists)
         {
@@ -203,6 +203,12 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         Native.Instance.rocksdb_block_based_options_set_metadata_block_size(table.Handle, 4096);
         Native.Instance.rocksdb_block_based_options_set_pin_top_level_index_and_filter(table.Handle, 1);
     }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> holds a RocksDB database (RocksDB has written its <c>CURRENT</c>
+    /// file): one an open would take as it is, or finish creating, rather than create.
+    /// </summary>
+    public static bool Exists(string path) => File.Exists(System.IO.Path.Combine(path, "CURRENT"));
 
     /// <summary>Opens (or, with <see cref="RocksDbStoreOptions.CreateIfMissing"/>, creates) the database in <paramref name="path"/>.</summary>
     public static RocksDbStateStore Open(string path, RocksDbStoreOptions? options = null)

@@ -16,7 +16,7 @@ internal static class StoredReplay
         var storeOptions = new RocksDbStoreOptions { CreateIfMissing = true, JournalRetention = journal, BlockCacheBytes = blockCacheBytes };
         // A database there already is opened first: resuming it, the file's genesis is only compared
         // by its digest. Otherwise the file first: a malformed one fails before a database is created for it.
-        using var existing = File.Exists(Path.Combine(dbPath, "CURRENT")) ? RocksDbStateStore.Open(dbPath, storeOptions) : null;
+        using var existing = RocksDbStateStore.Exists(dbPath) ? RocksDbStateStore.Open(dbPath, storeOptions) : null;
         using var chain = OpenChain();
         ChainReader OpenChain()
         {
