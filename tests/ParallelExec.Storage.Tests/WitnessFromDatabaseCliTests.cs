@@ -5,7 +5,7 @@ using static ParallelExec.Storage.Tests.StorageTestSupport;
 namespace ParallelExec.Storage.Tests;
 
 /// <summary>
-/// <c>replay --db --to N</c> stops a database at block N, and <c>witness --db --block N+1</c> writes from it
+/// <c>replay --db --to N</c> stops a database at block N, and <c>witness --db</c> (block N+1 by default) writes from it
 /// the file <c>witness</c> writes from the chain executed in memory, which <c>verify-stateless</c> proves; a
 /// block that does not follow the head is one line and exit 1, nothing written.
 /// </summary>
@@ -29,7 +29,8 @@ public class WitnessFromDatabaseCliTests
         Assert.True(inMemory.Code == 0, inMemory.Err);
         Assert.Contains("verified 2 of 2 blocks", inMemory.Out);
 
-        var fromDb = CliProcess.Run(cli, "witness", chain, "--block", "3", "--db", db, "-o", dir.Sub("db.bin"));
+        // Without --block: the block after the database's head.
+        var fromDb = CliProcess.Run(cli, "witness", chain, "--db", db, "-o", dir.Sub("db.bin"));
         Assert.True(fromDb.Code == 0, fromDb.Err);
         var fromMemory = CliProcess.Run(cli, "witness", chain, "--block", "3", "-o", dir.Sub("memory.bin"));
         Assert.True(fromMemory.Code == 0, fromMemory.Err);
@@ -50,6 +51,9 @@ public class WitnessFromDatabaseCliTests
         Assert.Equal(1, missing.Code);
         Assert.Equal($"parallelexec witness: --db {dir.Sub("none")}: no such database folder", missing.Err.Trim());
         Assert.False(Directory.Exists(dir.Sub("none")), "a witness made a database");
+        var unnamed = CliProcess.Run(cli, "witness", chain, "-o", dir.Sub("unnamed.bin"));
+        Assert.Equal(1, unnamed.Code);
+        Assert.Equal("parallelexec witness: --block is required (without --db there is no head to follow)", unnamed.Err.Trim());
 
         using var store = OpenRocks(db, create: false);
         Assert.Equal(2, store.Head.Number);

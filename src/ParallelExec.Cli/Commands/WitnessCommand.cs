@@ -23,7 +23,7 @@ public static class WitnessCommand
     public static Command Create()
     {
         var file = new Argument<FileInfo>("chain") { Description = "The .pxb chain file (with an embedded genesis)" };
-        var blockOption = new Option<long>("--block") { Description = "The block whose witness to write", Required = true };
+        var blockOption = new Option<long?>("--block") { Description = "The block whose witness to write (with --db, by default the one after the database's head)" };
         var outputOption = new Option<FileInfo>("--output", "-o") { Description = "The witness file to write", Required = true };
         var force = new Option<bool>("--force") { Description = "Overwrite the output file" };
         var workers = NumberOption.Int("--workers", $"Workers of the parallel executor (default: processor count; at most {WorkerCounts.Max})",
@@ -43,7 +43,7 @@ public static class WitnessCommand
         command.SetGuardedAction(parse =>
         {
             var path = parse.GetValue(file)!.FullName;
-            long number = parse.GetValue(blockOption);
+            long? asked = parse.GetValue(blockOption);
             var output = parse.GetValue(outputOption)!.FullName;
             ChainCli.CheckOutputFile(output, parse.GetValue(force), "--force");
             var digestsPath = parse.GetValue(digestsOption)?.FullName;
@@ -51,7 +51,8 @@ public static class WitnessCommand
             using var executor = new ParallelExecutor(parse.GetValue(workers));
             var options = new ExecutionOptions { RecordTransactionDigests = digestsPath is not null };
             int repeats = parse.GetValue(repeat);
-            if (parse.GetValue(db) is { } dbFolder) return FromDatabase(path, DatabaseOptions.ExistingFolder(dbFolder), number, output, digestsPath, executor, options, repeats);
+            if (parse.GetValue(db) is { } dbFolder) return FromDatabase(path, DatabaseOptions.ExistingFolder(dbFolder), asked, output, digestsPath, executor, options, repeats);
+            long number = asked ?? throw new ArgumentException("--block is required (without --db there is no head to follow)");
 
             var (block, recordBytes, state) = ChainCli.OnChainFile(path, () =>
             {
@@ -73,11 +74,12 @@ public static class WitnessCommand
     }
 
     // The block after the database's head, executed over its state; the witness's nodes read from its trie.
-    private static int FromDatabase(string path, string dbPath, long number, string output, string? digestsPath, ParallelExecutor executor,
+    private static int FromDatabase(string path, string dbPath, long? number, string output, string? digestsPath, ParallelExecutor executor,
         ExecutionOptions options, int repeats)
     {
         using var store = RocksDbStateStore.Open(dbPath, new RocksDbStoreOptions { SyncCommits = false });
-        var built = ChainCli.OnChainFile(path, () => StoredChainWitness.Build(path, store, number, executor, options));
+        long next = number ?? (store.IsInitialized ? store.Head.Number + 1 : 0); // an empty database: Build says it holds no chain
+        var built = ChainCli.OnChainFile(path, () => StoredChainWitness.Build(path, store, next, executor, options));
         Write(built.Witness, built.Result, built.Block, built.RecordBytes, built.PostStateRoot, output, digestsPath, executor, repeats,
             () => executor.Execute(built.Block.Block, store).Stats);
         return 0;
