@@ -24,11 +24,15 @@ public sealed class StoredWitnessTests : IDisposable
 
     public void Dispose() => _parallel.Dispose();
 
-    [Fact]
-    public void A_replay_stopped_at_each_block_gives_the_next_blocks_in_memory_witness()
+    [Theory]
+    [InlineData(WorkloadKind.Mixed, 41)]
+    [InlineData(WorkloadKind.P2p, 42)]
+    [InlineData(WorkloadKind.Amm, 44)]
+    [InlineData(WorkloadKind.Hot, 45)]
+    public void A_replay_stopped_at_each_block_gives_the_next_blocks_in_memory_witness(WorkloadKind kind, ulong seed)
     {
         using var dir = new TempDir();
-        var (path, workload, reference) = Chain(dir, WorkloadKind.Mixed, seed: 41);
+        var (path, workload, reference) = Chain(dir, kind, seed);
         using var store = OpenRocks(dir.Sub("db"));
         long speculated = 0;
         for (int head = 0; head < Blocks; head++)
