@@ -80,6 +80,31 @@ public sealed class StoredWitnessTests : IDisposable
         Assert.True(chain.Evictions > 0, "the live trie never dropped a node: its proofs never walked into the store");
     }
 
+    [Theory]
+    [InlineData(WorkloadKind.Mixed, 51, true)]
+    [InlineData(WorkloadKind.Token, 52, true)]
+    [InlineData(WorkloadKind.Amm, 53, false)]
+    public void A_replay_that_builds_witnesses_gives_every_blocks_in_memory_witness(WorkloadKind kind, ulong seed, bool pipelined)
+    {
+        using var dir = new TempDir();
+        var (path, _, reference) = Chain(dir, kind, seed);
+        using var store = OpenRocks(dir.Sub("db"));
+        var witnesses = new Dictionary<long, byte[]>();
+        // Checkpoints every third block and a budget that drops what the blocks load: the proofs read
+        // nodes from the store while the block before is being committed.
+        var stateOptions = new ChainStateOptions { RootParallelism = 2, TrieNodeInterval = 3, TrieCacheBytes = 64 << 10 };
+        var report = StoredChainReplayer.Replay(path, store, new ReplayOptions { Witnesses = true, Workers = 4, Pipeline = pipelined }, stateOptions,
+            onBlock: b => witnesses.Add(b.Block.Number, WitnessCodec.Encode(b.Witness!)));
+        Assert.Equal(Blocks, report.Head.Number);
+        Assert.True(report.Evictions > 0, "the trie never dropped a node: the proofs never walked into the store");
+        for (int head = 0; head < Blocks; head++)
+            Assert.True(reference[head].Witness.AsSpan().SequenceEqual(witnesses[head + 1]), $"block {head + 1}: the replay's witness differs from the one made in memory");
+
+        // Without the option a replay builds none.
+        using var plain = OpenRocks(dir.Sub("plain"));
+        StoredChainReplayer.Replay(path, plain, new ReplayOptions { Workers = 2 }, onBlock: b => Assert.Null(b.Witness));
+    }
+
     [Fact]
     public void A_block_not_after_the_head_or_a_file_of_another_chain_is_refused_and_nothing_changes()
     {

@@ -7,7 +7,8 @@ namespace ParallelExec.Storage.Tests;
 /// <summary>
 /// <c>replay --db --to N</c> stops a database at block N, and <c>witness --db</c> (block N+1 by default) writes from it
 /// the file <c>witness</c> writes from the chain executed in memory, which <c>verify-stateless</c> proves; a
-/// block that does not follow the head is one line and exit 1, nothing written.
+/// block that does not follow the head is one line and exit 1, nothing written. <c>replay --db --witnesses</c>
+/// writes the same witness for every block as it replays them.
 /// </summary>
 public class WitnessFromDatabaseCliTests
 {
@@ -55,7 +56,15 @@ public class WitnessFromDatabaseCliTests
         Assert.Equal(1, unnamed.Code);
         Assert.Equal("parallelexec witness: --block is required (without --db there is no head to follow)", unnamed.Err.Trim());
 
-        using var store = OpenRocks(db, create: false);
-        Assert.Equal(2, store.Head.Number);
+        using (var store = OpenRocks(db, create: false)) Assert.Equal(2, store.Head.Number);
+
+        // A replay that writes every block's witness as it goes: block 3's is the same file again.
+        var prover = CliProcess.Run(cli, "replay", chain, "--db", dir.Sub("prover"), "--witnesses", dir.Sub("witnesses"));
+        Assert.True(prover.Code == 0, prover.Err);
+        Assert.Contains($"witnesses: 4 written to {dir.Sub("witnesses")}", prover.Out.ReplaceLineEndings(" ").Replace("  ", " ")); // prose, folded at spaces
+        Assert.Equal(File.ReadAllBytes(dir.Sub("memory.bin")), File.ReadAllBytes(Path.Combine(dir.Sub("witnesses"), "witness-3.bin")));
+        var inMemory2 = CliProcess.Run(cli, "replay", chain, "--witnesses", dir.Sub("w2"));
+        Assert.Equal(1, inMemory2.Code);
+        Assert.Equal("parallelexec replay: --witnesses needs --db", inMemory2.Err.Trim());
     }
 }

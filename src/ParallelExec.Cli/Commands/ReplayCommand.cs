@@ -48,11 +48,15 @@ public static class ReplayCommand
                           + "hashing the state root from the list while the block executes (the file must carry lists: parallelexec record adds them)",
         };
         var noPipeline = new Option<bool>("--no-pipeline") { Description = "Run one block at a time instead of executing block N+1 while block N's root is computed (and, with --db, committed)" };
+        var witnesses = new Option<DirectoryInfo?>("--witnesses")
+        {
+            Description = "With --db: also write every replayed block's execution witness into this folder (witness-N.bin, created when missing), built from the trie before the block: what witness --db makes one block at a time",
+        };
         var to = NumberOption.Long("--to", "Stop after this block (the rest of the file is not read; with --db a later replay resumes after it, and witness --db makes the next block's witness from its state)", long.MaxValue, 0);
         var codecs = CodecAssemblies.CreateOption();
         var command = new Command("replay", "Execute every block of a chain from its genesis (in memory, or committed to a database with --db), compute each state root and verify it against the recorded one");
         command.Arguments.Add(file);
-        foreach (var option in new Option[] { workers, sequential, verify, noVerify, json, db, journal, noNodes, interval, cacheMb, dbCacheMb, noPipeline, bal, to, codecs }) command.Options.Add(option);
+        foreach (var option in new Option[] { workers, sequential, verify, noVerify, json, db, journal, noNodes, interval, cacheMb, dbCacheMb, noPipeline, bal, to, witnesses, codecs }) command.Options.Add(option);
         command.SetInterruptibleAction((parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!.FullName;
@@ -62,7 +66,9 @@ public static class ReplayCommand
             if (verifyAsked && skipVerify) throw new ArgumentException("--verify and --no-verify contradict each other");
             bool withLists = parse.GetValue(bal);
             if (withLists && parse.GetValue(sequential)) throw new ArgumentException("--bal runs the parallel executor with each block's list; it cannot be combined with --sequential");
-            DatabaseOptions.RequireDb(parse, dbPath, journal, noNodes, interval, cacheMb, dbCacheMb);
+            DatabaseOptions.RequireDb(parse, dbPath, journal, noNodes, interval, cacheMb, dbCacheMb, witnesses);
+            var witnessDir = parse.GetValue(witnesses)?.FullName;
+            if (witnessDir is not null && File.Exists(witnessDir)) throw new ArgumentException($"--witnesses {witnessDir}: is a file, not a folder");
             if (dbPath is not null)
             {
                 if (skipVerify) throw new ArgumentException("--no-verify cannot be combined with --db: a database never commits a block whose recorded root differs");
@@ -81,11 +87,11 @@ public static class ReplayCommand
                 var options = new ReplayOptions
                 {
                     Workers = parse.GetValue(workers), Sequential = parse.GetValue(sequential), Verify = verifying, Pipeline = !parse.GetValue(noPipeline),
-                    UseAccessLists = withLists, LastBlock = parse.GetResult(to) is { Implicit: false } ? parse.GetValue(to) : null,
+                    UseAccessLists = withLists, LastBlock = parse.GetResult(to) is { Implicit: false } ? parse.GetValue(to) : null, Witnesses = witnessDir is not null,
                 };
                 int code = dbPath is not null
                     ? StoredReplay.Run(path, dbPath, options, parse.GetValue(journal), !parse.GetValue(noNodes), parse.GetValue(interval),
-                        (long)parse.GetValue(cacheMb) << 20, (long)parse.GetValue(dbCacheMb) << 20, asJson, registry, cancellationToken)
+                        (long)parse.GetValue(cacheMb) << 20, (long)parse.GetValue(dbCacheMb) << 20, asJson, registry, witnessDir, cancellationToken)
                     : InMemory(path, options, asJson, registry, cancellationToken);
                 if (code == 0 && !skipVerify && !verifying)
                     CommandRunner.Note("replay", $"note: {path} has no recorded state roots, so its blocks were not verified (parallelexec record adds them)");

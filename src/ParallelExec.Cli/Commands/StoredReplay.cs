@@ -11,7 +11,7 @@ namespace ParallelExec.Cli.Commands;
 internal static class StoredReplay
 {
     public static int Run(string chainPath, string dbPath, ReplayOptions options, int journal, bool trieNodes, int trieNodeInterval, long cacheBytes, long blockCacheBytes, bool asJson,
-        TransactionCodecRegistry? registry, CancellationToken cancellationToken)
+        TransactionCodecRegistry? registry, string? witnessDir, CancellationToken cancellationToken)
     {
         var storeOptions = new RocksDbStoreOptions { CreateIfMissing = true, JournalRetention = journal, BlockCacheBytes = blockCacheBytes };
         // A database there already is opened first: resuming it, the file's genesis is only compared
@@ -36,9 +36,12 @@ internal static class StoredReplay
         };
         var perBlock = new List<object>();
         long? last = null;
+        long witnessBytes = 0;
+        if (witnessDir is not null) Directory.CreateDirectory(witnessDir);
         void OnBlock(CommittedBlock b)
         {
             last = b.Block.Number;
+            if (b.Witness is { } witness) witnessBytes += WriteWitness(witnessDir!, witness);
             if (!asJson) return;
             perBlock.Add(new
             {
@@ -61,12 +64,25 @@ internal static class StoredReplay
         }
         if (asJson) PrintJson(chainPath, dbPath, options, report, perBlock);
         else PrintText(dbPath, options, report);
+        if (witnessDir is not null && !asJson)
+            CliConsole.Prose($"witnesses: {report.Blocks} written to {witnessDir} ({witnessBytes:N0} bytes)");
         if (report.Mismatch is { } m)
             return CommandRunner.Fail("replay", $"{m} (not committed; the database stays at block {report.Head.Number})", 2);
         if (options.Verify && report.UnrecordedBlocks > 0)
             return CommandRunner.Fail("replay", $"{chainPath}: {report.UnrecordedBlocks} blocks have no recorded state root (run parallelexec record first)",
                 ReplayCommand.UnrecordedExitCode);
         return 0;
+    }
+
+    // witness-N.bin in the folder, through a temporary file; returns its size.
+    private static long WriteWitness(string folder, Stateless.ExecutionWitness witness)
+    {
+        var bytes = Stateless.WitnessCodec.Encode(witness);
+        var path = Path.Combine(folder, $"witness-{witness.BlockNumber}.bin");
+        var temporary = ChainCli.TemporaryNextTo(path);
+        File.WriteAllBytes(temporary, bytes);
+        File.Move(temporary, path, overwrite: true);
+        return bytes.Length;
     }
 
     private static void PrintJson(string path, string db, ReplayOptions options, StoredReplayReport r, List<object> perBlock) =>

@@ -41,6 +41,14 @@ public sealed record ReplayOptions
     /// </summary>
     public long? LastBlock { get; init; }
 
+    /// <summary>
+    /// Into a state store: build every block's execution witness as it is replayed, from the trie before
+    /// the block's changes (<see cref="Storage.CommittedBlock.Witness"/>; <see cref="Storage.ChainState.BuildWitnesses"/>):
+    /// one pass for a prover, in the memory the store's replay takes. With <see cref="UseAccessLists"/> the
+    /// roots are then computed after each block's execution, not from its list beside it.
+    /// </summary>
+    public bool Witnesses { get; init; }
+
     /// <summary>Threads for hashing the state trie.</summary>
     public int RootParallelism { get; init; } = Math.Max(1, Environment.ProcessorCount);
 }

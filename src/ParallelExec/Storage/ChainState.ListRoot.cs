@@ -45,6 +45,8 @@ public sealed partial class ChainState
     /// </summary>
     internal ListRoot BeginListRoot(Block block, BlockAccessList list, int? rootParallelism = null)
     {
+        if (BuildWitnesses)
+            throw new InvalidOperationException("a block whose root is hashed from its access list while it executes has no witness: compute the roots after execution while building witnesses");
         int dop = rootParallelism ?? _options.RootParallelism;
         PrepareTrie(block);
         var t1 = Stopwatch.GetTimestamp();

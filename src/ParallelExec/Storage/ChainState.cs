@@ -266,6 +266,7 @@ public sealed partial class ChainState
         var block = executed.Block;
         PrepareTrie(block);
         var t1 = Stopwatch.GetTimestamp();
+        var witness = BuildWitnesses ? WitnessOf(executed, _trie) : null;
         // From here until the root is accepted the trie holds a block that may never be committed.
         _trieStale = true;
         long built = _trie.BuiltLeafCount, builtSlots = _trie.BuiltSlotLeafCount;
@@ -277,7 +278,7 @@ public sealed partial class ChainState
         // A checkpoint writes every node the store lacks; the blocks between write none.
         var root = nodes is null ? _trie.ComputeRoot(dop) : _trie.ComputeRootForCheckpoint(dop, nodes, _options.RootParallelism);
         var t3 = Stopwatch.GetTimestamp();
-        return Seal(executed, blockHash, accept, root, nodes, Stopwatch.GetElapsedTime(t1, t2), Stopwatch.GetElapsedTime(t2, t3), ListRootOutcome.None);
+        return Seal(executed, blockHash, accept, root, nodes, Stopwatch.GetElapsedTime(t1, t2), Stopwatch.GetElapsedTime(t2, t3), ListRootOutcome.None) with { Witness = witness };
     }
 
     /// <summary>
@@ -385,7 +386,7 @@ public sealed partial class ChainState
             Interlocked.Decrement(ref _uncommitted);
         }
         return new CommittedBlock(rooted.Stored, executed.Result, true, nodeCount, executed.ExecuteTime, rooted.ApplyTime,
-            rooted.RootTime, Stopwatch.GetElapsedTime(t)) { ListRoot = rooted.ListRoot, TrieBytes = nodeBytes };
+            rooted.RootTime, Stopwatch.GetElapsedTime(t)) { ListRoot = rooted.ListRoot, TrieBytes = nodeBytes, Witness = rooted.Witness };
     }
 
     /// <summary>Gives up a block <see cref="Root"/> accepted that will not be committed (a failure came first): the trie is rebuilt before the next block.</summary>

@@ -20,6 +20,9 @@ public sealed record CommittedBlock(
     /// <summary>RLP bytes of the trie nodes written (a checkpoint's; see <see cref="ChainStateOptions.CheckpointBytes"/>).</summary>
     public long TrieBytes { get; init; }
 
+    /// <summary>The block's execution witness, when the chain builds them (<see cref="ChainState.BuildWitnesses"/>); else null.</summary>
+    public Stateless.ExecutionWitness? Witness { get; init; }
+
     /// <summary>The time of all stages together.</summary>
     public TimeSpan Total => Execute + Apply + Root + Commit;
 }

@@ -137,11 +137,13 @@ public static class StoredChainReplayer
 
         using var parallel = options.Sequential ? null : new ParallelExecutor(options.Workers);
         IBlockExecutor executor = parallel is null ? new SequentialExecutor() : parallel;
-        // A replay applies and commits each block's changes; the touched keys would be a copy nobody reads.
+        // A replay applies and commits each block's changes; the touched keys would be a copy nobody
+        // reads, but for a witness, which is made of them.
         var execOptions = new ExecutionOptions
         {
-            RecordDependencies = options.RecordDependencies, RecordAccessList = options.RecordAccessList, RecordTouchedKeys = false,
+            RecordDependencies = options.RecordDependencies, RecordAccessList = options.RecordAccessList, RecordTouchedKeys = options.Witnesses,
         };
+        chain.BuildWitnesses = options.Witnesses;
         long length = reader.StreamLength;
         long blocks = 0, skipped = 0, txs = 0, nodes = 0, reexec = 0, verified = 0, unrecorded = 0, listRoots = 0;
         long lastInFile = store.Genesis.Number;
@@ -176,7 +178,7 @@ public static class StoredChainReplayer
             else if (block.ExpectedRoot.Equals(result.Block.StateRoot)) verified++;
         }
 
-        var pipeline = new ChainPipeline(chain, executor, options.Pipeline) { RecycleResults = true };
+        var pipeline = new ChainPipeline(chain, executor, options.Pipeline) { RecycleResults = true, RootFromAccessList = !options.Witnesses };
         ChainFileRun.Outcome outcome;
         try
         {
