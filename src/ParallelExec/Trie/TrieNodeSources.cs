@@ -13,6 +13,7 @@ internal static class TrieNodeSources
     /// </summary>
     public static byte[] LoadChecked(this ITrieNodeSource source, ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash)
     {
+        if (source is CheckedTrieNodeCache cache) return cache.LoadChecked(owner, path, hash);
         if (!source.TryGetNode(owner, path, hash, out var rlp)) throw MissingTrieNodeException.For(owner, path, hash, "is not in the node source");
         if (Keccak256.Compute(rlp) != hash) throw MissingTrieNodeException.For(owner, path, hash, "was returned with bytes of another hash");
         return rlp;
