@@ -38,15 +38,10 @@ public static class WitnessBuilder
             if (change.Key.Kind == StateKeyKind.Storage && change.Value.IsZero) zeroed.Add(change.Key);
 
         var root = preState.Root;
+        // The witness's nodes are what the proofs and the collapse walks load: every node a proof walk
+        // loads is a node of its proof, so the cache they load through, by hash, is the node set. The
+        // proofs share their nodes near the root: each is loaded, encoded and hashed once a block.
         var nodes = new Dictionary<Hash256, byte[]>();
-        // The proofs share their nodes near the root: each node is loaded, encoded and hashed once
-        // (the cache hands the same array back, so a node already listed is known by reference).
-        var loaded = new Dictionary<Hash256, byte[]>();
-        var listed = new HashSet<byte[]>(ReferenceEqualityComparer.Instance);
-        void List(byte[] node)
-        {
-            if (listed.Add(node)) nodes.TryAdd(Keccak256.Compute(node), node);
-        }
         var entries = new List<WitnessEntry>(keys.Count);
         var codes = new SortedSet<Hash256>(HashOrder.Instance);
         var deletedAccounts = new List<byte[]>();
@@ -68,9 +63,8 @@ public static class WitnessBuilder
             }
             while (more && next.Current.Address.Equals(address));
 
-            var source = new CheckedTrieNodeCache(preState.NodesOf(address), loaded);
+            var source = new CheckedTrieNodeCache(preState.NodesOf(address), nodes);
             var proof = StateProofs.Get(source, root, address, slots);
-            foreach (var node in proof.Proof) List(node);
             if (proof.Exists && proof.CodeHash != Keccak256.OfEmpty) codes.Add(proof.CodeHash);
             var deletedSlots = new List<byte[]>();
             int s = 0;
@@ -82,7 +76,6 @@ public static class WitnessBuilder
                     continue;
                 }
                 var slot = proof.StorageProof[s++];
-                foreach (var node in slot.Proof) List(node);
                 bool present = !slot.Value.IsZero;
                 entries.Add(new WitnessEntry(key, present, slot.Value));
                 if (present && zeroed.Contains(key)) deletedSlots.Add(HashedKeys.Of(key.Slot));
@@ -95,7 +88,7 @@ public static class WitnessBuilder
                 deletedAccounts.Add(owner);
             }
         }
-        if (deletedAccounts.Count > 0) CollapseSiblings.Collect(new CheckedTrieNodeCache(preState.NodesOf(default), loaded), [], root, deletedAccounts, nodes);
+        if (deletedAccounts.Count > 0) CollapseSiblings.Collect(new CheckedTrieNodeCache(preState.NodesOf(default), nodes), [], root, deletedAccounts, nodes);
 
         var nodeList = new List<KeyValuePair<Hash256, byte[]>>(nodes);
         nodeList.Sort((a, b) => HashOrder.Instance.Compare(a.Key, b.Key));
