@@ -23,7 +23,6 @@ public sealed class ChainReader : IDisposable
     private long? _lastNumber;
     private bool _ended;
     private long _firstRecordOffset; // where the starting state's record ends
-    private bool _genesisChecked; // Start.GenesisDigest was computed here, not taken from the end record
 
     /// <summary>Reads a chain from <paramref name="stream"/>: the header and start (genesis or parent root) are read and checked here, the blocks by <see cref="ReadNext"/>.</summary>
     public ChainReader(Stream stream, TransactionCodecRegistry? registry = null, ChainReaderOptions? options = null, bool leaveOpen = false)
@@ -152,8 +151,9 @@ public sealed class ChainReader : IDisposable
         {
             if (firstRecord != _firstRecordOffset)
                 throw new ChainFormatException($"end record puts the first block at byte {firstRecord}, but it is at byte {_firstRecordOffset}", recordOffset, expected);
+            // A genesis this reader did not check has the end record's digest (or none): nothing to compare.
             var known = Start.Kind == ChainStartKind.Genesis ? Start.GenesisDigest : default;
-            if ((_genesisChecked || Start.Kind == ChainStartKind.ParentRoot) && digest != known)
+            if ((Start.Kind == ChainStartKind.ParentRoot || !SkipsGenesis) && digest != known)
                 throw new ChainFormatException($"end record gives the genesis digest {digest}, but the genesis's is {known}", recordOffset, expected);
         }
         Span<byte> probe = stackalloc byte[1];
@@ -294,7 +294,6 @@ public sealed class ChainReader : IDisposable
         entries.ReturnUnread(); // the stream goes on at the starting state's checksum
         _offset = entries.Offset;
         if (check) _genesisDisorder = entries.Disorder; // thrown once the record's checksum is known to match
-        _genesisChecked = check;
         var digest = check ? entries.Digest() : default;
         return state is not null ? ChainStart.FromGenesis(state, digest) : ChainStart.FromGenesis(new GenesisSection(_path!, entriesOffset, count), digest);
     }
