@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace ParallelExec.State;
 
 /// <summary>A 32-byte hash (Keccak-256 digests, state roots, code hashes).</summary>
-public readonly struct Hash256 : IEquatable<Hash256>
+public readonly struct Hash256 : IEquatable<Hash256>, IComparable<Hash256>
 {
     /// <summary>Bytes in a hash.</summary>
     public const int Size = 32;
@@ -64,6 +64,16 @@ public readonly struct Hash256 : IEquatable<Hash256>
     public override bool Equals(object? obj) => obj is Hash256 other && Equals(other);
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(_a, _b, _c, _d);
+
+    /// <summary>Orders hashes by their bytes, first byte first (the pieces are big-endian).</summary>
+    public int CompareTo(Hash256 other)
+    {
+        if (_a != other._a) return _a < other._a ? -1 : 1;
+        if (_b != other._b) return _b < other._b ? -1 : 1;
+        if (_c != other._c) return _c < other._c ? -1 : 1;
+        return _d.CompareTo(other._d);
+    }
+
     /// <summary>Whether two hashes are equal.</summary>
     public static bool operator ==(Hash256 x, Hash256 y) => x.Equals(y);
     /// <summary>Whether two hashes differ.</summary>

@@ -7,12 +7,5 @@ internal sealed class HashOrder : IComparer<Hash256>
 {
     public static readonly HashOrder Instance = new();
 
-    public int Compare(Hash256 x, Hash256 y)
-    {
-        Span<byte> a = stackalloc byte[Hash256.Size];
-        Span<byte> b = stackalloc byte[Hash256.Size];
-        x.WriteTo(a);
-        y.WriteTo(b);
-        return a.SequenceCompareTo(b);
-    }
+    public int Compare(Hash256 x, Hash256 y) => x.CompareTo(y);
 }

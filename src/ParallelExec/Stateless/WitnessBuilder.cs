@@ -63,7 +63,8 @@ public static class WitnessBuilder
             }
             while (more && next.Current.Address.Equals(address));
 
-            var source = new CheckedTrieNodeCache(preState.NodesOf(address), nodes);
+            var (memory, store) = preState.NodeSourcesOf(address);
+            var source = new CheckedTrieNodeCache(memory, store, nodes);
             var proof = StateProofs.Get(source, root, address, slots);
             if (proof.Exists && proof.CodeHash != Keccak256.OfEmpty) codes.Add(proof.CodeHash);
             var deletedSlots = new List<byte[]>();
@@ -88,12 +89,21 @@ public static class WitnessBuilder
                 deletedAccounts.Add(owner);
             }
         }
-        if (deletedAccounts.Count > 0) CollapseSiblings.Collect(new CheckedTrieNodeCache(preState.NodesOf(default), nodes), [], root, deletedAccounts, nodes);
+        if (deletedAccounts.Count > 0)
+        {
+            var (memory, store) = preState.NodeSourcesOf(default);
+            CollapseSiblings.Collect(new CheckedTrieNodeCache(memory, store, nodes), [], root, deletedAccounts, nodes);
+        }
 
-        var nodeList = new List<KeyValuePair<Hash256, byte[]>>(nodes);
-        nodeList.Sort((a, b) => HashOrder.Instance.Compare(a.Key, b.Key));
-        var nodeArray = new byte[nodeList.Count][];
-        for (int i = 0; i < nodeArray.Length; i++) nodeArray[i] = nodeList[i].Value;
+        var hashes = new Hash256[nodes.Count];
+        var nodeArray = new byte[nodes.Count][];
+        int n = 0;
+        foreach (var (hash, rlp) in nodes)
+        {
+            hashes[n] = hash;
+            nodeArray[n++] = rlp;
+        }
+        Array.Sort(hashes, nodeArray); // by hash: Hash256 orders as HashOrder does
         return new ExecutionWitness(blockNumber, root, [.. entries], nodeArray, [.. codes]);
     }
 }

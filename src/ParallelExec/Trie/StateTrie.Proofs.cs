@@ -25,13 +25,21 @@ public sealed partial class StateTrie
     /// </summary>
     internal ITrieNodeSource NodesOf(in Address address)
     {
+        var (memory, store) = NodeSourcesOf(address);
+        return store is null ? memory : new LayeredTrieNodeSource(memory, store);
+    }
+
+    /// <summary>
+    /// <see cref="NodesOf"/> in its two parts: the nodes in memory, and the store the subtrees not
+    /// loaded are read from (null when the trie was not opened from a store).
+    /// </summary>
+    internal (ITrieNodeSource Memory, ITrieNodeSource? Store) NodeSourcesOf(in Address address)
+    {
         if (_dirty.Count != 0) throw new InvalidOperationException("the trie has changes whose root was not computed yet");
         var account = _byAddress.Find(address);
         var memory = account is { Storage.Root: { } storage }
             ? new InMemoryTrieNodeSource(_accounts.Root, account.Path, storage)
             : new InMemoryTrieNodeSource(_accounts.Root, null, null);
-        // Opened from a store: the subtrees not loaded are read from it.
-        ITrieNodeSource source = _nodes is null ? memory : new LayeredTrieNodeSource(memory, _nodes);
-        return source;
+        return (memory, _nodes);
     }
 }
