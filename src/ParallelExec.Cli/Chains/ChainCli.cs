@@ -2,6 +2,7 @@ using System.Text.Json;
 using ParallelExec.Blocks;
 using ParallelExec.Metrics;
 using ParallelExec.State;
+using ParallelExec.Stateless;
 using ParallelExec.Trie;
 
 namespace ParallelExec.Cli.Chains;
@@ -58,6 +59,19 @@ internal static class ChainCli
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    /// <summary>Writes <paramref name="witness"/>'s file to <paramref name="path"/> as <see cref="WriteAtomically"/> does, streamed; returns its size.</summary>
+    public static long WriteWitness(string path, ExecutionWitness witness)
+    {
+        long size = 0;
+        WriteAtomically(path, temporary =>
+        {
+            using var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+            WitnessCodec.Write(file, witness); // writes in chunks of its own: no second buffer
+            size = file.Length;
+        });
+        return size;
     }
 
     /// <summary>The Ethereum state root of a chain's embedded genesis, hashed on every core.</summary>

@@ -75,15 +75,8 @@ internal static class StoredReplay
     }
 
     // witness-N.bin in the folder, through a temporary file; returns its size.
-    private static long WriteWitness(string folder, Stateless.ExecutionWitness witness)
-    {
-        var bytes = Stateless.WitnessCodec.Encode(witness);
-        var path = Path.Combine(folder, $"witness-{witness.BlockNumber}.bin");
-        var temporary = ChainCli.TemporaryNextTo(path);
-        File.WriteAllBytes(temporary, bytes);
-        File.Move(temporary, path, overwrite: true);
-        return bytes.Length;
-    }
+    private static long WriteWitness(string folder, Stateless.ExecutionWitness witness) =>
+        ChainCli.WriteWitness(Path.Combine(folder, $"witness-{witness.BlockNumber}.bin"), witness);
 
     private static void PrintJson(string path, string db, ReplayOptions options, StoredReplayReport r, List<object> perBlock) =>
         Console.WriteLine(JsonSerializer.Serialize(new

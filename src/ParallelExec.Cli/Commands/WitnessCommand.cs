@@ -90,13 +90,10 @@ public static class WitnessCommand
         string? digestsPath, ParallelExecutor executor, int repeats, Func<BlockExecutionStats> executeAgain)
     {
         long number = witness.BlockNumber;
-        var bytes = WitnessCodec.Encode(witness);
-        var temporary = ChainCli.TemporaryNextTo(output);
-        File.WriteAllBytes(temporary, bytes);
-        File.Move(temporary, output, overwrite: true);
+        long bytes = ChainCli.WriteWitness(output, witness);
         int txs = block.Transactions.Count;
         Console.WriteLine($"block {number}: {txs} txs, pre-state root {witness.PreStateRoot}, post-state root {postRoot}");
-        Console.WriteLine($"witness: {bytes.Length} bytes ({(txs == 0 ? 0 : bytes.Length / (double)txs):F1} per tx, {bytes.Length / (double)recordBytes:F2}x the block's {recordBytes} bytes in the chain file): "
+        Console.WriteLine($"witness: {bytes} bytes ({(txs == 0 ? 0 : bytes / (double)txs):F1} per tx, {bytes / (double)recordBytes:F2}x the block's {recordBytes} bytes in the chain file): "
                           + $"{witness.Entries.Count} keys, {witness.Nodes.Count} nodes ({witness.NodeBytes} bytes), {witness.Codes.Count} code hashes");
         var runs = new List<BlockExecutionStats> { result.Stats };
         for (int r = repeats - 1; r > 0; r--) runs.Add(executeAgain());

@@ -32,7 +32,22 @@ public static class WitnessCodec
     public static byte[] Encode(ExecutionWitness witness)
     {
         ArgumentNullException.ThrowIfNull(witness);
-        var writer = new ChainBufferWriter(HeaderSize + witness.Entries.Count * 40 + (int)Math.Min(witness.NodeBytes + 3L * witness.Nodes.Count, int.MaxValue / 2));
+        using var stream = new MemoryStream((int)Math.Min(HeaderSize + witness.Entries.Count * 40L + witness.NodeBytes + 3L * witness.Nodes.Count + 64, int.MaxValue / 2));
+        Write(stream, witness);
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// Writes the file's bytes (what <see cref="Encode"/> returns) to <paramref name="destination"/> through
+    /// a small buffer: a block's witness is megabytes, and one array of it per block churned the
+    /// collector's large-object heap.
+    /// </summary>
+    public static void Write(Stream destination, ExecutionWitness witness)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(witness);
+        var writer = new ChainBufferWriter(ChunkBytes + MaxNodeBytes);
+        uint crc = Crc32.Start;
         writer.WriteBytes(Magic);
         BinaryPrimitives.WriteUInt16LittleEndian(writer.GetSpan(2), Version);
         BinaryPrimitives.WriteUInt16LittleEndian(writer.GetSpan(2), 0);
@@ -44,17 +59,36 @@ public static class WitnessCodec
             writer.WriteStateKey(entry.Key);
             writer.WriteBool(entry.Present);
             if (entry.Present) writer.WriteUInt256(entry.Value);
+            if (writer.Length >= ChunkBytes) crc = Flush(destination, writer, crc);
         }
         writer.WriteVarUInt64((ulong)witness.Nodes.Count);
         foreach (var node in witness.Nodes)
         {
             writer.WriteVarUInt64((ulong)node.Length);
             writer.WriteBytes(node);
+            if (writer.Length >= ChunkBytes) crc = Flush(destination, writer, crc);
         }
         writer.WriteVarUInt64((ulong)witness.Codes.Count);
-        foreach (var code in witness.Codes) writer.WriteHash(code);
-        writer.WriteUInt32(Crc32.Compute(writer.WrittenSpan));
-        return writer.WrittenSpan.ToArray();
+        foreach (var code in witness.Codes)
+        {
+            writer.WriteHash(code);
+            if (writer.Length >= ChunkBytes) crc = Flush(destination, writer, crc);
+        }
+        crc = Flush(destination, writer, crc);
+        writer.WriteUInt32(Crc32.Finish(crc));
+        Flush(destination, writer, crc);
+    }
+
+    // Bytes gathered before they go to the stream (under the large-object threshold).
+    private const int ChunkBytes = 64 << 10;
+
+    // Writes out what the writer holds, folds it into the running CRC and empties the writer.
+    private static uint Flush(Stream destination, ChainBufferWriter writer, uint crc)
+    {
+        destination.Write(writer.WrittenSpan);
+        crc = Crc32.Update(crc, writer.WrittenSpan);
+        writer.Clear();
+        return crc;
     }
 
     /// <summary>Reads a witness file's bytes; throws <see cref="WitnessFormatException"/> on any problem.</summary>

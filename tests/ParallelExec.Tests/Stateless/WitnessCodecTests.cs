@@ -31,6 +31,25 @@ public sealed class WitnessCodecTests
     }
 
     [Fact]
+    public void A_witness_of_many_chunks_is_written_to_a_stream_as_one_file()
+    {
+        // Large enough that the stream writer hands its bytes over in several chunks, each folded into the checksum.
+        var workload = WorkloadGenerator.Generate(new WorkloadOptions { Kind = WorkloadKind.Mixed, Accounts = 3000, TransactionsPerBlock = 400, Blocks = 1, Seed = 11 });
+        var (witness, _, _, _) = WitnessFixtures.Witness(workload.Genesis, workload.Blocks[0], new SequentialExecutor());
+        using var stream = new MemoryStream();
+        WitnessCodec.Write(stream, witness);
+        var bytes = stream.ToArray();
+        Assert.True(bytes.Length > 4 * (64 << 10), $"{bytes.Length} bytes: too small to cross chunks");
+        Assert.Equal(ParallelExec.Blocks.Crc32.Compute(bytes.AsSpan(0, bytes.Length - 4)), BitConverter.ToUInt32(bytes, bytes.Length - 4));
+        var decoded = WitnessCodec.Decode(bytes);
+        Assert.Equal(witness.Entries, decoded.Entries);
+        Assert.Equal(witness.Nodes.Count, decoded.Nodes.Count);
+        for (int i = 0; i < witness.Nodes.Count; i++) Assert.Equal(witness.Nodes[i], decoded.Nodes[i]);
+        Assert.Equal(witness.Codes, decoded.Codes);
+        Assert.Equal(bytes, WitnessCodec.Encode(decoded));
+    }
+
+    [Fact]
     public void Damaged_files_give_one_line_format_errors_or_valid_witnesses()
     {
         var original = SampleFile();
