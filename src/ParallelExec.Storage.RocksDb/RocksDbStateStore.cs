@@ -67,6 +67,7 @@ public sealed partial class RocksDbStateStore : IStateStore, IUndoJournalReader
         // (block records, head) never fill a memtable, so under RocksDB's own bound (four times every
         // family's memtables, ~1.4 GB) the log kept every block's writes (700 MB after 64 blocks at
         // 1 M accounts), all of it replayed by the next open.
+        if (options.LowPriorityCompactions) CompactionPriority.Lower();
         _dbOptions = new DbOptions().IncreaseParallelism(Math.Max(2, Environment.ProcessorCount)).SetKeepLogFileNum(2)
             .SetMaxOpenFiles(512).SetMaxTotalWalSize((ulong)(MaxLogMemtables * options.WriteBufferBytes));
         _read = new ReadOptions();

@@ -34,6 +34,14 @@ public sealed record RocksDbStoreOptions
     public bool MigrateOlderFormats { get; init; }
 
     /// <summary>
+    /// Run RocksDB's compactions at the lowest CPU priority (nice 19), so that they use the time the
+    /// blocks leave idle (10 M accounts, blocks of 10,000 transfers: ~14 % more tx/s, median of six
+    /// alternated pairs). For the whole process, once set by any store: RocksDB's compaction threads
+    /// are shared. Flushes are not lowered.
+    /// </summary>
+    public bool LowPriorityCompactions { get; init; } = true;
+
+    /// <summary>
     /// A checkpoint whose trie nodes hold at least this many bytes writes them as a table file that the
     /// trie family ingests, not through the block's write batch (see <see cref="RocksDbStateStore"/>'s
     /// checkpoint file); smaller ones go in the batch. For tests, which make small checkpoints.
