@@ -15,9 +15,9 @@ namespace ParallelExec.Stateless;
 /// and its touched slots (<see cref="StateProofs"/> over the trie's nodes), merged so each node is
 /// listed once, plus the siblings deletions collapse onto (<see cref="CollapseSiblings"/>).
 /// <para>
-/// A witness of a large block is megabytes of node arrays, and its working sets (the keys, the node set
-/// by hash) are large arrays; built anew for every block they set off full collections of a heap that
-/// holds the trie. The working sets are pooled: only the witness itself is allocated.
+/// A witness of a large block is megabytes of node arrays, and its working sets (the sorted keys, the
+/// node table by hash, the hashes sorted with the nodes) are large arrays; made anew for every block
+/// they set off full collections of a heap that holds the trie, so they are pooled between blocks.
 /// </para>
 /// </summary>
 public static class WitnessBuilder
