@@ -14,6 +14,14 @@ public class CliInterruptionTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
 
+    // One block after two million genesis entries: the genesis is nearly all of the file, so its import
+    // runs for seconds after its first progress line (at 65,536), on any machine.
+    private static void GenerateLargeGenesis(string chain)
+    {
+        var gen = CliProcess.Run(CliProcess.Built(), "gen", "--accounts", "1000000", "--txs", "10", "--blocks", "1", "-o", chain);
+        Assert.True(gen.Code == 0, gen.Err);
+    }
+
     [Fact]
     public void An_interrupted_replay_into_a_database_names_its_committed_head()
     {
@@ -52,9 +60,7 @@ public class CliInterruptionTests
         using var dir = new TempDir();
         var chain = dir.Sub("chain.pxb");
         var db = dir.Sub("db");
-        // Two million genesis entries: seconds of import after its first progress line (at 65,536), on any machine.
-        var gen = CliProcess.Run(CliProcess.Built(), "gen", "--accounts", "1000000", "--txs", "10", "--blocks", "1", "-o", chain);
-        Assert.True(gen.Code == 0, gen.Err);
+        GenerateLargeGenesis(chain);
 
         using (var replay = CliProcess.Start(CliProcess.Built(), "replay", chain, "--db", db))
         {
@@ -80,9 +86,7 @@ public class CliInterruptionTests
         using var dir = new TempDir();
         var chain = dir.Sub("chain.pxb");
         var db = dir.Sub("db");
-        // The genesis is nearly all of the file: its first progress lines come long before the import ends.
-        var gen = CliProcess.Run(CliProcess.Built(), "gen", "--accounts", "1000000", "--txs", "10", "--blocks", "1", "-o", chain);
-        Assert.True(gen.Code == 0, gen.Err);
+        GenerateLargeGenesis(chain);
         var before = File.ReadAllBytes(chain);
 
         using var record = CliProcess.Start(CliProcess.Built(), "record", chain, "--db", db);

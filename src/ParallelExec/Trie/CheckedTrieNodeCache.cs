@@ -19,31 +19,29 @@ internal sealed class CheckedTrieNodeCache(ITrieNodeSource memory, ITrieNodeSour
 {
     /// <inheritdoc/>
     /// <remarks>A node the store returns with bytes of another hash is returned as it is, not kept: the caller's check reports it.</remarks>
-    public bool TryGetNode(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash, out byte[] rlp)
-    {
-        if (checkedNodes.TryGetValue(hash, out rlp!)) return true;
-        if (memory.TryGetNode(owner, path, hash, out rlp))
-        {
-            checkedNodes[hash] = rlp;
-            return true;
-        }
-        if (store is null || !store.TryGetNode(owner, path, hash, out rlp)) return false;
-        if (Keccak256.Compute(rlp) == hash) checkedNodes[hash] = rlp;
-        return true;
-    }
+    public bool TryGetNode(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash, out byte[] rlp) =>
+        Find(owner, path, hash, out rlp) != Found.Missing;
 
     /// <summary><see cref="TrieNodeSources.LoadChecked"/> without hashing a node twice: a kept node was checked when it was kept.</summary>
-    public byte[] LoadChecked(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash)
+    public byte[] LoadChecked(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash) => Find(owner, path, hash, out var rlp) switch
     {
-        if (checkedNodes.TryGetValue(hash, out var rlp)) return rlp;
-        if (memory.TryGetNode(owner, path, hash, out rlp))
+        Found.Kept => rlp,
+        Found.Missing => throw MissingTrieNodeException.For(owner, path, hash, "is not in the node source"),
+        _ => throw MissingTrieNodeException.For(owner, path, hash, "was returned with bytes of another hash"),
+    };
+
+    private enum Found { Missing, Kept, OtherHash }
+
+    // The cache, then the trie in memory (kept as it is), then the store (kept once it hashes right).
+    private Found Find(ReadOnlySpan<byte> owner, ReadOnlySpan<byte> path, in Hash256 hash, out byte[] rlp)
+    {
+        if (checkedNodes.TryGetValue(hash, out rlp!)) return Found.Kept;
+        if (!memory.TryGetNode(owner, path, hash, out rlp))
         {
-            checkedNodes[hash] = rlp;
-            return rlp;
+            if (store is null || !store.TryGetNode(owner, path, hash, out rlp)) return Found.Missing;
+            if (Keccak256.Compute(rlp) != hash) return Found.OtherHash;
         }
-        if (store is null || !store.TryGetNode(owner, path, hash, out rlp)) throw MissingTrieNodeException.For(owner, path, hash, "is not in the node source");
-        if (Keccak256.Compute(rlp) != hash) throw MissingTrieNodeException.For(owner, path, hash, "was returned with bytes of another hash");
         checkedNodes[hash] = rlp;
-        return rlp;
+        return Found.Kept;
     }
 }
