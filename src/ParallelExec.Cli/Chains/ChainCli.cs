@@ -1,3 +1,4 @@
+using System.Runtime;
 using System.Text.Json;
 using ParallelExec.Blocks;
 using ParallelExec.Metrics;
@@ -80,12 +81,19 @@ internal static class ChainCli
 
     public static string Ms(TimeSpan t) => $"{t.TotalMilliseconds:F1} ms";
 
-    /// <summary>The collector's work over the blocks, for a report's JSON.</summary>
+    /// <summary>The collector's work over the blocks, for a report's JSON, with the collector that did it.</summary>
     public static object CollectorJson(CollectorActivity c) =>
-        new { gen0 = c.Gen0, gen1 = c.Gen1, gen2 = c.Gen2, pauseMs = Math.Round(c.Pause.TotalMilliseconds, 3) };
+        new { kind = CollectorKind, gen0 = c.Gen0, gen1 = c.Gen1, gen2 = c.Gen2, pauseMs = Math.Round(c.Pause.TotalMilliseconds, 3) };
+
+    /// <summary>
+    /// The collector this process runs: "server" (the CLI's configuration: a heap per core at most,
+    /// collected on as many threads) or "workstation" (one thread collects while the others wait), as
+    /// a runtime setting such as <c>DOTNET_gcServer=0</c> may choose instead.
+    /// </summary>
+    public static string CollectorKind => GCSettings.IsServerGC ? "server" : "workstation";
 
     /// <summary>The collector's work over the blocks, and its share of their wall time, as a line of a report.</summary>
     public static string CollectorLine(CollectorActivity c, TimeSpan blocks) =>
-        $"garbage collector over the blocks: {c.Gen2} full, {c.Gen1} gen1 and {c.Gen0} gen0 collections, paused {Ms(c.Pause)}"
+        $"garbage collector ({CollectorKind}) over the blocks: {c.Gen2} full, {c.Gen1} gen1 and {c.Gen0} gen0 collections, paused {Ms(c.Pause)}"
         + (blocks > TimeSpan.Zero ? $" ({c.Pause / blocks:P1} of the wall time)" : "");
 }
