@@ -36,8 +36,9 @@ public sealed record ChainStateOptions
     /// <summary>
     /// Memory for the trie's clean nodes and accounts, in bytes, counted as what they cost the process:
     /// an estimate from object sizes times the garbage collector's headroom over live objects
-    /// (measured: 1.5 under the workstation collector, 2.0 under the server one). Past it, after a checkpoint's nodes are durable, what is in the store is dropped
-    /// from memory, the least recently written first, and loaded again when a block needs it; an
+    /// (measured: 1.5 under the workstation collector, 2.0 under the server one). Past it, after a
+    /// checkpoint's nodes are durable, what is in the store is dropped from memory, the least
+    /// recently written first, and loaded again when a block needs it; an
     /// eviction that drops 128 MiB or more is followed by a full blocking collection, so that the
     /// blocks after it do not grow the heap on top of what it dropped. 0: no budget (the trie grows to
     /// the state's size). Needs <see cref="PersistTrieNodes"/>.
