@@ -149,7 +149,7 @@ public sealed partial class StatelessVerifier
         if (failed is { } accountFailure)
             return Fail(VerificationOutcome.PreStateNotProven, $"{entries[accountStarts[accountFailure.Index]].Key}: {accountFailure.Message}") with { Key = entries[accountStarts[accountFailure.Index]].Key };
 
-        var provenCodes = new SortedSet<Hash256>(HashOrder.Instance);
+        var provenCodes = new SortedSet<Hash256>(); // in the hashes' byte order, as the witness lists codes
         for (int a = 0; a < accountStarts.Count; a++)
         {
             int start = accountStarts[a], end = a + 1 < accountStarts.Count ? accountStarts[a + 1] : entries.Count;

@@ -50,7 +50,7 @@ public static class WitnessBuilder
                 CollapseSiblings.Collect(new CheckedTrieNodeCache(memory, store, nodes), [], root, proofs.DeletedAccounts, nodes);
             }
             var codes = proofs.Codes;
-            codes.Sort(HashOrder.Instance);
+            codes.Sort(); // by the hashes' bytes (Hash256.CompareTo)
             int distinct = 0;
             for (int i = 0; i < codes.Count; i++)
                 if (distinct == 0 || codes[i] != codes[distinct - 1]) codes[distinct++] = codes[i];
@@ -112,7 +112,7 @@ public static class WitnessBuilder
             hashes[n] = hash;
             sorted[n++] = rlp;
         }
-        Array.Sort(hashes, sorted, 0, n); // Hash256 orders as HashOrder does
+        Array.Sort(hashes, sorted, 0, n); // by the hashes' bytes (Hash256.CompareTo)
         ArrayPool<Hash256>.Shared.Return(hashes);
         return sorted;
     }
