@@ -55,7 +55,15 @@ public sealed partial class StateTrie
     public long Evict(long budgetBytes) => Evict(budgetBytes, out _);
 
     /// <summary>As <see cref="Evict(long)"/>; <paramref name="residentBefore"/>: the estimate before eviction.</summary>
-    public long Evict(long budgetBytes, out long residentBefore)
+    public long Evict(long budgetBytes, out long residentBefore) => Evict(budgetBytes, out residentBefore, beforeDropping: null);
+
+    /// <summary>
+    /// As <see cref="Evict(long, out long)"/>; <paramref name="beforeDropping"/> is called once the walk
+    /// found something to drop, before anything is: it may wait there for the last checkpoint's nodes
+    /// to become durable (a walk that finds the trie within the budget needs no wait), and returns
+    /// false to drop nothing after all.
+    /// </summary>
+    public long Evict(long budgetBytes, out long residentBefore, Func<bool>? beforeDropping)
     {
         if (_dirty.Count != 0) throw new InvalidOperationException("the trie has changes whose root was not computed yet");
         if (_nodes is null) throw new InvalidOperationException("evicting needs a node store to load from: open the trie with Open, or call UseNodeStore");
@@ -63,7 +71,7 @@ public sealed partial class StateTrie
         Span<long> bytesByAge = stackalloc long[AgeSlots]; // zeroed: no SkipLocalsInit here
         var (bytes, _, _) = ResidentByAge(bytesByAge);
         residentBefore = bytes;
-        if (bytes <= budgetBytes) return bytes;
+        if (bytes <= budgetBytes || beforeDropping?.Invoke() == false) return bytes;
         int upTo = OldestToKeep(bytesByAge, bytes, budgetBytes / 2) - 1;
         long added = 0;
         var kept = new AccountTable();

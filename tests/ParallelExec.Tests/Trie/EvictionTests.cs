@@ -156,6 +156,49 @@ public class EvictionTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(StateTrieTests.Seeds), MemberType = typeof(StateTrieTests))]
+    public void Eviction_asks_before_dropping_only_when_the_walk_found_the_trie_over_its_budget(int seed)
+    {
+        var random = new Random(seed);
+        var flat = new InMemoryState();
+        flat.Apply(StateTrieTests.RandomChanges(random, accounts: 500, changes: 3000));
+        var full = StateTrie.FromState(flat.Entries);
+        var store = TrieNodeStore.Of(full, byPath: true);
+        var trie = StateTrie.Open(store, full.Root, flat);
+        trie.RecordsRemovals = true;
+        trie.MarkAllPersisted();
+        var changes = StateTrieTests.RandomChanges(random, accounts: 500, changes: 400).ToArray();
+        flat.Apply(changes);
+        full.Apply(changes);
+        trie.Apply(changes);
+        var set = new TrieNodeSet();
+        Assert.True(full.ComputeRoot() == trie.ComputeRoot(2, set), $"seed {seed}: roots differ");
+        store.Apply(set);
+        trie.MarkAllPersisted();
+
+        int asked = 0;
+        long resident = trie.Resident().Bytes;
+        // Within the budget: nothing to drop, nothing asked (the caller's wait for durable nodes is skipped).
+        Assert.Equal(resident, trie.Evict(resident, out long before, () => { asked++; return true; }));
+        Assert.Equal(resident, before);
+        Assert.Equal(0, asked);
+        // Over it, but the caller says no (its checkpoint's commit failed): asked once, nothing dropped.
+        Assert.Equal(resident, trie.Evict(0, out _, () => { asked++; return false; }));
+        Assert.Equal(1, asked);
+        Assert.Equal(resident, trie.Resident().Bytes);
+        long reads = store.Reads;
+        Assert.True(full.ComputeRoot() == trie.ComputeRoot(), $"seed {seed}: the root after a declined eviction");
+        foreach (var (key, _) in changes) trie.GetProof(key.Address, []);
+        Assert.True(store.Reads == reads, $"seed {seed}: a declined eviction dropped nodes ({store.Reads - reads} read again)");
+        // Over it, and the caller says yes: asked once more, and dropped.
+        long after = trie.Evict(0, out _, () => { asked++; return true; });
+        Assert.Equal(2, asked);
+        Assert.True(after < resident, $"seed {seed}: nothing dropped ({resident} bytes before, {after} after)");
+        Assert.Equal(trie.Resident().Bytes, after);
+        Assert.True(full.ComputeRoot() == trie.ComputeRoot(), $"seed {seed}: the root after the eviction");
+    }
+
     [Fact]
     public void Eviction_refuses_without_a_store_or_with_pending_changes()
     {
