@@ -70,6 +70,58 @@ public class TrieNodeExportTests
         }
     }
 
+    [Fact]
+    public void A_node_set_moved_into_another_hands_over_its_large_chunks_and_every_node_in_order()
+    {
+        var random = new Random(7);
+        using var into = new TrieNodeSet(4);
+        using var from = new TrieNodeSet(4);
+        var expected = new List<(Hash256 Hash, byte[] Rlp, byte[] Owner, byte[] Path)>();
+        void Fill(TrieNodeSet set, long bytes, bool remember)
+        {
+            for (long added = 0; added < bytes;)
+            {
+                var rlp = new byte[random.Next(1, 700)];
+                random.NextBytes(rlp);
+                byte[] owner = random.Next(2) == 0 ? [] : Keccak256.Compute(rlp).ToArray(), path = [(byte)random.Next(16), (byte)random.Next(16)];
+                var hash = Keccak256.Compute(rlp);
+                set.Add(hash, rlp, owner, path);
+                if (remember) expected.Add((hash, rlp, owner, path));
+                added += rlp.Length;
+            }
+        }
+        Fill(into, 300L << 10, remember: true);
+        for (int round = 0; round < 3; round++)
+        {
+            // Past the first chunk (a thread's share of a checkpoint), then within it (a small storage trie's).
+            Fill(from, round == 2 ? 200L << 10 : 5L << 20, remember: true);
+            long intoChunks = into.ChunkBytes, fromChunks = from.ChunkBytes;
+            into.MoveFrom(from);
+            Assert.Empty(from);
+            Assert.Equal(0, from.ByteCount);
+            Assert.Equal(1L << 20, from.ChunkBytes); // its first chunk stays, for the next item
+            if (round < 2) Assert.True(into.ChunkBytes >= intoChunks + fromChunks - (1L << 20), $"round {round}: the large chunks were not handed over");
+            else Assert.Equal(intoChunks, into.ChunkBytes); // all in the first chunk: copied into room this set had
+        }
+        Assert.Equal(expected.Count, into.Count);
+        Assert.Equal(expected.Sum(e => (long)e.Rlp.Length), into.ByteCount);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            var record = into[i];
+            Assert.True(record.Hash == expected[i].Hash && record.Rlp.Span.SequenceEqual(expected[i].Rlp)
+                && record.Owner.Span.SequenceEqual(expected[i].Owner) && record.Path.Span.SequenceEqual(expected[i].Path), $"node {i}");
+        }
+        // Still a working set after its chunks were moved: filled again and moved again.
+        Fill(from, 2L << 20, remember: true);
+        into.MoveFrom(from);
+        Assert.True(into[^1].Rlp.Span.SequenceEqual(expected[^1].Rlp));
+        Fill(into, 70L << 20, remember: false); // this set's own chunks follow those it took over
+        for (int i = 0; i < expected.Count; i++) Assert.True(into[i].Rlp.Span.SequenceEqual(expected[i].Rlp), $"node {i} after more were added");
+        into.Clear();
+        Assert.Equal(1L << 20, into.ChunkBytes); // the chunks taken over went back with the rest
+        Assert.Throws<ArgumentException>(() => into.MoveFrom(into));
+    }
+
     [Theory]
     [MemberData(nameof(StateTrieTests.Seeds), MemberType = typeof(StateTrieTests))]
     public void Nodes_exported_block_by_block_hold_every_node_of_the_current_trie(int seed)
