@@ -76,8 +76,11 @@ public class PipelineResultRecyclingTests
 
         Assert.Equal(roots[blocks], store.Head.StateRoot);
         Assert.Equal(states[blocks], Sorted(store.Entries()));
-        // Blocks in flight at once are few: past them every block reuses a buffer an earlier one gave back.
-        Assert.True(buffers.Count <= 5, $"{at}: {buffers.Count} buffers for {blocks} blocks");
+        // Blocks in flight at once are few: past them every block reuses a buffer an earlier one gave
+        // back. The pool keeps buffers by size, and blocks whose changes fall in two sizes draw on two
+        // sets (seed 50976083 once took three of 128 and three of 256): the bound is per size.
+        int mostOfOneSize = buffers.CountBy(b => b.Length).Max(pair => pair.Value);
+        Assert.True(mostOfOneSize <= 5, $"{at}: {mostOfOneSize} buffers of one size for {blocks} blocks ({buffers.Count} in all)");
         foreach (var done in reported)
         {
             long n = done.Block.Number;
