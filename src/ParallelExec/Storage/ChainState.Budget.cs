@@ -72,7 +72,7 @@ public sealed partial class ChainState
         // go on while the commit lands (at 10 M two of a replay's three walks found it within, each
         // having waited 0.26-0.73 s for its checkpoint's commit).
         long after = _trie.Evict(TrieObjectBudget, out long before, CommitsLanded);
-        if (_trieStale) return;
+        if (!StoreBacksTrie) return; // a commit failed meanwhile: this measure is of a trie about to be opened again
         Evictions++;
         if (before - after >= CollectAfterEvictionBytes) GC.Collect(2, GCCollectionMode.Forced, blocking: true);
         long loaded = LoadedTrieBytes();
@@ -83,12 +83,16 @@ public sealed partial class ChainState
 
     // Before an eviction drops anything: waits for the commits in flight (a node counts as persisted
     // once its checkpoint was hashed, but the store has it only once that commit is written); false
-    // when one failed (the trie is opened again before the next block).
+    // when the store does not back the trie then (StoreBacksTrie).
     private bool CommitsLanded()
     {
         SpinWait.SpinUntil(() => Volatile.Read(ref _uncommitted) == 0);
-        return !_trieStale && _store.TrieNodesAt is not null;
+        return StoreBacksTrie;
     }
+
+    // The store holds a trie and no commit failed (a failed one leaves the trie to be opened again
+    // before the next block): what the trie drops can be loaded back.
+    private bool StoreBacksTrie => !_trieStale && _store.TrieNodesAt is not null;
 
     // The trie's estimated bytes now: the last measure plus what was loaded since; -1 when this trie
     // was not measured yet.

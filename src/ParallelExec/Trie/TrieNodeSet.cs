@@ -141,13 +141,7 @@ public sealed unsafe class TrieNodeSet : IReadOnlyList<TrieNodeRecord>, IDisposa
         if (_chunks.Count == 0) _chunks.Add(new NativeMemoryBlock(FirstChunkSize)); // this set's own first chunk stays first
         int movedFrom = _chunks.Count; // where other's chunk 1 lands
         for (int i = 1; i < other._chunks.Count; i++) _chunks.Add(other._chunks[i]);
-        int needed = checked(_count + other._count);
-        if (_entries is null || needed > _capacity)
-        {
-            while (_capacity < needed) _capacity = checked(_capacity * 2);
-            if (_entries is null) _entries = new NativeMemoryBlock(checked(_capacity * sizeof(Entry)));
-            else _entries.Resize(checked(_capacity * sizeof(Entry)));
-        }
+        EnsureEntries(checked(_count + other._count));
         for (int i = 0; i < other._count; i++)
         {
             ref readonly var entry = ref other.EntryAt(i);
@@ -167,11 +161,19 @@ public sealed unsafe class TrieNodeSet : IReadOnlyList<TrieNodeRecord>, IDisposa
     /// <summary>Records the <paramref name="length"/> bytes written into the last <see cref="Reserve(int, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>.</summary>
     internal void Append(in Hash256 hash, int length)
     {
-        if (_entries is null) _entries = new NativeMemoryBlock(checked(_capacity * sizeof(Entry)));
-        else if (_count == _capacity) _entries.Resize(checked((_capacity *= 2) * sizeof(Entry)));
+        if (_entries is null || _count == _capacity) EnsureEntries(_count + 1);
         EntryAt(_count++) = new Entry(hash, _chunk, _offset, length, (byte)_ownerLength, _pathLength);
         _offset += _ownerLength + _pathLength + length;
         _bytes += length;
+    }
+
+    // Room for at least `needed` entries, the capacity doubled as often as that takes.
+    private void EnsureEntries(int needed)
+    {
+        if (_entries is not null && needed <= _capacity) return;
+        while (_capacity < needed) _capacity = checked(_capacity * 2);
+        if (_entries is null) _entries = new NativeMemoryBlock(checked(_capacity * sizeof(Entry)));
+        else _entries.Resize(checked(_capacity * sizeof(Entry)));
     }
 
     /// <summary>

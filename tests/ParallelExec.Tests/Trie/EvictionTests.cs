@@ -109,11 +109,7 @@ public class EvictionTests
         var flat = new InMemoryState();
         for (ulong a = 0; a < 4000; a++) flat.Set(StateKey.Balance(Address.FromNumber(a)), new UInt256(a + 1));
         flat.Apply(StateTrieTests.RandomChanges(random, accounts: 300, changes: 3000)); // some with storage
-        var full = StateTrie.FromState(flat.Entries);
-        var store = TrieNodeStore.Of(full, byPath: true);
-        var trie = StateTrie.Open(store, full.Root, flat);
-        trie.RecordsRemovals = true;
-        trie.MarkAllPersisted();
+        var (full, store, trie) = OpenedOnItsStore(flat);
         var set = new TrieNodeSet();
         // A block on both tries, its nodes written and persisted, as a store written every block does.
         void ApplyBlock(List<StateChange> changes, string block)
@@ -163,11 +159,7 @@ public class EvictionTests
         var random = new Random(seed);
         var flat = new InMemoryState();
         flat.Apply(StateTrieTests.RandomChanges(random, accounts: 500, changes: 3000));
-        var full = StateTrie.FromState(flat.Entries);
-        var store = TrieNodeStore.Of(full, byPath: true);
-        var trie = StateTrie.Open(store, full.Root, flat);
-        trie.RecordsRemovals = true;
-        trie.MarkAllPersisted();
+        var (full, store, trie) = OpenedOnItsStore(flat);
         var changes = StateTrieTests.RandomChanges(random, accounts: 500, changes: 400).ToArray();
         flat.Apply(changes);
         full.Apply(changes);
@@ -197,6 +189,18 @@ public class EvictionTests
         Assert.True(after < resident, $"seed {seed}: nothing dropped ({resident} bytes before, {after} after)");
         Assert.Equal(trie.Resident().Bytes, after);
         Assert.True(full.ComputeRoot() == trie.ComputeRoot(), $"seed {seed}: the root after the eviction");
+    }
+
+    // The trie of a flat state built whole, its nodes in a store by place, and a trie opened on that
+    // store, recording removals, everything persisted.
+    private static (StateTrie Full, TrieNodeStore Store, StateTrie Opened) OpenedOnItsStore(InMemoryState flat)
+    {
+        var full = StateTrie.FromState(flat.Entries);
+        var store = TrieNodeStore.Of(full, byPath: true);
+        var opened = StateTrie.Open(store, full.Root, flat);
+        opened.RecordsRemovals = true;
+        opened.MarkAllPersisted();
+        return (full, store, opened);
     }
 
     [Fact]
